@@ -1,0 +1,1 @@
+"""Ingestion: polars readers, source contracts, validation, pseudonymisation, load ledger, synthetic data."""

@@ -1,0 +1,1 @@
+"""mh-policing-warehouse: shared settings, statistics and the `mhw` operator CLI."""

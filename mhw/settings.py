@@ -1,0 +1,59 @@
+"""One place that reads the MHW_* environment variables (architecture.md, Configuration).
+
+Every path defaults to a folder under MHW_HOME, which itself defaults to ./data in the project root.
+Settings are read afresh on every call so tests and subprocesses can point them elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+SEEDS_DIR = PROJECT_ROOT / "seeds"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    warehouse: Path
+    landing_dir: Path
+    serving_dir: Path
+    public_data_dir: Path | None
+    pseudonymisation_key: str | None
+    pseudonymisation_key_id: str | None
+    dagster_home: Path
+    demo: bool
+
+    @property
+    def current_snapshot(self) -> Path:
+        """The serving snapshot the app reads: a symlink switched atomically by publish."""
+        return self.serving_dir / "current.duckdb"
+
+    @property
+    def demo_key_file(self) -> Path:
+        """Where the demo keeps its locally generated pseudonymisation key (never inside the warehouse)."""
+        return self.home / "secrets" / "demo-pseudonymisation.key"
+
+
+def _path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+def get_settings() -> Settings:
+    home = _path("MHW_HOME", PROJECT_ROOT / "data")
+    public = os.environ.get("MHW_PUBLIC_DATA_DIR")
+    return Settings(
+        home=home,
+        warehouse=_path("MHW_WAREHOUSE", home / "warehouse.duckdb"),
+        landing_dir=_path("MHW_LANDING_DIR", home / "landing"),
+        serving_dir=_path("MHW_SERVING_DIR", home / "serving"),
+        public_data_dir=Path(public).expanduser().resolve() if public else None,
+        pseudonymisation_key=os.environ.get("MHW_PSEUDONYMISATION_KEY") or None,
+        pseudonymisation_key_id=os.environ.get("MHW_PSEUDONYMISATION_KEY_ID") or None,
+        dagster_home=_path("DAGSTER_HOME", home / "dagster_home"),
+        demo=os.environ.get("MHW_DEMO", "").lower() in {"1", "true", "yes"},
+    )
