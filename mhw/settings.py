@@ -33,6 +33,11 @@ class Settings:
         return self.serving_dir / "current.duckdb"
 
     @property
+    def demo_marker(self) -> Path:
+        """Written by `mhw synth`: this landing zone holds demo data, so a local demo key may be used."""
+        return self.landing_dir / ".demo-landing"
+
+    @property
     def demo_key_file(self) -> Path:
         """Where the demo keeps its locally generated pseudonymisation key (never inside the warehouse)."""
         return self.home / "secrets" / "demo-pseudonymisation.key"
@@ -45,15 +50,16 @@ def _path(name: str, default: Path) -> Path:
 
 def get_settings() -> Settings:
     home = _path("MHW_HOME", PROJECT_ROOT / "data")
+    landing = _path("MHW_LANDING_DIR", home / "landing")
     public = os.environ.get("MHW_PUBLIC_DATA_DIR")
     return Settings(
         home=home,
         warehouse=_path("MHW_WAREHOUSE", home / "warehouse.duckdb"),
-        landing_dir=_path("MHW_LANDING_DIR", home / "landing"),
+        landing_dir=landing,
         serving_dir=_path("MHW_SERVING_DIR", home / "serving"),
         public_data_dir=Path(public).expanduser().resolve() if public else None,
         pseudonymisation_key=os.environ.get("MHW_PSEUDONYMISATION_KEY") or None,
         pseudonymisation_key_id=os.environ.get("MHW_PSEUDONYMISATION_KEY_ID") or None,
         dagster_home=_path("DAGSTER_HOME", home / "dagster_home"),
-        demo=os.environ.get("MHW_DEMO", "").lower() in {"1", "true", "yes"},
+        demo=os.environ.get("MHW_DEMO", "").lower() in {"1", "true", "yes"} or (landing / ".demo-landing").exists(),
     )

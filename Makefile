@@ -1,0 +1,57 @@
+# mh-policing-warehouse: `make run` (fresh clone -> app on 127.0.0.1:8501) and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+UV := .venv-tools/bin/uv
+UV_VERSION := 0.13.8
+export PATH := $(BIN):$(PATH)
+APP_PORT ?= 8501
+
+.PHONY: help install manifest demo-data refresh run app test test-fast lint bench clean
+
+help:
+	@echo "make run      install, demo data if the landing zone is empty, full refresh, app on 127.0.0.1:$(APP_PORT)"
+	@echo "make refresh  the same without the app (exits when done)"
+	@echo "make app      serve the current snapshot"
+	@echo "make test     the whole test suite;  make lint;  make bench"
+
+$(UV):
+	python3 -m venv .venv-tools
+	.venv-tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+install: $(VENV)/.installed
+
+manifest: install
+	dbt parse --quiet --project-dir dbt_project --profiles-dir dbt_project
+
+demo-data: install
+	mhw synth --if-empty
+
+refresh: demo-data
+	mhw refresh
+
+run: refresh app
+
+app: install
+	streamlit run apps/app.py --server.address 127.0.0.1 --server.port $(APP_PORT) --server.headless true
+
+test: install manifest
+	pytest
+
+test-fast: install
+	pytest -m "not slow"
+
+lint: install
+	ruff check .
+	ruff format --check .
+
+bench: install manifest
+	python -m tests.bench.bench_refresh
+
+clean:
+	rm -rf data dbt_project/target dbt_project/logs

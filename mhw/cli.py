@@ -1,0 +1,158 @@
+"""`mhw`: the operator commands (synthetic data, refresh through Dagster, ledger status, rejects, publish)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings, get_settings
+
+app = typer.Typer(help="mh-policing-warehouse operator commands.", no_args_is_help=True, add_completion=False)
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
+
+
+def _tool_env() -> dict[str, str]:
+    """Environment for subprocesses: the venv's bin first on PATH (dagster-dbt runs `dbt` from PATH)."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def prepare_dagster_home(settings: Settings) -> None:
+    """DAGSTER_HOME must exist and hold the project's dagster.yaml."""
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(PROJECT_ROOT / "dagster.yaml", settings.dagster_home / "dagster.yaml")
+    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+
+
+def prepare_manifest() -> None:
+    """`dbt parse` writes target/manifest.json, which Dagster needs to load the dbt assets."""
+    cmd = ["dbt", "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    done = subprocess.run(cmd, env=_tool_env(), capture_output=True, text=True)
+    if done.returncode:
+        _fail(f"dbt parse failed:\n{done.stdout}{done.stderr}")
+
+
+@app.command()
+def synth(
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed writes the same files.")] = 42,
+    years: Annotated[str, typer.Option(help="Financial years, comma separated.")] = (
+        "2019-20,2020-21,2021-22,2022-23,2023-24,2024-25"
+    ),
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Only write when the landing zone is empty.")] = False,
+) -> None:
+    """Write synthetic s136 detention files (all 43 forces + BTP) into the landing zone."""
+    from ingestion.synth import generate_s136, landing_is_empty
+
+    settings = get_settings()
+    if if_empty and not landing_is_empty(settings.landing_dir):
+        typer.echo(f"landing zone {settings.landing_dir} already has files: no demo data written")
+        return
+    written = generate_s136(settings.landing_dir, seed=seed, years=tuple(y.strip() for y in years.split(",")))
+    settings.demo_marker.write_text(f"synthetic demo data, seed {seed}\n")
+    typer.echo(f"wrote {written} synthetic s136 files under {settings.landing_dir / 's136'}")
+
+
+@app.command()
+def refresh() -> None:
+    """Full refresh through Dagster: ingestion -> dbt build (tests as checks) -> serving snapshot."""
+    from ingestion.pseudonymise import MissingKeyError, resolve_key
+
+    settings = get_settings()
+    try:
+        resolve_key(settings)
+    except MissingKeyError as exc:
+        _fail(str(exc))
+    prepare_dagster_home(settings)
+    prepare_manifest()
+    os.environ["PATH"] = _tool_env()["PATH"]
+
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    with dg.DagsterInstance.get() as instance:
+        result = defs.get_job_def("refresh").execute_in_process(instance=instance, raise_on_error=False)
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            data = event.event_specific_data.asset_check_evaluation
+            if not data.passed:
+                typer.secho(f"check failed: {data.asset_key.to_user_string()} {data.check_name}", fg="red")
+    if not result.success:
+        failures = [e.message for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+        _fail("refresh failed (run " + result.run_id + "):\n" + "\n".join(failures))
+    _print_status(settings)
+    typer.echo(f"serving snapshot: {os.path.realpath(settings.current_snapshot)}")
+
+
+def _print_status(settings: Settings) -> None:
+    import duckdb
+
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        rows = con.execute(
+            """
+            select source, status, count(*) files, sum(rows_read) read, sum(rows_loaded) loaded,
+                   sum(rows_rejected) rejected
+            from raw.load_ledger group by all order by all
+            """
+        ).fetchall()
+    typer.echo("load ledger (source, status, files, rows read, loaded, rejected):")
+    for row in rows:
+        typer.echo("  " + "  ".join(str(v) for v in row))
+
+
+@app.command()
+def status() -> None:
+    """Summarise the load ledger: files and rows by source and status."""
+    settings = get_settings()
+    if not settings.warehouse.exists():
+        _fail(f"no warehouse at {settings.warehouse}: run `make refresh` first")
+    _print_status(settings)
+
+
+@app.command()
+def rejects(limit: Annotated[int, typer.Option(help="Rows to show.")] = 50) -> None:
+    """List quarantined rows and files: file, row, field and the reason."""
+    import duckdb
+
+    settings = get_settings()
+    if not settings.warehouse.exists():
+        _fail(f"no warehouse at {settings.warehouse}: run `make refresh` first")
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select file_path, row_number, field, reason from raw.rejected_rows "
+            "order by file_path, row_number nulls first, field limit ?",
+            [limit],
+        ).fetchall()
+        total = con.execute("select count(*) from raw.rejected_rows").fetchone()[0]
+    for file_path, row_number, field, reason in rows:
+        where = f"row {row_number}" if row_number is not None else "whole file"
+        typer.echo(f"{file_path}  {where}  {field or '-'}: {reason}")
+    typer.echo(f"{total} rejected row entries in all")
+
+
+@app.command()
+def publish() -> None:
+    """Publish a serving snapshot from the warehouse as it stands (refresh does this itself)."""
+    from .serving import PublishError, publish_snapshot
+
+    settings = get_settings()
+    try:
+        snapshot = publish_snapshot(settings.warehouse, settings.serving_dir)
+    except PublishError as exc:
+        _fail(str(exc))
+    typer.echo(f"published {snapshot.path}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Dagster code location: ingestion -> dbt -> publish, for the mh-policing-warehouse."""

@@ -1,0 +1,66 @@
+"""Publishing the serving snapshot: only published tables, atomic switch, bounded history, privacy guard."""
+
+from __future__ import annotations
+
+import os
+
+import duckdb
+import pytest
+
+from mhw.serving import PublishError, list_snapshots, publish_snapshot
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema raw; create schema marts; create schema staging")
+        con.execute("create table raw.load_ledger (status varchar)")
+        con.execute("insert into raw.load_ledger values ('loaded'), ('superseded')")
+        con.execute("create table marts.dim_force as select 'E23000001' force_code, 'Met' force_name")
+        con.execute("create table marts.mart_s136_force_year as select 'E23000001' force_code, 10 detentions")
+        con.execute("create table marts.fct_s136_detentions as select 'x' person_token")
+        con.execute("create table staging.stg_x as select 1 a")
+    return path
+
+
+def test_publish_copies_only_published_tables(warehouse, tmp_path):
+    serving = tmp_path / "serving"
+    snap = publish_snapshot(warehouse, serving)
+    current = serving / "current.duckdb"
+    assert current.is_symlink() and os.path.realpath(current) == str(snap.path)
+    with duckdb.connect(str(current), read_only=True) as con:
+        tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+        assert tables == {"dim_force", "mart_s136_force_year", "publication"}
+        assert con.execute("select warehouse_loads from publication").fetchone()[0] == 1
+    assert snap.tables == {"dim_force": 1, "mart_s136_force_year": 1}
+
+
+def test_publish_switches_atomically_and_keeps_history(warehouse, tmp_path):
+    serving = tmp_path / "serving"
+    first = publish_snapshot(warehouse, serving, keep=2)
+    reader = duckdb.connect(str(serving / "current.duckdb"), read_only=True)  # an app holding the old one
+    try:
+        for _ in range(3):
+            last = publish_snapshot(warehouse, serving, keep=2)
+        assert reader.execute("select count(*) from dim_force").fetchone()[0] == 1
+    finally:
+        reader.close()
+    snapshots = list_snapshots(serving)
+    assert len(snapshots) == 2 and first.path not in snapshots
+    assert os.path.realpath(serving / "current.duckdb") == str(last.path)
+    assert not list(serving.glob(".*tmp"))
+
+
+def test_publish_refuses_person_level_columns(warehouse, tmp_path):
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create table marts.mart_leak as select 'abc' person_token")
+    with pytest.raises(PublishError, match="mart_leak"):
+        publish_snapshot(warehouse, tmp_path / "serving")
+    assert not (tmp_path / "serving" / "current.duckdb").exists()
+    assert not list((tmp_path / "serving").glob("*.duckdb*"))
+
+
+def test_publish_without_warehouse_is_a_clear_error(tmp_path):
+    with pytest.raises(PublishError, match="run the refresh first"):
+        publish_snapshot(tmp_path / "missing.duckdb", tmp_path / "serving")
