@@ -1,7 +1,5 @@
 """Asset checks of our own on ingestion outputs (dbt tests arrive as checks through dagster-dbt)."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from .assets.ingestion import RAW_S136

@@ -1,8 +1,9 @@
 """The dbt project as Dagster assets: dbt runs as a subprocess (`dbt build`), its tests become asset checks."""
 
-from __future__ import annotations
-
+import os
+import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -14,7 +15,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from mhw.settings import DBT_PROJECT_DIR
+from mhw.settings import DBT_PROJECT_DIR, get_settings
 
 from .resources import WAREHOUSE_POOL
 
@@ -40,8 +41,12 @@ translator = Translator(
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=translator, pool=WAREHOUSE_POOL)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Seeds, models, unit tests and data tests, in dependency order."""
+    os.environ["MHW_WAREHOUSE"] = str(get_settings().warehouse)  # dbt resolves the same absolute path
     yield from dbt.cli(["build"], context=context).stream()
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR))
+    """dbt from this environment's bin (beside the running Python), so PATH does not matter."""
+    local = Path(sys.executable).parent / "dbt"
+    executable = str(local) if local.exists() else "dbt"
+    return DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=executable)

@@ -1,7 +1,5 @@
 """The one Dagster code location: `dagster dev -m orchestration.definitions`."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from .assets.ingestion import raw_ons_population_pfa, raw_s136

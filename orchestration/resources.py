@@ -1,7 +1,5 @@
 """Resources: the warehouse connection (single writer) and the dbt CLI."""
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 

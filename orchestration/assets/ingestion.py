@@ -1,7 +1,5 @@
 """Ingestion assets: landing files -> raw.* through the source contracts, one transaction per file."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from ingestion.load import ingest_source

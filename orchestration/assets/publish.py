@@ -1,7 +1,5 @@
 """Publish asset: the serving snapshot the app and analysts read."""
 
-from __future__ import annotations
-
 import json
 
 import dagster as dg

@@ -1,0 +1,1 @@
+"""Streamlit app: national police mental-health benchmarks (reads only the serving snapshot)."""

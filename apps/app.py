@@ -1,0 +1,38 @@
+"""Streamlit entrypoint: `streamlit run apps/app.py`.
+
+Pages are declared with st.navigation; each page reads the published serving snapshot through apps.data and
+never the warehouse.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+# `streamlit run apps/app.py` puts apps/ (not the project root) on sys.path; make `import apps.…` work even
+# when the project is not installed in the environment.
+_ROOT = str(Path(__file__).resolve().parents[1])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+st.set_page_config(
+    page_title="Mental health & policing benchmarks",
+    page_icon=":material/analytics:",
+    layout="wide",
+)
+
+PAGES = {
+    "s136 detentions": [
+        st.Page(
+            "pages/s136_benchmark.py",
+            title="National benchmark",
+            icon=":material/leaderboard:",
+            url_path="s136-benchmark",
+            default=True,
+        ),
+    ],
+}
+
+st.navigation(PAGES).run()

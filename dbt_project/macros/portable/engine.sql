@@ -1,0 +1,36 @@
+{#-
+  Engine-specific SQL lives only here, behind adapter.dispatch (stack-notes.md, "portable SQL").
+  duckdb__* for DuckDB; default__* is the standard/PostgreSQL form.
+-#}
+
+{# 8-byte float (dbt.type_float() is 4-byte REAL on DuckDB). #}
+{% macro type_double() -%}{{ return(adapter.dispatch('type_double', 'mhw')()) }}{%- endmacro %}
+{% macro default__type_double() -%}double precision{%- endmacro %}
+{% macro duckdb__type_double() -%}double{%- endmacro %}
+
+{# Median of a numeric expression (an aggregate). #}
+{% macro median(expr) -%}{{ return(adapter.dispatch('median', 'mhw')(expr)) }}{%- endmacro %}
+{% macro default__median(expr) -%}
+    cast(percentile_cont(0.5) within group (order by {{ expr }}) as {{ mhw.type_double() }})
+{%- endmacro %}
+{% macro duckdb__median(expr) -%}cast(median({{ expr }}) as double){%- endmacro %}
+
+{# Hours from start_ts to end_ts (fractional, negative when end is before start). #}
+{% macro hours_between(start_ts, end_ts) -%}
+    {{ return(adapter.dispatch('hours_between', 'mhw')(start_ts, end_ts)) }}
+{%- endmacro %}
+{% macro default__hours_between(start_ts, end_ts) -%}
+    cast(extract(epoch from ({{ end_ts }} - {{ start_ts }})) as double precision) / 3600.0
+{%- endmacro %}
+{% macro duckdb__hours_between(start_ts, end_ts) -%}
+    (epoch({{ end_ts }}) - epoch({{ start_ts }})) / 3600.0
+{%- endmacro %}
+
+{# round(double, n): PostgreSQL only rounds numeric to n places, so cast there and back. #}
+{% macro round_double(expr, places) -%}
+    {{ return(adapter.dispatch('round_double', 'mhw')(expr, places)) }}
+{%- endmacro %}
+{% macro default__round_double(expr, places) -%}
+    cast(round(cast({{ expr }} as numeric), {{ places }}) as double precision)
+{%- endmacro %}
+{% macro duckdb__round_double(expr, places) -%}round(cast({{ expr }} as double), {{ places }}){%- endmacro %}

@@ -1,0 +1,153 @@
+"""Source contracts (ingestion/contracts/<source>.yml): canonical columns, codes, layouts and layout recognition."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+CONTRACTS_DIR = Path(__file__).parent / "contracts"
+TYPES = {"string", "int", "timestamp", "bool", "code"}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    required: bool = False
+    codes: tuple[str, ...] = ()
+    min: int | None = None
+    max: int | None = None
+    is_person_identifier: bool = False
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    description: str
+    column_aliases: dict[str, str]
+    timestamp_formats: tuple[str, ...]
+    timestamp_expected: str
+    bool_map: dict[str, bool]
+    code_maps: dict[str, dict[str, str]]
+    forces: tuple[str, ...] = ()
+
+    def canonical_name(self, header: str) -> str:
+        """The canonical column a header cell maps to (aliases first, else the name itself, lower-cased)."""
+        key = header.strip().lower()
+        return self._aliases_lower.get(key, key)
+
+    @property
+    def _aliases_lower(self) -> dict[str, str]:
+        return {k.strip().lower(): v for k, v in self.column_aliases.items()}
+
+
+@dataclass(frozen=True)
+class Contract:
+    source: str
+    columns: tuple[Column, ...]
+    layouts: tuple[Layout, ...]
+    period_field: str | None = None
+    id_field: str | None = None
+    rules: dict = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    def layout(self, name: str) -> Layout:
+        return next(lay for lay in self.layouts if lay.name == name)
+
+
+@dataclass(frozen=True)
+class LayoutMatch:
+    """The layout chosen for a header, and how each header cell maps to a canonical column."""
+
+    layout: Layout
+    rename: dict[str, str]  # header cell -> canonical column (only cells that are canonical columns)
+    missing_required: list[str]
+
+
+@cache
+def load_contract(source: str) -> Contract:
+    """Read and check ingestion/contracts/<source>.yml."""
+    path = CONTRACTS_DIR / f"{source}.yml"
+    if not path.exists():
+        raise ValueError(f"no contract for source '{source}' (expected {path})")
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    columns = tuple(
+        Column(
+            name=c["name"],
+            type=c["type"],
+            required=bool(c.get("required", False)),
+            codes=tuple(str(v) for v in c.get("codes", ())),
+            min=c.get("min"),
+            max=c.get("max"),
+            is_person_identifier=bool(c.get("is_person_identifier", False)),
+        )
+        for c in doc["columns"]
+    )
+    for c in columns:
+        if c.type not in TYPES or (c.type == "code") != bool(c.codes):
+            raise ValueError(f"{path.name}: column {c.name} has type {c.type!r} with codes {c.codes}")
+    layouts = tuple(
+        Layout(
+            name=name,
+            description=spec.get("description", ""),
+            column_aliases={str(k): str(v) for k, v in (spec.get("column_aliases") or {}).items()},
+            timestamp_formats=tuple(spec["timestamp_formats"]),
+            timestamp_expected=spec["timestamp_expected"],
+            bool_map={str(k).upper(): bool(v) for k, v in spec["bool_map"].items()},
+            code_maps={f: {str(k): str(v) for k, v in m.items()} for f, m in (spec.get("code_maps") or {}).items()},
+            forces=tuple(spec.get("forces") or ()),
+        )
+        for name, spec in doc["layouts"].items()
+    )
+    names = {c.name for c in columns}
+    for lay in layouts:
+        unknown = (set(lay.column_aliases.values()) | set(lay.code_maps)) - names
+        if unknown:
+            raise ValueError(f"{path.name}: layout {lay.name} maps to unknown columns {sorted(unknown)}")
+    return Contract(
+        source=doc["source"],
+        columns=columns,
+        layouts=layouts,
+        period_field=doc.get("period_field"),
+        id_field=doc.get("id_field"),
+        rules=doc.get("rules") or {},
+    )
+
+
+def match_layout(contract: Contract, header: list[str], force_code: str | None = None) -> LayoutMatch:
+    """Recognise the layout of a file from its header.
+
+    A layout qualifies when all required canonical columns are present after alias mapping; among those, the one
+    whose aliases explain most header cells wins, then the first listed. When none qualifies, the closest layout
+    (most required columns present) is returned with its missing_required filled in.
+    """
+    names = set(contract.names)
+    best: tuple[tuple[int, int, int], LayoutMatch] | None = None
+    for order, lay in enumerate(contract.layouts):
+        if lay.forces and force_code not in lay.forces:
+            continue
+        rename: dict[str, str] = {}
+        for cell in header:
+            target = lay.canonical_name(cell)
+            if target in names and target not in rename.values():
+                rename[cell] = target
+        missing = [c for c in contract.required if c not in rename.values()]
+        alias_hits = sum(1 for cell in header if cell.strip().lower() in lay._aliases_lower)
+        score = (-len(missing), alias_hits, -order)
+        if best is None or score > best[0]:
+            best = (score, LayoutMatch(lay, rename, missing))
+    assert best is not None, "a contract has at least one layout open to every force"
+    return best[1]

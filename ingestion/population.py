@@ -1,0 +1,111 @@
+"""ONS mid-year population by police force area (the real published file) -> raw.ons_population_pfa.
+
+Reference data keyed by load: a changed file supersedes the old load and replaces its rows; the same file again
+loads nothing. Without the file the dbt layer falls back to the labelled stand-in seed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from .load import free_load_id
+from .read import known_force_codes
+from .schema import ensure_raw_schema
+
+SOURCE = "ons_population"
+FILE_NAME = "ons_mid_year_population_by_pfa_2001-2020_from_lad21_mye5.csv"
+VINTAGE = "ONS mid-year estimates mid-2001 to mid-2020 (2021 geography, as published 2021)"
+COLUMNS = ["pfa_code", "pfa_name_ons", "mid_year", "population"]
+
+
+class PopulationFileError(ValueError):
+    """The population file does not have the published format; the message names file, row and field."""
+
+
+def _read(path: Path) -> pl.DataFrame:
+    """Read and check the file; returns geo_code, geo_name, mid_year, population."""
+    name = path.name
+    try:
+        df = pl.read_csv(path, infer_schema=False)
+    except Exception:
+        raise PopulationFileError(f"{name}: could not be read as a UTF-8 CSV file") from None
+    missing = [c for c in COLUMNS if c not in df.columns]
+    if missing:
+        raise PopulationFileError(f"{name}: missing column(s) {', '.join(missing)}; expected {', '.join(COLUMNS)}")
+    df = df.select(COLUMNS).with_row_index("row", offset=1).with_columns(pl.col(COLUMNS).str.strip_chars())
+    known = known_force_codes()
+    for row, code, year, pop in df.select("row", "pfa_code", "mid_year", "population").iter_rows():
+        if code not in known:
+            raise PopulationFileError(f"{name}: row {row}, field pfa_code: '{code}' is not a known police force area")
+        if not (year or "").isdigit() or not 1900 <= int(year) <= 2100:
+            raise PopulationFileError(f"{name}: row {row}, field mid_year: '{year}' is not a year")
+        if not (pop or "").replace(",", "").isdigit():
+            raise PopulationFileError(f"{name}: row {row}, field population: '{pop}' is not a whole number")
+    out = df.select(
+        pl.col("pfa_code").alias("geo_code"),
+        pl.col("pfa_name_ons").alias("geo_name"),
+        pl.col("mid_year").cast(pl.Int32),
+        pl.col("population").str.replace_all(",", "").cast(pl.Int64),
+    )
+    dupes = out.filter(pl.struct("geo_code", "mid_year").is_duplicated())
+    if dupes.height:
+        code, year = dupes.row(0)[0], dupes.row(0)[2]
+        raise PopulationFileError(f"{name}: {code} mid-{year} appears more than once")
+    return out
+
+
+def load_ons_population(con: duckdb.DuckDBPyConnection, public_dir: Path | str | None) -> int:
+    """Load the ONS PFA population file from public_dir; returns rows loaded (0 when absent or unchanged)."""
+    if public_dir is None:
+        return 0
+    public_dir = Path(public_dir)
+    path = public_dir / FILE_NAME
+    if not path.is_file():
+        return 0
+    ensure_raw_schema(con)
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    if con.execute(
+        "select 1 from raw.load_ledger where source = ? and sha256 = ? and status = 'loaded'", [SOURCE, sha]
+    ).fetchone():
+        return 0
+    rows = _read(path)
+    period = f"{rows['mid_year'].min()}-{rows['mid_year'].max()}"
+    load_id = free_load_id(con, f"{SOURCE}/national/{period}/{sha[:16]}")
+    rel = path.relative_to(public_dir).as_posix()
+    frame = rows.with_columns(
+        pl.lit(load_id).alias("load_id"), pl.lit(VINTAGE).alias("population_vintage"), pl.lit(rel).alias("source_file")
+    )
+    old = [
+        r[0]
+        for r in con.execute(
+            "select load_id from raw.load_ledger where source = ? and status = 'loaded'", [SOURCE]
+        ).fetchall()
+    ]
+    message = f"{frame.height} rows" + (f"; replaces {', '.join(old)}" if old else "")
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            "insert into raw.load_ledger (load_id, source, force_code, period, file_path, sha256, layout, loaded_at, "
+            "rows_read, rows_loaded, rows_rejected, status, message) "
+            "values (?, ?, 'national', ?, ?, ?, 'ons_mye_pfa', ?, ?, ?, 0, 'loaded', ?)",
+            [load_id, SOURCE, period, rel, sha, datetime.now(), frame.height, frame.height, message],
+        )
+        for old_id in old:
+            con.execute("delete from raw.ons_population_pfa where load_id = ?", [old_id])
+            con.execute(
+                "update raw.load_ledger set status = 'superseded', superseded_by = ? where load_id = ?",
+                [load_id, old_id],
+            )
+        con.register("_mhw_population", frame.to_arrow())
+        con.execute("insert into raw.ons_population_pfa by name select * from _mhw_population")
+        con.unregister("_mhw_population")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return frame.height

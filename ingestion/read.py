@@ -1,0 +1,151 @@
+"""Reading landing files: the path convention, CSV/XLSX as all-string polars frames, mapping onto the contract.
+
+Every problem that condemns a whole file is raised as FileRejected with a plain-English reason (no stack trace).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+import polars as pl
+
+from mhw.settings import SEEDS_DIR
+
+from .contract import Contract, Layout, match_layout
+
+SUFFIXES = (".csv", ".xlsx")
+_FY = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+class FileRejected(Exception):
+    """A whole file cannot be loaded; `reason` is for the user, `rows_read` counts data rows when countable."""
+
+    def __init__(self, reason: str, rows_read: int = 0):
+        super().__init__(reason)
+        self.reason = reason
+        self.rows_read = rows_read
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    path: Path
+    rel_path: str  # relative to the landing zone, with forward slashes
+    source: str | None
+    force_code: str | None
+    period: str | None
+
+
+@cache
+def known_force_codes() -> frozenset[str]:
+    """Force codes of seeds/ref_force.csv (43 ONS PFA codes + BTP)."""
+    with open(SEEDS_DIR / "ref_force.csv", encoding="utf-8") as fh:
+        return frozenset(row["force_code"] for row in csv.DictReader(fh))
+
+
+def period_bounds(period: str) -> tuple[datetime, datetime] | None:
+    """[start, end) of a period folder: 'YYYY-YY' financial year (April-March) or 'YYYY-MM' month; else None."""
+    m = _FY.match(period)
+    if not m:
+        return None
+    year, tail = int(m.group(1)), int(m.group(2))
+    if tail == (year + 1) % 100:
+        return datetime(year, 4, 1), datetime(year + 1, 4, 1)
+    if 1 <= tail <= 12:
+        return datetime(year, tail, 1), datetime(year + tail // 12, tail % 12 + 1, 1)
+    return None
+
+
+def landing_file(landing_dir: Path, path: Path) -> LandingFile:
+    """Split <source>/<force_code>/<period>/<file> (whatever the path, so a bad one can be reported)."""
+    rel = path.relative_to(landing_dir).as_posix()
+    parts = rel.split("/")
+    source, force, period = (parts + [None, None, None])[:3] if len(parts) == 4 else (parts[0], None, None)
+    return LandingFile(path, rel, source, force, period)
+
+
+def check_landing_path(lf: LandingFile) -> None:
+    """Raise FileRejected unless the path is <source>/<force_code>/<period>/<file> with a known force and period."""
+    if lf.force_code is None:
+        raise FileRejected(
+            f"the file is not where it should be: expected <source>/<force_code>/<period>/<file>, got {lf.rel_path}"
+        )
+    if lf.force_code not in known_force_codes():
+        raise FileRejected(
+            f"'{lf.force_code}' is not a known force code (an ONS police force area code like E23000001, or BTP)"
+        )
+    if period_bounds(lf.period or "") is None:
+        raise FileRejected(
+            f"'{lf.period}' is not a period: expected a financial year like 2024-25 or a month like 2024-05"
+        )
+
+
+def _count_rows(raw: bytes) -> int:
+    lines = [line for line in raw.splitlines() if line.strip(b" ,;\t\r")]
+    return max(len(lines) - 1, 0)
+
+
+def read_table(path: Path) -> pl.DataFrame:
+    """Read a CSV (UTF-8, BOM tolerated) or the first sheet of an XLSX as all-string columns.
+
+    Adds row_number (1-based data row, header excluded); drops rows that are entirely blank.
+    """
+    if path.suffix.lower() == ".xlsx":
+        try:
+            df = pl.read_excel(path, engine="calamine", infer_schema_length=0)
+        except Exception:
+            raise FileRejected("the file could not be read as an Excel workbook (.xlsx)") from None
+        df = df.select(pl.all().cast(pl.String))
+    else:
+        raw = path.read_bytes()
+        if not raw.removeprefix(b"\xef\xbb\xbf").strip():
+            raise FileRejected("the file is empty")
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise FileRejected(
+                f"the file is not UTF-8 text (first bad byte at position {exc.start}); save it as CSV UTF-8",
+                _count_rows(raw),
+            ) from None
+        try:
+            df = pl.read_csv(io.StringIO(text), infer_schema=False, raise_if_empty=True)
+        except Exception:
+            raise FileRejected(
+                "the file could not be read as comma-separated values: check the quoting and that every row has "
+                "as many fields as the header",
+                _count_rows(raw),
+            ) from None
+    df = df.with_row_index("row_number", offset=1).with_columns(pl.col("row_number").cast(pl.Int32))
+    cells = [c for c in df.columns if c != "row_number"]
+    if not cells:
+        return df
+    blank = pl.all_horizontal(pl.col(cells).str.strip_chars().fill_null("") == "")
+    return df.filter(~blank)
+
+
+def to_canonical(df: pl.DataFrame, contract: Contract, force_code: str | None) -> tuple[pl.DataFrame, Layout]:
+    """Recognise the layout from the header and rename/complete the columns to the canonical set (strings)."""
+    header = [c for c in df.columns if c != "row_number"]
+    if not header:
+        raise FileRejected("the file is empty")
+    match = match_layout(contract, header, force_code)
+    if not match.rename:
+        raise FileRejected(
+            "no header row recognised: the first line must name the columns, e.g. " + ", ".join(contract.required),
+            df.height + 1,
+        )
+    if match.missing_required:
+        raise FileRejected(
+            f"required column(s) missing: {', '.join(match.missing_required)} "
+            f"(closest layout '{match.layout.name}'; found {', '.join(header)})",
+            df.height,
+        )
+    out = df.select(["row_number", *[pl.col(cell).alias(name) for cell, name in match.rename.items()]])
+    absent = [name for name in contract.names if name not in out.columns]
+    out = out.with_columns([pl.lit(None, pl.String).alias(name) for name in absent])
+    return out.select(["row_number", *contract.names]), match.layout

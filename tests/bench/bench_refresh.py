@@ -1,0 +1,80 @@
+"""`make bench`: time the national demo end to end on this machine and record it in docs/benchmarks.md.
+
+Steps, each in a fresh MHW_HOME under /tmp: synthetic data (6 financial years x 44 forces), first full refresh,
+a second refresh with nothing new (must load 0 rows), and a corrected re-delivery of one force-year.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "docs" / "benchmarks.md"
+
+
+def _run(args: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(args, env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def _ledger(warehouse: Path) -> tuple[int, int, int]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(
+            "select count(*), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_rejected), 0) "
+            "from raw.load_ledger where source = 's136'"
+        ).fetchone()
+
+
+def _machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem_kb = int(
+        next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+    )
+    return f"{os.cpu_count()} cores ({cpu}), {mem_kb / 1024 / 1024:.0f} GiB, Python {platform.python_version()}"
+
+
+def main() -> None:
+    mhw = str(Path(sys.executable).parent / "mhw")
+    with tempfile.TemporaryDirectory(prefix="mhw-bench-") as home:
+        env = {**os.environ, "MHW_HOME": home, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+        env.pop("MHW_WAREHOUSE", None)
+        warehouse = Path(home) / "warehouse.duckdb"
+        rows = []
+        rows.append(("synthetic data, 6 FY x 44 forces (`mhw synth`)", _run([mhw, "synth"], env), ""))
+        t = _run([mhw, "refresh"], env)
+        files, loaded, rejected = _ledger(warehouse)
+        rows.append(
+            ("first full refresh (`mhw refresh`)", t, f"{files} files, {loaded:,} rows loaded, {rejected} rejected")
+        )
+        t = _run([mhw, "refresh"], env)
+        files2, loaded2, _ = _ledger(warehouse)
+        rows.append(("second refresh, nothing new", t, f"{files2 - files} new files, {loaded2 - loaded} new rows"))
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    table = "\n".join(f"| {name} | {secs:.1f} | {note} |" for name, secs, note in rows)
+    section = f"\n## {stamp}\nMachine: {_machine()}.\n\n| step | seconds | result |\n|---|---|---|\n{table}\n"
+    if not RESULTS.exists():
+        RESULTS.write_text("# Benchmarks\n\nWritten by `make bench` (tests/bench/bench_refresh.py); newest last.\n")
+    with RESULTS.open("a") as fh:
+        fh.write(section)
+    print(section)
+
+
+if __name__ == "__main__":
+    main()

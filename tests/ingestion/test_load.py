@@ -1,0 +1,204 @@
+"""The ledger and the transactional loader: idempotence, re-deliveries, whole-file rejections, no raw ids stored."""
+
+from __future__ import annotations
+
+import pytest
+
+import ingestion.load as load_module
+from ingestion.load import ingest_source
+
+from .helpers import FIXTURES, KEY, KEY_ID, ledger, place, rejects
+
+GOOD = "s136/E23000001/2023-24/s136_good.csv"
+
+
+def _ingest(con, landing):
+    return ingest_source(con, landing, "s136", KEY, KEY_ID)
+
+
+def _active_rows(con) -> int:
+    return con.execute(
+        "select count(*) from raw.s136 join raw.load_ledger l using (load_id) where l.status = 'loaded'"
+    ).fetchone()[0]
+
+
+def test_load_id_file_path_and_key_id_recorded(con, landing):
+    place(landing, "s136_good.csv")
+    report = _ingest(con, landing)
+    sha_prefix = report.files[0].load_id.rsplit("/", 1)[1]
+    assert report.files[0].load_id == f"s136/E23000001/2023-24/{sha_prefix}" and len(sha_prefix) == 16
+    row = con.execute("select file_path, force_code, period, layout, key_id, status from raw.load_ledger").fetchone()
+    assert row == (GOOD, "E23000001", "2023-24", "canonical", KEY_ID, "loaded")
+    assert con.execute("select distinct person_key_id from raw.s136 where person_token is not null").fetchall() == [
+        (KEY_ID,)
+    ]
+
+
+def test_second_run_with_nothing_new_loads_nothing(con, landing):
+    place(landing, "s136_good.csv")
+    first = _ingest(con, landing)
+    assert first.rows_loaded == 5
+    again = _ingest(con, landing)
+    assert again.files == [] and again.rows_loaded == 0
+    assert len(ledger(con)) == 1
+    assert con.execute("select count(*) from raw.s136").fetchone()[0] == 5
+
+
+def test_corrected_redelivery_supersedes(con, landing):
+    path = place(landing, "s136_good.csv")
+    _ingest(con, landing)
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(lines[:4]) + "\n")  # corrected: three rows, same force and period
+    report = _ingest(con, landing)
+    (new,) = report.files
+    assert (new.status, new.rows_loaded) == ("loaded", 3)
+    assert "supersedes " + GOOD in new.message
+    rows = ledger(con)
+    assert [r[1] for r in rows] == ["superseded", "loaded"]
+    assert rows[0][5] == rows[1][6]  # superseded_by = the new load_id
+    assert _active_rows(con) == 3  # not 5 + 3
+    assert con.execute("select count(*) from raw.s136").fetchone()[0] == 8  # old rows kept (append-only)
+    assert rejects(con) == []  # the ids of the superseded load do not clash
+
+
+def test_redelivery_under_new_name_supersedes(con, landing):
+    place(landing, "s136_good.csv")
+    _ingest(con, landing)
+    corrected = place(landing, "s136_good.csv", name="s136_good_v2.csv")
+    corrected.write_text(corrected.read_text().replace(",34,M,", ",35,M,"))
+    report = _ingest(con, landing)
+    assert report.files[0].rows_loaded == 5
+    assert _active_rows(con) == 5
+    assert con.execute(
+        "select age from raw.s136 join raw.load_ledger l using (load_id) "
+        "where l.status = 'loaded' and detention_id = 'D-001'"
+    ).fetchone() == (35,)
+
+
+def test_identical_file_under_another_name_is_a_duplicate(con, landing):
+    place(landing, "s136_good.csv")
+    _ingest(con, landing)
+    place(landing, "s136_good.csv", name="copy_of_return.csv")
+    report = _ingest(con, landing)
+    (dup,) = report.files
+    assert (dup.status, dup.rows_read, dup.rows_loaded) == ("duplicate", 0, 0)
+    assert GOOD in dup.message
+    assert [r[1] for r in ledger(con)] == ["loaded", "duplicate"]
+    assert len({r[6] for r in ledger(con)}) == 2  # distinct load ids
+    assert _active_rows(con) == 5
+    assert _ingest(con, landing).files == []
+
+
+@pytest.mark.parametrize(
+    ("content", "rows_read", "reason"),
+    [
+        (b"", 0, "the file is empty"),
+        (b"\n \n", 0, "the file is empty"),
+        ((FIXTURES / "s136_missing_column.csv").read_bytes(), 2, "required column(s) missing: power, sex"),
+        (
+            "detention_id,force_code,power,detained_at,age,sex\nA,E23000001,s136,2023-05-01T10:00,30,Ma\xefle\n".encode(
+                "latin-1"
+            ),
+            1,
+            "the file is not UTF-8 text",
+        ),
+        (
+            b"X-1,E23000001,s136,2023-05-01T10:00,30,M\nX-2,E23000001,s136,2023-05-01T11:00,30,F\n",
+            2,
+            "no header row recognised",
+        ),
+        (
+            b"detention_id,force_code,power,detained_at,age,sex\nA,E23000001,s136,2023-05-01T10:00,30,M,extra\n",
+            1,
+            "could not be read as comma-separated values",
+        ),
+    ],
+    ids=["empty", "blank", "missing_column", "not_utf8", "no_header", "ragged"],
+)
+def test_whole_file_rejections(con, landing, content, rows_read, reason):
+    path = landing / "s136" / "E23000001" / "2023-24" / "bad.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(content)
+    (result,) = _ingest(con, landing).files
+    assert result.status == "rejected_file"
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (rows_read, 0, rows_read)
+    assert reason in result.message
+    (row,) = rejects(con)
+    assert row[0] is None and row[1] is None and reason in row[2]
+    assert ledger(con)[0][1:5] == ("rejected_file", rows_read, 0, rows_read)
+    assert con.execute("select count(*) from raw.s136").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("relative", "reason"),
+    [
+        ("s136/E23000001/return.csv", "expected <source>/<force_code>/<period>/<file>"),
+        ("s136/E99999999/2023-24/return.csv", "'E99999999' is not a known force code"),
+        ("s136/E23000001/2023-25/return.csv", "'2023-25' is not a period"),
+        ("s136/E23000001/2023-24/return.xlsx", "could not be read as an Excel workbook"),
+    ],
+)
+def test_bad_path_or_unreadable_file_rejected(con, landing, relative, reason):
+    path = landing / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes((FIXTURES / "s136_good.csv").read_bytes())
+    (result,) = _ingest(con, landing).files
+    assert result.status == "rejected_file" and reason in result.message
+    assert rejects(con)[0][2] == result.message
+
+
+def test_crash_mid_file_rolls_back(con, landing, monkeypatch):
+    place(landing, "s136_good.csv")
+    place(landing, "s136_legacy.csv", force="E23000005")
+
+    def boom(con_, table, df):
+        original(con_, table, df)
+        if table == "raw.s136" and df["force_code"][0] == "E23000005":  # after the rows went in, before commit
+            raise RuntimeError("disk full")
+
+    original = load_module._insert_frame
+    monkeypatch.setattr(load_module, "_insert_frame", boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        _ingest(con, landing)
+    # the first file committed; nothing of the second is left behind
+    assert [r[0] for r in ledger(con)] == [GOOD]
+    assert con.execute("select count(*) from raw.s136").fetchone()[0] == 5
+    monkeypatch.setattr(load_module, "_insert_frame", original)
+    report = _ingest(con, landing)
+    assert [f.path for f in report.files] == ["s136/E23000005/2023-24/s136_legacy.csv"]
+
+
+def test_no_raw_person_id_anywhere_in_the_warehouse(con, landing):
+    place(landing, "s136_good.csv")
+    place(landing, "s136_mixed.csv", period="2023-05")  # rejects mention person_id
+    place(landing, "s136_legacy.csv", force="E23000005")
+    _ingest(con, landing)
+    raw_ids = [
+        "9434765919",
+        "943 476 5919",
+        "9434765918",
+        "2004/123A",
+        "2004/0000123A",
+        "LOCAL-77",
+        "4000079190",
+        "2010/45B",
+        "2010/0000045B",
+    ]
+    columns = con.execute(
+        "select table_schema, table_name, column_name from information_schema.columns where data_type = 'VARCHAR'"
+    ).fetchall()
+    assert columns
+    for schema, table, column in columns:
+        values = {v for (v,) in con.execute(f'select distinct "{column}" from {schema}.{table}').fetchall() if v}
+        for raw in raw_ids:
+            assert not any(raw.upper() in v.upper() for v in values), (schema, table, column, raw)
+    assert "person_id" not in {c for _, _, c in columns}
+
+
+def test_header_only_file_is_a_nil_return(con, landing):
+    path = landing / "s136" / "E23000001" / "2023-04" / "april.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text((FIXTURES / "s136_good.csv").read_text().splitlines()[0] + "\n")
+    (result,) = _ingest(con, landing).files
+    assert (result.status, result.rows_read, result.rows_loaded) == ("loaded", 0, 0)
+    assert "nil return" in result.message

@@ -1,0 +1,107 @@
+"""Pseudonymisation at the gate: normalisation, Modulus 11, HMAC tokens, key resolution."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import polars as pl
+import pytest
+
+from ingestion.pseudonymise import (
+    InvalidPersonId,
+    MissingKeyError,
+    key_id_for,
+    nhs_number_is_valid,
+    normalise_person_id,
+    person_token,
+    pseudonymise_frame,
+    resolve_key,
+)
+from mhw.settings import get_settings
+
+
+@pytest.mark.parametrize("number", ["9434765919", "4000079190", "4000142542"])
+def test_modulus_11_valid(number):
+    assert nhs_number_is_valid(number)
+
+
+@pytest.mark.parametrize("number", ["9434765918", "1234567890", "943476591", "abcdefghij"])
+def test_modulus_11_invalid(number):
+    assert not nhs_number_is_valid(number)
+
+
+def test_check_digit_ten_is_invalid():
+    # stem 000000006: 6 x 2 = 12, 12 mod 11 = 1, c = 10: invalid whatever the last digit
+    assert not any(nhs_number_is_valid(f"000000006{d}") for d in range(10))
+
+
+def test_normalise_nhs_with_spaces_and_dashes():
+    assert normalise_person_id(" 943 476 5919 ") == ("nhs", "9434765919")
+    assert normalise_person_id("943-476-5919") == ("nhs", "9434765919")
+
+
+def test_nhs_shaped_but_invalid_raises_without_echo():
+    with pytest.raises(InvalidPersonId) as exc:
+        normalise_person_id("943 476 5918")
+    assert "Modulus 11" in str(exc.value)
+    assert "5918" not in str(exc.value)
+
+
+def test_pnc_normalised():
+    assert normalise_person_id("2004/123a") == ("pnc", "2004/0000123A")
+    assert normalise_person_id(" 2004/0000123A ") == ("pnc", "2004/0000123A")
+
+
+def test_local_ids_upper_cased_and_stripped():
+    assert normalise_person_id("  abc-77 ") == ("local", "ABC-77")
+    assert normalise_person_id("12345") == ("local", "12345")  # not 10 digits: not an NHS number
+
+
+def test_hmac_deterministic_and_key_separated():
+    a = person_token(b"key-a", "nhs", "9434765919")
+    assert a == person_token(b"key-a", "nhs", "9434765919")
+    assert len(a) == 64 and int(a, 16) >= 0
+    assert a != person_token(b"key-b", "nhs", "9434765919")
+    assert a != person_token(b"key-a", "local", "9434765919")  # domain separation
+
+
+def test_same_person_written_differently_gets_same_token():
+    df = pl.DataFrame({"person_id": ["943 476 5919", "9434765919", "2004/123A", "2004/0000123a", None, " "]})
+    out = pseudonymise_frame(df, b"k", "kid")
+    assert "person_id" not in out.columns
+    tokens = out["person_token"].to_list()
+    assert tokens[0] == tokens[1] and tokens[2] == tokens[3] and tokens[0] != tokens[2]
+    assert tokens[4] is None and tokens[5] is None
+    assert out["person_key_id"].to_list() == ["kid"] * 4 + [None, None]
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path):
+    monkeypatch.setenv("MHW_HOME", str(tmp_path))
+    for name in ("MHW_PSEUDONYMISATION_KEY", "MHW_PSEUDONYMISATION_KEY_ID", "MHW_DEMO", "MHW_LANDING_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_key_from_environment(env):
+    env.setenv("MHW_PSEUDONYMISATION_KEY", "s3cret")
+    key, key_id = resolve_key(get_settings())
+    assert key == b"s3cret" and key_id == key_id_for(b"s3cret") and key_id.startswith("k-") and len(key_id) == 10
+    env.setenv("MHW_PSEUDONYMISATION_KEY_ID", "agreement-2025")
+    assert resolve_key(get_settings()) == (b"s3cret", "agreement-2025")
+
+
+def test_missing_key_without_demo_is_a_clear_error(env):
+    with pytest.raises(MissingKeyError, match="MHW_PSEUDONYMISATION_KEY"):
+        resolve_key(get_settings())
+
+
+def test_demo_key_file_created_once_with_mode_0600(env):
+    env.setenv("MHW_DEMO", "1")
+    settings = get_settings()
+    key, key_id = resolve_key(settings)
+    assert settings.demo_key_file.exists()
+    assert stat.S_IMODE(os.stat(settings.demo_key_file).st_mode) == 0o600
+    assert len(key) >= 32
+    assert resolve_key(get_settings()) == (key, key_id)  # reused, not regenerated

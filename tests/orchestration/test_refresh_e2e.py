@@ -1,0 +1,153 @@
+"""The whole graph through Dagster on a small landing zone: `mhw refresh` as an operator runs it.
+
+Covers: materialisation of every asset, the serving snapshot's contents, a no-op re-run, a corrected
+re-delivery that replaces (never duplicates), a file with bad rows, and the missing-key stop.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingestion.synth import generate_s136
+
+pytestmark = pytest.mark.slow
+
+MHW = str(Path(sys.executable).parent / "mhw")
+FORCES = ("E23000001", "E23000034", "W15000002", "BTP")
+YEARS = ("2022-23", "2023-24")
+
+
+def _env(home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MHW_", "DAGSTER_"))}
+    env.update(MHW_HOME=str(home), PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", **extra)
+    return env
+
+
+def _refresh(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([MHW, "refresh"], env=env, capture_output=True, text=True, timeout=600)
+
+
+def _query(path: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("mhw-home")
+    generate_s136(home / "landing", seed=11, years=YEARS, forces=FORCES)
+    env = _env(home, MHW_PSEUDONYMISATION_KEY="test-key-not-secret")
+    done = _refresh(env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return home
+
+
+@pytest.fixture
+def env(home):
+    return _env(home, MHW_PSEUDONYMISATION_KEY="test-key-not-secret")
+
+
+def _loaded_rows(home: Path) -> int:
+    return _query(home / "warehouse.duckdb", "select sum(rows_loaded) from raw.load_ledger where status='loaded'")[0][0]
+
+
+def _fact_counts(home: Path) -> dict[str, int]:
+    return dict(
+        _query(home / "warehouse.duckdb", "select fy_label, count(*) from marts.fct_s136_detentions group by 1")
+    )
+
+
+def test_refresh_publishes_snapshot(home):
+    current = home / "serving" / "current.duckdb"
+    assert current.is_symlink()
+    assert _query(current, "select count(*) from dim_force")[0][0] == 44
+    rows = _query(current, "select force_code, fy_label from mart_s136_force_year where detentions is not null")
+    assert {(f, y) for f, y in rows} >= {(f, y) for f in FORCES if f != "E23000034" for y in YEARS}
+    national = dict(_query(current, "select fy_label, detentions from mart_s136_national_year"))
+    assert national == _fact_counts(home), "national totals are exact counts of the loaded detentions"
+    tables = {r[0] for r in _query(current, "select table_name from duckdb_tables()")}
+    assert not any(t.startswith("fct_") for t in tables)
+    assert (home / "dagster_home" / "dagster.yaml").exists()
+
+
+def test_second_refresh_loads_nothing(home, env):
+    before = _query(home / "warehouse.duckdb", "select count(*), sum(rows_loaded) from raw.load_ledger")[0]
+    done = _refresh(env)
+    assert done.returncode == 0, done.stderr
+    after = _query(home / "warehouse.duckdb", "select count(*), sum(rows_loaded) from raw.load_ledger")[0]
+    assert before == after
+
+
+def test_corrected_redelivery_replaces(home, env):
+    path = next((home / "landing" / "s136" / "W15000002" / "2023-24").glob("*.csv"))
+    with path.open(newline="") as fh:
+        rows = list(csv.reader(fh))
+    before = dict(
+        _query(home / "warehouse.duckdb", "select fy_label, count(*) from marts.fct_s136_detentions group by 1")
+    )
+    loaded_before = _loaded_rows(home)
+    ledger = _query(
+        home / "warehouse.duckdb",
+        "select rows_loaded from raw.load_ledger where file_path like '%W15000002/2023-24%' and status='loaded'",
+    )[0][0]
+    with path.open("w", newline="") as fh:
+        csv.writer(fh).writerows(rows[:-20])  # the force corrects its return: 20 fewer records
+    done = _refresh(env)
+    assert done.returncode == 0, done.stderr
+    statuses = _query(
+        home / "warehouse.duckdb",
+        "select status, rows_loaded from raw.load_ledger where file_path like '%W15000002/2023-24%' order by loaded_at",
+    )
+    assert [s for s, _ in statuses] == ["superseded", "loaded"]
+    new_loaded = statuses[-1][1]
+    assert ledger - 20 <= new_loaded <= ledger
+    after = dict(
+        _query(home / "warehouse.duckdb", "select fy_label, count(*) from marts.fct_s136_detentions group by 1")
+    )
+    assert after["2023-24"] == before["2023-24"] - (ledger - new_loaded)
+    assert _loaded_rows(home) == loaded_before - (ledger - new_loaded)
+
+
+def test_bad_rows_are_named_and_good_rows_kept(home, env):
+    folder = home / "landing" / "s136" / "W15000002" / "2024-25"
+    folder.mkdir(parents=True)
+    header = (
+        "detention_id,force_code,power,detained_at,age,sex,ethnicity_self_defined,transport_method,"
+        "first_place_of_safety,arrived_first_pos_at,detention_ended_at,outcome"
+    )
+    (folder / "gwent_2024-25.csv").write_text(
+        header
+        + "\nG-OK-1,W15000002,s136,2024-06-01T10:00,30,F,W1,ambulance,hbpos,2024-06-01T11:00,2024-06-01T19:00,nfa"
+        + "\nG-BAD-2,W15000002,s136,31/02/2024,30,F,W1,ambulance,hbpos,,,nfa"
+        + "\nG-BAD-3,W15000002,s136,2024-07-01T10:00,150,Q,W1,teleport,hbpos,,,nfa"
+        + "\nG-OK-4,W15000002,s136,2024-08-01T10:00,41,M,B1,police_vehicle,ae,2024-08-01T10:30,2024-08-01T16:00,nfa\n"
+    )
+    done = _refresh(env)
+    assert done.returncode == 0, done.stderr
+    ledger = _query(
+        home / "warehouse.duckdb",
+        "select rows_read, rows_loaded, rows_rejected from raw.load_ledger where file_path like '%2024-25%'",
+    )
+    assert ledger == [(4, 2, 2)]
+    out = subprocess.run([MHW, "rejects", "--limit", "500"], env=env, capture_output=True, text=True).stdout
+    lines = [line for line in out.splitlines() if "gwent_2024-25.csv" in line]
+    assert any("row 2" in line and "detained_at" in line for line in lines)
+    assert any("row 3" in line and "age" in line for line in lines)
+    assert any("row 3" in line and "sex" in line for line in lines)
+    assert any("row 3" in line and "transport_method" in line for line in lines)
+
+
+def test_refresh_without_key_stops_with_clear_message(tmp_path):
+    generate_s136(tmp_path / "landing", seed=1, years=("2023-24",), forces=("E23000034",))
+    done = _refresh(_env(tmp_path))
+    assert done.returncode == 2
+    assert "MHW_PSEUDONYMISATION_KEY" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "warehouse.duckdb").exists()
