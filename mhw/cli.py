@@ -81,16 +81,19 @@ def refresh() -> None:
 
     from orchestration.definitions import defs
 
+    run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
     with dg.DagsterInstance.get() as instance:
-        result = defs.get_job_def("refresh").execute_in_process(instance=instance, raise_on_error=False)
-    for event in result.all_events:
-        if event.event_type_value == "ASSET_CHECK_EVALUATION":
-            data = event.event_specific_data.asset_check_evaluation
-            if not data.passed:
-                typer.secho(f"check failed: {data.asset_key.to_user_string()} {data.check_name}", fg="red")
-    if not result.success:
+        result = defs.get_job_def("refresh").execute_in_process(
+            instance=instance, run_config=run_config, raise_on_error=False
+        )
+    failed_checks = [
+        f"{e.event_specific_data.asset_key.to_user_string()}: {e.event_specific_data.check_name}"
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed
+    ]
+    if not result.success or failed_checks:
         failures = [e.message for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-        _fail("refresh failed (run " + result.run_id + "):\n" + "\n".join(failures))
+        _fail(f"refresh failed (Dagster run {result.run_id}):\n" + "\n".join(failures + failed_checks))
     _print_status(settings)
     typer.echo(f"serving snapshot: {os.path.realpath(settings.current_snapshot)}")
 
@@ -101,8 +104,8 @@ def _print_status(settings: Settings) -> None:
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         rows = con.execute(
             """
-            select source, status, count(*) files, sum(rows_read) read, sum(rows_loaded) loaded,
-                   sum(rows_rejected) rejected
+            select source, status, count(*) as files, sum(rows_read) as rows_read,
+                   sum(rows_loaded) as rows_loaded, sum(rows_rejected) as rows_rejected
             from raw.load_ledger group by all order by all
             """
         ).fetchall()
