@@ -73,6 +73,7 @@ def refresh() -> None:
         resolve_key(settings)
     except MissingKeyError as exc:
         _fail(str(exc))
+    before = _ledger_totals(settings)
     prepare_dagster_home(settings)
     prepare_manifest()
     os.environ["PATH"] = _tool_env()["PATH"]
@@ -94,8 +95,24 @@ def refresh() -> None:
     if not result.success or failed_checks:
         failures = [e.message for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
         _fail(f"refresh failed (Dagster run {result.run_id}):\n" + "\n".join(failures + failed_checks))
+    files, rows, rejected = (a - b for a, b in zip(_ledger_totals(settings), before, strict=True))
+    typer.echo(f"this refresh: {files} new ledger entries, {rows} rows loaded, {rejected} rows rejected")
     _print_status(settings)
     typer.echo(f"serving snapshot: {os.path.realpath(settings.current_snapshot)}")
+
+
+def _ledger_totals(settings: Settings) -> tuple[int, int, int]:
+    """(ledger entries, rows loaded, rows rejected) so far; zeros before the first refresh."""
+    import duckdb
+
+    if not settings.warehouse.exists():
+        return (0, 0, 0)
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        if not con.execute("select count(*) from duckdb_tables() where table_name = 'load_ledger'").fetchone()[0]:
+            return (0, 0, 0)
+        return con.execute(
+            "select count(*), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_rejected), 0) from raw.load_ledger"
+        ).fetchone()
 
 
 def _print_status(settings: Settings) -> None:
