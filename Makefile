@@ -8,12 +8,13 @@ UV_VERSION := 0.13.8
 export PATH := $(BIN):$(PATH)
 APP_PORT ?= 8501
 
-.PHONY: help install manifest demo-data refresh run app test test-fast lint bench clean
+.PHONY: help install manifest demo-data refresh run app dev test test-fast lint bench clean
 
 help:
 	@echo "make run      install, demo data if the landing zone is empty, full refresh, app on 127.0.0.1:$(APP_PORT)"
 	@echo "make refresh  the same without the app (exits when done)"
 	@echo "make app      serve the current snapshot"
+	@echo "make dev      the Dagster UI (asset graph, runs, checks) on 127.0.0.1:3000"
 	@echo "make test     the whole test suite;  make lint;  make bench"
 
 $(UV):
@@ -39,6 +40,10 @@ run: refresh app
 
 app: install
 	streamlit run apps/app.py --server.address 127.0.0.1 --server.port $(APP_PORT) --server.headless true
+
+dev: manifest
+	mkdir -p $${DAGSTER_HOME:-data/dagster_home} && cp dagster.yaml $${DAGSTER_HOME:-data/dagster_home}/
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/data/dagster_home} dagster dev -h 127.0.0.1 -p 3000
 
 test: install manifest
 	pytest
