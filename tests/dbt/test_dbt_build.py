@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.schema import RAW_DDL, ensure_raw_schema
+from ingestion.schema import ensure_raw_schema, raw_ddl
 
 pytestmark = pytest.mark.slow
 
@@ -378,7 +378,7 @@ def test_postgres_build_matches_duckdb(duckdb_build, postgres_server, tmp_path):
     con = psycopg2.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres")
     con.autocommit = True
     try:
-        con.cursor().execute(RAW_DDL)  # the raw DDL is plain SQL both engines accept
+        con.cursor().execute(raw_ddl())  # the raw DDL is plain SQL both engines accept
         load_stage_one(con, "%s")
         run_dbt(["build", "--target", "postgres"], env, tmp_path)
         load_stage_two(con, "%s")

@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from .assets.ingestion import RAW_S136
-from .resources import WarehouseResource
+from ..resources import WarehouseResource
+from .ingestion import RAW_S136
 
 
 @dg.asset_check(asset=RAW_S136, blocking=True, description="rows read = loaded + rejected, file by file")

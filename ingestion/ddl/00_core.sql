@@ -1,0 +1,29 @@
+-- Core raw-layer tables every source shares: the load ledger and quarantined rows.
+CREATE SCHEMA IF NOT EXISTS raw;
+
+CREATE TABLE IF NOT EXISTS raw.load_ledger (
+    load_id        VARCHAR PRIMARY KEY,   -- source/force/period/sha256[:16]
+    source         VARCHAR NOT NULL,      -- s136, ons_population, ...
+    force_code     VARCHAR,               -- ONS PFA code, BTP, or 'national'
+    period         VARCHAR,               -- YYYY-MM or YYYY-YY (financial year)
+    file_path      VARCHAR NOT NULL,      -- path relative to the landing zone (or public data dir)
+    sha256         VARCHAR NOT NULL,
+    layout         VARCHAR,               -- contract layout used to read the file
+    loaded_at      TIMESTAMP NOT NULL,
+    rows_read      INTEGER NOT NULL,
+    rows_loaded    INTEGER NOT NULL,
+    rows_rejected  INTEGER NOT NULL,
+    status         VARCHAR NOT NULL,      -- loaded | superseded | duplicate | rejected_file
+    message        VARCHAR,               -- plain-English summary (why a file was rejected, what it superseded)
+    superseded_by  VARCHAR,               -- load_id of the corrected re-delivery
+    key_id         VARCHAR                -- pseudonymisation key id used for person tokens
+);
+
+CREATE TABLE IF NOT EXISTS raw.rejected_rows (
+    load_id     VARCHAR NOT NULL,
+    source      VARCHAR NOT NULL,
+    file_path   VARCHAR NOT NULL,
+    row_number  INTEGER,                  -- 1-based data row (header excluded); NULL when the whole file is rejected
+    field       VARCHAR,                  -- canonical field name; NULL for file-level reasons
+    reason      VARCHAR NOT NULL          -- plain English, never echoing a person identifier
+);
