@@ -6,16 +6,13 @@ loads nothing. Without the file the dbt layer falls back to the labelled stand-i
 
 from __future__ import annotations
 
-import hashlib
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from .load import free_load_id
+from .public import already_loaded, file_sha256, load_public_frame
 from .read import known_force_codes
-from .schema import ensure_raw_schema
 
 SOURCE = "ons_population"
 FILE_NAME = "ons_mid_year_population_by_pfa_2001-2020_from_lad21_mye5.csv"
@@ -67,45 +64,19 @@ def load_ons_population(con: duckdb.DuckDBPyConnection, public_dir: Path | str |
     path = public_dir / FILE_NAME
     if not path.is_file():
         return 0
-    ensure_raw_schema(con)
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    if con.execute(
-        "select 1 from raw.load_ledger where source = ? and sha256 = ? and status = 'loaded'", [SOURCE, sha]
-    ).fetchone():
+    sha = file_sha256(path)
+    if already_loaded(con, SOURCE, sha):
         return 0
-    rows = _read(path)
-    period = f"{rows['mid_year'].min()}-{rows['mid_year'].max()}"
-    load_id = free_load_id(con, f"{SOURCE}/national/{period}/{sha[:16]}")
-    rel = path.relative_to(public_dir).as_posix()
-    frame = rows.with_columns(
-        pl.lit(load_id).alias("load_id"), pl.lit(VINTAGE).alias("population_vintage"), pl.lit(rel).alias("source_file")
+    rows = _read(path).with_columns(pl.lit(VINTAGE).alias("population_vintage"))
+    return load_public_frame(
+        con,
+        path=path,
+        public_dir=public_dir,
+        source=SOURCE,
+        table="ons_population_pfa",
+        frame=rows,
+        period=f"{rows['mid_year'].min()}-{rows['mid_year'].max()}",
+        layout="ons_mye_pfa",
+        sha=sha,
+        replaces_every_period=True,  # one edition at a time, whatever years it covers
     )
-    old = [
-        r[0]
-        for r in con.execute(
-            "select load_id from raw.load_ledger where source = ? and status = 'loaded'", [SOURCE]
-        ).fetchall()
-    ]
-    message = f"{frame.height} rows" + (f"; replaces {', '.join(old)}" if old else "")
-    con.execute("begin transaction")
-    try:
-        con.execute(
-            "insert into raw.load_ledger (load_id, source, force_code, period, file_path, sha256, layout, loaded_at, "
-            "rows_read, rows_loaded, rows_rejected, status, message) "
-            "values (?, ?, 'national', ?, ?, ?, 'ons_mye_pfa', ?, ?, ?, 0, 'loaded', ?)",
-            [load_id, SOURCE, period, rel, sha, datetime.now(), frame.height, frame.height, message],
-        )
-        for old_id in old:
-            con.execute("delete from raw.ons_population_pfa where load_id = ?", [old_id])
-            con.execute(
-                "update raw.load_ledger set status = 'superseded', superseded_by = ? where load_id = ?",
-                [load_id, old_id],
-            )
-        con.register("_mhw_population", frame.to_arrow())
-        con.execute("insert into raw.ons_population_pfa by name select * from _mhw_population")
-        con.unregister("_mhw_population")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    return frame.height
