@@ -1,4 +1,8 @@
-"""Ingestion assets: landing files -> raw.* through the source contracts, one transaction per file."""
+"""Ingestion assets: landing files -> raw.* through the source contracts, one transaction per file.
+
+`landing_asset(source)` makes the asset of one landing source (ingestion/contracts/<source>.yml), and
+`reconciliation_check(source)` its blocking check; a new landing source adds one line to LANDING_SOURCES.
+"""
 
 import dagster as dg
 
@@ -10,37 +14,50 @@ from mhw.settings import get_settings
 
 from ..resources import WAREHOUSE_POOL, WarehouseResource
 
+LANDING_SOURCES = {
+    "s136": "s136/s135 detention records (ADR-125), validated and pseudonymised at the gate.",
+}
 RAW_S136 = dg.AssetKey(["raw", "s136"])
 RAW_POPULATION = dg.AssetKey(["raw", "ons_population_pfa"])
 
 
-@dg.asset(key=RAW_S136, group_name="ingestion", pool=WAREHOUSE_POOL, kinds={"polars", "duckdb"})
-def raw_s136(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """s136/s135 detention records (ADR-125) from the landing zone, validated and pseudonymised at the gate.
+def landing_asset(source: str, description: str) -> dg.AssetsDefinition:
+    """The asset loading every new file of landing/<source>/ into raw.<source>, rejects and the ledger."""
 
-    Writes raw.s136, raw.rejected_rows and raw.load_ledger. Files already in the ledger are skipped.
-    """
-    settings = get_settings()
-    try:
-        key, key_id = resolve_key(settings)
-    except MissingKeyError as exc:
-        raise dg.Failure(description=str(exc), allow_retries=False) from None
-    with warehouse.connect() as con:
-        ensure_raw_schema(con)
-        report = ingest_source(con, settings.landing_dir, source="s136", key=key, key_id=key_id)
-    for result in report.files:
-        if result.status != "loaded" or result.rows_rejected:
-            context.log.warning(f"{result.path}: {result.status}; {result.message or ''}")
-    return dg.MaterializeResult(
-        metadata={
-            "files_new": len(report.files),
-            "rows_read": report.rows_read,
-            "rows_loaded": report.rows_loaded,
-            "rows_rejected": report.rows_rejected,
-            "files_rejected": sum(1 for f in report.files if f.status == "rejected_file"),
-            "key_id": key_id,
-        }
+    @dg.asset(
+        key=dg.AssetKey(["raw", source]),
+        group_name="ingestion",
+        pool=WAREHOUSE_POOL,
+        kinds={"polars", "duckdb"},
+        description=f"{description} Files already in the ledger are skipped.",
     )
+    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        settings = get_settings()
+        try:
+            key, key_id = resolve_key(settings)
+        except MissingKeyError as exc:
+            raise dg.Failure(description=str(exc), allow_retries=False) from None
+        with warehouse.connect() as con:
+            ensure_raw_schema(con)
+            report = ingest_source(con, settings.landing_dir, source=source, key=key, key_id=key_id)
+        for result in report.files:
+            if result.status != "loaded" or result.rows_rejected:
+                context.log.warning(f"{result.path}: {result.status}; {result.message or ''}")
+        return dg.MaterializeResult(
+            metadata={
+                "files_new": len(report.files),
+                "rows_read": report.rows_read,
+                "rows_loaded": report.rows_loaded,
+                "rows_rejected": report.rows_rejected,
+                "files_rejected": report.count("rejected_file"),
+                "key_id": key_id,
+            }
+        )
+
+    return _asset
+
+
+landing_assets = [landing_asset(source, text) for source, text in LANDING_SOURCES.items()]
 
 
 @dg.asset(key=RAW_POPULATION, group_name="ingestion", pool=WAREHOUSE_POOL, kinds={"polars", "duckdb"})
