@@ -52,6 +52,11 @@ class Contract:
     period_field: str | None = None
     id_field: str | None = None
     rules: dict = field(default_factory=dict)
+    # 'force': files sit under <source>/<force_code>/<period>/; 'national': under <source>/national/<period>/
+    scope: str = "force"
+    # 'force': an id may occur once per force (file and other active loads); 'file': once per file (the same id in
+    # other periods is the record's history, e.g. status snapshots)
+    id_unique_within: str = "force"
 
     @property
     def names(self) -> list[str]:
@@ -117,6 +122,9 @@ def load_contract(source: str) -> Contract:
         unknown = (set(lay.column_aliases.values()) | set(lay.code_maps)) - names
         if unknown:
             raise ValueError(f"{path.name}: layout {lay.name} maps to unknown columns {sorted(unknown)}")
+    scope, id_unique_within = doc.get("scope", "force"), doc.get("id_unique_within", "force")
+    if scope not in {"force", "national"} or id_unique_within not in {"force", "file"}:
+        raise ValueError(f"{path.name}: scope {scope!r} / id_unique_within {id_unique_within!r} not recognised")
     return Contract(
         source=doc["source"],
         columns=columns,
@@ -124,6 +132,8 @@ def load_contract(source: str) -> Contract:
         period_field=doc.get("period_field"),
         id_field=doc.get("id_field"),
         rules=doc.get("rules") or {},
+        scope=scope,
+        id_unique_within=id_unique_within,
     )
 
 

@@ -157,8 +157,8 @@ def _ingest_file(con, lf: LandingFile, sha: str, *, key: bytes, key_id: str, now
 
     load_id = free_load_id(con, base_id)
     try:
-        check_landing_path(lf)
         contract = load_contract(source)
+        check_landing_path(lf, national=contract.scope == "national")
         canonical, layout = to_canonical(read_table(lf.path), contract, lf.force_code)
     except FileRejected as exc:
         _ledger_row(con, lf, load_id, sha, "rejected_file", (exc.rows_read, 0, exc.rows_read), exc.reason)
@@ -167,7 +167,8 @@ def _ingest_file(con, lf: LandingFile, sha: str, *, key: bytes, key_id: str, now
         )
         return FileResult(lf.rel_path, "rejected_file", exc.rows_read, 0, exc.rows_read, exc.reason, load_id)
 
-    active = _active_ids(con, lf, contract.id_field, source) if contract.id_field else None
+    by_force = contract.id_field and contract.id_unique_within == "force"
+    active = _active_ids(con, lf, contract.id_field, source) if by_force else None
     checked = validate_rows(
         canonical, contract, layout, force_code=lf.force_code, period=lf.period, now=now, active_ids=active
     )

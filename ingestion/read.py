@@ -69,13 +69,23 @@ def landing_file(landing_dir: Path, path: Path) -> LandingFile:
     return LandingFile(path, rel, source, force, period)
 
 
-def check_landing_path(lf: LandingFile) -> None:
-    """Raise FileRejected unless the path is <source>/<force_code>/<period>/<file> with a known force and period."""
+def check_landing_path(lf: LandingFile, national: bool = False) -> None:
+    """Raise FileRejected unless the path is <source>/<force_code>/<period>/<file> with a known force and period.
+
+    national: the source is national (contract scope), so the folder must be 'national' instead of a force code.
+    """
     if lf.force_code is None:
+        folder = "national" if national else "<force_code>"
         raise FileRejected(
-            f"the file is not where it should be: expected <source>/<force_code>/<period>/<file>, got {lf.rel_path}"
+            f"the file is not where it should be: expected <source>/{folder}/<period>/<file>, got {lf.rel_path}"
         )
-    if lf.force_code not in known_force_codes():
+    if national:
+        if lf.force_code != "national":
+            raise FileRejected(
+                f"'{lf.force_code}' should be 'national': {lf.source} is a national source, delivered under "
+                f"{lf.source}/national/<period>/"
+            )
+    elif lf.force_code not in known_force_codes():
         raise FileRejected(
             f"'{lf.force_code}' is not a known force code (an ONS police force area code like E23000001, or BTP)"
         )

@@ -121,7 +121,7 @@ def _row_checks(contract: Contract, force_code: str, period: str, now: datetime)
                 "; it cannot be earlier",
             )
         )
-    if "force_code" in contract.names:
+    if "force_code" in contract.names and contract.scope == "force":
         fails = pl.col("force_code") != force_code
         where = f" does not match the force folder {force_code} the file was delivered in"
         checks.append(_check("force_code", fails, "force_code: ", _shown("force_code"), where))

@@ -50,17 +50,61 @@ def synth(
         "2019-20,2020-21,2021-22,2022-23,2023-24,2024-25"
     ),
     if_empty: Annotated[bool, typer.Option("--if-empty", help="Only write when the landing zone is empty.")] = False,
+    published: Annotated[
+        bool,
+        typer.Option(
+            "--published/--no-published",
+            help="Also write the Home Office published tables (adr125_published) derived from the s136 files.",
+        ),
+    ] = True,
 ) -> None:
-    """Write synthetic s136 detention files (all 43 forces + BTP) into the landing zone."""
+    """Write synthetic demo data: s136 records (43 forces + BTP), published ADR tables, an inspections tracker."""
     from ingestion.synth import generate_s136, landing_is_empty
+    from ingestion.synth_adr125 import generate_adr125_published
+    from ingestion.synth_inspections import generate_inspections
 
     settings = get_settings()
     if if_empty and not landing_is_empty(settings.landing_dir):
         typer.echo(f"landing zone {settings.landing_dir} already has files: no demo data written")
         return
-    written = generate_s136(settings.landing_dir, seed=seed, years=tuple(y.strip() for y in years.split(",")))
+    fys = tuple(y.strip() for y in years.split(","))
+    written = generate_s136(settings.landing_dir, seed=seed, years=fys)
     settings.demo_marker.write_text(f"synthetic demo data, seed {seed}\n")
     typer.echo(f"wrote {written} synthetic s136 files under {settings.landing_dir / 's136'}")
+    if published:
+        sample = generate_adr125_published(settings.landing_dir, seed=seed, years=fys)
+        typer.echo(
+            f"wrote {len(sample.files)} published ADR s136 files under {settings.landing_dir / 'adr125_published'} "
+            f"({sample.describe()})"
+        )
+    tracker = generate_inspections(settings.landing_dir, seed=seed)
+    typer.echo(f"wrote {tracker} synthetic inspection tracker files under {settings.landing_dir / 'inspections'}")
+
+
+export_app = typer.Typer(help="Exports from the warehouse (read-only).", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("adr125")
+def export_adr125_command(
+    year: Annotated[str, typer.Option("--year", help="Financial year of the return, e.g. 2024-25.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Output folder (default $MHW_HOME/exports/adr125/<year>).")
+    ] = None,
+) -> None:
+    """Write the annual s136 return (ADR-125 items) per force as the Home Office asks for it, plus a combined file."""
+    from .export import ExportError, export_adr125
+
+    settings = get_settings()
+    try:
+        result = export_adr125(settings.warehouse, year, out or settings.home / "exports" / "adr125" / year)
+    except ExportError as exc:
+        _fail(str(exc))
+    typer.echo(
+        f"wrote the {result.financial_year} return for {result.forces} force(s) ({result.detentions} s136 detentions) "
+        f"to {result.out_dir}; combined file {result.combined_file.name} "
+        "(exact counts: restricted, not for publication)"
+    )
 
 
 @app.command()

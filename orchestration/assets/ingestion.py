@@ -16,6 +16,8 @@ from ..resources import WAREHOUSE_POOL, WarehouseResource
 
 LANDING_SOURCES = {
     "s136": "s136/s135 detention records (ADR-125), validated and pseudonymised at the gate.",
+    "adr125_published": "Home Office published s136 tables (ADR-125 items, long format), one file per release.",
+    "inspections": "Inspection findings tracker (HMICFRS/CQC/HMIP/joint), monthly status snapshots.",
 }
 RAW_S136 = dg.AssetKey(["raw", "s136"])
 RAW_POPULATION = dg.AssetKey(["raw", "ons_population_pfa"])

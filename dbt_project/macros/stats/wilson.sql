@@ -1,0 +1,25 @@
+{#-
+  Wilson score interval for a proportion x/n (methods.md §2.2, as PHEindicatormethods wilson_lower/upper):
+      (2x + z^2 -/+ z sqrt(z^2 + 4x(1 - x/n))) / (2(n + z^2))
+  z = 1.959964 for 95%, 3.090232 for 99.8%. Returns a proportion on the 0-1 scale (multiply by 100 for a
+  percentage); NULL when n is NULL or <= 0, or x is NULL or outside 0..n. Clamped to [0, 1] against rounding.
+  Checked by tests/assert_wilson_matches_reference_values.sql (1/10 -> 0.017876, 0.404150).
+-#}
+
+{% macro _wilson_limit(x, n, z, sign, clamp) -%}
+    (case when {{ n }} is null or {{ n }} <= 0 or {{ x }} is null or {{ x }} < 0 or {{ x }} > {{ n }} then null
+          else {{ clamp }}(
+              (2 * cast({{ x }} as {{ mhw.type_double() }}) + {{ z }} * {{ z }}
+               {{ sign }} {{ z }} * sqrt({{ z }} * {{ z }} + 4 * cast({{ x }} as {{ mhw.type_double() }})
+                   * (1 - cast({{ x }} as {{ mhw.type_double() }}) / cast({{ n }} as {{ mhw.type_double() }}))))
+              / (2 * (cast({{ n }} as {{ mhw.type_double() }}) + {{ z }} * {{ z }})),
+              {{ 0.0 if clamp == 'greatest' else 1.0 }}) end)
+{%- endmacro %}
+
+{% macro wilson_lower(x, n, z=1.959964) -%}
+    {{ mhw._wilson_limit(x, n, z, '-', 'greatest') }}
+{%- endmacro %}
+
+{% macro wilson_upper(x, n, z=1.959964) -%}
+    {{ mhw._wilson_limit(x, n, z, '+', 'least') }}
+{%- endmacro %}

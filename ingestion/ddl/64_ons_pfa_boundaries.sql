@@ -1,0 +1,11 @@
+-- ONS police force area boundaries (public reference data): one GeoJSON geometry (WGS84 lon/lat) per force.
+CREATE TABLE IF NOT EXISTS raw.ons_pfa_boundaries (
+    load_id           VARCHAR NOT NULL,
+    pfa_code          VARCHAR NOT NULL,
+    pfa_name          VARCHAR,
+    geometry_geojson  TEXT NOT NULL,     -- the feature's geometry object as GeoJSON text
+    centroid_lon      DOUBLE PRECISION,  -- the file's LONG / LAT label point
+    centroid_lat      DOUBLE PRECISION,
+    boundary_vintage  VARCHAR NOT NULL,  -- the FeatureCollection name
+    source_file       VARCHAR NOT NULL
+);
