@@ -32,6 +32,26 @@ PAGES = {
             url_path="s136-benchmark",
             default=True,
         ),
+        st.Page(
+            "pages/disproportionality.py",
+            title="Disproportionality",
+            icon=":material/diversity_3:",
+            url_path="s136-disproportionality",
+        ),
+        st.Page(
+            "pages/adr125_reconciliation.py",
+            title="ADR-125 reconciliation",
+            icon=":material/rule:",
+            url_path="adr125-reconciliation",
+        ),
+    ],
+    "National sources": [
+        st.Page(
+            "pages/national_sources.py",
+            title="Deaths, use of force and inspections",
+            icon=":material/account_balance:",
+            url_path="national-sources",
+        ),
     ],
 }
 

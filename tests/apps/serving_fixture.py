@@ -7,6 +7,7 @@ suppressed, else rounded to 5), rates and CIs come from the exact counts, nation
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from dataclasses import dataclass, field
@@ -344,6 +345,7 @@ def build_snapshot(serving_dir: Path, standin: bool = True, stamp: str = "202501
                 "Stand-in populations: not ONS figures." if standin else "ONS mid-2022 estimates.",
             ],
         )
+        add_national_tables(con)
     finally:
         con.close()
     current = serving_dir / "current.duckdb"
@@ -352,3 +354,419 @@ def build_snapshot(serving_dir: Path, standin: bool = True, stamp: str = "202501
     os.symlink(path.name, tmp_link)
     os.replace(tmp_link, current)
     return BuiltSnapshot(serving_dir, path, current, stamp, national)
+
+
+# --- national pages: small versions of the other published marts ----------------------------------------------
+
+DISPRO_GROUPS = ("White", "Mixed", "Asian", "Black", "Other")  # broad 5+1 scheme, in group_order
+# geography_code, geography_name, {group: population}, {fy: ({group: exact detentions}, not stated)}
+DISPRO_AREAS: list[tuple[str, str, dict[str, int], dict[str, tuple[dict[str, int], int]]]] = [
+    (
+        "E&W",
+        "England and Wales",
+        {"White": 48_209_395, "Mixed": 1_224_400, "Asian": 4_213_531, "Black": 1_864_890, "Other": 563_696},
+        {
+            "2022-23": ({"White": 21_000, "Mixed": 520, "Asian": 1_200, "Black": 2_100, "Other": 210}, 2_500),
+            "2023-24": ({"White": 22_671, "Mixed": 551, "Asian": 1_276, "Black": 2_203, "Other": 227}, 2_321),
+        },
+    ),
+    (
+        "E23000001",
+        "Metropolitan Police",
+        {"White": 4_881_636, "Mixed": 404_990, "Asian": 1_510_606, "Black": 1_088_447, "Other": 281_041},
+        {
+            "2022-23": ({"White": 2_400, "Mixed": 199, "Asian": 480, "Black": 801, "Other": 140}, 300),
+            "2023-24": ({"White": 2_468, "Mixed": 206, "Asian": 503, "Black": 846, "Other": 150}, 352),
+        },
+    ),
+    (
+        "E23000002",
+        "Cumbria",
+        {"White": 488_000, "Mixed": 3_000, "Asian": 4_000, "Black": 1_500, "Other": 900},
+        {
+            "2022-23": ({"White": 230, "Mixed": 4, "Asian": 3, "Black": 12, "Other": 0}, 20),
+            "2023-24": ({"White": 215, "Mixed": 2, "Asian": 5, "Black": 14, "Other": 1}, 16),
+        },
+    ),
+    (
+        "E23000008",
+        "Durham",
+        {"White": 600_000, "Mixed": 5_000, "Asian": 9_000, "Black": 2_000, "Other": 1_500},
+        {
+            "2022-23": ({"White": 300, "Mixed": 3, "Asian": 6, "Black": 3, "Other": 0}, 8),
+            "2023-24": ({"White": 290, "Mixed": 2, "Asian": 4, "Black": 3, "Other": 1}, 9),
+        },
+    ),
+]
+DISPRO_CAVEAT = (
+    "Census 2011 usual residents (27 March 2011) are the denominator for {fy}: populations have changed since, so "
+    "rates are approximate and not comparable with rates on Census 2021 denominators."
+)
+ADR125_ITEMS = [
+    ("detentions", "total", "Detentions under section 136", "Total", 0),
+    ("power", "s136", "Power used", "Section 136", 100),
+]
+IOPC_CATEGORIES = ("custody", "road_traffic", "fatal_shooting", "suicide_post_custody", "other_contact_independent")
+IOPC_YEARS = ("2017-18", "2018-19", "2019-20")
+IOPC_CUSTODY = {"2017-18": 23, "2018-19": 17, "2019-20": 18}  # national deaths in or following custody
+
+
+def _rr(d1: int, p1: int, d0: int, p0: int) -> tuple[float, float, float]:
+    rr = (d1 / p1) / (d0 / p0)
+    se = math.sqrt(1 / d1 + 1 / d0)
+    return rr, rr * math.exp(-Z95 * se), rr * math.exp(Z95 * se)
+
+
+def _disproportionality_rows() -> list[dict]:
+    rows = []
+    for code, name, pops, years in DISPRO_AREAS:
+        national = code == "E&W"
+        for fy, (counts, not_stated) in years.items():
+            white = counts["White"]
+            total = sum(counts.values()) + not_stated
+            for order, group in enumerate(DISPRO_GROUPS, start=1):
+                d, pop = counts[group], pops[group]
+                flag = "none" if national or d == 0 else sdc_flag(d)
+                suppressed = flag == "suppressed_1_7"
+                lo, hi, method = count_limits(d, Z95)
+                if group == "White":
+                    rr_status, rr, rlo, rhi, sig = "reference", 1.0, None, None, None
+                elif d < 10 or white < 10:
+                    rr_status, rr, rlo, rhi, sig = "count_lt10", None, None, None, None
+                else:
+                    rr, rlo, rhi = _rr(d, pop, white, pops["White"])
+                    rr_status = "published"
+                    sig = "higher" if rlo > 1 else "lower" if rhi < 1 else "similar"
+                reliability = "suppressed_1_7" if suppressed else "unreliable_lt20" if d < 20 else "ok"
+                rows.append(
+                    {
+                        "geography_code": code,
+                        "geography_level": "national" if national else "force",
+                        "force_code": None if national else code,
+                        "geography_name": name,
+                        "fy_label": fy,
+                        "measure": "s136_detentions",
+                        "ethnicity_scheme": "broad_5p1",
+                        "ethnic_group": group,
+                        "ethnic_group_label": group,
+                        "broad_group": group,
+                        "is_other_residual": group == "Other",
+                        "group_order": order,
+                        "numerator": d if national else published(d),
+                        "sdc_flag": flag,
+                        "ethnicity_not_stated": not_stated if national else published(not_stated),
+                        "ethnicity_not_stated_sdc_flag": "none" if national else sdc_flag(not_stated),
+                        "pct_ethnicity_not_stated": round(100 * not_stated / total, 1),
+                        "population": pop,
+                        "population_vintage": "Census 2011",
+                        "population_caveat": DISPRO_CAVEAT.format(fy=fy),
+                        "rate_per_100k": None if suppressed else round(d / pop * 1e5, 2),
+                        "rate_lcl": None if suppressed else round(lo / pop * 1e5, 2),
+                        "rate_ucl": None if suppressed else round(hi / pop * 1e5, 2),
+                        "ci_method": None if suppressed else method,
+                        "rr_reference_group": "White",
+                        "rate_ratio_vs_white": None if rr is None else round(rr, 2),
+                        "rr_lcl": None if rlo is None else round(rlo, 2),
+                        "rr_ucl": None if rhi is None else round(rhi, 2),
+                        "rr_method": "log" if rr_status == "published" else None,
+                        "rr_status": rr_status,
+                        "rr_significance": sig,
+                        "reliability_flag": reliability,
+                        "is_small_population": False,
+                        "forces_reporting": 43 if national else None,
+                    }
+                )
+    return rows
+
+
+def _square(lon: float, lat: float, size: float = 0.8) -> str:
+    """An anticlockwise (RFC 7946) square: the page must rewind it for d3-geo."""
+    ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
+    return json.dumps({"type": "Polygon", "coordinates": [ring]})
+
+
+def _adr125_rows() -> tuple[list[dict], list[dict]]:
+    forces, national = [], []
+    for fy in YEARS:
+        for measure, category, mlabel, clabel, order in ADR125_ITEMS:
+            status_counts = {"match": 0, "differs": 0, "record_only": 0, "published_only": 0}
+            rec_total = pub_total = 0
+            for code, name, *_rest, counts in FORCES:
+                record = counts[fy]
+                published_n: int | None = record
+                if fy == LATEST and code == "E23000001":
+                    published_n = record - 40  # differs
+                elif fy == LATEST and code == "E23000008":
+                    published_n = None  # record_only (6 detentions: suppressed on screen)
+                status = "match" if published_n == record else "record_only" if published_n is None else "differs"
+                status_counts[status] += 1
+                rec_total += record
+                pub_total += published_n or 0
+                diff = None if published_n is None else record - published_n
+                forces.append(
+                    {
+                        "force_code": code,
+                        "force_name": name,
+                        "fy_label": fy,
+                        "measure": measure,
+                        "category": category,
+                        "measure_label": mlabel,
+                        "category_label": clabel,
+                        "item_order": order,
+                        "record_count": published(record),
+                        "record_count_sdc_flag": sdc_flag(record),
+                        "published_count": published_n,
+                        "published_release": "PPP Oct 2024",
+                        "published_is_revised": False,
+                        "first_published_count": published_n,
+                        "first_release": "PPP Oct 2024",
+                        "is_revised_since_first": False,
+                        "difference": None if diff is None else published(abs(diff)) * (1 if diff >= 0 else -1),
+                        "difference_sdc_flag": None if diff is None else sdc_flag(abs(diff)),
+                        "status": status,
+                    }
+                )
+            national.append(
+                {
+                    "fy_label": fy,
+                    "measure": measure,
+                    "category": category,
+                    "measure_label": mlabel,
+                    "category_label": clabel,
+                    "item_order": order,
+                    "record_count": rec_total,
+                    "published_count": pub_total,
+                    "difference": rec_total - pub_total,
+                    "status": "match" if rec_total == pub_total else "differs",
+                    "published_release": "PPP Oct 2024",
+                    "published_is_revised": False,
+                    "published_forces_sum": pub_total,
+                    "forces_with_records": len(FORCES),
+                    "forces_published": len(FORCES) - status_counts["record_only"],
+                    "forces_match": status_counts["match"],
+                    "forces_differ": status_counts["differs"],
+                    "forces_record_only": status_counts["record_only"],
+                    "forces_published_only": status_counts["published_only"],
+                }
+            )
+    return forces, national
+
+
+def _iopc_rows() -> tuple[list[dict], list[dict]]:
+    entities = [
+        ("E23000001", "Metropolitan Police", "London", "force"),
+        ("E23000005", "Greater Manchester", "North West", "force"),
+        (None, "British Transport Police", None, "non_territorial_body"),
+    ]
+    forces, national = [], []
+    for y, fy in enumerate(IOPC_YEARS):
+        for c, category in enumerate(IOPC_CATEGORIES):
+            total = IOPC_CUSTODY[fy] if category == "custody" else 10 + 3 * c + y
+            met = total // 3
+            gmp = total // 4
+            btp = 1 if category == "custody" else 0
+            for (code, name, region, kind), deaths in zip(entities, (met, gmp, btp), strict=True):
+                forces.append(
+                    {
+                        "edition": "2019-20",
+                        "is_latest_edition": True,
+                        "entity_key": code or name,
+                        "force_code": code,
+                        "entity_name": name,
+                        "region_name": region,
+                        "entity_type": kind,
+                        "fy_label": fy,
+                        "iopc_category": category,
+                        "deaths": deaths,
+                        "incidents": deaths,
+                    }
+                )
+            national.append(
+                {
+                    "edition": "2019-20",
+                    "is_latest_edition": True,
+                    "fy_label": fy,
+                    "fy_start_year": int(fy[:4]),
+                    "iopc_category": category,
+                    "deaths": total,
+                    "incidents": total,
+                    "deaths_by_force_reconciles": False,
+                    "reconciliation_note": "fixture: by-force rows cover three bodies only",
+                }
+            )
+    return forces, national
+
+
+def _use_of_force_rows() -> list[dict]:
+    # area_code, force_code, name, is_national, mental, reported, not reported %, caution
+    areas = [
+        ("K04000001", None, "England and Wales", True, 109_517, 686_436, 4.0, "ok"),
+        ("E23000001", "E23000001", "Metropolitan Police", False, 20_000, 150_000, 2.0, "ok"),
+        ("E23000002", "E23000002", "Cumbria", False, 2_597, 6_765, 0.0, "ok"),
+        ("E23000017", "E23000017", "Warwickshire", False, 434, 476, 84.7, "condition_not_reported_over_half"),
+    ]
+    rows = []
+    for code, force, name, national, mh, reported, not_reported, caution in areas:
+        p = mh / reported
+        z2 = Z95**2
+        centre = (p + z2 / (2 * reported)) / (1 + z2 / reported)
+        half = Z95 * math.sqrt(p * (1 - p) / reported + z2 / (4 * reported**2)) / (1 + z2 / reported)
+        rows.append(
+            {
+                "edition": "2019-20",
+                "fy_label": "2019-20",
+                "area_code": code,
+                "force_code": force,
+                "area_name": name,
+                "is_national": national,
+                "tactic": "*Total Tactics",
+                "tactic_level": "all_tactics",
+                "n_mental_health": mh,
+                "n_condition_reported": reported,
+                "n_tactic_reported": round(reported / (1 - not_reported / 100)),
+                "pct_mental_health": round(100 * p, 2),
+                "pct_mental_health_lcl95": round(100 * (centre - half), 2),
+                "pct_mental_health_ucl95": round(100 * (centre + half), 2),
+                "ci_method": "wilson",
+                "pct_condition_not_reported": not_reported,
+                "share_caution": caution,
+            }
+        )
+    rows.append({**rows[1], "tactic": "Handcuffing", "tactic_level": "of_which_detail", "pct_mental_health": 99.0})
+    return rows
+
+
+def _inspection_rows() -> tuple[list[dict], list[dict]]:
+    items = [
+        ("R1", "E23000001", "Metropolitan Police", 1, "Oversight and escalation", "open", 400),
+        ("R2", "E23000001", "Metropolitan Police", 2, "Data and information", "open", 120),
+        ("R3", "E23000002", "Cumbria", 2, "Data and information", "in_progress", 90),
+        ("R4", "E23000002", "Cumbria", 4, "Benchmarking", "complete", None),
+    ]
+    recs = [
+        {
+            "finding_id": f"PEEL-{fid}",
+            "report_title": f"PEEL inspection of {name} (fixture)",
+            "force_code": code,
+            "force_name": name,
+            "is_national": False,
+            "finding_type": "recommendation",
+            "finding_text": f"[fixture] {label} finding {fid}",
+            "npcc_objective": obj,
+            "npcc_objective_label": label,
+            "status": status,
+            "first_published": datetime(2024, 1, 5).date(),
+            "is_outstanding": status in ("open", "in_progress"),
+            "age_days": age,
+        }
+        for fid, code, name, obj, label, status, age in items
+    ]
+    summary = [
+        {
+            "force_code": "E23000001",
+            "force_name": "Metropolitan Police",
+            "is_national": False,
+            "items": 2,
+            "recommendations": 2,
+            "afis": 0,
+            "n_open": 2,
+            "n_in_progress": 0,
+            "n_complete": 0,
+            "n_superseded": 0,
+            "oldest_open_age_days": 400,
+            "oldest_outstanding_age_days": 400,
+            "causes_of_concern_outstanding": 1,
+            "latest_peel_grade": "requires_improvement",
+            "latest_snapshot_period": "2025-03",
+        },
+        {
+            "force_code": "E23000002",
+            "force_name": "Cumbria",
+            "is_national": False,
+            "items": 2,
+            "recommendations": 2,
+            "afis": 0,
+            "n_open": 0,
+            "n_in_progress": 1,
+            "n_complete": 1,
+            "n_superseded": 0,
+            "oldest_open_age_days": None,
+            "oldest_outstanding_age_days": 90,
+            "causes_of_concern_outstanding": 0,
+            "latest_peel_grade": "good",
+            "latest_snapshot_period": "2025-03",
+        },
+    ]
+    return recs, summary
+
+
+def _coroner_rows() -> list[dict]:
+    base = "https://www.judiciary.uk/prevention-of-future-death-reports/fixture-"
+    rows = []
+    for area, kind, label, n in (
+        ("Essex", "financial_year", "2023-24", 3),
+        ("London Inner North", "financial_year", "2022-23", 2),
+        ("Essex", "calendar_year", "2023", 2),
+    ):
+        refs = [f"{label[:4]}-{i:04d}" for i in range(1, n + 1)]
+        rows.append(
+            {
+                "coroner_area": area,
+                "period_type": kind,
+                "period_label": label,
+                "reports": n,
+                "sent_to_police": 1,
+                "text_mentions_police": n,
+                "mentions_s136_or_place_of_safety": 1,
+                "mental_health_category": 1,
+                "first_report_date": datetime(int(label[:4]), 5, 1).date(),
+                "last_report_date": datetime(int(label[:4]), 11, 1).date(),
+                "report_refs": " | ".join(refs),
+                "report_urls": " | ".join(f"{base}{r}/" for r in refs),
+            }
+        )
+    return rows
+
+
+def add_national_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """The marts read by the disproportionality, ADR-125 and national-sources pages."""
+    import polars as pl
+
+    def create(name: str, rows: list[dict], casts: str = "") -> None:
+        frame = pl.DataFrame(rows, infer_schema_length=None)  # noqa: F841 - read by duckdb's replacement scan
+        con.execute(f"create table {name} as select * {casts} from frame")
+
+    create("mart_disproportionality", _disproportionality_rows())
+    boundaries = [
+        {"force_code": "E23000001", "force_name": "Metropolitan Police", "lon": -0.5, "lat": 51.3},
+        {"force_code": "E23000002", "force_name": "Cumbria", "lon": -3.4, "lat": 54.2},
+        {"force_code": "E23000008", "force_name": "Durham", "lon": -2.0, "lat": 54.5},
+    ]
+    create(
+        "dim_force_boundary",
+        [
+            {
+                "force_code": b["force_code"],
+                "force_name": b["force_name"],
+                "geometry_geojson": _square(b["lon"], b["lat"]),
+                "centroid_lon": b["lon"] + 0.4,
+                "centroid_lat": b["lat"] + 0.4,
+                "source": "fixture squares",
+                "attribution": "Fixture boundaries (not real)",
+            }
+            for b in boundaries
+        ],
+    )
+    forces, national = _adr125_rows()
+    create("mart_adr125_return", forces)
+    create("mart_adr125_return_national", national)
+    forces, national = _iopc_rows()
+    create("mart_iopc_deaths", forces, "replace (deaths::hugeint as deaths, incidents::hugeint as incidents)")
+    create(
+        "mart_iopc_deaths_national", national, "replace (deaths::hugeint as deaths, incidents::hugeint as incidents)"
+    )
+    create("mart_use_of_force_mh", _use_of_force_rows())
+    recs, summary = _inspection_rows()
+    create("mart_inspection_recommendations", recs)
+    create("mart_inspection_force_summary", summary)
+    create("mart_coroner_pfd_learning", _coroner_rows())

@@ -147,3 +147,28 @@ def test_benchmark_page_renders_in_chromium(streamlit_server: tuple[str, int], t
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)
         (Path(keep) / screenshot.name).write_bytes(screenshot.read_bytes())
+
+
+NEW_PAGES = [
+    ("s136-disproportionality", "s136 disproportionality"),
+    ("adr125-reconciliation", "ADR-125 return reconciliation"),
+    ("national-sources", "Deaths, use of force and inspections"),
+]
+
+
+def test_national_pages_render_in_chromium(streamlit_server: tuple[str, int]):
+    from playwright.sync_api import expect, sync_playwright
+
+    url, _total = streamlit_server
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 2000})
+            for path, title in NEW_PAGES:
+                page.goto(f"{url}/{path}", wait_until="domcontentloaded")
+                expect(page.get_by_role("heading", name=title)).to_be_visible(timeout=60_000)
+                expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=60_000)
+                page.wait_for_timeout(500)
+                assert page.locator('[data-testid="stException"]').count() == 0, path
+        finally:
+            browser.close()
