@@ -26,20 +26,20 @@ st.set_page_config(
 PAGES = {
     "s136 detentions": [
         st.Page(
-            "pages/s136_benchmark.py",
+            "views/s136_benchmark.py",
             title="National benchmark",
             icon=":material/leaderboard:",
             url_path="s136-benchmark",
             default=True,
         ),
         st.Page(
-            "pages/disproportionality.py",
+            "views/disproportionality.py",
             title="Disproportionality",
             icon=":material/diversity_3:",
             url_path="s136-disproportionality",
         ),
         st.Page(
-            "pages/adr125_reconciliation.py",
+            "views/adr125_reconciliation.py",
             title="ADR-125 reconciliation",
             icon=":material/rule:",
             url_path="adr125-reconciliation",
@@ -47,7 +47,7 @@ PAGES = {
     ],
     "National sources": [
         st.Page(
-            "pages/national_sources.py",
+            "views/national_sources.py",
             title="Deaths, use of force and inspections",
             icon=":material/account_balance:",
             url_path="national-sources",

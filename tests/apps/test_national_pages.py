@@ -11,7 +11,7 @@ from serving_fixture import LATEST, YEARS, BuiltSnapshot
 from streamlit.testing.v1 import AppTest
 
 TIMEOUT = 60
-PAGES = Path(__file__).resolve().parents[2] / "apps" / "pages"
+PAGES = Path(__file__).resolve().parents[2] / "apps" / "views"
 
 
 def run_page(name: str, **query_params: str) -> AppTest:
@@ -192,6 +192,6 @@ def test_national_sources_missing_table_blanks_one_section(serving_snapshot: Bui
 
 def test_pages_are_registered_in_the_navigation(app_path: str, serving_snapshot: BuiltSnapshot):
     at = AppTest.from_file(app_path, default_timeout=TIMEOUT).run()
-    at.switch_page("pages/adr125_reconciliation.py").run()
+    at.switch_page("views/adr125_reconciliation.py").run()
     assert not at.exception
     assert at.title[0].value == "ADR-125 return reconciliation"

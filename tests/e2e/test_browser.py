@@ -139,6 +139,7 @@ def test_benchmark_page_renders_in_chromium(streamlit_server: tuple[str, int], t
             assert "fy=" in page.url, "the chosen year is in the shareable address"
             page.wait_for_timeout(1_000)  # let the chart and grid finish drawing before the screenshot
             assert page.locator('[data-testid="stException"]').count() == 0
+            assert "page not found" not in page.content().lower()
             page.screenshot(path=str(screenshot), full_page=True)
         finally:
             browser.close()
@@ -170,5 +171,6 @@ def test_national_pages_render_in_chromium(streamlit_server: tuple[str, int]):
                 expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=60_000)
                 page.wait_for_timeout(500)
                 assert page.locator('[data-testid="stException"]').count() == 0, path
+                assert "page not found" not in page.content().lower(), f"{path} opened by its address"
         finally:
             browser.close()
