@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from .settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings, get_settings
+from .settings import DBT_PROJECT_DIR, PROJECT_ROOT, SEEDS_DIR, Settings, get_settings
 
 app = typer.Typer(help="mh-policing-warehouse operator commands.", no_args_is_help=True, add_completion=False)
 
@@ -35,8 +35,22 @@ def prepare_dagster_home(settings: Settings) -> None:
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
 
 
+def _manifest_is_current() -> bool:
+    """True when target/manifest.json is newer than every file dbt parses (models, macros, tests, seeds, config)."""
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    if not manifest.exists():
+        return False
+    sources = [DBT_PROJECT_DIR / name for name in ("models", "macros", "tests")] + [SEEDS_DIR]
+    files = [p for folder in sources for p in folder.rglob("*") if p.is_file()]
+    files += [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    built = manifest.stat().st_mtime
+    return all(p.stat().st_mtime <= built for p in files if p.exists())
+
+
 def prepare_manifest() -> None:
-    """`dbt parse` writes target/manifest.json, which Dagster needs to load the dbt assets."""
+    """`dbt parse` writes target/manifest.json, which Dagster needs to load the dbt assets (skipped when current)."""
+    if _manifest_is_current():
+        return
     cmd = ["dbt", "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     done = subprocess.run(cmd, env=_tool_env(), capture_output=True, text=True)
     if done.returncode:

@@ -85,52 +85,56 @@ def test_second_refresh_loads_nothing(home, env):
     assert before == after
 
 
-def test_corrected_redelivery_replaces(home, env):
+GWENT_2324 = "%W15000002/2023-24%"
+BAD_FILE = (
+    "detention_id,force_code,power,detained_at,age,sex,ethnicity_self_defined,transport_method,"
+    "first_place_of_safety,arrived_first_pos_at,detention_ended_at,outcome"
+    "\nG-OK-1,W15000002,s136,2024-06-01T10:00,30,F,W1,ambulance,hbpos,2024-06-01T11:00,2024-06-01T19:00,nfa"
+    "\nG-BAD-2,W15000002,s136,31/02/2024,30,F,W1,ambulance,hbpos,,,nfa"
+    "\nG-BAD-3,W15000002,s136,2024-07-01T10:00,150,Q,W1,teleport,hbpos,,,nfa"
+    "\nG-OK-4,W15000002,s136,2024-08-01T10:00,41,M,B1,police_vehicle,ae,2024-08-01T10:30,2024-08-01T16:00,nfa\n"
+)
+
+
+@pytest.fixture(scope="module")
+def changed(home):
+    """One more delivery round, refreshed once: Gwent corrects its 2023-24 return (20 records fewer) and sends
+    a 2024-25 file with two bad rows. Returns the state before it."""
+    warehouse = home / "warehouse.duckdb"
+    before = {
+        "facts": _fact_counts(home),
+        "loaded": _loaded_rows(home),
+        "gwent": _query(
+            warehouse,
+            f"select rows_loaded from raw.load_ledger where file_path like '{GWENT_2324}' and status = 'loaded'",
+        )[0][0],
+    }
     path = next((home / "landing" / "s136" / "W15000002" / "2023-24").glob("*.csv"))
     with path.open(newline="") as fh:
         rows = list(csv.reader(fh))
-    before = dict(
-        _query(home / "warehouse.duckdb", "select fy_label, count(*) from marts.fct_s136_detentions group by 1")
-    )
-    loaded_before = _loaded_rows(home)
-    ledger = _query(
-        home / "warehouse.duckdb",
-        "select rows_loaded from raw.load_ledger where file_path like '%W15000002/2023-24%' and status='loaded'",
-    )[0][0]
     with path.open("w", newline="") as fh:
-        csv.writer(fh).writerows(rows[:-20])  # the force corrects its return: 20 fewer records
-    done = _refresh(env)
-    assert done.returncode == 0, done.stderr
-    statuses = _query(
-        home / "warehouse.duckdb",
-        "select status, rows_loaded from raw.load_ledger where file_path like '%W15000002/2023-24%' order by loaded_at",
-    )
-    assert [s for s, _ in statuses] == ["superseded", "loaded"]
-    new_loaded = statuses[-1][1]
-    assert ledger - 20 <= new_loaded <= ledger
-    after = dict(
-        _query(home / "warehouse.duckdb", "select fy_label, count(*) from marts.fct_s136_detentions group by 1")
-    )
-    assert after["2023-24"] == before["2023-24"] - (ledger - new_loaded)
-    assert _loaded_rows(home) == loaded_before - (ledger - new_loaded)
-
-
-def test_bad_rows_are_named_and_good_rows_kept(home, env):
+        csv.writer(fh).writerows(rows[:-20])
     folder = home / "landing" / "s136" / "W15000002" / "2024-25"
     folder.mkdir(parents=True)
-    header = (
-        "detention_id,force_code,power,detained_at,age,sex,ethnicity_self_defined,transport_method,"
-        "first_place_of_safety,arrived_first_pos_at,detention_ended_at,outcome"
-    )
-    (folder / "gwent_2024-25.csv").write_text(
-        header
-        + "\nG-OK-1,W15000002,s136,2024-06-01T10:00,30,F,W1,ambulance,hbpos,2024-06-01T11:00,2024-06-01T19:00,nfa"
-        + "\nG-BAD-2,W15000002,s136,31/02/2024,30,F,W1,ambulance,hbpos,,,nfa"
-        + "\nG-BAD-3,W15000002,s136,2024-07-01T10:00,150,Q,W1,teleport,hbpos,,,nfa"
-        + "\nG-OK-4,W15000002,s136,2024-08-01T10:00,41,M,B1,police_vehicle,ae,2024-08-01T10:30,2024-08-01T16:00,nfa\n"
-    )
-    done = _refresh(env)
+    (folder / "gwent_2024-25.csv").write_text(BAD_FILE)
+    done = _refresh(_env(home, MHW_PSEUDONYMISATION_KEY="test-key-not-secret"))
     assert done.returncode == 0, done.stderr
+    return before
+
+
+def test_corrected_redelivery_replaces(home, changed):
+    statuses = _query(
+        home / "warehouse.duckdb",
+        f"select status, rows_loaded from raw.load_ledger where file_path like '{GWENT_2324}' order by loaded_at",
+    )
+    assert [s for s, _ in statuses] == ["superseded", "loaded"]
+    removed = changed["gwent"] - statuses[-1][1]
+    assert 0 <= removed <= 20, "20 records fewer, less any of them that had been rejected"
+    assert _fact_counts(home)["2023-24"] == changed["facts"]["2023-24"] - removed
+    assert _loaded_rows(home) == changed["loaded"] - removed + 2  # + the two good rows of the 2024-25 file
+
+
+def test_bad_rows_are_named_and_good_rows_kept(home, env, changed):
     ledger = _query(
         home / "warehouse.duckdb",
         "select rows_read, rows_loaded, rows_rejected from raw.load_ledger where file_path like '%2024-25%'",
@@ -142,6 +146,7 @@ def test_bad_rows_are_named_and_good_rows_kept(home, env):
     assert any("row 3" in line and "age" in line for line in lines)
     assert any("row 3" in line and "sex" in line for line in lines)
     assert any("row 3" in line and "transport_method" in line for line in lines)
+    assert _fact_counts(home).get("2024-25") == 2
 
 
 def test_refresh_without_key_stops_with_clear_message(tmp_path):
