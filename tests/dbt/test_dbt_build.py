@@ -25,6 +25,7 @@ import duckdb
 import pytest
 
 from ingestion.schema import ensure_raw_schema, raw_ddl
+from tests import dbt_runner
 
 pytestmark = pytest.mark.slow
 
@@ -151,24 +152,10 @@ def load_stage_two(con, marker: str) -> None:
 
 
 def run_dbt(args: list[str], env_extra: dict[str, str], tmp: Path) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        **env_extra,
-        "DBT_LOG_PATH": str(tmp / "dbt_logs"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    cmd = [str(DBT), *args, "--profiles-dir", str(DBT_DIR), "--project-dir", str(DBT_DIR),
-           "--target-path", str(tmp / "dbt_target")]  # fmt: skip
-    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, f"{' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}"
-    return proc
+    return dbt_runner.run_dbt(args, tmp, env_extra=env_extra)
 
 
-def fetch(con, sql: str) -> list[dict]:
-    cur = con.cursor()
-    cur.execute(sql)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+fetch = dbt_runner.rows
 
 
 FORCE_SQL = "select * from marts.mart_s136_force_year order by force_code, fy_label"

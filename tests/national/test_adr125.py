@@ -6,9 +6,7 @@ reconciliation mart built on both.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -21,6 +19,7 @@ from ingestion.schema import ensure_raw_schema
 from ingestion.synth import generate_s136
 from ingestion.synth_adr125 import generate_adr125_published, record_frame, release_of
 from mhw.export import ITEMS, ExportError, count_return_items, export_adr125, item_catalogue
+from tests.dbt_runner import rows, run_dbt
 
 REPO = Path(__file__).resolve().parents[2]
 KEY, KEY_ID = b"test-key-not-secret", "k-test"
@@ -400,25 +399,10 @@ def test_export_cli(tiny_warehouse, tmp_path, monkeypatch):
 
 
 def _run_dbt(args: list[str], warehouse: Path, tmp: Path) -> subprocess.CompletedProcess:
-    dbt_dir = REPO / "dbt_project"
-    env = {
-        **os.environ,
-        "MHW_WAREHOUSE": str(warehouse),
-        "DBT_LOG_PATH": str(tmp / "dbt_logs"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    dbt = Path(sys.executable).parent / "dbt"
-    cmd = [str(dbt), *args, "--project-dir", str(dbt_dir), "--profiles-dir", str(dbt_dir),
-           "--target-path", str(tmp / "dbt_target")]  # fmt: skip
-    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, f"dbt {' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}"
-    return proc
+    return run_dbt(args, tmp, warehouse=warehouse)
 
 
-def _rows(db, sql: str) -> list[dict]:
-    cur = db.execute(sql)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+_rows = rows
 
 
 @pytest.mark.slow

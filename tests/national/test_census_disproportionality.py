@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import duckdb
@@ -19,6 +18,7 @@ from ingestion.aliases import UnmappedForceName
 from ingestion.boundaries import BOUNDARY_FILE, BoundaryFileError, load_pfa_boundaries, read_pfa_boundaries
 from ingestion.census import CensusFileError
 from ingestion.schema import ensure_raw_schema
+from tests.dbt_runner import run_dbt
 
 REPO = Path(__file__).resolve().parents[2]
 DBT = REPO / ".venv" / "bin" / "dbt"
@@ -288,14 +288,9 @@ def real_build(tmp_path_factory):
         ingest_source(con, tmp / "landing", source="s136", key=b"test-key-census-" * 2, key_id="test")
         loaded = (*_load_all(con, Path(REAL)), load_pfa_boundaries(con, Path(REAL)))
         check = census.compare_lad_sum_with_pfa_file(con)
-    env = {**os.environ, "MHW_WAREHOUSE": str(wh), "DBT_LOG_PATH": str(tmp / "dbt_logs"),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}  # fmt: skip
     select = ["+mart_disproportionality", "+dim_force_boundary", "+stg_census__ethnic_group_pfa_third_party",
               "+dim_financial_year"]  # fmt: skip
-    cmd = [str(DBT), "build", "--select", *select, "--indirect-selection", "cautious", "--project-dir", str(DBT_DIR),
-           "--profiles-dir", str(DBT_DIR), "--target-path", str(tmp / "target")]  # fmt: skip
-    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, f"dbt build failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}"
+    proc = run_dbt(["build", "--select", *select, "--indirect-selection", "cautious"], tmp, warehouse=wh)
     con = duckdb.connect(str(wh), read_only=True)
     yield {"con": con, "loaded": loaded, "check": check, "stdout": proc.stdout}
     con.close()

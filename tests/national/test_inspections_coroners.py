@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import os
-import subprocess
 from datetime import date, datetime
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from ingestion.synth_inspections import (
     review_date,
     territorial_forces,
 )
+from tests.dbt_runner import run_dbt
 
 REPO = Path(__file__).resolve().parents[2]
 KEY, KEY_ID = b"test-key-not-secret", "k-test"
@@ -280,15 +280,8 @@ def test_marts_built_from_sample_and_real_pfd_index(tmp_path):
         assert load_coroners_pfd(con, Path(public)) > 0
     con.close()
 
-    env = {**os.environ, "MHW_WAREHOUSE": str(warehouse)}
-    cmd = [
-        str(REPO / ".venv" / "bin" / "dbt"), "build",
-        "--select", "+mart_inspection_recommendations", "+mart_inspection_force_summary", "+mart_coroner_pfd_learning",
-        "--indirect-selection", "cautious",  # not the tests of seeds' other children (s136 models not built here)
-        "--project-dir", "dbt_project", "--profiles-dir", "dbt_project", "--target-path", str(tmp_path / "target"),
-    ]  # fmt: skip
-    done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    select = ["+mart_inspection_recommendations", "+mart_inspection_force_summary", "+mart_coroner_pfd_learning"]
+    run_dbt(["build", "--select", *select, "--indirect-selection", "cautious"], tmp_path, warehouse=warehouse)
 
     findings = inspection_findings(seed)
     as_of = review_date(DEFAULT_MONTHS[-1])

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import os
-import subprocess
 import time
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from ingestion.iopc import IopcFileError, load_iopc_deaths
 from ingestion.police_denominators import DenominatorFileError, load_arrests, load_police_officers
 from ingestion.schema import ensure_raw_schema
 from ingestion.use_of_force import UseOfForceFileError, load_use_of_force
+from tests.dbt_runner import run_dbt
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -464,17 +464,9 @@ def built_marts(tmp_path_factory):
         "load_police_officers": 688 + 171,
         "load_arrests": 516,
     }
-    command = [
-        str(REPO / ".venv" / "bin" / "dbt"), "build",
-        "--select", "+mart_iopc_deaths", "+mart_iopc_deaths_national", "+mart_use_of_force_mh",
-        "assert_wilson_matches_reference_values",
-        # cautious: run only the tests whose every parent is selected (others' models are not built here)
-        "--indirect-selection", "cautious",
-        "--project-dir", "dbt_project", "--profiles-dir", "dbt_project", "--target-path", str(tmp / "target"),
-    ]  # fmt: skip
-    env = {**os.environ, "MHW_WAREHOUSE": str(warehouse), "DBT_LOG_PATH": str(tmp / "logs")}
-    run = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stdout[-4000:]
+    select = ["+mart_iopc_deaths", "+mart_iopc_deaths_national", "+mart_use_of_force_mh",
+              "assert_wilson_matches_reference_values"]  # fmt: skip
+    run_dbt(["build", "--select", *select, "--indirect-selection", "cautious"], tmp, warehouse=warehouse)
     con = duckdb.connect(str(warehouse), read_only=True)
     yield con, time.monotonic() - started
     con.close()
