@@ -10,6 +10,9 @@ import yaml
 
 CONTRACTS_DIR = Path(__file__).parent / "contracts"
 TYPES = {"string", "int", "timestamp", "bool", "code"}
+EXCEL_SERIAL = "excel_serial"  # a timestamp format token: days since 1899-12-30 (Excel's date serial), e.g. 45413.5
+FILE_FORMATS = {"csv", "xlsx"}
+ENCODINGS = {"utf-8", "cp1252"}
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class Layout:
     bool_map: dict[str, bool]
     code_maps: dict[str, dict[str, str]]
     forces: tuple[str, ...] = ()
+    file_format: str = "csv"  # how the force delivers it: csv | xlsx (either is always read)
+    encoding: str = "utf-8"  # CSV text encoding: utf-8 (BOM tolerated) | cp1252 (Windows-1252)
 
     def canonical_name(self, header: str) -> str:
         """The canonical column a header cell maps to (aliases first, else the name itself, lower-cased)."""
@@ -114,11 +119,18 @@ def load_contract(source: str) -> Contract:
             bool_map={str(k).upper(): bool(v) for k, v in spec["bool_map"].items()},
             code_maps={f: {str(k): str(v) for k, v in m.items()} for f, m in (spec.get("code_maps") or {}).items()},
             forces=tuple(spec.get("forces") or ()),
+            file_format=spec.get("file_format", "csv"),
+            encoding=spec.get("encoding", "utf-8"),
         )
         for name, spec in doc["layouts"].items()
     )
     names = {c.name for c in columns}
     for lay in layouts:
+        if lay.file_format not in FILE_FORMATS or lay.encoding not in ENCODINGS:
+            raise ValueError(
+                f"{path.name}: layout {lay.name} has file_format {lay.file_format!r} / encoding {lay.encoding!r}; "
+                f"expected one of {sorted(FILE_FORMATS)} / {sorted(ENCODINGS)}"
+            )
         unknown = (set(lay.column_aliases.values()) | set(lay.code_maps)) - names
         if unknown:
             raise ValueError(f"{path.name}: layout {lay.name} maps to unknown columns {sorted(unknown)}")

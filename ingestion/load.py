@@ -7,6 +7,7 @@ path); a corrected re-delivery for the same source, force and period supersedes 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -203,10 +204,12 @@ def ingest_source(
     key_id: str | None = None,
     *,
     now: datetime | None = None,
+    periods: Collection[str] | None = None,
 ) -> IngestReport:
     """Load every new file under landing_dir/<source>/ (one transaction per file) and report what happened.
 
     A file whose (file_path, sha256) is already in the ledger is skipped. key/key_id default to resolve_key().
+    periods: only files in these period folders (e.g. the months of a Dagster partition range); None = all.
     """
     if key is None:
         from mhw.settings import get_settings
@@ -220,6 +223,8 @@ def ingest_source(
     report = IngestReport(source)
     for path in landing_files(landing_dir, source):
         lf = landing_file(landing_dir, path)
+        if periods is not None and lf.period not in periods:
+            continue
         sha = sha256_file(path)
         if (lf.rel_path, sha) in seen:
             continue

@@ -25,3 +25,6 @@ CREATE TABLE IF NOT EXISTS raw.s136 (
     person_key_id              VARCHAR,
     incident_id                VARCHAR
 );
+
+-- How the person token was made (methods.md §5 match_method); added after the first release.
+ALTER TABLE raw.s136 ADD COLUMN IF NOT EXISTS person_match_method VARCHAR;
