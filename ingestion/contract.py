@@ -38,6 +38,7 @@ class Layout:
     forces: tuple[str, ...] = ()
     file_format: str = "csv"  # how the force delivers it: csv | xlsx (either is always read)
     encoding: str = "utf-8"  # CSV text encoding: utf-8 (BOM tolerated) | cp1252 (Windows-1252)
+    omits: tuple[str, ...] = ()  # canonical columns this layout does not carry (never required ones)
 
     def canonical_name(self, header: str) -> str:
         """The canonical column a header cell maps to (aliases first, else the name itself, lower-cased)."""
@@ -76,6 +77,19 @@ class Contract:
 
     def layout(self, name: str) -> Layout:
         return next(lay for lay in self.layouts if lay.name == name)
+
+    def layouts_for(self, force_code: str | None) -> tuple[Layout, ...]:
+        """Layouts open to a force: its own (listed in `forces`) and those open to every force."""
+        return tuple(lay for lay in self.layouts if not lay.forces or force_code in lay.forces)
+
+    def encodings_for(self, force_code: str | None) -> tuple[str, ...]:
+        """CSV text encodings a force's files may use (from its layouts), UTF-8 first."""
+        return tuple(dict.fromkeys(["utf-8", *(lay.encoding for lay in self.layouts_for(force_code))]))
+
+    def delivery_layout(self, force_code: str) -> Layout:
+        """The layout a force delivers in: the one naming it in `forces`, else the first (canonical) layout."""
+        own = [lay for lay in self.layouts if force_code in lay.forces]
+        return own[0] if own else self.layouts[0]
 
 
 @dataclass(frozen=True)
@@ -121,6 +135,7 @@ def load_contract(source: str) -> Contract:
             forces=tuple(spec.get("forces") or ()),
             file_format=spec.get("file_format", "csv"),
             encoding=spec.get("encoding", "utf-8"),
+            omits=tuple(spec.get("omits") or ()),
         )
         for name, spec in doc["layouts"].items()
     )
@@ -131,7 +146,10 @@ def load_contract(source: str) -> Contract:
                 f"{path.name}: layout {lay.name} has file_format {lay.file_format!r} / encoding {lay.encoding!r}; "
                 f"expected one of {sorted(FILE_FORMATS)} / {sorted(ENCODINGS)}"
             )
-        unknown = (set(lay.column_aliases.values()) | set(lay.code_maps)) - names
+        required_omitted = set(lay.omits) & {c.name for c in columns if c.required}
+        if required_omitted:
+            raise ValueError(f"{path.name}: layout {lay.name} omits required columns {sorted(required_omitted)}")
+        unknown = (set(lay.column_aliases.values()) | set(lay.code_maps) | set(lay.omits)) - names
         if unknown:
             raise ValueError(f"{path.name}: layout {lay.name} maps to unknown columns {sorted(unknown)}")
     scope, id_unique_within = doc.get("scope", "force"), doc.get("id_unique_within", "force")
@@ -159,7 +177,7 @@ def match_layout(contract: Contract, header: list[str], force_code: str | None =
     names = set(contract.names)
     best: tuple[tuple[int, int, int], LayoutMatch] | None = None
     for order, lay in enumerate(contract.layouts):
-        if lay.forces and force_code not in lay.forces:
+        if lay not in contract.layouts_for(force_code):
             continue
         rename: dict[str, str] = {}
         for cell in header:

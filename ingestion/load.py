@@ -160,7 +160,8 @@ def _ingest_file(con, lf: LandingFile, sha: str, *, key: bytes, key_id: str, now
     try:
         contract = load_contract(source)
         check_landing_path(lf, national=contract.scope == "national")
-        canonical, layout = to_canonical(read_table(lf.path), contract, lf.force_code)
+        table = read_table(lf.path, contract.encodings_for(lf.force_code))
+        canonical, layout = to_canonical(table, contract, lf.force_code)
     except FileRejected as exc:
         _ledger_row(con, lf, load_id, sha, "rejected_file", (exc.rows_read, 0, exc.rows_read), exc.reason)
         con.execute(

@@ -10,6 +10,8 @@ import hmac
 import os
 import re
 import secrets
+import unicodedata
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,6 +26,7 @@ _NHS_SHAPE = re.compile(r"^\d{10}$")
 _SEPARATORS = re.compile(r"[\s-]")
 _PNC = re.compile(r"^(\d{4})/(\d{1,7})([A-Z])$")
 NHS_CHECK_FAILED = "looks like an NHS number but fails the Modulus 11 check"
+PERSON_COLUMNS = ("person_id", "person_name", "person_dob")  # never stored; the gate turns them into a token
 
 
 class MissingKeyError(RuntimeError):
@@ -83,22 +86,79 @@ def person_id_problem(value: str | None) -> str | None:
     return None
 
 
-def pseudonymise_frame(df: pl.DataFrame, key: bytes, key_id: str, column: str = "person_id") -> pl.DataFrame:
-    """Replace `column` with person_token and person_key_id (null token when the id is blank)."""
-    ids = df.get_column(column) if column in df.columns else pl.Series(column, [None] * df.height, pl.String)
-    tokens: dict[str, str] = {}
-    out: list[str | None] = []
-    for value in ids.to_list():
-        if value is None or not value.strip():
-            out.append(None)
-            continue
-        if value not in tokens:
-            tokens[value] = person_token(key, *normalise_person_id(value))
-        out.append(tokens[value])
-    token = pl.Series("person_token", out, pl.String)
-    return df.drop(column, strict=False).with_columns(
+DOB_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M")
+DOB_EXPECTED = "is not a date of birth; expected yyyy-mm-dd or dd/mm/yyyy (or an Excel date)"
+MATCH_METHOD = {"nhs": "deterministic_nhs", "pnc": "deterministic_pnc", "local": "deterministic_local"}
+NAME_DOB = "deterministic_name_dob"
+
+
+@lru_cache(maxsize=1 << 16)
+def normalise_dob(value: str) -> str | None:
+    """A date of birth as ISO yyyy-mm-dd (from the accepted formats or an Excel serial), or None."""
+    text = value.strip()
+    for fmt in DOB_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date().isoformat()
+        except ValueError:
+            pass
+    try:
+        serial = float(text)
+    except ValueError:
+        return None
+    if 1 <= serial < 2_958_466:
+        return (date(1899, 12, 30) + timedelta(days=int(serial))).isoformat()
+    return None
+
+
+def normalise_name(value: str) -> str:
+    """Upper case, accents folded, letters only (methods.md §5): 'Siân O'Neil' -> 'SIANONEIL'."""
+    folded = unicodedata.normalize("NFKD", value)
+    return "".join(ch for ch in folded if ch.isalpha() and not unicodedata.combining(ch)).upper()
+
+
+def identifier_problem(column: str, value: str | None) -> str | None:
+    """Why a person identifier cell cannot be accepted (never echoing it), or None."""
+    if value is None or not value.strip():
+        return None
+    if column == "person_dob":
+        dob = normalise_dob(value)
+        return DOB_EXPECTED if dob is None or dob > date.today().isoformat() else None
+    if column == "person_name":
+        return None if normalise_name(value) else "has no letters; expected a name"
+    return person_id_problem(value)
+
+
+def _token_and_method(key: bytes, person_id: str | None, name: str | None, dob: str | None) -> tuple[str, str] | None:
+    """The person token and how it was made: the person id when present, else name + date of birth, else None."""
+    if person_id and person_id.strip():
+        domain, normalised = normalise_person_id(person_id)
+        return person_token(key, domain, normalised), MATCH_METHOD[domain]
+    if name and name.strip() and dob and dob.strip():
+        iso = normalise_dob(dob)
+        if iso:
+            return person_token(key, "namedob", f"{normalise_name(name)}|{iso}"), NAME_DOB
+    return None
+
+
+def pseudonymise_frame(df: pl.DataFrame, key: bytes, key_id: str) -> pl.DataFrame:
+    """Replace person_id / person_name / person_dob with person_token, person_key_id and person_match_method.
+
+    The token comes from the person id when there is one, else from name + date of birth; null when neither.
+    """
+    cells = df.select(
+        [pl.col(c) if c in df.columns else pl.lit(None, pl.String).alias(c) for c in PERSON_COLUMNS]
+    ).rows()
+    made: dict[tuple, tuple[str, str] | None] = {}
+    for row in cells:
+        if row not in made:
+            made[row] = _token_and_method(key, *row)
+    results = [made[row] for row in cells]
+    token = pl.Series("person_token", [r[0] if r else None for r in results], pl.String)
+    method = pl.Series("person_match_method", [r[1] if r else None for r in results], pl.String)
+    return df.drop(PERSON_COLUMNS, strict=False).with_columns(
         token,
         pl.when(token.is_not_null()).then(pl.lit(key_id)).otherwise(None).alias("person_key_id"),
+        method,
     )
 
 

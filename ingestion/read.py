@@ -100,10 +100,55 @@ def _count_rows(raw: bytes) -> int:
     return max(len(lines) - 1, 0)
 
 
-def read_table(path: Path) -> pl.DataFrame:
-    """Read a CSV (UTF-8, BOM tolerated) or the first sheet of an XLSX as all-string columns.
+ENCODING_NAMES = {"utf-8": "UTF-8", "cp1252": "Windows-1252"}
 
-    Adds row_number (1-based data row, header excluded); drops rows that are entirely blank.
+
+def _decode(raw: bytes, encodings: tuple[str, ...]) -> str:
+    """Text of a CSV in the first of `encodings` that decodes it (UTF-8 always first; a BOM is tolerated)."""
+    if b"\x00" in raw[:4096]:
+        utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
+        raise FileRejected(
+            "the file is not plain text: it contains NUL bytes (UTF-16 or a binary file?); save it as CSV UTF-8",
+            _count_rows(raw.decode("utf-16", errors="replace").encode()) if utf16 else 0,
+        )
+    first_error = None
+    for encoding in dict.fromkeys(("utf-8", *encodings)):
+        try:
+            return raw.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+        except UnicodeDecodeError as exc:
+            first_error = first_error or exc
+    expected = " or ".join(ENCODING_NAMES[e] for e in dict.fromkeys(("utf-8", *encodings)))
+    raise FileRejected(
+        f"the file is not {expected} text (first bad byte at position {first_error.start}); save it as CSV UTF-8",
+        _count_rows(raw),
+    )
+
+
+def _check_fields(text: str) -> None:
+    """Every row has as many fields as the header; a short last row without a line ending means a cut-off file."""
+    rows = csv.reader(io.StringIO(text))
+    header = next(rows, [])
+    for number, row in enumerate(rows, start=1):
+        if len(row) in (len(header), 0) or not any(cell.strip() for cell in row):
+            continue
+        if len(row) < len(header) and not text.endswith(("\n", "\r")) and next(rows, None) is None:
+            raise FileRejected(
+                f"the file is cut off: its last row (data row {number}) has {len(row)} of {len(header)} fields and "
+                "no line ending; resend the complete file",
+                number,
+            )
+        raise FileRejected(
+            f"data row {number} has {len(row)} fields but the header has {len(header)}: check the quoting and the "
+            "separators of that row",
+            _count_rows(text.encode()),
+        )
+
+
+def read_table(path: Path, encodings: tuple[str, ...] = ("utf-8",)) -> pl.DataFrame:
+    """Read a CSV or the first sheet of an XLSX as all-string columns.
+
+    encodings: the text encodings a CSV may use (the layouts open to the delivering force); UTF-8 is always tried
+    first. Adds row_number (1-based data row, header excluded); drops rows that are entirely blank.
     """
     if path.suffix.lower() == ".xlsx":
         try:
@@ -115,13 +160,8 @@ def read_table(path: Path) -> pl.DataFrame:
         raw = path.read_bytes()
         if not raw.removeprefix(b"\xef\xbb\xbf").strip():
             raise FileRejected("the file is empty")
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise FileRejected(
-                f"the file is not UTF-8 text (first bad byte at position {exc.start}); save it as CSV UTF-8",
-                _count_rows(raw),
-            ) from None
+        text = _decode(raw, encodings)
+        _check_fields(text)
         try:
             df = pl.read_csv(io.StringIO(text), infer_schema=False, raise_if_empty=True)
         except Exception:

@@ -12,8 +12,8 @@ from typing import NamedTuple
 
 import polars as pl
 
-from .contract import Column, Contract, Layout
-from .pseudonymise import person_id_problem
+from .contract import EXCEL_SERIAL, Column, Contract, Layout
+from .pseudonymise import identifier_problem
 from .read import period_bounds
 
 REJECT_SCHEMA = {"row_number": pl.Int32, "field": pl.String, "reason": pl.String}
@@ -57,6 +57,14 @@ def _ts_text(name: str) -> pl.Expr:
     return pl.col(_v(name)).dt.strftime("%Y-%m-%d %H:%M")
 
 
+def _excel_serial(c: pl.Expr) -> pl.Expr:
+    """An Excel date serial (days since 1899-12-30, fraction = time of day) as a timestamp, to the second."""
+    days = c.str.strip_chars().cast(pl.Float64, strict=False)
+    ms = (days * 86_400).round(0).cast(pl.Int64) * 1000
+    valid = days.is_between(1, 2_958_465)  # 1900-01-01 .. 9999-12-31
+    return pl.when(valid).then(pl.lit(datetime(1899, 12, 30)).cast(_TS) + pl.duration(milliseconds=ms))
+
+
 def _typed(col: Column, layout: Layout, iso_formats: tuple[str, ...]) -> tuple[pl.Expr, str | None]:
     """(typed value expression, what was expected when the string does not parse) for one column."""
     c = pl.col(col.name)
@@ -64,8 +72,10 @@ def _typed(col: Column, layout: Layout, iso_formats: tuple[str, ...]) -> tuple[p
         return c.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False), "is not a whole number"
     if col.type == "timestamp":
         formats = dict.fromkeys(layout.timestamp_formats + iso_formats)  # ISO always accepted (xlsx date cells)
-        typed = pl.coalesce([c.str.strptime(_TS, f, strict=False, exact=True) for f in formats])
-        return typed, f"is not a date-time; expected {layout.timestamp_expected}"
+        parsed = [c.str.strptime(_TS, f, strict=False, exact=True) for f in formats if f != EXCEL_SERIAL]
+        if EXCEL_SERIAL in formats:
+            parsed.append(_excel_serial(c))
+        return pl.coalesce(parsed), f"is not a date-time; expected {layout.timestamp_expected}"
     if col.type == "bool":
         typed = c.str.to_uppercase().replace_strict(layout.bool_map, default=None, return_dtype=pl.Boolean)
         return typed, f"is not a yes/no value; expected {' or '.join(layout.bool_map)}"
@@ -96,7 +106,7 @@ def _column_checks(col: Column, expected: str | None, values: pl.Series) -> list
             )
         )
     if col.is_person_identifier:
-        problems = {v: p for v in values.str.strip_chars().drop_nulls().unique() if (p := person_id_problem(v))}
+        problems = {v: p for v in values.str.strip_chars().drop_nulls().unique() if (p := identifier_problem(name, v))}
         if problems:
             reason = pl.col(name).replace_strict(problems, default=None, return_dtype=pl.String)
             checks.append(_check(name, pl.col(name).is_in(list(problems)), f"{name}: ", reason))

@@ -110,10 +110,22 @@ def test_identical_file_under_another_name_is_a_duplicate(con, landing):
         (
             b"detention_id,force_code,power,detained_at,age,sex\nA,E23000001,s136,2023-05-01T10:00,30,M,extra\n",
             1,
-            "could not be read as comma-separated values",
+            "data row 1 has 7 fields but the header has 6",
+        ),
+        (
+            b"detention_id,force_code,power,detained_at,age,sex\nA,E23000001,s136,2023-05-01T10:00,30,M\nB,E2300",
+            2,
+            "the file is cut off: its last row (data row 2) has 2 of 6 fields and no line ending",
+        ),
+        (
+            "detention_id,force_code,power,detained_at,age,sex\nA,E23000001,s136,2023-05-01T10:00,30,M\n".encode(
+                "utf-16"
+            ),
+            1,
+            "contains NUL bytes (UTF-16 or a binary file?)",
         ),
     ],
-    ids=["empty", "blank", "missing_column", "not_utf8", "no_header", "ragged"],
+    ids=["empty", "blank", "missing_column", "not_utf8", "no_header", "ragged", "truncated", "utf16"],
 )
 def test_whole_file_rejections(con, landing, content, rows_read, reason):
     path = landing / "s136" / "E23000001" / "2023-24" / "bad.csv"

@@ -15,6 +15,7 @@ from ingestion.pseudonymise import (
     nhs_number_is_valid,
     normalise_person_id,
     person_token,
+    identifier_problem,
     pseudonymise_frame,
     resolve_key,
 )
@@ -105,3 +106,38 @@ def test_demo_key_file_created_once_with_mode_0600(env):
     assert stat.S_IMODE(os.stat(settings.demo_key_file).st_mode) == 0o600
     assert len(key) >= 32
     assert resolve_key(get_settings()) == (key, key_id)  # reused, not regenerated
+
+
+def test_name_and_date_of_birth_token_when_no_person_id():
+    df = pl.DataFrame(
+        {
+            "person_id": [None, None, "2004/123A", None, None],
+            "person_name": ["Siân O'Neil", "SIAN ONEIL", "Someone Else", "Siân O'Neil", "Siân O'Neil"],
+            "person_dob": ["1990-02-03", "03/02/1990", "1990-02-03", "32907", None],
+        }
+    )
+    out = pseudonymise_frame(df, b"k", "kid")
+    assert not {"person_id", "person_name", "person_dob"} & set(out.columns)
+    tokens, methods = out["person_token"].to_list(), out["person_match_method"].to_list()
+    # accents, case, punctuation and the date format do not matter; an Excel serial date is the same day
+    assert tokens[0] == tokens[1] == tokens[3] and tokens[0] != tokens[2]
+    assert methods == ["deterministic_name_dob", "deterministic_name_dob", "deterministic_pnc"] + [
+        "deterministic_name_dob",
+        None,
+    ]
+    assert tokens[4] is None  # a name alone is not enough to link
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "problem"),
+    [
+        ("person_dob", "31/02/1990", "is not a date of birth"),
+        ("person_dob", "2999-01-01", "is not a date of birth"),
+        ("person_dob", "1990-02-03", None),
+        ("person_name", "12345", "has no letters"),
+        ("person_id", "9434765918", "fails the Modulus 11 check"),
+    ],
+)
+def test_identifier_problems_never_echo_the_value(column, value, problem):
+    found = identifier_problem(column, value)
+    assert (found is None) if problem is None else (problem in found and value not in found)

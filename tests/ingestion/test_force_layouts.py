@@ -1,0 +1,123 @@
+"""Force layouts are contract data: Windows-1252 text, Excel serial dates, local codes and name + date of birth."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+import pytest
+
+from ingestion.contract import load_contract
+from ingestion.load import ingest_source
+
+from .helpers import KEY, KEY_ID, ledger, rejects
+
+WEST_MIDLANDS, MET, GMP = "E23000014", "E23000001", "E23000005"  # cp1252 / canonical / xlsx layouts of incidents
+CP1252_HEADER = (
+    "Log Number,Force Code,Log Created,Log Closed,Mental Health at Opening,Mental Health at Closing,Subject Name,"
+    "Subject Date of Birth,Subject Sex\n"
+)
+
+
+def _write(landing, source, force, period, name, content: bytes):
+    path = landing / source / force / period / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return path
+
+
+def test_every_contract_has_six_force_layouts_between_them_and_each_force_one_layout_per_source():
+    layouts = {
+        (source, lay.name)
+        for source in ("incidents", "custody", "street_triage", "incident_totals")
+        for lay in load_contract(source).layouts[1:]
+    }
+    assert len({name for source, name in layouts if source == "incidents"}) >= 6
+    for source in ("incidents", "custody", "street_triage", "incident_totals"):
+        contract = load_contract(source)
+        owners = [force for lay in contract.layouts for force in lay.forces]
+        assert len(owners) == len(set(owners)), f"{source}: a force is listed under two layouts"
+
+
+def test_windows_1252_file_with_names_and_dates_of_birth(con, landing):
+    rows = (
+        "WM-1,E23000014,01/05/2024 13:45:00,01/05/2024 15:00:00,TRUE,FALSE,Siân O'Neil,03/02/1990,Female\n"
+        "WM-2,E23000014,02/05/2024 09:05:10,,FALSE,TRUE,SIAN ONEIL,1990-02-03,Not specified\n"
+        "WM-3,E23000014,03/05/2024 22:10:00,03/05/2024 21:00:00,TRUE,TRUE,Zoë Brown,not known,Male\n"
+    )
+    _write(landing, "incidents", WEST_MIDLANDS, "2024-05", "log.csv", (CP1252_HEADER + rows).encode("cp1252"))
+    report = ingest_source(con, landing, "incidents", KEY, KEY_ID)
+    (result,) = report.files
+    assert (result.status, result.rows_read, result.rows_loaded, result.rows_rejected) == ("loaded", 3, 2, 1)
+    assert ledger(con)[0][1] == "loaded"
+    loaded = con.execute(
+        "select incident_id, created_at, mh_flag_opening, person_sex, person_match_method, person_token "
+        "from raw.incidents order by incident_id"
+    ).fetchall()
+    assert [r[:5] for r in loaded] == [
+        ("WM-1", datetime(2024, 5, 1, 13, 45), True, "F", "deterministic_name_dob"),
+        ("WM-2", datetime(2024, 5, 2, 9, 5, 10), False, "X", "deterministic_name_dob"),
+    ]
+    assert loaded[0][5] == loaded[1][5]  # the same person, written two ways
+    reasons = {(r[0], r[1]): r[2] for r in rejects(con)}
+    assert set(reasons) == {(3, "closed_at"), (3, "person_dob")}
+    assert "not known" not in reasons[(3, "person_dob")] and "Zoë" not in str(reasons)
+    layout = con.execute("select layout from raw.load_ledger").fetchone()[0]
+    assert layout == "cad_cp1252_name_dob"
+
+
+def test_windows_1252_from_a_force_without_that_layout_is_rejected_whole(con, landing):
+    header = "incident_id,force_code,created_at,mh_flag_opening,mh_flag_closing,person_id\n"
+    body = "M-1,E23000001,2024-05-01T10:00,Y,Y,Zoë\n"
+    _write(landing, "incidents", MET, "2024-05", "cad.csv", (header + body).encode("cp1252"))
+    (result,) = ingest_source(con, landing, "incidents", KEY, KEY_ID).files
+    assert result.status == "rejected_file" and "is not UTF-8 text" in result.message
+
+
+def test_xlsx_with_excel_serial_times_and_local_codes(con, landing, tmp_path):
+    frame = pl.DataFrame(
+        {
+            "INC_REF": ["G-1", "G-2"],
+            "FORCE_CODE": [GMP, GMP],
+            "CREATED": [45413.5625, 45414.0],
+            "CLOSED": [45413.75, None],
+            "MH_OPEN": [1, 0],
+            "MH_CLOSE": [1, 1],
+            "GRADE": ["G1", "G9"],
+            "DISPOSAL": ["S136", "NFA"],
+            "OFFICER_MINS": [95, 0],
+        }
+    )
+    path = landing / "incidents" / GMP / "2024-05" / "cad.xlsx"
+    path.parent.mkdir(parents=True)
+    frame.write_excel(path)
+    (result,) = ingest_source(con, landing, "incidents", KEY, KEY_ID).files
+    assert (result.rows_loaded, result.rows_rejected) == (1, 1)
+    assert con.execute("select created_at, closed_at, grade, outcome, officer_minutes from raw.incidents").fetchall() == [
+        (datetime(2024, 5, 1, 13, 30), datetime(2024, 5, 1, 18, 0), "emergency", "s136", 95)
+    ]
+    ((row, field, reason),) = rejects(con)
+    assert (row, field) == (2, "grade") and "'G9' is not an allowed code" in reason
+
+
+@pytest.mark.parametrize(
+    ("force", "content", "message"),
+    [
+        (MET, b"", "the file is empty"),
+        (MET, b"incident_id,force_code,created_at,mh_flag_opening,mh_flag_closing\nM-1,E23", "the file is cut off"),
+        (MET, "incident_id,created_at\nM-1,2024-05-01T10:00\n".encode(), "required column(s) missing"),
+    ],
+    ids=["empty", "truncated", "wrong_header"],
+)
+def test_bad_files_rejected_whole_while_the_good_file_loads(con, landing, force, content, message):
+    good = (
+        "incident_id,force_code,created_at,mh_flag_opening,mh_flag_closing\n"
+        f"M-1,{force},2024-05-01T10:00,Y,N\nM-2,{force},2024-05-02T11:00,N,Y\n"
+    )
+    _write(landing, "incidents", force, "2024-05", "cad.csv", good.encode())
+    _write(landing, "incidents", force, "2024-05", "cad_resend.csv", content)
+    report = ingest_source(con, landing, "incidents", KEY, KEY_ID)
+    by_path = {r.path.rsplit("/", 1)[1]: r for r in report.files}
+    assert by_path["cad.csv"].rows_loaded == 2
+    assert by_path["cad_resend.csv"].status == "rejected_file" and message in by_path["cad_resend.csv"].message
+    assert con.execute("select count(*) from raw.incidents").fetchone()[0] == 2
