@@ -93,9 +93,8 @@ def test_xlsx_with_excel_serial_times_and_local_codes(con, landing, tmp_path):
     frame.write_excel(path)
     (result,) = ingest_source(con, landing, "incidents", KEY, KEY_ID).files
     assert (result.rows_loaded, result.rows_rejected) == (1, 1)
-    assert con.execute("select created_at, closed_at, grade, outcome, officer_minutes from raw.incidents").fetchall() == [
-        (datetime(2024, 5, 1, 13, 30), datetime(2024, 5, 1, 18, 0), "emergency", "s136", 95)
-    ]
+    loaded = con.execute("select created_at, closed_at, grade, outcome, officer_minutes from raw.incidents")
+    assert loaded.fetchall() == [(datetime(2024, 5, 1, 13, 30), datetime(2024, 5, 1, 18, 0), "emergency", "s136", 95)]
     ((row, field, reason),) = rejects(con)
     assert (row, field) == (2, "grade") and "'G9' is not an allowed code" in reason
 
@@ -105,7 +104,7 @@ def test_xlsx_with_excel_serial_times_and_local_codes(con, landing, tmp_path):
     [
         (MET, b"", "the file is empty"),
         (MET, b"incident_id,force_code,created_at,mh_flag_opening,mh_flag_closing\nM-1,E23", "the file is cut off"),
-        (MET, "incident_id,created_at\nM-1,2024-05-01T10:00\n".encode(), "required column(s) missing"),
+        (MET, b"incident_id,created_at\nM-1,2024-05-01T10:00\n", "required column(s) missing"),
     ],
     ids=["empty", "truncated", "wrong_header"],
 )

@@ -11,11 +11,11 @@ import pytest
 from ingestion.pseudonymise import (
     InvalidPersonId,
     MissingKeyError,
+    identifier_problem,
     key_id_for,
     nhs_number_is_valid,
     normalise_person_id,
     person_token,
-    identifier_problem,
     pseudonymise_frame,
     resolve_key,
 )
