@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from .identifier_scan import scan_identifiers
+
 PUBLISHED_SCHEMA = "marts"
 PUBLISHED_PREFIXES = ("dim_", "mart_")
 FORBIDDEN_COLUMN = re.compile(r"person_token|person_id|detention_id|detention_key|nhs|pnc", re.IGNORECASE)
@@ -70,6 +72,10 @@ def publish_snapshot(warehouse: Path, serving_dir: Path, keep: int = 5) -> Snaps
         for table in tables:
             con.execute(f'create table main."{table}" as select * from wh.{PUBLISHED_SCHEMA}."{table}"')
             counts[table] = con.execute(f'select count(*) from main."{table}"').fetchone()[0]
+        leaks = scan_identifiers(con, con.execute("select current_database()").fetchone()[0])
+        if leaks:
+            where = "; ".join(f"{f.table}.{f.column} ({f.shape}, {f.rows} rows)" for f in leaks)
+            raise PublishError(f"values shaped like person identifiers found, so nothing was published: {where}")
         loads = con.execute("select count(*) from wh.raw.load_ledger where status = 'loaded'").fetchone()[0]
         con.execute(
             "create table main.publication as select ? as snapshot_id, now()::timestamp as published_at, "
