@@ -1,0 +1,113 @@
+{#-
+  Data quality by force x source x period (data-contract.md): what was expected, received, read, loaded and
+  rejected. Expected = every period any force delivered for that source, for every force that has ever delivered
+  it, so a force-month whose only file was rejected (or never came) shows as received = false.
+  Row counts are counts of person-level records cut by force, so they are disclosure controlled like every other
+  force count (methods.md §4); file counts are not about people and stay exact.
+-#}
+with loads as (
+    select * from {{ ref('stg_ingestion__loads') }}
+    where force_code is not null and force_code <> 'national' and status <> 'duplicate'
+),
+
+expected as (
+    select distinct f.source, f.force_code, p.period, p.period_type, p.month_start
+    from (select distinct source, force_code from loads) as f
+    inner join (select distinct source, period, period_type, month_start from loads) as p
+        on f.source = p.source
+),
+
+rejects as (
+    select r.load_id, r.field, count(*) as n
+    from {{ source('raw', 'rejected_rows') }} as r
+    where r.row_number is not null
+    group by r.load_id, r.field
+),
+
+field_counts as (
+    select l.source, l.force_code, l.period, rj.field, sum(rj.n) as n
+    from rejects as rj
+    inner join loads as l on rj.load_id = l.load_id
+    where l.status in ('loaded', 'rejected_file')
+    group by l.source, l.force_code, l.period, rj.field
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (partition by source, force_code, period order by n desc, field) as field_rank
+    from field_counts
+),
+
+top_fields as (
+    select source, force_code, period, {{ mhw.string_agg_ordered('field', 'field_rank', "', '") }} as top_reject_fields
+    from ranked
+    where field_rank <= 3
+    group by source, force_code, period
+),
+
+per_period as (
+    select
+        source,
+        force_code,
+        period,
+        count(*) as files_delivered,
+        sum(case when status = 'loaded' then 1 else 0 end) as files_active,
+        sum(case when status = 'superseded' then 1 else 0 end) as files_superseded,
+        sum(case when status = 'rejected_file' then 1 else 0 end) as files_rejected,
+        sum(case when status in ('loaded', 'rejected_file') then rows_read else 0 end) as rows_read,
+        sum(case when status = 'loaded' then rows_loaded else 0 end) as rows_loaded,
+        sum(case when status in ('loaded', 'rejected_file') then rows_rejected else 0 end) as rows_rejected,
+        max(loaded_at) as last_delivery_at,
+        {{ mhw.string_agg_ordered("case when status = 'rejected_file' then message end", 'file_path', "' | '") }}
+            as rejected_file_reasons
+    from loads
+    group by source, force_code, period
+),
+
+joined as (
+    select
+        e.source,
+        e.force_code,
+        e.period,
+        e.period_type,
+        e.month_start,
+        coalesce(p.files_delivered, 0) as files_delivered,
+        coalesce(p.files_active, 0) as files_active,
+        coalesce(p.files_superseded, 0) as files_superseded,
+        coalesce(p.files_rejected, 0) as files_rejected,
+        coalesce(p.files_active, 0) > 0 as received,
+        coalesce(p.rows_read, 0) as rows_read,
+        coalesce(p.rows_loaded, 0) as rows_loaded,
+        coalesce(p.rows_rejected, 0) as rows_rejected,
+        p.last_delivery_at,
+        t.top_reject_fields,
+        p.rejected_file_reasons
+    from expected as e
+    left join per_period as p
+        on e.source = p.source and e.force_code = p.force_code and e.period = p.period
+    left join top_fields as t
+        on e.source = t.source and e.force_code = t.force_code and e.period = t.period
+)
+
+select
+    source,
+    force_code,
+    period,
+    period_type,
+    month_start,
+    files_delivered,
+    files_active,
+    files_superseded,
+    files_rejected,
+    received,
+    {{ mhw.sdc_round5('rows_read') }} as rows_read,
+    {{ mhw.sdc_round5('rows_loaded') }} as rows_loaded,
+    {{ mhw.sdc_round5('rows_rejected') }} as rows_rejected,
+    {{ mhw.sdc_flag('rows_loaded') }} as rows_loaded_sdc_flag,
+    case when rows_read between 1 and 7 then null
+         when rows_read > 0 then round(cast(100.0 * rows_rejected / rows_read as numeric), 2) end as pct_rows_rejected,
+    last_delivery_at,
+    top_reject_fields,
+    rejected_file_reasons
+from joined
