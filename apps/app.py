@@ -45,12 +45,28 @@ PAGES = {
             url_path="adr125-reconciliation",
         ),
     ],
+    "Demand": [
+        st.Page(
+            "views/demand.py",
+            title="Mental-health demand",
+            icon=":material/call:",
+            url_path="mh-demand",
+        ),
+    ],
     "National sources": [
         st.Page(
             "views/national_sources.py",
             title="Deaths, use of force and inspections",
             icon=":material/account_balance:",
             url_path="national-sources",
+        ),
+    ],
+    "Data": [
+        st.Page(
+            "views/data_quality.py",
+            title="Data quality",
+            icon=":material/fact_check:",
+            url_path="data-quality",
         ),
     ],
 }

@@ -7,6 +7,8 @@ by force (the nation is never held in memory at once). Anything not anchored in 
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -304,8 +306,9 @@ def _force_year(rng, fy, n, force_code, people_idx, people, anchor_k, k, pos_mul
             "outcome": rng.choice(OUTCOMES[0], n, p=OUTCOMES[1]),
             "person_id": np.where(with_id, people["id"][pid], ""),
             "incident_id": "",
+            "__pid": pid,
         }
-    ).select(COLUMNS)
+    ).select(*COLUMNS, "__pid")
 
 
 def _corrupt(rng: np.random.Generator, df: pl.DataFrame, fraction: float) -> pl.DataFrame:
@@ -337,19 +340,36 @@ def _corrupt(rng: np.random.Generator, df: pl.DataFrame, fraction: float) -> pl.
     )
 
 
-def generate_s136(
-    landing_dir: Path | str,
-    seed: int = 42,
-    years: tuple[str, ...] = DEFAULT_YEARS,
-    invalid_rows: float = 0.001,
-    forces: tuple[str, ...] | None = None,
-) -> int:
-    """Write one canonical s136 CSV per force per financial year; returns the number of files written.
+@dataclass
+class S136Force:
+    """One force's s136 detentions for some financial years, before writing.
 
-    forces limits the output to some force codes (their counts are the same as in a full run).
+    frames: {financial year: canonical-layout strings, dirt planted, incident_id blank};
+    detentions: the clean typed facts the demand generator links to (detention_id, fy, detained_at, person_id as
+    the force holds it for the person, whether the s136 record shows it, age, sex, ethnicity);
+    people: the force's s136 person pool (id, sex, age, sde), shared with the demand sources.
     """
-    landing_dir = Path(landing_dir)
-    years = tuple(years)
+
+    force_code: str
+    force_index: int
+    frames: dict[str, pl.DataFrame]
+    detentions: pl.DataFrame
+    people: dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    years: tuple[str, ...]
+    forces: list[str]
+    n_by_force: np.ndarray
+    div: np.ndarray
+    ae_mult: np.ndarray
+    ps_mult: np.ndarray
+    plant: tuple[int, str]
+
+
+def _plan(seed: int, years: tuple[str, ...]) -> _Plan:
+    """National split and per-force variation (drawn for all forces, so a forces subset gives the same files)."""
     all_forces, counts = force_counts(seed, years)
     n_by_force = np.column_stack([counts[fy] for fy in years])
     div = np.array([DIVERSITY.get(f, 0.45) for f in all_forces])
@@ -361,37 +381,98 @@ def generate_s136(
     ps_mult = rng0.lognormal(0, 0.6, len(all_forces))
     ae_mult, ps_mult = ae_mult / np.average(ae_mult, weights=volume), ps_mult / np.average(ps_mult, weights=volume)
     plant = (int(rng0.integers(len(all_forces))), years[len(years) // 2])
-    written = 0
-    for f, force_code in enumerate(all_forces):
-        if forces is not None and force_code not in forces:
+    return _Plan(years, all_forces, n_by_force, div, ae_mult, ps_mult, plant)
+
+
+def _s136_force(seed: int, plan: _Plan, f: int, invalid_rows: float) -> S136Force:
+    force_code, years, n_by_force = plan.forces[f], plan.years, plan.n_by_force
+    rng = np.random.default_rng([seed, 4, f])
+    total = int(n_by_force[f].sum())
+    people = _people(rng, total, f)
+    slots = np.repeat(np.arange(people["times"].size), people["times"])[:total]
+    if slots.size < total:  # very rare: top up with one-off people from the end of the pool
+        slots = np.concatenate([slots, np.arange(total - slots.size) % people["times"].size])
+    slots = rng.permutation(slots)
+    people["sde"], people["ode"] = _ethnicity(rng, people["times"].size, min(NON_WHITE_SHARE * plan.div[f], 0.6))
+    year_of = np.repeat(np.arange(len(years)), n_by_force[f])
+    # a person's base age belongs to the middle of their detentions, so repeat people age without drift
+    anchor_k = np.bincount(slots, year_of, people["times"].size) / np.maximum(
+        np.bincount(slots, minlength=people["times"].size), 1
+    )
+    pos_mult = np.array([1.0, min(plan.ae_mult[f], 1.8), plan.ps_mult[f], 1.0, 1.0])
+    frames, facts = {}, []
+    for k, fy in enumerate(years):
+        n = int(n_by_force[f, k])
+        if n == 0:
             continue
-        rng = np.random.default_rng([seed, 4, f])
-        total = int(n_by_force[f].sum())
-        people = _people(rng, total, f)
-        slots = np.repeat(np.arange(people["times"].size), people["times"])[:total]
-        if slots.size < total:  # very rare: top up with one-off people from the end of the pool
-            slots = np.concatenate([slots, np.arange(total - slots.size) % people["times"].size])
-        slots = rng.permutation(slots)
-        people["sde"], people["ode"] = _ethnicity(rng, people["times"].size, min(NON_WHITE_SHARE * div[f], 0.6))
-        year_of = np.repeat(np.arange(len(years)), n_by_force[f])
-        # a person's base age belongs to the middle of their detentions, so repeat people age without drift
-        anchor_k = np.bincount(slots, year_of, people["times"].size) / np.maximum(
-            np.bincount(slots, minlength=people["times"].size), 1
+        frng = np.random.default_rng([seed, 5, f, k])
+        pid = slots[year_of == k]
+        df = _force_year(frng, fy, n, force_code, pid, people, anchor_k, k, pos_mult, plan.plant == (f, fy))
+        facts.append(_facts(df, fy, people))
+        frames[fy] = _corrupt(frng, df.drop("__pid"), invalid_rows).with_columns(
+            pl.when(pl.all() == "").then(None).otherwise(pl.all()).name.keep()
         )
-        pos_mult = np.array([1.0, min(ae_mult[f], 1.8), ps_mult[f], 1.0, 1.0])
-        for k, fy in enumerate(years):
-            n = int(n_by_force[f, k])
-            if n == 0:
-                continue
-            frng = np.random.default_rng([seed, 5, f, k])
-            df = _force_year(
-                frng, fy, n, force_code, slots[year_of == k], people, anchor_k, k, pos_mult, plant == (f, fy)
-            )
-            df = _corrupt(frng, df, invalid_rows).with_columns(
-                pl.when(pl.all() == "").then(None).otherwise(pl.all()).name.keep()
-            )
-            out = landing_dir / "s136" / force_code / fy / f"s136_{force_code}_{fy}.csv"
-            out.parent.mkdir(parents=True, exist_ok=True)
-            df.write_csv(out)
-            written += 1
-    return written
+    detentions = pl.concat(facts) if facts else pl.DataFrame(schema=_FACT_SCHEMA)
+    return S136Force(force_code, f, frames, detentions, people)
+
+
+_FACT_SCHEMA = {
+    "detention_id": pl.String,
+    "fy": pl.String,
+    "detained_at": pl.Datetime("us"),
+    "person_id": pl.String,
+    "id_shown": pl.Boolean,
+    "age": pl.Int64,
+    "sex": pl.String,
+    "ethnicity": pl.String,
+}
+
+
+def _facts(df: pl.DataFrame, fy: str, people: dict[str, np.ndarray]) -> pl.DataFrame:
+    """The clean facts of one force-year (before dirt) that the demand sources link to."""
+    return df.select(
+        "detention_id",
+        pl.lit(fy).alias("fy"),
+        pl.col("detained_at").str.strptime(pl.Datetime("us"), DT_FMT),
+        pl.Series("person_id", people["id"][df["__pid"].to_numpy()]),
+        (pl.col("person_id") != "").alias("id_shown"),
+        pl.col("age").cast(pl.Int64),
+        "sex",
+        pl.col("ethnicity_self_defined").alias("ethnicity"),
+    )
+
+
+def s136_forces(
+    seed: int = 42, years: tuple[str, ...] = DEFAULT_YEARS, invalid_rows: float = 0.001, forces=None
+) -> Iterator[S136Force]:
+    """Each force's s136 detentions in force order (forces limits the output; counts as in a full run)."""
+    plan = _plan(seed, tuple(years))
+    for f, force_code in enumerate(plan.forces):
+        if forces is None or force_code in forces:
+            yield _s136_force(seed, plan, f, invalid_rows)
+
+
+def write_s136_force(landing_dir: Path | str, force: S136Force, incident_ids: dict[str, str] | None = None) -> int:
+    """Write one CSV per financial year; incident_ids fills incident_id by detention_id. Returns files written."""
+    for fy, df in force.frames.items():
+        if incident_ids:
+            df = df.with_columns(pl.col("detention_id").replace_strict(incident_ids, default=None).alias("incident_id"))
+        out = Path(landing_dir) / "s136" / force.force_code / fy / f"s136_{force.force_code}_{fy}.csv"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        df.write_csv(out)
+    return len(force.frames)
+
+
+def generate_s136(
+    landing_dir: Path | str,
+    seed: int = 42,
+    years: tuple[str, ...] = DEFAULT_YEARS,
+    invalid_rows: float = 0.001,
+    forces: tuple[str, ...] | None = None,
+) -> int:
+    """Write one canonical s136 CSV per force per financial year; returns the number of files written.
+
+    forces limits the output to some force codes (their counts are the same as in a full run). incident_id stays
+    blank here: synth_demand.generate_national fills it for detentions inside its incident months.
+    """
+    return sum(write_s136_force(landing_dir, force) for force in s136_forces(seed, years, invalid_rows, forces))

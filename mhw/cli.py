@@ -71,10 +71,21 @@ def synth(
             help="Also write the Home Office published tables (adr125_published) derived from the s136 files.",
         ),
     ] = True,
+    months: Annotated[
+        str, typer.Option(help="Months of the monthly force extracts (incidents, custody, ...), first:last.")
+    ] = "2023-04:2025-03",
+    dirt: Annotated[float, typer.Option(help="Share of rows planted with a data-quality fault (0 = none).")] = 0.002,
+    bad_files: Annotated[int, typer.Option(help="Whole bad files (re-sends) placed next to good ones.")] = 4,
+    forces: Annotated[
+        str | None, typer.Option(help="Only these force codes, comma separated (same files as a full run).")
+    ] = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
 ) -> None:
-    """Write synthetic demo data: s136 records (43 forces + BTP), published ADR tables, an inspections tracker."""
-    from ingestion.synth import generate_s136, landing_is_empty
+    """Write synthetic demo data: s136 records and monthly force extracts (incidents, incident totals, custody,
+    street triage) in each force's own layout for 43 forces + BTP, published ADR tables, an inspections tracker."""
+    from ingestion.synth import landing_is_empty
     from ingestion.synth_adr125 import generate_adr125_published
+    from ingestion.synth_demand import generate_national, parse_months
     from ingestion.synth_inspections import generate_inspections
 
     settings = get_settings()
@@ -82,9 +93,15 @@ def synth(
         typer.echo(f"landing zone {settings.landing_dir} already has files: no demo data written")
         return
     fys = tuple(y.strip() for y in years.split(","))
-    written = generate_s136(settings.landing_dir, seed=seed, years=fys)
+    try:
+        window = parse_months(months)
+    except ValueError as exc:
+        _fail(str(exc))
+    only = tuple(f.strip() for f in forces.split(",")) if forces else None
+    options = {"dirt": dirt, "bad_files": bad_files, "forces": only, "progress": progress}
+    report = generate_national(settings.landing_dir, seed=seed, years=fys, months=window, **options)
     settings.demo_marker.write_text(f"synthetic demo data, seed {seed}\n")
-    typer.echo(f"wrote {written} synthetic s136 files under {settings.landing_dir / 's136'}")
+    typer.echo(f"wrote synthetic force extracts under {settings.landing_dir}: {report.describe()}")
     if published:
         sample = generate_adr125_published(settings.landing_dir, seed=seed, years=fys)
         typer.echo(
@@ -138,25 +155,44 @@ def refresh() -> None:
 
     import dagster as dg
 
-    from orchestration.definitions import defs
+    from orchestration.definitions import asset_keys, defs
+    from orchestration.refresh import REFRESH_JOB, plan_refresh
 
+    plan = plan_refresh(settings.landing_dir)  # monthly sources: the partition range of months with files
+    typer.echo(plan.describe())
     run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
     with dg.DagsterInstance.get() as instance:
-        result = defs.get_job_def("refresh").execute_in_process(
-            instance=instance, run_config=run_config, raise_on_error=False
+        result = defs.resolve_job_def(REFRESH_JOB).execute_in_process(
+            instance=instance,
+            run_config=run_config,
+            raise_on_error=False,
+            tags=plan.tags(),
+            asset_selection=plan.asset_selection(asset_keys),
         )
-    failed_checks = [
-        f"{e.event_specific_data.asset_key.to_user_string()}: {e.event_specific_data.check_name}"
-        for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed
-    ]
+    failed_checks, warnings = _failed_checks(result.all_events)
     if not result.success or failed_checks:
         failures = [e.message for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
         _fail(f"refresh failed (Dagster run {result.run_id}):\n" + "\n".join(failures + failed_checks))
+    for warning in warnings:
+        typer.secho(f"warning: check {warning}", fg=typer.colors.YELLOW, err=True)
     files, rows, rejected = (a - b for a, b in zip(_ledger_totals(settings), before, strict=True))
     typer.echo(f"this refresh: {files} new ledger entries, {rows} rows loaded, {rejected} rows rejected")
     _print_status(settings)
     typer.echo(f"serving snapshot: {os.path.realpath(settings.current_snapshot)}")
+
+
+def _failed_checks(events) -> tuple[list[str], list[str]]:
+    """Failed asset checks of a run: (ERROR severity: the refresh fails, WARN severity: reported only)."""
+    errors, warnings = [], []
+    for event in events:
+        if event.event_type_value != "ASSET_CHECK_EVALUATION" or event.event_specific_data.passed:
+            continue
+        check = event.event_specific_data
+        text = f"{check.asset_key.to_user_string()}: {check.check_name}"
+        if check.description:
+            text += f" ({check.description})"
+        (warnings if check.severity.value == "WARN" else errors).append(text)
+    return errors, warnings
 
 
 def _ledger_totals(settings: Settings) -> tuple[int, int, int]:

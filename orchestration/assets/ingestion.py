@@ -1,17 +1,23 @@
 """Ingestion assets: landing files -> raw.* through the source contracts, one transaction per file.
 
 `landing_asset(source)` makes the asset of one landing source (ingestion/contracts/<source>.yml), and
-`reconciliation_check(source)` its blocking check; a new landing source adds one line to LANDING_SOURCES.
+`reconciliation_check(source)` its blocking check; a new landing source adds one line to LANDING_SOURCES, or to
+MONTHLY_SOURCES when forces deliver it monthly (landing/<source>/<force>/<YYYY-MM>/): those assets are partitioned
+by month and a range of months loads in one run.
 """
+
+import warnings
 
 import dagster as dg
 
-from ingestion.load import ingest_source
+from ingestion.load import ingest_source, landing_files
 from ingestion.population import load_ons_population
 from ingestion.pseudonymise import MissingKeyError, resolve_key
+from ingestion.read import landing_file
 from ingestion.schema import ensure_raw_schema
 from mhw.settings import get_settings
 
+from ..partitions import monthly_partitions, months_of_keys, partition_key_of
 from ..resources import WAREHOUSE_POOL, WarehouseResource
 
 LANDING_SOURCES = {
@@ -19,29 +25,60 @@ LANDING_SOURCES = {
     "adr125_published": "Home Office published s136 tables (ADR-125 items, long format), one file per release.",
     "inspections": "Inspection findings tracker (HMICFRS/CQC/HMIP/joint), monthly status snapshots.",
 }
+MONTHLY_SOURCES = {
+    "incidents": "Control-room incidents with a mental-health qualifier, one file per force and month.",
+    "incident_totals": "All control-room incidents per force and month (the denominator of MH demand).",
+    "custody": "Custody detentions with MH risk and Liaison & Diversion timestamps, one file per force and month.",
+    "street_triage": "Street triage (police / mental-health co-response) contacts, one file per force and month.",
+}
 RAW_S136 = dg.AssetKey(["raw", "s136"])
 RAW_POPULATION = dg.AssetKey(["raw", "ons_population_pfa"])
 
 
-def landing_asset(source: str, description: str) -> dg.AssetsDefinition:
-    """The asset loading every new file of landing/<source>/ into raw.<source>, rejects and the ledger."""
+def stray_periods(landing_dir, source: str) -> set[str | None]:
+    """Period folders of a monthly source that are no partition (not a month, outside the window, or misplaced files).
 
-    @dg.asset(
-        key=dg.AssetKey(["raw", source]),
-        group_name="ingestion",
-        pool=WAREHOUSE_POOL,
-        kinds={"polars", "duckdb"},
-        description=f"{description} Files already in the ledger are skipped.",
-    )
+    Every run of the source's asset takes their files too, so they get a ledger verdict (usually rejected_file with
+    the reason) instead of lying unseen in the landing zone.
+    """
+    periods = {landing_file(landing_dir, path).period for path in landing_files(landing_dir, source)}
+    return {p for p in periods if partition_key_of(p) is None}
+
+
+def landing_asset(
+    source: str, description: str, partitions_def: dg.PartitionsDefinition | None = None
+) -> dg.AssetsDefinition:
+    """The asset loading every new file of landing/<source>/ into raw.<source>, rejects and the ledger.
+
+    partitions_def (monthly sources): the asset is partitioned by month and loads only the period folders of the
+    run's partition keys (a range of months in one run); unpartitioned, it loads every new file of the source.
+    """
+    monthly = partitions_def is not None
+    with warnings.catch_warnings():  # backfill_policy is marked beta in dagster 1.13; we rely only on single_run()
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        decorate = dg.asset(
+            key=dg.AssetKey(["raw", source]),
+            group_name="ingestion",
+            pool=WAREHOUSE_POOL,
+            kinds={"polars", "duckdb"},
+            description=f"{description} Files already in the ledger are skipped.",
+            partitions_def=partitions_def,
+            backfill_policy=dg.BackfillPolicy.single_run() if monthly else None,
+        )
+
+    @decorate
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         settings = get_settings()
         try:
             key, key_id = resolve_key(settings)
         except MissingKeyError as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from None
+        periods = None
+        if monthly:
+            periods = months_of_keys(context.partition_keys) | stray_periods(settings.landing_dir, source)
         with warehouse.connect() as con:
             ensure_raw_schema(con)
-            report = ingest_source(con, settings.landing_dir, source=source, key=key, key_id=key_id)
+            report = ingest_source(con, settings.landing_dir, source=source, key=key, key_id=key_id, periods=periods)
         for result in report.files:
             if result.status != "loaded" or result.rows_rejected:
                 context.log.warning(f"{result.path}: {result.status}; {result.message or ''}")
@@ -53,13 +90,22 @@ def landing_asset(source: str, description: str) -> dg.AssetsDefinition:
                 "rows_rejected": report.rows_rejected,
                 "files_rejected": report.count("rejected_file"),
                 "key_id": key_id,
+                **({"months": _span(context.partition_keys)} if monthly else {}),
             }
         )
 
     return _asset
 
 
-landing_assets = [landing_asset(source, text) for source, text in LANDING_SOURCES.items()]
+def _span(keys) -> str:
+    keys = sorted(keys)
+    return keys[0] if len(keys) == 1 else f"{keys[0]}..{keys[-1]} ({len(keys)} months)"
+
+
+landing_assets = [
+    *(landing_asset(source, text) for source, text in LANDING_SOURCES.items()),
+    *(landing_asset(source, text, monthly_partitions) for source, text in MONTHLY_SOURCES.items()),
+]
 
 
 @dg.asset(key=RAW_POPULATION, group_name="ingestion", pool=WAREHOUSE_POOL, kinds={"polars", "duckdb"})

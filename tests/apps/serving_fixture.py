@@ -7,11 +7,12 @@ suppressed, else rounded to 5), rates and CIs come from the exact counts, nation
 
 from __future__ import annotations
 
+import calendar
 import json
 import math
 import os
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -346,6 +347,7 @@ def build_snapshot(serving_dir: Path, standin: bool = True, stamp: str = "202501
             ],
         )
         add_national_tables(con)
+        add_demand_tables(con, standin)
     finally:
         con.close()
     current = serving_dir / "current.duckdb"
@@ -770,3 +772,298 @@ def add_national_tables(con: duckdb.DuckDBPyConnection) -> None:
     create("mart_inspection_recommendations", recs)
     create("mart_inspection_force_summary", summary)
     create("mart_coroner_pfd_learning", _coroner_rows())
+
+
+# --- MH demand and data quality: small versions of mart_demand_*_month and mart_data_quality ------------------
+
+DEMAND_MONTHS = tuple(f"{y}-{m:02d}" for y, m in [(2023, m) for m in range(4, 13)] + [(2024, m) for m in range(1, 7)])
+DEMAND_LATEST = DEMAND_MONTHS[-1]  # 2024-06
+RCRP_GO_LIVE = {"E23000001": date(2023, 11, 1), "E23000033": date(2023, 10, 2)}  # Met, Sussex (seed dates)
+PUBLISHED_PER_HOUR = 54
+PUBLISHED_BASIS = "NPCC 2019 national census (54 an hour)"
+DURHAM, CUMBRIA, CITY = "E23000008", "E23000002", "E23000034"
+
+DEMAND_FORCE_DDL = """
+create table mart_demand_force_month (
+    force_code varchar, force_name varchar, region_name varchar, nation varchar, month_start date, fy_label varchar,
+    mh_incidents integer, mh_incidents_sdc_flag varchar, all_incidents integer, mh_per_1000_incidents double,
+    population bigint, population_fy_label varchar, population_source varchar, is_standin_denominator boolean,
+    mh_per_100k_population double, hours_in_month integer, incidents_per_hour double, pct_deployed double,
+    officer_hours double, pct_flag_agreement double,
+    contacts_with_person integer, contacts_with_person_sdc_flag varchar, pct_contacts_with_person double,
+    repeat_contacts integer, repeat_contacts_sdc_flag varchar, repeat_share double,
+    high_intensity_contacts integer, high_intensity_contacts_sdc_flag varchar, high_intensity_share double,
+    s136_detentions integer, s136_detentions_sdc_flag varchar,
+    triage_contacts integer, triage_contacts_sdc_flag varchar,
+    rcrp_go_live_date date, rcrp_live boolean, is_rcrp_go_live_month boolean
+)"""
+DEMAND_NATIONAL_DDL = """
+create table mart_demand_national_month (
+    month_start date, fy_label varchar, forces_reporting bigint, mh_incidents bigint, all_incidents bigint,
+    forces_with_all_incidents bigint, mh_per_1000_incidents double, population bigint, is_standin_denominator boolean,
+    mh_per_100k_population double, hours_in_month integer, incidents_per_hour double,
+    published_incidents_per_hour integer, published_incidents_per_hour_basis varchar,
+    ratio_to_published_per_hour double, pct_deployed double, officer_hours double, pct_flag_agreement double,
+    contacts_with_person bigint, pct_contacts_with_person double, repeat_contacts bigint, repeat_share double,
+    high_intensity_contacts bigint, high_intensity_share double, s136_detentions bigint, triage_contacts bigint,
+    forces_rcrp_live bigint
+)"""
+DATA_QUALITY_DDL = """
+create table mart_data_quality (
+    source varchar, force_code varchar, period varchar, period_type varchar, month_start date,
+    files_delivered bigint, files_active hugeint, files_superseded hugeint, files_rejected hugeint, received boolean,
+    rows_read integer, rows_loaded integer, rows_rejected integer, rows_loaded_sdc_flag varchar,
+    pct_rows_rejected decimal(18,2), last_delivery_at timestamp, top_reject_fields varchar,
+    rejected_file_reasons varchar
+)"""
+
+
+def _month_start(month: str) -> date:
+    return date(int(month[:4]), int(month[5:7]), 1)
+
+
+def _fy_of(month: str) -> str:
+    start = int(month[:4]) - (1 if int(month[5:7]) < 4 else 0)
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def _hours(month: str) -> int:
+    return 24 * calendar.monthrange(int(month[:4]), int(month[5:7]))[1]
+
+
+def _suppressed(n: int | None) -> bool:
+    return n is not None and 1 <= n <= 7
+
+
+def _pct(num: int, den: int | None, sdc: bool = True) -> float | None:
+    """mhw.pct: 100 x num / den to 1 place; NULL when den is 0 (and, with sdc, when den is 1-7)."""
+    if not den or (sdc and _suppressed(den)):
+        return None
+    return round(100 * num / den, 1)
+
+
+def _div(num: float, den: float | None, places: int, per: float = 1) -> float | None:
+    return None if not den else round(num / den * per, places)
+
+
+def demand_exact() -> list[dict]:
+    """Exact force x month counts, shaped like int_demand_force_month (restricted in the real warehouse)."""
+    rows = []
+    for i, (code, name, _short, _rc, region, nation, pop, _counts) in enumerate(FORCES):
+        for k, month in enumerate(DEMAND_MONTHS):
+            start = _month_start(month)
+            go_live = RCRP_GO_LIVE.get(code)
+            live = go_live is not None and go_live <= start
+            if code == DURHAM:
+                n = 5 if k % 3 == 2 else 30 + k  # every third month 1-7: suppressed
+            elif code == CITY:
+                n = 40 + k % 4
+            else:
+                base = 600 if pop is None else pop / 1e5 * 55
+                n = round(base * (1 + 0.05 * math.sin(k + i)) * (0.72 if live else 1.0))
+            with_person = round(n * (0.78 + 0.01 * (i % 5)))
+            rows.append(
+                {
+                    "force_code": code,
+                    "force_name": name,
+                    "region_name": region,
+                    "nation": nation,
+                    "month": month,
+                    "population": pop,
+                    "go_live": go_live,
+                    "live": live,
+                    "n_mh": n,
+                    "all_incidents": None  # no all-incident total this month
+                    if (code == CUMBRIA and month == DEMAND_LATEST)
+                    else round(
+                        max(pop or 1_100_000, 80_000) / 1e5 * (1_100 + 40 * (i % 5)) * (1 + 0.03 * math.cos(k + 2 * i))
+                    ),
+                    "n_deployed_known": n - n // 20,
+                    "n_deployed": round((n - n // 20) * (0.55 + 0.02 * (i % 5)) * (0.8 if live else 1.0)),
+                    "officer_minutes": n * (90 + 5 * (i % 7)),
+                    "n_flags_agree": round(n * 0.92),
+                    "n_with_person": with_person,
+                    "n_repeat": round(with_person * (0.2 + 0.01 * (k % 4))),
+                    "n_high_intensity": round(with_person * 0.05),
+                    "n_s136": round(n * 0.03),
+                    "n_triage": round(n * 0.04) if i % 2 == 0 else 0,
+                }
+            )
+    return rows
+
+
+def demand_force_rows(standin: bool = True) -> list[dict]:
+    """mart_demand_force_month: counts about people disclosure controlled, rates withheld when MH incidents are 1-7."""
+    source = "standin" if standin else "ons_mye"
+    rows = []
+    for e in demand_exact():
+        n, month, pop, go_live = e["n_mh"], e["month"], e["population"], e["go_live"]
+        rate = not _suppressed(n)
+        start = _month_start(month)
+        rows.append(
+            {
+                "force_code": e["force_code"],
+                "force_name": e["force_name"],
+                "region_name": e["region_name"],
+                "nation": e["nation"],
+                "month_start": start,
+                "fy_label": _fy_of(month),
+                "mh_incidents": published(n),
+                "mh_incidents_sdc_flag": sdc_flag(n),
+                "all_incidents": e["all_incidents"],
+                "mh_per_1000_incidents": _div(n, e["all_incidents"], 2, 1000) if rate else None,
+                "population": pop,
+                "population_fy_label": _fy_of(month) if pop else None,
+                "population_source": source if pop else None,
+                "is_standin_denominator": bool(pop) and standin,
+                "mh_per_100k_population": _div(n, pop, 2, 1e5) if rate else None,
+                "hours_in_month": _hours(month),
+                "incidents_per_hour": _div(n, _hours(month), 3) if rate else None,
+                "pct_deployed": _pct(e["n_deployed"], e["n_deployed_known"]),
+                "officer_hours": None if _suppressed(n) else round(e["officer_minutes"] / 60, 1),
+                "pct_flag_agreement": _pct(e["n_flags_agree"], n),
+                "contacts_with_person": published(e["n_with_person"]),
+                "contacts_with_person_sdc_flag": sdc_flag(e["n_with_person"]),
+                "pct_contacts_with_person": _pct(e["n_with_person"], n),
+                "repeat_contacts": published(e["n_repeat"]),
+                "repeat_contacts_sdc_flag": sdc_flag(e["n_repeat"]),
+                "repeat_share": None if _suppressed(e["n_repeat"]) else _pct(e["n_repeat"], e["n_with_person"]),
+                "high_intensity_contacts": published(e["n_high_intensity"]),
+                "high_intensity_contacts_sdc_flag": sdc_flag(e["n_high_intensity"]),
+                "high_intensity_share": None
+                if _suppressed(e["n_high_intensity"])
+                else _pct(e["n_high_intensity"], e["n_with_person"]),
+                "s136_detentions": published(e["n_s136"]),
+                "s136_detentions_sdc_flag": sdc_flag(e["n_s136"]),
+                "triage_contacts": published(e["n_triage"]),
+                "triage_contacts_sdc_flag": sdc_flag(e["n_triage"]),
+                "rcrp_go_live_date": go_live,
+                "rcrp_live": e["live"],
+                "is_rcrp_go_live_month": go_live is not None and go_live.replace(day=1) == start,
+            }
+        )
+    return rows
+
+
+def demand_national_rows(standin: bool = True) -> list[dict]:
+    """mart_demand_national_month: exact sums over every force (no SDC at national level)."""
+    rows = []
+    exact = demand_exact()
+    for month in DEMAND_MONTHS:
+        cells = [e for e in exact if e["month"] == month]
+
+        def total(key: str, cells: list[dict] = cells) -> int:
+            return sum(e[key] for e in cells)
+
+        mh, hours = total("n_mh"), _hours(month)
+        with_total = [e for e in cells if e["all_incidents"] is not None]
+        with_pop = [e for e in cells if e["population"] is not None]
+        all_incidents = sum(e["all_incidents"] for e in with_total)
+        population = sum(e["population"] for e in with_pop)
+        with_person = total("n_with_person")
+        rows.append(
+            {
+                "month_start": _month_start(month),
+                "fy_label": _fy_of(month),
+                "forces_reporting": len(cells),
+                "mh_incidents": mh,
+                "all_incidents": all_incidents,
+                "forces_with_all_incidents": len(with_total),
+                "mh_per_1000_incidents": _div(sum(e["n_mh"] for e in with_total), all_incidents, 2, 1000),
+                "population": population,
+                "is_standin_denominator": standin,
+                "mh_per_100k_population": _div(sum(e["n_mh"] for e in with_pop), population, 2, 1e5),
+                "hours_in_month": hours,
+                "incidents_per_hour": _div(mh, hours, 3),
+                "published_incidents_per_hour": PUBLISHED_PER_HOUR,
+                "published_incidents_per_hour_basis": PUBLISHED_BASIS,
+                "ratio_to_published_per_hour": round(mh / hours / PUBLISHED_PER_HOUR, 3),
+                "pct_deployed": _pct(total("n_deployed"), total("n_deployed_known"), sdc=False),
+                "officer_hours": round(total("officer_minutes") / 60, 1),
+                "pct_flag_agreement": _pct(total("n_flags_agree"), mh, sdc=False),
+                "contacts_with_person": with_person,
+                "pct_contacts_with_person": _pct(with_person, mh, sdc=False),
+                "repeat_contacts": total("n_repeat"),
+                "repeat_share": _pct(total("n_repeat"), with_person, sdc=False),
+                "high_intensity_contacts": total("n_high_intensity"),
+                "high_intensity_share": _pct(total("n_high_intensity"), with_person, sdc=False),
+                "s136_detentions": total("n_s136"),
+                "triage_contacts": total("n_triage"),
+                "forces_rcrp_live": sum(1 for e in cells if e["live"]),
+            }
+        )
+    return rows
+
+
+DQ_MONTHS = ("2024-04", "2024-05", "2024-06")
+DQ_FORCES = ("E23000001", DURHAM, CUMBRIA)  # Met, Durham, Cumbria
+# (source, force, period) -> exact (files delivered, active, superseded, rejected, rows read, loaded, rejected,
+# top reject fields, rejected-file reasons); cells not listed are clean single deliveries of 1,000 rows
+DQ_CELLS: dict[tuple[str, str, str], tuple] = {
+    ("incidents", "E23000001", "2024-05"): (2, 1, 1, 0, 10_234, 10_200, 34, "created_at", None),
+    ("incidents", "E23000001", "2024-06"): (2, 1, 0, 1, 10_400, 10_390, 10, "grade", "the file is empty"),
+    ("incidents", CUMBRIA, "2024-04"): (1, 1, 0, 0, 812, 715, 97, "created_at, grade, deployed", None),
+    ("incidents", CUMBRIA, "2024-05"): (
+        1,
+        0,
+        0,
+        1,
+        640,
+        0,
+        640,
+        None,
+        "a row has 14 fields where the header has 15 (line 212)",
+    ),
+    ("incidents", CUMBRIA, "2024-06"): (0, 0, 0, 0, 0, 0, 0, None, None),  # never delivered
+    ("incidents", DURHAM, "2024-04"): (1, 1, 0, 0, 120, 117, 3, "person_age", None),  # 3 rejected: suppressed
+    ("incident_totals", DURHAM, "2024-06"): (0, 0, 0, 0, 0, 0, 0, None, None),
+}
+
+
+def data_quality_rows() -> list[dict]:
+    rows = []
+    periods = [("incidents", p, "month") for p in DQ_MONTHS] + [("incident_totals", p, "month") for p in DQ_MONTHS]
+    periods += [("s136", fy, "financial_year") for fy in YEARS]
+    for source, period, period_type in periods:
+        for force in DQ_FORCES:
+            clean = (1, 1, 0, 0, 1_000, 1_000, 0, None, None)
+            delivered, active, superseded, rejected, read, loaded, rej, fields, reasons = DQ_CELLS.get(
+                (source, force, period), clean
+            )
+            rows.append(
+                {
+                    "source": source,
+                    "force_code": force,
+                    "period": period,
+                    "period_type": period_type,
+                    "month_start": _month_start(period) if period_type == "month" else None,
+                    "files_delivered": delivered,
+                    "files_active": active,
+                    "files_superseded": superseded,
+                    "files_rejected": rejected,
+                    "received": active > 0,
+                    "rows_read": published(read),
+                    "rows_loaded": published(loaded),
+                    "rows_rejected": published(rej),
+                    "rows_loaded_sdc_flag": sdc_flag(loaded),
+                    "pct_rows_rejected": None if _suppressed(read) or not read else round(100 * rej / read, 2),
+                    "last_delivery_at": datetime(2024, 7, 2, 9, 15) if delivered else None,
+                    "top_reject_fields": fields,
+                    "rejected_file_reasons": reasons,
+                }
+            )
+    return rows
+
+
+def add_demand_tables(con: duckdb.DuckDBPyConnection, standin: bool = True) -> None:
+    """The marts read by the MH demand and data quality pages (same columns and types as the dbt models)."""
+    import polars as pl
+
+    for ddl, name, rows in (
+        (DEMAND_FORCE_DDL, "mart_demand_force_month", demand_force_rows(standin)),
+        (DEMAND_NATIONAL_DDL, "mart_demand_national_month", demand_national_rows(standin)),
+        (DATA_QUALITY_DDL, "mart_data_quality", data_quality_rows()),
+    ):
+        con.execute(ddl)
+        frame = pl.DataFrame(rows, infer_schema_length=None)  # noqa: F841 - read by duckdb's replacement scan
+        con.execute(f"insert into {name} by name select * from frame")

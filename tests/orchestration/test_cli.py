@@ -38,3 +38,30 @@ def test_status_without_warehouse_is_a_clear_error(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert "run `make refresh` first" in result.output
     assert "Traceback" not in result.output
+
+
+def test_only_error_checks_fail_the_refresh():
+    from types import SimpleNamespace
+
+    import dagster as dg
+
+    def evaluation(name, passed, severity, description=None):
+        data = dg.AssetCheckEvaluation(
+            asset_key=dg.AssetKey(["raw", "incidents"]),
+            check_name=name,
+            passed=passed,
+            metadata={},
+            severity=severity,
+            description=description,
+        )
+        return SimpleNamespace(event_type_value="ASSET_CHECK_EVALUATION", event_specific_data=data)
+
+    events = [
+        evaluation("incidents_reconciliation", True, dg.AssetCheckSeverity.ERROR),
+        evaluation("incidents_freshness", False, dg.AssetCheckSeverity.WARN, "1 force(s) more than 2 months behind"),
+        evaluation("broken", False, dg.AssetCheckSeverity.ERROR),
+        SimpleNamespace(event_type_value="STEP_SUCCESS", event_specific_data=None),
+    ]
+    errors, warnings = cli._failed_checks(events)
+    assert errors == ["raw/incidents: broken"]
+    assert warnings == ["raw/incidents: incidents_freshness (1 force(s) more than 2 months behind)"]

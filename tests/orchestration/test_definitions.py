@@ -51,3 +51,34 @@ def test_dbt_tests_and_reconciliation_are_asset_checks(defs):
     checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
     assert ("raw/s136", "s136_reconciliation") in checks
     assert any(key == "marts/mart_s136_force_year" for key, _ in checks), "dbt data tests should be checks"
+
+
+def test_monthly_sources_are_partitioned_and_watched(defs):
+    from orchestration.assets.ingestion import LANDING_SOURCES, MONTHLY_SOURCES
+    from orchestration.partitions import monthly_partitions
+
+    graph = defs.resolve_asset_graph()
+    checks = {(c.asset_key.path[-1], c.name) for c in graph.asset_check_keys}
+    for source in MONTHLY_SOURCES:
+        node = graph.get(dg.AssetKey(["raw", source]))
+        assert node.partitions_def == monthly_partitions
+        assert node.backfill_policy == dg.BackfillPolicy.single_run()
+        assert {(source, f"{source}_reconciliation"), (source, f"{source}_freshness")} <= checks
+    for source in LANDING_SOURCES:
+        assert graph.get(dg.AssetKey(["raw", source])).partitions_def is None
+    assert graph.get(dg.AssetKey("serving_snapshot")).partitions_def is None
+    assert defs.resolve_job_def("refresh").partitions_def == monthly_partitions  # mixed job, run over a range
+
+    sensor = defs.resolve_sensor_def("landing_sensor")
+    assert sensor.default_status == dg.DefaultSensorStatus.STOPPED and sensor.job_name == "refresh"
+    assert defs.resolve_schedule_def("nightly").job_name == "refresh"
+
+
+def test_refresh_selection_without_monthly_files_resolves(defs, tmp_path):
+    from orchestration.definitions import asset_keys
+    from orchestration.refresh import plan_refresh
+
+    selection = plan_refresh(tmp_path).asset_selection(asset_keys)
+    job = defs.resolve_job_def("refresh").get_subset(asset_selection=set(selection))
+    assert dg.AssetKey(["raw", "incidents"]) not in job.asset_layer.executable_asset_keys
+    assert dg.AssetKey("serving_snapshot") in job.asset_layer.executable_asset_keys

@@ -1,7 +1,9 @@
 """The whole graph through Dagster on a small landing zone: `mhw refresh` as an operator runs it.
 
 Covers: materialisation of every asset, the serving snapshot's contents, a no-op re-run, a corrected
-re-delivery that replaces (never duplicates), a file with bad rows, and the missing-key stop.
+re-delivery that replaces (never duplicates), a file with bad rows, and the missing-key stop. Monthly sources:
+the first refreshes have no monthly files (their assets are left out); the second delivery round adds a few
+incidents files, which load as one run over their month range and reach the published demand mart.
 """
 
 from __future__ import annotations
@@ -12,16 +14,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
 from ingestion.synth import generate_s136
+from mhw.settings import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.slow
 
 MHW = str(Path(sys.executable).parent / "mhw")
 FORCES = ("E23000001", "E23000034", "W15000002", "BTP")
 YEARS = ("2022-23", "2023-24")
+INCIDENT_MONTHS = {"E23000001": ("2024-01", "2024-02", "2024-03", "2024-04"), "W15000002": ("2024-01",)}
 
 
 def _env(home: Path, **extra: str) -> dict[str, str]:
@@ -55,7 +60,8 @@ def env(home):
 
 
 def _loaded_rows(home: Path) -> int:
-    return _query(home / "warehouse.duckdb", "select sum(rows_loaded) from raw.load_ledger where status='loaded'")[0][0]
+    sql = "select sum(rows_loaded) from raw.load_ledger where status = 'loaded' and source = 's136'"
+    return _query(home / "warehouse.duckdb", sql)[0][0]
 
 
 def _fact_counts(home: Path) -> dict[str, int]:
@@ -81,6 +87,7 @@ def test_second_refresh_loads_nothing(home, env):
     before = _query(home / "warehouse.duckdb", "select count(*), sum(rows_loaded) from raw.load_ledger")[0]
     done = _refresh(env)
     assert done.returncode == 0, done.stderr
+    assert "monthly sources: no landing files, not run" in done.stdout
     after = _query(home / "warehouse.duckdb", "select count(*), sum(rows_loaded) from raw.load_ledger")[0]
     assert before == after
 
@@ -97,9 +104,10 @@ BAD_FILE = (
 
 
 @pytest.fixture(scope="module")
-def changed(home):
+def changed(home, incidents_file):
     """One more delivery round, refreshed once: Gwent corrects its 2023-24 return (20 records fewer) and sends
-    a 2024-25 file with two bad rows. Returns the state before it."""
+    a 2024-25 file with two bad rows; two forces send their first monthly incidents files (Gwent only January, so
+    it lags). Returns the state before it, and the refresh's output."""
     warehouse = home / "warehouse.duckdb"
     before = {
         "facts": _fact_counts(home),
@@ -117,9 +125,12 @@ def changed(home):
     folder = home / "landing" / "s136" / "W15000002" / "2024-25"
     folder.mkdir(parents=True)
     (folder / "gwent_2024-25.csv").write_text(BAD_FILE)
+    for force, months in INCIDENT_MONTHS.items():
+        for month in months:
+            incidents_file(home / "landing", force, month, n=10)
     done = _refresh(_env(home, MHW_PSEUDONYMISATION_KEY="test-key-not-secret"))
     assert done.returncode == 0, done.stderr
-    return before
+    return {**before, "stdout": done.stdout, "stderr": done.stderr}
 
 
 def test_corrected_redelivery_replaces(home, changed):
@@ -147,6 +158,32 @@ def test_bad_rows_are_named_and_good_rows_kept(home, env, changed):
     assert any("row 3" in line and "sex" in line for line in lines)
     assert any("row 3" in line and "transport_method" in line for line in lines)
     assert _fact_counts(home).get("2024-25") == 2
+
+
+def test_monthly_source_loads_its_months_in_one_run_and_is_published(home, changed, monkeypatch):
+    assert (
+        "monthly sources over partitions 2024-01..2024-04: incidents 2024-01..2024-04 (4 months)" in (changed["stdout"])
+    )
+    ledger = _query(
+        home / "warehouse.duckdb",
+        "select force_code, period, status, rows_loaded from raw.load_ledger where source = 'incidents' order by all",
+    )
+    assert ledger == [(f, m, "loaded", 10) for f, months in sorted(INCIDENT_MONTHS.items()) for m in months]
+    monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster_home"))
+    with dg.DagsterInstance.get() as instance:
+        assert instance.get_materialized_partitions(dg.AssetKey(["raw", "incidents"])) == set(
+            INCIDENT_MONTHS["E23000001"]
+        )
+        assert not instance.get_materialized_partitions(dg.AssetKey(["raw", "custody"]))
+    # Gwent delivered only January: a WARN freshness check, reported, and the refresh still succeeds
+    assert "warning: check raw/incidents: incidents_freshness" in changed["stderr"]
+    if (DBT_PROJECT_DIR / "models" / "marts" / "mart_demand_force_month.sql").exists():
+        published = _query(
+            home / "serving" / "current.duckdb",
+            "select force_code, strftime(month_start, '%Y-%m'), mh_incidents from mart_demand_force_month "
+            "where mh_incidents > 0 and force_code in ('E23000001', 'W15000002')",
+        )
+        assert sorted(published) == [(f, m, 10) for f, months in sorted(INCIDENT_MONTHS.items()) for m in months]
 
 
 def test_refresh_without_key_stops_with_clear_message(tmp_path):

@@ -1,0 +1,265 @@
+"""Data quality of the force extracts: which force-periods arrived, which files were refused, and why.
+
+Reads `mart_data_quality` (source x force x period: files delivered, active, superseded and rejected whole;
+rows read, loaded and rejected, disclosure controlled in the mart; the fields most often behind rejected rows and
+the reasons whole files were refused), `dim_force` (force names, when present) and `publication`. Only these
+aggregates are read: the page never shows records. Expected periods are every period any force delivered for the
+source, for every force that has ever delivered it (docs/interfaces.md, Published: data quality).
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from apps import availability, common, data
+
+TABLE = "mart_data_quality"
+SOURCE_PARAM = "source"
+SOURCE_LABELS = {
+    "incidents": "MH incidents",
+    "incident_totals": "All-incident totals",
+    "custody": "Custody detentions",
+    "street_triage": "Street triage contacts",
+    "s136": "s136 detentions",
+}
+# status -> (label, fill, text colour, cell mark); the mark repeats the status so colour is never the only cue
+STATUS: dict[str, tuple[str, str, str, str]] = {
+    "received": ("Received", "#00703C", "#FFFFFF", "✓"),
+    "received_after_reject": ("Received after a rejected file", "#FFDD00", "#0B0C0C", "!"),
+    "rejected": ("Rejected file, nothing in force", "#D4351C", "#FFFFFF", "✗"),
+    "missing": ("Missing: nothing delivered", "#F3F2F1", "#0B0C0C", "–"),
+}
+DEFAULT_THRESHOLD = 5.0
+
+
+def source_label(source: str) -> str:
+    return SOURCE_LABELS.get(source, source.replace("_", " ").capitalize())
+
+
+def with_status(cells: pl.DataFrame) -> pl.DataFrame:
+    """Add `status` (a key of STATUS) to each force-period."""
+    rejected = pl.col("files_rejected").cast(pl.Int64) > 0
+    return cells.with_columns(
+        pl.when(pl.col("received") & rejected)
+        .then(pl.lit("received_after_reject"))
+        .when(pl.col("received"))
+        .then(pl.lit("received"))
+        .when(rejected)
+        .then(pl.lit("rejected"))
+        .otherwise(pl.lit("missing"))
+        .alias("status")
+    )
+
+
+def _rows_text(value, flag: str | None = None) -> str:
+    """A disclosure-controlled row count: the mart leaves 1–7 NULL (0 stays 0), so NULL is shown as '*'."""
+    return "*" if value is None or flag == availability.SUPPRESSED else availability.sdc_text(value)
+
+
+def problem_table(cells: pl.DataFrame, threshold: float) -> pl.DataFrame:
+    """Force-periods with a rejected file or a reject rate at or above ``threshold`` %, with their reasons."""
+    flagged = cells.filter(
+        (pl.col("files_rejected").cast(pl.Int64) > 0) | (pl.col("pct_rows_rejected").cast(pl.Float64) >= threshold)
+    ).sort("force_name", "period")
+    out = [
+        {
+            "Force": r["force_name"],
+            "Period": r["period"],
+            "Status": STATUS[r["status"]][0],
+            "Files delivered": int(r["files_delivered"]),
+            "Files rejected": int(r["files_rejected"]),
+            "Files superseded": int(r["files_superseded"]),
+            "Rows read": _rows_text(r["rows_read"]),
+            "Rows loaded": _rows_text(r["rows_loaded"], r["rows_loaded_sdc_flag"]),
+            "Rows rejected": _rows_text(r["rows_rejected"]),
+            "% rows rejected": None if r["pct_rows_rejected"] is None else float(r["pct_rows_rejected"]),
+            "Fields most often rejected": r["top_reject_fields"] or "",
+            "Why files were refused": r["rejected_file_reasons"] or "",
+            "Last delivery": r["last_delivery_at"],
+        }
+        for r in flagged.iter_rows(named=True)
+    ]
+    schema = {"Force": pl.String, "Period": pl.String, "Status": pl.String}
+    schema |= {c: pl.Int64 for c in ("Files delivered", "Files rejected", "Files superseded")}
+    schema |= {c: pl.String for c in ("Rows read", "Rows loaded", "Rows rejected")}
+    schema |= {"% rows rejected": pl.Float64, "Fields most often rejected": pl.String}
+    schema |= {"Why files were refused": pl.String, "Last delivery": pl.Datetime("us")}
+    return pl.DataFrame(out, schema=schema)
+
+
+def status_grid(cells: pl.DataFrame) -> pl.DataFrame:
+    """Force x period table of status words (the accessible version of the completeness chart)."""
+    periods = sorted(cells["period"].unique().to_list())
+    wide = (
+        cells.select(
+            pl.col("force_name").alias("Force"),
+            "period",
+            pl.col("status").replace_strict({k: v[0] for k, v in STATUS.items()}).alias("Status"),
+        )
+        .pivot(on="period", index="Force", values="Status")
+        .sort("Force")
+    )
+    return wide.select("Force", *[p for p in periods if p in wide.columns])
+
+
+def completeness_chart(cells: pl.DataFrame) -> alt.LayerChart:
+    keys = list(STATUS)
+    points = cells.select(
+        pl.col("force_name").alias("Force"),
+        pl.col("period").alias("Period"),
+        pl.col("status").replace_strict({k: STATUS[k][0] for k in keys}).alias("Status"),
+        pl.col("status").replace_strict({k: STATUS[k][3] for k in keys}).alias("mark"),
+        pl.col("status").replace_strict({k: STATUS[k][2] for k in keys}).alias("ink"),
+        pl.col("files_delivered").cast(pl.Int64).alias("Files delivered"),
+        pl.col("files_rejected").cast(pl.Int64).alias("Files rejected"),
+        pl.col("pct_rows_rejected").cast(pl.Float64).alias("% rows rejected"),
+    )
+    periods = sorted(points["Period"].unique().to_list())
+    forces = sorted(points["Force"].unique().to_list())
+    x = alt.X("Period:O", sort=periods, title=None, axis=alt.Axis(labelAngle=-45, orient="top"))
+    y = alt.Y("Force:N", sort=forces, title=None, axis=alt.Axis(labelLimit=240))
+    base = alt.Chart(points).encode(x=x, y=y)
+    rects = base.mark_rect(stroke="#FFFFFF", strokeWidth=1.5).encode(
+        color=alt.Color(
+            "Status:N",
+            scale=alt.Scale(domain=[STATUS[k][0] for k in keys], range=[STATUS[k][1] for k in keys]),
+            legend=alt.Legend(orient="bottom", title=None, labelLimit=0, symbolStrokeColor="#0B0C0C"),
+        ),
+        tooltip=[
+            "Force:N",
+            "Period:N",
+            "Status:N",
+            "Files delivered:Q",
+            "Files rejected:Q",
+            alt.Tooltip("% rows rejected:Q", format=".2f"),
+        ],
+    )
+    text = base.mark_text(fontSize=12, fontWeight="bold").encode(
+        text="mark:N", color=alt.Color("ink:N", scale=None, legend=None)
+    )
+    return alt.layer(rects, text).properties(height=max(26 * len(forces) + 40, 120))
+
+
+def _force_names(snapshot: data.Snapshot) -> dict[str, str]:
+    try:
+        names = common.query(snapshot.conn, snapshot.key, "select force_code, force_name from dim_force")
+    except data.SnapshotUnavailable:  # an older or partial snapshot: show the codes
+        return {}
+    return dict(names.iter_rows())
+
+
+def main() -> None:
+    st.title("Data quality of force extracts")
+    st.caption(
+        "For each source: which force-periods arrived, which files were refused whole, and where many rows were "
+        "rejected. Counts of files and rows only; no records are shown."
+    )
+    try:
+        snapshot = data.open_snapshot()
+        availability.require_table(snapshot, TABLE, "data quality")
+        sources = common.query(snapshot.conn, snapshot.key, f"select distinct source from {TABLE} order by source")
+        if sources.is_empty():
+            raise common.EmptyTable("data quality figures")
+        cols = st.columns([1, 1, 1])
+        known = list(SOURCE_LABELS)  # the force extracts first, in their usual order, then anything else
+        options = sorted(sources["source"].to_list(), key=lambda s: (known.index(s) if s in known else len(known), s))
+        source = common.choose("Source", options, SOURCE_PARAM, fmt=source_label, column=cols[0])
+        cells = common.query(
+            snapshot.conn,
+            snapshot.key,
+            f"select * from {TABLE} where source = ? order by force_code, period",
+            (source,),
+        )
+        names = _force_names(snapshot)
+        pub = common.publication(snapshot)
+    except data.SnapshotUnavailable as exc:
+        common.show_unavailable(exc)
+        return
+
+    threshold = cols[1].number_input(
+        "Flag reject rates of at least (%)",
+        min_value=0.0,
+        max_value=100.0,
+        value=DEFAULT_THRESHOLD,
+        step=1.0,
+        key="dq_threshold",
+        help="Force-periods whose share of rows rejected reaches this are listed below with the fields behind it.",
+    )
+    cells = with_status(
+        cells.with_columns(pl.col("force_code").replace_strict(names, default=pl.col("force_code")).alias("force_name"))
+    )
+    counts = {r["status"]: r["len"] for r in cells.group_by("status").len().iter_rows(named=True)}
+    problems = problem_table(cells, threshold)
+    label = source_label(source)
+
+    m = st.columns(5)
+    m[0].metric("Force-periods expected", f"{cells.height:,}")
+    m[0].caption(f"{cells['force_code'].n_unique()} forces × {cells['period'].n_unique()} periods")
+    m[1].metric("Received", f"{counts.get('received', 0) + counts.get('received_after_reject', 0):,}")
+    m[1].caption(f"{counts.get('received_after_reject', 0):,} after a rejected file")
+    m[2].metric("Missing", f"{counts.get('missing', 0):,}")
+    m[2].caption("Nothing delivered")
+    m[3].metric("Rejected, nothing in force", f"{counts.get('rejected', 0):,}")
+    m[3].caption("Every file refused whole")
+    m[4].metric("Listed below", f"{problems.height:,}")
+    m[4].caption(f"A rejected file or {threshold:g}%+ rows rejected")
+    last = cells["last_delivery_at"].drop_nulls()
+    if last.len():
+        st.caption(f"Latest {label.lower()} delivery processed {last.max():%d %B %Y %H:%M}.")
+
+    st.subheader(f"{label}: completeness by force and period")
+    st.altair_chart(
+        completeness_chart(cells),
+        width="stretch",
+        alt=f"Grid of {label.lower()} deliveries by force and period; the same statuses are in the table below.",
+    )
+    with st.expander("Completeness by force and period (table)"):
+        grid = status_grid(cells)
+        st.dataframe(grid, hide_index=True, width="stretch", placeholder="–")
+        common.download(grid, "Download the completeness grid (CSV)", f"data_quality_{source}_completeness.csv")
+
+    st.subheader("Rejected files and high reject rates")
+    if problems.is_empty():
+        st.success(f"No {label.lower()} force-period has a rejected file or {threshold:g}% or more rows rejected.")
+    else:
+        st.dataframe(
+            problems,
+            hide_index=True,
+            width="stretch",
+            height=min(35 * (problems.height + 1) + 3, 900),
+            placeholder="–",
+            column_config={
+                "Rows read": st.column_config.TextColumn(help="Rounded to the nearest 5; * = 1 to 7."),
+                "Rows loaded": st.column_config.TextColumn(help="Rounded to the nearest 5; * = 1 to 7."),
+                "Rows rejected": st.column_config.TextColumn(
+                    help="Rows quarantined, including every row of a file refused whole. Rounded to 5; * = 1 to 7."
+                ),
+                "% rows rejected": st.column_config.NumberColumn(
+                    format="%.2f", help="Of rows read, from exact counts; blank when 1 to 7 rows were read."
+                ),
+                "Fields most often rejected": st.column_config.TextColumn(width="medium"),
+                "Why files were refused": st.column_config.TextColumn(width="large"),
+                "Last delivery": st.column_config.DatetimeColumn(format="D MMM YYYY HH:mm"),
+            },
+        )
+        common.download(problems, "Download the list (CSV)", f"data_quality_{source}_problems.csv")
+
+    common.footnotes(
+        [
+            "**Expected periods** are every period any force delivered for the source, for every force that has "
+            "ever delivered it; a force that has never sent this source is not listed.",
+            "**Status.** Received: a file is in force. Received after a rejected file: a file was refused whole "
+            "but another is in force. Rejected: every file was refused whole (wrong header, empty, cut off, wrong "
+            "encoding, ...). Missing: nothing was delivered. Identical re-deliveries are not counted.",
+            "**Disclosure control.** Row counts are counts of person-level records cut by force, so they are "
+            "rounded to the nearest 5 and counts of 1 to 7 are shown as `*`; file counts are exact. The share of "
+            "rows rejected is calculated from exact counts. Exact counts stay in the warehouse (`mhw status`, "
+            "`mhw rejects`).",
+        ],
+        pub,
+    )
+
+
+main()

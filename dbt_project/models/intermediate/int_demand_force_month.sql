@@ -1,0 +1,152 @@
+-- Exact (unrounded, restricted) MH demand counts by force x month, shared by mart_demand_force_month (SDC applied
+-- there) and mart_demand_national_month (exact). One row per force-month with an active incidents or
+-- incident_totals load, an all-incident total, or an MH incident: a nil return shows 0 MH incidents.
+-- Repeat measures count MH incidents (the demand) whose person was flagged at that incident
+-- (int_person_contact_flags, flags over incidents and s136 detentions).
+with incidents as (
+    select
+        incident_key,
+        force_code,
+        cast({{ dbt.date_trunc('month', 'created_at') }} as date) as month_start,
+        deployed,
+        officer_minutes,
+        mh_flag_opening,
+        mh_flag_closing,
+        person_token
+    from {{ ref('stg_incidents__incidents') }}
+),
+
+flags as (
+    select incident_key, repeat_12m, is_high_intensity, child_repeat_6m, repeat_s136_12m
+    from {{ ref('int_person_contact_flags') }}
+    where contact_source = 'incident'
+),
+
+totals as (
+    select force_code, month_start, all_incidents from {{ ref('stg_incidents__totals') }}
+),
+
+detentions as (
+    select force_code, cast({{ dbt.date_trunc('month', 'detained_at') }} as date) as month_start, power
+    from {{ ref('stg_s136__detentions') }}
+),
+
+triage as (
+    select force_code, cast({{ dbt.date_trunc('month', 'contact_at') }} as date) as month_start
+    from {{ ref('stg_street_triage__contacts') }}
+),
+
+cells as (
+    select force_code, month_start from {{ ref('stg_incidents__loads') }}
+    union
+    select force_code, month_start from totals
+    union
+    select force_code, month_start from incidents
+),
+
+incident_counts as (
+    select
+        i.force_code,
+        i.month_start,
+        count(*) as n_mh_incidents,
+        count(case when i.deployed then 1 end) as n_deployed,
+        count(i.deployed) as n_deployed_known,
+        sum(i.officer_minutes) as officer_minutes,
+        count(i.officer_minutes) as n_officer_minutes_known,
+        count(case when i.mh_flag_opening = i.mh_flag_closing then 1 end) as n_flags_agree,
+        count(case when i.mh_flag_opening then 1 end) as n_flag_opening,
+        count(case when i.mh_flag_closing then 1 end) as n_flag_closing,
+        count(i.person_token) as n_contacts_with_person,
+        count(case when f.repeat_12m then 1 end) as n_repeat_contacts,
+        count(case when f.is_high_intensity then 1 end) as n_high_intensity_contacts,
+        count(case when f.child_repeat_6m then 1 end) as n_child_repeat_contacts,
+        count(case when f.repeat_s136_12m then 1 end) as n_repeat_s136_contacts
+    from incidents as i
+    left join flags as f on f.incident_key = i.incident_key
+    group by i.force_code, i.month_start
+),
+
+detention_counts as (
+    select
+        force_code,
+        month_start,
+        count(case when power = 's136' then 1 end) as n_s136_detentions,
+        count(*) as n_s136_s135_detentions
+    from detentions
+    group by force_code, month_start
+),
+
+triage_counts as (
+    select force_code, month_start, count(*) as n_triage_contacts
+    from triage
+    group by force_code, month_start
+),
+
+forces as (
+    select force_code, has_resident_population from {{ ref('ref_force') }}
+),
+
+population as (
+    select force_code, fy_label, fy_start_year, population, population_source, is_standin_denominator
+    from {{ ref('int_population_force_year') }}
+    where population is not null
+),
+
+cell_years as (
+    select force_code, month_start, {{ mhw.fy_start_year('month_start') }} as fy_start_year
+    from cells
+),
+
+-- the month's own financial year when it has a denominator, else the latest earlier one (carried forward)
+population_year as (
+    select c.force_code, c.month_start, max(p.fy_start_year) as fy_start_year
+    from cell_years as c
+    inner join population as p on p.force_code = c.force_code and p.fy_start_year <= c.fy_start_year
+    group by c.force_code, c.month_start
+),
+
+rcrp as (
+    select force_code, go_live_date from {{ ref('ref_rcrp_go_live') }}
+)
+
+select
+    c.force_code,
+    c.month_start,
+    {{ mhw.fy_label('c.fy_start_year') }} as fy_label,
+    c.fy_start_year,
+    24 * cast(extract(day from c.month_start + interval '1 month' - interval '1 day') as integer) as hours_in_month,
+    fo.has_resident_population,
+    case when fo.has_resident_population then p.population end as population,
+    case when fo.has_resident_population then p.fy_label end as population_fy_label,
+    case when fo.has_resident_population then p.population_source end as population_source,
+    coalesce(fo.has_resident_population and p.is_standin_denominator, false) as is_standin_denominator,
+    r.go_live_date as rcrp_go_live_date,
+    coalesce(r.go_live_date <= c.month_start, false) as rcrp_live,
+    coalesce(r.go_live_date >= c.month_start
+        and r.go_live_date < cast(c.month_start + interval '1 month' as date), false) as is_rcrp_go_live_month,
+    coalesce(i.n_mh_incidents, 0) as n_mh_incidents,
+    t.all_incidents,
+    coalesce(i.n_deployed, 0) as n_deployed,
+    coalesce(i.n_deployed_known, 0) as n_deployed_known,
+    i.officer_minutes,
+    coalesce(i.n_officer_minutes_known, 0) as n_officer_minutes_known,
+    coalesce(i.n_flags_agree, 0) as n_flags_agree,
+    coalesce(i.n_flag_opening, 0) as n_flag_opening,
+    coalesce(i.n_flag_closing, 0) as n_flag_closing,
+    coalesce(i.n_contacts_with_person, 0) as n_contacts_with_person,
+    coalesce(i.n_repeat_contacts, 0) as n_repeat_contacts,
+    coalesce(i.n_high_intensity_contacts, 0) as n_high_intensity_contacts,
+    coalesce(i.n_child_repeat_contacts, 0) as n_child_repeat_contacts,
+    coalesce(i.n_repeat_s136_contacts, 0) as n_repeat_s136_contacts,
+    coalesce(d.n_s136_detentions, 0) as n_s136_detentions,
+    coalesce(d.n_s136_s135_detentions, 0) as n_s136_s135_detentions,
+    coalesce(tr.n_triage_contacts, 0) as n_triage_contacts
+from cell_years as c
+left join forces as fo on fo.force_code = c.force_code
+left join population_year as py on py.force_code = c.force_code and py.month_start = c.month_start
+left join population as p on p.force_code = py.force_code and p.fy_start_year = py.fy_start_year
+left join rcrp as r on r.force_code = c.force_code
+left join incident_counts as i on i.force_code = c.force_code and i.month_start = c.month_start
+left join totals as t on t.force_code = c.force_code and t.month_start = c.month_start
+left join detention_counts as d on d.force_code = c.force_code and d.month_start = c.month_start
+left join triage_counts as tr on tr.force_code = c.force_code and tr.month_start = c.month_start

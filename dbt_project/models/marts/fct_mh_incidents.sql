@@ -1,0 +1,79 @@
+{#-
+  Incremental by load, like fct_s136_detentions: a run inserts the rows of active incident loads not yet in the
+  table, and the pre-hook first deletes rows whose load is no longer active (superseded, or withdrawn from the
+  ledger), so a corrected monthly re-delivery replaces the old month without a full refresh.
+  linked_detention_key comes from another source (raw.s136.incident_id): an incident already in the table whose link
+  has changed (a detention loaded, corrected or superseded later) is re-selected and replaced through unique_key.
+-#}
+{{ config(
+    materialized='incremental',
+    unique_key='incident_key',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where load_id not in (select distinct load_id from {{ ref('stg_incidents__incidents') }}){% endif %}"
+) }}
+
+with incidents as (
+    select * from {{ ref('stg_incidents__incidents') }}
+),
+
+-- the detention an incident led to (raw.s136.incident_id, same force); the first by key when there are several
+links as (
+    select
+        force_code || ':' || incident_id as incident_key,
+        min(detention_key) as linked_detention_key,
+        count(*) as n_linked_detentions
+    from {{ ref('stg_s136__detentions') }}
+    where incident_id is not null
+    group by force_code || ':' || incident_id
+),
+
+enriched as (
+    select
+        i.incident_key,
+        i.force_code,
+        i.incident_id,
+        i.load_id,
+        i.loaded_at,
+        i.created_at,
+        cast({{ dbt.date_trunc('month', 'i.created_at') }} as date) as month_start,
+        {{ mhw.fy_label(mhw.fy_start_year('i.created_at')) }} as fy_label,
+        i.first_arrival_at,
+        i.closed_at,
+        {{ mhw.hours_between('i.created_at', 'i.first_arrival_at') }} * 60.0 as minutes_to_arrival,
+        i.opening_code,
+        i.closing_code,
+        i.mh_flag_opening,
+        i.mh_flag_closing,
+        (i.mh_flag_opening = i.mh_flag_closing) as mh_flags_agree,
+        i.mh_subcategory,
+        i.grade,
+        i.deployed,
+        i.officer_minutes,
+        i.rcrp_decision,
+        i.outcome,
+        i.age_years,
+        case when i.age_years < 18 then '<18' when i.age_years >= 18 then '18+' end as band_u18,
+        i.sex_code,
+        i.ethnicity_sde_code,
+        i.person_token,
+        i.person_key_id,
+        i.person_match_method,
+        (i.person_token is not null) as has_person,
+        l.linked_detention_key,
+        coalesce(l.n_linked_detentions, 0) as n_linked_detentions
+    from incidents as i
+    left join links as l on l.incident_key = i.incident_key
+)
+
+select * from enriched
+{% if is_incremental() %}
+where load_id not in (select distinct load_id from {{ this }})
+   or incident_key in (
+       select e.incident_key
+       from enriched as e
+       inner join {{ this }} as t on t.incident_key = e.incident_key
+       where t.linked_detention_key is distinct from e.linked_detention_key
+          or t.n_linked_detentions <> e.n_linked_detentions
+   )
+{% endif %}

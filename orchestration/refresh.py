@@ -1,0 +1,217 @@
+"""The refresh job and how a refresh picks what to run: which landing sources, which months.
+
+One job, `refresh`, holds every asset. Its monthly ingestion assets are partitioned by month (single-run
+backfill policy); the rest are unpartitioned. Dagster runs such a mixed job when the run carries a partition
+range (tags dagster/asset_partition_range_start/end): the monthly assets load the months of the range, the
+unpartitioned ones run as usual. Without a range the monthly assets cannot run, so a plan with no monthly
+work leaves them out of the run's asset selection.
+
+`plan_refresh` (used by `mhw refresh` and the nightly schedule) and the landing sensor both reduce the landing
+zone to buckets 'source/period' and make a RefreshPlan of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+from ingestion.load import landing_files
+from ingestion.read import landing_file
+from mhw.settings import get_settings
+
+from .assets.ingestion import LANDING_SOURCES, MONTHLY_SOURCES
+from .partitions import key_range, monthly_partitions, partition_key_of, range_tags
+
+REFRESH_JOB = "refresh"
+REFRESH_CRON = "30 2 * * *"
+LONDON = "Europe/London"
+
+refresh_job = dg.define_asset_job(
+    REFRESH_JOB,
+    selection=dg.AssetSelection.all(),
+    description=(
+        "Full refresh: landing -> raw -> dbt build -> serving snapshot. Monthly sources load the run's "
+        "partition range; `mhw refresh`, the nightly schedule and the landing sensor choose it."
+    ),
+    executor_def=dg.in_process_executor,  # one DuckDB writer at a time
+)
+
+
+def landing_key(source: str) -> dg.AssetKey:
+    return dg.AssetKey(["raw", source])
+
+
+@dataclass(frozen=True)
+class RefreshPlan:
+    """What one refresh run loads: the landing sources to run and, per monthly source, the months (partition keys).
+
+    A monthly source can be selected with no months when all its files sit outside the partitions (a misplaced
+    file, a folder like 2024-5): the run then gets the latest partition, and the asset takes those stray files too.
+    """
+
+    sources: frozenset[str]
+    months: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def monthly_sources(self) -> list[str]:
+        return sorted(s for s in self.sources if s in MONTHLY_SOURCES)
+
+    @property
+    def partition_range(self) -> tuple[str, str] | None:
+        if not self.monthly_sources:
+            return None
+        keys = [k for s in self.monthly_sources for k in self.months.get(s, ())]
+        last = monthly_partitions.get_last_partition_key()
+        return key_range(keys) or (last, last)
+
+    def tags(self) -> dict[str, str]:
+        span = self.partition_range
+        return range_tags(*span) if span else {}
+
+    def skipped_keys(self) -> set[dg.AssetKey]:
+        """Landing assets this run leaves out."""
+        return {landing_key(s) for s in (*LANDING_SOURCES, *MONTHLY_SOURCES) if s not in self.sources}
+
+    def asset_selection(self, all_keys: Iterable[dg.AssetKey]) -> list[dg.AssetKey] | None:
+        """The run's assets: every asset of the job except the skipped landing assets (None: the whole job)."""
+        skipped = self.skipped_keys()
+        keys = list(all_keys)
+        return None if not skipped & set(keys) else sorted(k for k in keys if k not in skipped)
+
+    def run_request(self, all_keys: Iterable[dg.AssetKey], run_key: str | None = None) -> dg.RunRequest:
+        return dg.RunRequest(run_key=run_key, tags=self.tags(), asset_selection=self.asset_selection(all_keys))
+
+    def describe(self) -> str:
+        if not self.monthly_sources:
+            return "monthly sources: no landing files, not run"
+        parts = []
+        for source in self.monthly_sources:
+            months = sorted(self.months.get(source, ()))
+            parts.append(f"{source} {months[0]}..{months[-1]} ({len(months)} months)" if months else source)
+        first, last = self.partition_range
+        return f"monthly sources over partitions {first}..{last}: " + "; ".join(parts)
+
+
+def bucket_of(source: str, period: str | None) -> str:
+    return f"{source}/{period or ''}"
+
+
+def plan_from_buckets(buckets: Iterable[str], *, all_unpartitioned: bool = False) -> RefreshPlan:
+    """A plan loading these 'source/period' buckets; all_unpartitioned also runs every unpartitioned landing
+    source whether or not it has files (what a full refresh does)."""
+    sources = set(LANDING_SOURCES) if all_unpartitioned else set()
+    months: dict[str, set[str]] = {}
+    for bucket in buckets:
+        source, _, period = bucket.partition("/")
+        if source in LANDING_SOURCES:
+            sources.add(source)
+        elif source in MONTHLY_SOURCES:
+            sources.add(source)
+            key = partition_key_of(period)
+            months.setdefault(source, set())
+            if key:
+                months[source].add(key)
+    return RefreshPlan(frozenset(sources), {s: tuple(sorted(m)) for s, m in months.items()})
+
+
+def landing_state(landing_dir: Path, *, settled_before_ns: int | None = None) -> tuple[dict[str, str], set[str]]:
+    """The landing zone as buckets 'source/period' -> a digest of its files' (path, size, mtime_ns); no file is read.
+
+    Buckets holding a file modified at or after settled_before_ns (still being written, perhaps) are returned
+    apart, as unsettled, without a digest. Only files the loader would take count (same listing as ingestion).
+    """
+    files: dict[str, list[str]] = {}
+    unsettled: set[str] = set()
+    for source in (*LANDING_SOURCES, *MONTHLY_SOURCES):
+        for path in landing_files(landing_dir, source):
+            try:
+                stat = path.stat()
+            except FileNotFoundError:  # removed between listing and stat
+                continue
+            lf = landing_file(landing_dir, path)
+            bucket = bucket_of(source, lf.period)
+            files.setdefault(bucket, []).append(f"{lf.rel_path}\t{stat.st_size}\t{stat.st_mtime_ns}")
+            if settled_before_ns is not None and stat.st_mtime_ns >= settled_before_ns:
+                unsettled.add(bucket)
+    digests = {
+        bucket: hashlib.sha1("\n".join(sorted(lines)).encode()).hexdigest()[:16]
+        for bucket, lines in files.items()
+        if bucket not in unsettled
+    }
+    return digests, unsettled
+
+
+def plan_refresh(landing_dir: Path) -> RefreshPlan:
+    """A full refresh: every unpartitioned landing source, and each monthly source over the months it has files for."""
+    digests, _ = landing_state(landing_dir)
+    return plan_from_buckets(digests, all_unpartitioned=True)
+
+
+def build_nightly_schedule(asset_keys: Sequence[dg.AssetKey]) -> dg.ScheduleDefinition:
+    """The nightly full refresh (the same plan as `mhw refresh`)."""
+
+    @dg.schedule(
+        name="nightly",
+        job=refresh_job,
+        cron_schedule=REFRESH_CRON,
+        execution_timezone=LONDON,
+        description="Nightly full refresh; monthly sources over the months that have landing files.",
+    )
+    def _nightly(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        plan = plan_refresh(get_settings().landing_dir)
+        context.log.info(plan.describe())
+        return plan.run_request(asset_keys)
+
+    return _nightly
+
+
+# ------------------------------------------------------------------------------------------------------------
+# the landing sensor
+
+SETTLE_SECONDS = 60  # a file modified more recently than this may still be being written: wait for it
+
+
+def build_landing_sensor(
+    asset_keys: Sequence[dg.AssetKey], settle_seconds: int = SETTLE_SECONDS
+) -> dg.SensorDefinition:
+    """A sensor requesting a refresh over what changed in MHW_LANDING_DIR since it last looked.
+
+    Cursor: JSON {'source/period': digest of (path, size, mtime_ns) of its files} -- one short entry per source
+    and month, whatever the number of files; contents are never hashed here (the loader does that). New or
+    changed buckets make one run: the changed monthly sources over the changed months (as one partition range)
+    and the changed unpartitioned sources, then dbt and publish. The run_key is a digest of the changed buckets'
+    new state, so the same change is never requested twice. Removed files request nothing (the ledger keeps
+    what was loaded). Stopped by default: turn it on in the Dagster UI (the nightly schedule does not need it).
+    """
+
+    @dg.sensor(
+        name="landing_sensor",
+        job=refresh_job,
+        minimum_interval_seconds=120,
+        default_status=dg.DefaultSensorStatus.STOPPED,
+        description="Refreshes the months and sources whose landing files are new or changed.",
+    )
+    def _sensor(context: dg.SensorEvaluationContext):
+        landing_dir = get_settings().landing_dir
+        previous: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+        settled_before = time.time_ns() - settle_seconds * 1_000_000_000
+        digests, unsettled = landing_state(landing_dir, settled_before_ns=settled_before)
+        changed = {b: d for b, d in digests.items() if previous.get(b) != d}
+        # unsettled buckets keep their old digest, so they count as changed once their files settle
+        cursor = {**digests, **{b: previous[b] for b in unsettled if b in previous}}
+        context.update_cursor(json.dumps(cursor, sort_keys=True, separators=(",", ":")))
+        if not changed:
+            waiting = f" ({len(unsettled)} folder(s) still being written)" if unsettled else ""
+            return dg.SkipReason(f"no new or changed files under {landing_dir}{waiting}")
+        plan = plan_from_buckets(changed)
+        run_key = hashlib.sha1(json.dumps(changed, sort_keys=True).encode()).hexdigest()[:20]
+        context.log.info(f"{len(changed)} changed folder(s): {plan.describe()}")
+        return plan.run_request(asset_keys, run_key=run_key)
+
+    return _sensor

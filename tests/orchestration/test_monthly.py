@@ -1,0 +1,188 @@
+"""Monthly sources in Dagster: month partitions, range runs, refresh planning, the landing sensor, freshness.
+
+No dbt here (fast): the assets and checks run on their own against a temporary warehouse and landing zone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import dagster as dg
+import duckdb
+import pytest
+
+from ingestion.load import ingest_source
+from orchestration.assets.ingestion import LANDING_SOURCES, MONTHLY_SOURCES, landing_asset
+from orchestration.assets.ingestion_checks import (
+    FreshnessConfig,
+    freshness_check,
+    lagging_forces,
+    reconciliation_check,
+)
+from orchestration.partitions import monthly_partitions, months_of_keys, partition_key_of, range_tags
+from orchestration.refresh import build_landing_sensor, plan_from_buckets, plan_refresh
+from orchestration.resources import WarehouseResource
+
+KEY, KEY_ID = b"test-key-not-secret", "k-test"
+A, B, C, D = "E23000001", "E23000034", "W15000002", "BTP"
+INCIDENTS = dg.AssetKey(["raw", "incidents"])
+S136 = dg.AssetKey(["raw", "s136"])
+SERVING = dg.AssetKey("serving_snapshot")
+ALL_KEYS = [dg.AssetKey(["raw", s]) for s in (*LANDING_SOURCES, *MONTHLY_SOURCES)] + [SERVING]
+HOUR_AGO_NS = time.time_ns() - 3600 * 10**9
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("MHW_HOME", str(tmp_path))
+    monkeypatch.setenv("MHW_PSEUDONYMISATION_KEY", KEY.decode())
+    return tmp_path
+
+
+def _settled(*paths):
+    for n, path in enumerate(paths):
+        os.utime(path, ns=(HOUR_AGO_NS + n, HOUR_AGO_NS + n))
+
+
+def test_partition_keys_are_landing_month_folders():
+    assert partition_key_of("2024-05") == "2024-05"
+    assert monthly_partitions.get_first_partition_key() == "2015-04"
+    for not_a_partition in ("2024-25", "2024-5", "2024-13", "2014-03", "2099-01", None):
+        assert partition_key_of(not_a_partition) is None
+    assert months_of_keys(["2024-05", "2024-06"]) == {"2024-05", "2024-06"}
+
+
+def test_monthly_asset_loads_its_partition_range_and_stray_folders(env, incidents_file):
+    landing = env / "landing"
+    for month in ("2024-01", "2024-02", "2024-03"):
+        incidents_file(landing, A, month, n=3)
+    incidents_file(landing, A, "2024-5", n=2)  # not a month folder: no partition, but it must get a verdict
+    asset = landing_asset("incidents", MONTHLY_SOURCES["incidents"], monthly_partitions)
+    assert asset.partitions_def == monthly_partitions
+    assert asset.backfill_policy == dg.BackfillPolicy.single_run()
+
+    result = dg.materialize(
+        [asset, reconciliation_check("incidents")],
+        resources={"warehouse": WarehouseResource()},
+        tags=range_tags("2024-01", "2024-02"),
+    )
+    assert result.success
+    events = result.get_asset_materialization_events()
+    assert sorted(e.partition for e in events) == ["2024-01", "2024-02"]  # one run, two partitions
+    meta = {k: v.value for k, v in events[0].materialization.metadata.items()}
+    assert (meta["rows_loaded"], meta["files_rejected"], meta["months"]) == (6, 1, "2024-01..2024-02 (2 months)")
+    with duckdb.connect(str(env / "warehouse.duckdb"), read_only=True) as con:
+        ledger = con.execute("select period, status from raw.load_ledger order by period").fetchall()
+    assert ledger == [("2024-01", "loaded"), ("2024-02", "loaded"), ("2024-5", "rejected_file")]  # 2024-03 waits
+    (check,) = result.get_asset_check_evaluations()
+    assert check.check_name == "incidents_reconciliation" and check.passed
+
+
+def _ledger(env, incidents_file, deliveries):
+    landing = env / "landing"
+    for force, months in deliveries.items():
+        for month in months:
+            incidents_file(landing, force, month, n=1)
+    con = duckdb.connect(str(env / "warehouse.duckdb"))
+    ingest_source(con, landing, "incidents", key=KEY, key_id=KEY_ID)
+    return con
+
+
+def test_freshness_names_the_forces_lagging_the_newest_month(env, incidents_file):
+    deliveries = {A: ["2024-03", "2024-04", "2024-05"], B: ["2023-12", "2024-01"], C: ["2024-03"]}
+    con = _ledger(env, incidents_file, deliveries)
+    bad = env / "landing" / "incidents" / D / "2024-06" / "broken.csv"  # a rejected file is no delivery
+    bad.parent.mkdir(parents=True)
+    bad.write_text("nothing,useful\n1,2\n")
+    ingest_source(con, env / "landing", "incidents", key=KEY, key_id=KEY_ID)
+    assert lagging_forces(con, "incidents", 2) == {"newest": "2024-05", "forces": 3, "lagging": {B: ("2024-01", 4)}}
+    assert set(lagging_forces(con, "incidents", 1)["lagging"]) == {B, C}
+    assert lagging_forces(con, "custody", 2) == {"newest": None, "forces": 0, "lagging": {}}
+    con.close()
+
+    check = freshness_check("incidents")
+    result = check(config=FreshnessConfig(), warehouse=WarehouseResource())
+    assert not result.passed and result.severity == dg.AssetCheckSeverity.WARN
+    assert result.metadata["lagging_forces"].value == f"{B} (latest 2024-01, 4 months behind)"
+    assert result.metadata["newest_month"].value == "2024-05"
+    assert check(config=FreshnessConfig(max_lag_months=4), warehouse=WarehouseResource()).passed
+    assert freshness_check("custody")(config=FreshnessConfig(), warehouse=WarehouseResource()).passed
+
+
+def test_refresh_plan_without_monthly_files_leaves_monthly_assets_out(tmp_path):
+    (tmp_path / "s136" / A / "2023-24").mkdir(parents=True)
+    (tmp_path / "s136" / A / "2023-24" / "d.csv").write_text("x\n")
+    plan = plan_refresh(tmp_path)
+    assert plan.tags() == {} and plan.partition_range is None
+    selection = plan.asset_selection(ALL_KEYS)
+    assert S136 in selection and SERVING in selection and dg.AssetKey(["raw", "inspections"]) in selection
+    assert not any(key.path[-1] in MONTHLY_SOURCES for key in selection)
+    assert plan_refresh(tmp_path / "absent").asset_selection(ALL_KEYS) == selection
+
+
+def test_refresh_plan_spans_the_months_with_files(tmp_path, incidents_file):
+    incidents_file(tmp_path, A, "2024-03")
+    incidents_file(tmp_path, B, "2023-11")
+    street = tmp_path / "street_triage" / A / "2024-01"
+    street.mkdir(parents=True)
+    (street / "t.csv").write_text("x\n")
+    plan = plan_refresh(tmp_path)
+    assert plan.tags() == range_tags("2023-11", "2024-03")
+    selection = plan.asset_selection(ALL_KEYS)
+    assert {INCIDENTS, S136, dg.AssetKey(["raw", "street_triage"])} <= set(selection)
+    assert dg.AssetKey(["raw", "custody"]) not in selection  # no custody files: left out, not failed
+    stray = plan_from_buckets(["incidents/2024-5"])  # only a misplaced folder: the latest partition, to reject it
+    last = monthly_partitions.get_last_partition_key()
+    assert stray.partition_range == (last, last) and stray.asset_selection(ALL_KEYS) == [INCIDENTS, SERVING]
+
+
+def _tick(sensor, cursor):
+    context = dg.build_sensor_context(cursor=cursor)
+    return sensor(context), context.cursor
+
+
+def test_landing_sensor_requests_changed_months_once(tmp_path, monkeypatch, incidents_file):
+    monkeypatch.setenv("MHW_LANDING_DIR", str(tmp_path))
+    sensor = build_landing_sensor(ALL_KEYS)
+    assert sensor.default_status == dg.DefaultSensorStatus.STOPPED
+    jan = incidents_file(tmp_path, A, "2024-01")
+    _settled(jan, incidents_file(tmp_path, B, "2024-02"))
+
+    first, cursor = _tick(sensor, None)
+    assert isinstance(first, dg.RunRequest) and first.job_name in (None, "refresh")
+    assert first.tags == range_tags("2024-01", "2024-02")
+    assert INCIDENTS in first.asset_selection and SERVING in first.asset_selection
+    assert S136 not in first.asset_selection  # no s136 change: its asset is not run
+    assert set(json.loads(cursor)) == {"incidents/2024-01", "incidents/2024-02"}
+    again, _ = _tick(sensor, None)
+    assert again.run_key == first.run_key, "the same change gets the same run_key, so Dagster runs it once"
+
+    quiet, cursor2 = _tick(sensor, cursor)
+    assert isinstance(quiet, dg.SkipReason) and cursor2 == cursor
+
+    _settled(incidents_file(tmp_path, C, "2024-04"))
+    new, cursor3 = _tick(sensor, cursor2)
+    assert new.tags == range_tags("2024-04", "2024-04") and new.run_key != first.run_key
+
+    incidents_file(tmp_path, A, "2024-01", n=20)  # a corrected re-delivery, still being written
+    waiting, cursor4 = _tick(sensor, cursor3)
+    assert isinstance(waiting, dg.SkipReason) and "still being written" in waiting.skip_message
+    _settled(jan)
+    corrected, cursor5 = _tick(sensor, cursor4)
+    assert corrected.tags == range_tags("2024-01", "2024-01")
+
+    s136 = tmp_path / "s136" / A / "2023-24" / "return.csv"
+    s136.parent.mkdir(parents=True)
+    s136.write_text("x\n")
+    _settled(s136)
+    unpartitioned, _ = _tick(sensor, cursor5)
+    assert unpartitioned.tags == {}, "an s136 delivery alone runs no monthly partition"
+    assert S136 in unpartitioned.asset_selection and INCIDENTS not in unpartitioned.asset_selection
+
+
+def test_landing_sensor_with_an_empty_landing_zone_skips(tmp_path, monkeypatch):
+    monkeypatch.setenv("MHW_LANDING_DIR", str(tmp_path / "nothing-here"))
+    result, cursor = _tick(build_landing_sensor(ALL_KEYS), None)
+    assert isinstance(result, dg.SkipReason) and cursor == "{}"
