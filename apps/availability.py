@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import polars as pl
+
 from apps import common, data
 
 SUPPRESSED = "suppressed_1_7"
@@ -29,6 +31,15 @@ def require_table(snapshot: data.Snapshot, table: str, what: str) -> None:
             f"{data.REFRESH_HINT}",
             missing=True,
         )
+
+
+def load_table(snapshot: data.Snapshot, table: str, what: str, sql: str, params: tuple[Any, ...] = ()) -> pl.DataFrame:
+    """``sql`` on ``table`` after checking the table is there; no rows raises EmptyTable (shown as information)."""
+    require_table(snapshot, table, what)
+    frame = common.query(snapshot.conn, snapshot.key, sql, params)
+    if frame.is_empty():
+        raise common.EmptyTable(f"{what} figures")
+    return frame
 
 
 def sdc_text(value: Any, flag: str | None = None) -> str:

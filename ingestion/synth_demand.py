@@ -685,7 +685,8 @@ def _incidents(rng, nat: National, force: _Force, month: str, now: datetime) -> 
     sex_pool = force.mh.sex[np.maximum(idx, 0)]
     anon_sex = rng.choice(SEX[0], n, p=SEX[1])
     sex = np.where(idx >= 0, sex_pool, np.where(rng.random(n) < 0.7, anon_sex, None))
-    age = np.where(idx >= 0, people["age"], np.where(rng.random(n) < 0.5, np.minimum(18 + rng.gamma(2, 11, n), 95).astype(int), -1))
+    anon_age = np.where(rng.random(n) < 0.5, np.minimum(18 + rng.gamma(2, 11, n), 95).astype(int), -1)
+    age = np.where(idx >= 0, people["age"], anon_age)
     age = np.r_[age[:n_other], linked["age"].to_numpy()]
     sde = np.where(idx >= 0, force.mh.sde[np.maximum(idx, 0)], None)
     sde = np.where((idx < 0) & (rng.random(n) < 0.3), _ethnicity(rng, n, nat.non_white[f])[0], sde)

@@ -139,7 +139,8 @@ def completeness_chart(cells: pl.DataFrame) -> alt.LayerChart:
     text = base.mark_text(fontSize=12, fontWeight="bold").encode(
         text="mark:N", color=alt.Color("ink:N", scale=None, legend=None)
     )
-    return alt.layer(rects, text).properties(height=max(26 * len(forces) + 40, 120))
+    # Streamlit fits the whole chart (axis labels and legend too) into the height: leave room for them
+    return alt.layer(rects, text).properties(height=28 * len(forces) + 150)
 
 
 def _force_names(snapshot: data.Snapshot) -> dict[str, str]:
@@ -158,10 +159,9 @@ def main() -> None:
     )
     try:
         snapshot = data.open_snapshot()
-        availability.require_table(snapshot, TABLE, "data quality")
-        sources = common.query(snapshot.conn, snapshot.key, f"select distinct source from {TABLE} order by source")
-        if sources.is_empty():
-            raise common.EmptyTable("data quality figures")
+        sources = availability.load_table(
+            snapshot, TABLE, "data quality", f"select distinct source from {TABLE} order by source"
+        )
         cols = st.columns([1, 1, 1])
         known = list(SOURCE_LABELS)  # the force extracts first, in their usual order, then anything else
         options = sorted(sources["source"].to_list(), key=lambda s: (known.index(s) if s in known else len(known), s))
@@ -207,7 +207,7 @@ def main() -> None:
     m[4].caption(f"A rejected file or {threshold:g}%+ rows rejected")
     last = cells["last_delivery_at"].drop_nulls()
     if last.len():
-        st.caption(f"Latest {label.lower()} delivery processed {last.max():%d %B %Y %H:%M}.")
+        st.caption(f"Latest delivery of {label} processed {last.max():%d %B %Y %H:%M}.")
 
     st.subheader(f"{label}: completeness by force and period")
     st.altair_chart(
@@ -222,7 +222,7 @@ def main() -> None:
 
     st.subheader("Rejected files and high reject rates")
     if problems.is_empty():
-        st.success(f"No {label.lower()} force-period has a rejected file or {threshold:g}% or more rows rejected.")
+        st.success(f"No {label} force-period has a rejected file or {threshold:g}% or more rows rejected.")
     else:
         st.dataframe(
             problems,

@@ -39,6 +39,8 @@ POPULATION_BASIS = {
     "standin": "Stand-in (not ONS)",
 }
 FORCE_COLOUR, EW_COLOUR = "#1D70B8", "#505A5F"
+LOOKBACK_NOTE = "Repeat and high-intensity shares understated: under 12 months of history"
+REPEAT_MEASURES = ("repeat_share", "high_intensity_share")
 
 
 # --- formatting -------------------------------------------------------------------------------------------
@@ -113,6 +115,8 @@ def force_month_table(rows: pl.DataFrame) -> pl.DataFrame:
                 notes.append("No all-incident total")
             if r["repeat_contacts_sdc_flag"] == SUPPRESSED:
                 notes.append("1 to 7 repeat contacts: share withheld")
+            if r.get("repeat_lookback_complete") is False:
+                notes.append(LOOKBACK_NOTE)
         if r["population"] is None:
             notes.append("No resident population")
         out.append(
@@ -234,6 +238,12 @@ def _headline(national: pl.DataFrame, month: str) -> None:
             "months), so national counts for this month are incomplete."
         )
 
+    if row.get("repeat_lookback_complete") is False:
+        st.warning(
+            f"Repeat and high-intensity shares for {month_long(month)} are understated: not every force has 12 "
+            "months of history before this month, so the look-back windows are cut short."
+        )
+
     top = st.columns(4)
     top[0].metric(
         "MH incidents an hour (E&W)",
@@ -286,7 +296,7 @@ def _headline(national: pl.DataFrame, month: str) -> None:
 
 def _national_trend(national: pl.DataFrame) -> None:
     st.subheader("England and Wales, month by month")
-    measure = st.selectbox(
+    measure = st.columns([1, 2])[0].selectbox(
         "Measure",
         list(MEASURES),
         format_func=lambda m: MEASURES[m][0],
@@ -306,6 +316,13 @@ def _national_trend(national: pl.DataFrame) -> None:
         width="stretch",
         alt=f"Line chart of the national {label.lower()} by month; the figures are in the table below.",
     )
+    if measure in REPEAT_MEASURES and "repeat_lookback_complete" in national.columns:
+        short = national.filter(~pl.col("repeat_lookback_complete").fill_null(True))
+        if short.height:
+            st.caption(
+                f"Understated in {short.height} month(s) up to {short['month_start'].max():%B %Y}: fewer than 12 "
+                "months of history for the look-back window. Do not read a trend across that point."
+            )
     with st.expander("National figures by month (table)"):
         table = national.sort("month_start", descending=True).select(
             pl.col("month_start").dt.strftime("%b %Y").alias("Month"),
@@ -447,10 +464,9 @@ def _comparison(forces: pl.DataFrame) -> None:
 
 def _force_sections(snapshot: data.Snapshot, national: pl.DataFrame) -> None:
     try:
-        availability.require_table(snapshot, FORCE_TABLE, "force MH demand")
-        forces = common.query(snapshot.conn, snapshot.key, f"select * from {FORCE_TABLE} order by force_name")
-        if forces.is_empty():
-            raise common.EmptyTable("force MH demand figures")
+        forces = availability.load_table(
+            snapshot, FORCE_TABLE, "force MH demand", f"select * from {FORCE_TABLE} order by force_name"
+        )
     except data.SnapshotUnavailable as exc:
         common.show_unavailable(exc)
         return
@@ -467,10 +483,9 @@ def main() -> None:
     )
     try:
         snapshot = data.open_snapshot()
-        availability.require_table(snapshot, NATIONAL_TABLE, "national MH demand")
-        national = common.query(snapshot.conn, snapshot.key, f"select * from {NATIONAL_TABLE} order by month_start")
-        if national.is_empty():
-            raise common.EmptyTable("MH demand figures")
+        national = availability.load_table(
+            snapshot, NATIONAL_TABLE, "national MH demand", f"select * from {NATIONAL_TABLE} order by month_start"
+        )
         pub = common.publication(snapshot)
     except data.SnapshotUnavailable as exc:
         common.show_unavailable(exc)

@@ -12,7 +12,7 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -791,7 +791,7 @@ create table mart_demand_force_month (
     mh_per_100k_population double, hours_in_month integer, incidents_per_hour double, pct_deployed double,
     officer_hours double, pct_flag_agreement double,
     contacts_with_person integer, contacts_with_person_sdc_flag varchar, pct_contacts_with_person double,
-    repeat_contacts integer, repeat_contacts_sdc_flag varchar, repeat_share double,
+    repeat_lookback_complete boolean, repeat_contacts integer, repeat_contacts_sdc_flag varchar, repeat_share double,
     high_intensity_contacts integer, high_intensity_contacts_sdc_flag varchar, high_intensity_share double,
     s136_detentions integer, s136_detentions_sdc_flag varchar,
     triage_contacts integer, triage_contacts_sdc_flag varchar,
@@ -804,7 +804,8 @@ create table mart_demand_national_month (
     mh_per_100k_population double, hours_in_month integer, incidents_per_hour double,
     published_incidents_per_hour integer, published_incidents_per_hour_basis varchar,
     ratio_to_published_per_hour double, pct_deployed double, officer_hours double, pct_flag_agreement double,
-    contacts_with_person bigint, pct_contacts_with_person double, repeat_contacts bigint, repeat_share double,
+    contacts_with_person bigint, pct_contacts_with_person double, repeat_lookback_complete boolean,
+    repeat_contacts bigint, repeat_share double,
     high_intensity_contacts bigint, high_intensity_share double, s136_detentions bigint, triage_contacts bigint,
     forces_rcrp_live bigint
 )"""
@@ -829,6 +830,11 @@ def _fy_of(month: str) -> str:
 
 def _hours(month: str) -> int:
     return 24 * calendar.monthrange(int(month[:4]), int(month[5:7]))[1]
+
+
+def lookback_complete(month: str) -> bool:
+    """int_demand_force_month: 365 days of history before the month (every fixture force starts in April 2023)."""
+    return (_month_start(month) - timedelta(days=365)) >= _month_start(DEMAND_MONTHS[0])
 
 
 def _suppressed(n: int | None) -> bool:
@@ -925,6 +931,7 @@ def demand_force_rows(standin: bool = True) -> list[dict]:
                 "contacts_with_person": published(e["n_with_person"]),
                 "contacts_with_person_sdc_flag": sdc_flag(e["n_with_person"]),
                 "pct_contacts_with_person": _pct(e["n_with_person"], n),
+                "repeat_lookback_complete": lookback_complete(month),
                 "repeat_contacts": published(e["n_repeat"]),
                 "repeat_contacts_sdc_flag": sdc_flag(e["n_repeat"]),
                 "repeat_share": None if _suppressed(e["n_repeat"]) else _pct(e["n_repeat"], e["n_with_person"]),
@@ -983,6 +990,7 @@ def demand_national_rows(standin: bool = True) -> list[dict]:
                 "pct_flag_agreement": _pct(total("n_flags_agree"), mh, sdc=False),
                 "contacts_with_person": with_person,
                 "pct_contacts_with_person": _pct(with_person, mh, sdc=False),
+                "repeat_lookback_complete": lookback_complete(month),
                 "repeat_contacts": total("n_repeat"),
                 "repeat_share": _pct(total("n_repeat"), with_person, sdc=False),
                 "high_intensity_contacts": total("n_high_intensity"),

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from functools import partial
 
 import duckdb
+import page_helpers
+from page_helpers import frame_with, metric
 from serving_fixture import BuiltSnapshot
-from streamlit.testing.v1 import AppTest
 
-TIMEOUT = 60
-PAGE = str(Path(__file__).resolve().parents[2] / "apps" / "views" / "data_quality.py")
+run_page = partial(page_helpers.run_page, "data_quality")
+
 AGGREGATE_COLUMNS = {
     "Force",
     "Period",
@@ -25,21 +26,6 @@ AGGREGATE_COLUMNS = {
     "Why files were refused",
     "Last delivery",
 }
-
-
-def run_page(**query_params: str) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    for key, value in query_params.items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
-
-
-def frame_with(at: AppTest, column: str):
-    return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
 def test_incidents_completeness_and_counts(serving_snapshot: BuiltSnapshot):

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import math
+from functools import partial
 from pathlib import Path
 
 import duckdb
+import page_helpers
+from page_helpers import all_text, frame_with, metric
 from serving_fixture import (
     CUMBRIA,
     DEMAND_LATEST,
@@ -19,29 +22,9 @@ from serving_fixture import (
 )
 from streamlit.testing.v1 import AppTest
 
-TIMEOUT = 60
-PAGE = str(Path(__file__).resolve().parents[2] / "apps" / "views" / "demand.py")
+run_page = partial(page_helpers.run_page, "demand")
+
 MET = "E23000001"
-
-
-def run_page(**query_params: str) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    for key, value in query_params.items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
-
-
-def all_text(at: AppTest) -> str:
-    kinds = ("markdown", "caption", "info", "warning", "error", "success", "subheader")
-    return "\n".join(str(e.value) for kind in kinds for e in getattr(at, kind))
-
-
-def frame_with(at: AppTest, *columns: str):
-    return next(d.value for d in at.dataframe if set(columns) <= set(d.value.columns))
 
 
 def national(month: str) -> dict:
@@ -205,3 +188,26 @@ def test_snapshot_without_the_force_mart_keeps_the_national_figures(serving_snap
     assert not at.exception
     assert metric(at, "MH incidents (E&W)") == f"{national(DEMAND_LATEST)['mh_incidents']:,}"
     assert any("`mart_demand_force_month` is not in this snapshot" in i.value for i in at.info)
+
+
+def test_repeat_measures_are_marked_understated_before_a_full_lookback(serving_snapshot: BuiltSnapshot):
+    at = run_page()
+    assert not any("understated" in w.value for w in at.warning), "June 2024 has 12 months of history"
+    early = DEMAND_MONTHS[0]
+    at = run_page(month=early, cmp_month=early)
+    assert not at.exception
+    assert any("Repeat and high-intensity shares for April 2023 are understated" in w.value for w in at.warning)
+    table = frame_with(at, "Force", "Population basis")
+    assert table[table["Force"] == "Kent"].iloc[0]["Notes"].startswith("Repeat and high-intensity shares understated")
+    at.selectbox(key="demand_national_measure").set_value("repeat_share").run()
+    assert not at.exception
+    assert "Understated in 12 month(s) up to March 2024" in all_text(at)
+
+
+def test_a_snapshot_without_the_lookback_column_still_renders(serving_snapshot: BuiltSnapshot):
+    with duckdb.connect(str(serving_snapshot.path)) as con:
+        for table in ("mart_demand_national_month", "mart_demand_force_month"):
+            con.execute(f"alter table {table} drop column repeat_lookback_complete")
+    at = run_page(month=DEMAND_MONTHS[0])
+    assert not at.exception and not at.error
+    assert metric(at, "MH incidents (E&W)") == f"{national(DEMAND_MONTHS[0])['mh_incidents']:,}"

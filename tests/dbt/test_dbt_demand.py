@@ -180,7 +180,9 @@ fetch = dbt_runner.rows
 
 
 def _build(args: list[str], tmp: Path, env: dict[str, str]):
-    return dbt_runner.run_dbt(["build", *args, "--indirect-selection", "cautious", "--select", *SELECT], tmp, env_extra=env)
+    return dbt_runner.run_dbt(
+        ["build", *args, "--indirect-selection", "cautious", "--select", *SELECT], tmp, env_extra=env
+    )
 
 
 @pytest.fixture(scope="module")

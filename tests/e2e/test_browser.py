@@ -154,13 +154,24 @@ NEW_PAGES = [
     ("s136-disproportionality", "s136 disproportionality"),
     ("adr125-reconciliation", "ADR-125 return reconciliation"),
     ("national-sources", "Deaths, use of force and inspections"),
+    ("mh-demand", "Mental-health demand"),
+    ("data-quality", "Data quality of force extracts"),
 ]
+
+
+def _headlines() -> dict[str, str]:
+    """The first headline value each page must show (from the fixture's own figures)."""
+    fixture = _fixture_module()
+    latest = fixture.demand_national_rows()[-1]
+    expected_cells = len(fixture.DQ_FORCES) * len(fixture.DQ_MONTHS)  # incidents: forces x months
+    return {"mh-demand": f"{latest['incidents_per_hour']:.1f}", "data-quality": str(expected_cells)}
 
 
 def test_national_pages_render_in_chromium(streamlit_server: tuple[str, int]):
     from playwright.sync_api import expect, sync_playwright
 
     url, _total = streamlit_server
+    headlines = _headlines()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
@@ -168,7 +179,10 @@ def test_national_pages_render_in_chromium(streamlit_server: tuple[str, int]):
             for path, title in NEW_PAGES:
                 page.goto(f"{url}/{path}", wait_until="domcontentloaded")
                 expect(page.get_by_role("heading", name=title)).to_be_visible(timeout=60_000)
-                expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=60_000)
+                expect(page.get_by_test_id("stDataFrame").filter(visible=True).first).to_be_visible(timeout=60_000)
+                if path in headlines:
+                    expect(page.get_by_test_id("stMetricValue").first).to_have_text(headlines[path], timeout=30_000)
+                    expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible(timeout=30_000)
                 page.wait_for_timeout(500)
                 assert page.locator('[data-testid="stException"]').count() == 0, path
                 assert "page not found" not in page.content().lower(), f"{path} opened by its address"

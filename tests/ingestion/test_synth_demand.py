@@ -190,7 +190,8 @@ def test_incident_totals_validate_and_give_the_mh_share(demo):
 def test_s136_detentions_link_to_their_originating_incident(demo):
     *_, con = demo
     linked = con.execute(
-        """select s.force_code, s.detained_at, i.created_at, i.outcome, i.deployed, s.person_token, i.person_token as incident_token
+        """select s.force_code, s.detained_at, i.created_at, i.outcome, i.deployed, s.person_token,
+                  i.person_token as incident_token
            from raw.s136 s join raw.incidents i using (force_code, incident_id)"""
     ).pl()
     n_with_id = con.execute("select count(incident_id) from raw.s136 where detained_at >= '2023-10-03'").fetchone()[0]

@@ -93,7 +93,11 @@ population as (
 ),
 
 cell_years as (
-    select force_code, month_start, {{ mhw.fy_start_year('month_start') }} as fy_start_year
+    select
+        force_code,
+        month_start,
+        {{ mhw.fy_start_year('month_start') }} as fy_start_year,
+        min(month_start) over (partition by force_code) as first_month_start
     from cells
 ),
 
@@ -120,6 +124,9 @@ select
     case when fo.has_resident_population then p.fy_label end as population_fy_label,
     case when fo.has_resident_population then p.population_source end as population_source,
     coalesce(fo.has_resident_population and p.is_standin_denominator, false) as is_standin_denominator,
+    -- the trailing repeat_12m window is left-censored until the force has that much history loaded
+    cast(c.month_start as timestamp) - interval '{{ var("repeat_12m_days") | int }} days'
+    >= cast(c.first_month_start as timestamp) as repeat_lookback_complete,
     r.go_live_date as rcrp_go_live_date,
     coalesce(r.go_live_date <= c.month_start, false) as rcrp_live,
     coalesce(r.go_live_date >= c.month_start

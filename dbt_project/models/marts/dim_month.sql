@@ -6,9 +6,8 @@ with years as (
 
 fy_months as (
     -- position 1 = April ... 12 = March
-    select n as fy_month_number from (
-        values (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11), (12)
-    ) as t (n)
+    select t.n as fy_month_number
+    from (values (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11), (12)) as t (n)
 ),
 
 months as (

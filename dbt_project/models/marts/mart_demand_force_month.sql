@@ -1,8 +1,8 @@
--- MH demand by force x month, published (methods.md §4, §6, §7.1): counts about people (MH incidents, contacts with a
--- person, repeat / high-intensity contacts, s136 detentions, triage contacts) are disclosure controlled (0 stays 0,
--- 1-7 NULL, else rounded to 5) with an *_sdc_flag; all_incidents (not about individuals) is exact. Rates are
--- computed from unrounded counts but withheld when the MH count is 1-7; repeat / high-intensity shares are withheld
--- when their numerator or denominator is 1-7 (so a share cannot reveal a suppressed count).
+-- MH demand by force x month, published (methods.md §4, §6, §7.1): counts about people (MH incidents, contacts
+-- with a person, repeat / high-intensity contacts, s136 detentions, triage contacts) are disclosure controlled
+-- (0 stays 0, 1-7 NULL, else rounded to 5) with an *_sdc_flag; all_incidents (not about individuals) is exact.
+-- Rates are computed from unrounded counts but withheld when the MH count is 1-7; repeat / high-intensity shares
+-- are withheld when their numerator or denominator is 1-7 (so a share cannot reveal a suppressed count).
 with demand as (
     select * from {{ ref('int_demand_force_month') }}
 ),
@@ -52,6 +52,7 @@ final as (
         {{ mhw.sdc_round5('n_contacts_with_person') }} as contacts_with_person,
         {{ mhw.sdc_flag('n_contacts_with_person') }} as contacts_with_person_sdc_flag,
         {{ mhw.pct('n_contacts_with_person', 'n_mh_incidents') }} as pct_contacts_with_person,
+        repeat_lookback_complete,
         {{ mhw.sdc_round5('n_repeat_contacts') }} as repeat_contacts,
         {{ mhw.sdc_flag('n_repeat_contacts') }} as repeat_contacts_sdc_flag,
         case when not {{ mhw.is_suppressed_1_7('n_repeat_contacts') }} then

@@ -29,7 +29,8 @@ national as (
         cast(sum(n_high_intensity_contacts) as bigint) as high_intensity_contacts,
         cast(sum(n_s136_detentions) as bigint) as s136_detentions,
         cast(sum(n_triage_contacts) as bigint) as triage_contacts,
-        count(case when rcrp_live then 1 end) as forces_rcrp_live
+        count(case when rcrp_live then 1 end) as forces_rcrp_live,
+        min(case when repeat_lookback_complete then 1 else 0 end) = 1 as repeat_lookback_complete
     from demand
     group by month_start
 )
@@ -41,7 +42,8 @@ select
     mh_incidents,
     all_incidents,
     forces_with_all_incidents,
-    {{ mhw.round_double(mhw.crude_rate('mh_incidents_with_total', 'all_incidents', 1000), 2) }} as mh_per_1000_incidents,
+    {{ mhw.round_double(mhw.crude_rate('mh_incidents_with_total', 'all_incidents', 1000), 2) }}
+        as mh_per_1000_incidents,
     population,
     is_standin_denominator,
     {{ mhw.round_double(mhw.crude_rate('mh_incidents_with_population', 'population'), 2) }} as mh_per_100k_population,
@@ -56,6 +58,7 @@ select
     {{ mhw.pct('n_flags_agree', 'mh_incidents', sdc=false) }} as pct_flag_agreement,
     contacts_with_person,
     {{ mhw.pct('contacts_with_person', 'mh_incidents', sdc=false) }} as pct_contacts_with_person,
+    repeat_lookback_complete,
     repeat_contacts,
     {{ mhw.pct('repeat_contacts', 'contacts_with_person', sdc=false) }} as repeat_share,
     high_intensity_contacts,

@@ -98,26 +98,34 @@ select
     {{ mhw.sdc_flag('n_mh_identified') }} as mh_identified_sdc_flag,
     {{ mhw.pct('n_mh_identified', 'n_custody') }} as pct_mh_identified,
     case when n_custody > 7 then
-        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_lower('n_mh_identified', 'n_custody'), 1) }} end as pct_mh_identified_lcl95,
+        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_lower('n_mh_identified', 'n_custody'), 1) }}
+        end as pct_mh_identified_lcl95,
     case when n_custody > 7 then
-        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_upper('n_mh_identified', 'n_custody'), 1) }} end as pct_mh_identified_ucl95,
+        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_upper('n_mh_identified', 'n_custody'), 1) }}
+        end as pct_mh_identified_ucl95,
     {{ mhw.sdc_round5('n_lnd_referred') }} as lnd_referred,
     {{ mhw.sdc_flag('n_lnd_referred') }} as lnd_referred_sdc_flag,
     {{ mhw.pct('n_lnd_referred', 'n_custody') }} as pct_lnd_referred,
     case when n_custody > 7 then
-        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_lower('n_lnd_referred', 'n_custody'), 1) }} end as pct_lnd_referred_lcl95,
+        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_lower('n_lnd_referred', 'n_custody'), 1) }}
+        end as pct_lnd_referred_lcl95,
     case when n_custody > 7 then
-        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_upper('n_lnd_referred', 'n_custody'), 1) }} end as pct_lnd_referred_ucl95,
+        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_upper('n_lnd_referred', 'n_custody'), 1) }}
+        end as pct_lnd_referred_ucl95,
     {{ mhw.pct('n_lnd_screened', 'n_lnd_referred') }} as pct_lnd_screened,
     case when n_lnd_referred > 7 then
-        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_lower('n_lnd_screened', 'n_lnd_referred'), 1) }} end as pct_lnd_screened_lcl95,
+        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_lower('n_lnd_screened', 'n_lnd_referred'), 1) }}
+        end as pct_lnd_screened_lcl95,
     case when n_lnd_referred > 7 then
-        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_upper('n_lnd_screened', 'n_lnd_referred'), 1) }} end as pct_lnd_screened_ucl95,
+        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_upper('n_lnd_screened', 'n_lnd_referred'), 1) }}
+        end as pct_lnd_screened_ucl95,
     {{ mhw.pct('n_lnd_assessed', 'n_lnd_referred') }} as pct_lnd_assessed,
     case when n_lnd_referred > 7 then
-        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_lower('n_lnd_assessed', 'n_lnd_referred'), 1) }} end as pct_lnd_assessed_lcl95,
+        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_lower('n_lnd_assessed', 'n_lnd_referred'), 1) }}
+        end as pct_lnd_assessed_lcl95,
     case when n_lnd_referred > 7 then
-        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_upper('n_lnd_assessed', 'n_lnd_referred'), 1) }} end as pct_lnd_assessed_ucl95,
+        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_upper('n_lnd_assessed', 'n_lnd_referred'), 1) }}
+        end as pct_lnd_assessed_ucl95,
     case when n_referral_to_assess >= 8
         then {{ mhw.round_double('median_hours_referral_to_assess_unrounded', 1) }} end
         as median_hours_referral_to_assess,
@@ -125,9 +133,11 @@ select
     {{ mhw.sdc_flag('n_mh_with_outcome') }} as mh_with_outcome_sdc_flag,
     {{ mhw.pct('n_mh_oocd', 'n_mh_with_outcome') }} as pct_oocd_mh,
     case when n_mh_with_outcome > 7 then
-        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_lower('n_mh_oocd', 'n_mh_with_outcome'), 1) }} end as pct_oocd_mh_lcl95,
+        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_lower('n_mh_oocd', 'n_mh_with_outcome'), 1) }}
+        end as pct_oocd_mh_lcl95,
     case when n_mh_with_outcome > 7 then
-        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_upper('n_mh_oocd', 'n_mh_with_outcome'), 1) }} end as pct_oocd_mh_ucl95,
+        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_upper('n_mh_oocd', 'n_mh_with_outcome'), 1) }}
+        end as pct_oocd_mh_ucl95,
     {{ mhw.sdc_round5('n_triage') }} as triage_contacts,
     {{ mhw.sdc_flag('n_triage') }} as triage_contacts_sdc_flag,
     case when not {{ mhw.is_suppressed_1_7('n_triage_s136') }} and n_triage > 7
