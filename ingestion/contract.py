@@ -170,12 +170,14 @@ def load_contract(source: str) -> Contract:
 def match_layout(contract: Contract, header: list[str], force_code: str | None = None) -> LayoutMatch:
     """Recognise the layout of a file from its header.
 
-    A layout qualifies when all required canonical columns are present after alias mapping; among those, the one
-    whose aliases explain most header cells wins, then the first listed. When none qualifies, the closest layout
-    (most required columns present) is returned with its missing_required filled in.
+    A layout qualifies when all required canonical columns are present after alias mapping. Among those, the one
+    that spells most header cells exactly as it writes them (its alias keys, and canonical names it does not
+    alias; case-sensitive) wins, then the one whose aliases explain most cells ignoring case, then the first listed.
+    When none qualifies, the closest layout (most required columns present) is returned with missing_required.
     """
     names = set(contract.names)
-    best: tuple[tuple[int, int, int], LayoutMatch] | None = None
+    cells = [cell.strip() for cell in header]
+    best: tuple[tuple[int, int, int, int], LayoutMatch] | None = None
     for order, lay in enumerate(contract.layouts):
         if lay not in contract.layouts_for(force_code):
             continue
@@ -185,8 +187,10 @@ def match_layout(contract: Contract, header: list[str], force_code: str | None =
             if target in names and target not in rename.values():
                 rename[cell] = target
         missing = [c for c in contract.required if c not in rename.values()]
-        alias_hits = sum(1 for cell in header if cell.strip().lower() in lay._aliases_lower)
-        score = (-len(missing), alias_hits, -order)
+        spelled = {k.strip() for k in lay.column_aliases} | (names - set(lay.column_aliases.values()))
+        exact = sum(1 for cell in cells if cell in spelled)
+        alias_hits = sum(1 for cell in cells if cell.lower() in lay._aliases_lower)
+        score = (-len(missing), exact, alias_hits, -order)
         if best is None or score > best[0]:
             best = (score, LayoutMatch(lay, rename, missing))
     assert best is not None, "a contract has at least one layout open to every force"

@@ -144,7 +144,10 @@ def pseudonymise_frame(df: pl.DataFrame, key: bytes, key_id: str) -> pl.DataFram
     """Replace person_id / person_name / person_dob with person_token, person_key_id and person_match_method.
 
     The token comes from the person id when there is one, else from name + date of birth; null when neither.
+    A frame without any person column is returned unchanged.
     """
+    if not set(PERSON_COLUMNS) & set(df.columns):
+        return df  # a source without person columns (aggregates, publications)
     cells = df.select(
         [pl.col(c) if c in df.columns else pl.lit(None, pl.String).alias(c) for c in PERSON_COLUMNS]
     ).rows()

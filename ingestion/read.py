@@ -124,12 +124,19 @@ def _decode(raw: bytes, encodings: tuple[str, ...]) -> str:
     )
 
 
-def _check_fields(text: str) -> None:
-    """Every row has as many fields as the header; a short last row without a line ending means a cut-off file."""
+ROW_PROBLEM = "__row_problem"  # a reason the whole row is refused before its fields are read (e.g. ragged)
+
+
+def _ragged_rows(text: str) -> dict[int, str]:
+    """{data row: reason} for rows whose field count differs from the header's (blank rows ignored).
+
+    A short last row without a line ending means the file was cut off: the whole file is rejected.
+    """
     rows = csv.reader(io.StringIO(text))
     header = next(rows, [])
+    ragged = {}
     for number, row in enumerate(rows, start=1):
-        if len(row) in (len(header), 0) or not any(cell.strip() for cell in row):
+        if len(row) == len(header) or not any(cell.strip() for cell in row):
             continue
         if len(row) < len(header) and not text.endswith(("\n", "\r")) and next(rows, None) is None:
             raise FileRejected(
@@ -137,11 +144,10 @@ def _check_fields(text: str) -> None:
                 "no line ending; resend the complete file",
                 number,
             )
-        raise FileRejected(
-            f"data row {number} has {len(row)} fields but the header has {len(header)}: check the quoting and the "
-            "separators of that row",
-            _count_rows(text.encode()),
+        ragged[number] = (
+            f"the row has {len(row)} fields but the header has {len(header)}: check its quoting and separators"
         )
+    return ragged
 
 
 def read_table(path: Path, encodings: tuple[str, ...] = ("utf-8",)) -> pl.DataFrame:
@@ -161,9 +167,9 @@ def read_table(path: Path, encodings: tuple[str, ...] = ("utf-8",)) -> pl.DataFr
         if not raw.removeprefix(b"\xef\xbb\xbf").strip():
             raise FileRejected("the file is empty")
         text = _decode(raw, encodings)
-        _check_fields(text)
+        ragged = _ragged_rows(text)
         try:
-            df = pl.read_csv(io.StringIO(text), infer_schema=False, raise_if_empty=True)
+            df = pl.read_csv(io.StringIO(text), infer_schema=False, raise_if_empty=True, truncate_ragged_lines=True)
         except Exception:
             raise FileRejected(
                 "the file could not be read as comma-separated values: check the quoting and that every row has "
@@ -171,7 +177,13 @@ def read_table(path: Path, encodings: tuple[str, ...] = ("utf-8",)) -> pl.DataFr
                 _count_rows(raw),
             ) from None
     df = df.with_row_index("row_number", offset=1).with_columns(pl.col("row_number").cast(pl.Int32))
-    cells = [c for c in df.columns if c != "row_number"]
+    if path.suffix.lower() != ".xlsx" and ragged:
+        problems = pl.DataFrame(
+            {"row_number": list(ragged), ROW_PROBLEM: list(ragged.values())},
+            schema={"row_number": pl.Int32, ROW_PROBLEM: pl.String},
+        )
+        df = df.join(problems, on="row_number", how="left", maintain_order="left")
+    cells = [c for c in df.columns if c not in ("row_number", ROW_PROBLEM)]
     if not cells:
         return df
     blank = pl.all_horizontal(pl.col(cells).str.strip_chars().fill_null("") == "")
@@ -180,7 +192,7 @@ def read_table(path: Path, encodings: tuple[str, ...] = ("utf-8",)) -> pl.DataFr
 
 def to_canonical(df: pl.DataFrame, contract: Contract, force_code: str | None) -> tuple[pl.DataFrame, Layout]:
     """Recognise the layout from the header and rename/complete the columns to the canonical set (strings)."""
-    header = [c for c in df.columns if c != "row_number"]
+    header = [c for c in df.columns if c not in ("row_number", ROW_PROBLEM)]
     if not header:
         raise FileRejected("the file is empty")
     match = match_layout(contract, header, force_code)
@@ -195,7 +207,8 @@ def to_canonical(df: pl.DataFrame, contract: Contract, force_code: str | None) -
             f"(closest layout '{match.layout.name}'; found {', '.join(header)})",
             df.height,
         )
-    out = df.select(["row_number", *[pl.col(cell).alias(name) for cell, name in match.rename.items()]])
+    problem = pl.col(ROW_PROBLEM) if ROW_PROBLEM in df.columns else pl.lit(None, pl.String).alias(ROW_PROBLEM)
+    out = df.select(["row_number", problem, *[pl.col(cell).alias(name) for cell, name in match.rename.items()]])
     absent = [name for name in contract.names if name not in out.columns]
     out = out.with_columns([pl.lit(None, pl.String).alias(name) for name in absent])
-    return out.select(["row_number", *contract.names]), match.layout
+    return out.select(["row_number", *contract.names, ROW_PROBLEM]), match.layout

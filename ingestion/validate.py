@@ -14,7 +14,7 @@ import polars as pl
 
 from .contract import EXCEL_SERIAL, Column, Contract, Layout
 from .pseudonymise import identifier_problem
-from .read import period_bounds
+from .read import ROW_PROBLEM, period_bounds
 
 REJECT_SCHEMA = {"row_number": pl.Int32, "field": pl.String, "reason": pl.String}
 _TS = pl.Datetime("us")
@@ -195,6 +195,8 @@ def validate_rows(
         checks += _column_checks(col, expected, df.get_column(col.name))
     frame = frame.with_columns(typed)
     checks += _row_checks(contract, force_code, period, now)
+    if ROW_PROBLEM in df.columns:  # e.g. a ragged row: refused whole, its fields are not trusted
+        checks.append(_check("row", pl.col(ROW_PROBLEM).is_not_null(), pl.col(ROW_PROBLEM)))
     if contract.id_field:
         id_field = contract.id_field
         frame = frame.with_columns(pl.col("row_number").first().over(id_field).alias("__first_row"))

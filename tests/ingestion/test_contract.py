@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from ingestion.contract import load_contract, match_layout
-from ingestion.read import read_table, to_canonical
+from ingestion.read import ROW_PROBLEM, read_table, to_canonical
 
 from .helpers import FIXTURES
 
@@ -45,7 +45,7 @@ def test_legacy_layout_recognised_and_mapped():
 
     frame, layout = to_canonical(read_table(FIXTURES / "s136_legacy.csv"), contract, "E23000005")
     assert layout.name == "legacy_dmy"
-    assert frame.columns == ["row_number", *contract.names]
+    assert frame.columns == ["row_number", *contract.names, ROW_PROBLEM]
     assert frame["detention_id"].to_list() == ["L-1", "L-2", "L-3"]
     assert frame["incident_id"].null_count() == 3  # absent optional column added as nulls
 

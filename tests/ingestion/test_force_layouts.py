@@ -120,3 +120,28 @@ def test_bad_files_rejected_whole_while_the_good_file_loads(con, landing, force,
     assert by_path["cad.csv"].rows_loaded == 2
     assert by_path["cad_resend.csv"].status == "rejected_file" and message in by_path["cad_resend.csv"].message
     assert con.execute("select count(*) from raw.incidents").fetchone()[0] == 2
+
+
+def test_canonical_file_from_a_force_with_its_own_layout_is_read_as_canonical(con, landing):
+    # GMP's custody layout aliases AGE/SEX, which equal canonical names: that must not make it win over canonical
+    body = "custody_id,force_code,arrived_at,age,sex,mh_risk_identified\nC-1,E23000005,2024-05-01T10:00,30,M,Y\n"
+    _write(landing, "custody", GMP, "2024-05", "custody.csv", body.encode())
+    (result,) = ingest_source(con, landing, "custody", KEY, KEY_ID).files
+    assert (result.status, result.rows_loaded) == ("loaded", 1)
+    assert con.execute("select layout from raw.load_ledger").fetchone()[0] == "canonical"
+
+
+def test_incident_totals_load_without_person_columns(con, landing):
+    _write(
+        landing,
+        "incident_totals",
+        MET,
+        "2024-05",
+        "t.csv",
+        b"force_code,month,all_incidents\nE23000001,2024-05-01,91234\n",
+    )
+    (result,) = ingest_source(con, landing, "incident_totals", KEY, KEY_ID).files
+    assert (result.status, result.rows_loaded) == ("loaded", 1)
+    assert con.execute("select month, all_incidents from raw.incident_totals").fetchall() == [
+        (datetime(2024, 5, 1), 91234)
+    ]
