@@ -106,7 +106,7 @@ select
     {{ mhw.sdc_round5('rows_rejected') }} as rows_rejected,
     {{ mhw.sdc_flag('rows_loaded') }} as rows_loaded_sdc_flag,
     case when rows_read between 1 and 7 or rows_rejected between 1 and 7 then null
-         when rows_read > 0 then round(cast(100.0 * rows_rejected / rows_read as numeric), 2) end as pct_rows_rejected,
+         else {{ mhw.pct('rows_rejected', 'rows_read', places=2) }} end as pct_rows_rejected,
     last_delivery_at,
     top_reject_fields,
     rejected_file_reasons
