@@ -45,8 +45,11 @@ dev: manifest
 	mkdir -p $${DAGSTER_HOME:-data/dagster_home} && cp dagster.yaml $${DAGSTER_HOME:-data/dagster_home}/
 	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/data/dagster_home} dagster dev -h 127.0.0.1 -p 3000
 
+# the suite runs on PYTEST_WORKERS processes, one test file per worker (module fixtures build once)
+PYTEST_WORKERS ?= 2
+
 test: install manifest
-	pytest
+	pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test-fast: install
 	pytest -m "not slow"

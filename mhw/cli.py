@@ -139,15 +139,33 @@ def export_adr125_command(
 
 
 @app.command()
-def refresh() -> None:
-    """Full refresh through Dagster: ingestion -> dbt build (tests as checks) -> serving snapshot."""
+def refresh(
+    force: Annotated[
+        bool, typer.Option("--force", help="Run even when no input changed since the last successful refresh.")
+    ] = False,
+) -> None:
+    """Full refresh through Dagster: ingestion -> dbt build (tests as checks) -> serving snapshot.
+
+    When no landing file, public file or transformation code changed since the last successful refresh, it stops
+    at once (nothing would load and the snapshot would be the same); --force runs it anyway.
+    """
     from ingestion.pseudonymise import MissingKeyError, resolve_key
+
+    from .refresh_inputs import inputs_fingerprint, record_refresh, unchanged_since_last_refresh
 
     settings = get_settings()
     try:
         resolve_key(settings)
     except MissingKeyError as exc:
         _fail(str(exc))
+    fingerprint = inputs_fingerprint(settings)
+    if not force and unchanged_since_last_refresh(settings, fingerprint):
+        typer.echo(
+            "nothing new since the last successful refresh (landing, public data and code unchanged): "
+            f"nothing loaded; the serving snapshot stays {os.path.realpath(settings.current_snapshot)} "
+            "(use --force to run anyway)"
+        )
+        return
     before = _ledger_totals(settings)
     prepare_dagster_home(settings)
     prepare_manifest()
@@ -179,6 +197,7 @@ def refresh() -> None:
     typer.echo(f"this refresh: {files} new ledger entries, {rows} rows loaded, {rejected} rows rejected")
     _print_status(settings)
     typer.echo(f"serving snapshot: {os.path.realpath(settings.current_snapshot)}")
+    record_refresh(settings, fingerprint)
 
 
 def _failed_checks(events) -> tuple[list[str], list[str]]:

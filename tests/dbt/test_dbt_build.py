@@ -329,7 +329,8 @@ def postgres_server(tmp_path_factory):
         pytest.skip("starting a throwaway PostgreSQL here needs root (initdb runs as the unprivileged user pgrun)")
     psycopg2 = pytest.importorskip("psycopg2")
     if subprocess.run(["id", "pgrun"], capture_output=True).returncode != 0:
-        subprocess.run(["useradd", "-M", "pgrun"], check=True, capture_output=True)
+        subprocess.run(["useradd", "-M", "pgrun"], capture_output=True)  # a parallel worker may win the race
+        subprocess.run(["id", "pgrun"], check=True, capture_output=True)
     # own folder under /tmp (pytest's basetemp is 0700 and may be rotated by concurrent pytest sessions)
     base = Path(tempfile.mkdtemp(prefix="mhw-pg-"))
     base.chmod(0o755)

@@ -83,13 +83,14 @@ def test_refresh_publishes_snapshot(home):
     assert (home / "dagster_home" / "dagster.yaml").exists()
 
 
-def test_second_refresh_loads_nothing(home, env):
+def test_second_refresh_with_nothing_new_stops_at_once(home, env):
     before = _query(home / "warehouse.duckdb", "select count(*), sum(rows_loaded) from raw.load_ledger")[0]
+    snapshot = (home / "serving" / "current.duckdb").resolve()
     done = _refresh(env)
     assert done.returncode == 0, done.stderr
-    assert "monthly sources: no landing files, not run" in done.stdout
+    assert "nothing new since the last successful refresh" in done.stdout
     after = _query(home / "warehouse.duckdb", "select count(*), sum(rows_loaded) from raw.load_ledger")[0]
-    assert before == after
+    assert before == after and (home / "serving" / "current.duckdb").resolve() == snapshot
 
 
 GWENT_2324 = "%W15000002/2023-24%"

@@ -1,0 +1,71 @@
+"""Fingerprint of everything a refresh reads, so a refresh with nothing new can stop in seconds.
+
+Inputs: the landing zone, the public data folder, and the code that turns them into tables (ingestion contracts and
+code, the dbt project, seeds). Each file counts by path, size and modification time (contents are not read). After a
+successful refresh the fingerprint taken at its start is stored in $MHW_HOME/last_refresh.json; the next refresh
+compares and, when equal and the warehouse and current snapshot still exist, does nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from .settings import DBT_PROJECT_DIR, PROJECT_ROOT, SEEDS_DIR, Settings
+
+CODE = (
+    PROJECT_ROOT / "ingestion",
+    DBT_PROJECT_DIR / "models",
+    DBT_PROJECT_DIR / "macros",
+    DBT_PROJECT_DIR / "tests",
+    DBT_PROJECT_DIR / "dbt_project.yml",
+    SEEDS_DIR,
+    PROJECT_ROOT / "orchestration",
+)
+STAMP = "last_refresh.json"
+
+
+def _files(root: Path) -> Iterator[tuple[str, int, int]]:
+    if root.is_file():
+        stat = root.stat()
+        yield root.name, stat.st_size, stat.st_mtime_ns
+        return
+    if not root.is_dir():
+        return
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and not path.name.startswith("."):
+            stat = path.stat()
+            yield path.relative_to(root).as_posix(), stat.st_size, stat.st_mtime_ns
+
+
+def inputs_fingerprint(settings: Settings) -> str:
+    """sha256 over (place, file, size, mtime) of every input, plus the warehouse and serving paths."""
+    digest = hashlib.sha256(f"{settings.warehouse}\n{settings.serving_dir}\n".encode())
+    roots = [("landing", settings.landing_dir), *((f"code:{p.name}", p) for p in CODE)]
+    if settings.public_data_dir:
+        roots.append(("public", Path(settings.public_data_dir)))
+    for label, root in roots:
+        for name, size, mtime in _files(root):
+            digest.update(f"{label}\t{name}\t{size}\t{mtime}\n".encode())
+    return digest.hexdigest()
+
+
+def unchanged_since_last_refresh(settings: Settings, fingerprint: str) -> bool:
+    """True when the last successful refresh saw exactly these inputs and its outputs are still there."""
+    stamp = settings.home / STAMP
+    if not (stamp.exists() and settings.warehouse.exists() and settings.current_snapshot.exists()):
+        return False
+    try:
+        return json.loads(stamp.read_text(encoding="utf-8")).get("fingerprint") == fingerprint
+    except (OSError, ValueError):
+        return False
+
+
+def record_refresh(settings: Settings, fingerprint: str) -> None:
+    """Remember the inputs of a successful refresh (written atomically)."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    tmp = settings.home / f".{STAMP}.tmp"
+    tmp.write_text(json.dumps({"fingerprint": fingerprint}) + "\n", encoding="utf-8")
+    tmp.replace(settings.home / STAMP)

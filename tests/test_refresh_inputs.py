@@ -1,0 +1,46 @@
+"""A refresh with nothing new stops at once: the input fingerprint and the stamp of the last successful refresh."""
+
+from __future__ import annotations
+
+import os
+
+from mhw.refresh_inputs import inputs_fingerprint, record_refresh, unchanged_since_last_refresh
+from mhw.settings import get_settings
+
+
+def test_fingerprint_follows_landing_and_public_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("MHW_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("MHW_PUBLIC_DATA_DIR", str(tmp_path / "public"))
+    for name in ("MHW_WAREHOUSE", "MHW_LANDING_DIR", "MHW_SERVING_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    settings = get_settings()
+    landing = settings.landing_dir / "incidents" / "E23000001" / "2024-05"
+    landing.mkdir(parents=True)
+    (landing / "a.csv").write_text("x\n")
+    first = inputs_fingerprint(settings)
+    assert inputs_fingerprint(settings) == first
+    (landing / "b.csv").write_text("y\n")
+    second = inputs_fingerprint(settings)
+    assert second != first
+    os.utime(landing / "b.csv", ns=(1, 1))  # same size, touched: counts as changed
+    assert inputs_fingerprint(settings) != second
+    (tmp_path / "public").mkdir()
+    before_public = inputs_fingerprint(settings)
+    (tmp_path / "public" / "ons.xlsx").write_bytes(b"1")
+    assert inputs_fingerprint(settings) != before_public
+
+
+def test_unchanged_needs_the_stamp_the_warehouse_and_the_snapshot(tmp_path, monkeypatch):
+    monkeypatch.setenv("MHW_HOME", str(tmp_path))
+    for name in ("MHW_WAREHOUSE", "MHW_LANDING_DIR", "MHW_SERVING_DIR", "MHW_PUBLIC_DATA_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    settings = get_settings()
+    fingerprint = inputs_fingerprint(settings)
+    assert not unchanged_since_last_refresh(settings, fingerprint)  # never refreshed
+    record_refresh(settings, fingerprint)
+    assert not unchanged_since_last_refresh(settings, fingerprint)  # no warehouse / snapshot
+    settings.warehouse.write_bytes(b"")
+    settings.serving_dir.mkdir(parents=True)
+    settings.current_snapshot.write_bytes(b"")
+    assert unchanged_since_last_refresh(settings, fingerprint)
+    assert not unchanged_since_last_refresh(settings, "something else")
