@@ -2,8 +2,10 @@
 
 Each force delivers in its own layout (the contract layout whose `forces` names it, else canonical: derived from the
 contracts, never hard-coded here), one file per source, force and month under landing/<source>/<force>/<YYYY-MM>/.
-Written force by force and month by month (the nation is never held in memory); deterministic by seed, and a run
-limited to some forces writes the same files for them as a full run. Volumes and shares are anchored in
+Written force by force and month by month (the nation is never held in memory), and a force's people are held only
+for the current month's pools (a sliding window over a per-force person universe), so memory does not grow with
+the number of months; deterministic by seed, and a run limited to some forces writes the same files for them as a
+full run. Volumes and shares are anchored in
 /work/shared/design/calibration.md (section numbers in the comments); anything else is labelled an assumption.
 """
 
@@ -29,7 +31,6 @@ from .synth import (
     SEX,
     S136Force,
     _ethnicity,
-    _nhs_numbers,
     _read_seed,
     s136_forces,
     write_s136_force,
@@ -175,8 +176,16 @@ TRIAGE_LINKED = 0.8  # assumption: share of contacts carrying a police incident 
 
 # People (§5): a handful of very frequent callers per force (Met top five 8,655 calls a year; Avon and Somerset top
 # four about 5,000), scaled down for smaller forces, then a Pareto body with a long tail of one-off people.
-TOP_CALLS_MET = 2_000
+TOP_CALLS_MET = 2_000  # calls a year
 PARETO_ALPHA = 1.6
+BODY_CAP = 300  # calls a year
+# People come and go: a person stays in a force's pool for two years, so half of a year's people carry over into the
+# next (assumption); s136 people also call from a year before their first detention to a year after their last.
+POOL_LIFE = 24  # months
+S136_ACTIVE_MARGIN = 12  # months
+TOP_ANCHOR = np.datetime64("2020-04-01", "D")
+EPOCH = 1900 * 12  # month index of person 0 in a force's person universe
+CHUNK = 4096  # people materialised at a time
 ID_KINDS = {  # person identifier a force holds: nhs, pnc, local, name-only (assumption)
     "mh": [0.35, 0.15, 0.30, 0.20],
     "custody": [0.05, 0.60, 0.20, 0.15],
@@ -324,27 +333,47 @@ def _cp1252_safe(name: str) -> str:
 
 @dataclass
 class Pool:
-    """A force's people: identifier held (empty = known by name and date of birth only), name, dob, sex, sde."""
+    """A force's people for one month: identifier held (empty = known by name and date of birth only), name, dob,
+    sex, sde, and the cumulative sampling weights (calls a year, normalised)."""
 
     ids: np.ndarray
     names: np.ndarray
     dob: np.ndarray  # datetime64[D]
     sex: np.ndarray
     sde: np.ndarray
-    cdf: np.ndarray  # sampling weights, cumulative and normalised
+    cdf: np.ndarray
 
     def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return np.minimum(np.searchsorted(self.cdf, rng.random(n), side="right"), self.cdf.size - 1)
 
 
-def _ids(rng: np.random.Generator, n: int, kinds: list[float], tag: str) -> np.ndarray:
-    kind = rng.choice(4, n, p=kinds)
-    nhs = _nhs_numbers(rng, n)
-    letters = np.array(list("ABCDEFGHJKLMNPQRTUVWXYZ"))[rng.integers(0, 23, n)]
-    years, serials = rng.integers(1985, 2025, n), rng.integers(1, 999_999, n)
-    pnc = np.array([f"{y}/{s:07d}{c}" for y, s, c in zip(years, serials, letters, strict=True)])
-    local = np.char.add(f"{tag}-", np.char.zfill(np.arange(n).astype(str), 7))
-    return np.select([kind == 0, kind == 1, kind == 2], [nhs, pnc, local], "")
+def _nhs(rng: np.random.Generator, n: int) -> np.ndarray:
+    """n NHS numbers valid under Modulus 11, as synth._nhs_numbers makes them but formatted without a Python loop."""
+    digits = rng.integers(0, 10, (n, 9))
+    digits[:, 0] = rng.choice([4, 6, 7, 9], n)
+    while True:
+        check = (11 - (digits * np.arange(10, 1, -1)).sum(1) % 11) % 11
+        bad = check == 10
+        if not bad.any():
+            break
+        digits[bad, 8] = (digits[bad, 8] + 1) % 10
+    text = (np.column_stack([digits, check]) + ord("0")).astype(np.uint8)
+    return np.ascontiguousarray(text).view("S10").ravel().astype("U10")
+
+
+def _ids(rng: np.random.Generator, index: np.ndarray, kinds: list[float], tag: str) -> np.ndarray:
+    """Identifiers of the people `index` (local ids are numbered by it): NHS, PNC, local or empty (name-only)."""
+    kind = rng.choice(4, index.size, p=kinds)
+    ids = np.full(index.size, "", dtype=object)
+    nhs, pnc, local = (np.flatnonzero(kind == k) for k in range(3))
+    ids[nhs] = _nhs(rng, nhs.size)
+    letters = np.array(list("ABCDEFGHJKLMNPQRTUVWXYZ"))[rng.integers(0, 23, pnc.size)]
+    years, serials = rng.integers(1985, 2025, pnc.size).astype(str), rng.integers(1, 999_999, pnc.size).astype(str)
+    if pnc.size:  # (np.char.zfill fails on an empty array)
+        ids[pnc] = np.char.add(np.char.add(np.char.add(years, "/"), np.char.zfill(serials, 7)), letters)
+    if local.size:
+        ids[local] = np.char.add(f"{tag}-", np.char.zfill(index[local].astype(str), 7))
+    return ids.astype(str)
 
 
 def _names(rng: np.random.Generator, n: int, cp1252: bool) -> np.ndarray:
@@ -353,60 +382,155 @@ def _names(rng: np.random.Generator, n: int, cp1252: bool) -> np.ndarray:
     return np.char.add(np.char.add(first[rng.integers(0, first.size, n)], " "), last[rng.integers(0, last.size, n)])
 
 
-def _dob(rng: np.random.Generator, age: np.ndarray, at: datetime) -> np.ndarray:
+def _dob(rng: np.random.Generator, age: np.ndarray, at: np.ndarray | np.datetime64) -> np.ndarray:
+    """Dates of birth of people aged `age` (whole years) at `at` (datetime64, one or one each)."""
     days = (age * 365.25 + rng.uniform(0, 365, age.size)).astype(int)
-    return np.datetime64(at.date(), "D") - days.astype("timedelta64[D]")
+    return np.asarray(at, dtype="datetime64[D]") - days.astype("timedelta64[D]")
 
 
-def _mh_pool(rng, nat: National, f: int, s136: S136Force, months: tuple[str, ...], cp1252: bool) -> Pool:
-    """The MH-incident population: the force's s136 people plus frequent callers and a Pareto body (§5)."""
-    years = len(months) / 12
-    annual = nat.mh_annual[f]
-    identified = annual * years * nat.identified[f]
-    ratio = annual / MET_ANNUAL_REF
-    k_top = max(1, round(5 * ratio**0.4))
-    top = TOP_CALLS_MET * ratio**0.35 * rng.uniform(0.55, 1.0, k_top) * years
-    top *= min(1.0, 0.2 * identified / top.sum())  # the top tier holds at most a fifth of identified contacts
-    sp = s136.people
-    m_s = sp["id"].size  # every s136 person is in the pool (the last body places)
-    body_n = max(int((identified - top.sum()) / 2.1), m_s + 10)
-    body = np.minimum(np.floor(rng.random(body_n) ** (-1 / PARETO_ALPHA)), 300 * years)
-    new_n = k_top + body_n - m_s
-    start = period_bounds(months[0])[0]
-    child = rng.random(new_n) < 0.08  # assumption: MH incidents involving children
-    age = np.where(child, rng.integers(10, 18, new_n), np.minimum(18 + rng.gamma(2.0, 11.0, new_n), 95)).astype(int)
-    sde, _ = _ethnicity(rng, new_n, nat.non_white[f])
-    ids = np.concatenate([_ids(rng, new_n, ID_KINDS["mh"], f"P{f:02d}"), sp["id"]])
-    return Pool(
-        ids=ids,
-        names=_names(rng, ids.size, cp1252),
-        dob=_dob(rng, np.concatenate([age, sp["age"]]), start),
-        sex=np.concatenate([rng.choice(SEX[0], new_n, p=SEX[1]), sp["sex"]]),
-        sde=np.concatenate([sde, sp["sde"]]),
-        cdf=_cdf(np.concatenate([top, body])),
-    )
-
-
-def _custody_pool(rng, nat: National, f: int, months: tuple[str, ...], cp1252: bool) -> Pool:
-    n = max(int(nat.custody_annual[f] * len(months) / 12 / 1.7), 10)
-    child = rng.random(n) < CUSTODY_CHILD
-    age = np.where(child, rng.integers(10, 18, n), np.minimum(18 + rng.gamma(2.2, 8.0, n), 90)).astype(int)
-    sde, _ = _ethnicity(rng, n, nat.non_white[f])
-    ids = _ids(rng, n, ID_KINDS["custody"], f"C{f:02d}")
-    weights = np.minimum(np.floor(rng.random(n) ** (-1 / 2.2)), 60)  # repeat detainees (assumption)
-    return Pool(
-        ids,
-        _names(rng, n, cp1252),
-        _dob(rng, age, period_bounds(months[0])[0]),
-        rng.choice(CUSTODY_SEX[0], n, p=CUSTODY_SEX[1]),
-        sde,
-        _cdf(weights),
-    )
+def _pareto(rng: np.random.Generator, n: int, alpha: float, cap: float) -> np.ndarray:
+    return np.minimum(np.floor(rng.random(n) ** (-1 / alpha)), cap)
 
 
 def _cdf(weights: np.ndarray) -> np.ndarray:
     cdf = np.cumsum(weights, dtype=float)
     return cdf / cdf[-1]
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """How one population's people are drawn (§5 for MH; custody repeat detainees are an assumption)."""
+
+    stream: int
+    tag: str  # local identifier prefix
+    id_kinds: list[float]
+    child: float
+    adult_age: tuple[float, float, int]  # 18 + gamma(shape, scale), capped
+    sex: tuple[list[str], list[float]]
+    alpha: float  # Pareto tail of calls (or detentions) a year
+    cap: float
+
+
+MH_PEOPLE = _Kind(103, "P", ID_KINDS["mh"], 0.08, (2.0, 11.0, 95), SEX, PARETO_ALPHA, BODY_CAP)
+CUSTODY_PEOPLE = _Kind(104, "C", ID_KINDS["custody"], CUSTODY_CHILD, (2.2, 8.0, 90), CUSTODY_SEX, 2.2, 60)
+
+
+class _Universe:
+    """A force's people as a pure function of (seed, kind, force, person index), materialised a chunk at a time.
+
+    Person i is in the pool for the POOL_LIFE months up to month i // per_month (months counted from EPOCH), so the
+    pool of month m is the index window [m * per_month, (m + POOL_LIFE) * per_month): the same size every month,
+    sliding forward by per_month people a month (after a year half of the people have been replaced). Only the
+    chunks under the current window are held, so memory does not depend on how many months are generated; and as
+    the window is anchored in calendar time, a month's pool is the same whatever window a run generates.
+    """
+
+    def __init__(self, seed: int, kind: _Kind, f: int, alive: float, cp1252: bool, non_white: float):
+        self.seed, self.kind, self.f, self.cp1252, self.non_white = seed, kind, f, cp1252, non_white
+        self.per_month = max(int(np.ceil(alive / POOL_LIFE)), 1)
+        self.size = self.per_month * POOL_LIFE
+        self._chunks: dict[int, dict[str, np.ndarray]] = {}
+
+    def _chunk(self, c: int) -> dict[str, np.ndarray]:
+        k, n = self.kind, CHUNK
+        rng = np.random.default_rng([self.seed, k.stream, self.f, c])
+        index = np.arange(c * n, (c + 1) * n)
+        shape, scale, oldest = k.adult_age
+        child = rng.random(n) < k.child
+        age = np.where(child, rng.integers(10, 18, n), np.minimum(18 + rng.gamma(shape, scale, n), oldest)).astype(int)
+        mid = index // self.per_month - POOL_LIFE // 2  # the age is at the middle of the person's time in the pool
+        return {
+            "ids": _ids(rng, index, k.id_kinds, f"{k.tag}{self.f:02d}"),
+            "names": _names(rng, n, self.cp1252),
+            "dob": _dob(rng, age, (np.datetime64("1900-01", "M") + mid).astype("datetime64[D]")),
+            "sex": rng.choice(k.sex[0], n, p=k.sex[1]),
+            "sde": _ethnicity(rng, n, self.non_white)[0],
+            "weight": _pareto(rng, n, k.alpha, k.cap),
+            "u": rng.random(n),  # who steps aside while s136 people are calling (_MhPeople.pool)
+        }
+
+    def window(self, month: int) -> dict[str, np.ndarray]:
+        """The people in the pool in `month` (a month index, year * 12 + month - 1)."""
+        a = (month - EPOCH) * self.per_month
+        first, last = a // CHUNK, (a + self.size - 1) // CHUNK
+        for c in [c for c in self._chunks if c < first]:  # months are generated in order: earlier chunks are done
+            del self._chunks[c]
+        for c in range(first, last + 1):
+            if c not in self._chunks:
+                self._chunks[c] = self._chunk(c)
+        parts = [self._chunks[c] for c in range(first, last + 1)]
+        lo = a - first * CHUNK
+        return {key: np.concatenate([p[key] for p in parts])[lo : lo + self.size] for key in parts[0]}
+
+    def pool(self, month: int) -> Pool:
+        w = self.window(month)
+        return Pool(w["ids"], w["names"], w["dob"], w["sex"], w["sde"], _cdf(w["weight"]))
+
+
+class _MhPeople:
+    """A force's MH-incident population (§5): a persistent handful of very frequent callers, a sliding Pareto body
+    (_Universe) and the force's s136 people, who stay addressable in every month's pool (so an s136-linked incident
+    keeps its person) and call in the months around their detentions. All volumes are calls a year."""
+
+    def __init__(self, seed: int, nat: National, f: int, s136: S136Force, cp1252: bool):
+        annual = nat.mh_annual[f]
+        self.identified = annual * nat.identified[f]  # identified MH contacts a year
+        ratio = annual / MET_ANNUAL_REF
+        rng = np.random.default_rng([seed, 105, f])
+        k_top = max(1, round(5 * ratio**0.4))
+        top = TOP_CALLS_MET * ratio**0.35 * rng.uniform(0.55, 1.0, k_top)
+        self.top_weight = top * min(1.0, 0.2 * self.identified / top.sum())  # at most a fifth of identified contacts
+        # frequent callers stay for the whole window: adults, their age anchored in April 2020 (assumption)
+        self.top = {
+            "ids": _ids(rng, np.arange(k_top), ID_KINDS["mh"], f"T{f:02d}"),
+            "names": _names(rng, k_top, cp1252),
+            "dob": _dob(rng, rng.integers(25, 56, k_top), TOP_ANCHOR),
+            "sex": rng.choice(SEX[0], k_top, p=SEX[1]),
+            "sde": _ethnicity(rng, k_top, nat.non_white[f])[0],
+        }
+        alive = max((self.identified - self.top_weight.sum()) / 2.1, 1.0)
+        self.body = _Universe(seed, MH_PEOPLE, f, alive, cp1252, nat.non_white[f])
+        # s136 people: born from their first detention's age; in the pool from a year before their first detention
+        # to a year after their last (assumption)
+        sp = s136.people
+        spans = (
+            s136.detentions.sort("detained_at")
+            .group_by("person_id")
+            .agg(
+                pl.col("detained_at").first().alias("first"),
+                pl.col("detained_at").last().alias("last"),
+                pl.col("age").first().alias("age"),
+            )
+        )
+        spans = pl.DataFrame({"person_id": sp["id"]}).join(spans, on="person_id", how="left", maintain_order="left")
+        month_of = lambda c: pl.col(c).dt.year() * 12 + pl.col(c).dt.month() - 1  # noqa: E731
+        first, last = spans.select(month_of("first").fill_null(10**9), month_of("last").fill_null(-1)).to_numpy().T
+        self.s136_first, self.s136_last = first - S136_ACTIVE_MARGIN, last + S136_ACTIVE_MARGIN
+        met = spans["first"].to_numpy().astype("datetime64[D]")
+        at = np.where(np.isnat(met), TOP_ANCHOR, met)
+        age = np.where(np.isnat(met), sp["age"], spans["age"].fill_null(0).to_numpy())
+        self.s136 = {
+            "ids": sp["id"],
+            "names": _names(rng, sp["id"].size, cp1252),
+            "dob": _dob(rng, age, at),
+            "sex": sp["sex"],
+            "sde": sp["sde"],
+        }
+        self.s136_weight = _pareto(rng, sp["id"].size, PARETO_ALPHA, BODY_CAP)
+        self.s136_offset = k_top + self.body.size  # where the s136 people sit in every month's pool
+
+    def pool(self, month: int) -> Pool:
+        body = self.body.window(month)
+        active = (self.s136_first <= month) & (month <= self.s136_last)
+        s136_w = np.where(active, self.s136_weight, 0.0)
+        # s136 people take the place of body people (the total stays put, so calls per person do not depend on
+        # whether the month is inside the s136 years): a share of the body, the same people month to month, steps aside
+        body_w = body["weight"]
+        body_w = np.where(body["u"] >= min(s136_w.sum() / body_w.sum(), 0.8), body_w, 0.0)
+        rest = body_w.sum() + s136_w.sum()
+        top = self.top_weight * rest / (self.identified - self.top_weight.sum())  # the top tier keeps its share
+        cat = {k: np.concatenate([self.top[k], body[k], self.s136[k]]) for k in self.top}
+        return Pool(cat["ids"], cat["names"], cat["dob"], cat["sex"], cat["sde"], _cdf(np.r_[top, body_w, s136_w]))
 
 
 def _person_columns(pool: Pool, idx: np.ndarray, layout: Layout, at: np.ndarray) -> dict[str, np.ndarray]:
@@ -482,14 +606,17 @@ class DemandReport:
 
 @dataclass
 class _Force:
-    """What one force's generation carries from month to month (bounded: ids of the previous month only)."""
+    """What one force's generation carries from month to month. Bounded whatever the window: the people under the
+    current month's pools, the s136 detentions (bounded by the s136 years) and the ids of the previous month."""
 
     f: int
     code: str
     layouts: dict[str, Layout]
-    mh: Pool
-    custody: Pool
+    people: _MhPeople
+    detainees: _Universe
     s136: pl.DataFrame  # detentions with created_at of their originating incident, inside the window
+    mh: Pool | None = None  # this month's pools
+    custody: Pool | None = None
     prev_ids: dict[str, list[str]] = field(default_factory=dict)
     s136_incident: dict[str, str] = field(default_factory=dict)
 
@@ -547,16 +674,20 @@ def _start_force(seed, nat: National, contracts, s136: S136Force, months) -> _Fo
         .filter(pl.col("created_at").is_between(start, end, closed="left"))
         .with_columns(pl.col("created_at").dt.strftime("%Y-%m").alias("month"))
     )
-    mh = _mh_pool(rng, nat, f, s136, months, cp1252)
-    index = pl.DataFrame({"person_id": mh.ids, "pool_idx": np.arange(mh.ids.size)}).filter(pl.col("person_id") != "")
-    linked = linked.join(index.unique("person_id", keep="last"), on="person_id", how="left", maintain_order="left")
+    people = _MhPeople(seed, nat, f, s136, cp1252)
+    ids = s136.people["id"]
+    index = pl.DataFrame({"person_id": ids, "pool_idx": people.s136_offset + np.arange(ids.size)})
+    index = index.filter(pl.col("person_id") != "").unique("person_id", keep="last", maintain_order=True)
+    linked = linked.join(index, on="person_id", how="left", maintain_order="left")
     linked = linked.with_columns(pl.col("pool_idx").fill_null(-1))
-    custody = _custody_pool(np.random.default_rng([seed, 102, f]), nat, f, months, cp1252)
-    return _Force(f, code, layouts, mh, custody, linked)
+    alive = max(nat.custody_annual[f] / 1.7, 10.0)  # a pool of a year's detentions / 1.7 people (assumption)
+    detainees = _Universe(seed, CUSTODY_PEOPLE, f, alive, cp1252, nat.non_white[f])
+    return _Force(f, code, layouts, people, detainees, linked)
 
 
 def _force_month(seed, nat, contracts, force: _Force, month, dirt, bad, landing, report: DemandReport, now) -> None:
     k = _month_index(month)
+    force.mh, force.custody = force.people.pool(k), force.detainees.pool(k)
     rng = np.random.default_rng([seed, 110, force.f, k])
     incidents = _incidents(rng, nat, force, month, now)
     triage = _triage(np.random.default_rng([seed, 111, force.f, k]), nat, force, month, incidents, now)

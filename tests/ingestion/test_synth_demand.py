@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -25,6 +28,7 @@ from ingestion.validate import validate_rows
 
 from .helpers import KEY, KEY_ID
 
+ROOT = Path(__file__).resolve().parents[2]
 SEED, MONTHS, YEARS = 3, "2023-10:2023-11", ("2023-24",)
 NOW = datetime(2026, 1, 1)
 
@@ -253,3 +257,57 @@ def test_street_triage_links_to_incidents(demo):
     assert matched.height > 0.9 * rows.height
     assert set(matched["incident_outcome"]) <= {"street_triage", "s136"}
     assert np.all(matched.filter(pl.col("incident_outcome") == "s136")["outcome"].to_numpy() == "s136")
+
+
+def _repeat_share(landing, force: str) -> dict[int, float]:
+    """{financial year: share of identified MH incidents whose person has 5 or more that year} (§5)."""
+    contract = load_contract("incidents")
+    paths = sorted((landing / "incidents" / force).rglob("*[0-9].*"))
+    frames = [to_canonical(read_table(p, contract.encodings_for(force)), contract, force)[0] for p in paths]
+    df = pl.concat(frames, how="diagonal_relaxed").select(
+        pl.coalesce("person_id", pl.concat_str("person_name", "person_dob")).alias("who"),
+        (pl.col("created_at").str.slice(0, 4).cast(pl.Int32) - (pl.col("created_at").str.slice(5, 2) < "04")).alias(
+            "fy"
+        ),
+    )
+    counts = df.drop_nulls("who").group_by("fy", "who").len()
+    shares = counts.group_by("fy").agg(pl.col("len").filter(pl.col("len") >= 5).sum() / pl.col("len").sum())
+    return dict(shares.iter_rows())
+
+
+def test_repeat_contact_per_year_does_not_depend_on_the_window(tmp_path):
+    """Calls per person are a year's, not the window's: a 1-year and a 3-year run agree on repeat contact."""
+    force = "E23000037"
+    for name, months in (("one", "2024-04:2025-03"), ("three", "2022-04:2025-03")):
+        generate_national(
+            tmp_path / name, seed=SEED, months=months, dirt=0, bad_files=0, forces=(force,), progress=False, now=NOW
+        )
+    one, three = _repeat_share(tmp_path / "one", force), _repeat_share(tmp_path / "three", force)
+    assert set(one) == {2024} and set(three) == {2022, 2023, 2024}
+    assert 0.2 < one[2024] < 0.7  # a heavy tail of repeat callers, and many people with few contacts
+    assert three[2024] == pytest.approx(one[2024], abs=0.01)  # a month's people do not depend on the window
+    assert max(three.values()) - min(three.values()) < 0.06  # and repeat contact is steady from year to year
+
+
+_PEAK_RSS = """
+import resource, sys, tempfile
+from ingestion.synth_demand import generate_national
+with tempfile.TemporaryDirectory() as landing:
+    generate_national(landing, months=sys.argv[1], forces=("E23000001", "E23000005"), progress=False)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+@pytest.mark.slow
+def test_memory_does_not_grow_with_the_window():
+    """Peak RSS of generating the two largest forces for 1 and for 4 years: people are held only for the current
+    month's pools, so a longer window costs time, not memory (it grew about 2x over 1 -> 4 years before)."""
+
+    def peak_kib(months: str) -> int:
+        out = subprocess.run(
+            [sys.executable, "-c", _PEAK_RSS, months], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        return int(out.stdout.split()[-1])
+
+    short, long = peak_kib("2024-04:2025-03"), peak_kib("2021-04:2025-03")
+    assert long <= short * 1.15 + 5 * 1024, (short // 1024, long // 1024)

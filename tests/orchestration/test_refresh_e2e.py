@@ -19,6 +19,7 @@ import duckdb
 import pytest
 
 from ingestion.synth import generate_s136
+from mhw.identifier_scan import scan_identifiers
 from mhw.settings import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.slow
@@ -194,3 +195,10 @@ def test_refresh_without_key_stops_with_clear_message(tmp_path):
     assert "MHW_PSEUDONYMISATION_KEY" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+def test_no_identifier_shaped_value_in_warehouse_or_snapshot(home, changed):
+    """Synthetic s136 people carry NHS numbers and PNC IDs; none of them reaches any text column."""
+    for path in (home / "warehouse.duckdb", home / "serving" / "current.duckdb"):
+        with duckdb.connect(str(path), read_only=True) as con:
+            assert scan_identifiers(con) == [], path.name
