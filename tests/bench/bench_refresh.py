@@ -31,8 +31,7 @@ def _run(args: list[str], env: dict[str, str]) -> float:
 def _ledger(warehouse: Path) -> tuple[int, int, int]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.execute(
-            "select count(*), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_rejected), 0) "
-            "from raw.load_ledger"
+            "select count(*), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_rejected), 0) from raw.load_ledger"
         ).fetchone()
 
 
@@ -58,7 +57,9 @@ def main() -> None:
         env.pop("MHW_WAREHOUSE", None)
         warehouse = Path(home) / "warehouse.duckdb"
         rows = []
-        rows.append(("synthetic data, 44 forces (`mhw synth`, defaults)", _run([mhw, "synth", "--no-progress"], env), ""))
+        rows.append(
+            ("synthetic data, 44 forces (`mhw synth`, defaults)", _run([mhw, "synth", "--no-progress"], env), "")
+        )
         t = _run([mhw, "refresh"], env)
         files, loaded, rejected = _ledger(warehouse)
         rows.append(
