@@ -20,7 +20,6 @@ import pytest
 
 from ingestion.synth import generate_s136
 from mhw.identifier_scan import scan_identifiers
-from mhw.settings import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.slow
 
@@ -179,13 +178,12 @@ def test_monthly_source_loads_its_months_in_one_run_and_is_published(home, chang
         assert not instance.get_materialized_partitions(dg.AssetKey(["raw", "custody"]))
     # Gwent delivered only January: a WARN freshness check, reported, and the refresh still succeeds
     assert "warning: check raw/incidents: incidents_freshness" in changed["stderr"]
-    if (DBT_PROJECT_DIR / "models" / "marts" / "mart_demand_force_month.sql").exists():
-        published = _query(
-            home / "serving" / "current.duckdb",
-            "select force_code, strftime(month_start, '%Y-%m'), mh_incidents from mart_demand_force_month "
-            "where mh_incidents > 0 and force_code in ('E23000001', 'W15000002')",
-        )
-        assert sorted(published) == [(f, m, 10) for f, months in sorted(INCIDENT_MONTHS.items()) for m in months]
+    published = _query(
+        home / "serving" / "current.duckdb",
+        "select force_code, strftime(month_start, '%Y-%m'), mh_incidents from mart_demand_force_month "
+        "where mh_incidents > 0 and force_code in ('E23000001', 'W15000002')",
+    )
+    assert sorted(published) == [(f, m, 10) for f, months in sorted(INCIDENT_MONTHS.items()) for m in months]
 
 
 def test_refresh_without_key_stops_with_clear_message(tmp_path):
