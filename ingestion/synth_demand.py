@@ -31,6 +31,7 @@ from .synth import (
     SEX,
     S136Force,
     _ethnicity,
+    _nhs_numbers,
     _read_seed,
     s136_forces,
     write_s136_force,
@@ -347,26 +348,12 @@ class Pool:
         return np.minimum(np.searchsorted(self.cdf, rng.random(n), side="right"), self.cdf.size - 1)
 
 
-def _nhs(rng: np.random.Generator, n: int) -> np.ndarray:
-    """n NHS numbers valid under Modulus 11, as synth._nhs_numbers makes them but formatted without a Python loop."""
-    digits = rng.integers(0, 10, (n, 9))
-    digits[:, 0] = rng.choice([4, 6, 7, 9], n)
-    while True:
-        check = (11 - (digits * np.arange(10, 1, -1)).sum(1) % 11) % 11
-        bad = check == 10
-        if not bad.any():
-            break
-        digits[bad, 8] = (digits[bad, 8] + 1) % 10
-    text = (np.column_stack([digits, check]) + ord("0")).astype(np.uint8)
-    return np.ascontiguousarray(text).view("S10").ravel().astype("U10")
-
-
 def _ids(rng: np.random.Generator, index: np.ndarray, kinds: list[float], tag: str) -> np.ndarray:
     """Identifiers of the people `index` (local ids are numbered by it): NHS, PNC, local or empty (name-only)."""
     kind = rng.choice(4, index.size, p=kinds)
     ids = np.full(index.size, "", dtype=object)
     nhs, pnc, local = (np.flatnonzero(kind == k) for k in range(3))
-    ids[nhs] = _nhs(rng, nhs.size)
+    ids[nhs] = _nhs_numbers(rng, nhs.size)
     letters = np.array(list("ABCDEFGHJKLMNPQRTUVWXYZ"))[rng.integers(0, 23, pnc.size)]
     years, serials = rng.integers(1985, 2025, pnc.size).astype(str), rng.integers(1, 999_999, pnc.size).astype(str)
     if pnc.size:  # (np.char.zfill fails on an empty array)
