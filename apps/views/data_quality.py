@@ -28,6 +28,7 @@ SOURCE_LABELS = {
 STATUS: dict[str, tuple[str, str, str, str]] = {
     "received": ("Received", "#00703C", "#FFFFFF", "✓"),
     "received_after_reject": ("Received after a rejected file", "#FFDD00", "#0B0C0C", "!"),
+    "no_usable_rows": ("Received, every row rejected", "#F47738", "#0B0C0C", "∅"),
     "rejected": ("Rejected file, nothing in force", "#D4351C", "#FFFFFF", "✗"),
     "missing": ("Missing: nothing delivered", "#F3F2F1", "#0B0C0C", "–"),
 }
@@ -41,8 +42,12 @@ def source_label(source: str) -> str:
 def with_status(cells: pl.DataFrame) -> pl.DataFrame:
     """Add `status` (a key of STATUS) to each force-period."""
     rejected = pl.col("files_rejected").cast(pl.Int64) > 0
+    # older snapshots lack has_usable_data: a received period then counts as usable
+    usable = pl.col("has_usable_data") if "has_usable_data" in cells.columns else pl.lit(True)
     return cells.with_columns(
-        pl.when(pl.col("received") & rejected)
+        pl.when(pl.col("received") & ~usable.fill_null(True))
+        .then(pl.lit("no_usable_rows"))
+        .when(pl.col("received") & rejected)
         .then(pl.lit("received_after_reject"))
         .when(pl.col("received"))
         .then(pl.lit("received"))
@@ -197,8 +202,12 @@ def main() -> None:
     m = st.columns(5)
     m[0].metric("Force-periods expected", f"{cells.height:,}")
     m[0].caption(f"{cells['force_code'].n_unique()} forces × {cells['period'].n_unique()} periods")
-    m[1].metric("Received", f"{counts.get('received', 0) + counts.get('received_after_reject', 0):,}")
-    m[1].caption(f"{counts.get('received_after_reject', 0):,} after a rejected file")
+    received = sum(counts.get(k, 0) for k in ("received", "received_after_reject", "no_usable_rows"))
+    m[1].metric("Received", f"{received:,}")
+    m[1].caption(
+        f"{counts.get('received_after_reject', 0):,} after a rejected file; "
+        f"{counts.get('no_usable_rows', 0):,} with every row rejected"
+    )
     m[2].metric("Missing", f"{counts.get('missing', 0):,}")
     m[2].caption("Nothing delivered")
     m[3].metric("Rejected, nothing in force", f"{counts.get('rejected', 0):,}")

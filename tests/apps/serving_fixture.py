@@ -813,7 +813,8 @@ DATA_QUALITY_DDL = """
 create table mart_data_quality (
     source varchar, force_code varchar, period varchar, period_type varchar, month_start date,
     files_delivered bigint, files_active hugeint, files_superseded hugeint, files_rejected hugeint, received boolean,
-    rows_read integer, rows_loaded integer, rows_rejected integer, rows_loaded_sdc_flag varchar,
+    has_usable_data boolean, rows_read integer, rows_loaded integer, rows_rejected integer,
+    rows_loaded_sdc_flag varchar,
     pct_rows_rejected decimal(18,2), last_delivery_at timestamp, top_reject_fields varchar,
     rejected_file_reasons varchar
 )"""
@@ -1023,6 +1024,7 @@ DQ_CELLS: dict[tuple[str, str, str], tuple] = {
         "a row has 14 fields where the header has 15 (line 212)",
     ),
     ("incidents", CUMBRIA, "2024-06"): (0, 0, 0, 0, 0, 0, 0, None, None),  # never delivered
+    ("incident_totals", DURHAM, "2024-05"): (1, 1, 0, 0, 1, 0, 1, "all_incidents", None),  # its only row rejected
     ("incidents", DURHAM, "2024-04"): (1, 1, 0, 0, 120, 117, 3, "person_age", None),  # 3 rejected: suppressed
     ("incident_totals", DURHAM, "2024-06"): (0, 0, 0, 0, 0, 0, 0, None, None),
 }
@@ -1050,6 +1052,7 @@ def data_quality_rows() -> list[dict]:
                     "files_superseded": superseded,
                     "files_rejected": rejected,
                     "received": active > 0,
+                    "has_usable_data": active > 0 and (loaded > 0 or read == 0),
                     "rows_read": published(read),
                     "rows_loaded": published(loaded),
                     "rows_rejected": published(rej),

@@ -91,3 +91,11 @@ def test_snapshot_without_the_mart_shows_information(serving_snapshot: BuiltSnap
     assert not at.exception
     assert not at.error and not at.metric and not at.dataframe
     assert len(at.info) == 1 and "`mart_data_quality` is not in this snapshot" in at.info[0].value
+
+
+def test_a_period_whose_every_row_was_rejected_is_not_counted_as_usable(serving_snapshot: BuiltSnapshot):
+    at = run_page(source="incident_totals")
+    assert not at.exception
+    by_force = frame_with(at, "2024-05").set_index("Force")
+    assert by_force.loc["Durham", "2024-05"] == "Received, every row rejected"
+    assert by_force.loc["Durham", "2024-04"] == "Received"

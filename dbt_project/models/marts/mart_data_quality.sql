@@ -101,11 +101,12 @@ select
     files_superseded,
     files_rejected,
     received,
+    received and (rows_loaded > 0 or rows_read = 0) as has_usable_data,
     {{ mhw.sdc_round5('rows_read') }} as rows_read,
     {{ mhw.sdc_round5('rows_loaded') }} as rows_loaded,
     {{ mhw.sdc_round5('rows_rejected') }} as rows_rejected,
     {{ mhw.sdc_flag('rows_loaded') }} as rows_loaded_sdc_flag,
-    case when rows_read between 1 and 7 or rows_rejected between 1 and 7 then null
+    case when rows_read between 1 and 7 then null
          else {{ mhw.pct('rows_rejected', 'rows_read', places=2) }} end as pct_rows_rejected,
     last_delivery_at,
     top_reject_fields,
