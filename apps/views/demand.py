@@ -66,9 +66,11 @@ def rcrp_text(row: dict[str, Any]) -> str:
     go_live = row.get("rcrp_go_live_date")
     if go_live is None:
         return ""
+    assumed = " (date assumed for the demo)" if row.get("rcrp_go_live_basis") == "assumed_demo" else ""
     if row.get("is_rcrp_go_live_month"):
-        return f"Went live {go_live:%d %b %Y}"
-    return f"Live since {go_live:%b %Y}" if row.get("rcrp_live") else f"Goes live {go_live:%b %Y}"
+        return f"Went live {go_live:%d %b %Y}{assumed}"
+    text = f"Live since {go_live:%b %Y}" if row.get("rcrp_live") else f"Goes live {go_live:%b %Y}"
+    return text + assumed
 
 
 # --- pure frame builders ----------------------------------------------------------------------------------
@@ -366,6 +368,8 @@ def _force_series(forces: pl.DataFrame, national: pl.DataFrame) -> None:
         when = go_live[0]
         event = (when, f"RCRP go-live {when:%d %b %Y}")
         st.markdown(f"**Right Care, Right Person** went live in {name} on **{when:%d %B %Y}** (marked on the chart).")
+        if "rcrp_go_live_basis" in rows.columns and "assumed_demo" in rows["rcrp_go_live_basis"].to_list():
+            st.caption("This go-live date is assumed for the synthetic demo, not a published date.")
     else:
         st.caption(f"No Right Care, Right Person go-live date is recorded for {name}.")
     frame = series_frame(rows, measure, name)

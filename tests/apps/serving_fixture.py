@@ -779,6 +779,7 @@ def add_national_tables(con: duckdb.DuckDBPyConnection) -> None:
 DEMAND_MONTHS = tuple(f"{y}-{m:02d}" for y, m in [(2023, m) for m in range(4, 13)] + [(2024, m) for m in range(1, 7)])
 DEMAND_LATEST = DEMAND_MONTHS[-1]  # 2024-06
 RCRP_GO_LIVE = {"E23000001": date(2023, 11, 1), "E23000033": date(2023, 10, 2)}  # Met, Sussex (seed dates)
+RCRP_BASIS = {"E23000001": "published", "E23000033": "assumed_demo"}  # as in seeds/ref_rcrp_go_live.csv
 PUBLISHED_PER_HOUR = 54
 PUBLISHED_BASIS = "NPCC 2019 national census (54 an hour)"
 DURHAM, CUMBRIA, CITY = "E23000008", "E23000002", "E23000034"
@@ -795,7 +796,7 @@ create table mart_demand_force_month (
     high_intensity_contacts integer, high_intensity_contacts_sdc_flag varchar, high_intensity_share double,
     s136_detentions integer, s136_detentions_sdc_flag varchar,
     triage_contacts integer, triage_contacts_sdc_flag varchar,
-    rcrp_go_live_date date, rcrp_live boolean, is_rcrp_go_live_month boolean
+    rcrp_go_live_date date, rcrp_go_live_basis varchar, rcrp_live boolean, is_rcrp_go_live_month boolean
 )"""
 DEMAND_NATIONAL_DDL = """
 create table mart_demand_national_month (
@@ -946,6 +947,7 @@ def demand_force_rows(standin: bool = True) -> list[dict]:
                 "triage_contacts": published(e["n_triage"]),
                 "triage_contacts_sdc_flag": sdc_flag(e["n_triage"]),
                 "rcrp_go_live_date": go_live,
+                "rcrp_go_live_basis": None if go_live is None else RCRP_BASIS[e["force_code"]],
                 "rcrp_live": e["live"],
                 "is_rcrp_go_live_month": go_live is not None and go_live.replace(day=1) == start,
             }

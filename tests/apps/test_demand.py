@@ -211,3 +211,13 @@ def test_a_snapshot_without_the_lookback_column_still_renders(serving_snapshot: 
     at = run_page(month=DEMAND_MONTHS[0])
     assert not at.exception and not at.error
     assert metric(at, "MH incidents (E&W)") == f"{national(DEMAND_MONTHS[0])['mh_incidents']:,}"
+
+
+def test_an_assumed_go_live_date_is_labelled_as_such(serving_snapshot: BuiltSnapshot):
+    at = run_page(force="E23000033")  # Sussex: the seed's date is assumed for the demo, not published
+    assert not at.exception
+    series = frame_with(at, "Month", "Per hour", "RCRP")
+    assert series[series["Month"] == "Oct 2023"].iloc[0]["RCRP"] == "Went live 02 Oct 2023 (date assumed for the demo)"
+    assert "assumed for the synthetic demo, not a published date" in all_text(at)
+    met = run_page(force=MET)
+    assert "assumed" not in " ".join(frame_with(met, "Month", "Per hour", "RCRP")["RCRP"])

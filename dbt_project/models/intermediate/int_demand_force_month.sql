@@ -110,7 +110,7 @@ population_year as (
 ),
 
 rcrp as (
-    select force_code, go_live_date from {{ ref('ref_rcrp_go_live') }}
+    select force_code, go_live_date, basis from {{ ref('ref_rcrp_go_live') }}
 )
 
 select
@@ -128,6 +128,7 @@ select
     cast(c.month_start as timestamp) - interval '{{ var("repeat_12m_days") | int }} days'
     >= cast(c.first_month_start as timestamp) as repeat_lookback_complete,
     r.go_live_date as rcrp_go_live_date,
+    r.basis as rcrp_go_live_basis,
     coalesce(r.go_live_date <= c.month_start, false) as rcrp_live,
     coalesce(r.go_live_date >= c.month_start
         and r.go_live_date < cast(c.month_start + interval '1 month' as date), false) as is_rcrp_go_live_month,

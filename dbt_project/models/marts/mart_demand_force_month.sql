@@ -66,6 +66,7 @@ final as (
         {{ mhw.sdc_round5('n_triage_contacts') }} as triage_contacts,
         {{ mhw.sdc_flag('n_triage_contacts') }} as triage_contacts_sdc_flag,
         rcrp_go_live_date,
+        rcrp_go_live_basis,
         rcrp_live,
         is_rcrp_go_live_month
     from joined
