@@ -3,39 +3,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import duckdb
 import pytest
+from page_helpers import TIMEOUT, all_text, frame_with, metric, run_page
 from serving_fixture import LATEST, YEARS, BuiltSnapshot
 from streamlit.testing.v1 import AppTest
-
-TIMEOUT = 60
-PAGES = Path(__file__).resolve().parents[2] / "apps" / "views"
-
-
-def run_page(name: str, **query_params: str) -> AppTest:
-    at = AppTest.from_file(str(PAGES / f"{name}.py"), default_timeout=TIMEOUT)
-    for key, value in query_params.items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
-
-
-def all_text(at: AppTest) -> str:
-    kinds = ("markdown", "caption", "info", "warning", "error", "success", "subheader")
-    return "\n".join(str(e.value) for kind in kinds for e in getattr(at, kind))
 
 
 def selectbox(at: AppTest, label: str):
     return next(s for s in at.selectbox if s.label == label)
-
-
-def frame_with(at: AppTest, column: str):
-    return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
 def drop_table(snapshot: BuiltSnapshot, table: str) -> None:

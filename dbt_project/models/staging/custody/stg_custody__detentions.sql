@@ -4,9 +4,7 @@ with source as (
 ),
 
 active_loads as (
-    select load_id, loaded_at
-    from {{ source('raw', 'load_ledger') }}
-    where status = 'loaded'
+    {{ mhw.active_loads() }}
 ),
 
 renamed as (
