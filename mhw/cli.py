@@ -83,10 +83,10 @@ def synth(
 ) -> None:
     """Write synthetic demo data: s136 records and monthly force extracts (incidents, incident totals, custody,
     street triage) in each force's own layout for 43 forces + BTP, published ADR tables, an inspections tracker."""
-    from ingestion.synth import landing_is_empty
-    from ingestion.synth_adr125 import generate_adr125_published
-    from ingestion.synth_demand import generate_national, parse_months
-    from ingestion.synth_inspections import generate_inspections
+    from demo.adr125_published import generate_adr125_published
+    from demo.force_extracts import generate_national, parse_months
+    from demo.inspections import generate_inspections
+    from demo.s136 import landing_is_empty
 
     settings = get_settings()
     if if_empty and not landing_is_empty(settings.landing_dir):
@@ -149,7 +149,7 @@ def refresh(
     When no landing file, public file or transformation code changed since the last successful refresh, it stops
     at once (nothing would load and the snapshot would be the same); --force runs it anyway.
     """
-    from ingestion.pseudonymise import MissingKeyError, resolve_key
+    from ingestion.gate.pseudonymise import MissingKeyError, resolve_key
 
     from .refresh_inputs import inputs_fingerprint, record_refresh, unchanged_since_last_refresh
 

@@ -2,7 +2,7 @@
 
 `ITEMS` is the one Python definition of the return's items (measure x category, in the HO's order and wording);
 `count_return_items` counts them from detention records. dbt's int_adr125_return_exact implements the same rules in
-SQL (macro adr125_items), and the synthetic published sample (ingestion/synth_adr125.py) uses this function, so the
+SQL (macro adr125_items), and the synthetic published sample (demo/adr125_published.py) uses this function, so the
 integration test checks that the two agree.
 
 Rules: every measure except `power` counts s136 detentions only; police_vehicle_reason counts those transported by
@@ -227,7 +227,7 @@ where fy_label = ?
 
 def _nil_returns(con, financial_year: str) -> pl.DataFrame:
     """Forces with an active s136 load for the year but no records in it (nil returns)."""
-    from ingestion.read import period_bounds
+    from ingestion.gate.read import period_bounds
 
     start = int(financial_year[:4])
     rows = con.execute(

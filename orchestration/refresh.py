@@ -21,8 +21,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from ingestion.load import landing_files
-from ingestion.read import landing_file
+from ingestion.gate.load import landing_files
+from ingestion.gate.read import landing_file
 from mhw.settings import get_settings
 
 from .assets.ingestion import LANDING_SOURCES, MONTHLY_SOURCES

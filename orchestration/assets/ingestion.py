@@ -10,10 +10,10 @@ import warnings
 
 import dagster as dg
 
-from ingestion.load import ingest_source, landing_files
-from ingestion.population import load_ons_population
-from ingestion.pseudonymise import MissingKeyError, resolve_key
-from ingestion.read import landing_file
+from ingestion.gate.load import ingest_source, landing_files
+from ingestion.gate.pseudonymise import MissingKeyError, resolve_key
+from ingestion.gate.read import landing_file
+from ingestion.national.population import load_ons_population
 from ingestion.schema import ensure_raw_schema
 from mhw.settings import get_settings
 

@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 import dagster as dg
 
-from ingestion import census
-from ingestion.boundaries import BOUNDARY_FILE, load_pfa_boundaries
+from ingestion.national import census
+from ingestion.national.boundaries import BOUNDARY_FILE, load_pfa_boundaries
 from ingestion.schema import ensure_raw_schema
 from mhw.settings import get_settings
 

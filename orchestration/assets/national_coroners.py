@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from ingestion.coroners import FILE_NAME, load_coroners_pfd
+from ingestion.national.coroners import FILE_NAME, load_coroners_pfd
 from ingestion.schema import ensure_raw_schema
 from mhw.settings import get_settings
 

@@ -11,12 +11,12 @@ from collections.abc import Callable
 import dagster as dg
 import duckdb
 
-from ingestion.aliases import UnmappedForceName
-from ingestion.iopc import load_iopc_deaths
-from ingestion.national_public import PublicFileError, PublicLoadReport
-from ingestion.police_denominators import load_arrests, load_police_officers
+from ingestion.national.aliases import UnmappedForceName
+from ingestion.national.iopc import load_iopc_deaths
+from ingestion.national.national_public import PublicFileError, PublicLoadReport
+from ingestion.national.police_denominators import load_arrests, load_police_officers
+from ingestion.national.use_of_force import load_use_of_force
 from ingestion.schema import ensure_raw_schema
-from ingestion.use_of_force import load_use_of_force
 from mhw.settings import get_settings
 
 from ..resources import WAREHOUSE_POOL, WarehouseResource

@@ -3,7 +3,7 @@
 import polars as pl
 import pytest
 
-from ingestion.aliases import UnmappedForceName, alias_table, map_force_names, normalise_name, resolve
+from ingestion.national.aliases import UnmappedForceName, alias_table, map_force_names, normalise_name, resolve
 
 
 def test_every_force_has_aliases_and_variants_agree():

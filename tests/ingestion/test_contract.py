@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from ingestion.contract import load_contract, match_layout
-from ingestion.read import ROW_PROBLEM, read_table, to_canonical
+from ingestion.gate.contract import load_contract, match_layout
+from ingestion.gate.read import ROW_PROBLEM, read_table, to_canonical
 
 from .helpers import FIXTURES
 

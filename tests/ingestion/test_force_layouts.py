@@ -7,8 +7,8 @@ from datetime import datetime
 import polars as pl
 import pytest
 
-from ingestion.contract import load_contract
-from ingestion.load import ingest_source
+from ingestion.gate.contract import load_contract
+from ingestion.gate.load import ingest_source
 
 from .helpers import KEY, KEY_ID, ledger, rejects
 

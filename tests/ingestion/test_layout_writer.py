@@ -9,10 +9,11 @@ import numpy as np
 import polars as pl
 import pytest
 
-from ingestion.contract import CONTRACTS_DIR, Contract, Layout, load_contract
-from ingestion.layout_writer import format_values, header_of, write_file, written_columns
-from ingestion.read import known_force_codes, read_table, to_canonical
-from ingestion.validate import validate_rows
+from demo.layout_writer import format_values, header_of, write_file, written_columns
+from ingestion.forces import known_force_codes
+from ingestion.gate.contract import CONTRACTS_DIR, Contract, Layout, load_contract
+from ingestion.gate.read import read_table, to_canonical
+from ingestion.gate.validate import validate_rows
 
 NOW = datetime(2030, 1, 1)
 PERIOD = {"monthly": "2024-05", "annual": "2024-25"}

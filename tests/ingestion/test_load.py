@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-import ingestion.load as load_module
-from ingestion.load import ingest_source
+import ingestion.gate.load as load_module
+from ingestion.gate.load import ingest_source
 
 from .helpers import FIXTURES, KEY, KEY_ID, ledger, place, rejects
 

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from ingestion.population import FILE_NAME, VINTAGE, PopulationFileError, load_ons_population
+from ingestion.national.population import FILE_NAME, VINTAGE, PopulationFileError, load_ons_population
 
 from .helpers import FIXTURES
 

@@ -8,7 +8,7 @@ import stat
 import polars as pl
 import pytest
 
-from ingestion.pseudonymise import (
+from ingestion.gate.pseudonymise import (
     InvalidPersonId,
     MissingKeyError,
     identifier_problem,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import polars as pl
 
-from ingestion.load import ingest_source
+from ingestion.gate.load import ingest_source
 
 from .helpers import KEY, KEY_ID, ledger, place, rejects
 

@@ -14,10 +14,10 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from ingestion.load import ingest_source
+from demo.adr125_published import generate_adr125_published, record_frame, release_of
+from demo.s136 import generate_s136
+from ingestion.gate.load import ingest_source
 from ingestion.schema import ensure_raw_schema
-from ingestion.synth import generate_s136
-from ingestion.synth_adr125 import generate_adr125_published, record_frame, release_of
 from mhw.export import ITEMS, ExportError, count_return_items, export_adr125, item_catalogue
 from tests.dbt_runner import rows, run_dbt
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion import census
-from ingestion.aliases import UnmappedForceName
-from ingestion.boundaries import BOUNDARY_FILE, BoundaryFileError, load_pfa_boundaries, read_pfa_boundaries
-from ingestion.census import CensusFileError
+from ingestion.national import census
+from ingestion.national.aliases import UnmappedForceName
+from ingestion.national.boundaries import BOUNDARY_FILE, BoundaryFileError, load_pfa_boundaries, read_pfa_boundaries
+from ingestion.national.census import CensusFileError
 from ingestion.schema import ensure_raw_schema
 from tests.dbt_runner import run_dbt
 
@@ -277,8 +277,8 @@ BROAD_2011 = {"White": 48_209_395, "Mixed": 1_224_400, "Asian": 4_213_531, "Blac
 def real_build(tmp_path_factory):
     if not REAL:
         pytest.skip("MHW_PUBLIC_DATA_DIR is not set: the real census, lookup and boundary files are needed")
-    from ingestion.load import ingest_source
-    from ingestion.synth import generate_s136
+    from demo.s136 import generate_s136
+    from ingestion.gate.load import ingest_source
 
     tmp = tmp_path_factory.mktemp("census_real")
     wh = tmp / "warehouse.duckdb"

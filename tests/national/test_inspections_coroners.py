@@ -15,16 +15,16 @@ import dagster as dg
 import duckdb
 import pytest
 
-from ingestion.coroners import FILE_NAME, CoronersFileError, load_coroners_pfd, read_pfd_index
-from ingestion.load import ingest_source
-from ingestion.schema import ensure_raw_schema
-from ingestion.synth_inspections import (
+from demo.inspections import (
     DEFAULT_MONTHS,
     generate_inspections,
     inspection_findings,
     review_date,
     territorial_forces,
 )
+from ingestion.gate.load import ingest_source
+from ingestion.national.coroners import FILE_NAME, CoronersFileError, load_coroners_pfd, read_pfd_index
+from ingestion.schema import ensure_raw_schema
 from tests.dbt_runner import run_dbt
 
 REPO = Path(__file__).resolve().parents[2]

@@ -1,6 +1,7 @@
 """National public sources: IOPC deaths tables, Home Office use of force by perceived health condition, officers and
-arrests by force (ingestion/iopc.py, ingestion/use_of_force.py, ingestion/police_denominators.py, the Dagster
-assets in orchestration/assets/national_iopc_home_office.py, and the dbt marts built on them).
+arrests by force (ingestion/national/iopc.py, ingestion/national/use_of_force.py,
+ingestion/national/police_denominators.py, the Dagster assets in orchestration/assets/national_iopc_home_office.py,
+and the dbt marts built on them).
 
 Unit tests run on tiny hand-written fixtures (written to tmp_path below, never copies of the real files). The
 integration test (slow) loads the real files from MHW_PUBLIC_DATA_DIR into a temporary warehouse, builds the marts
@@ -18,11 +19,11 @@ import dagster as dg
 import duckdb
 import pytest
 
-from ingestion.aliases import UnmappedForceName
-from ingestion.iopc import IopcFileError, load_iopc_deaths
-from ingestion.police_denominators import DenominatorFileError, load_arrests, load_police_officers
+from ingestion.national.aliases import UnmappedForceName
+from ingestion.national.iopc import IopcFileError, load_iopc_deaths
+from ingestion.national.police_denominators import DenominatorFileError, load_arrests, load_police_officers
+from ingestion.national.use_of_force import UseOfForceFileError, load_use_of_force
 from ingestion.schema import ensure_raw_schema
-from ingestion.use_of_force import UseOfForceFileError, load_use_of_force
 from tests.dbt_runner import run_dbt
 
 REPO = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.population import load_ons_population
+from ingestion.national.population import load_ons_population
 from ingestion.schema import ensure_raw_schema
 from tests.dbt_runner import run_dbt
 

@@ -13,7 +13,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from ingestion.load import ingest_source
+from ingestion.gate.load import ingest_source
 from orchestration.assets.ingestion import LANDING_SOURCES, MONTHLY_SOURCES, landing_asset
 from orchestration.assets.ingestion_checks import (
     FreshnessConfig,

@@ -18,7 +18,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from ingestion.synth import generate_s136
+from demo.s136 import generate_s136
 from mhw.identifier_scan import scan_identifiers
 
 pytestmark = pytest.mark.slow

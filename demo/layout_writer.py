@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 
 import polars as pl
 
-from .contract import EXCEL_SERIAL, Contract, Layout
+from ingestion.gate.contract import EXCEL_SERIAL, Contract, Layout
 
 EXCEL_EPOCH = datetime(1899, 12, 30)
 

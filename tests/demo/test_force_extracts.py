@@ -13,10 +13,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from ingestion.contract import load_contract
-from ingestion.load import ingest_source
-from ingestion.read import read_table, to_canonical
-from ingestion.synth_demand import (
+from demo.force_extracts import (
     CUSTODY_PER_YEAR,
     MH_INCIDENTS_PER_YEAR,
     SOURCES,
@@ -24,9 +21,11 @@ from ingestion.synth_demand import (
     national_parameters,
     parse_months,
 )
-from ingestion.validate import validate_rows
-
-from .helpers import KEY, KEY_ID
+from ingestion.gate.contract import load_contract
+from ingestion.gate.load import ingest_source
+from ingestion.gate.read import read_table, to_canonical
+from ingestion.gate.validate import validate_rows
+from tests.ingestion.helpers import KEY, KEY_ID
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED, MONTHS, YEARS = 3, "2023-10:2023-11", ("2023-24",)
@@ -291,7 +290,7 @@ def test_repeat_contact_per_year_does_not_depend_on_the_window(tmp_path):
 
 _PEAK_RSS = """
 import resource, sys, tempfile
-from ingestion.synth_demand import generate_national
+from demo.force_extracts import generate_national
 with tempfile.TemporaryDirectory() as landing:
     generate_national(landing, months=sys.argv[1], forces=("E23000001", "E23000005"), progress=False)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)

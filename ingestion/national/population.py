@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from .public import already_loaded, file_sha256, load_public_frame
-from .read import known_force_codes
+from ingestion.forces import known_force_codes
+from ingestion.national.public import already_loaded, file_sha256, load_public_frame
 
 SOURCE = "ons_population"
 FILE_NAME = "ons_mid_year_population_by_pfa_2001-2020_from_lad21_mye5.csv"

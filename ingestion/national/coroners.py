@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from .public import already_loaded, file_sha256, load_public_frame
+from ingestion.national.public import already_loaded, file_sha256, load_public_frame
 
 SOURCE = "coroners_pfd_reports"
 TABLE = "coroners_pfd_reports"

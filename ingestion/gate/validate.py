@@ -12,9 +12,9 @@ from typing import NamedTuple
 
 import polars as pl
 
-from .contract import EXCEL_SERIAL, Column, Contract, Layout
-from .pseudonymise import identifier_problem
-from .read import ROW_PROBLEM, period_bounds
+from ingestion.gate.contract import EXCEL_SERIAL, Column, Contract, Layout
+from ingestion.gate.pseudonymise import identifier_problem
+from ingestion.gate.read import ROW_PROBLEM, period_bounds
 
 REJECT_SCHEMA = {"row_number": pl.Int32, "field": pl.String, "reason": pl.String}
 _TS = pl.Datetime("us")

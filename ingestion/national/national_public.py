@@ -2,7 +2,7 @@
 
 Each loader finds its files in MHW_PUBLIC_DATA_DIR by a name pattern, checks the published format (a file that does
 not match fails whole, with file, row and field named), maps force names through seeds/ref_force_alias.csv and
-writes through ingestion.public.load_public_frame (ledger, supersede-by-period, one transaction).
+writes through ingestion.national.public.load_public_frame (ledger, supersede-by-period, one transaction).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .aliases import ALIAS_SEED, UnmappedForceName, alias_table, map_force_names, normalise_name
+from ingestion.national.aliases import ALIAS_SEED, UnmappedForceName, alias_table, map_force_names, normalise_name
 
 
 class PublicFileError(ValueError):

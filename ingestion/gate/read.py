@@ -10,14 +10,12 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 
 import polars as pl
 
-from mhw.settings import SEEDS_DIR
-
-from .contract import Contract, Layout, match_layout
+from ingestion.forces import known_force_codes
+from ingestion.gate.contract import Contract, Layout, match_layout
 
 SUFFIXES = (".csv", ".xlsx")
 _FY = re.compile(r"^(\d{4})-(\d{2})$")
@@ -39,13 +37,6 @@ class LandingFile:
     source: str | None
     force_code: str | None
     period: str | None
-
-
-@cache
-def known_force_codes() -> frozenset[str]:
-    """Force codes of seeds/ref_force.csv (43 ONS PFA codes + BTP)."""
-    with open(SEEDS_DIR / "ref_force.csv", encoding="utf-8") as fh:
-        return frozenset(row["force_code"] for row in csv.DictReader(fh))
 
 
 def period_bounds(period: str) -> tuple[datetime, datetime] | None:

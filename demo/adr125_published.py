@@ -25,12 +25,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import polars as pl
 
+from ingestion.gate.contract import load_contract
+from ingestion.gate.load import landing_files
+from ingestion.gate.read import FileRejected, landing_file, period_bounds, read_table, to_canonical
+from ingestion.gate.validate import validate_rows
 from mhw.export import KEY, RECORD_COLUMNS, count_return_items
-
-from .contract import load_contract
-from .load import landing_files
-from .read import FileRejected, landing_file, period_bounds, read_table, to_canonical
-from .validate import validate_rows
 
 SOURCE = "adr125_published"
 LONDON = ZoneInfo("Europe/London")
@@ -219,7 +218,7 @@ def generate_adr125_published(
     if from_landing:
         records = record_frame(landing_dir)
     else:
-        from .synth import DEFAULT_YEARS, generate_s136
+        from demo.s136 import DEFAULT_YEARS, generate_s136
 
         with tempfile.TemporaryDirectory() as tmp:
             generate_s136(tmp, seed=seed, years=tuple(years or DEFAULT_YEARS))

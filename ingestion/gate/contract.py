@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-CONTRACTS_DIR = Path(__file__).parent / "contracts"
+CONTRACTS_DIR = Path(__file__).resolve().parents[1] / "contracts"
 TYPES = {"string", "int", "timestamp", "bool", "code"}
 EXCEL_SERIAL = "excel_serial"  # a timestamp format token: days since 1899-12-30 (Excel's date serial), e.g. 45413.5
 FILE_FORMATS = {"csv", "xlsx"}

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from .national_public import (
+from ingestion.national.national_public import (
     FileLoad,
     PublicFileError,
     PublicLoadReport,
@@ -33,8 +33,8 @@ from .national_public import (
     map_force_names_at_rows,
     read_text_csv,
 )
-from .public import already_loaded, load_public_frame
-from .schema import ensure_raw_schema
+from ingestion.national.public import already_loaded, load_public_frame
+from ingestion.schema import ensure_raw_schema
 
 SOURCE = "iopc_deaths"
 TABLE = "iopc_deaths_tables"

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from .national_public import (
+from ingestion.national.national_public import (
     FileLoad,
     PublicFileError,
     PublicLoadReport,
@@ -31,8 +31,8 @@ from .national_public import (
     read_text_csv,
     whole_number,
 )
-from .public import already_loaded, file_sha256, load_public_frame
-from .schema import ensure_raw_schema
+from ingestion.national.public import already_loaded, file_sha256, load_public_frame
+from ingestion.schema import ensure_raw_schema
 
 SOURCE = "home_office_use_of_force"
 TABLE = "home_office_use_of_force"

@@ -16,11 +16,19 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 
-from .contract import load_contract
-from .pseudonymise import key_id_for, pseudonymise_frame, resolve_key
-from .read import SUFFIXES, FileRejected, LandingFile, check_landing_path, landing_file, read_table, to_canonical
-from .schema import ensure_raw_schema
-from .validate import validate_rows
+from ingestion.gate.contract import load_contract
+from ingestion.gate.pseudonymise import key_id_for, pseudonymise_frame, resolve_key
+from ingestion.gate.read import (
+    SUFFIXES,
+    FileRejected,
+    LandingFile,
+    check_landing_path,
+    landing_file,
+    read_table,
+    to_canonical,
+)
+from ingestion.gate.validate import validate_rows
+from ingestion.schema import ensure_raw_schema
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -21,10 +21,8 @@ import numpy as np
 import polars as pl
 from tqdm import tqdm
 
-from .contract import EXCEL_SERIAL, Contract, Layout, load_contract
-from .layout_writer import format_values, header_of, write_file
-from .read import period_bounds
-from .synth import (
+from demo.layout_writer import format_values, header_of, write_file
+from demo.s136 import (
     DEFAULT_YEARS,
     DIVERSITY,
     NON_WHITE_SHARE,
@@ -36,6 +34,8 @@ from .synth import (
     s136_forces,
     write_s136_force,
 )
+from ingestion.gate.contract import EXCEL_SERIAL, Contract, Layout, load_contract
+from ingestion.gate.read import period_bounds
 
 SOURCES = ("incidents", "incident_totals", "custody", "street_triage")
 DEFAULT_MONTHS = "2023-04:2025-03"

@@ -13,10 +13,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from .census import CensusFileError
-from .public import already_loaded, file_sha256, load_public_frame
-from .read import known_force_codes
-from .schema import ensure_raw_schema
+from ingestion.forces import known_force_codes
+from ingestion.national.census import CensusFileError
+from ingestion.national.public import already_loaded, file_sha256, load_public_frame
+from ingestion.schema import ensure_raw_schema
 
 BOUNDARY_FILE = "ons_police_force_areas_dec2016_ultra_generalised_clipped_ew.geojson"
 SOURCE = "ons_pfa_boundaries"

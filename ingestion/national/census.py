@@ -20,12 +20,11 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from ingestion.forces import known_force_codes
+from ingestion.national.aliases import UnmappedForceName, map_force_names
+from ingestion.national.public import already_loaded, file_sha256, load_public_frame
+from ingestion.schema import ensure_raw_schema
 from mhw.settings import SEEDS_DIR
-
-from .aliases import UnmappedForceName, map_force_names
-from .public import already_loaded, file_sha256, load_public_frame
-from .read import known_force_codes
-from .schema import ensure_raw_schema
 
 LAD_FILE = "census2011_ethnic_group_qs201ew_by_local_authority.csv"
 PFA_FILE = "census2011_ethnic_group_by_pfa16.csv"

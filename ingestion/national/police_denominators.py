@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from .national_public import (
+from ingestion.national.national_public import (
     FileLoad,
     PublicFileError,
     PublicLoadReport,
@@ -35,8 +35,8 @@ from .national_public import (
     map_force_names_at_rows,
     read_text_csv,
 )
-from .public import already_loaded, file_sha256, load_public_frame
-from .schema import ensure_raw_schema
+from ingestion.national.public import already_loaded, file_sha256, load_public_frame
+from ingestion.schema import ensure_raw_schema
 
 OFFICERS_SOURCE = "home_office_officers"
 OFFICERS_TABLE = "home_office_police_officers"

@@ -7,10 +7,9 @@ import hashlib
 import polars as pl
 import pytest
 
-from ingestion.load import ingest_source
-from ingestion.synth import NATIONAL_TOTALS, force_counts, generate_s136, landing_is_empty
-
-from .helpers import KEY, KEY_ID
+from demo.s136 import NATIONAL_TOTALS, force_counts, generate_s136, landing_is_empty
+from ingestion.gate.load import ingest_source
+from tests.ingestion.helpers import KEY, KEY_ID
 
 FEW = ("E23000013", "W15000002", "BTP")
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from .load import free_load_id
-from .schema import ensure_raw_schema
+from ingestion.gate.load import free_load_id
+from ingestion.schema import ensure_raw_schema
 
 
 def file_sha256(path: Path) -> str:

@@ -15,9 +15,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from ingestion.gate.read import SUFFIXES, period_bounds
 from mhw.settings import SEEDS_DIR
-
-from .read import SUFFIXES, period_bounds
 
 # National totals by financial year: HO published 2021-22 .. 2023-24; 2020-21 "slightly under 32,000" [S];
 # 2019-20 and 2024-25 are assumptions.
