@@ -9,8 +9,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 # folders that only tools and builds create
-FORBIDDEN_PARTS = {".venv", ".venv-tools", "venv", "__pycache__", "node_modules", "build", "dist", "target",
-                   "dbt_packages", "logs", ".pytest_cache", ".ruff_cache", ".sqlmesh", "data", "test-results"}  # fmt: skip
+FORBIDDEN_PARTS = {
+    *(".venv", ".venv-tools", "venv", "__pycache__", "node_modules", "build", "dist", "target", "dbt_packages"),
+    *("logs", ".pytest_cache", ".ruff_cache", ".sqlmesh", "data", "test-results"),
+}
 FORBIDDEN_SUFFIXES = (".egg-info", ".pyc", ".so", ".whl", ".duckdb", ".wal", ".exe", ".dll", ".dylib", ".parquet")
 MAX_BYTES = 1_000_000  # the largest source file (uv.lock) is about 0.3 MB
 
