@@ -59,22 +59,25 @@ def resolve(name: str) -> Alias:
     return found
 
 
-def map_force_names(df: pl.DataFrame, column: str, file_name: str) -> pl.DataFrame:
+def map_force_names(
+    df: pl.DataFrame, column: str, file_name: str, *, row_column: str | None = None, field: str | None = None
+) -> pl.DataFrame:
     """Add force_code and entity_type for the names in `column`; every unmapped name fails the load.
 
-    Row numbers in the message are 1-based data rows (the header excluded).
+    Row numbers in the message are 1-based data rows (the header excluded), or the frame's `row_column` when it holds
+    some of a file's rows; `field` names the column in the message when `column` alone would not say enough.
     """
     table = alias_table()
     keys = df.get_column(column).cast(pl.String).fill_null("").map_elements(normalise_name, return_dtype=pl.String)
-    unknown = sorted(
-        {name for name, key in zip(df.get_column(column).to_list(), keys, strict=True) if key not in table}, key=str
-    )
-    if unknown:
-        rows = [i + 1 for i, key in enumerate(keys) if key not in table]
+    unknown = [key not in table for key in keys]
+    if any(unknown):
+        numbers = df.get_column(row_column).to_list() if row_column else range(1, df.height + 1)
+        rows = [row for row, bad in zip(numbers, unknown, strict=True) if bad]
+        names = sorted({n for n, bad in zip(df.get_column(column).to_list(), unknown, strict=True) if bad}, key=str)
         shown = ", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else "")
         raise UnmappedForceName(
-            f"{file_name}: field '{column}', rows {shown}: unknown force name(s) "
-            + ", ".join(repr(n) for n in unknown)
+            f"{file_name}: field '{field or column}', rows {shown}: unknown force name(s) "
+            + ", ".join(repr(n) for n in names)
             + f"; add each to seeds/{ALIAS_SEED.name} (alias, force_code, entity_type)"
         )
     return df.with_columns(

@@ -14,18 +14,16 @@ import duckdb
 import polars as pl
 
 from ingestion.forces import known_force_codes
-from ingestion.national.census import CensusFileError
-from ingestion.national.public import already_loaded, file_sha256, load_public_frame
-from ingestion.schema import ensure_raw_schema
+from ingestion.national.formats import PublicFileError
+from ingestion.national.load import Publication, PublicLoadReport
 
+BOUNDARIES = Publication("ons_pfa_boundaries", "ons_pfa_boundaries")
 BOUNDARY_FILE = "ons_police_force_areas_dec2016_ultra_generalised_clipped_ew.geojson"
-SOURCE = "ons_pfa_boundaries"
-TABLE = "ons_pfa_boundaries"
 WGS84 = {"urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:EPSG::4326", "EPSG:4326"}
 GEOMETRY_TYPES = {"Polygon", "MultiPolygon"}
 
 
-class BoundaryFileError(CensusFileError):
+class BoundaryFileError(PublicFileError):
     """The boundary file does not have the expected form; the message names file, feature (row) and field."""
 
 
@@ -82,19 +80,8 @@ def read_pfa_boundaries(path: Path) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema).with_columns(pl.lit(vintage).alias("boundary_vintage"))
 
 
-def load_pfa_boundaries(con: duckdb.DuckDBPyConnection, public_dir: Path | str | None) -> int:
-    """Load the PFA boundary GeoJSON from public_dir; rows loaded (0 when absent or unchanged)."""
-    if public_dir is None:
-        return 0
-    public_dir = Path(public_dir)
-    path = public_dir / BOUNDARY_FILE
-    if not path.is_file():
-        return 0
-    ensure_raw_schema(con)
-    sha = file_sha256(path)
-    if already_loaded(con, SOURCE, sha):
-        return 0
-    return load_public_frame(
-        con, path=path, public_dir=public_dir, source=SOURCE, table=TABLE, frame=read_pfa_boundaries(path),
-        period="2016-12", layout="ons_pfa16_ugc_geojson", sha=sha, replaces_every_period=True,
-    )  # fmt: skip
+def load_pfa_boundaries(con: duckdb.DuckDBPyConnection, public_dir: Path | str | None) -> PublicLoadReport:
+    """Load the PFA boundary GeoJSON from public_dir (absent or unchanged: nothing loaded)."""
+    return BOUNDARIES.load_latest(
+        con, public_dir, BOUNDARY_FILE, layout="ons_pfa16_ugc_geojson", read=read_pfa_boundaries, period="2016-12"
+    )

@@ -22,7 +22,8 @@ import polars as pl
 
 from ingestion.forces import known_force_codes
 from ingestion.national.aliases import UnmappedForceName, map_force_names
-from ingestion.national.public import already_loaded, file_sha256, load_public_frame
+from ingestion.national.formats import PublicFileError
+from ingestion.national.load import Publication, PublicLoadReport
 from ingestion.schema import ensure_raw_schema
 from mhw.settings import SEEDS_DIR
 
@@ -30,13 +31,9 @@ LAD_FILE = "census2011_ethnic_group_qs201ew_by_local_authority.csv"
 PFA_FILE = "census2011_ethnic_group_by_pfa16.csv"
 LOOKUP_FILE = "ons_lad16_csp16_pfa16_lookup_dec2016.csv"
 
-LAD_SOURCE = "census2011_ethnic_group"
-PFA_SOURCE = "census2011_ethnic_group_pfa_third_party"
-LOOKUP_SOURCE = "ons_lad_pfa_lookup"
-
-LAD_TABLE = "census2011_ethnic_group_lad"
-PFA_TABLE = "census2011_ethnic_group_pfa_third_party"
-LOOKUP_TABLE = "ons_lad_pfa_lookup"
+CENSUS_LAD = Publication("census2011_ethnic_group", "census2011_ethnic_group_lad")
+CENSUS_PFA = Publication("census2011_ethnic_group_pfa_third_party", "census2011_ethnic_group_pfa_third_party")
+LAD_PFA_LOOKUP = Publication("ons_lad_pfa_lookup", "ons_lad_pfa_lookup")
 
 GROUP_SEED = SEEDS_DIR / "ref_census2011_ethnic_group.csv"
 LOOKUP_COLUMNS = ["LAD16CD", "LAD16NM", "CSP16CD", "CSP16NM", "PFA16CD", "PFA16NM"]
@@ -45,8 +42,8 @@ LAD_CODE = re.compile(r"^[EW]0[6-9]\d{6}$")  # E06 unitary, E07 district, E08 me
 _HEADER = re.compile(r"^Ethnic Group: (?P<label>.+); measures: Value$")
 
 
-class CensusFileError(ValueError):
-    """A census, lookup or boundary file does not have the published format; the message names file, row, field."""
+class CensusFileError(PublicFileError):
+    """A census or lookup file does not have the published format; the message names file, row, field."""
 
 
 @dataclass(frozen=True)
@@ -183,7 +180,7 @@ def read_census_pfa(path: Path) -> pl.DataFrame:
 
 
 def read_lad_pfa_lookup(path: Path) -> pl.DataFrame:
-    """ONS LAD16 -> CSP16 -> PFA16 lookup -> lad_code, lad_name, csp_code, csp_name, pfa_code, pfa_name."""
+    """ONS LAD16 -> CSP16 -> PFA16 lookup -> lad_code, lad_name, csp_code, csp_name, pfa_code, pfa_name, vintage."""
     name = path.name
     df = _read_csv(path)
     df = df.rename({c: c.lstrip("\ufeff") for c in df.columns})
@@ -207,45 +204,28 @@ def read_lad_pfa_lookup(path: Path) -> pl.DataFrame:
     return df.rename(
         {"LAD16CD": "lad_code", "LAD16NM": "lad_name", "CSP16CD": "csp_code", "CSP16NM": "csp_name",
          "PFA16CD": "pfa_code", "PFA16NM": "pfa_name"}
-    )  # fmt: skip
+    ).with_columns(pl.lit(LOOKUP_VINTAGE).alias("lookup_vintage"))  # fmt: skip
 
 
-def _load(con, public_dir, file_name, source, table, reader, period, layout, extra=None) -> int:
-    if public_dir is None:
-        return 0
-    public_dir = Path(public_dir)
-    path = public_dir / file_name
-    if not path.is_file():
-        return 0
-    ensure_raw_schema(con)
-    sha = file_sha256(path)
-    if already_loaded(con, source, sha):
-        return 0
-    frame = reader(path)
-    if extra:
-        frame = frame.with_columns(**{k: pl.lit(v) for k, v in extra.items()})
-    return load_public_frame(
-        con, path=path, public_dir=public_dir, source=source, table=table, frame=frame, period=period,
-        layout=layout, sha=sha, replaces_every_period=True,
-    )  # fmt: skip
+def load_census_lad(con: duckdb.DuckDBPyConnection, public_dir: Path | str | None) -> PublicLoadReport:
+    """QS201EW by LAD into raw.census2011_ethnic_group_lad (absent or unchanged: nothing loaded)."""
+    return CENSUS_LAD.load_latest(
+        con, public_dir, LAD_FILE, layout="nomis_qs201ew_wide", read=read_census_lad, period="2011"
+    )
 
 
-def load_census_lad(con: duckdb.DuckDBPyConnection, public_dir: Path | str | None) -> int:
-    """QS201EW by LAD into raw.census2011_ethnic_group_lad; rows loaded (0 when absent or unchanged)."""
-    return _load(con, public_dir, LAD_FILE, LAD_SOURCE, LAD_TABLE, read_census_lad, "2011", "nomis_qs201ew_wide")
-
-
-def load_census_pfa_third_party(con: duckdb.DuckDBPyConnection, public_dir: Path | str | None) -> int:
+def load_census_pfa_third_party(con: duckdb.DuckDBPyConnection, public_dir: Path | str | None) -> PublicLoadReport:
     """The third-party by-PFA summary into raw.census2011_ethnic_group_pfa_third_party (a cross-check only)."""
-    return _load(con, public_dir, PFA_FILE, PFA_SOURCE, PFA_TABLE, read_census_pfa, "2011", "resistancelab_pfa_wide")
+    return CENSUS_PFA.load_latest(
+        con, public_dir, PFA_FILE, layout="resistancelab_pfa_wide", read=read_census_pfa, period="2011"
+    )
 
 
-def load_lad_pfa_lookup(con: duckdb.DuckDBPyConnection, public_dir: Path | str | None) -> int:
+def load_lad_pfa_lookup(con: duckdb.DuckDBPyConnection, public_dir: Path | str | None) -> PublicLoadReport:
     """The ONS LAD -> CSP -> PFA lookup into raw.ons_lad_pfa_lookup."""
-    return _load(
-        con, public_dir, LOOKUP_FILE, LOOKUP_SOURCE, LOOKUP_TABLE, read_lad_pfa_lookup, "2016-12", "ons_lad16_pfa16",
-        extra={"lookup_vintage": LOOKUP_VINTAGE},
-    )  # fmt: skip
+    return LAD_PFA_LOOKUP.load_latest(
+        con, public_dir, LOOKUP_FILE, layout="ons_lad16_pfa16", read=read_lad_pfa_lookup, period="2016-12"
+    )
 
 
 # ------------------------------------------------------------------ the cross-check (a Dagster asset check)
@@ -287,9 +267,9 @@ def compare_lad_sum_with_pfa_file(con: duckdb.DuckDBPyConnection) -> PfaComparis
     ensure_raw_schema(con)
     out = PfaComparison()
     base = f"""
-        with census as (select * from raw.{LAD_TABLE} where load_id in {_ACTIVE}),
-             lookup as (select * from raw.{LOOKUP_TABLE} where load_id in {_ACTIVE}),
-             file as (select * from raw.{PFA_TABLE} where load_id in {_ACTIVE})
+        with census as (select * from raw.{CENSUS_LAD.table} where load_id in {_ACTIVE}),
+             lookup as (select * from raw.{LAD_PFA_LOOKUP.table} where load_id in {_ACTIVE}),
+             file as (select * from raw.{CENSUS_PFA.table} where load_id in {_ACTIVE})
     """
     has_all = con.execute(
         base + "select (select count(*) from census) > 0 and (select count(*) from lookup) > 0"

@@ -1,8 +1,8 @@
 """Coroners' Prevention of Future Deaths (Regulation 28) reports index, police & mental health subset -> raw.
 
 Reads the published filtered index (PROVENANCE.md §15) from MHW_PUBLIC_DATA_DIR into raw.coroners_pfd_reports
-through the shared public-file loader (ledger, one transaction; the same file again loads nothing, a changed file
-replaces the earlier edition). A value that does not parse stops the load with an error naming file, row and
+through ingestion.national.load (ledger, one transaction; the same file again loads nothing, a changed file replaces
+the earlier edition). A value that does not parse stops the load with an error naming file, row and
 field; nothing is dropped silently.
 """
 
@@ -14,10 +14,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from ingestion.national.public import already_loaded, file_sha256, load_public_frame
+from ingestion.national.formats import PublicFileError, read_text_csv
+from ingestion.national.load import Publication, PublicLoadReport
 
-SOURCE = "coroners_pfd_reports"
-TABLE = "coroners_pfd_reports"
+CORONERS_PFD = Publication("coroners_pfd_reports", "coroners_pfd_reports")
 FILE_NAME = "coroners_pfd_reports_index_police_and_mental_health_2013-2024.csv"
 LAYOUT = "judiciary_pfd_index_filtered"
 COLUMNS = [
@@ -29,7 +29,7 @@ REQUIRED = ["date_of_report", "coroner_area", "report_url"]
 EARLIEST = date(2013, 7, 1)  # Regulation 28 reports under the Coroners and Justice Act 2009 regime start July 2013
 
 
-class CoronersFileError(ValueError):
+class CoronersFileError(PublicFileError):
     """The PFD index does not have the published format; the message names file, row and field."""
 
 
@@ -44,19 +44,8 @@ def read_pfd_index(path: Path, *, today: date | None = None) -> pl.DataFrame:
     """Read and check the index; one output row per report, typed, with row_number (1-based data row)."""
     name = path.name
     today = today or date.today()
-    try:
-        df = pl.read_csv(path, infer_schema=False, encoding="utf8")
-    except Exception:
-        raise CoronersFileError(f"{name}: could not be read as a UTF-8 CSV file") from None
-    df = df.rename({c: c.strip().lstrip("\ufeff") for c in df.columns})
-    missing = [c for c in COLUMNS if c not in df.columns]
-    if missing:
-        raise CoronersFileError(f"{name}: missing column(s) {', '.join(missing)}; expected {', '.join(COLUMNS)}")
-    df = (
-        df.select(COLUMNS)
-        .with_columns(pl.col(COLUMNS).str.strip_chars().replace("", None))
-        .with_row_index("row_number", offset=1)
-    )
+    df = read_text_csv(path, COLUMNS, CoronersFileError)
+    df = df.rename({"row": "row_number"}).with_columns(pl.col(COLUMNS).replace("", None))
     dates: list[date] = []
     for row in df.iter_rows(named=True):
         n = row["row_number"]
@@ -96,28 +85,9 @@ def read_pfd_index(path: Path, *, today: date | None = None) -> pl.DataFrame:
     )
 
 
-def load_coroners_pfd(con: duckdb.DuckDBPyConnection, public_dir: Path | str | None) -> int:
-    """Load the PFD index from public_dir; returns rows loaded (0 when the folder or file is absent, or unchanged)."""
-    if public_dir is None:
-        return 0
-    public_dir = Path(public_dir)
-    path = public_dir / FILE_NAME
-    if not path.is_file():
-        return 0
-    sha = file_sha256(path)
-    if already_loaded(con, SOURCE, sha):
-        return 0
-    rows = read_pfd_index(path)
-    first, last = rows["report_date"].min(), rows["report_date"].max()
-    return load_public_frame(
-        con,
-        path=path,
-        public_dir=public_dir,
-        source=SOURCE,
-        table=TABLE,
-        frame=rows,
-        period=f"{first:%Y}-{last:%Y}",
-        layout=LAYOUT,
-        sha=sha,
-        replaces_every_period=True,  # each edition of the index is complete: it replaces the earlier one
-    )
+def load_coroners_pfd(con: duckdb.DuckDBPyConnection, public_dir: Path | str | None) -> PublicLoadReport:
+    """Load the PFD index from public_dir; each edition of the index is complete, so it replaces the earlier one."""
+    return CORONERS_PFD.load_latest(
+        con, public_dir, FILE_NAME, layout=LAYOUT, read=read_pfd_index,
+        period=lambda rows: f"{rows['report_date'].min():%Y}-{rows['report_date'].max():%Y}",
+    )  # fmt: skip

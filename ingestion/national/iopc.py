@@ -16,28 +16,23 @@ An unknown name fails the load, naming file, rows, field and name.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from ingestion.national.national_public import (
-    FileLoad,
+from ingestion.national.aliases import map_force_names
+from ingestion.national.formats import (
     PublicFileError,
-    PublicLoadReport,
     editions_in_name,
-    find_files,
     fy_label_from_published,
-    map_force_names_at_rows,
     read_text_csv,
+    refuse_repeats,
 )
-from ingestion.national.public import already_loaded, load_public_frame
-from ingestion.schema import ensure_raw_schema
+from ingestion.national.load import Editions, Publication, PublicLoadReport
 
-SOURCE = "iopc_deaths"
-TABLE = "iopc_deaths_tables"
+IOPC_DEATHS = Publication("iopc_deaths", "iopc_deaths_tables")
 DATA_PATTERN = "iopc_deaths_during_or_following_police_contact_*_long.csv"
 INDEX_NAME = "iopc_deaths_time_series_tables_index_{edition}.csv"
 COLUMNS = ["table_id", "dimension", "category", "financial_year", "value", "flag"]
@@ -67,6 +62,11 @@ def _edition(path: Path) -> str:
     return found[-1]
 
 
+def _index(path: Path, edition: str) -> Path:
+    """Where the edition's table index is published: beside the data file."""
+    return path.with_name(INDEX_NAME.format(edition=edition))
+
+
 def _read_index(path: Path) -> pl.DataFrame:
     df = read_text_csv(path, INDEX_COLUMNS, IopcFileError)
     dupes = df.filter(pl.col("table_id").is_duplicated())
@@ -93,13 +93,10 @@ def _check_rows(name: str, df: pl.DataFrame) -> None:
             raise IopcFileError(f"{name}: row {row}, field value: '{value}' is not a whole number of deaths/incidents")
         if not re.fullmatch(r"[~*^]*", flag or ""):
             raise IopcFileError(f"{name}: row {row}, field flag: '{flag}' is not a footnote marker (~, *, **, ^)")
-    dupes = df.filter(pl.struct("table_id", "category", "financial_year").is_duplicated())
-    if dupes.height:
-        first = dupes.row(0, named=True)
-        raise IopcFileError(
-            f"{name}: rows {', '.join(map(str, dupes['row'].to_list()[:10]))}: table {first['table_id']}, "
-            f"'{first['category']}', {first['financial_year']} appears more than once"
-        )
+    refuse_repeats(
+        df, ["table_id", "category", "financial_year"], name, IopcFileError,
+        lambda r: f"table {r['table_id']}, '{r['category']}', {r['financial_year']}",
+    )  # fmt: skip
 
 
 def _measures(df: pl.DataFrame) -> pl.DataFrame:
@@ -159,7 +156,7 @@ def read_iopc_tables(path: Path, index_path: Path | None, edition: str) -> pl.Da
     df = _measures(df)
 
     authority = df.filter(pl.col("dimension") == FORCE_DIMENSION)
-    mapped = map_force_names_at_rows(authority, "category", name, "category (Appropriate authority)")
+    mapped = map_force_names(authority, "category", name, row_column="row", field="category (Appropriate authority)")
     df = df.join(mapped.select("row", "force_code", "entity_type"), on="row", how="left")
     return df.select(
         pl.lit(edition).alias("edition"),
@@ -182,36 +179,13 @@ def read_iopc_tables(path: Path, index_path: Path | None, edition: str) -> pl.Da
     ).sort("row_number")
 
 
+def _read_edition(path: Path, edition: str) -> pl.DataFrame:
+    index = _index(path, edition)
+    return read_iopc_tables(path, index if index.is_file() else None, edition)
+
+
 def load_iopc_deaths(con: duckdb.DuckDBPyConnection, public_dir: Path | str | None) -> PublicLoadReport:
     """Load every IOPC long-format edition found in public_dir (none found: nothing loaded, and the report says why)."""
-    paths, report = find_files(public_dir, DATA_PATTERN, SOURCE)
-    if not paths:
-        return report
-    ensure_raw_schema(con)
-    public_dir = Path(public_dir)  # type: ignore[arg-type]
-    for path in sorted(paths, key=_edition):
-        edition = _edition(path)
-        index_path = public_dir / INDEX_NAME.format(edition=edition)
-        index_path = index_path if index_path.is_file() else None
-        digest = hashlib.sha256(path.read_bytes())
-        if index_path is not None:
-            digest.update(b"\0index\0" + index_path.read_bytes())
-        sha = digest.hexdigest()
-        if already_loaded(con, SOURCE, sha):
-            report.files.append(FileLoad(path.name, edition, 0, "already loaded (unchanged)"))
-            continue
-        frame = read_iopc_tables(path, index_path, edition)
-        rows = load_public_frame(
-            con,
-            path=path,
-            public_dir=public_dir,
-            source=SOURCE,
-            table=TABLE,
-            frame=frame,
-            period=edition,
-            layout="iopc_time_series_long",
-            sha=sha,
-        )
-        note = f"{rows} rows" + ("" if index_path else f"; no index file {INDEX_NAME.format(edition=edition)}")
-        report.files.append(FileLoad(path.name, edition, rows, note))
-    return report
+    return IOPC_DEATHS.load_editions(
+        con, public_dir, Editions("iopc_time_series_long", DATA_PATTERN, _read_edition, edition=_edition, index=_index)
+    )

@@ -26,20 +26,11 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from ingestion.national.national_public import (
-    FileLoad,
-    PublicFileError,
-    PublicLoadReport,
-    find_files,
-    fy_label_from_published,
-    map_force_names_at_rows,
-    read_text_csv,
-)
-from ingestion.national.public import already_loaded, file_sha256, load_public_frame
-from ingestion.schema import ensure_raw_schema
+from ingestion.national.aliases import map_force_names
+from ingestion.national.formats import PublicFileError, fy_label_from_published, read_text_csv, refuse_repeats
+from ingestion.national.load import Editions, Publication, PublicLoadReport
 
-OFFICERS_SOURCE = "home_office_officers"
-OFFICERS_TABLE = "home_office_police_officers"
+OFFICERS = Publication("home_office_officers", "home_office_police_officers")
 OPEN_DATA_PATTERN = "home_office_police_officers_by_force_*_workforce_open_data.csv"
 OPEN_DATA_COLUMNS = ["force_name", "geo_code", "region", "as_at", "officer_headcount", "officer_fte"]
 FTE_TABLE_PATTERN = "home_office_police_officers_fte_by_force_*.csv"
@@ -47,8 +38,7 @@ FTE_TABLE_COLUMNS = ["force_or_region", "row_type", "home_office_region"]
 ROW_TYPES = {"force": None, "other": None, "region": "region_or_group", "total": "total"}
 MONTHS = {m: i for i, m in enumerate(("jan feb mar apr may jun jul aug sep oct nov dec").split(), start=1)}
 
-ARRESTS_SOURCE = "home_office_arrests"
-ARRESTS_TABLE = "home_office_arrests"
+ARRESTS = Publication("home_office_arrests", "home_office_arrests")
 ARRESTS_PATTERN = "home_office_arrests_by_force_*_totals.csv"
 ARRESTS_COLUMNS = ["force_name", "financial_year", "arrests_total", "n_source_cells_missing"]
 
@@ -70,14 +60,18 @@ def _number(name: str, row: int, column: str, text: str | None, *, whole: bool =
     return value
 
 
-def _edition(path: Path, prefix: str, suffix: str) -> str:
-    stem = path.name.removeprefix(prefix).removesuffix(suffix)
-    if not stem or stem == path.name:
-        raise DenominatorFileError(f"{path.name}: cannot tell the edition from the file name")
-    return stem
+def _no_repeats(name: str, df: pl.DataFrame, key: list[str]) -> pl.DataFrame:
+    return refuse_repeats(df, key, name, DenominatorFileError, row_column="row_number")
 
 
-def read_officers_open_data(path: Path) -> pl.DataFrame:
+def _with_edition(officers: pl.DataFrame, edition: str) -> pl.DataFrame:
+    """Officer rows of one edition, with the last date the edition's data reach (staging prefers the latest)."""
+    return officers.with_columns(
+        pl.lit(edition).alias("edition"), pl.lit(officers["as_at"].max()).cast(pl.Date).alias("edition_last_as_at")
+    )
+
+
+def read_officers_open_data(path: Path, edition: str) -> pl.DataFrame:
     """The open data layout: one row per force and 31 March."""
     name = path.name
     df = read_text_csv(path, OPEN_DATA_COLUMNS, DenominatorFileError)
@@ -96,7 +90,7 @@ def read_officers_open_data(path: Path) -> pl.DataFrame:
             raise DenominatorFileError(f"{name}: row {r['row']}, field as_at: '{r['as_at']}' is not a date") from None
         headcount.append(_number(name, r["row"], "officer_headcount", r["officer_headcount"]))
         fte.append(_number(name, r["row"], "officer_fte", r["officer_fte"]))
-    mapped = map_force_names_at_rows(df, "force_name", name)
+    mapped = map_force_names(df, "force_name", name, row_column="row")
     wrong = mapped.filter(
         (pl.col("geo_code").fill_null("") != "") & (pl.col("geo_code") != pl.col("force_code").fill_null(""))
     )
@@ -117,7 +111,7 @@ def read_officers_open_data(path: Path) -> pl.DataFrame:
         pl.Series("officer_headcount", headcount, dtype=pl.Float64),
         pl.Series("officer_fte", fte, dtype=pl.Float64),
     )
-    return _no_duplicates(name, out, ["force_name", "as_at"])
+    return _with_edition(_no_repeats(name, out, ["force_name", "as_at"]), edition)
 
 
 def _fte_column_date(column: str) -> date | None:
@@ -130,7 +124,7 @@ def _fte_column_date(column: str) -> date | None:
         return None
 
 
-def read_officers_fte_table(path: Path) -> pl.DataFrame:
+def read_officers_fte_table(path: Path, edition: str) -> pl.DataFrame:
     """The workforce tables layout: one row per force / region / total, one FTE column per date."""
     name = path.name
     header = read_text_csv(path, FTE_TABLE_COLUMNS, DenominatorFileError)
@@ -150,7 +144,7 @@ def read_officers_fte_table(path: Path) -> pl.DataFrame:
             f"{name}: row {r['row']}, field row_type: '{r['row_type']}' is not one of {', '.join(ROW_TYPES)}"
         )
     named = df.filter(pl.col("row_type").is_in(["force", "other"]))
-    mapped = map_force_names_at_rows(named, "force_or_region", name)
+    mapped = map_force_names(named, "force_or_region", name, row_column="row")
     df = df.join(mapped.select("row", "force_code", "entity_type"), on="row", how="left").with_columns(
         pl.coalesce(pl.col("entity_type"), pl.col("row_type").replace_strict(ROW_TYPES, default=None)).alias(
             "entity_type"
@@ -184,22 +178,10 @@ def read_officers_fte_table(path: Path) -> pl.DataFrame:
         "officer_fte": pl.Float64,
     }
     out = pl.DataFrame(rows, schema=schema)
-    return _no_duplicates(name, out, ["force_name", "entity_type", "as_at"])
+    return _with_edition(_no_repeats(name, out, ["force_name", "entity_type", "as_at"]), edition)
 
 
-def _no_duplicates(name: str, df: pl.DataFrame, key: list[str]) -> pl.DataFrame:
-    dupes = df.filter(pl.struct(key).is_duplicated())
-    if dupes.height:
-        r = dupes.row(0, named=True)
-        raise DenominatorFileError(
-            f"{name}: rows {', '.join(map(str, sorted(set(dupes['row_number'].to_list()))[:10]))}: "
-            + ", ".join(f"{k} '{r[k]}'" for k in key)
-            + " appears more than once"
-        )
-    return df
-
-
-def read_arrests(path: Path) -> pl.DataFrame:
+def read_arrests(path: Path, edition: str) -> pl.DataFrame:
     name = path.name
     df = read_text_csv(path, ARRESTS_COLUMNS, DenominatorFileError)
     labels, totals, missing = [], [], []
@@ -214,8 +196,9 @@ def read_arrests(path: Path) -> pl.DataFrame:
         totals.append(None if total is None else int(total))
         n_missing = _number(name, r["row"], "n_source_cells_missing", r["n_source_cells_missing"] or "0", whole=True)
         missing.append(int(n_missing or 0))
-    mapped = map_force_names_at_rows(df, "force_name", name)
+    mapped = map_force_names(df, "force_name", name, row_column="row")
     out = mapped.select(
+        pl.lit(edition).alias("edition"),
         pl.col("row").cast(pl.Int32).alias("row_number"),
         "force_name",
         "force_code",
@@ -225,69 +208,22 @@ def read_arrests(path: Path) -> pl.DataFrame:
         pl.Series("arrests_total", totals, dtype=pl.Int64),
         pl.Series("n_source_cells_missing", missing, dtype=pl.Int32),
     )
-    return _no_duplicates(name, out, ["force_name", "fy_label"])
+    return _no_repeats(name, out, ["force_name", "fy_label"])
 
 
 def load_police_officers(con: duckdb.DuckDBPyConnection, public_dir: Path | str | None) -> PublicLoadReport:
-    """Load every officers file (open data and workforce FTE tables) found in public_dir."""
-    open_data, report = find_files(public_dir, OPEN_DATA_PATTERN, OFFICERS_SOURCE)
-    tables, other = find_files(public_dir, FTE_TABLE_PATTERN, OFFICERS_SOURCE)
-    jobs = [(p, "home_office_police_officers_by_force_", "_workforce_open_data.csv") for p in open_data]
-    jobs += [(p, "home_office_police_officers_fte_by_force_", ".csv") for p in tables]
-    if not jobs:
-        if other.note != report.note:
-            report.note = f"{report.note}; {other.note}"
-        return report
-    report.note = ""
-    ensure_raw_schema(con)
-    for path, prefix, suffix in jobs:
-        edition = _edition(path, prefix, suffix)
-        sha = file_sha256(path)
-        if already_loaded(con, OFFICERS_SOURCE, sha):
-            report.files.append(FileLoad(path.name, edition, 0, "already loaded (unchanged)"))
-            continue
-        frame = read_officers_open_data(path) if suffix.startswith("_workforce") else read_officers_fte_table(path)
-        frame = frame.with_columns(
-            pl.lit(edition).alias("edition"), pl.lit(frame["as_at"].max()).cast(pl.Date).alias("edition_last_as_at")
-        )
-        rows = load_public_frame(
-            con,
-            path=path,
-            public_dir=Path(public_dir),  # type: ignore[arg-type]
-            source=OFFICERS_SOURCE,
-            table=OFFICERS_TABLE,
-            frame=frame,
-            period=edition,
-            layout="ho_workforce_open_data" if suffix.startswith("_workforce") else "ho_workforce_table1_fte",
-            sha=sha,
-        )
-        report.files.append(FileLoad(path.name, edition, rows, f"{rows} rows"))
-    return report
+    """Load every officers file (open data and workforce FTE tables) found in public_dir; the edition is what the
+    file name holds in place of the pattern's '*'."""
+    return OFFICERS.load_editions(
+        con,
+        public_dir,
+        Editions("ho_workforce_open_data", OPEN_DATA_PATTERN, read_officers_open_data),
+        Editions("ho_workforce_table1_fte", FTE_TABLE_PATTERN, read_officers_fte_table),
+    )
 
 
 def load_arrests(con: duckdb.DuckDBPyConnection, public_dir: Path | str | None) -> PublicLoadReport:
-    """Load every arrests-by-force totals file found in public_dir."""
-    paths, report = find_files(public_dir, ARRESTS_PATTERN, ARRESTS_SOURCE)
-    if not paths:
-        return report
-    ensure_raw_schema(con)
-    for path in paths:
-        edition = _edition(path, "home_office_arrests_by_force_", "_totals.csv")
-        sha = file_sha256(path)
-        if already_loaded(con, ARRESTS_SOURCE, sha):
-            report.files.append(FileLoad(path.name, edition, 0, "already loaded (unchanged)"))
-            continue
-        frame = read_arrests(path).with_columns(pl.lit(edition).alias("edition"))
-        rows = load_public_frame(
-            con,
-            path=path,
-            public_dir=Path(public_dir),  # type: ignore[arg-type]
-            source=ARRESTS_SOURCE,
-            table=ARRESTS_TABLE,
-            frame=frame,
-            period=edition,
-            layout="ho_arrests_open_data_totals",
-            sha=sha,
-        )
-        report.files.append(FileLoad(path.name, edition, rows, f"{rows} rows"))
-    return report
+    """Load every arrests-by-force totals file found in public_dir (the edition as for the officers files)."""
+    return ARRESTS.load_editions(
+        con, public_dir, Editions("ho_arrests_open_data_totals", ARRESTS_PATTERN, read_arrests)
+    )

@@ -12,29 +12,23 @@ import duckdb
 import polars as pl
 
 from ingestion.forces import known_force_codes
-from ingestion.national.public import already_loaded, file_sha256, load_public_frame
+from ingestion.national.formats import PublicFileError, read_text_csv
+from ingestion.national.load import Publication, PublicLoadReport
 
-SOURCE = "ons_population"
+POPULATION = Publication("ons_population", "ons_population_pfa")
 FILE_NAME = "ons_mid_year_population_by_pfa_2001-2020_from_lad21_mye5.csv"
 VINTAGE = "ONS mid-year estimates mid-2001 to mid-2020 (2021 geography, as published 2021)"
 COLUMNS = ["pfa_code", "pfa_name_ons", "mid_year", "population"]
 
 
-class PopulationFileError(ValueError):
+class PopulationFileError(PublicFileError):
     """The population file does not have the published format; the message names file, row and field."""
 
 
-def _read(path: Path) -> pl.DataFrame:
-    """Read and check the file; returns geo_code, geo_name, mid_year, population."""
+def read_population(path: Path) -> pl.DataFrame:
+    """Read and check the file; returns geo_code, geo_name, mid_year, population, population_vintage."""
     name = path.name
-    try:
-        df = pl.read_csv(path, infer_schema=False)
-    except Exception:
-        raise PopulationFileError(f"{name}: could not be read as a UTF-8 CSV file") from None
-    missing = [c for c in COLUMNS if c not in df.columns]
-    if missing:
-        raise PopulationFileError(f"{name}: missing column(s) {', '.join(missing)}; expected {', '.join(COLUMNS)}")
-    df = df.select(COLUMNS).with_row_index("row", offset=1).with_columns(pl.col(COLUMNS).str.strip_chars())
+    df = read_text_csv(path, COLUMNS, PopulationFileError)
     known = known_force_codes()
     for row, code, year, pop in df.select("row", "pfa_code", "mid_year", "population").iter_rows():
         if code not in known:
@@ -53,30 +47,12 @@ def _read(path: Path) -> pl.DataFrame:
     if dupes.height:
         code, year = dupes.row(0)[0], dupes.row(0)[2]
         raise PopulationFileError(f"{name}: {code} mid-{year} appears more than once")
-    return out
+    return out.with_columns(pl.lit(VINTAGE).alias("population_vintage"))
 
 
-def load_ons_population(con: duckdb.DuckDBPyConnection, public_dir: Path | str | None) -> int:
-    """Load the ONS PFA population file from public_dir; returns rows loaded (0 when absent or unchanged)."""
-    if public_dir is None:
-        return 0
-    public_dir = Path(public_dir)
-    path = public_dir / FILE_NAME
-    if not path.is_file():
-        return 0
-    sha = file_sha256(path)
-    if already_loaded(con, SOURCE, sha):
-        return 0
-    rows = _read(path).with_columns(pl.lit(VINTAGE).alias("population_vintage"))
-    return load_public_frame(
-        con,
-        path=path,
-        public_dir=public_dir,
-        source=SOURCE,
-        table="ons_population_pfa",
-        frame=rows,
-        period=f"{rows['mid_year'].min()}-{rows['mid_year'].max()}",
-        layout="ons_mye_pfa",
-        sha=sha,
-        replaces_every_period=True,  # one edition at a time, whatever years it covers
-    )
+def load_ons_population(con: duckdb.DuckDBPyConnection, public_dir: Path | str | None) -> PublicLoadReport:
+    """Load the ONS PFA population file from public_dir, one edition at a time whatever years it covers."""
+    return POPULATION.load_latest(
+        con, public_dir, FILE_NAME, layout="ons_mye_pfa", read=read_population,
+        period=lambda rows: f"{rows['mid_year'].min()}-{rows['mid_year'].max()}",
+    )  # fmt: skip

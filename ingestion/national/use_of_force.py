@@ -21,21 +21,12 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from ingestion.national.national_public import (
-    FileLoad,
-    PublicFileError,
-    PublicLoadReport,
-    editions_in_name,
-    find_files,
-    map_force_names_at_rows,
-    read_text_csv,
-    whole_number,
-)
-from ingestion.national.public import already_loaded, file_sha256, load_public_frame
-from ingestion.schema import ensure_raw_schema
+from ingestion.national.aliases import map_force_names
+from ingestion.national.formats import PublicFileError, editions_in_name, read_text_csv, refuse_repeats, whole_number
+from ingestion.national.load import Editions, Publication, PublicLoadReport
 
-SOURCE = "home_office_use_of_force"
-TABLE = "home_office_use_of_force"
+USE_OF_FORCE = Publication("home_office_use_of_force", "home_office_use_of_force")
+LAYOUT = "ho_use_of_force_health_condition_by_force"
 FILE_PATTERN = "home_office_use_of_force_by_perceived_health_condition_by_force_*.csv"
 COUNT_COLUMNS = {
     "Mental": "n_mental",
@@ -93,15 +84,12 @@ def read_use_of_force(path: Path, edition: str) -> pl.DataFrame:
                 raise UseOfForceFileError(
                     f"{name}: row {record['row']}, field '{column}': '{record[column]}' is not a whole number of times"
                 ) from None
-    dupes = df.filter(pl.struct("Police Force", "Type of force", "Tactic").is_duplicated())
-    if dupes.height:
-        r = dupes.row(0, named=True)
-        raise UseOfForceFileError(
-            f"{name}: rows {', '.join(map(str, dupes['row'].to_list()[:10]))}: "
-            f"'{r['Police Force']}' / '{r['Tactic']}' appears more than once"
-        )
+    refuse_repeats(
+        df, ["Police Force", "Type of force", "Tactic"], name, UseOfForceFileError,
+        lambda r: f"'{r['Police Force']}' / '{r['Tactic']}'",
+    )  # fmt: skip
     levels, parents = _tactic_levels(df)
-    mapped = map_force_names_at_rows(df, "Police Force", name)
+    mapped = map_force_names(df, "Police Force", name, row_column="row")
     bad = mapped.filter(~pl.col("entity_type").is_in(["force", "total"]))
     if bad.height:
         r = bad.row(0, named=True)
@@ -124,31 +112,15 @@ def read_use_of_force(path: Path, edition: str) -> pl.DataFrame:
     )
 
 
+def _edition(path: Path) -> str:
+    editions = editions_in_name(path.name)
+    if len(editions) != 1:
+        raise UseOfForceFileError(f"{path.name}: the file name must name one financial year (YYYY-YY)")
+    return editions[0]
+
+
 def load_use_of_force(con: duckdb.DuckDBPyConnection, public_dir: Path | str | None) -> PublicLoadReport:
     """Load every use-of-force-by-health-condition file in public_dir (one per financial year)."""
-    paths, report = find_files(public_dir, FILE_PATTERN, SOURCE)
-    if not paths:
-        return report
-    ensure_raw_schema(con)
-    for path in paths:
-        editions = editions_in_name(path.name)
-        if len(editions) != 1:
-            raise UseOfForceFileError(f"{path.name}: the file name must name one financial year (YYYY-YY)")
-        edition = editions[0]
-        sha = file_sha256(path)
-        if already_loaded(con, SOURCE, sha):
-            report.files.append(FileLoad(path.name, edition, 0, "already loaded (unchanged)"))
-            continue
-        rows = load_public_frame(
-            con,
-            path=path,
-            public_dir=Path(public_dir),  # type: ignore[arg-type]
-            source=SOURCE,
-            table=TABLE,
-            frame=read_use_of_force(path, edition),
-            period=edition,
-            layout="ho_use_of_force_health_condition_by_force",
-            sha=sha,
-        )
-        report.files.append(FileLoad(path.name, edition, rows, f"{rows} rows"))
-    return report
+    return USE_OF_FORCE.load_editions(
+        con, public_dir, Editions(LAYOUT, FILE_PATTERN, read_use_of_force, edition=_edition)
+    )

@@ -13,7 +13,6 @@ import dagster as dg
 from ingestion.gate.load import ingest_source, landing_files
 from ingestion.gate.pseudonymise import MissingKeyError, resolve_key
 from ingestion.gate.read import landing_file
-from ingestion.national.population import load_ons_population
 from ingestion.schema import ensure_raw_schema
 from mhw.settings import get_settings
 
@@ -32,7 +31,6 @@ MONTHLY_SOURCES = {
     "street_triage": "Street triage (police / mental-health co-response) contacts, one file per force and month.",
 }
 RAW_S136 = dg.AssetKey(["raw", "s136"])
-RAW_POPULATION = dg.AssetKey(["raw", "ons_population_pfa"])
 
 
 def stray_periods(landing_dir, source: str) -> set[str | None]:
@@ -106,20 +104,3 @@ landing_assets = [
     *(landing_asset(source, text) for source, text in LANDING_SOURCES.items()),
     *(landing_asset(source, text, monthly_partitions) for source, text in MONTHLY_SOURCES.items()),
 ]
-
-
-@dg.asset(key=RAW_POPULATION, group_name="ingestion", pool=WAREHOUSE_POOL, kinds={"polars", "duckdb"})
-def raw_ons_population_pfa(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """ONS mid-year population by police force area from MHW_PUBLIC_DATA_DIR (absent: stand-in denominators)."""
-    settings = get_settings()
-    with warehouse.connect() as con:
-        ensure_raw_schema(con)
-        rows = load_ons_population(con, settings.public_data_dir)
-        active = con.execute("select count(*) from raw.ons_population_pfa").fetchone()[0]
-    return dg.MaterializeResult(
-        metadata={
-            "rows_loaded": rows,
-            "rows_available": active,
-            "public_data_dir": str(settings.public_data_dir or "(unset: stand-in denominators)"),
-        }
-    )

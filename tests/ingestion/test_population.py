@@ -20,7 +20,7 @@ def public(tmp_path):
 
 
 def test_loads_fixture_with_vintage_and_ledger(con, public):
-    assert load_ons_population(con, public) == 4
+    assert load_ons_population(con, public).rows_loaded == 4
     rows = con.execute(
         "select geo_code, geo_name, mid_year, population, population_vintage, source_file "
         "from raw.ons_population_pfa order by 1, 3"
@@ -33,7 +33,7 @@ def test_loads_fixture_with_vintage_and_ledger(con, public):
 
 def test_same_file_again_loads_nothing(con, public):
     load_ons_population(con, public)
-    assert load_ons_population(con, public) == 0
+    assert load_ons_population(con, public).rows_loaded == 0
     assert con.execute("select count(*) from raw.load_ledger").fetchone()[0] == 1
     assert con.execute("select count(*) from raw.ons_population_pfa").fetchone()[0] == 4
 
@@ -42,7 +42,7 @@ def test_changed_file_supersedes_and_replaces_rows(con, public):
     load_ons_population(con, public)
     path = public / FILE_NAME
     path.write_text(path.read_text().replace("8960000", "8960500") + "E23000002,Cumbria,2020,500000\n")
-    assert load_ons_population(con, public) == 5
+    assert load_ons_population(con, public).rows_loaded == 5
     assert con.execute("select count(*) from raw.ons_population_pfa").fetchone()[0] == 5
     assert con.execute(
         "select population from raw.ons_population_pfa where geo_code = 'E23000001' and mid_year = 2020"
@@ -52,9 +52,9 @@ def test_changed_file_supersedes_and_replaces_rows(con, public):
 
 
 def test_absent_folder_or_file_loads_nothing(con, tmp_path):
-    assert load_ons_population(con, None) == 0
-    assert load_ons_population(con, tmp_path / "nowhere") == 0
-    assert load_ons_population(con, tmp_path) == 0
+    assert load_ons_population(con, None).rows_loaded == 0
+    assert load_ons_population(con, tmp_path / "nowhere").rows_loaded == 0
+    assert load_ons_population(con, tmp_path).rows_loaded == 0
     assert con.execute("select count(*) from raw.load_ledger").fetchone()[0] == 0
 
 

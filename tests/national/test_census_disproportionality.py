@@ -108,9 +108,9 @@ def public(tmp_path) -> Path:
 
 def _load_all(con, public: Path) -> tuple[int, int, int]:
     return (
-        census.load_census_lad(con, public),
-        census.load_lad_pfa_lookup(con, public),
-        census.load_census_pfa_third_party(con, public),
+        census.load_census_lad(con, public).rows_loaded,
+        census.load_lad_pfa_lookup(con, public).rows_loaded,
+        census.load_census_pfa_third_party(con, public).rows_loaded,
     )
 
 
@@ -189,9 +189,9 @@ def test_check_without_files_compares_nothing(con):
 def test_absent_folder_or_file_loads_nothing(con, tmp_path):
     for loader in (census.load_census_lad, census.load_lad_pfa_lookup, census.load_census_pfa_third_party,
                    load_pfa_boundaries):  # fmt: skip
-        assert loader(con, None) == 0
-        assert loader(con, tmp_path / "nowhere") == 0
-        assert loader(con, tmp_path) == 0
+        assert loader(con, None).rows_loaded == 0
+        assert loader(con, tmp_path / "nowhere").rows_loaded == 0
+        assert loader(con, tmp_path).rows_loaded == 0
 
 
 # ---------------------------------------------------------------- errors name file, row and field
@@ -241,12 +241,12 @@ def test_pfa_file_maps_published_name_variants(public):
 
 
 def test_boundaries_load_one_geometry_per_force(con, public):
-    assert load_pfa_boundaries(con, public) == 2
+    assert load_pfa_boundaries(con, public).rows_loaded == 2
     rows = con.execute("select pfa_code, geometry_geojson, boundary_vintage from raw.ons_pfa_boundaries").fetchall()
     assert {r[0] for r in rows} == {"E23000013", "W15000001"}
     assert json.loads(rows[0][1])["type"] == "Polygon"
     assert rows[0][2] == "Police Force Areas (December 2016) Test"
-    assert load_pfa_boundaries(con, public) == 0
+    assert load_pfa_boundaries(con, public).rows_loaded == 0
 
 
 @pytest.mark.parametrize(
@@ -286,7 +286,7 @@ def real_build(tmp_path_factory):
     with duckdb.connect(str(wh)) as con:
         ensure_raw_schema(con)
         ingest_source(con, tmp / "landing", source="s136", key=b"test-key-census-" * 2, key_id="test")
-        loaded = (*_load_all(con, Path(REAL)), load_pfa_boundaries(con, Path(REAL)))
+        loaded = (*_load_all(con, Path(REAL)), load_pfa_boundaries(con, Path(REAL)).rows_loaded)
         check = census.compare_lad_sum_with_pfa_file(con)
     select = ["+mart_disproportionality", "+dim_force_boundary", "+stg_census__ethnic_group_pfa_third_party",
               "+dim_financial_year"]  # fmt: skip
@@ -433,7 +433,7 @@ def test_real_force_boundaries(real_build):
 def _materialize(monkeypatch, tmp_path, public: Path | None):
     import dagster as dg
 
-    from orchestration.assets import national_census_boundaries as assets
+    from orchestration.assets import national_sources as assets
     from orchestration.resources import WarehouseResource
 
     monkeypatch.setenv("MHW_WAREHOUSE", str(tmp_path / "dagster_wh.duckdb"))
@@ -441,12 +441,11 @@ def _materialize(monkeypatch, tmp_path, public: Path | None):
         monkeypatch.delenv("MHW_PUBLIC_DATA_DIR", raising=False)
     else:
         monkeypatch.setenv("MHW_PUBLIC_DATA_DIR", str(public))
+    tables = {census.CENSUS_LAD.table, census.CENSUS_PFA.table, census.LAD_PFA_LOOKUP.table, "ons_pfa_boundaries"}
     result = dg.materialize(
-        [assets.raw_census2011_ethnic_group_lad, assets.raw_ons_lad_pfa_lookup,
-         assets.raw_census2011_ethnic_group_pfa_third_party, assets.raw_ons_pfa_boundaries,
-         assets.census2011_pfa_cross_check],
+        [*(a for a in assets.national_source_assets if a.key.path[-1] in tables), assets.census2011_pfa_cross_check],
         resources={"warehouse": WarehouseResource()},
-    )  # fmt: skip
+    )
     assert result.success
     meta = {
         e.asset_key.path[-1]: {k: v.value for k, v in e.materialization.metadata.items()}
@@ -460,8 +459,9 @@ def test_dagster_assets_and_check_report_a_planted_difference(monkeypatch, tmp_p
     planted = "3325, 3000, 2700, 50, 15, 235, 80, 30, 15, 23, 12, 120, 42, 30, 16, 14, 18, 105, 49, 41, 15, 20, 9, 11"
     (public / census.PFA_FILE).write_text(pfa_csv([("Cleveland", planted), ("North Wales", GAMMA)]))
     meta, check = _materialize(monkeypatch, tmp_path, public)
-    assert meta["census2011_ethnic_group_lad"]["rows_loaded"] == 72 and meta["ons_pfa_boundaries"]["rows_active"] == 2
-    assert all(m["status"] == "loaded" for m in meta.values())
+    assert meta["census2011_ethnic_group_lad"]["rows_loaded"] == 72
+    assert meta["ons_pfa_boundaries"]["rows_available"] == 2
+    assert all(m["files_loaded"] == 1 and m["note"] == "ok" for m in meta.values())
     assert not check.passed and check.severity.name == "WARN"
     assert check.metadata["differing_cells"].value == 3 and "3 differ" in check.description
     assert "| E23000013 | C15 | 36 | 41 | -5 |" in check.metadata["differences"].value
@@ -469,6 +469,6 @@ def test_dagster_assets_and_check_report_a_planted_difference(monkeypatch, tmp_p
 
 def test_dagster_assets_without_public_folder_load_nothing_and_say_so(monkeypatch, tmp_path):
     meta, check = _materialize(monkeypatch, tmp_path, None)
-    assert {m["status"] for m in meta.values()} == {"MHW_PUBLIC_DATA_DIR is not set: nothing loaded"}
-    assert all(m["rows_active"] == 0 for m in meta.values())
+    assert {m["note"] for m in meta.values()} == {"MHW_PUBLIC_DATA_DIR is not set: nothing loaded"}
+    assert all(m["rows_available"] == 0 for m in meta.values())
     assert check.passed and "nothing compared" in check.description

@@ -201,8 +201,8 @@ def _pfd(folder: Path, rows: list[str]) -> Path:
 def test_coroners_loader_tiny_file(con, tmp_path):
     public = tmp_path / "public"
     _pfd(public, PFD_ROWS)
-    assert load_coroners_pfd(con, public) == 3
-    assert load_coroners_pfd(con, public) == 0  # the same file again loads nothing
+    assert load_coroners_pfd(con, public).rows_loaded == 3
+    assert load_coroners_pfd(con, public).rows_loaded == 0  # the same file again loads nothing
     rows = con.execute(
         "select row_number, report_date, ref, coroner_area, sent_to_police, text_mentions_police, "
         "text_mentions_s136_or_place_of_safety, source_file from raw.coroners_pfd_reports order by row_number"
@@ -214,15 +214,15 @@ def test_coroners_loader_tiny_file(con, tmp_path):
     ]
     # a new edition replaces the old one
     _pfd(public, PFD_ROWS[:2])
-    assert load_coroners_pfd(con, public) == 2
+    assert load_coroners_pfd(con, public).rows_loaded == 2
     assert con.execute("select count(*) from raw.coroners_pfd_reports").fetchone()[0] == 2
     statuses = con.execute("select status from raw.load_ledger order by loaded_at").fetchall()
     assert statuses == [("superseded",), ("loaded",)]
 
 
 def test_coroners_loader_absent_folder_or_file(con, tmp_path):
-    assert load_coroners_pfd(con, None) == 0
-    assert load_coroners_pfd(con, tmp_path / "empty") == 0
+    assert load_coroners_pfd(con, None).rows_loaded == 0
+    assert load_coroners_pfd(con, tmp_path / "empty").rows_loaded == 0
 
 
 @pytest.mark.parametrize(
@@ -246,19 +246,22 @@ def test_coroners_loader_bad_values_name_file_row_field(con, tmp_path, bad_row, 
     assert con.execute("select count(*) from raw.load_ledger").fetchone()[0] == 0  # nothing written
 
 
-def test_coroners_asset_without_public_folder(tmp_path, monkeypatch):
-    from orchestration.assets.national_coroners import raw_coroners_pfd_reports
+def test_coroners_asset_loads_the_index_once(tmp_path, monkeypatch):
+    from orchestration.assets.national_sources import national_source_assets
     from orchestration.resources import WarehouseResource
 
     monkeypatch.setenv("MHW_WAREHOUSE", str(tmp_path / "w.duckdb"))
-    monkeypatch.delenv("MHW_PUBLIC_DATA_DIR", raising=False)
-    result = dg.materialize([raw_coroners_pfd_reports], resources={"warehouse": WarehouseResource()})
-    assert result.success
-    (event,) = result.get_asset_materialization_events()
-    mat = event.materialization
-    assert mat.asset_key == dg.AssetKey(["raw", "coroners_pfd_reports"])
-    assert mat.metadata["rows_loaded"].value == 0
-    assert "absent" in mat.metadata["public_file"].value
+    monkeypatch.setenv("MHW_PUBLIC_DATA_DIR", str(tmp_path / "public"))
+    _pfd(tmp_path / "public", PFD_ROWS)
+    [asset] = [a for a in national_source_assets if a.key == dg.AssetKey(["raw", "coroners_pfd_reports"])]
+    loaded = []
+    for _ in range(2):
+        result = dg.materialize([asset], resources={"warehouse": WarehouseResource()})
+        (event,) = result.get_asset_materialization_events()
+        metadata = event.materialization.metadata
+        loaded.append((metadata["rows_loaded"].value, metadata["rows_available"].value))
+    assert loaded == [(3, 3), (0, 3)]  # the same file again loads nothing and leaves the rows in place
+    assert f"{FILE_NAME} [2019-2024]: already loaded (unchanged)" == metadata["files"].value
 
 
 # ---------------------------------------------------------------- slow: dbt marts on the sample and the real file
@@ -277,7 +280,7 @@ def test_marts_built_from_sample_and_real_pfd_index(tmp_path):
     real = Path(public) / FILE_NAME if public else None
     has_real = real is not None and real.is_file()
     if has_real:
-        assert load_coroners_pfd(con, Path(public)) > 0
+        assert load_coroners_pfd(con, Path(public)).rows_loaded > 0
     con.close()
 
     select = ["+mart_inspection_recommendations", "+mart_inspection_force_summary", "+mart_coroner_pfd_learning"]

@@ -1,7 +1,7 @@
 """National public sources: IOPC deaths tables, Home Office use of force by perceived health condition, officers and
 arrests by force (ingestion/national/iopc.py, ingestion/national/use_of_force.py,
-ingestion/national/police_denominators.py, the Dagster assets in orchestration/assets/national_iopc_home_office.py,
-and the dbt marts built on them).
+ingestion/national/police_denominators.py, the Dagster assets of every national source in
+orchestration/assets/national_sources.py, and the dbt marts built on them).
 
 Unit tests run on tiny hand-written fixtures (written to tmp_path below, never copies of the real files). The
 integration test (slow) loads the real files from MHW_PUBLIC_DATA_DIR into a temporary warehouse, builds the marts
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import time
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import duckdb
 import pytest
 
 from ingestion.national.aliases import UnmappedForceName
+from ingestion.national.formats import PublicFileError
 from ingestion.national.iopc import IopcFileError, load_iopc_deaths
 from ingestion.national.police_denominators import DenominatorFileError, load_arrests, load_police_officers
 from ingestion.national.use_of_force import UseOfForceFileError, load_use_of_force
@@ -245,6 +247,30 @@ def test_iopc_edition_must_be_the_latest_year_in_the_file(con, public):
         load_iopc_deaths(con, public)
 
 
+def test_iopc_changed_index_reloads_its_edition(con, public):
+    load_iopc_deaths(con, public)
+    index = public / IOPC_INDEX_2018
+    index.write_text(index.read_text().replace("Table 3.5 Number", "Table 3.5 Revised number"))
+    assert [(f.edition, f.rows_loaded) for f in load_iopc_deaths(con, public).files] == [("2018-19", 16)]
+    assert _rows(con, "select status from raw.load_ledger order by loaded_at") == [("superseded",), ("loaded",)]
+    titles = _rows(con, "select distinct table_title from raw.iopc_deaths_tables where table_id = '3.5'")
+    assert titles == [("Table 3.5 Revised number of FATALITIES by appropriate authority and financial year",)]
+
+
+@pytest.mark.parametrize(
+    ("loader", "bad_name", "message"),
+    [
+        (load_use_of_force, UOF.replace("2019-20", "2018-19_and_2019-20"), "the file name must name one financial"),
+        (load_arrests, "home_office_arrests_by_force__totals.csv", "cannot tell the edition from the file name"),
+    ],
+)
+def test_file_name_without_an_edition_fails_before_any_file_loads(con, public, loader, bad_name, message):
+    (public / bad_name).write_text("anything")
+    with pytest.raises(PublicFileError, match=re.escape(f"{bad_name}: {message}")):
+        loader(con, public)
+    assert _rows(con, "select count(*) from raw.load_ledger") == [(0,)]  # the well-named file waits too
+
+
 # --- Home Office use of force ---------------------------------------------------------------------------------------
 
 
@@ -374,7 +400,7 @@ def test_absent_folder_or_files_load_nothing_and_say_why(con, tmp_path):
 @pytest.fixture
 def dagster_env(tmp_path, monkeypatch):
     monkeypatch.setenv("MHW_WAREHOUSE", str(tmp_path / "dagster_warehouse.duckdb"))
-    from orchestration.assets import national_iopc_home_office as module
+    from orchestration.assets import national_sources as module
     from orchestration.resources import WarehouseResource
 
     return module, {"warehouse": WarehouseResource()}
@@ -384,10 +410,16 @@ def test_assets_are_keyed_raw_table_in_the_national_sources_group(dagster_env):
     module, _ = dagster_env
     keys = {key.to_user_string() for a in module.national_source_assets for key in a.keys}
     assert keys == {
+        "raw/ons_population_pfa",
+        "raw/census2011_ethnic_group_lad",
+        "raw/ons_lad_pfa_lookup",
+        "raw/census2011_ethnic_group_pfa_third_party",
+        "raw/ons_pfa_boundaries",
         "raw/iopc_deaths_tables",
         "raw/home_office_use_of_force",
         "raw/home_office_police_officers",
         "raw/home_office_arrests",
+        "raw/coroners_pfd_reports",
     }
     for asset in module.national_source_assets:
         assert set(asset.group_names_by_key.values()) == {"national_sources"}
@@ -398,33 +430,41 @@ def test_assets_without_public_folder_materialise_and_say_so(dagster_env, monkey
     monkeypatch.delenv("MHW_PUBLIC_DATA_DIR", raising=False)
     result = dg.materialize(module.national_source_assets, resources=resources)
     assert result.success
-    for event in result.get_asset_materialization_events():
+    events = result.get_asset_materialization_events()
+    assert len(events) == len(module.national_source_assets)
+    for event in events:
         metadata = event.materialization.metadata
-        assert metadata["rows_loaded"].value == 0
+        assert metadata["rows_loaded"].value == 0 and metadata["rows_available"].value == 0
         assert "MHW_PUBLIC_DATA_DIR is not set" in metadata["note"].value
 
 
-def test_asset_turns_an_unknown_force_name_into_a_clean_failure(dagster_env, public, monkeypatch):
+def test_assets_turn_bad_files_into_clean_failures(dagster_env, public, monkeypatch):
+    from ingestion.national.population import FILE_NAME as POPULATION_FILE
+
     module, resources = dagster_env
     path = public / ARRESTS
     path.write_text(path.read_text().replace("Lancashire,2017/18", "Gotham City,2017/18"))
+    (public / POPULATION_FILE).write_text("pfa_code,pfa_name_ons,mid_year,population\nE23000001,Met,2019,lots\n")
     monkeypatch.setenv("MHW_PUBLIC_DATA_DIR", str(public))
     result = dg.materialize(module.national_source_assets, resources=resources, raise_on_error=False)
     assert not result.success
-    failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    assert len(failures) == 1
-    data = failures[0].event_specific_data
-    assert data.error.cls_name == "Failure" and data.user_failure_data is not None
-    assert ARRESTS in data.user_failure_data.description and "'Gotham City'" in data.user_failure_data.description
+    failures = [e.event_specific_data for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert len(failures) == 2
+    for data in failures:
+        assert data.error.cls_name == "Failure" and data.user_failure_data is not None  # no stack trace for a bad file
+    messages = sorted(data.user_failure_data.description for data in failures)
+    assert ARRESTS in messages[0] and "'Gotham City'" in messages[0]
+    assert POPULATION_FILE in messages[1] and "row 1, field population: 'lots' is not a whole number" in messages[1]
     loaded = {
         e.asset_key.to_user_string(): e.materialization.metadata["rows_loaded"].value
         for e in result.get_asset_materialization_events()
     }
-    assert loaded == {
+    assert {key: rows for key, rows in loaded.items() if rows} == {
         "raw/iopc_deaths_tables": 16,
         "raw/home_office_use_of_force": 9,
         "raw/home_office_police_officers": 15,
     }
+    assert len(loaded) == len(module.national_source_assets) - 2  # the sources without a file still materialise
 
 
 # --- integration: the real files, dbt build, the publications' own figures -----------------------------------------

@@ -22,7 +22,7 @@ def test_population_mart_equals_ons_totals(tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         ensure_raw_schema(con)
-        assert load_ons_population(con, Path(PUBLIC)) == 860
+        assert load_ons_population(con, Path(PUBLIC)).rows_loaded == 860
     run_dbt(
         ["build", "--select", "+mart_population_force_year", "--indirect-selection", "cautious"],
         tmp_path,
