@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from .settings import DBT_PROJECT_DIR, PROJECT_ROOT, SEEDS_DIR, Settings, get_settings
+from .settings import DBT_MANIFEST, DBT_PROJECT_DIR, PROJECT_ROOT, SEEDS_DIR, Settings, get_settings
 
 app = typer.Typer(help="mh-policing-warehouse operator commands.", no_args_is_help=True, add_completion=False)
 
@@ -37,13 +37,12 @@ def prepare_dagster_home(settings: Settings) -> None:
 
 def _manifest_is_current() -> bool:
     """True when target/manifest.json is newer than every file dbt parses (models, macros, tests, seeds, config)."""
-    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-    if not manifest.exists():
+    if not DBT_MANIFEST.exists():
         return False
     sources = [DBT_PROJECT_DIR / name for name in ("models", "macros", "tests")] + [SEEDS_DIR]
     files = [p for folder in sources for p in folder.rglob("*") if p.is_file()]
     files += [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
-    built = manifest.stat().st_mtime
+    built = DBT_MANIFEST.stat().st_mtime
     return all(p.stat().st_mtime <= built for p in files if p.exists())
 
 
@@ -280,6 +279,7 @@ def publish() -> None:
     from .serving import PublishError, publish_snapshot
 
     settings = get_settings()
+    prepare_manifest()  # the disclosure rules publish checks come from the models' yml
     try:
         snapshot = publish_snapshot(settings.warehouse, settings.serving_dir)
     except PublishError as exc:

@@ -2,7 +2,8 @@
 
 The app and analysts read only `serving/current.duckdb` (a symlink), never the warehouse, so a refresh
 never holds a lock they need (architecture.md, Locks). Only `dim_*` and `mart_*` tables of the `marts`
-schema are copied; a column that could carry a person identifier stops the publish.
+schema are copied; a column that could carry a person identifier, or a value that breaks disclosure control by the
+rules the dbt models declare (`mhw.disclosure_scan`, docs/methods.md "Disclosure control"), stops the publish.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from pathlib import Path
 
 import duckdb
 
+from .disclosure_scan import PUBLISHED_PREFIXES, load_rules, scan_disclosure
 from .identifier_scan import scan_identifiers
+from .settings import DBT_MANIFEST
 
 PUBLISHED_SCHEMA = "marts"
-PUBLISHED_PREFIXES = ("dim_", "mart_")
 FORBIDDEN_COLUMN = re.compile(r"person_token|person_id|detention_id|detention_key|nhs|pnc", re.IGNORECASE)
 CURRENT = "current.duckdb"
 
@@ -53,10 +55,16 @@ def _check_privacy(con: duckdb.DuckDBPyConnection, database: str, tables: list[s
             raise PublishError(f"{table} has person-level column(s) {bad}; it may not be published")
 
 
-def publish_snapshot(warehouse: Path, serving_dir: Path, keep: int = 5) -> Snapshot:
-    """Copy the published tables into serving/<stamp>.duckdb, then point current.duckdb at it."""
+def publish_snapshot(warehouse: Path, serving_dir: Path, keep: int = 5, manifest: Path = DBT_MANIFEST) -> Snapshot:
+    """Copy the published tables into serving/<stamp>.duckdb, then point current.duckdb at it.
+
+    `manifest` is the dbt manifest whose model yml declares each published column's disclosure class.
+    """
     if not warehouse.exists():
         raise PublishError(f"no warehouse at {warehouse}: run the refresh first")
+    if not manifest.exists():
+        raise PublishError(f"no dbt manifest at {manifest}: run `make manifest` (dbt parse) first")
+    rules = load_rules(manifest)
     serving_dir.mkdir(parents=True, exist_ok=True)
     snapshot_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     final = serving_dir / f"{snapshot_id}.duckdb"
@@ -72,10 +80,15 @@ def publish_snapshot(warehouse: Path, serving_dir: Path, keep: int = 5) -> Snaps
         for table in tables:
             con.execute(f'create table main."{table}" as select * from wh.{PUBLISHED_SCHEMA}."{table}"')
             counts[table] = con.execute(f'select count(*) from main."{table}"').fetchone()[0]
-        leaks = scan_identifiers(con, con.execute("select current_database()").fetchone()[0])
+        database = con.execute("select current_database()").fetchone()[0]
+        leaks = scan_identifiers(con, database)
         if leaks:
             where = "; ".join(f"{f.table}.{f.column} ({f.shape}, {f.rows} rows)" for f in leaks)
             raise PublishError(f"values shaped like person identifiers found, so nothing was published: {where}")
+        breaches = scan_disclosure(con, rules, database)
+        if breaches:
+            where = "; ".join(str(f) for f in breaches)
+            raise PublishError(f"disclosure control is not met, so nothing was published: {where}")
         loads = con.execute("select count(*) from wh.raw.load_ledger where status = 'loaded'").fetchone()[0]
         con.execute(
             "create table main.publication as select ? as snapshot_id, now()::timestamp as published_at, "

@@ -121,6 +121,8 @@ def force_month_table(rows: pl.DataFrame) -> pl.DataFrame:
                 notes.append(LOOKBACK_NOTE)
         if r["population"] is None:
             notes.append("No resident population")
+        if r.get("is_partial_month"):
+            notes.append("Month not complete: data loaded before it ended")
         out.append(
             {
                 "Force": r["force_name"],

@@ -47,6 +47,7 @@ POPULATION_SOURCES = {
 }
 RELIABILITY_NOTES = {
     "unreliable_lt20": "Rate unreliable: fewer than 20 detentions",
+    "small_population": "Very small resident population (City of London): rate not comparable",
     "suppressed_1_7": "Count of 1–7 suppressed",
     "no_resident_population": "No resident population: no rate",
 }
@@ -84,7 +85,7 @@ def mask_suppressed(forces: pl.DataFrame) -> pl.DataFrame:
     With the population on the same row a crude rate gives the count straight back, so the page neither shows
     nor compares a rate whose count is suppressed.
     """
-    suppressed = pl.col("detentions_sdc_flag") == "suppressed_1_7"
+    suppressed = pl.col("s136_detentions_sdc_flag") == "suppressed_1_7"
     present = [c for c in RATE_COLUMNS if c in forces.columns]
     return forces.with_columns(pl.when(suppressed).then(None).otherwise(pl.col(c)).alias(c) for c in present)
 
@@ -118,9 +119,9 @@ def force_table(forces: pl.DataFrame) -> pl.DataFrame:
     return forces.sort("force_name").select(
         pl.col("force_name").alias("Force"),
         pl.col("region_name").fill_null("–").alias("Region"),
-        pl.when(pl.col("detentions_sdc_flag") == "suppressed_1_7")
+        pl.when(pl.col("s136_detentions_sdc_flag") == "suppressed_1_7")
         .then(pl.lit(SUPPRESSED))
-        .otherwise(pl.col("detentions"))
+        .otherwise(pl.col("s136_detentions"))
         .cast(pl.Int64)
         .alias("Detentions"),
         pl.col("rate_per_100k").round(1).alias("Rate per 100k"),
@@ -156,11 +157,11 @@ def download_frame(forces: pl.DataFrame, fy_label: str, funnel: stats.FunnelResu
         "force_code",
         "force_name",
         "region_name",
-        pl.when(pl.col("detentions_sdc_flag") == "suppressed_1_7")
+        pl.when(pl.col("s136_detentions_sdc_flag") == "suppressed_1_7")
         .then(pl.lit("*"))
-        .otherwise(pl.col("detentions").cast(pl.Int64).cast(pl.String))
-        .alias("detentions_published"),
-        "detentions_sdc_flag",
+        .otherwise(pl.col("s136_detentions").cast(pl.Int64).cast(pl.String))
+        .alias("s136_detentions_published"),
+        "s136_detentions_sdc_flag",
         "population",
         "population_source",
         pl.col("rate_per_100k").round(2),
@@ -338,17 +339,21 @@ def _headline(national: pl.DataFrame, fy: str) -> None:
             return None
         return f"{current[field] - previous[field]:+,.{digits}f}{unit} on {previous['fy_label']}"
 
-    detentions = int(current["detentions"])
+    detentions = int(current["s136_detentions"])
     cols = st.columns(5)
     with cols[0]:
         st.metric(
-            "Detentions (E&W)",
+            "s136 detentions (E&W)",
             f"{detentions:,}",
-            delta=delta("detentions", 0),
+            delta=delta("s136_detentions", 0),
             delta_color="off",
-            help="Exact national total (no rounding at national level).",
+            help="Exact national total of section 136 detentions (no rounding at national level); s135 apart.",
         )
-        st.caption(f"{current.get('forces_reporting', '–')} forces reporting")
+        s135 = current.get("s135_detentions")
+        st.caption(
+            f"{current.get('forces_reporting', '–')} forces reporting"
+            + ("" if _missing(s135) else f"; s135 detentions (counted apart): {int(s135):,}")
+        )
     with cols[1]:
         st.metric(
             "Rate per 100,000",
@@ -366,9 +371,14 @@ def _headline(national: pl.DataFrame, fy: str) -> None:
             st.metric(label, fmt_pct(current.get(field)), delta=delta(field, 1, " pts"), delta_color="off")
             st.caption(note)
 
-    if previous is not None and previous.get("detentions"):
-        change = detentions - int(previous["detentions"])
-        pct = 100 * change / int(previous["detentions"])
+    if current.get("is_partial_year"):
+        st.warning(
+            f"{fy_long(fy)} is not complete: {current.get('forces_partial_year', 'some')} of the reporting forces' "
+            "data cover only part of the year, so these are not annual totals."
+        )
+    if previous is not None and previous.get("s136_detentions"):
+        change = detentions - int(previous["s136_detentions"])
+        pct = 100 * change / int(previous["s136_detentions"])
         direction = "rose" if change > 0 else "fell" if change < 0 else "did not change"
         amount = f" by {abs(change):,} ({abs(pct):.1f}%)" if change else ""
         st.markdown(
@@ -432,7 +442,7 @@ def _funnel_section(result: stats.FunnelResult | None, forces: pl.DataFrame) -> 
         for row in excluded.iter_rows(named=True):
             if row.get("population") is None:
                 reasons.append(f"{row['force_name']} (no resident population, so no rate per 100,000)")
-            elif row.get("detentions_sdc_flag") == "suppressed_1_7":
+            elif row.get("s136_detentions_sdc_flag") == "suppressed_1_7":
                 reasons.append(f"{row['force_name']} (count of 1 to 7: suppressed)")
             else:
                 reasons.append(f"{row['force_name']} (no rate)")
@@ -511,8 +521,11 @@ def _footnotes(pub: dict[str, Any]) -> None:
         "**Disclosure control.** Force counts are rounded to the nearest 5 and counts of 1 to 7 are shown as `*`; "
         "0 is shown as 0. National figures are exact. Rates, confidence intervals and funnel limits are "
         "calculated from unrounded counts, so rounded counts need not add up to the national total.",
+        "**Section 136 only.** Every figure on this page counts section 136 detentions, as the Home Office "
+        "headline does; section 135 detentions are counted apart.",
         "**Percentages** are of known values: 'not known' is left out of the denominator. Transport shares "
-        "also leave out people already at a place of safety. Percentages are not shown where the base is 1 to 7.",
+        "also leave out people already at a place of safety. A percentage is not shown where its count or its "
+        "base is 1 to 7.",
         "**Confidence intervals** for rates are exact Poisson (fewer than 10 detentions) or Byar's method. "
         "A rate based on fewer than 20 detentions is marked unreliable.",
         "**Source.** Police force returns of section 136 detentions (Home Office Annual Data Requirement), "

@@ -188,9 +188,9 @@ def _shares(seed: int, d: int) -> dict[str, float | int]:
     ae = 30.0 + (seed % 13) * 1.5
     hb = 100.0 - ps - ae - 3.0
     return {
-        "n_police_station_pos": round(d * ps / 100),
-        "n_ae_pos": round(d * ae / 100),
-        "n_hbpos": round(d * hb / 100),
+        "police_station_pos": round(d * ps / 100),
+        "ae_pos": round(d * ae / 100),
+        "health_based_pos": round(d * hb / 100),
         "pct_police_station_pos": round(ps, 1),
         "pct_ae_pos": round(ae, 1),
         "pct_health_based_pos": round(hb, 1),
@@ -204,7 +204,7 @@ def _shares(seed: int, d: int) -> dict[str, float | int]:
 FORCE_DDL = """
 create table mart_s136_force_year (
     force_code varchar, force_name varchar, region_name varchar, nation varchar, fy_label varchar,
-    detentions integer, detentions_sdc_flag varchar,
+    s136_detentions integer, s136_detentions_sdc_flag varchar,
     population bigint, population_year integer, population_vintage varchar, population_source varchar,
     is_standin_denominator boolean,
     rate_per_100k decimal(18,4), rate_lcl95 decimal(18,4), rate_ucl95 decimal(18,4),
@@ -216,9 +216,10 @@ create table mart_s136_force_year (
 )"""
 NATIONAL_DDL = """
 create table mart_s136_national_year (
-    fy_label varchar, detentions integer, forces_reporting integer, population bigint, population_source varchar,
+    fy_label varchar, s136_detentions integer, s135_detentions integer, forces_reporting integer,
+    is_partial_year boolean, population bigint, population_source varchar,
     is_standin_denominator boolean, rate_per_100k decimal(18,4), rate_lcl95 decimal(18,4),
-    rate_ucl95 decimal(18,4), n_police_station_pos integer, n_ae_pos integer, n_hbpos integer,
+    rate_ucl95 decimal(18,4), police_station_pos integer, ae_pos integer, health_based_pos integer,
     pct_police_station_pos decimal(9,1), pct_ae_pos decimal(9,1), pct_health_based_pos decimal(9,1),
     pct_ambulance decimal(9,1), pct_police_vehicle decimal(9,1), transport_not_known integer,
     median_hours decimal(9,1), pct_over_24h decimal(9,1)
@@ -254,7 +255,7 @@ def build_snapshot(serving_dir: Path, standin: bool = True, stamp: str = "202501
         for y_index, fy in enumerate(YEARS):
             total = 0
             total_pop = 0
-            sums = {"n_police_station_pos": 0, "n_ae_pos": 0, "n_hbpos": 0}
+            sums = {"police_station_pos": 0, "ae_pos": 0, "health_based_pos": 0}
             for f_index, (code, name, _short, _rc, region, nation, pop, counts) in enumerate(FORCES):
                 d = counts[fy]
                 total += d
@@ -309,26 +310,28 @@ def build_snapshot(serving_dir: Path, standin: bool = True, stamp: str = "202501
                     ],
                 )
             lo, hi, _ = count_limits(total, Z95)
-            known_pos = sums["n_police_station_pos"] + sums["n_ae_pos"] + sums["n_hbpos"]
+            known_pos = sums["police_station_pos"] + sums["ae_pos"] + sums["health_based_pos"]
             con.execute(
                 "insert into mart_s136_national_year values "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     fy,
                     total,
+                    total // 150,  # s135 detentions, counted apart
                     len(FORCES),
+                    False,
                     total_pop,
                     source,
                     standin,
                     total / total_pop * 1e5,
                     lo / total_pop * 1e5,
                     hi / total_pop * 1e5,
-                    sums["n_police_station_pos"],
-                    sums["n_ae_pos"],
-                    sums["n_hbpos"],
-                    round(100 * sums["n_police_station_pos"] / known_pos * 0.97, 1),
-                    round(100 * sums["n_ae_pos"] / known_pos * 0.97, 1),
-                    round(100 * sums["n_hbpos"] / known_pos * 0.97, 1),
+                    sums["police_station_pos"],
+                    sums["ae_pos"],
+                    sums["health_based_pos"],
+                    round(100 * sums["police_station_pos"] / known_pos * 0.97, 1),
+                    round(100 * sums["ae_pos"] / known_pos * 0.97, 1),
+                    round(100 * sums["health_based_pos"] / known_pos * 0.97, 1),
                     35.0 + y_index,
                     51.0 + y_index,
                     2000 + y_index,

@@ -221,3 +221,18 @@ def test_an_assumed_go_live_date_is_labelled_as_such(serving_snapshot: BuiltSnap
     assert "assumed for the synthetic demo, not a published date" in all_text(at)
     met = run_page(force=MET)
     assert "assumed" not in " ".join(frame_with(met, "Month", "Per hour", "RCRP")["RCRP"])
+
+
+def test_a_month_loaded_before_it_ended_and_a_source_without_data_are_marked(serving_snapshot: BuiltSnapshot):
+    with duckdb.connect(str(serving_snapshot.path)) as con:
+        con.execute("alter table mart_demand_force_month add column is_partial_month boolean default false")
+        con.execute(
+            "update mart_demand_force_month set is_partial_month = true, s136_detentions = null, "
+            "s136_detentions_sdc_flag = null where force_code = ? and strftime(month_start, '%Y-%m') = ?",
+            [CUMBRIA, DEMAND_LATEST],
+        )
+    at = run_page()
+    assert not at.exception
+    cumbria = frame_with(at, "Force", "Population basis").set_index("Force").loc["Cumbria"]
+    assert "Month not complete" in cumbria["Notes"]
+    assert cumbria["s136 detentions"] == "–", "no s136 data for the month: shown as missing, not 0"

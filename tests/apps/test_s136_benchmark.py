@@ -35,9 +35,19 @@ def test_page_runs_and_shows_the_latest_national_total(app_path: str, serving_sn
     assert at.title[0].value == "s136 detentions: national benchmark"
     assert at.selectbox[0].value == LATEST
     total = serving_snapshot.national_detentions[LATEST]
-    assert metric(at, "Detentions (E&W)") == f"{total:,}"
+    assert metric(at, "s136 detentions (E&W)") == f"{total:,}"
     assert f"**{total:,}**" in all_text(at)
+    assert f"s135 detentions (counted apart): {total // 150:,}" in all_text(at)
+    assert "Every figure on this page counts section 136 detentions" in all_text(at)
     assert at.query_params["fy"] == LATEST
+
+
+def test_partial_year_is_flagged(app_path: str, serving_snapshot: BuiltSnapshot):
+    with duckdb.connect(str(serving_snapshot.path)) as con:
+        con.execute("update mart_s136_national_year set is_partial_year = true where fy_label = ?", [LATEST])
+    at = run_app(app_path)
+    assert not at.exception
+    assert any("is not complete" in w.value and "not annual totals" in w.value for w in at.warning)
 
 
 def test_force_table_lists_every_force_with_suppression(app_path: str, serving_snapshot: BuiltSnapshot):
@@ -61,7 +71,7 @@ def test_year_selector_changes_the_figures(app_path: str, serving_snapshot: Buil
     at = run_app(app_path)
     at.selectbox[0].set_value(YEARS[0]).run()
     assert not at.exception
-    assert metric(at, "Detentions (E&W)") == f"{serving_snapshot.national_detentions[YEARS[0]]:,}"
+    assert metric(at, "s136 detentions (E&W)") == f"{serving_snapshot.national_detentions[YEARS[0]]:,}"
     table = at.dataframe[0].value
     assert table[table["Force"] == "Durham"].iloc[0]["Detentions"] == 320  # 318 in 2022-23
     assert at.query_params["fy"] == YEARS[0]
@@ -71,7 +81,7 @@ def test_year_comes_from_the_shareable_query_parameter(app_path: str, serving_sn
     at = run_app(app_path, fy=YEARS[0])
     assert not at.exception
     assert at.selectbox[0].value == YEARS[0]
-    assert metric(at, "Detentions (E&W)") == f"{serving_snapshot.national_detentions[YEARS[0]]:,}"
+    assert metric(at, "s136 detentions (E&W)") == f"{serving_snapshot.national_detentions[YEARS[0]]:,}"
     # an unknown year falls back to the latest
     at = run_app(app_path, fy="1999-00")
     assert at.selectbox[0].value == LATEST
@@ -113,13 +123,13 @@ def test_snapshot_without_the_marts_shows_an_error_not_a_trace(app_path: str, is
 
 def test_a_new_publish_is_picked_up(app_path: str, serving_snapshot: BuiltSnapshot):
     first = run_app(app_path)
-    assert metric(first, "Detentions (E&W)") == f"{serving_snapshot.national_detentions[LATEST]:,}"
+    assert metric(first, "s136 detentions (E&W)") == f"{serving_snapshot.national_detentions[LATEST]:,}"
     newer = serving_snapshot.serving_dir / "20250201T000000000000Z.duckdb"
     newer.write_bytes(serving_snapshot.path.read_bytes())
     with duckdb.connect(str(newer)) as con:
-        con.execute("update mart_s136_national_year set detentions = 99999 where fy_label = ?", [LATEST])
+        con.execute("update mart_s136_national_year set s136_detentions = 99999 where fy_label = ?", [LATEST])
     link = serving_snapshot.serving_dir / ".tmp-link"
     os.symlink(newer.name, link)
     os.replace(link, serving_snapshot.current)
     second = run_app(app_path)
-    assert metric(second, "Detentions (E&W)") == "99,999"
+    assert metric(second, "s136 detentions (E&W)") == "99,999"

@@ -11,6 +11,7 @@ Expected mart values are computed by hand (exact Poisson limits from scipy, as P
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import shutil
@@ -90,9 +91,13 @@ def _cumbria_2223(load_id: str, corrected: bool) -> list[dict]:
     ]
 
 
-def _simple(load_id: str, force: str, fy_start: int, n: int) -> list[dict]:
+def _simple(load_id: str, force: str, fy_start: int, n: int, s135: int = 0) -> list[dict]:
+    """n s136 detentions, then s135 ones (counted apart, in no s136 statistic)."""
     start = datetime(fy_start, 5, 1, 10)
-    return [_detention(load_id, i + 1, force, start + timedelta(days=7 * i)) for i in range(n)]
+    rows = [_detention(load_id, i + 1, force, start + timedelta(days=7 * i)) for i in range(n + s135)]
+    for row in rows[n:]:
+        row.update(power="s135(1)", location_type="dwelling", first_place_of_safety="police_station", age=16)
+    return rows
 
 
 def _ledger(load_id, source, force, period, status="loaded", superseded_by=None, rows=0):
@@ -109,7 +114,7 @@ def stage_one() -> dict[str, list[dict]]:
         V1: _cumbria_2223(V1, corrected=False),
         "s136/E23000002/2023-24/a": _simple("s136/E23000002/2023-24/a", CUMBRIA, 2023, 22),
         "s136/E23000003/2022-23/a": _simple("s136/E23000003/2022-23/a", LANCS, 2022, 3),
-        "s136/E23000003/2023-24/a": _simple("s136/E23000003/2023-24/a", LANCS, 2023, 12),
+        "s136/E23000003/2023-24/a": _simple("s136/E23000003/2023-24/a", LANCS, 2023, 12, s135=1),
         "s136/BTP/2022-23/a": _simple("s136/BTP/2022-23/a", BTP, 2022, 8),
     }
     ledger = [_ledger(k, "s136", k.split("/")[1], k.split("/")[2], rows=len(v)) for k, v in loads.items()]
@@ -199,6 +204,18 @@ def test_build_runs_unit_and_data_tests(duckdb_build):
     assert "incremental" in duckdb_build["second"].stdout  # fact built incrementally the second time
 
 
+def test_docs_generate_documents_the_published_columns(duckdb_build):
+    """`dbt docs generate` works on the built warehouse; the catalog has the published columns and their docs."""
+    tmp = duckdb_build["tmp"]
+    run_dbt(["docs", "generate"], {"MHW_WAREHOUSE": str(duckdb_build["warehouse"])}, tmp)
+    catalog = json.loads((tmp / "dbt_target" / "catalog.json").read_text())
+    columns = {c.lower() for c in catalog["nodes"]["model.mhw.mart_s136_force_year"]["columns"]}
+    assert {"s136_detentions", "s135_detentions", "is_partial_year", "pct_police_station_pos"} <= columns
+    manifest = json.loads((tmp / "dbt_target" / "manifest.json").read_text())
+    docs = manifest["nodes"]["model.mhw.mart_s136_force_year"]["columns"]["s135_detentions"]["description"]
+    assert "published apart from s136" in docs
+
+
 def test_superseded_rows_disappear_incrementally(duckdb_build):
     before = {r["load_id"] for r in duckdb_build["fact_before"]}
     assert V1 in before and V2 not in before
@@ -206,12 +223,12 @@ def test_superseded_rows_disappear_incrementally(duckdb_build):
     assert {r["load_id"] for r in fact if r["force_code"] == CUMBRIA and r["fy_label"] == "2022-23"} == {V2}
     ids = {r["detention_key"] for r in fact}
     assert f"{CUMBRIA}:2022-23-009" in ids and f"{CUMBRIA}:2022-23-010" not in ids  # dropped by the correction
-    assert len(fact) == 9 + 22 + 3 + 12 + 8
+    assert len(fact) == 9 + 22 + 3 + 12 + 1 + 8
     # FY from detained_at: 1 April 00:30 and 31 March 23:00 are both 2022-23
     boundary = [r for r in fact if r["load_id"] == V2 and r["detained_at"].month in (3, 4)]
     assert {r["fy_label"] for r in boundary} == {"2022-23"} and len(boundary) == 2
     u18 = [r for r in fact if r["dq_u18_in_police_station"]]
-    assert len(u18) == 1 and u18[0]["band_u18"] == "<18"
+    assert len(u18) == 2 and {r["power"] for r in u18} == {"s136", "s135(1)"} and u18[0]["band_u18"] == "<18"
     assert sum(r["dq_over_36h"] for r in fact) == 0 and sum(r["dq_missing_times"] for r in fact) == 1
 
 
@@ -220,7 +237,7 @@ def test_population_sources_with_ons_rows(duckdb_build):
     r = _row(rows, CUMBRIA, "2022-23")
     assert (r["population"], r["population_year"], r["population_source"]) == (500123, 2022, "ons_mye")
     assert r["population_vintage"] == "ONS MYE mid-2022 (test)" and r["is_standin_denominator"] is False
-    assert (r["detentions"], r["ci_method"]) == (10, "byars")  # first delivery: 11 rows
+    assert (r["s136_detentions"], r["ci_method"]) == (10, "byars")  # first delivery: 11 rows
     r = _row(rows, CUMBRIA, "2023-24")
     assert (r["population"], r["population_year"], r["population_source"]) == (500123, 2022, "ons_mye_carried_forward")
     assert "carried forward" in r["population_vintage"]
@@ -234,7 +251,8 @@ def test_force_mart_known_values(duckdb_build):
     assert list(rows[0]) == FORCE_COLUMNS
     r = _row(rows, CUMBRIA, "2022-23")
     pop = 500000  # stand-in (ONS rows removed in stage two)
-    assert (r["detentions"], r["detentions_sdc_flag"]) == (10, "rounded5")  # 9 -> 10
+    assert (r["s136_detentions"], r["s136_detentions_sdc_flag"]) == (10, "rounded5")  # 9 -> 10
+    assert (r["months_covered"], r["is_partial_year"]) == (12, False)  # an annual return loaded after the year
     # exact Poisson, d = 9: scipy chi2.ppf(.025, 18)/2, chi2.ppf(.975, 20)/2, and .001/.999
     expected = {
         "rate_per_100k": 9 / pop * 1e5,  # 1.80
@@ -246,43 +264,58 @@ def test_force_mart_known_values(duckdb_build):
     for col, value in expected.items():
         assert r[col] == pytest.approx(round(value, 2), abs=1e-9), col
     assert (r["ci_method"], r["rate_reliability"]) == ("exact_poisson", "unreliable_lt20")
-    # first PoS of 8 known: 1 police station, 3 A&E, 4 HBPoS
-    assert (r["pct_police_station_pos"], r["pct_ae_pos"], r["pct_health_based_pos"]) == (12.5, 37.5, 50.0)
+    # first PoS of 8 known: 1 police station, 3 A&E, 4 HBPoS -> every numerator is 1-7: withheld, with its count
+    assert (r["first_pos_known"], r["police_station_pos"], r["ae_pos"], r["health_based_pos"]) == (10, None, None, None)
+    assert (r["pct_police_station_pos"], r["pct_ae_pos"], r["pct_health_based_pos"]) == (None, None, None)
     # transport denominator 9 - not known - already at PoS = 7 -> SDC: NULL
-    assert r["pct_ambulance"] is None and r["pct_police_vehicle"] is None
-    assert (r["median_hours"], r["pct_over_24h"]) == (9.0, 25.0)  # 8 valid durations
+    assert r["transport_known"] is None and r["pct_ambulance"] is None and r["pct_police_vehicle"] is None
+    # 8 valid durations (median shown), 2 over 24 hours (numerator 1-7: percentage withheld)
+    assert (r["durations_known"], r["median_hours"], r["over_24h"], r["pct_over_24h"]) == (10, 9.0, None, None)
     assert (r["under18_in_police_station"], r["under18_in_police_station_sdc_flag"]) == (None, "suppressed_1_7")
 
     r = _row(rows, CUMBRIA, "2023-24")  # 22 detentions: Byar's
     d, z = 22, 1.959964
     lcl = d * (1 - 1 / (9 * d) - z / (3 * math.sqrt(d))) ** 3
     ucl = (d + 1) * (1 - 1 / (9 * (d + 1)) + z / (3 * math.sqrt(d + 1))) ** 3
-    assert (r["detentions"], r["ci_method"], r["rate_reliability"]) == (20, "byars", "ok")
+    assert (r["s136_detentions"], r["ci_method"], r["rate_reliability"]) == (20, "byars", "ok")
     assert r["rate_lcl95"] == pytest.approx(round(lcl / pop * 1e5, 2))
     assert r["rate_ucl95"] == pytest.approx(round(ucl / pop * 1e5, 2))
 
     r = _row(rows, LANCS, "2022-23")  # 3 detentions
-    assert r["detentions"] is None
-    assert r["detentions_sdc_flag"] == r["rate_reliability"] == "suppressed_1_7"
+    assert r["s136_detentions"] is None
+    assert r["s136_detentions_sdc_flag"] == r["rate_reliability"] == "suppressed_1_7"
     assert r["rate_per_100k"] is None and r["pct_ambulance"] is None and r["median_hours"] is None
     r = _row(rows, MERSEY, "2023-24")  # nil return: 0 stays 0, exact upper limit for d = 0
-    assert (r["detentions"], r["detentions_sdc_flag"], r["rate_per_100k"], r["rate_lcl95"]) == (0, "none", 0.0, 0.0)
+    assert (r["s136_detentions"], r["s136_detentions_sdc_flag"], r["rate_per_100k"], r["rate_lcl95"]) == (
+        0,
+        "none",
+        0.0,
+        0.0,
+    )
     assert r["rate_ucl95"] == pytest.approx(round(3.6888794541139354 / 1400000 * 1e5, 2))
     r = _row(rows, BTP, "2022-23")
-    assert (r["detentions"], r["population"], r["rate_per_100k"]) == (10, None, None)
+    assert (r["s136_detentions"], r["population"], r["rate_per_100k"]) == (10, None, None)
     assert r["rate_reliability"] == "no_resident_population"
+    r = _row(rows, LANCS, "2023-24")  # 12 s136 and 1 s135: the s135 is published apart and counts in no statistic
+    assert (r["s136_detentions"], r["s135_detentions"], r["s135_detentions_sdc_flag"]) == (10, None, "suppressed_1_7")
+    assert (r["police_station_pos"], r["pct_police_station_pos"], r["under18_in_police_station"]) == (0, 0.0, 0)
+    assert r["rate_per_100k"] == pytest.approx(round(12 / 1500000 * 1e5, 2))
 
 
 def test_national_mart_exact(duckdb_build):
     rows = duckdb_build["national"]
     assert list(rows[0]) == NATIONAL_COLUMNS
     n = {r["fy_label"]: r for r in rows}
-    assert (n["2022-23"]["detentions"], n["2022-23"]["forces_reporting"]) == (9 + 3 + 8, 3)
+    assert (n["2022-23"]["s136_detentions"], n["2022-23"]["forces_reporting"]) == (9 + 3 + 8, 3)
     assert n["2022-23"]["population"] == 500000 + 1500000  # BTP excluded from the denominator...
     assert n["2022-23"]["rate_per_100k"] == pytest.approx(round(12 / 2000000 * 1e5, 2))  # ...and the numerator
-    assert (n["2023-24"]["detentions"], n["2023-24"]["n_police_station_pos"]) == (34, 0)
+    assert (n["2023-24"]["s136_detentions"], n["2023-24"]["police_station_pos"]) == (34, 0)
+    assert (n["2023-24"]["s135_detentions"], n["2023-24"]["under18_in_police_station"]) == (1, 0)
+    assert (n["2022-23"]["is_partial_year"], n["2022-23"]["forces_partial_year"]) == (False, 0)
     assert (n["2023-24"]["forces_reporting"], n["2023-24"]["population"]) == (3, 500000 + 1500000 + 1400000)
-    assert n["2022-23"]["n_police_station_pos"] == 1 and n["2022-23"]["transport_not_known"] == 1
+    assert n["2022-23"]["police_station_pos"] == 1 and n["2022-23"]["transport_not_known"] == 1
+    # exact national percentages (no disclosure control), of known values: 1 / (9 + 3 + 8 - 1 not known)
+    assert n["2022-23"]["first_pos_known"] == 19 and n["2022-23"]["pct_police_station_pos"] == round(100 / 19, 1)
 
 
 def test_standin_when_ons_rows_removed(duckdb_build):
@@ -295,14 +328,18 @@ def test_standin_when_ons_rows_removed(duckdb_build):
     assert _row(rows, BTP, "2022-23")["is_standin_denominator"] is False
 
 
-FORCE_COLUMNS = """force_code force_name region_name nation fy_label detentions detentions_sdc_flag population
-population_year population_vintage population_source is_standin_denominator rate_per_100k rate_lcl95 rate_ucl95
-rate_lcl998 rate_ucl998 ci_method rate_reliability pct_police_station_pos pct_ae_pos pct_health_based_pos
-pct_ambulance pct_police_vehicle median_hours pct_over_24h under18_in_police_station
+FORCE_COLUMNS = """force_code force_name region_name nation fy_label months_covered is_partial_year s136_detentions
+s136_detentions_sdc_flag s135_detentions s135_detentions_sdc_flag population population_year population_vintage
+population_source is_standin_denominator is_small_population rate_per_100k rate_lcl95 rate_ucl95 rate_lcl998
+rate_ucl998 ci_method rate_reliability first_pos_known police_station_pos ae_pos health_based_pos
+pct_police_station_pos pct_ae_pos pct_health_based_pos transport_known ambulance police_vehicle pct_ambulance
+pct_police_vehicle durations_known over_24h median_hours pct_over_24h under18_in_police_station
 under18_in_police_station_sdc_flag""".split()
-NATIONAL_COLUMNS = """fy_label detentions forces_reporting population population_source is_standin_denominator
-rate_per_100k rate_lcl95 rate_ucl95 n_police_station_pos n_ae_pos n_hbpos pct_police_station_pos pct_ae_pos
-pct_health_based_pos pct_ambulance pct_police_vehicle transport_not_known median_hours pct_over_24h""".split()
+NATIONAL_COLUMNS = """fy_label forces_reporting forces_partial_year is_partial_year s136_detentions s135_detentions
+population population_source is_standin_denominator rate_per_100k rate_lcl95 rate_ucl95 first_pos_known
+police_station_pos ae_pos health_based_pos pct_police_station_pos pct_ae_pos pct_health_based_pos transport_known
+ambulance police_vehicle transport_not_known pct_ambulance pct_police_vehicle durations_known over_24h median_hours
+pct_over_24h under18_in_police_station""".split()
 
 
 # ---------------------------------------------------------------- PostgreSQL: same project, same fixture

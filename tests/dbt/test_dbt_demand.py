@@ -221,6 +221,7 @@ def test_build_ran_unit_tests_and_incrementally(duckdb_build):
     assert "ERROR=0" in out.replace(" ", "") and "ERROR=0" in duckdb_build["second"].stdout.replace(" ", "")
     assert "int_person_contact_flags_thresholds_at_boundaries" in out
     assert "mart_demand_force_month_rates_and_shares" in out
+    assert "mart_outcomes_force_year_withholding_and_coverage" in out
     assert "incremental" in duckdb_build["second"].stdout
 
 
@@ -264,14 +265,19 @@ def test_force_month_mart(duckdb_build):
     assert r["mh_per_100k_population"] == pytest.approx(2.0)  # stand-in 500,000
     assert r["incidents_per_hour"] == pytest.approx(round(10 / 720, 3)) and r["hours_in_month"] == 720
     assert (r["pct_deployed"], r["officer_hours"], r["pct_flag_agreement"]) == (90.0, 9.0, 90.0)
+    # 7 of 10 with a person: the count is withheld, and so is the percentage (numerator 1-7)
     assert (r["contacts_with_person"], r["contacts_with_person_sdc_flag"], r["pct_contacts_with_person"]) == (
-        None, "suppressed_1_7", 70.0)  # fmt: skip
+        None, "suppressed_1_7", None)  # fmt: skip
+    assert (r["deployed"], r["deployment_recorded"], r["flags_agree"], r["is_partial_month"]) == (10, 10, 10, False)
+    # an s136 return covers the whole year (0 in April); no triage file for April: NULL, never 0
+    assert (r["s136_detentions"], r["triage_contacts"], r["triage_contacts_sdc_flag"]) == (0, None, None)
     assert (r["repeat_contacts"], r["repeat_contacts_sdc_flag"], r["repeat_share"]) == (None, "suppressed_1_7", None)
     r = _row(rows, CUMBRIA, "2023-05")
     assert (r["mh_incidents"], r["s136_detentions"], r["s136_detentions_sdc_flag"]) == (20, None, "suppressed_1_7")
     assert (r["triage_contacts"], r["triage_contacts_sdc_flag"], r["hours_in_month"]) == (10, "rounded5", 744)
     r = _row(rows, LANCS, "2023-04")
     assert (r["mh_incidents"], r["mh_per_1000_incidents"], r["incidents_per_hour"]) == (None, None, None)
+    assert (r["s136_detentions"], r["s136_detentions_sdc_flag"]) == (None, None)  # Lancashire sent no s136 return
     r = _row(rows, LANCS, "2023-05")  # nil return
     assert (r["mh_incidents"], r["mh_incidents_sdc_flag"], r["all_incidents"]) == (0, "none", 52000)
     assert (r["mh_per_1000_incidents"], r["incidents_per_hour"], r["pct_deployed"]) == (0.0, 0.0, None)
@@ -293,6 +299,9 @@ def test_national_equals_sum_of_fact(duckdb_build):
     assert apr["published_incidents_per_hour"] == 54
     assert apr["mh_per_100k_population"] == pytest.approx(round(13 / 2000000 * 1e5, 2))  # BTP excluded
     assert apr["repeat_contacts"] == 1 and apr["contacts_with_person"] == 7 + 9
+    # only Cumbria has s136 data for April (0), and no force has triage data for it
+    assert (apr["s136_detentions"], apr["forces_with_s136"], apr["triage_contacts"], apr["forces_with_triage"]) == (
+        0, 1, None, 0)  # fmt: skip
 
 
 def test_custody_and_outcomes(duckdb_build):
@@ -300,9 +309,14 @@ def test_custody_and_outcomes(duckdb_build):
     assert len(custody) == 10 and sum(r["is_mh_identified"] for r in custody) == 6
     assert [r["hours_referral_to_assess"] for r in custody[:3]] == [4.0, 4.0, None]
     [r] = [x for x in duckdb_build["outcomes"] if x["force_code"] == CUMBRIA]
-    assert (r["custody_detentions"], r["custody_detentions_sdc_flag"], r["pct_mh_identified"]) == (10, "rounded5", 60.0)
-    assert r["pct_mh_identified_lcl95"] < 60.0 < r["pct_mh_identified_ucl95"]
+    assert (r["custody_detentions"], r["custody_detentions_sdc_flag"]) == (10, "rounded5")
+    # 6 of 10 MH identified: numerator 1-7, so the count, the percentage and its interval are all withheld
+    assert (r["mh_identified"], r["pct_mh_identified"], r["pct_mh_identified_lcl95"]) == (None, None, None)
+    # 4 of 10 referred to L&D, 3 of them screened: every count and percentage of the pathway withheld
+    assert (r["lnd_referred"], r["pct_lnd_referred"], r["lnd_screened"], r["pct_lnd_screened"]) == (None,) * 4
     assert (r["triage_contacts"], r["triage_s136_per_100"]) == (10, None)  # 1 s136 outcome of 9: suppressed
+    # April custody and May triage only: a partial year
+    assert (r["custody_months_covered"], r["triage_months_covered"], r["is_partial_year"]) == (1, 1, True)
 
 
 # ---------------------------------------------------------------- PostgreSQL: same project, same fixture

@@ -3,13 +3,15 @@
 Covers: materialisation of every asset, the serving snapshot's contents, a no-op re-run, a corrected
 re-delivery that replaces (never duplicates), a file with bad rows, and the missing-key stop. Monthly sources:
 the first refreshes have no monthly files (their assets are left out); the second delivery round adds a few
-incidents files, which load as one run over their month range and reach the published demand mart.
+incidents, custody and triage files, which load as one run over their month range and reach the published marts.
+The published snapshot is scanned for disclosure-control leaks by the rules the dbt models declare.
 """
 
 from __future__ import annotations
 
 import csv
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +21,10 @@ import duckdb
 import pytest
 
 from demo.s136 import generate_s136
+from mhw.disclosure_scan import load_rules, scan_disclosure
 from mhw.identifier_scan import scan_identifiers
+from mhw.settings import DBT_MANIFEST
+from tests.orchestration.conftest import write_custody, write_triage
 
 pytestmark = pytest.mark.slow
 
@@ -27,6 +32,8 @@ MHW = str(Path(sys.executable).parent / "mhw")
 FORCES = ("E23000001", "E23000034", "W15000002", "BTP")
 YEARS = ("2022-23", "2023-24")
 INCIDENT_MONTHS = {"E23000001": ("2024-01", "2024-02", "2024-03", "2024-04"), "W15000002": ("2024-01",)}
+CUSTODY_MONTHS = {"E23000001": ("2024-01", "2024-02"), "E23000034": ("2024-01",)}  # City of London: small cells
+TRIAGE_MONTHS = {"W15000002": ("2024-01",)}
 
 
 def _env(home: Path, **extra: str) -> dict[str, str]:
@@ -74,10 +81,14 @@ def test_refresh_publishes_snapshot(home):
     current = home / "serving" / "current.duckdb"
     assert current.is_symlink()
     assert _query(current, "select count(*) from dim_force")[0][0] == 44
-    rows = _query(current, "select force_code, fy_label from mart_s136_force_year where detentions is not null")
+    rows = _query(current, "select force_code, fy_label from mart_s136_force_year where s136_detentions is not null")
     assert {(f, y) for f, y in rows} >= {(f, y) for f in FORCES if f != "E23000034" for y in YEARS}
-    national = dict(_query(current, "select fy_label, detentions from mart_s136_national_year"))
-    assert national == _fact_counts(home), "national totals are exact counts of the loaded detentions"
+    national = dict(_query(current, "select fy_label, s136_detentions + s135_detentions from mart_s136_national_year"))
+    assert national == _fact_counts(home), "national s136 and s135 totals are exact counts of the loaded detentions"
+    s136_only = "select fy_label, count(*) from marts.fct_s136_detentions where power = 's136' group by 1"
+    assert dict(_query(current, "select fy_label, s136_detentions from mart_s136_national_year")) == dict(
+        _query(home / "warehouse.duckdb", s136_only)
+    )
     tables = {r[0] for r in _query(current, "select table_name from duckdb_tables()")}
     assert not any(t.startswith("fct_") for t in tables)
     assert (home / "dagster_home" / "dagster.yaml").exists()
@@ -108,7 +119,7 @@ BAD_FILE = (
 def changed(home, incidents_file):
     """One more delivery round, refreshed once: Gwent corrects its 2023-24 return (20 records fewer) and sends
     a 2024-25 file with two bad rows; two forces send their first monthly incidents files (Gwent only January, so
-    it lags). Returns the state before it, and the refresh's output."""
+    it lags), and a few custody and triage files. Returns the state before it, and the refresh's output."""
     warehouse = home / "warehouse.duckdb"
     before = {
         "facts": _fact_counts(home),
@@ -129,6 +140,12 @@ def changed(home, incidents_file):
     for force, months in INCIDENT_MONTHS.items():
         for month in months:
             incidents_file(home / "landing", force, month, n=10)
+    for force, months in CUSTODY_MONTHS.items():
+        for month in months:
+            write_custody(home / "landing", force, month, n=40 if force == "E23000001" else 9)
+    for force, months in TRIAGE_MONTHS.items():
+        for month in months:
+            write_triage(home / "landing", force, month, n=13)
     done = _refresh(_env(home, MHW_PSEUDONYMISATION_KEY="test-key-not-secret"))
     assert done.returncode == 0, done.stderr
     return {**before, "stdout": done.stdout, "stderr": done.stderr}
@@ -163,7 +180,8 @@ def test_bad_rows_are_named_and_good_rows_kept(home, env, changed):
 
 def test_monthly_source_loads_its_months_in_one_run_and_is_published(home, changed, monkeypatch):
     assert (
-        "monthly sources over partitions 2024-01..2024-04: incidents 2024-01..2024-04 (4 months)" in (changed["stdout"])
+        "monthly sources over partitions 2024-01..2024-04: custody 2024-01..2024-02 (2 months); "
+        "incidents 2024-01..2024-04 (4 months); street_triage 2024-01..2024-01 (1 months)" in changed["stdout"]
     )
     ledger = _query(
         home / "warehouse.duckdb",
@@ -175,7 +193,7 @@ def test_monthly_source_loads_its_months_in_one_run_and_is_published(home, chang
         assert instance.get_materialized_partitions(dg.AssetKey(["raw", "incidents"])) == set(
             INCIDENT_MONTHS["E23000001"]
         )
-        assert not instance.get_materialized_partitions(dg.AssetKey(["raw", "custody"]))
+        assert not instance.get_materialized_partitions(dg.AssetKey(["raw", "incident_totals"]))  # no files
     # Gwent delivered only January: a WARN freshness check, reported, and the refresh still succeeds
     assert "warning: check raw/incidents: incidents_freshness" in changed["stderr"]
     published = _query(
@@ -200,3 +218,40 @@ def test_no_identifier_shaped_value_in_warehouse_or_snapshot(home, changed):
     for path in (home / "warehouse.duckdb", home / "serving" / "current.duckdb"):
         with duckdb.connect(str(path), read_only=True) as con:
             assert scan_identifiers(con) == [], path.name
+
+
+def test_snapshot_meets_disclosure_control_and_the_scan_finds_planted_leaks(home, changed, tmp_path):
+    """Every sub-national count of people is 0 or a multiple of 5 (not 1-7), and nothing derived from a withheld
+    count is shown, by the column classes the dbt models declare; a leak planted in a copy is found."""
+    current = (home / "serving" / "current.duckdb").resolve()
+    rules = load_rules(DBT_MANIFEST)
+    with duckdb.connect(str(current), read_only=True) as con:
+        assert scan_disclosure(con, rules) == []
+        # the fixture has real small cells, withheld: the scan ran over something that needed control
+        withheld = "select count(*) from mart_s136_force_year where s136_detentions_sdc_flag = 'suppressed_1_7'"
+        assert con.execute(withheld).fetchone()[0] > 0
+        outcomes = con.execute(
+            "select force_code, is_partial_year, custody_months_covered, triage_contacts is null "
+            "from mart_outcomes_force_year where fy_label = '2023-24' order by force_code"
+        ).fetchall()
+    # January-February custody and January triage only: partial years; no triage file -> NULL, never 0
+    assert outcomes == [("E23000001", True, 2, True), ("E23000034", True, 1, True), ("W15000002", True, 0, False)]
+    leak = tmp_path / "leak.duckdb"
+    shutil.copy(current, leak)
+    with duckdb.connect(str(leak)) as con:
+        con.execute("update mart_s136_force_year set s136_detentions = 3 where force_code = 'E23000001'")
+        con.execute("update mart_demand_force_month set mh_incidents = 12 where force_code = 'W15000002'")
+        con.execute(
+            "update mart_outcomes_force_year set pct_mh_identified = 37.5, mh_identified = null "
+            "where force_code = 'E23000001'"
+        )
+        found = {(f.table, f.column, f.rule) for f in scan_disclosure(con, rules)}
+    assert found == {
+        ("mart_s136_force_year", "s136_detentions", "small_count"),
+        ("mart_s136_force_year", "s136_detentions", "not_rounded"),
+        ("mart_demand_force_month", "mh_incidents", "not_rounded"),
+        *{
+            ("mart_outcomes_force_year", c, "shown_while_withheld")
+            for c in ("pct_mh_identified", "pct_mh_identified_lcl95", "pct_mh_identified_ucl95")
+        },
+    }

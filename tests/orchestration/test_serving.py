@@ -1,13 +1,28 @@
-"""Publishing the serving snapshot: only published tables, atomic switch, bounded history, privacy guard."""
+"""Publishing the serving snapshot: only published tables, atomic switch, bounded history, privacy guards."""
 
 from __future__ import annotations
 
+import json
 import os
 
 import duckdb
 import pytest
 
 from mhw.serving import PublishError, list_snapshots, publish_snapshot
+
+
+def write_manifest(path, models: dict[str, dict[str, str]]) -> None:
+    """A minimal dbt manifest: each model's columns with their disclosure class (column meta)."""
+    nodes = {
+        f"model.mhw.{name}": {
+            "resource_type": "model",
+            "name": name,
+            "config": {"meta": {}},
+            "columns": {col: {"name": col, "config": {"meta": {"disclosure": kind}}} for col, kind in cols.items()},
+        }
+        for name, cols in models.items()
+    }
+    path.write_text(json.dumps({"nodes": nodes}))
 
 
 @pytest.fixture
@@ -18,15 +33,22 @@ def warehouse(tmp_path):
         con.execute("create table raw.load_ledger (status varchar)")
         con.execute("insert into raw.load_ledger values ('loaded'), ('superseded')")
         con.execute("create table marts.dim_force as select 'E23000001' force_code, 'Met' force_name")
-        con.execute("create table marts.mart_s136_force_year as select 'E23000001' force_code, 10 detentions")
+        con.execute("create table marts.mart_s136_force_year as select 'E23000001' force_code, 10 s136_detentions")
         con.execute("create table marts.fct_s136_detentions as select 'x' person_token")
         con.execute("create table staging.stg_x as select 1 a")
     return path
 
 
-def test_publish_copies_only_published_tables(warehouse, tmp_path):
+@pytest.fixture
+def manifest(tmp_path):
+    path = tmp_path / "manifest.json"
+    write_manifest(path, {"dim_force": {}, "mart_s136_force_year": {"s136_detentions": "count"}})
+    return path
+
+
+def test_publish_copies_only_published_tables(warehouse, manifest, tmp_path):
     serving = tmp_path / "serving"
-    snap = publish_snapshot(warehouse, serving)
+    snap = publish_snapshot(warehouse, serving, manifest=manifest)
     current = serving / "current.duckdb"
     assert current.is_symlink() and os.path.realpath(current) == str(snap.path)
     with duckdb.connect(str(current), read_only=True) as con:
@@ -36,13 +58,13 @@ def test_publish_copies_only_published_tables(warehouse, tmp_path):
     assert snap.tables == {"dim_force": 1, "mart_s136_force_year": 1}
 
 
-def test_publish_switches_atomically_and_keeps_history(warehouse, tmp_path):
+def test_publish_switches_atomically_and_keeps_history(warehouse, manifest, tmp_path):
     serving = tmp_path / "serving"
-    first = publish_snapshot(warehouse, serving, keep=2)
+    first = publish_snapshot(warehouse, serving, keep=2, manifest=manifest)
     reader = duckdb.connect(str(serving / "current.duckdb"), read_only=True)  # an app holding the old one
     try:
         for _ in range(3):
-            last = publish_snapshot(warehouse, serving, keep=2)
+            last = publish_snapshot(warehouse, serving, keep=2, manifest=manifest)
         assert reader.execute("select count(*) from dim_force").fetchone()[0] == 1
     finally:
         reader.close()
@@ -52,15 +74,28 @@ def test_publish_switches_atomically_and_keeps_history(warehouse, tmp_path):
     assert not list(serving.glob(".*tmp"))
 
 
-def test_publish_refuses_person_level_columns(warehouse, tmp_path):
+@pytest.mark.parametrize(
+    ("plant", "error"),
+    [
+        ("create table marts.mart_leak as select 'abc' person_token", "mart_leak"),  # a person-level column
+        (
+            "insert into marts.mart_s136_force_year values ('E23000002', 3)",  # a count of 1-7 people
+            r"disclosure control .* mart_s136_force_year.s136_detentions: small_count",
+        ),
+        ("create table marts.mart_new as select 4 people", r"mart_new\.\*: unclassified"),  # no model declares it
+    ],
+)
+def test_publish_refuses_what_may_not_be_published(warehouse, manifest, tmp_path, plant, error):
     with duckdb.connect(str(warehouse)) as con:
-        con.execute("create table marts.mart_leak as select 'abc' person_token")
-    with pytest.raises(PublishError, match="mart_leak"):
-        publish_snapshot(warehouse, tmp_path / "serving")
+        con.execute(plant)
+    with pytest.raises(PublishError, match=error):
+        publish_snapshot(warehouse, tmp_path / "serving", manifest=manifest)
     assert not (tmp_path / "serving" / "current.duckdb").exists()
     assert not list((tmp_path / "serving").glob("*.duckdb*"))
 
 
-def test_publish_without_warehouse_is_a_clear_error(tmp_path):
+def test_publish_without_warehouse_or_manifest_is_a_clear_error(warehouse, tmp_path):
     with pytest.raises(PublishError, match="run the refresh first"):
-        publish_snapshot(tmp_path / "missing.duckdb", tmp_path / "serving")
+        publish_snapshot(tmp_path / "missing.duckdb", tmp_path / "serving", manifest=tmp_path / "manifest.json")
+    with pytest.raises(PublishError, match="make manifest"):
+        publish_snapshot(warehouse, tmp_path / "serving", manifest=tmp_path / "missing.json")

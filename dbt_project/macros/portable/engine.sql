@@ -25,12 +25,3 @@
 {% macro duckdb__hours_between(start_ts, end_ts) -%}
     (epoch({{ end_ts }}) - epoch({{ start_ts }})) / 3600.0
 {%- endmacro %}
-
-{# round(double, n): PostgreSQL only rounds numeric to n places, so cast there and back. #}
-{% macro round_double(expr, places) -%}
-    {{ return(adapter.dispatch('round_double', 'mhw')(expr, places)) }}
-{%- endmacro %}
-{% macro default__round_double(expr, places) -%}
-    cast(round(cast({{ expr }} as numeric), {{ places }}) as double precision)
-{%- endmacro %}
-{% macro duckdb__round_double(expr, places) -%}round(cast({{ expr }} as double), {{ places }}){%- endmacro %}

@@ -1,8 +1,16 @@
 -- Exact (unrounded, restricted) MH demand counts by force x month, shared by mart_demand_force_month (SDC applied
 -- there) and mart_demand_national_month (exact). One row per force-month with an active incidents or
--- incident_totals load, an all-incident total, or an MH incident: a nil return shows 0 MH incidents.
+-- incident_totals load, an all-incident total, or an MH incident: a nil return shows 0 MH incidents. A source with
+-- no data for the force-month (int_source_coverage_month) gives NULL counts, never 0: MH incident measures without
+-- an incidents load, s136 detentions without an s136 return covering the month, triage contacts without a triage
+-- load. is_partial_month: a file counted here was loaded before the month ended.
 -- Repeat measures count MH incidents (the demand) whose person was flagged at that incident
 -- (int_person_contact_flags, flags over incidents and s136 detentions).
+{% set incident_measures = [
+    'n_mh_incidents', 'n_deployed', 'n_deployed_known', 'officer_minutes', 'n_officer_minutes_known', 'n_flags_agree',
+    'n_flag_opening', 'n_flag_closing', 'n_contacts_with_person', 'n_repeat_contacts', 'n_high_intensity_contacts',
+    'n_child_repeat_contacts', 'n_repeat_s136_contacts'] %}
+
 with incidents as (
     select
         incident_key,
@@ -83,7 +91,7 @@ triage_counts as (
 ),
 
 forces as (
-    select force_code, has_resident_population from {{ ref('ref_force') }}
+    select force_code, has_resident_population, is_small_population from {{ ref('ref_force') }}
 ),
 
 population as (
@@ -111,6 +119,19 @@ population_year as (
 
 rcrp as (
     select force_code, go_live_date, basis from {{ ref('ref_rcrp_go_live') }}
+),
+
+coverage as (
+    select
+        force_code,
+        month_start,
+        max(case when source = 'incidents' then 1 else 0 end) = 1 as has_incidents,
+        max(case when source = 's136' then 1 else 0 end) = 1 as has_s136,
+        max(case when source = 'street_triage' then 1 else 0 end) = 1 as has_triage,
+        min(case when is_complete then 1 else 0 end) = 0 as is_partial_month
+    from {{ ref('int_source_coverage_month') }}
+    where source in ('incidents', 'incident_totals', 's136', 'street_triage')
+    group by force_code, month_start
 )
 
 select
@@ -132,24 +153,22 @@ select
     coalesce(r.go_live_date <= c.month_start, false) as rcrp_live,
     coalesce(r.go_live_date >= c.month_start
         and r.go_live_date < cast(c.month_start + interval '1 month' as date), false) as is_rcrp_go_live_month,
-    coalesce(i.n_mh_incidents, 0) as n_mh_incidents,
+    coalesce(fo.is_small_population, false) as is_small_population,
+    coalesce(cv.is_partial_month, false) as is_partial_month,
     t.all_incidents,
-    coalesce(i.n_deployed, 0) as n_deployed,
-    coalesce(i.n_deployed_known, 0) as n_deployed_known,
-    i.officer_minutes,
-    coalesce(i.n_officer_minutes_known, 0) as n_officer_minutes_known,
-    coalesce(i.n_flags_agree, 0) as n_flags_agree,
-    coalesce(i.n_flag_opening, 0) as n_flag_opening,
-    coalesce(i.n_flag_closing, 0) as n_flag_closing,
-    coalesce(i.n_contacts_with_person, 0) as n_contacts_with_person,
-    coalesce(i.n_repeat_contacts, 0) as n_repeat_contacts,
-    coalesce(i.n_high_intensity_contacts, 0) as n_high_intensity_contacts,
-    coalesce(i.n_child_repeat_contacts, 0) as n_child_repeat_contacts,
-    coalesce(i.n_repeat_s136_contacts, 0) as n_repeat_s136_contacts,
-    coalesce(d.n_s136_detentions, 0) as n_s136_detentions,
-    coalesce(d.n_s136_s135_detentions, 0) as n_s136_s135_detentions,
-    coalesce(tr.n_triage_contacts, 0) as n_triage_contacts
+    {%- for measure in incident_measures %}
+    case when coalesce(cv.has_incidents, false) or i.force_code is not null
+        then {{ 'i.' ~ measure if measure == 'officer_minutes' else 'coalesce(i.' ~ measure ~ ', 0)' }} end
+        as {{ measure }},
+    {%- endfor %}
+    case when coalesce(cv.has_s136, false) or d.force_code is not null
+        then coalesce(d.n_s136_detentions, 0) end as n_s136_detentions,
+    case when coalesce(cv.has_s136, false) or d.force_code is not null
+        then coalesce(d.n_s136_s135_detentions, 0) end as n_s136_s135_detentions,
+    case when coalesce(cv.has_triage, false) or tr.force_code is not null
+        then coalesce(tr.n_triage_contacts, 0) end as n_triage_contacts
 from cell_years as c
+left join coverage as cv on cv.force_code = c.force_code and cv.month_start = c.month_start
 left join forces as fo on fo.force_code = c.force_code
 left join population_year as py on py.force_code = c.force_code and py.month_start = c.month_start
 left join population as p on p.force_code = py.force_code and p.fy_start_year = py.fy_start_year

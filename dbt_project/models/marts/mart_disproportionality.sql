@@ -149,6 +149,8 @@ final as (
              else n_not_stated end as ethnicity_not_stated,
         case when geography_level = 'force' then {{ mhw.sdc_flag('n_not_stated') }}
              else 'none' end as ethnicity_not_stated_sdc_flag,
+        case when geography_level = 'force' then {{ mhw.sdc_round5('n_all') }}
+             else n_all end as detentions_all_groups,
         case when geography_level = 'force' then {{ mhw.pct('n_not_stated', 'n_all') }}
              else {{ mhw.pct('n_not_stated', 'n_all', sdc=false) }} end as pct_ethnicity_not_stated,
         population,
@@ -170,6 +172,8 @@ final as (
         {{ mhw.round_double(mhw.rate_upper('rate_n', 'population', z), 2) }} as rate_ucl,
         {{ mhw.poisson_ci_method('rate_n') }} as ci_method,
         rr_reference_group,
+        case when geography_level = 'force' then {{ mhw.sdc_round5('ref_n') }}
+             else ref_n end as reference_numerator,
         case when rr_status = 'reference' and rate_n is not null then 1.0
              when rr_status = 'published' then {{ mhw.round_double('rr', 2) }} end as rate_ratio_vs_white,
         case when rr_status = 'published'

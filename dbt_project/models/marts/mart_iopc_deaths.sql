@@ -47,8 +47,8 @@ cells as (
         fy_label,
         fy_start_year,
         iopc_category,
-        sum(case when measure = 'deaths' then value end) as deaths,
-        sum(case when measure = 'incidents' then value end) as incidents,
+        cast(sum(case when measure = 'deaths' then value end) as bigint) as deaths,
+        cast(sum(case when measure = 'incidents' then value end) as bigint) as incidents,
         max(case when is_revised then 1 else 0 end) = 1 as is_revised
     from authority_rows
     group by edition, entity_key, entity_type, force_code, fy_label, fy_start_year, iopc_category

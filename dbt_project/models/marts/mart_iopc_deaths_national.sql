@@ -11,8 +11,8 @@ national as (
         fy_label,
         fy_start_year,
         iopc_category,
-        sum(case when measure = 'deaths' then value end) as deaths,
-        sum(case when measure = 'incidents' then value end) as incidents,
+        cast(sum(case when measure = 'deaths' then value end) as bigint) as deaths,
+        cast(sum(case when measure = 'incidents' then value end) as bigint) as incidents,
         max(case when is_revised then 1 else 0 end) = 1 as is_revised,
         max(case when flag is not null and flag <> '~' then 1 else 0 end) = 1 as has_definition_footnote
     from stg
@@ -25,13 +25,19 @@ by_force as (
         edition,
         fy_label,
         iopc_category,
-        sum(case when measure = 'deaths' and entity_type <> 'total' then value end) as deaths_by_force_sum,
-        sum(case when measure = 'incidents' and entity_type <> 'total' then value end) as incidents_by_force_sum,
-        sum(case when measure = 'deaths' and entity_type = 'total' then value end) as deaths_by_force_total_row,
-        sum(case when measure = 'incidents' and entity_type = 'total' then value end) as incidents_by_force_total_row,
-        sum(case when measure = 'deaths' and entity_type = 'force' then value end) as deaths_single_forces,
-        sum(case when measure = 'deaths' and entity_type = 'multi_force' then value end) as deaths_multi_force,
-        sum(case when measure = 'deaths' and entity_type = 'non_territorial_body' then value end)
+        cast(sum(case when measure = 'deaths' and entity_type <> 'total' then value end) as bigint)
+            as deaths_by_force_sum,
+        cast(sum(case when measure = 'incidents' and entity_type <> 'total' then value end) as bigint)
+            as incidents_by_force_sum,
+        cast(sum(case when measure = 'deaths' and entity_type = 'total' then value end) as bigint)
+            as deaths_by_force_total_row,
+        cast(sum(case when measure = 'incidents' and entity_type = 'total' then value end) as bigint)
+            as incidents_by_force_total_row,
+        cast(sum(case when measure = 'deaths' and entity_type = 'force' then value end) as bigint)
+            as deaths_single_forces,
+        cast(sum(case when measure = 'deaths' and entity_type = 'multi_force' then value end) as bigint)
+            as deaths_multi_force,
+        cast(sum(case when measure = 'deaths' and entity_type = 'non_territorial_body' then value end) as bigint)
             as deaths_non_territorial
     from stg
     where dimension = 'Appropriate authority'

@@ -1,8 +1,15 @@
 -- Custody, Liaison & Diversion and street triage outcomes by force x financial year, published (data-contract.md,
--- methods.md §7.3, §7.4). Counts are disclosure controlled (0 stays 0, 1-7 NULL, else rounded to 5) with an
--- *_sdc_flag; percentages are of the stated denominator, NULL when it is 1-7, with 95% Wilson limits (§2.2) shown
--- only when the percentage is. triage_s136_per_100 is a rate: withheld when its count is 1-7.
+-- methods.md §7.3, §7.4; docs/methods.md "Disclosure control", "Partial periods"). Counts are disclosure controlled
+-- (0 stays 0, 1-7 NULL, else rounded to 5) with an *_sdc_flag on the headline counts; each percentage is published
+-- with its numerator and denominator, is withheld when either is 1-7, and carries 95% Wilson limits (§2.2) withheld
+-- with it. Medians need a base of 8 or more. A source with no data for the force-year gives NULL, never 0; the months
+-- each source covers come from the load ledger, and a year either source covers only in part is flagged.
 -- Deaths following contact with an MH concern are in mart_iopc_deaths (national categories), not repeated here.
+{% set custody_measures = ['n_custody', 'n_mh_identified', 'n_lnd_referred', 'n_lnd_screened', 'n_lnd_assessed',
+    'n_referral_to_assess', 'n_mh_with_outcome', 'n_mh_oocd'] %}
+{% set triage_measures = ['n_triage', 'n_triage_outcome_known', 'n_triage_s136', 'n_triage_informal_admission',
+    'n_triage_referral', 'n_triage_signpost_nfa', 'n_response_known'] %}
+
 with custody as (
     select * from {{ ref('fct_custody_mh') }}
 ),
@@ -15,10 +22,25 @@ forces as (
     select force_code, force_name, region_name, nation from {{ ref('dim_force') }}
 ),
 
+coverage as (
+    select
+        force_code,
+        {{ mhw.fy_label('fy_start_year') }} as fy_label,
+        count(case when source = 'custody' then 1 end) as custody_months,
+        count(case when source = 'custody' and is_complete then 1 end) as custody_months_complete,
+        count(case when source = 'street_triage' then 1 end) as triage_months,
+        count(case when source = 'street_triage' and is_complete then 1 end) as triage_months_complete
+    from {{ ref('int_source_coverage_month') }}
+    where source in ('custody', 'street_triage')
+    group by force_code, fy_start_year
+),
+
 cells as (
     select force_code, fy_label from custody
     union
     select force_code, fy_label from triage
+    union
+    select force_code, fy_label from coverage
 ),
 
 custody_counts as (
@@ -62,29 +84,26 @@ joined as (
         f.region_name,
         f.nation,
         c.fy_label,
-        coalesce(cu.n_custody, 0) as n_custody,
-        coalesce(cu.n_mh_identified, 0) as n_mh_identified,
-        coalesce(cu.n_lnd_referred, 0) as n_lnd_referred,
-        coalesce(cu.n_lnd_screened, 0) as n_lnd_screened,
-        coalesce(cu.n_lnd_assessed, 0) as n_lnd_assessed,
-        coalesce(cu.n_referral_to_assess, 0) as n_referral_to_assess,
+        cast(coalesce(cv.custody_months_complete, 0) as integer) as custody_months_covered,
+        cast(coalesce(cv.triage_months_complete, 0) as integer) as triage_months_covered,
+        coalesce(cv.custody_months, 0) > 0 or cu.force_code is not null as has_custody,
+        coalesce(cv.triage_months, 0) > 0 or t.force_code is not null as has_triage,
         cu.median_hours_referral_to_assess_unrounded,
-        coalesce(cu.n_mh_with_outcome, 0) as n_mh_with_outcome,
-        coalesce(cu.n_mh_oocd, 0) as n_mh_oocd,
-        coalesce(t.n_triage, 0) as n_triage,
-        coalesce(t.n_triage_outcome_known, 0) as n_triage_outcome_known,
-        coalesce(t.n_triage_s136, 0) as n_triage_s136,
-        coalesce(t.n_triage_informal_admission, 0) as n_triage_informal_admission,
-        coalesce(t.n_triage_referral, 0) as n_triage_referral,
-        coalesce(t.n_triage_signpost_nfa, 0) as n_triage_signpost_nfa,
-        coalesce(t.n_response_known, 0) as n_response_known,
-        t.median_response_minutes_unrounded
+        t.median_response_minutes_unrounded,
+        {%- for measure in custody_measures %}
+        case when coalesce(cv.custody_months, 0) > 0 or cu.force_code is not null
+            then coalesce(cu.{{ measure }}, 0) end as {{ measure }},
+        {%- endfor %}
+        {%- for measure in triage_measures %}
+        case when coalesce(cv.triage_months, 0) > 0 or t.force_code is not null
+            then coalesce(t.{{ measure }}, 0) end as {{ measure }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from cells as c
     inner join forces as f on f.force_code = c.force_code
+    left join coverage as cv on cv.force_code = c.force_code and cv.fy_label = c.fy_label
     left join custody_counts as cu on cu.force_code = c.force_code and cu.fy_label = c.fy_label
     left join triage_counts as t on t.force_code = c.force_code and t.fy_label = c.fy_label
 )
-
 
 select
     force_code,
@@ -92,59 +111,51 @@ select
     region_name,
     nation,
     fy_label,
+    custody_months_covered,
+    triage_months_covered,
+    (has_custody and custody_months_covered < 12) or (has_triage and triage_months_covered < 12) as is_partial_year,
     {{ mhw.sdc_round5('n_custody') }} as custody_detentions,
     {{ mhw.sdc_flag('n_custody') }} as custody_detentions_sdc_flag,
     {{ mhw.sdc_round5('n_mh_identified') }} as mh_identified,
     {{ mhw.sdc_flag('n_mh_identified') }} as mh_identified_sdc_flag,
     {{ mhw.pct('n_mh_identified', 'n_custody') }} as pct_mh_identified,
-    case when n_custody > 7 then
-        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_lower('n_mh_identified', 'n_custody'), 1) }}
-        end as pct_mh_identified_lcl95,
-    case when n_custody > 7 then
-        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_upper('n_mh_identified', 'n_custody'), 1) }}
-        end as pct_mh_identified_ucl95,
+    {{ mhw.pct_wilson('n_mh_identified', 'n_custody', 'lower') }} as pct_mh_identified_lcl95,
+    {{ mhw.pct_wilson('n_mh_identified', 'n_custody', 'upper') }} as pct_mh_identified_ucl95,
     {{ mhw.sdc_round5('n_lnd_referred') }} as lnd_referred,
     {{ mhw.sdc_flag('n_lnd_referred') }} as lnd_referred_sdc_flag,
     {{ mhw.pct('n_lnd_referred', 'n_custody') }} as pct_lnd_referred,
-    case when n_custody > 7 then
-        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_lower('n_lnd_referred', 'n_custody'), 1) }}
-        end as pct_lnd_referred_lcl95,
-    case when n_custody > 7 then
-        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_upper('n_lnd_referred', 'n_custody'), 1) }}
-        end as pct_lnd_referred_ucl95,
+    {{ mhw.pct_wilson('n_lnd_referred', 'n_custody', 'lower') }} as pct_lnd_referred_lcl95,
+    {{ mhw.pct_wilson('n_lnd_referred', 'n_custody', 'upper') }} as pct_lnd_referred_ucl95,
+    {{ mhw.sdc_round5('n_lnd_screened') }} as lnd_screened,
     {{ mhw.pct('n_lnd_screened', 'n_lnd_referred') }} as pct_lnd_screened,
-    case when n_lnd_referred > 7 then
-        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_lower('n_lnd_screened', 'n_lnd_referred'), 1) }}
-        end as pct_lnd_screened_lcl95,
-    case when n_lnd_referred > 7 then
-        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_upper('n_lnd_screened', 'n_lnd_referred'), 1) }}
-        end as pct_lnd_screened_ucl95,
+    {{ mhw.pct_wilson('n_lnd_screened', 'n_lnd_referred', 'lower') }} as pct_lnd_screened_lcl95,
+    {{ mhw.pct_wilson('n_lnd_screened', 'n_lnd_referred', 'upper') }} as pct_lnd_screened_ucl95,
+    {{ mhw.sdc_round5('n_lnd_assessed') }} as lnd_assessed,
     {{ mhw.pct('n_lnd_assessed', 'n_lnd_referred') }} as pct_lnd_assessed,
-    case when n_lnd_referred > 7 then
-        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_lower('n_lnd_assessed', 'n_lnd_referred'), 1) }}
-        end as pct_lnd_assessed_lcl95,
-    case when n_lnd_referred > 7 then
-        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_upper('n_lnd_assessed', 'n_lnd_referred'), 1) }}
-        end as pct_lnd_assessed_ucl95,
-    case when n_referral_to_assess >= 8
+    {{ mhw.pct_wilson('n_lnd_assessed', 'n_lnd_referred', 'lower') }} as pct_lnd_assessed_lcl95,
+    {{ mhw.pct_wilson('n_lnd_assessed', 'n_lnd_referred', 'upper') }} as pct_lnd_assessed_ucl95,
+    {{ mhw.sdc_round5('n_referral_to_assess') }} as referral_to_assess_known,
+    case when not {{ mhw.base_withheld('n_referral_to_assess') }}
         then {{ mhw.round_double('median_hours_referral_to_assess_unrounded', 1) }} end
         as median_hours_referral_to_assess,
     {{ mhw.sdc_round5('n_mh_with_outcome') }} as mh_with_outcome,
     {{ mhw.sdc_flag('n_mh_with_outcome') }} as mh_with_outcome_sdc_flag,
+    {{ mhw.sdc_round5('n_mh_oocd') }} as mh_oocd,
     {{ mhw.pct('n_mh_oocd', 'n_mh_with_outcome') }} as pct_oocd_mh,
-    case when n_mh_with_outcome > 7 then
-        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_lower('n_mh_oocd', 'n_mh_with_outcome'), 1) }}
-        end as pct_oocd_mh_lcl95,
-    case when n_mh_with_outcome > 7 then
-        {{ mhw.round_double('100.0 * ' ~ mhw.wilson_upper('n_mh_oocd', 'n_mh_with_outcome'), 1) }}
-        end as pct_oocd_mh_ucl95,
+    {{ mhw.pct_wilson('n_mh_oocd', 'n_mh_with_outcome', 'lower') }} as pct_oocd_mh_lcl95,
+    {{ mhw.pct_wilson('n_mh_oocd', 'n_mh_with_outcome', 'upper') }} as pct_oocd_mh_ucl95,
     {{ mhw.sdc_round5('n_triage') }} as triage_contacts,
     {{ mhw.sdc_flag('n_triage') }} as triage_contacts_sdc_flag,
-    case when not {{ mhw.is_suppressed_1_7('n_triage_s136') }} and n_triage > 7
-        then {{ mhw.round_double(mhw.crude_rate('n_triage_s136', 'n_triage', 100), 1) }} end as triage_s136_per_100,
+    {{ mhw.sdc_round5('n_triage_s136') }} as triage_s136,
+    {{ mhw.pct('n_triage_s136', 'n_triage') }} as triage_s136_per_100,
+    {{ mhw.sdc_round5('n_triage_outcome_known') }} as triage_outcome_known,
+    {{ mhw.sdc_round5('n_triage_informal_admission') }} as triage_informal_admission,
     {{ mhw.pct('n_triage_informal_admission', 'n_triage_outcome_known') }} as pct_triage_informal_admission,
+    {{ mhw.sdc_round5('n_triage_referral') }} as triage_cmht_crisis_referral,
     {{ mhw.pct('n_triage_referral', 'n_triage_outcome_known') }} as pct_triage_cmht_crisis_referral,
+    {{ mhw.sdc_round5('n_triage_signpost_nfa') }} as triage_signpost_nfa,
     {{ mhw.pct('n_triage_signpost_nfa', 'n_triage_outcome_known') }} as pct_triage_signpost_nfa,
-    case when n_response_known >= 8
+    {{ mhw.sdc_round5('n_response_known') }} as triage_response_known,
+    case when not {{ mhw.base_withheld('n_response_known') }}
         then {{ mhw.round_double('median_response_minutes_unrounded', 1) }} end as median_triage_response_minutes
 from joined

@@ -75,7 +75,7 @@ national_denominators as (
              when max(case when officers_denominator_status = 'carried_forward' then 1 else 0 end) = 1
                  then 'carried_forward'
              else 'same_year' end as officers_denominator_status,
-        case when count(arrests) = count(*) then sum(arrests) end as arrests,
+        case when count(arrests) = count(*) then cast(sum(arrests) as bigint) end as arrests,
         case when count(arrests) < count(*) then null
              when min(arrests_fy_label) = max(arrests_fy_label) then min(arrests_fy_label)
              else min(arrests_fy_label) || ' to ' || max(arrests_fy_label) end as arrests_fy_label,

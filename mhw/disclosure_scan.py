@@ -1,0 +1,140 @@
+"""Scan published tables for disclosure-control leaks, by the column semantics each dbt model declares.
+
+Every numeric column of a published model (`dim_*`, `mart_*`) carries a `disclosure` class in its column meta
+(docs/methods.md, "Disclosure control"):
+
+- ``count``: people, or records about people, counted by this warehouse. Below national level it is published
+  rounded: 0, or a multiple of 5 that is not 1-7 (NULL when withheld or missing). A signed difference of such
+  counts is checked on its absolute value.
+- ``statistic``: a rate, percentage, interval, median or ratio derived from such counts. ``withheld_with`` names the
+  published count columns (and the denominators) it derives from; it must be NULL wherever any of them is NULL, so
+  nothing is shown whose count is withheld.
+- ``published``: another body's published figure, republished as published (or derived from those only).
+- ``not_person``: not about individuals (populations, file counts, months, years, coordinates).
+
+A model whose rows are all national declares ``disclosure_national_rows: "true"`` in its model meta; a model with
+both gives the SQL condition of its national rows. National counts are exact and are not checked for rounding;
+statistics are checked on every row. A numeric column without a class is itself a finding: a new mart is covered by
+declaring its columns, and cannot be published until it does.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+CLASSES = {"count", "statistic", "published", "not_person"}
+PUBLISHED_PREFIXES = ("dim_", "mart_")
+
+
+@dataclass(frozen=True)
+class TableRules:
+    columns: dict[str, str]  # column -> disclosure class
+    withheld_with: dict[str, tuple[str, ...]]  # statistic column -> the columns it derives from
+    national_rows: str = "false"  # SQL condition of the rows at national level (exact counts)
+
+
+@dataclass(frozen=True)
+class Finding:
+    table: str
+    column: str
+    rule: str  # unclassified | small_count | not_rounded | shown_while_withheld | bad_declaration
+    rows: int
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.table}.{self.column}: {self.rule} ({self.rows} rows){': ' + self.detail if self.detail else ''}"
+
+
+@dataclass
+class _Scan:
+    con: duckdb.DuckDBPyConnection
+    prefix: str
+    findings: list[Finding] = field(default_factory=list)
+
+    def count_rows(self, table: str, where: str) -> int:
+        return self.con.execute(f'select count(*) from {self.prefix}"{table}" where {where}').fetchone()[0]
+
+    def check(self, table: str, column: str, rule: str, where: str, detail: str = "") -> None:
+        rows = self.count_rows(table, where)
+        if rows:
+            self.findings.append(Finding(table, column, rule, rows, detail))
+
+
+def _meta(entry: dict) -> dict:
+    return {**(entry.get("meta") or {}), **((entry.get("config") or {}).get("meta") or {})}
+
+
+def load_rules(manifest: Path) -> dict[str, TableRules]:
+    """The disclosure rules of every published model in a dbt manifest (target/manifest.json)."""
+    nodes = json.loads(Path(manifest).read_text())["nodes"].values()
+    rules = {}
+    for node in nodes:
+        if node["resource_type"] != "model" or not node["name"].startswith(PUBLISHED_PREFIXES):
+            continue
+        classes, withheld = {}, {}
+        for name, column in node["columns"].items():
+            meta = _meta(column)
+            if "disclosure" in meta:
+                classes[name] = meta["disclosure"]
+            if meta.get("withheld_with"):
+                withheld[name] = tuple(meta["withheld_with"])
+        national = str(_meta(node).get("disclosure_national_rows", "false"))
+        rules[node["name"]] = TableRules(classes, withheld, national)
+    return rules
+
+
+def numeric_columns(con: duckdb.DuckDBPyConnection, database: str, table: str) -> list[str]:
+    rows = con.execute(
+        "select column_name from duckdb_columns() where database_name = ? and schema_name = 'main' "
+        "and table_name = ? and numeric_precision is not null order by column_index",
+        [database, table],
+    ).fetchall()
+    return [name for (name,) in rows]
+
+
+def scan_disclosure(
+    con: duckdb.DuckDBPyConnection, rules: dict[str, TableRules], database: str | None = None
+) -> list[Finding]:
+    """Every leak in the published tables of `database` (schema main; default: the current database)."""
+    database = database or con.execute("select current_database()").fetchone()[0]
+    scan = _Scan(con, f'"{database}"."main".')
+    tables = con.execute(
+        "select table_name from duckdb_tables() where database_name = ? and schema_name = 'main' order by 1",
+        [database],
+    ).fetchall()
+    for (table,) in tables:
+        if table.startswith(PUBLISHED_PREFIXES):
+            _scan_table(scan, table, rules.get(table), numeric_columns(con, database, table))
+    return scan.findings
+
+
+def _scan_table(scan: _Scan, table: str, rules: TableRules | None, numeric: list[str]) -> None:
+    if rules is None:
+        scan.findings.append(Finding(table, "*", "unclassified", 0, "no dbt model declares this table"))
+        return
+    local = f"not coalesce(({rules.national_rows}), false)"
+    for column in numeric:
+        kind = rules.columns.get(column)
+        if kind not in CLASSES:
+            scan.findings.append(Finding(table, column, "unclassified", 0, f"disclosure class {kind!r}"))
+        elif kind == "count":
+            value = f'abs("{column}")'
+            scan.check(table, column, "small_count", f"{local} and {value} between 1 and 7", "1-7 shown")
+            scan.check(table, column, "not_rounded", f"{local} and {value} % 5 <> 0", "not a multiple of 5")
+        elif kind == "statistic":
+            _check_statistic(scan, table, column, rules, numeric)
+
+
+def _check_statistic(scan: _Scan, table: str, column: str, rules: TableRules, numeric: list[str]) -> None:
+    sources = rules.withheld_with.get(column, ())
+    unknown = [c for c in sources if c not in numeric]
+    if not sources or unknown:
+        detail = f"withheld_with {list(sources)} names no published numeric column {unknown}" if unknown else ""
+        scan.findings.append(Finding(table, column, "bad_declaration", 0, detail or "no withheld_with"))
+        return
+    withheld = " or ".join(f'"{c}" is null' for c in sources)
+    scan.check(table, column, "shown_while_withheld", f'"{column}" is not null and ({withheld})', ", ".join(sources))
