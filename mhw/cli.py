@@ -81,11 +81,13 @@ def synth(
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
 ) -> None:
     """Write synthetic demo data: s136 records and monthly force extracts (incidents, incident totals, custody,
-    street triage) in each force's own layout for 43 forces + BTP, published ADR tables, an inspections tracker."""
+    street triage) in each force's own layout for 43 forces + BTP, published ADR tables, an inspections tracker,
+    and the demo forces' scheme registers (where the demo plants RCRP and runs street triage)."""
     from demo.adr125_published import generate_adr125_published
     from demo.force_extracts import generate_national, parse_months
     from demo.inspections import generate_inspections
     from demo.s136 import landing_is_empty
+    from demo.scheme_register import generate_scheme_registers
 
     settings = get_settings()
     if if_empty and not landing_is_empty(settings.landing_dir):
@@ -107,6 +109,8 @@ def synth(
             f"wrote {len(sample.files)} published ADR s136 files under {settings.landing_dir / 'adr125_published'} "
             f"({sample.describe()})"
         )
+    registers = generate_scheme_registers(settings.landing_dir, seed, window, forces=only)
+    typer.echo(f"wrote {registers} synthetic scheme registers under {settings.landing_dir / 'scheme_register'}")
     tracker = generate_inspections(settings.landing_dir, seed=seed)
     typer.echo(f"wrote {tracker} synthetic inspection tracker files under {settings.landing_dir / 'inspections'}")
 

@@ -23,6 +23,7 @@ LANDING_SOURCES = {
     "s136": "s136/s135 detention records (ADR-125), validated and pseudonymised at the gate.",
     "adr125_published": "Home Office published s136 tables (ADR-125 items, long format), one file per release.",
     "inspections": "Inspection findings tracker (HMICFRS/CQC/HMIP/joint), monthly status snapshots.",
+    "scheme_register": "Forces' own registers of RCRP, street triage and other mental-health schemes, with dates.",
 }
 MONTHLY_SOURCES = {
     "incidents": "Control-room incidents with a mental-health qualifier, one file per force and month.",

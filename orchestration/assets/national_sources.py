@@ -1,6 +1,7 @@
 """National publications from MHW_PUBLIC_DATA_DIR -> raw.<table> (group 'national_sources'): ONS population and
 boundaries, Census 2011 ethnic group and the LAD -> PFA lookup, IOPC deaths, Home Office use of force, officers and
-arrests, coroners' PFD reports; plus the cross-check of LAD-summed force populations against a third-party file.
+arrests, coroners' PFD reports, published RCRP and street triage schemes; plus the cross-check of LAD-summed force
+populations against a third-party file.
 
 One asset per raw table, all made by `national_source_asset`: a new national source is one line in NATIONAL_SOURCES.
 Files already in the ledger load nothing. Without the folder or the file nothing is loaded and the metadata says so,
@@ -23,6 +24,7 @@ from ingestion.national.iopc import load_iopc_deaths
 from ingestion.national.load import PublicLoadReport
 from ingestion.national.police_denominators import load_arrests, load_police_officers
 from ingestion.national.population import load_ons_population
+from ingestion.national.schemes import load_mh_schemes_published, load_rcrp_published
 from ingestion.national.use_of_force import load_use_of_force
 from ingestion.schema import ensure_raw_schema
 from mhw.settings import get_settings
@@ -76,6 +78,14 @@ NATIONAL_SOURCES: dict[str, tuple[Loader, str]] = {
         load_coroners_pfd,
         "Regulation 28 Prevention of Future Deaths reports naming police and mental health (judiciary index, "
         "metadata only).",
+    ),
+    "rcrp_go_live_published": (
+        load_rcrp_published,
+        "Right Care, Right Person go-live dates and phases by force as printed on public pages (transcribed).",
+    ),
+    "mh_schemes_published": (
+        load_mh_schemes_published,
+        "Street triage and control-room mental health schemes by force as printed on public pages (transcribed).",
     ),
 }
 

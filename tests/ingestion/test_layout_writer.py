@@ -68,6 +68,8 @@ def canonical_frame(contract: Contract, force: str, n: int = 12, cp1252: bool = 
                 else 0
             )
             values = [t + timedelta(minutes=90 * offset) for t in base]
+            if "%H" not in contract.layouts[0].timestamp_formats[0]:  # a contract of dates: written as dates
+                values = [t.replace(hour=0, minute=0) for t in values]
         elif col.type == "bool":
             values = [bool(i % 2) if i % 5 or col.required else None for i in range(n)]
         elif col.type == "code":
