@@ -1,0 +1,29 @@
+-- Published street triage and control-room mental health schemes by force (active load); rename and cast only.
+with source as (
+    select * from {{ source('raw', 'mh_schemes_published') }}
+),
+
+active_loads as (
+    {{ mhw.active_loads() }}
+)
+
+select
+    'mh-published-' || cast(s.row_number as varchar(10)) as record_key,
+    s.row_number as source_row_number,
+    s.force_code,
+    s.entity_type,
+    s.scheme_name,
+    s.model_as_described,
+    s.scheme_type,
+    s.event_kind,
+    s.start_as_printed,
+    cast(s.start_from as date) as start_from,
+    cast(s.start_to as date) as start_to,
+    s.date_precision,
+    s.is_year_supplied,
+    s.is_planned,
+    s.detail,
+    s.source as source_reference,
+    s.source_file
+from source as s
+inner join active_loads as l on s.load_id = l.load_id
