@@ -53,6 +53,14 @@ PAGES = {
             url_path="mh-demand",
         ),
     ],
+    "What works": [
+        st.Page(
+            "views/what_works.py",
+            title="Schemes evaluated",
+            icon=":material/science:",
+            url_path="what-works",
+        ),
+    ],
     "National sources": [
         st.Page(
             "views/national_sources.py",

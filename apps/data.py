@@ -120,3 +120,21 @@ def publication(_conn: duckdb.DuckDBPyConnection, key: str) -> dict[str, Any]:
     """The single ``publication`` row (snapshot_id, published_at, …) or an empty dict."""
     frame = run_query(_conn, "select * from publication order by published_at desc limit 1")
     return frame.row(0, named=True) if frame.height else {}
+
+
+@st.cache_data(ttl=QUERY_TTL, show_spinner=False)
+def scheme_evaluations(_conn: duckdb.DuckDBPyConnection, key: str) -> pl.DataFrame:
+    """Every scheme x outcome row of ``mart_scheme_evaluation`` (estimates or the reason there are none)."""
+    return run_query(
+        _conn, "select * from mart_scheme_evaluation order by scheme_type, force_name, scheme_key, outcome"
+    )
+
+
+@st.cache_data(ttl=QUERY_TTL, show_spinner=False)
+def scheme_evaluation_series(_conn: duckdb.DuckDBPyConnection, key: str, scheme_key: str, outcome: str) -> pl.DataFrame:
+    """The periods of one evaluation from ``mart_scheme_evaluation_series``, oldest first."""
+    return run_query(
+        _conn,
+        "select * from mart_scheme_evaluation_series where scheme_key = ? and outcome = ? order by period_start",
+        [scheme_key, outcome],
+    )
