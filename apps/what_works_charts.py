@@ -106,23 +106,18 @@ def finding(row: dict[str, Any]) -> str:
 def forest_rows(evaluations: pl.DataFrame) -> pl.DataFrame:
     """One row per force and comparison (own trend, comparison forces) with ratio and interval, for the forest plot."""
     evaluated = evaluations.filter(pl.col("status") == "evaluated")
-    own = evaluated.select(
-        "force_name",
-        "scheme_key",
-        pl.lit(OWN).alias("comparison"),
-        pl.col("level_ratio").alias("ratio"),
-        pl.col("level_lcl").alias("lcl"),
-        pl.col("level_ucl").alias("ucl"),
-    )
-    peers = evaluated.filter(pl.col("did_level_ratio").is_not_null()).select(
-        "force_name",
-        "scheme_key",
-        pl.lit(PEERS).alias("comparison"),
-        pl.col("did_level_ratio").alias("ratio"),
-        pl.col("did_level_lcl").alias("lcl"),
-        pl.col("did_level_ucl").alias("ucl"),
-    )
-    return pl.concat([own, peers]).sort("force_name", "comparison")
+    parts = [
+        evaluated.filter(pl.col(f"{prefix}level_ratio").is_not_null()).select(
+            "force_name",
+            "scheme_key",
+            pl.lit(label).alias("comparison"),
+            pl.col(f"{prefix}level_ratio").alias("ratio"),
+            pl.col(f"{prefix}level_lcl").alias("lcl"),
+            pl.col(f"{prefix}level_ucl").alias("ucl"),
+        )
+        for prefix, label in (("", OWN), ("did_", PEERS))
+    ]
+    return pl.concat(parts).sort("force_name", "comparison")
 
 
 def forest_chart(rows: pl.DataFrame, title: str) -> alt.Chart:
@@ -133,9 +128,11 @@ def forest_chart(rows: pl.DataFrame, title: str) -> alt.Chart:
         "comparison:N", scale=alt.Scale(domain=[OWN, PEERS], range=[OWN_COLOUR, PEER_COLOUR]), title=None
     )
     offset = alt.YOffset("comparison:N", scale=alt.Scale(domain=[OWN, PEERS]))
-    x = alt.X("ratio:Q", scale=alt.Scale(type="log"), title="Level change at the start (ratio, 1 = no change)")
-    rule = base.mark_rule().encode(x=alt.X("lcl:Q", scale=alt.Scale(type="log")), x2="ucl:Q", y=y, yOffset=offset,
-                                   color=colour)  # fmt: skip
+    low = min([*rows["lcl"].to_list(), 1.0]) * 0.95
+    high = max([*rows["ucl"].to_list(), 1.0]) * 1.05
+    scale = alt.Scale(type="log", domain=[low, high], nice=False)
+    x = alt.X("ratio:Q", scale=scale, title="Level change at the start (ratio, 1 = no change)")
+    rule = base.mark_rule().encode(x=alt.X("lcl:Q", scale=scale), x2="ucl:Q", y=y, yOffset=offset, color=colour)
     point = base.mark_point(filled=True, size=60).encode(
         x=x,
         y=y,

@@ -23,6 +23,8 @@ CODE = (
     DBT_PROJECT_DIR / "dbt_project.yml",
     SEEDS_DIR,
     PROJECT_ROOT / "orchestration",
+    PROJECT_ROOT / "mhw" / "its.py",  # called by the dbt Python models of the scheme evaluation
+    PROJECT_ROOT / "mhw" / "scheme_evaluation.py",
 )
 STAMP = "last_refresh.json"
 

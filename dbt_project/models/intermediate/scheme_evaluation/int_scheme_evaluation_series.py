@@ -5,9 +5,9 @@ from mhw.scheme_evaluation import evaluate
 
 
 def model(dbt, session):
+    # dbt finds a Python model's parents in its own dbt.ref() calls: one per line, here, not in a helper
     dbt.config(materialized="table")
-    schemes = dbt.ref("dim_scheme").pl()
+    register = dbt.ref("dim_scheme").pl()
     series = dbt.ref("int_scheme_outcome_month").pl()
     comparisons = dbt.ref("int_scheme_comparison_forces").pl()
-    _, periods = evaluate(schemes, series, comparisons)
-    return periods.to_arrow()
+    return evaluate(register, series, comparisons)[1].to_arrow()
