@@ -212,3 +212,31 @@ def test_the_demo_registers_hold_the_dates_the_demo_plants_its_effects_at(tmp_pa
     con = duckdb.connect()
     report = ingest_source(con, landing, "scheme_register", KEY, KEY_ID)
     assert report.rows_rejected == 0 and report.rows_loaded == 2
+
+
+def test_the_dagster_assets_load_the_published_files_once_and_fail_cleanly_on_a_bad_date(tmp_path, monkeypatch):
+    import dagster as dg
+
+    from orchestration.assets.national_sources import national_source_assets
+    from orchestration.resources import WarehouseResource
+
+    monkeypatch.setenv("MHW_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("MHW_PUBLIC_DATA_DIR", str(_public(tmp_path, RCRP_ROWS, SCHEME_ROWS)))
+    keys = {dg.AssetKey(["raw", "rcrp_go_live_published"]), dg.AssetKey(["raw", "mh_schemes_published"])}
+    assets = [a for a in national_source_assets if a.key in keys]
+    loaded = []
+    for _ in range(2):
+        result = dg.materialize(assets, resources={"warehouse": WarehouseResource()})
+        loaded.append(
+            sorted((e.asset_key.path[-1], e.materialization.metadata["rows_loaded"].value)
+                   for e in result.get_asset_materialization_events())
+        )  # fmt: skip
+    assert loaded == [[("mh_schemes_published", 4), ("rcrp_go_live_published", 5)]] + [
+        [("mh_schemes_published", 0), ("rcrp_go_live_published", 0)]
+    ]
+    _public(tmp_path, ["Kent,go-live,2 Aprl 2024,,x"], SCHEME_ROWS)
+    rcrp = [a for a in assets if a.key.path[-1] == "rcrp_go_live_published"]
+    failed = dg.materialize(rcrp, resources={"warehouse": WarehouseResource()}, raise_on_error=False)
+    assert not failed.success
+    failure = failed.get_step_failure_events()[0].step_failure_data.user_failure_data
+    assert f"{RCRP_FILE}: row 1, field date_as_printed: '2 Aprl 2024'" in failure.description
