@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -69,11 +70,9 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None
     raise TimeoutError(f"streamlit did not answer {url}/_stcore/health within {timeout}s")
 
 
-@pytest.fixture
-def streamlit_server(tmp_path: Path) -> Iterator[tuple[str, int]]:
-    fixture = _fixture_module()
-    home = tmp_path / "mhw_home"
-    built = fixture.build_snapshot(home / "serving")
+@contextmanager
+def running_app(home: Path, log_path: Path) -> Iterator[str]:
+    """`streamlit run apps/app.py` on the snapshots under home/serving; yields its address, stops it by its pid."""
     port = _free_port()
     env = {
         **os.environ,
@@ -82,7 +81,7 @@ def streamlit_server(tmp_path: Path) -> Iterator[tuple[str, int]]:
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
     env.pop("MHW_WAREHOUSE", None)
-    log = (tmp_path / "streamlit.log").open("w")
+    log = log_path.open("w")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -105,7 +104,7 @@ def streamlit_server(tmp_path: Path) -> Iterator[tuple[str, int]]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, proc)
-        yield url, built.national_detentions[fixture.LATEST]
+        yield url
     finally:
         proc.terminate()
         try:
@@ -114,6 +113,15 @@ def streamlit_server(tmp_path: Path) -> Iterator[tuple[str, int]]:
             proc.kill()
             proc.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture
+def streamlit_server(tmp_path: Path) -> Iterator[tuple[str, int]]:
+    fixture = _fixture_module()
+    home = tmp_path / "mhw_home"
+    built = fixture.build_snapshot(home / "serving")
+    with running_app(home, tmp_path / "streamlit.log") as url:
+        yield url, built.national_detentions[fixture.LATEST]
 
 
 def test_benchmark_page_renders_in_chromium(streamlit_server: tuple[str, int], tmp_path: Path):

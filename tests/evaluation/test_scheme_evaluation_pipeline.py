@@ -1,6 +1,6 @@
 """Honesty tests of the scheme evaluation on data that went through the real pipeline: the demo generator (a few
 forces, 36 months), the gate, dbt (the Python fits on DuckDB) and a published snapshot, which the What works page
-then reads (AppTest).
+then reads (AppTest and Chromium).
 
 1. The demo plants Right Care, Right Person: deployments of MH incidents not ending in s136 fall to
    RCRP_DEPLOYED_FACTOR (0.71) of before at go-live. s136 incidents are always deployed, so the expected ratio of all
@@ -29,6 +29,7 @@ from ingestion.gate.load import ingest_source
 from mhw.scheme_evaluation import OUTCOMES, evaluate_one
 from mhw.serving import publish_snapshot
 from tests.dbt_runner import run_dbt
+from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, running_app
 
 pytestmark = pytest.mark.slow
 
@@ -176,3 +177,23 @@ def test_the_what_works_page_reads_one_force_as_a_national_lead_would(built, mon
     forest = next(d.value for d in at.dataframe if "Finding" in d.value.columns and "Force" in d.value.columns)
     assert set(forest["Finding"]) == {"fell"}
     assert os.path.realpath(home / "serving" / "current.duckdb") == str(built["snapshot"].path)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium: apt-get install -y chromium")
+def test_the_what_works_page_renders_in_chromium(built, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    with running_app(built["home"], tmp_path / "streamlit.log") as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 2400})
+            page.goto(f"{url}/what-works?scheme=E23000019:E23000019-RCRP", wait_until="domcontentloaded")
+            expect(page.get_by_role("heading", name="What works")).to_be_visible(timeout=60_000)
+            expect(page.get_by_text("2 September 2024 (ASSUMED").first).to_be_visible(timeout=60_000)
+            expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(2, timeout=60_000)
+            expect(page.get_by_text("Caveats")).to_be_visible()
+            page.wait_for_timeout(500)
+            assert page.locator('[data-testid="stException"]').count() == 0
+        finally:
+            browser.close()
