@@ -420,6 +420,8 @@ def test_assets_are_keyed_raw_table_in_the_national_sources_group(dagster_env):
         "raw/home_office_police_officers",
         "raw/home_office_arrests",
         "raw/coroners_pfd_reports",
+        "raw/rcrp_go_live_published",
+        "raw/mh_schemes_published",
     }
     for asset in module.national_source_assets:
         assert set(asset.group_names_by_key.values()) == {"national_sources"}
