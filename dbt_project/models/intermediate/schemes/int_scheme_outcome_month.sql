@@ -72,7 +72,7 @@ series as (
         null, true
     from demand
     union all
-    select force_code, month_start, 'month', 'officer_hours', officer_minutes / 60.0, hours_in_month / 24.0,
+    select force_code, month_start, 'month', 'officer_hours', coalesce(officer_minutes, 0) / 60.0, hours_in_month / 24.0,
         n_officer_minutes_known, null, n_officer_minutes_known > 0
     from demand
     union all

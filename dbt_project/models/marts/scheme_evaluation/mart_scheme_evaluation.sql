@@ -1,8 +1,9 @@
 -- What works (published): one row per scheme x outcome. Either the interrupted time series estimates (level change
 -- at the start and trend change per year, as ratios with 95% intervals) with the difference in differences against
 -- comparison forces, or the reason there are none. Estimates are complex statistics computed from exact counts
--- (methods §4.1); the before / after event counts are disclosure-controlled like every force count (deaths are the
--- IOPC's published figures, shown as published). docs/methods.md, "Evaluating schemes".
+-- (docs/methods.md "Disclosure control"); the before / after event counts are disclosure-controlled like every force
+-- count (IOPC deaths too: sums over years of the published figures, rounded all the same). docs/methods.md,
+-- "Evaluating schemes".
 with evaluations as (
     select * from {{ ref('int_scheme_evaluation') }}
 ),
@@ -39,12 +40,10 @@ select
     e.periods_before,
     e.periods_after,
     e.periods_excluded,
-    case when e.outcome = 'deaths_following_contact' then e.events_before
-         else {{ mhw.sdc_round5('e.events_before') }} end as events_before,
-    case when e.outcome = 'deaths_following_contact' then e.events_after
-         else {{ mhw.sdc_round5('e.events_after') }} end as events_after,
-    case when e.outcome = 'deaths_following_contact' then 'published'
-         else {{ mhw.sdc_flag('e.events_before') }} end as events_sdc_flag,
+    {{ mhw.sdc_round5('e.events_before') }} as events_before,
+    {{ mhw.sdc_flag('e.events_before') }} as events_before_sdc_flag,
+    {{ mhw.sdc_round5('e.events_after') }} as events_after,
+    {{ mhw.sdc_flag('e.events_after') }} as events_after_sdc_flag,
     e.status,
     e.reason,
     e.caveats,

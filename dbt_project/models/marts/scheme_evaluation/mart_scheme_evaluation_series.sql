@@ -1,8 +1,14 @@
--- The series behind each evaluation (published), scheme x outcome x period: the observed rate (withheld when the
--- records behind it are 1-7, methods §4.1; deaths as the IOPC published them), the fitted rate, the counterfactual
--- on the force's own trend with its 95% band, and the counterfactual that follows the comparison forces.
+-- The series behind each evaluation (published), scheme x outcome x period: the records behind the period
+-- (disclosure-controlled: 0 stays 0, 1-7 NULL, else rounded to 5), the observed rate (withheld when the records, or
+-- the denominator of a share, are 1-7), and the model's fitted rate, the counterfactual on the force's own trend
+-- with its 95% band and the counterfactual that follows the comparison forces (complex statistics from exact
+-- counts, withheld with the period's records). docs/methods.md, "Disclosure control" and "Evaluating schemes".
 with periods as (
-    select * from {{ ref('int_scheme_evaluation_series') }}
+    select
+        *,
+        {{ mhw.is_suppressed_1_7('numerator_count') }}
+            or coalesce({{ mhw.is_suppressed_1_7('denominator_count') }}, false) as is_withheld
+    from {{ ref('int_scheme_evaluation_series') }}
 )
 
 select
@@ -13,17 +19,14 @@ select
     phase,
     fit_usable,
     is_covid_restrictions,
-    case when outcome <> 'deaths_following_contact'
-              and ({{ mhw.is_suppressed_1_7('numerator_count') }}
-                   or coalesce({{ mhw.is_suppressed_1_7('denominator_count') }}, false)) then null
-         else observed_rate end as observed_rate,
-    case when outcome = 'deaths_following_contact' then 'published'
-         when {{ mhw.is_suppressed_1_7('numerator_count') }}
-              or coalesce({{ mhw.is_suppressed_1_7('denominator_count') }}, false) then 'suppressed_1_7'
-         else 'none' end as observed_sdc_flag,
-    fitted_rate,
-    counterfactual_rate,
-    counterfactual_lcl,
-    counterfactual_ucl,
-    comparison_counterfactual_rate
+    {{ mhw.sdc_round5('numerator_count') }} as records,
+    {{ mhw.sdc_round5('denominator_count') }} as denominator_records,
+    case when is_withheld then 'suppressed_1_7' else 'none' end as observed_sdc_flag,
+    case when not is_withheld then observed_rate end as observed_rate,
+    case when not {{ mhw.is_suppressed_1_7('numerator_count') }} then fitted_rate end as fitted_rate,
+    case when not {{ mhw.is_suppressed_1_7('numerator_count') }} then counterfactual_rate end as counterfactual_rate,
+    case when not {{ mhw.is_suppressed_1_7('numerator_count') }} then counterfactual_lcl end as counterfactual_lcl,
+    case when not {{ mhw.is_suppressed_1_7('numerator_count') }} then counterfactual_ucl end as counterfactual_ucl,
+    case when not {{ mhw.is_suppressed_1_7('numerator_count') }} then comparison_counterfactual_rate end
+        as comparison_counterfactual_rate
 from periods
