@@ -146,6 +146,10 @@ def refresh(
     force: Annotated[
         bool, typer.Option("--force", help="Run even when no input changed since the last successful refresh.")
     ] = False,
+    publish: Annotated[
+        bool,
+        typer.Option("--publish/--no-publish", help="Publish the serving snapshot at the end (CI: `mhw publish`)."),
+    ] = True,
 ) -> None:
     """Full refresh through Dagster: ingestion -> dbt build (tests as checks) -> serving snapshot.
 
@@ -176,19 +180,23 @@ def refresh(
 
     import dagster as dg
 
+    from orchestration.assets.publish import SERVING_SNAPSHOT
     from orchestration.definitions import asset_keys, defs
     from orchestration.refresh import REFRESH_JOB, plan_refresh
 
     plan = plan_refresh(settings.landing_dir)  # monthly sources: the partition range of months with files
     typer.echo(plan.describe())
     run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    selection = plan.asset_selection(asset_keys)
+    if not publish:
+        selection = [k for k in (selection or asset_keys) if k != SERVING_SNAPSHOT]
     with dg.DagsterInstance.get() as instance:
         result = defs.resolve_job_def(REFRESH_JOB).execute_in_process(
             instance=instance,
             run_config=run_config,
             raise_on_error=False,
             tags=plan.tags(),
-            asset_selection=plan.asset_selection(asset_keys),
+            asset_selection=selection,
         )
     failed_checks, warnings = _failed_checks(result.all_events)
     if not result.success or failed_checks:
@@ -199,6 +207,9 @@ def refresh(
     files, rows, rejected = (a - b for a, b in zip(_ledger_totals(settings), before, strict=True))
     typer.echo(f"this refresh: {files} new ledger entries, {rows} rows loaded, {rejected} rows rejected")
     _print_status(settings)
+    if not publish:
+        typer.echo("not published (--no-publish): run `mhw publish` once the checks pass")
+        return
     typer.echo(f"serving snapshot: {os.path.realpath(settings.current_snapshot)}")
     record_refresh(settings, fingerprint)
 
@@ -288,7 +299,66 @@ def publish() -> None:
         snapshot = publish_snapshot(settings.warehouse, settings.serving_dir)
     except PublishError as exc:
         _fail(str(exc))
-    typer.echo(f"published {snapshot.path}")
+    typer.echo(f"published {snapshot.path}: {snapshot.revisions} revision(s) against the previous snapshot")
+
+
+@app.command()
+def checks() -> None:
+    """Check the built warehouse before publishing: published columns match their contracts, every published model
+    has a grain, the load ledger balances."""
+    import duckdb
+
+    from .checks import warehouse_problems
+    from .published import ManifestError, published_models
+
+    settings = get_settings()
+    if not settings.warehouse.exists():
+        _fail(f"no warehouse at {settings.warehouse}: run `make refresh` first")
+    try:
+        models = published_models()
+    except ManifestError as exc:
+        _fail(str(exc))
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        found = warehouse_problems(con, models)
+    for name, problems in found.items():
+        typer.echo(f"{'FAIL' if problems else 'ok  '} {name}")
+        for problem in problems:
+            typer.echo(f"     {problem}")
+    if any(found.values()):
+        _fail("checks failed: nothing should be published until they pass")
+
+
+@app.command()
+def docs() -> None:
+    """Build the dbt documentation site (lineage from the sources to every published mart) into $MHW_HOME/docs."""
+    settings = get_settings()
+    out = settings.home / "docs"
+    cmd = ["dbt", "docs", "generate", "--static", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
+           str(DBT_PROJECT_DIR), "--target-path", str(out)]  # fmt: skip
+    if not settings.warehouse.exists():
+        cmd.append("--empty-catalog")  # no warehouse yet: lineage and docs without column types and row counts
+    env = {**_tool_env(), "MHW_WAREHOUSE": str(settings.warehouse)}
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if done.returncode:
+        _fail(f"dbt docs generate failed:\n{done.stdout[-4000:]}{done.stderr[-2000:]}")
+    typer.echo(f"dbt docs: {out / 'static_index.html'} (one file), or serve {out}/index.html with its json files")
+
+
+@app.command()
+def plan(
+    base: Annotated[
+        str | None,
+        typer.Option(help="Compare with this git revision or project folder (default: where this branch left main)."),
+    ] = None,
+) -> None:
+    """SQLMesh change review: which published marts a change to the dbt models touches, breaking or not."""
+    from .change_review import ReviewError, format_review, review_change
+
+    try:
+        review = review_change(get_settings(), base)
+    except ReviewError as exc:
+        _fail(str(exc))
+    typer.echo(format_review(review))
 
 
 if __name__ == "__main__":

@@ -4,12 +4,17 @@ The app and analysts read only `serving/current.duckdb` (a symlink), never the w
 never holds a lock they need (architecture.md, Locks). Only `dim_*` and `mart_*` tables of the `marts`
 schema are copied; a column that could carry a person identifier, or a value that breaks disclosure control by the
 rules the dbt models declare (`mhw.disclosure_scan`, docs/methods.md "Disclosure control"), stops the publish.
+Each snapshot also holds
+`mart_revisions`, what it changed against the snapshot before it (mhw.revisions), and `publication_tables`, the
+grain and code lineage of each published table that the next publish compares against.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,11 +23,13 @@ import duckdb
 
 from .disclosure_scan import PUBLISHED_PREFIXES, load_rules, scan_disclosure
 from .identifier_scan import scan_identifiers
+from .published import PUBLISHED_SCHEMA, ManifestError, PublishedModel, load_manifest, published_models
+from .revisions import REVISIONS, write_publication_tables, write_revisions
 from .settings import DBT_MANIFEST
 
-PUBLISHED_SCHEMA = "marts"
 FORBIDDEN_COLUMN = re.compile(r"person_token|person_id|detention_id|detention_key|nhs|pnc", re.IGNORECASE)
 CURRENT = "current.duckdb"
+DOCS_SITE = ("static_index.html", "index.html", "manifest.json", "catalog.json")  # what `dbt docs generate` serves
 
 
 class PublishError(RuntimeError):
@@ -34,6 +41,7 @@ class Snapshot:
     path: Path
     snapshot_id: str
     tables: dict[str, int]
+    revisions: int = 0
 
 
 def published_tables(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:
@@ -55,17 +63,34 @@ def _check_privacy(con: duckdb.DuckDBPyConnection, database: str, tables: list[s
             raise PublishError(f"{table} has person-level column(s) {bad}; it may not be published")
 
 
-def publish_snapshot(warehouse: Path, serving_dir: Path, keep: int = 5, manifest: Path = DBT_MANIFEST) -> Snapshot:
-    """Copy the published tables into serving/<stamp>.duckdb, then point current.duckdb at it.
+def publish_snapshot(
+    warehouse: Path,
+    serving_dir: Path,
+    keep: int = 5,
+    manifest: Path = DBT_MANIFEST,
+    models: Mapping[str, PublishedModel] | None = None,
+    previous: Path | None = None,
+) -> Snapshot:
+    """Copy the published tables into serving/<stamp>.duckdb with their revisions against the previous snapshot,
+    then point current.duckdb at it.
 
-    `manifest` is the dbt manifest whose model yml declares each published column's disclosure class.
+    `manifest` is the dbt manifest whose model yml declares each published column's disclosure class; `models` the
+    published models (grain, lineage; default: read from that manifest); `previous` the snapshot to compare with
+    (default: the current one; CI passes the last run's, fetched from its artefacts).
     """
     if not warehouse.exists():
         raise PublishError(f"no warehouse at {warehouse}: run the refresh first")
-    if not manifest.exists():
-        raise PublishError(f"no dbt manifest at {manifest}: run `make manifest` (dbt parse) first")
+    try:
+        described = load_manifest(manifest)
+    except ManifestError as exc:
+        raise PublishError(str(exc)) from None
     rules = load_rules(manifest)
+    models = published_models(described) if models is None else models
     serving_dir.mkdir(parents=True, exist_ok=True)
+    current = serving_dir / CURRENT
+    if previous is not None and not previous.is_file():
+        raise PublishError(f"no previous snapshot at {previous} to compare with")
+    previous = os.path.realpath(previous or current) if (previous or current.exists()) else None
     snapshot_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     final = serving_dir / f"{snapshot_id}.duckdb"
     tmp = serving_dir / f".{snapshot_id}.duckdb.tmp"
@@ -81,20 +106,25 @@ def publish_snapshot(warehouse: Path, serving_dir: Path, keep: int = 5, manifest
             con.execute(f'create table main."{table}" as select * from wh.{PUBLISHED_SCHEMA}."{table}"')
             counts[table] = con.execute(f'select count(*) from main."{table}"').fetchone()[0]
         database = con.execute("select current_database()").fetchone()[0]
+        breaches = scan_disclosure(con, rules, database)  # the dbt tables; the revisions repeat their values
+        if breaches:
+            where = "; ".join(str(f) for f in breaches)
+            raise PublishError(f"disclosure control is not met, so nothing was published: {where}")
+        revisions = write_revisions(con, previous, tables, models, snapshot_id)
         leaks = scan_identifiers(con, database)
         if leaks:
             where = "; ".join(f"{f.table}.{f.column} ({f.shape}, {f.rows} rows)" for f in leaks)
             raise PublishError(f"values shaped like person identifiers found, so nothing was published: {where}")
-        breaches = scan_disclosure(con, rules, database)
-        if breaches:
-            where = "; ".join(str(f) for f in breaches)
-            raise PublishError(f"disclosure control is not met, so nothing was published: {where}")
-        loads = con.execute("select count(*) from wh.raw.load_ledger where status = 'loaded'").fetchone()[0]
+        loads, loaded_until = con.execute(
+            "select count(*) filter (where status = 'loaded'), max(loaded_at) from wh.raw.load_ledger"
+        ).fetchone()
         con.execute(
             "create table main.publication as select ? as snapshot_id, now()::timestamp as published_at, "
-            "? as warehouse_loads, ? as tables_published",
-            [snapshot_id, loads, ", ".join(tables)],
+            "? as warehouse_loads, ? as tables_published, ?::timestamp as ledger_loaded_until, "
+            "? as previous_snapshot, ? as revisions",
+            [snapshot_id, loads, ", ".join(tables), loaded_until, previous and Path(previous).stem, revisions],
         )
+        write_publication_tables(con, counts, models)
         con.execute("detach wh")
         con.close()
         os.replace(tmp, final)
@@ -104,7 +134,7 @@ def publish_snapshot(warehouse: Path, serving_dir: Path, keep: int = 5, manifest
         raise
     _switch_current(serving_dir, final.name)
     _prune(serving_dir, keep)
-    return Snapshot(final, snapshot_id, counts)
+    return Snapshot(final, snapshot_id, counts, revisions)
 
 
 def _switch_current(serving_dir: Path, target_name: str) -> None:
@@ -125,3 +155,25 @@ def _prune(serving_dir: Path, keep: int) -> None:
 
 def list_snapshots(serving_dir: Path) -> list[Path]:
     return sorted(p for p in serving_dir.glob("*.duckdb") if not p.is_symlink())
+
+
+def export_publication(serving_dir: Path, docs_dir: Path, out: Path) -> list[Path]:
+    """The current publication as plain files (CI uploads them): out/serving/<stamp>.duckdb, out/revisions/
+    revisions_<stamp>.csv and, when `mhw docs` has built it, out/dbt-docs/ (the site)."""
+    current = serving_dir / CURRENT
+    if not current.exists():
+        raise PublishError(f"nothing published yet in {serving_dir}: run `mhw publish` first")
+    snapshot = Path(os.path.realpath(current))
+    written = [out / "serving" / snapshot.name, out / "revisions" / f"revisions_{snapshot.stem}.csv"]
+    for path in written:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(snapshot, written[0])
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        target = str(written[1]).replace("'", "''")
+        con.execute(f"copy (select * from {REVISIONS} order by all) to '{target}' (header, delimiter ',')")
+    if (docs_dir / "static_index.html").exists():
+        written.append(out / "dbt-docs")
+        written[-1].mkdir(parents=True, exist_ok=True)
+        for name in DOCS_SITE:
+            shutil.copyfile(docs_dir / name, written[-1] / name)
+    return written

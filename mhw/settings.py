@@ -27,6 +27,17 @@ class Settings:
     pseudonymisation_key_id: str | None
     dagster_home: Path
     demo: bool
+    alert_webhook_url: str | None = None  # MHW_ALERT_WEBHOOK_URL: failed runs are also posted there
+
+    @property
+    def alerts_log(self) -> Path:
+        """Where failed runs are recorded, one JSON line each (orchestration/operations.py)."""
+        return self.home / "alerts.log"
+
+    @property
+    def sqlmesh_dir(self) -> Path:
+        """SQLMesh's scratch space for `make plan`: copies of the project and a database that is not the warehouse."""
+        return self.home / "sqlmesh"
 
     @property
     def current_snapshot(self) -> Path:
@@ -63,4 +74,5 @@ def get_settings() -> Settings:
         pseudonymisation_key_id=os.environ.get("MHW_PSEUDONYMISATION_KEY_ID") or None,
         dagster_home=_path("DAGSTER_HOME", home / "dagster_home"),
         demo=os.environ.get("MHW_DEMO", "").lower() in {"1", "true", "yes"} or (landing / ".demo-landing").exists(),
+        alert_webhook_url=os.environ.get("MHW_ALERT_WEBHOOK_URL") or None,
     )

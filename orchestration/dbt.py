@@ -15,6 +15,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from mhw.published import NPCC_OBJECTIVES
 from mhw.settings import DBT_PROJECT_DIR, get_settings
 
 from .resources import WAREHOUSE_POOL
@@ -24,13 +25,19 @@ dbt_project.prepare_if_dev()
 
 
 class Translator(DagsterDbtTranslator):
-    """Groups dbt assets by layer (staging, intermediate, marts) so the graph reads left to right."""
+    """Groups dbt assets by layer (staging, intermediate, marts) so the graph reads left to right, and tags each
+    published mart with its NPCC strategy objectives (dbt meta `npcc_objectives`; filter the UI by tag)."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
             return "reference"
         schema = dbt_resource_props.get("config", {}).get("schema")
         return schema or "dbt"
+
+    def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
+        meta = {**dbt_resource_props.get("meta", {}), **dbt_resource_props.get("config", {}).get("meta", {})}
+        objectives = {f"npcc_objective_{n}": NPCC_OBJECTIVES[int(n)] for n in meta.get("npcc_objectives", [])}
+        return {**super().get_tags(dbt_resource_props), **objectives}
 
 
 translator = Translator(

@@ -6,8 +6,8 @@ range (tags dagster/asset_partition_range_start/end): the monthly assets load th
 unpartitioned ones run as usual. Without a range the monthly assets cannot run, so a plan with no monthly
 work leaves them out of the run's asset selection.
 
-`plan_refresh` (used by `mhw refresh` and the nightly schedule) and the landing sensor both reduce the landing
-zone to buckets 'source/period' and make a RefreshPlan of them.
+`plan_refresh` (used by `mhw refresh` and the schedules in orchestration.operations) and the landing sensor both
+reduce the landing zone to buckets 'source/period' and make a RefreshPlan of them.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from .assets.ingestion import LANDING_SOURCES, MONTHLY_SOURCES
 from .partitions import key_range, monthly_partitions, partition_key_of, range_tags
 
 REFRESH_JOB = "refresh"
-REFRESH_CRON = "30 2 * * *"
 LONDON = "Europe/London"
 
 refresh_job = dg.define_asset_job(
@@ -37,7 +36,7 @@ refresh_job = dg.define_asset_job(
     selection=dg.AssetSelection.all(),
     description=(
         "Full refresh: landing -> raw -> dbt build -> serving snapshot. Monthly sources load the run's "
-        "partition range; `mhw refresh`, the nightly schedule and the landing sensor choose it."
+        "partition range; `mhw refresh`, the schedules and the landing sensor choose it."
     ),
     executor_def=dg.in_process_executor,  # one DuckDB writer at a time
 )
@@ -153,24 +152,6 @@ def plan_refresh(landing_dir: Path) -> RefreshPlan:
     return plan_from_buckets(digests, all_unpartitioned=True)
 
 
-def build_nightly_schedule(asset_keys: Sequence[dg.AssetKey]) -> dg.ScheduleDefinition:
-    """The nightly full refresh (the same plan as `mhw refresh`)."""
-
-    @dg.schedule(
-        name="nightly",
-        job=refresh_job,
-        cron_schedule=REFRESH_CRON,
-        execution_timezone=LONDON,
-        description="Nightly full refresh; monthly sources over the months that have landing files.",
-    )
-    def _nightly(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-        plan = plan_refresh(get_settings().landing_dir)
-        context.log.info(plan.describe())
-        return plan.run_request(asset_keys)
-
-    return _nightly
-
-
 # ------------------------------------------------------------------------------------------------------------
 # the landing sensor
 
@@ -187,7 +168,7 @@ def build_landing_sensor(
     changed buckets make one run: the changed monthly sources over the changed months (as one partition range)
     and the changed unpartitioned sources, then dbt and publish. The run_key is a digest of the changed buckets'
     new state, so the same change is never requested twice. Removed files request nothing (the ledger keeps
-    what was loaded). Stopped by default: turn it on in the Dagster UI (the nightly schedule does not need it).
+    what was loaded). Stopped by default: turn it on in the Dagster UI (the schedules do not need it).
     """
 
     @dg.sensor(

@@ -1,38 +1,78 @@
-"""Publish asset: the serving snapshot the app and analysts read."""
+"""Publish asset: the serving snapshot the app and analysts read, and the blocking checks in front of it.
 
-import json
+The published models (dim_* and mart_* of the marts schema) come from the dbt manifest (mhw.published), so a new
+mart is published, checked and compared for revisions without a change here.
+"""
 
 import dagster as dg
 
+from mhw.checks import built_columns, contract_problems
+from mhw.published import PublishedModel, load_manifest, published_models
+from mhw.refresh_inputs import record_refresh
 from mhw.serving import publish_snapshot
 from mhw.settings import get_settings
 
 from ..dbt import dbt_project, translator
+from ..resources import WarehouseResource
+
+SERVING_SNAPSHOT = dg.AssetKey("serving_snapshot")
+FINGERPRINT_TAG = "mhw/inputs_fingerprint"  # set by the nightly sweep: the inputs this run refreshed
+
+
+def _models() -> dict[str, PublishedModel]:
+    return published_models(load_manifest(dbt_project.manifest_path))
+
+
+def _asset_key(model: PublishedModel) -> dg.AssetKey:
+    return translator.get_asset_key(load_manifest(dbt_project.manifest_path)["nodes"][model.unique_id])
 
 
 def published_model_keys() -> list[dg.AssetKey]:
-    """dbt models of the marts layer that are published: dim_* and mart_* (never fct_*)."""
-    manifest = dbt_project.manifest_path
-    nodes = json.loads(manifest.read_text())["nodes"].values()
-    return [
-        translator.get_asset_key(node)
-        for node in nodes
-        if node["resource_type"] == "model"
-        and node["config"].get("schema") == "marts"
-        and node["name"].startswith(("dim_", "mart_"))
-    ]
+    """The asset keys of the published dbt models (never fct_*)."""
+    return [_asset_key(model) for model in _models().values()]
+
+
+def contract_check(model: PublishedModel) -> dg.AssetChecksDefinition:
+    """Blocking: the built table has exactly the columns its .yml declares, so a column changes only with its
+    contract (docs/operations.md)."""
+
+    @dg.asset_check(
+        asset=_asset_key(model),
+        name="columns_match_contract",
+        blocking=True,
+        description="the built table's columns (and declared types) are those of the model's .yml",
+    )
+    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        with warehouse.connect() as con:
+            built = built_columns(con, model.name)
+        problems = contract_problems(built, model)
+        return dg.AssetCheckResult(
+            passed=not problems,
+            description="; ".join(problems) or None,
+            metadata={"built_columns": len(built), "declared_columns": len(model.columns)},
+        )
+
+    return _check
+
+
+contract_checks = [contract_check(model) for model in _models().values()]
 
 
 @dg.asset(deps=published_model_keys(), group_name="serving", kinds={"duckdb"})
 def serving_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    """A new serving/<stamp>.duckdb of the published tables, then serving/current.duckdb switched to it."""
+    """A new serving/<stamp>.duckdb of the published tables and their revisions, then serving/current.duckdb
+    switched to it."""
     settings = get_settings()
-    snapshot = publish_snapshot(settings.warehouse, settings.serving_dir)
-    context.log.info(f"published {snapshot.path}")
+    snapshot = publish_snapshot(settings.warehouse, settings.serving_dir, models=_models())
+    context.log.info(f"published {snapshot.path}: {snapshot.revisions} revision(s) against the previous snapshot")
+    fingerprint = context.run.tags.get(FINGERPRINT_TAG)
+    if fingerprint:  # a scheduled sweep: the next one skips until an input changes again
+        record_refresh(settings, fingerprint)
     return dg.MaterializeResult(
         metadata={
             "snapshot": str(snapshot.path),
             "snapshot_id": snapshot.snapshot_id,
+            "revisions": snapshot.revisions,
             **{f"rows.{table}": rows for table, rows in snapshot.tables.items()},
         }
     )

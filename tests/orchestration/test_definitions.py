@@ -71,7 +71,8 @@ def test_monthly_sources_are_partitioned_and_watched(defs):
 
     sensor = defs.resolve_sensor_def("landing_sensor")
     assert sensor.default_status == dg.DefaultSensorStatus.STOPPED and sensor.job_name == "refresh"
-    assert defs.resolve_schedule_def("nightly").job_name == "refresh"
+    for schedule in ("monthly_national_refresh", "nightly_landing_sweep"):
+        assert defs.resolve_schedule_def(schedule).job_name == "refresh"
 
 
 def test_refresh_selection_without_monthly_files_resolves(defs, tmp_path):

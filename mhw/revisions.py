@@ -1,0 +1,325 @@
+"""The revisions report: every published value the new serving snapshot changes, and why (docs/operations.md).
+
+Official statistics publish their revisions. Each publish compares the new snapshot's published tables with the
+previous snapshot's, row by row on each table's grain (from the dbt manifest, mhw.published), and writes
+`mart_revisions` into the new snapshot: one row per changed value (or added / removed row, column or table), with
+the force and period read from the grain and the cause where it is known:
+- `corrected_delivery`: a file that superseded an earlier delivery of that force and period (or edition);
+- `late_delivery` / `new_delivery`: a new delivery of that force and period changed (or added) the row;
+- `new_edition`: a new edition of a national publication the table is built from;
+- `method_change`: the code of the table's lineage changed (models, seeds, macros, vars: its checksum).
+Deliveries are the ledger entries loaded since the previous publication, attributed to a table when their rows sit
+in a raw table it is built from. An identical refresh changes no value, so it adds no revision.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+import duckdb
+
+from .published import PublishedModel, is_published
+
+REVISIONS = "mart_revisions"
+PUBLICATION_TABLES = "publication_tables"
+# grain columns that name a force (or an area that may be one) and the period of a row (docs/operations.md)
+FORCE_COLUMNS = ("force_code", "geography_code", "geo_code", "area_code", "entity_key")
+PERIOD_COLUMNS = ("fy_label", "month_start", "period", "month", "mid_year", "period_label")
+LEDGER_TABLES = ("load_ledger", "rejected_rows")  # a table built from these is touched by every delivery
+FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
+MAX_VALUE_CHARS = 200
+
+REVISIONS_DDL = f"""
+create table main.{REVISIONS} (
+    table_name varchar not null, change_type varchar not null, measure varchar, force_code varchar, period varchar,
+    row_key varchar, old_value varchar, new_value varchar, cause varchar, cause_detail varchar,
+    previous_snapshot varchar, new_snapshot varchar
+)"""
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _text(expr: str, data_type: str) -> str:
+    """A value as text. Dates read '2024-05' (a month start) or '03 May 2024', never as a bare date string, which
+    the identifier scan would take for a date of birth; long text is cut."""
+    if data_type == "DATE":
+        return f"case when day({expr}) = 1 then strftime({expr}, '%Y-%m') else strftime({expr}, '%d %b %Y') end"
+    text = f"cast({expr} as varchar)"
+    return (
+        f"case when length({text}) > {MAX_VALUE_CHARS} then left({text}, {MAX_VALUE_CHARS - 1}) || '…' else {text} end"
+    )
+
+
+def _columns(con: duckdb.DuckDBPyConnection, database: str, table: str) -> dict[str, str]:
+    rows = con.execute(
+        "select column_name, data_type from duckdb_columns() where database_name = ? and schema_name = 'main' "
+        "and table_name = ? order by column_index",
+        [database, table],
+    ).fetchall()
+    return dict(rows)
+
+
+def _tables(con: duckdb.DuckDBPyConnection, database: str) -> set[str]:
+    rows = con.execute(
+        "select table_name from duckdb_tables() where database_name = ? and schema_name = 'main'", [database]
+    ).fetchall()
+    return {name for (name,) in rows}
+
+
+def _differs(old: str, new: str, data_type: str) -> str:
+    if data_type in FLOAT_TYPES:  # DuckDB sums doubles in parallel: allow for the last bits of rounding
+        return (
+            f"(({old} is null) <> ({new} is null) or abs({old} - {new}) > 1e-9 * greatest(abs({old}), abs({new}), 1))"
+        )
+    return f"{old} is distinct from {new}"
+
+
+def _table_changes(
+    con: duckdb.DuckDBPyConnection, table: str, key: tuple[str, ...], old_cols: dict[str, str], new_cols: dict[str, str]
+) -> list[str]:
+    """SELECTs yielding (table_name, change_type, measure, force_code, period, row_key, old_value, new_value)."""
+    name = _lit(table)
+    selects = [
+        f"select {name}, 'column_{kind}', {_lit(col)}, null, null, null, null, null"
+        for kind, cols in (("added", new_cols.keys() - old_cols.keys()), ("removed", old_cols.keys() - new_cols.keys()))
+        for col in sorted(cols)
+    ]
+    if not key or any(k not in old_cols or k not in new_cols for k in key):
+        return selects  # no grain to match rows on: only the columns are compared
+
+    def described(alias: str) -> str:
+        force = next((k for k in key if k in FORCE_COLUMNS), None)
+        period = next((k for k in key if k in PERIOD_COLUMNS), None)
+        row_key = " || '; ' || ".join(
+            f"{_lit(k + '=')} || coalesce({_text(f'{alias}.{_q(k)}', new_cols[k])}, 'NULL')" for k in key
+        )
+        force_sql = _text(f"{alias}.{_q(force)}", new_cols[force]) if force else "null"
+        period_sql = _text(f"{alias}.{_q(period)}", new_cols[period]) if period else "null"
+        return f"{force_sql}, {period_sql}, {row_key}"
+
+    on = " and ".join(f"o.{_q(k)} is not distinct from n.{_q(k)}" for k in key)
+    old_t, new_t = f"prev.main.{_q(table)}", f"main.{_q(table)}"
+    for col in [c for c in new_cols if c in old_cols and c not in key]:
+        same_type = old_cols[col] == new_cols[col]
+        data_type = new_cols[col] if same_type else "VARCHAR"
+        o, n = (
+            (f"o.{_q(col)}", f"n.{_q(col)}")
+            if same_type
+            else (f"cast(o.{_q(col)} as varchar)", f"cast(n.{_q(col)} as varchar)")
+        )
+        selects.append(
+            f"select {name}, 'revised', {_lit(col)}, {described('n')}, {_text(o, data_type)}, {_text(n, data_type)} "
+            f"from {old_t} o join {new_t} n on {on} where {_differs(o, n, data_type)}"
+        )
+    for kind, this, other, alias in (("added", new_t, old_t, "n"), ("removed", old_t, new_t, "o")):
+        other_alias = "o" if alias == "n" else "n"
+        selects.append(
+            f"select {name}, '{kind}', null, {described(alias)}, null, null from {this} {alias} "
+            f"where not exists (select 1 from {other} {other_alias} where {on})"
+        )
+    return selects
+
+
+def _changed_code(old: Mapping[str, str], new: Mapping[str, str]) -> str:
+    changed = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+    names = [k if "." not in k else f"{k.split('.')[0]} {k.split('.')[-1]}" for k in changed]
+    return ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+
+
+def _previous_lineage(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
+    if PUBLICATION_TABLES not in _tables(con, "prev"):
+        return {}
+    rows = con.execute(f"select table_name, lineage from prev.main.{PUBLICATION_TABLES}").fetchall()
+    return {table: json.loads(lineage) for table, lineage in rows}
+
+
+def _attribute_causes(con: duckdb.DuckDBPyConnection, models: Mapping[str, PublishedModel], since) -> None:
+    """Fill cause and cause_detail from the deliveries loaded since the previous publication and the lineage."""
+    con.execute(
+        """
+        create temp table new_loads as
+        select l.load_id, l.source, l.force_code, l.period, l.file_path,
+               l.force_code = 'national' as is_national,
+               exists (select 1 from wh.raw.load_ledger e where e.superseded_by = l.load_id) as supersedes
+        from wh.raw.load_ledger l
+        where l.loaded_at > ? and l.status = 'loaded'
+        """,
+        [since],
+    )
+    con.execute("create temp table load_tables (load_id varchar, raw_table varchar)")
+    raw_tables = {t for m in models.values() for t in m.raw_tables} - set(LEDGER_TABLES)
+    present = {
+        name
+        for (name,) in con.execute(
+            "select table_name from duckdb_columns() where database_name = 'wh' and schema_name = 'raw' "
+            "and column_name = 'load_id'"
+        ).fetchall()
+    }
+    for raw in sorted(raw_tables & present):
+        con.execute(
+            f"insert into load_tables select distinct load_id, {_lit(raw)} from wh.raw.{_q(raw)} "
+            "where load_id in (select load_id from new_loads)"
+        )
+    con.execute("insert into load_tables select load_id, unnest(?::varchar[]) from new_loads", [list(LEDGER_TABLES)])
+    lineage = [(name, raw) for name, m in models.items() for raw in m.raw_tables]
+    con.execute("create temp table table_sources (table_name varchar, raw_table varchar)")
+    if lineage:
+        con.executemany("insert into table_sources values (?, ?)", lineage)
+    has_forces = "dim_force" in _tables(con, con.execute("select current_database()").fetchone()[0])
+    known_force = "r.force_code in (select force_code from main.dim_force)" if has_forces else "true"
+    con.execute(
+        f"""
+        create temp table revision_causes as
+        with spans as (
+            select rowid as rid, *, {_period_start("period")} as p_start, {_period_end("period")} as p_end
+            from main.{REVISIONS}
+        ),
+        loads as (
+            select *, {_period_start("period")} as p_start, {_period_end("period")} as p_end from new_loads
+        ),
+        matched as (
+            select distinct r.rid,
+                case when l.is_national and not l.supersedes then 'new_edition'
+                     when l.supersedes then 'corrected_delivery'
+                     when r.change_type = 'added' then 'new_delivery'
+                     else 'late_delivery' end as cause,
+                l.file_path
+            from spans r
+            join table_sources s on s.table_name = r.table_name
+            join load_tables t on t.raw_table = s.raw_table
+            join loads l on l.load_id = t.load_id
+            where l.is_national
+               or ((r.force_code is null or r.force_code = l.force_code or not ({known_force}))
+                   and (r.p_start is null or l.p_start is null or (r.p_start < l.p_end and l.p_start < r.p_end)))
+        )
+        select rid, string_agg(distinct cause, ', ' order by cause) as cause,
+               string_agg(distinct cause || ': ' || file_path, '; ' order by cause || ': ' || file_path) as detail
+        from matched group by rid
+        """
+    )
+    con.execute(
+        f"""
+        update main.{REVISIONS} r set cause = c.cause, cause_detail = c.detail
+        from revision_causes c where r.rowid = c.rid
+        """
+    )
+
+
+def _period_start(col: str) -> str:
+    """First day of a period written 'YYYY-YY' (financial year) or 'YYYY-MM' (month); NULL for anything else."""
+    y = f"try_cast(substr({col}, 1, 4) as integer)"
+    tail = f"try_cast(substr({col}, 6, 2) as integer)"
+    return (
+        f"case when regexp_full_match({col}, '[0-9]{{4}}-[0-9]{{2}}') and {tail} = ({y} + 1) % 100 "
+        f"then make_date({y}, 4, 1) "
+        f"when regexp_full_match({col}, '[0-9]{{4}}-(0[1-9]|1[0-2])') then make_date({y}, {tail}, 1) end"
+    )
+
+
+def _period_end(col: str) -> str:
+    y = f"try_cast(substr({col}, 1, 4) as integer)"
+    tail = f"try_cast(substr({col}, 6, 2) as integer)"
+    return (
+        f"case when regexp_full_match({col}, '[0-9]{{4}}-[0-9]{{2}}') and {tail} = ({y} + 1) % 100 "
+        f"then make_date({y} + 1, 4, 1) "
+        f"when regexp_full_match({col}, '[0-9]{{4}}-(0[1-9]|1[0-2])') "
+        f"then cast(make_date({y}, {tail}, 1) + interval 1 month as date) end"
+    )
+
+
+def write_revisions(
+    con: duckdb.DuckDBPyConnection,
+    previous: str | None,
+    tables: list[str],
+    models: Mapping[str, PublishedModel],
+    snapshot_id: str,
+) -> int:
+    """Write main.mart_revisions (new snapshot open on con, warehouse attached as wh) against the previous snapshot.
+
+    previous: the previous snapshot's file, or None for a first publication (then the table is empty).
+    Returns the number of revision rows.
+    """
+    con.execute(REVISIONS_DDL)
+    if previous is None:
+        return 0
+    here = con.execute("select current_database()").fetchone()[0]
+    con.execute(f"attach '{previous}' as prev (read_only)")
+    try:
+        old_tables = {t for t in _tables(con, "prev") if is_published(t) and t != REVISIONS}
+        prev_id = con.execute("select max(snapshot_id) from prev.main.publication").fetchone()[0]
+        nothing = "null, null, null, null, null, null"
+        selects = [f"select {_lit(t)}, 'table_added', {nothing}" for t in tables if t not in old_tables]
+        selects += [f"select {_lit(t)}, 'table_removed', {nothing}" for t in sorted(old_tables - set(tables))]
+        for table in tables:
+            if table in old_tables:
+                model = models.get(table)
+                key = model.key if model else ()
+                selects += _table_changes(con, table, key, _columns(con, "prev", table), _columns(con, here, table))
+        for select in selects:
+            con.execute(
+                f"insert into main.{REVISIONS} (table_name, change_type, measure, force_code, period, row_key, "
+                f"old_value, new_value) {select}"
+            )
+        con.execute(f"update main.{REVISIONS} set previous_snapshot = ?, new_snapshot = ?", [prev_id, snapshot_id])
+        since = _ledger_loaded_until(con, "prev")
+        _attribute_causes(con, {t: m for t, m in models.items() if t in tables}, since)
+        _attribute_method_changes(con, models, _previous_lineage(con))
+        return con.execute(f"select count(*) from main.{REVISIONS}").fetchone()[0]
+    finally:
+        con.execute("detach prev")
+
+
+def _ledger_loaded_until(con: duckdb.DuckDBPyConnection, database: str):
+    """The newest ledger entry a snapshot had seen (its publication time for snapshots that did not record it)."""
+    columns = _columns(con, database, "publication")
+    field = "ledger_loaded_until" if "ledger_loaded_until" in columns else "published_at"
+    return con.execute(f"select max({field}) from {database}.main.publication").fetchone()[0]
+
+
+def _attribute_method_changes(
+    con: duckdb.DuckDBPyConnection, models: Mapping[str, PublishedModel], previous: Mapping[str, Mapping[str, str]]
+) -> None:
+    for table, model in models.items():
+        old = previous.get(table)
+        if old is None or dict(old) == dict(model.lineage):
+            continue
+        detail = f"method_change: {_changed_code(old, model.lineage)}"
+        con.execute(
+            f"""
+            update main.{REVISIONS}
+            set cause = case when cause is null then 'method_change' else cause || ', method_change' end,
+                cause_detail = case when cause_detail is null then ? else cause_detail || '; ' || ? end
+            where table_name = ?
+            """,
+            [detail, detail, table],
+        )
+
+
+def write_publication_tables(
+    con: duckdb.DuckDBPyConnection, counts: Mapping[str, int], models: Mapping[str, PublishedModel]
+) -> None:
+    """main.publication_tables: per published table its rows, grain and lineage (what the next publish compares)."""
+    con.execute(
+        f"create table main.{PUBLICATION_TABLES} (table_name varchar, rows bigint, key_columns varchar, "
+        "raw_tables varchar, lineage_checksum varchar, lineage varchar)"
+    )
+    for table, rows in counts.items():
+        model = models.get(table)
+        con.execute(
+            f"insert into main.{PUBLICATION_TABLES} values (?, ?, ?, ?, ?, ?)",
+            [
+                table,
+                rows,
+                ", ".join(model.key) if model else None,
+                ", ".join(model.raw_tables) if model else None,
+                model.lineage_checksum if model else None,
+                json.dumps(dict(model.lineage), sort_keys=True) if model else None,
+            ],
+        )
