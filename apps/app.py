@@ -76,6 +76,12 @@ PAGES = {
             icon=":material/fact_check:",
             url_path="data-quality",
         ),
+        st.Page(
+            "views/what_changed.py",
+            title="What changed",
+            icon=":material/difference:",
+            url_path="what-changed",
+        ),
     ],
 }
 

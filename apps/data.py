@@ -138,3 +138,24 @@ def scheme_evaluation_series(_conn: duckdb.DuckDBPyConnection, key: str, scheme_
         "select * from mart_scheme_evaluation_series where scheme_key = ? and outcome = ? order by period_start",
         [scheme_key, outcome],
     )
+
+
+@st.cache_data(ttl=QUERY_TTL, show_spinner=False)
+def revisions_summary(_conn: duckdb.DuckDBPyConnection, key: str) -> pl.DataFrame:
+    """``mart_revisions`` counted by table, kind of change and cause (what changed since the last publication)."""
+    return run_query(
+        _conn,
+        "select table_name, change_type, coalesce(cause, 'not known') as cause, count(*) as changes "
+        "from mart_revisions group by all order by table_name, change_type, cause",
+    )
+
+
+@st.cache_data(ttl=QUERY_TTL, show_spinner=False)
+def revisions_of(_conn: duckdb.DuckDBPyConnection, key: str, table_name: str) -> pl.DataFrame:
+    """Every row of ``mart_revisions`` for one published table, by kind of change, force, period and measure."""
+    return run_query(
+        _conn,
+        "select change_type, measure, force_code, period, row_key, old_value, new_value, cause, cause_detail "
+        "from mart_revisions where table_name = ? order by change_type, force_code, period, measure, row_key",
+        [table_name],
+    )

@@ -8,6 +8,7 @@ import os
 import duckdb
 import pytest
 
+from ingestion.schema import ensure_raw_schema
 from mhw.serving import PublishError, list_snapshots, publish_snapshot
 
 
@@ -29,9 +30,13 @@ def write_manifest(path, models: dict[str, dict[str, str]]) -> None:
 def warehouse(tmp_path):
     path = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(path)) as con:
-        con.execute("create schema raw; create schema marts; create schema staging")
-        con.execute("create table raw.load_ledger (status varchar)")
-        con.execute("insert into raw.load_ledger values ('loaded'), ('superseded')")
+        ensure_raw_schema(con)
+        con.execute("create schema marts; create schema staging")
+        con.execute(
+            "insert into raw.load_ledger (load_id, source, file_path, sha256, loaded_at, rows_read, rows_loaded, "
+            "rows_rejected, status) select 'l' || i, 's136', 'f' || i, 'x', now(), 0, 0, 0, s "
+            "from (values (1, 'loaded'), (2, 'superseded')) t(i, s)"
+        )
         con.execute("create table marts.dim_force as select 'E23000001' force_code, 'Met' force_name")
         con.execute("create table marts.mart_s136_force_year as select 'E23000001' force_code, 10 s136_detentions")
         con.execute("create table marts.fct_s136_detentions as select 'x' person_token")
@@ -53,7 +58,7 @@ def test_publish_copies_only_published_tables(warehouse, manifest, tmp_path):
     assert current.is_symlink() and os.path.realpath(current) == str(snap.path)
     with duckdb.connect(str(current), read_only=True) as con:
         tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
-        assert tables == {"dim_force", "mart_s136_force_year", "publication"}
+        assert tables == {"dim_force", "mart_s136_force_year", "publication", "publication_tables", "mart_revisions"}
         assert con.execute("select warehouse_loads from publication").fetchone()[0] == 1
     assert snap.tables == {"dim_force": 1, "mart_s136_force_year": 1}
 

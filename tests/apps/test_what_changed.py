@@ -1,0 +1,52 @@
+"""AppTest of the What changed page on snapshots published by mhw.serving (first publication, then a correction)."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import duckdb
+import page_helpers
+from page_helpers import all_text, frame_with, metric
+
+from mhw.serving import publish_snapshot
+from tests.revisions_fixture import MODELS, build_warehouse, deliver
+
+run_page = partial(page_helpers.run_page, "what_changed")
+
+
+def test_first_publication_then_a_correction_with_its_cause(isolated_home):
+    warehouse = build_warehouse(isolated_home / "warehouse.duckdb")
+    serving = isolated_home / "serving"
+    publish_snapshot(warehouse, serving, models=MODELS)
+    at = run_page()
+    assert not at.exception
+    assert "first publication" in all_text(at)
+
+    publish_snapshot(warehouse, serving, models=MODELS)
+    at = run_page()
+    assert not at.exception and "No published value changed" in all_text(at)
+
+    with duckdb.connect(str(warehouse)) as con:
+        deliver(con, "s136", "W15000002", "2023-24", "v2.csv", supersedes="s136/W15000002/2023-24/gwent_2023-24.csv")
+        con.execute("update marts.mart_x_force_year set n = 35 where force_code = 'W15000002' and fy_label = '2023-24'")
+        con.execute("insert into marts.mart_x_force_year values ('E23000001', '2024-25', 90, 1.0)")
+    publish_snapshot(warehouse, serving, models=MODELS)
+    at = run_page(table="mart_x_force_year")
+    assert not at.exception
+    assert metric(at, "Values revised") == "1" and metric(at, "Rows added") == "1"
+    summary = frame_with(at, "Table", "Change", "Cause", "Changes")
+    assert {tuple(r) for r in summary.itertuples(index=False)} == {
+        ("mart_x_force_year", "Value revised", "corrected_delivery", 1),
+        ("mart_x_force_year", "Row added", "not known", 1),
+    }
+    detail = frame_with(at, "Previously published", "Now published")
+    revised = detail[detail["Change"] == "revised"].iloc[0]
+    assert (revised["Force"], revised["Period"], revised["Measure"]) == ("W15000002", "2023-24", "n")
+    assert (revised["Previously published"], revised["Now published"]) == ("40", "35")
+    assert "v2.csv" in revised["Cause in detail"]
+
+
+def test_a_snapshot_without_the_report_is_a_message_not_a_stack_trace(serving_snapshot):
+    at = run_page()
+    assert not at.exception
+    assert "does not hold what this page needs" in all_text(at)

@@ -1,0 +1,126 @@
+"""The revisions report each publish writes: what changed against the previous snapshot, and why.
+
+A small warehouse with the real raw DDL (load ledger) and two published tables; each test publishes, changes the
+warehouse as a delivery or a code change would, publishes again and reads mart_revisions from the new snapshot.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from mhw.identifier_scan import scan_identifiers
+from mhw.serving import publish_snapshot
+from tests.revisions_fixture import LINEAGE, MODELS, build_warehouse, deliver, model
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    return build_warehouse(tmp_path / "warehouse.duckdb")
+
+
+def revisions(snapshot) -> list[dict]:
+    with duckdb.connect(str(snapshot.path), read_only=True) as con:
+        cur = con.execute("select * from mart_revisions order by table_name, change_type, row_key, measure")
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def test_first_publication_has_an_empty_report_and_an_identical_one_adds_none(warehouse, tmp_path):
+    first = publish_snapshot(warehouse, tmp_path / "serving", models=MODELS)
+    assert first.revisions == 0 and revisions(first) == []
+    again = publish_snapshot(warehouse, tmp_path / "serving", models=MODELS)
+    assert again.revisions == 0 and revisions(again) == []
+    with duckdb.connect(str(again.path), read_only=True) as con:
+        previous, count = con.execute("select previous_snapshot, revisions from publication").fetchone()
+        assert (previous, count) == (first.snapshot_id, 0)
+        keys = dict(con.execute("select table_name, key_columns from publication_tables").fetchall())
+        assert keys["mart_x_force_year"] == "force_code, fy_label"
+
+
+def test_a_corrected_delivery_is_the_cause_of_the_values_it_changed(warehouse, tmp_path):
+    publish_snapshot(warehouse, tmp_path / "serving", models=MODELS)
+    with duckdb.connect(str(warehouse)) as con:
+        deliver(
+            con,
+            "s136",
+            "W15000002",
+            "2023-24",
+            "gwent_2023-24_v2.csv",
+            supersedes="s136/W15000002/2023-24/gwent_2023-24.csv",
+        )
+        con.execute(
+            "update marts.mart_x_force_year set n = 35, rate = 2.0 "
+            "where force_code = 'W15000002' and fy_label = '2023-24'"
+        )
+        con.execute("update marts.mart_x_force_year set n = 135 where force_code = 'E&W'")
+        con.execute("update marts.mart_x_force_year set n = 99 where force_code = 'E23000001'")  # no delivery
+    snapshot = publish_snapshot(warehouse, tmp_path / "serving", models=MODELS)
+    found = {(r["force_code"], r["period"], r["measure"]): r for r in revisions(snapshot)}
+    gwent = found[("W15000002", "2023-24", "n")]
+    assert (gwent["old_value"], gwent["new_value"], gwent["change_type"]) == ("40", "35", "revised")
+    assert gwent["cause"] == "corrected_delivery" and "gwent_2023-24_v2.csv" in gwent["cause_detail"]
+    assert gwent["row_key"] == "force_code=W15000002; fy_label=2023-24"
+    assert found[("W15000002", "2023-24", "rate")]["cause"] == "corrected_delivery"
+    assert found[("E&W", "2023-24", "n")]["cause"] == "corrected_delivery", "a national row is any force's"
+    assert found[("E23000001", "2023-24", "n")]["cause"] is None, "no delivery for the Met: cause not known"
+    assert len(found) == 4 and snapshot.revisions == 4
+
+
+def test_a_late_delivery_matches_its_period_only(warehouse, tmp_path):
+    publish_snapshot(warehouse, tmp_path / "serving", models=MODELS)
+    with duckdb.connect(str(warehouse)) as con:
+        deliver(con, "incidents", "W15000002", "2024-05", "gwent_may_part2.csv")
+        con.execute("update marts.mart_x_force_year set n = 50 where force_code = 'W15000002'")  # both years
+    found = {r["period"]: r for r in revisions(publish_snapshot(warehouse, tmp_path / "serving", models=MODELS))}
+    assert found["2024-25"]["cause"] == "late_delivery", "May 2024 falls in 2024-25"
+    assert found["2023-24"]["cause"] is None
+
+
+def test_a_new_edition_of_a_national_publication(warehouse, tmp_path):
+    publish_snapshot(warehouse, tmp_path / "serving", models=MODELS)
+    with duckdb.connect(str(warehouse)) as con:
+        deliver(con, "iopc_deaths", "national", "2020-21", "iopc_2020-21.csv")
+        con.execute("update marts.mart_x_month set n = 8 where n = 7")
+    (row,) = revisions(publish_snapshot(warehouse, tmp_path / "serving", models=MODELS))
+    assert (row["table_name"], row["period"], row["cause"]) == ("mart_x_month", "2024-05", "new_edition")
+
+
+def test_a_method_change_rows_columns_and_tables(warehouse, tmp_path):
+    publish_snapshot(warehouse, tmp_path / "serving", models=MODELS)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update marts.mart_x_force_year set rate = rate * 2 where force_code = 'E23000001'")
+        con.execute("update marts.mart_x_force_year set rate = rate + 1e-13 where force_code = 'W15000002'")
+        con.execute("alter table marts.mart_x_force_year add column pct double")
+        con.execute("insert into marts.mart_x_force_year values ('E23000001', '2024-25', 90, 1.25, null)")
+        con.execute("delete from marts.mart_x_month where month_start = date '2016-04-01'")
+        con.execute("create table marts.mart_new as select 1 as a")
+    changed = {
+        **MODELS,
+        "mart_x_force_year": model(
+            "mart_x_force_year", ("force_code", "fy_label"), (), {**LINEAGE, "macro.mhw.pct": "m2"}
+        ),
+    }
+    rows = revisions(publish_snapshot(warehouse, tmp_path / "serving", models=changed))
+    kinds = {(r["table_name"], r["change_type"], r["measure"] or r["row_key"]) for r in rows}
+    assert kinds == {
+        ("mart_x_force_year", "revised", "rate"),  # the Met's doubled rate; Gwent's 1e-13 is rounding, not a revision
+        ("mart_x_force_year", "column_added", "pct"),
+        ("mart_x_force_year", "added", "force_code=E23000001; fy_label=2024-25"),
+        ("mart_x_month", "removed", "month_start=2016-04"),  # dates read as months, never as a date of birth
+        ("mart_new", "table_added", None),
+    }
+    assert not any(r["force_code"] == "W15000002" and r["measure"] == "rate" for r in rows)
+    method = [r for r in rows if r["table_name"] == "mart_x_force_year"]
+    assert all(r["cause"] == "method_change" and "macro pct" in r["cause_detail"] for r in method)
+    assert all(r["cause"] is None for r in rows if r["table_name"] == "mart_x_month")
+
+
+def test_the_report_holds_no_identifier_shaped_value(warehouse, tmp_path):
+    publish_snapshot(warehouse, tmp_path / "serving", models=MODELS)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update marts.mart_x_month set n = n + 1")
+    snapshot = publish_snapshot(warehouse, tmp_path / "serving", models=MODELS)
+    assert {r["period"] for r in revisions(snapshot)} == {"2016-04", "2024-05"}
+    with duckdb.connect(str(snapshot.path), read_only=True) as con:
+        assert scan_identifiers(con, con.execute("select current_database()").fetchone()[0]) == []
