@@ -8,7 +8,7 @@ UV_VERSION := 0.13.8
 export PATH := $(BIN):$(PATH)
 APP_PORT ?= 8501
 
-.PHONY: help install manifest demo-data refresh run app dev test test-fast lint bench clean
+.PHONY: help install manifest demo-data refresh run app dev test test-fast lint bench clean plan checks publish docs artefacts
 
 help:
 	@echo "make run      install, demo data if the landing zone is empty, full refresh, app on 127.0.0.1:$(APP_PORT)"
@@ -16,6 +16,8 @@ help:
 	@echo "make app      serve the current snapshot"
 	@echo "make dev      the Dagster UI (asset graph, runs, checks) on 127.0.0.1:3000"
 	@echo "make test     the whole test suite;  make lint;  make bench"
+	@echo "make plan     SQLMesh change review of the dbt models (BASE=<git revision or folder>, default: main)"
+	@echo "make checks / publish / docs / artefacts   the scheduled refresh's steps (.github/workflows/refresh.yml)"
 
 $(UV):
 	python3 -m venv .venv-tools
@@ -33,8 +35,9 @@ manifest: install
 demo-data: install
 	mhw synth --if-empty
 
+# REFRESH_ARGS: e.g. --no-publish (CI publishes after `make checks`) or --force
 refresh: demo-data
-	mhw refresh
+	mhw refresh $(REFRESH_ARGS)
 
 run: refresh app
 
@@ -60,6 +63,23 @@ lint: install
 
 bench: install manifest
 	python -m tests.bench.bench_refresh
+
+plan: install
+	mhw plan $(if $(BASE),--base "$(BASE)")
+
+checks: install manifest
+	mhw checks
+
+# PREVIOUS: the snapshot file to compare with for the revisions report (default: the current one)
+publish: install manifest
+	mhw publish $(if $(PREVIOUS),--previous "$(PREVIOUS)")
+
+docs: install manifest
+	mhw docs
+
+ARTEFACTS ?= $(or $(MHW_HOME),data)/artefacts
+artefacts: install
+	mhw export publication --out "$(ARTEFACTS)"
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs

@@ -289,14 +289,18 @@ def rejects(limit: Annotated[int, typer.Option(help="Rows to show.")] = 50) -> N
 
 
 @app.command()
-def publish() -> None:
+def publish(
+    previous: Annotated[
+        Path | None, typer.Option(help="Compare with this snapshot file for the revisions (default: the current one).")
+    ] = None,
+) -> None:
     """Publish a serving snapshot from the warehouse as it stands (refresh does this itself)."""
     from .serving import PublishError, publish_snapshot
 
     settings = get_settings()
     prepare_manifest()  # the disclosure rules publish checks come from the models' yml
     try:
-        snapshot = publish_snapshot(settings.warehouse, settings.serving_dir)
+        snapshot = publish_snapshot(settings.warehouse, settings.serving_dir, previous=previous)
     except PublishError as exc:
         _fail(str(exc))
     typer.echo(f"published {snapshot.path}: {snapshot.revisions} revision(s) against the previous snapshot")
@@ -342,6 +346,22 @@ def docs() -> None:
     if done.returncode:
         _fail(f"dbt docs generate failed:\n{done.stdout[-4000:]}{done.stderr[-2000:]}")
     typer.echo(f"dbt docs: {out / 'static_index.html'} (one file), or serve {out}/index.html with its json files")
+
+
+@export_app.command("publication")
+def export_publication_command(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write serving/, revisions/ and dbt-docs/ into.")],
+) -> None:
+    """Copy the current publication into plain files for upload: the snapshot, its revisions (CSV) and dbt docs."""
+    from .serving import PublishError, export_publication
+
+    settings = get_settings()
+    try:
+        written = export_publication(settings.serving_dir, settings.home / "docs", out)
+    except PublishError as exc:
+        _fail(str(exc))
+    for path in written:
+        typer.echo(f"wrote {path}")
 
 
 @app.command()

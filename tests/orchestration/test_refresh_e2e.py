@@ -255,3 +255,80 @@ def test_snapshot_meets_disclosure_control_and_the_scan_finds_planted_leaks(home
             for c in ("pct_mh_identified", "pct_mh_identified_lcl95", "pct_mh_identified_ucl95")
         },
     }
+
+
+def _revisions(path: Path, where: str = "true") -> list[dict]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        cur = con.execute(f"select * from mart_revisions where {where}")
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def test_the_corrected_delivery_is_published_as_revisions_with_its_cause(home, changed):
+    current = home / "serving" / "current.duckdb"
+    gwent = _revisions(current, "table_name = 'mart_s136_force_year' and force_code = 'W15000002'")
+    detentions = next(r for r in gwent if r["measure"] == "s136_detentions" and r["period"] == "2023-24")
+    assert detentions["change_type"] == "revised" and int(detentions["new_value"]) < int(detentions["old_value"])
+    assert "corrected_delivery" in detentions["cause"] and "W15000002/2023-24" in detentions["cause_detail"]
+    met = _revisions(current, "table_name = 'mart_s136_force_year' and force_code = 'E23000001'")
+    assert met == [], "the Met sent no s136 file: none of its s136 figures is revised"
+    demand = _revisions(current, "table_name = 'mart_demand_force_month'")
+    delivered = [r for r in demand if r["period"] in INCIDENT_MONTHS.get(r["force_code"], ())]
+    assert delivered and all("delivery" in (r["cause"] or "") for r in delivered), "the incidents files are causes"
+
+
+@pytest.fixture(scope="module")
+def workflow_run(home, changed, tmp_path_factory):
+    """The scheduled refresh's make steps (.github/workflows/refresh.yml), in order, as CI runs them, on this
+    landing zone once more: the stamp of the last refresh is removed, so the refresh rebuilds everything from the
+    same inputs (an identical refresh), then checks, publishes, builds the dbt docs and writes the artefacts."""
+    from tests.workflow_steps import REFRESH_WORKFLOW, make_steps
+
+    tmp_path = tmp_path_factory.mktemp("workflow")
+    (home / "last_refresh.json").unlink()
+    before = (home / "serving" / "current.duckdb").resolve()
+    env = _env(home, MHW_PSEUDONYMISATION_KEY="test-key-not-secret", ARTEFACTS=str(tmp_path / "artefacts"))
+    repo = Path(__file__).resolve().parents[2]
+    outputs = {}
+    for command in make_steps(REFRESH_WORKFLOW):
+        done = subprocess.run(["bash", "-c", command], cwd=repo, env=env, capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, f"{command}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        outputs[command.split()[1]] = done.stdout
+    return {"before": before, "after": (home / "serving" / "current.duckdb").resolve(), "out": outputs, "dir": tmp_path}
+
+
+def test_an_identical_refresh_publishes_no_revision(home, workflow_run):
+    assert "not published (--no-publish)" in workflow_run["out"]["refresh"]
+    assert "ok   published columns match their contracts" in workflow_run["out"]["checks"]
+    assert workflow_run["after"] != workflow_run["before"], "make publish wrote a new snapshot"
+    assert _revisions(workflow_run["after"]) == []
+    with duckdb.connect(str(workflow_run["after"]), read_only=True) as con:
+        assert con.execute("select previous_snapshot, revisions from publication").fetchone() == (
+            workflow_run["before"].stem,
+            0,
+        )
+
+
+def test_the_artefacts_hold_the_snapshot_the_revisions_and_the_dbt_docs(workflow_run):
+    import json
+
+    from mhw.published import published_models
+
+    artefacts = workflow_run["dir"] / "artefacts"
+    assert (artefacts / "serving" / workflow_run["after"].name).is_file()
+    (report,) = (artefacts / "revisions").glob("revisions_*.csv")
+    assert report.read_text().startswith("table_name,change_type,measure,force_code,period")
+    site = artefacts / "dbt-docs"
+    assert (site / "static_index.html").stat().st_size > 100_000
+    manifest = json.loads((site / "manifest.json").read_text())
+    catalog = json.loads((site / "catalog.json").read_text())
+    parents = manifest["parent_map"]
+    for name, model in published_models(manifest).items():  # lineage reaches a source or seed from every mart
+        seen, todo = set(), [model.unique_id]
+        while todo:
+            for parent in parents[todo.pop()]:
+                if parent not in seen:
+                    seen.add(parent)
+                    todo.append(parent)
+        assert any(p.startswith(("source.", "seed.")) for p in seen), name
+        assert model.unique_id in catalog["nodes"], f"{name}: no column types in the docs catalog"
