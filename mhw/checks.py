@@ -16,11 +16,14 @@ import duckdb
 from .published import PUBLISHED_SCHEMA, PublishedModel
 
 
-def built_columns(con: duckdb.DuckDBPyConnection, table: str, schema: str = PUBLISHED_SCHEMA) -> dict[str, str]:
+def table_columns(
+    con: duckdb.DuckDBPyConnection, table: str, schema: str = PUBLISHED_SCHEMA, database: str | None = None
+) -> dict[str, str]:
+    """column -> data type of a table, in order (database: an attached one; default the connection's own)."""
     rows = con.execute(
         "select column_name, data_type from duckdb_columns() where schema_name = ? and table_name = ? "
-        "and database_name = current_database() order by column_index",
-        [schema, table],
+        "and database_name = coalesce(?, current_database()) order by column_index",
+        [schema, table, database],
     ).fetchall()
     return dict(rows)
 
@@ -44,7 +47,7 @@ def contract_problems(built: Mapping[str, str], model: PublishedModel) -> list[s
 
 def warehouse_problems(con: duckdb.DuckDBPyConnection, models: Mapping[str, PublishedModel]) -> dict[str, list[str]]:
     """Every check of this module on an open warehouse: check name -> problems (empty lists pass)."""
-    contract = [p for model in models.values() for p in contract_problems(built_columns(con, model.name), model)]
+    contract = [p for model in models.values() for p in contract_problems(table_columns(con, model.name), model)]
     grain = [
         f"{m.name} has no unique or unique_combination test, so its revisions cannot be compared row by row"
         for m in models.values()

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 
 import duckdb
 
+from .checks import table_columns
 from .published import PublishedModel, is_published
 
 REVISIONS = "mart_revisions"
@@ -58,12 +59,7 @@ def _text(expr: str, data_type: str) -> str:
 
 
 def _columns(con: duckdb.DuckDBPyConnection, database: str, table: str) -> dict[str, str]:
-    rows = con.execute(
-        "select column_name, data_type from duckdb_columns() where database_name = ? and schema_name = 'main' "
-        "and table_name = ? order by column_index",
-        [database, table],
-    ).fetchall()
-    return dict(rows)
+    return table_columns(con, table, "main", database)
 
 
 def _tables(con: duckdb.DuckDBPyConnection, database: str) -> set[str]:
@@ -178,11 +174,11 @@ def _attribute_causes(con: duckdb.DuckDBPyConnection, models: Mapping[str, Publi
         f"""
         create temp table revision_causes as
         with spans as (
-            select rowid as rid, *, {_period_start("period")} as p_start, {_period_end("period")} as p_end
+            select rowid as rid, *, {_period_bound("period")} as p_start, {_period_bound("period", end=True)} as p_end
             from main.{REVISIONS}
         ),
         loads as (
-            select *, {_period_start("period")} as p_start, {_period_end("period")} as p_end from new_loads
+            select *, {_period_bound("period")} as p_start, {_period_bound("period", end=True)} as p_end from new_loads
         ),
         matched as (
             select distinct r.rid,
@@ -212,25 +208,19 @@ def _attribute_causes(con: duckdb.DuckDBPyConnection, models: Mapping[str, Publi
     )
 
 
-def _period_start(col: str) -> str:
-    """First day of a period written 'YYYY-YY' (financial year) or 'YYYY-MM' (month); NULL for anything else."""
+def _period_bound(col: str, end: bool = False) -> str:
+    """First day of a period written 'YYYY-YY' (financial year) or 'YYYY-MM' (month), or the day after it ends
+    (end=True); NULL for anything else."""
     y = f"try_cast(substr({col}, 1, 4) as integer)"
     tail = f"try_cast(substr({col}, 6, 2) as integer)"
+    fy_start, month_start = f"make_date({y}, 4, 1)", f"make_date({y}, {tail}, 1)"
+    step = "interval 1 year" if end else "interval 0 day"
+    month_step = "interval 1 month" if end else "interval 0 day"
     return (
         f"case when regexp_full_match({col}, '[0-9]{{4}}-[0-9]{{2}}') and {tail} = ({y} + 1) % 100 "
-        f"then make_date({y}, 4, 1) "
-        f"when regexp_full_match({col}, '[0-9]{{4}}-(0[1-9]|1[0-2])') then make_date({y}, {tail}, 1) end"
-    )
-
-
-def _period_end(col: str) -> str:
-    y = f"try_cast(substr({col}, 1, 4) as integer)"
-    tail = f"try_cast(substr({col}, 6, 2) as integer)"
-    return (
-        f"case when regexp_full_match({col}, '[0-9]{{4}}-[0-9]{{2}}') and {tail} = ({y} + 1) % 100 "
-        f"then make_date({y} + 1, 4, 1) "
+        f"then cast({fy_start} + {step} as date) "
         f"when regexp_full_match({col}, '[0-9]{{4}}-(0[1-9]|1[0-2])') "
-        f"then cast(make_date({y}, {tail}, 1) + interval 1 month as date) end"
+        f"then cast({month_start} + {month_step} as date) end"
     )
 
 

@@ -6,7 +6,7 @@ mart is published, checked and compared for revisions without a change here.
 
 import dagster as dg
 
-from mhw.checks import built_columns, contract_problems
+from mhw.checks import contract_problems, table_columns
 from mhw.published import PublishedModel, load_manifest, published_models
 from mhw.refresh_inputs import record_refresh
 from mhw.serving import publish_snapshot
@@ -44,7 +44,7 @@ def contract_check(model: PublishedModel) -> dg.AssetChecksDefinition:
     )
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.connect() as con:
-            built = built_columns(con, model.name)
+            built = table_columns(con, model.name)
         problems = contract_problems(built, model)
         return dg.AssetCheckResult(
             passed=not problems,

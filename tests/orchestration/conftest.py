@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from mhw.settings import DBT_PROJECT_DIR
+
 INCIDENT_HEADER = "incident_id,force_code,created_at,mh_flag_opening,mh_flag_closing,deployed,grade,person_id"
 CUSTODY_HEADER = "custody_id,force_code,arrived_at,released_at,mh_risk_identified,lnd_referred_at,outcome"
 TRIAGE_HEADER = "contact_id,force_code,scheme_id,model_type,contact_at,response_minutes,outcome"
@@ -55,3 +57,13 @@ def write_triage(landing: Path, force: str, month: str, n: int = 12) -> Path:
 @pytest.fixture(scope="session")
 def incidents_file():
     return write_incidents
+
+
+@pytest.fixture(scope="module")
+def defs():
+    """The Dagster code location (it needs the dbt manifest: `make manifest`, which `make test` runs)."""
+    if not (DBT_PROJECT_DIR / "target" / "manifest.json").exists():
+        pytest.skip("no dbt manifest: run `make manifest` (make test does) before these tests")
+    from orchestration.definitions import defs
+
+    return defs

@@ -3,21 +3,6 @@
 from __future__ import annotations
 
 import dagster as dg
-import pytest
-
-from mhw.settings import DBT_PROJECT_DIR
-
-pytestmark = pytest.mark.skipif(
-    not (DBT_PROJECT_DIR / "target" / "manifest.json").exists(),
-    reason="no dbt manifest: run `make manifest` (make test does) before these tests",
-)
-
-
-@pytest.fixture(scope="module")
-def defs():
-    from orchestration.definitions import defs
-
-    return defs
 
 
 def test_definitions_validate(defs):

@@ -11,19 +11,6 @@ import dagster as dg
 import pytest
 
 from mhw.published import published_models
-from mhw.settings import DBT_PROJECT_DIR
-
-pytestmark = pytest.mark.skipif(
-    not (DBT_PROJECT_DIR / "target" / "manifest.json").exists(),
-    reason="no dbt manifest: run `make manifest` (make test does) before these tests",
-)
-
-
-@pytest.fixture(scope="module")
-def defs():
-    from orchestration.definitions import defs
-
-    return defs
 
 
 @pytest.fixture
@@ -34,7 +21,7 @@ def home(tmp_path, monkeypatch):
     return tmp_path / "home"
 
 
-def test_every_published_model_has_a_grain_a_full_contract_and_an_objective():
+def test_every_published_model_has_a_grain_a_full_contract_and_an_objective(defs):
     models = published_models()
     assert "mart_s136_force_year" in models and not any(name.startswith("fct_") for name in models)
     assert models["mart_s136_force_year"].key == ("force_code", "fy_label")
