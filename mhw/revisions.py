@@ -240,7 +240,7 @@ def write_revisions(
     if previous is None:
         return 0
     here = con.execute("select current_database()").fetchone()[0]
-    con.execute(f"attach '{previous}' as prev (read_only)")
+    con.execute(f"attach {_lit(str(previous))} as prev (read_only)")
     try:
         old_tables = {t for t in _tables(con, "prev") if is_published(t) and t != REVISIONS}
         prev_id = con.execute("select max(snapshot_id) from prev.main.publication").fetchone()[0]
