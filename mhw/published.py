@@ -49,7 +49,6 @@ class PublishedModel:
     unique_id: str
     key: tuple[str, ...]  # the grain; () when the model has no unique test
     columns: tuple[str, ...]  # declared in the model's .yml, in order
-    column_types: Mapping[str, str]  # declared data types (only for columns that declare one)
     raw_tables: tuple[str, ...]  # identifiers of the raw.* source tables upstream
     lineage: Mapping[str, str]  # unique_id -> code checksum of every model, seed and macro it is built from
     npcc_objectives: tuple[int, ...]
@@ -151,7 +150,6 @@ def published_models(
             unique_id=unique_id,
             key=_grain(node, tests_of.get(unique_id, [])),
             columns=tuple(node["columns"]),
-            column_types={c: v["data_type"] for c, v in node["columns"].items() if v.get("data_type")},
             raw_tables=raw_tables,
             lineage=lineage,
             npcc_objectives=tuple(int(o) for o in meta.get("npcc_objectives", [])),

@@ -133,7 +133,7 @@ def _previous_lineage(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str
     if PUBLICATION_TABLES not in _tables(con, "prev"):
         return {}
     rows = con.execute(f"select table_name, lineage from prev.main.{PUBLICATION_TABLES}").fetchall()
-    return {table: json.loads(lineage) for table, lineage in rows}
+    return {table: json.loads(lineage) for table, lineage in rows if lineage}
 
 
 def _attribute_causes(con: duckdb.DuckDBPyConnection, models: Mapping[str, PublishedModel], since) -> None:

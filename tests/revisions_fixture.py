@@ -1,7 +1,9 @@
-"""A small warehouse for the revisions tests and the What changed page: real raw DDL, three published tables."""
+"""A small warehouse for the publish, revisions and What changed tests: real raw DDL, three published tables, and a
+minimal dbt manifest declaring their columns' disclosure classes."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -14,7 +16,7 @@ LINEAGE = {"model.mhw.mart_x_force_year": "a1", "macro.mhw.pct": "m1"}
 
 
 def model(name: str, key: tuple[str, ...], columns: tuple[str, ...], lineage=LINEAGE) -> PublishedModel:
-    return PublishedModel(name, f"model.mhw.{name}", key, columns, {}, ("deliveries", "load_ledger"), lineage, (2,))
+    return PublishedModel(name, f"model.mhw.{name}", key, columns, ("deliveries", "load_ledger"), lineage, (2,))
 
 
 MODELS = {
@@ -66,3 +68,24 @@ def deliver(con, source, force, period, name, when=None, supersedes=None) -> str
             [load_id, supersedes],
         )
     return load_id
+
+
+def write_manifest(path, models: dict[str, dict[str, str]]) -> None:
+    """A minimal dbt manifest: each model's columns with their disclosure class (column meta)."""
+    nodes = {
+        f"model.mhw.{name}": {
+            "resource_type": "model",
+            "name": name,
+            "config": {"meta": {}},
+            "columns": {col: {"name": col, "config": {"meta": {"disclosure": kind}}} for col, kind in cols.items()},
+        }
+        for name, cols in models.items()
+    }
+    path.write_text(json.dumps({"nodes": nodes}))
+
+
+def fixture_manifest(path: Path) -> Path:
+    """The manifest of MODELS for the disclosure scan: their numeric columns are not counts of people."""
+    numeric = {"mart_x_force_year": ("n", "rate", "pct"), "mart_x_month": ("n",), "mart_new": ("a",)}
+    write_manifest(path, {"dim_force": {}, **{t: dict.fromkeys(cols, "not_person") for t, cols in numeric.items()}})
+    return path

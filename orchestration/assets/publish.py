@@ -40,7 +40,7 @@ def contract_check(model: PublishedModel) -> dg.AssetChecksDefinition:
         asset=_asset_key(model),
         name="columns_match_contract",
         blocking=True,
-        description="the built table's columns (and declared types) are those of the model's .yml",
+        description="the built table's columns are those of the model's .yml",
     )
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.connect() as con:

@@ -9,7 +9,7 @@ import page_helpers
 from page_helpers import all_text, frame_with, metric
 
 from mhw.serving import publish_snapshot
-from tests.revisions_fixture import MODELS, build_warehouse, deliver
+from tests.revisions_fixture import MODELS, build_warehouse, deliver, fixture_manifest
 
 run_page = partial(page_helpers.run_page, "what_changed")
 
@@ -17,12 +17,13 @@ run_page = partial(page_helpers.run_page, "what_changed")
 def test_first_publication_then_a_correction_with_its_cause(isolated_home):
     warehouse = build_warehouse(isolated_home / "warehouse.duckdb")
     serving = isolated_home / "serving"
-    publish_snapshot(warehouse, serving, models=MODELS)
+    manifest = fixture_manifest(isolated_home / "manifest.json")
+    publish_snapshot(warehouse, serving, models=MODELS, manifest=manifest)
     at = run_page()
     assert not at.exception
     assert "first publication" in all_text(at)
 
-    publish_snapshot(warehouse, serving, models=MODELS)
+    publish_snapshot(warehouse, serving, models=MODELS, manifest=manifest)
     at = run_page()
     assert not at.exception and "No published value changed" in all_text(at)
 
@@ -30,7 +31,7 @@ def test_first_publication_then_a_correction_with_its_cause(isolated_home):
         deliver(con, "s136", "W15000002", "2023-24", "v2.csv", supersedes="s136/W15000002/2023-24/gwent_2023-24.csv")
         con.execute("update marts.mart_x_force_year set n = 35 where force_code = 'W15000002' and fy_label = '2023-24'")
         con.execute("insert into marts.mart_x_force_year values ('E23000001', '2024-25', 90, 1.0)")
-    publish_snapshot(warehouse, serving, models=MODELS)
+    publish_snapshot(warehouse, serving, models=MODELS, manifest=manifest)
     at = run_page(table="mart_x_force_year")
     assert not at.exception
     assert metric(at, "Values revised") == "1" and metric(at, "Rows added") == "1"

@@ -11,12 +11,22 @@ import pytest
 
 from mhw.identifier_scan import scan_identifiers
 from mhw.serving import publish_snapshot
-from tests.revisions_fixture import LINEAGE, MODELS, build_warehouse, deliver, model
+from tests.revisions_fixture import LINEAGE, MODELS, build_warehouse, deliver, fixture_manifest, model
 
 
 @pytest.fixture
 def warehouse(tmp_path):
     return build_warehouse(tmp_path / "warehouse.duckdb")
+
+
+@pytest.fixture
+def publish(tmp_path):
+    manifest = fixture_manifest(tmp_path / "manifest.json")
+
+    def _publish(warehouse, models=MODELS):
+        return publish_snapshot(warehouse, tmp_path / "serving", models=models, manifest=manifest)
+
+    return _publish
 
 
 def revisions(snapshot) -> list[dict]:
@@ -26,10 +36,10 @@ def revisions(snapshot) -> list[dict]:
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def test_first_publication_has_an_empty_report_and_an_identical_one_adds_none(warehouse, tmp_path):
-    first = publish_snapshot(warehouse, tmp_path / "serving", models=MODELS)
+def test_first_publication_has_an_empty_report_and_an_identical_one_adds_none(warehouse, publish):
+    first = publish(warehouse)
     assert first.revisions == 0 and revisions(first) == []
-    again = publish_snapshot(warehouse, tmp_path / "serving", models=MODELS)
+    again = publish(warehouse)
     assert again.revisions == 0 and revisions(again) == []
     with duckdb.connect(str(again.path), read_only=True) as con:
         previous, count = con.execute("select previous_snapshot, revisions from publication").fetchone()
@@ -38,8 +48,8 @@ def test_first_publication_has_an_empty_report_and_an_identical_one_adds_none(wa
         assert keys["mart_x_force_year"] == "force_code, fy_label"
 
 
-def test_a_corrected_delivery_is_the_cause_of_the_values_it_changed(warehouse, tmp_path):
-    publish_snapshot(warehouse, tmp_path / "serving", models=MODELS)
+def test_a_corrected_delivery_is_the_cause_of_the_values_it_changed(warehouse, publish):
+    publish(warehouse)
     with duckdb.connect(str(warehouse)) as con:
         deliver(
             con,
@@ -55,7 +65,7 @@ def test_a_corrected_delivery_is_the_cause_of_the_values_it_changed(warehouse, t
         )
         con.execute("update marts.mart_x_force_year set n = 135 where force_code = 'E&W'")
         con.execute("update marts.mart_x_force_year set n = 99 where force_code = 'E23000001'")  # no delivery
-    snapshot = publish_snapshot(warehouse, tmp_path / "serving", models=MODELS)
+    snapshot = publish(warehouse)
     found = {(r["force_code"], r["period"], r["measure"]): r for r in revisions(snapshot)}
     gwent = found[("W15000002", "2023-24", "n")]
     assert (gwent["old_value"], gwent["new_value"], gwent["change_type"]) == ("40", "35", "revised")
@@ -67,27 +77,27 @@ def test_a_corrected_delivery_is_the_cause_of_the_values_it_changed(warehouse, t
     assert len(found) == 4 and snapshot.revisions == 4
 
 
-def test_a_late_delivery_matches_its_period_only(warehouse, tmp_path):
-    publish_snapshot(warehouse, tmp_path / "serving", models=MODELS)
+def test_a_late_delivery_matches_its_period_only(warehouse, publish):
+    publish(warehouse)
     with duckdb.connect(str(warehouse)) as con:
         deliver(con, "incidents", "W15000002", "2024-05", "gwent_may_part2.csv")
         con.execute("update marts.mart_x_force_year set n = 50 where force_code = 'W15000002'")  # both years
-    found = {r["period"]: r for r in revisions(publish_snapshot(warehouse, tmp_path / "serving", models=MODELS))}
+    found = {r["period"]: r for r in revisions(publish(warehouse))}
     assert found["2024-25"]["cause"] == "late_delivery", "May 2024 falls in 2024-25"
     assert found["2023-24"]["cause"] is None
 
 
-def test_a_new_edition_of_a_national_publication(warehouse, tmp_path):
-    publish_snapshot(warehouse, tmp_path / "serving", models=MODELS)
+def test_a_new_edition_of_a_national_publication(warehouse, publish):
+    publish(warehouse)
     with duckdb.connect(str(warehouse)) as con:
         deliver(con, "iopc_deaths", "national", "2020-21", "iopc_2020-21.csv")
         con.execute("update marts.mart_x_month set n = 8 where n = 7")
-    (row,) = revisions(publish_snapshot(warehouse, tmp_path / "serving", models=MODELS))
+    (row,) = revisions(publish(warehouse))
     assert (row["table_name"], row["period"], row["cause"]) == ("mart_x_month", "2024-05", "new_edition")
 
 
-def test_a_method_change_rows_columns_and_tables(warehouse, tmp_path):
-    publish_snapshot(warehouse, tmp_path / "serving", models=MODELS)
+def test_a_method_change_rows_columns_and_tables(warehouse, publish):
+    publish(warehouse)
     with duckdb.connect(str(warehouse)) as con:
         con.execute("update marts.mart_x_force_year set rate = rate * 2 where force_code = 'E23000001'")
         con.execute("update marts.mart_x_force_year set rate = rate + 1e-13 where force_code = 'W15000002'")
@@ -101,7 +111,7 @@ def test_a_method_change_rows_columns_and_tables(warehouse, tmp_path):
             "mart_x_force_year", ("force_code", "fy_label"), (), {**LINEAGE, "macro.mhw.pct": "m2"}
         ),
     }
-    rows = revisions(publish_snapshot(warehouse, tmp_path / "serving", models=changed))
+    rows = revisions(publish(warehouse, changed))
     kinds = {(r["table_name"], r["change_type"], r["measure"] or r["row_key"]) for r in rows}
     assert kinds == {
         ("mart_x_force_year", "revised", "rate"),  # the Met's doubled rate; Gwent's 1e-13 is rounding, not a revision
@@ -116,11 +126,11 @@ def test_a_method_change_rows_columns_and_tables(warehouse, tmp_path):
     assert all(r["cause"] is None for r in rows if r["table_name"] == "mart_x_month")
 
 
-def test_the_report_holds_no_identifier_shaped_value(warehouse, tmp_path):
-    publish_snapshot(warehouse, tmp_path / "serving", models=MODELS)
+def test_the_report_holds_no_identifier_shaped_value(warehouse, publish):
+    publish(warehouse)
     with duckdb.connect(str(warehouse)) as con:
         con.execute("update marts.mart_x_month set n = n + 1")
-    snapshot = publish_snapshot(warehouse, tmp_path / "serving", models=MODELS)
+    snapshot = publish(warehouse)
     assert {r["period"] for r in revisions(snapshot)} == {"2016-04", "2024-05"}
     with duckdb.connect(str(snapshot.path), read_only=True) as con:
         assert scan_identifiers(con, con.execute("select current_database()").fetchone()[0]) == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 
 import duckdb
@@ -10,20 +9,7 @@ import pytest
 
 from ingestion.schema import ensure_raw_schema
 from mhw.serving import PublishError, list_snapshots, publish_snapshot
-
-
-def write_manifest(path, models: dict[str, dict[str, str]]) -> None:
-    """A minimal dbt manifest: each model's columns with their disclosure class (column meta)."""
-    nodes = {
-        f"model.mhw.{name}": {
-            "resource_type": "model",
-            "name": name,
-            "config": {"meta": {}},
-            "columns": {col: {"name": col, "config": {"meta": {"disclosure": kind}}} for col, kind in cols.items()},
-        }
-        for name, cols in models.items()
-    }
-    path.write_text(json.dumps({"nodes": nodes}))
+from tests.revisions_fixture import write_manifest
 
 
 @pytest.fixture
