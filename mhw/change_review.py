@@ -11,7 +11,8 @@ $MHW_HOME/sqlmesh/:
 The base is applied to plan.duckdb without backfill, then the change is planned against it and never applied.
 SQLMesh classifies each directly modified model (breaking: it and everything downstream must be rebuilt;
 non-breaking: columns were only added; metadata only) and each model downstream of one (indirectly breaking or
-non-breaking). The report lists the published marts among them, and every model changed directly.
+non-breaking). The report lists the published marts among them, and every model changed directly. SQLMesh cannot
+load dbt Python models, so the copies hold a SQL stand-in for each (`stand_in_python_models`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import io
 import json
 import logging
 import os
+import re
 import subprocess
 import tarfile
 from collections.abc import Mapping
@@ -167,6 +169,39 @@ def sync_folder(dest: Path, files: Mapping[str, bytes]) -> bool:
     return changed
 
 
+PYTHON_REF = re.compile(r"""dbt\.ref\(\s*["']([^"']+)["']\s*\)""")
+
+
+def stand_in_python_models(files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The files with each dbt Python model replaced by a SQL stand-in SQLMesh can load (it cannot load Python models).
+
+    The stand-in has the model's columns and types from its .yml, its parents from its dbt.ref() calls, and no rows;
+    its filter holds the digest of the Python source, so an edit of the code is planned as a change of the model.
+    """
+    declared: dict[str, list[dict]] = {}
+    for rel, content in files.items():
+        if rel.startswith("dbt_project/models/") and rel.endswith(".yml"):
+            for model in (yaml.safe_load(content) or {}).get("models") or []:
+                declared[model["name"]] = model.get("columns") or []
+    out = {}
+    for rel, content in files.items():
+        if not (rel.startswith("dbt_project/models/") and rel.endswith(".py")):
+            out[rel] = content
+            continue
+        name = Path(rel).stem
+        columns = [c for c in declared.get(name, []) if c.get("data_type")]
+        if not columns:
+            raise ReviewError(f"{rel}: a dbt Python model needs its columns with data_type in its .yml for the review")
+        parents = PYTHON_REF.findall(content.decode())
+        select = ",\n    ".join(f"cast(null as {c['data_type']}) as {c['name']}" for c in columns)
+        joins = "\ncross join ".join(f"{{{{ ref('{p}') }}}} as p{i}" for i, p in enumerate(parents))
+        digest = hashlib.sha256(content).hexdigest()[:16]
+        sql = f"-- stand-in for {name}.py (see mhw/change_review.py)\nselect\n    {select}\n"
+        sql += f"from {joins}\n" if parents else ""
+        out[rel[: -len(".py")] + ".sql"] = (sql + f"where '{digest}' = ''\n").encode()
+    return out
+
+
 def _digest(files: Mapping[str, bytes]) -> str:
     digest = hashlib.sha256()
     for rel in sorted(files):
@@ -238,8 +273,8 @@ def review_change(settings: Settings, base: str | None = None, root: Path = PROJ
     marker = work / "base.json"
     state = {"base": _digest(old), "raw": hashlib.sha256(repr(build_schema_signature()).encode()).hexdigest()}
     reuse = database.exists() and marker.exists() and json.loads(marker.read_text()) == state
-    sync_folder(work / "base", old)
-    sync_folder(work / "change", folder_files(root))
+    sync_folder(work / "base", stand_in_python_models(old))
+    sync_folder(work / "change", stand_in_python_models(folder_files(root)))
     profiles = work / "change" / "dbt_project"  # the work tree's profiles, which hold the sqlmesh target
     try:
         if not reuse:

@@ -12,7 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from mhw.change_review import ReviewError, base_files, format_review, review_change, sync_folder
+from mhw.change_review import (
+    ReviewError,
+    base_files,
+    folder_files,
+    format_review,
+    review_change,
+    stand_in_python_models,
+    sync_folder,
+)
 from mhw.published import published_models
 from mhw.settings import PROJECT_ROOT, get_settings
 
@@ -114,3 +122,19 @@ def test_sync_rewrites_only_changed_files_and_keeps_caches(tmp_path):
     assert (dest / "seeds" / "s.csv").stat().st_mtime_ns == before
     assert sync_folder(dest, {"seeds/s.csv": b"x\n1\n"})
     assert not (dest / "dbt_project" / "a.sql").exists() and (dest / "dbt_project" / ".cache" / "c").exists()
+
+
+def test_python_models_stand_in_as_sql_with_their_columns_parents_and_code_digest():
+    files = folder_files(PROJECT_ROOT)
+    rel = "dbt_project/models/intermediate/scheme_evaluation/int_scheme_evaluation.py"
+    assert rel in files, "no dbt Python model left: this test and the stand-in can go"
+    out = stand_in_python_models(files)
+    assert rel not in out and not any(r.startswith("dbt_project/models/") and r.endswith(".py") for r in out)
+    sql = out[rel.replace(".py", ".sql")].decode()
+    assert "cast(null as varchar) as scheme_key" in sql and "cast(null as double) as did_trend_ucl" in sql
+    assert all(f"ref('{p}')" in sql for p in ("dim_scheme", "int_scheme_outcome_month", "int_scheme_comparison_forces"))
+    edited = stand_in_python_models({**files, rel: files[rel] + b"\n# a changed comment\n"})
+    assert edited[rel.replace(".py", ".sql")] != out[rel.replace(".py", ".sql")]
+    yml = rel.replace(".py", ".yml")
+    with pytest.raises(ReviewError, match="needs its columns with data_type"):
+        stand_in_python_models({**files, yml: b"version: 2\nmodels:\n  - name: int_scheme_evaluation\n"})
