@@ -21,6 +21,7 @@ def test_manifest_is_reparsed_only_when_a_dbt_file_is_newer(tmp_path, monkeypatc
     project = _project(tmp_path)
     monkeypatch.setattr(cli, "DBT_PROJECT_DIR", project)
     monkeypatch.setattr(cli, "SEEDS_DIR", project / "seeds")
+    monkeypatch.setattr(cli, "DBT_MANIFEST", project / "target" / "manifest.json")
     old = os.path.getmtime(project / "target" / "manifest.json") - 100
     for name in ("models/m.sql", "dbt_project.yml", "seeds/s.csv"):
         os.utime(project / name, (old, old))
