@@ -40,10 +40,6 @@ class LandingFile:
     force_code: str | None
     period: str | None
 
-    @property
-    def name(self) -> str:
-        return self.path.name
-
 
 def landing_file(landing_dir: Path, path: Path) -> LandingFile:
     """Split <source>/<force_code>/<period>/<file> (whatever the path, so a bad one can be reported)."""
