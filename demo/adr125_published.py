@@ -26,8 +26,8 @@ import numpy as np
 import polars as pl
 
 from ingestion.gate.contract import load_contract
-from ingestion.gate.load import landing_files
-from ingestion.gate.read import FileRejected, landing_file, period_bounds, read_table, to_canonical
+from ingestion.gate.landing import period_bounds, source_files
+from ingestion.gate.read import SUFFIXES, FileRejected, read_table, to_canonical
 from ingestion.gate.validate import validate_rows
 from mhw.export import KEY, RECORD_COLUMNS, count_return_items
 
@@ -86,10 +86,9 @@ def record_frame(landing_dir: Path | str, *, now: datetime | None = None) -> pl.
     now = now or datetime.now(LONDON).replace(tzinfo=None)
     contract = load_contract("s136")
     newest: dict[tuple[str, str], Path] = {}
-    for path in landing_files(landing_dir, "s136"):
-        lf = landing_file(landing_dir, path)
-        if lf.force_code and lf.period and period_bounds(lf.period):
-            newest[(lf.force_code, lf.period)] = path
+    for lf in source_files(landing_dir, "s136"):
+        if lf.force_code and lf.period and period_bounds(lf.period) and lf.path.suffix.lower() in SUFFIXES:
+            newest[(lf.force_code, lf.period)] = lf.path
     frames = []
     for (force, period), path in sorted(newest.items()):
         try:

@@ -35,7 +35,7 @@ from demo.s136 import (
     write_s136_force,
 )
 from ingestion.gate.contract import EXCEL_SERIAL, Contract, Layout, load_contract
-from ingestion.gate.read import period_bounds
+from ingestion.gate.landing import period_bounds
 
 SOURCES = ("incidents", "incident_totals", "custody", "street_triage")
 DEFAULT_MONTHS = "2023-04:2025-03"

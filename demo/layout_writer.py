@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 
 import polars as pl
 
-from ingestion.gate.contract import EXCEL_SERIAL, Contract, Layout
+from ingestion.gate.contract import EXCEL_SERIAL, TEMPORAL, Contract, Layout
 
 EXCEL_EPOCH = datetime(1899, 12, 30)
 
@@ -49,7 +49,7 @@ def format_values(df: pl.DataFrame, contract: Contract, layout: Layout) -> pl.Da
     exprs = []
     for name in written_columns(contract, layout, df.columns):
         col, c = contract.column(name), pl.col(name)
-        if col.type == "timestamp":
+        if col.type in TEMPORAL:
             text = _timestamp_text(c, layout.timestamp_formats[0])
         elif col.type == "bool":
             yes = next(k for k, v in layout.bool_map.items() if v)
@@ -82,7 +82,7 @@ def write_file(df_str: pl.DataFrame, contract: Contract, layout: Layout, path_st
         serial = {
             header_of(layout, c.name)
             for c in contract.columns
-            if c.type == "timestamp" and layout.timestamp_formats[0] == EXCEL_SERIAL
+            if c.type in TEMPORAL and layout.timestamp_formats[0] == EXCEL_SERIAL
         }
         _write_xlsx(frame, path, serial)
         return path

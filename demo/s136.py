@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from ingestion.gate.read import SUFFIXES, period_bounds
+from ingestion.gate.landing import period_bounds
+from ingestion.gate.read import SUFFIXES
 from mhw.settings import SEEDS_DIR
 
 # National totals by financial year: HO published 2021-22 .. 2023-24; 2020-21 "slightly under 32,000" [S];

@@ -2,23 +2,101 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import shutil
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from . import writer_claim
 from .settings import DBT_MANIFEST, DBT_PROJECT_DIR, PROJECT_ROOT, SEEDS_DIR, Settings, get_settings
+
+BUSY = 3  # exit status when another process writes the warehouse and the command would not wait
+NO_WAIT = typer.Option("--no-wait", help="Exit at once (status 3) instead of waiting while another process writes.")
 
 app = typer.Typer(help="mh-policing-warehouse operator commands.", no_args_is_help=True, add_completion=False)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str, status: int = 2) -> None:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(2)
+    raise typer.Exit(status)
+
+
+def _note(message: str) -> None:
+    typer.secho(message, fg=typer.colors.YELLOW, err=True)
+
+
+@contextmanager
+def _claimed(settings: Settings, command: str, no_wait: bool) -> Iterator[writer_claim.Claim]:
+    """The writer claim for a command that writes the warehouse (docs/interfaces.md, "Writers"): it says at once
+    whom it waits for, or exits with status 3 under --no-wait; a predecessor that died is reported and cleaned up
+    after, and the next refresh then runs in full."""
+    try:
+        claim = writer_claim.acquire(settings, command, wait=not no_wait, on_wait=_note)
+    except writer_claim.WarehouseBusy as exc:
+        _fail(f"{exc.what}; not waiting (--no-wait)", BUSY)
+    try:
+        if claim.previous:
+            from .refresh_inputs import forget_last_refresh
+
+            forget_last_refresh(settings)
+            if claim.previous.run_id:
+                _release_dead_runs(settings, claim.previous, None)
+            else:
+                _note(f"note: the previous writer, {claim.previous.describe()}, died without finishing (killed?)")
+        yield claim
+    finally:
+        writer_claim.release(claim)
+
+
+def _release_dead_runs(settings: Settings, previous: writer_claim.Holder | None, own_run_id: str | None) -> None:
+    """Fail the Dagster runs a dead writer left behind and free their pool slots, saying so."""
+    import dagster as dg
+
+    from orchestration.stale_runs import release_dead_runs
+
+    prepare_dagster_home(settings)
+    with dg.DagsterInstance.get() as instance:
+        for note in release_dead_runs(instance, previous, own_run_id):
+            _note(f"note: {note}")
+
+
+def _check_readable(settings: Settings) -> None:
+    """Stop with a clear message when the warehouse is missing or a writer holds it (a read would meet its lock)."""
+    if not settings.warehouse.exists():
+        _fail(f"no warehouse at {settings.warehouse}: run `make refresh` first")
+    holder = writer_claim.current_holder(settings)
+    if holder:
+        _fail(
+            f"the warehouse is being written by {holder.describe()}: try again when it has finished "
+            "(the app and analysts keep reading serving/current.duckdb meanwhile)",
+            BUSY,
+        )
+
+
+@contextmanager
+def _read_warehouse(settings: Settings):
+    """A read-only connection to the warehouse, or a clear message when it is missing or being written."""
+    import duckdb
+
+    _check_readable(settings)
+    try:
+        con = duckdb.connect(str(settings.warehouse), read_only=True)
+    except duckdb.IOException:
+        pid = writer_claim.duckdb_file_holder(settings.warehouse)
+        who = f"pid {pid} ({writer_claim.process_name(pid)})" if pid else "another process"
+        _fail(f"the warehouse file is open in {who}: try again when it is closed", BUSY)
+    try:
+        yield con
+    finally:
+        con.close()
 
 
 def _tool_env() -> dict[str, str]:
@@ -50,8 +128,11 @@ def prepare_manifest() -> None:
     """`dbt parse` writes target/manifest.json, which Dagster needs to load the dbt assets (skipped when current)."""
     if _manifest_is_current():
         return
-    cmd = ["dbt", "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
-    done = subprocess.run(cmd, env=_tool_env(), capture_output=True, text=True)
+    from orchestration.dbt_child import child_env, dbt_executable
+
+    project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    cmd = [dbt_executable(), "parse", "--quiet", *project]
+    done = subprocess.run(cmd, env=child_env(_tool_env()), capture_output=True, text=True)
     if done.returncode:
         _fail(f"dbt parse failed:\n{done.stdout}{done.stderr}")
 
@@ -130,6 +211,7 @@ def export_adr125_command(
     from .export import ExportError, export_adr125
 
     settings = get_settings()
+    _check_readable(settings)
     try:
         result = export_adr125(settings.warehouse, year, out or settings.home / "exports" / "adr125" / year)
     except ExportError as exc:
@@ -150,11 +232,13 @@ def refresh(
         bool,
         typer.Option("--publish/--no-publish", help="Publish the serving snapshot at the end (CI: `mhw publish`)."),
     ] = True,
+    no_wait: Annotated[bool, NO_WAIT] = False,
 ) -> None:
     """Full refresh through Dagster: ingestion -> dbt build (tests as checks) -> serving snapshot.
 
     When no landing file, public file or transformation code changed since the last successful refresh, it stops
-    at once (nothing would load and the snapshot would be the same); --force runs it anyway.
+    at once (nothing would load and the snapshot would be the same); --force runs it anyway. One writer at a time:
+    while another refresh (or any warehouse writer) runs, it says for whom it waits, or exits with --no-wait.
     """
     from ingestion.gate.pseudonymise import MissingKeyError, resolve_key
 
@@ -165,14 +249,21 @@ def refresh(
         resolve_key(settings)
     except MissingKeyError as exc:
         _fail(str(exc))
-    fingerprint = inputs_fingerprint(settings)
-    if not force and unchanged_since_last_refresh(settings, fingerprint):
-        typer.echo(
-            "nothing new since the last successful refresh (landing, public data and code unchanged): "
-            f"nothing loaded; the serving snapshot stays {os.path.realpath(settings.current_snapshot)} "
-            "(use --force to run anyway)"
-        )
-        return
+    with _claimed(settings, "mhw refresh", no_wait) as claim:
+        fingerprint = inputs_fingerprint(settings)
+        if not force and unchanged_since_last_refresh(settings, fingerprint):
+            typer.echo(
+                "nothing new since the last successful refresh (landing, public data and code unchanged): "
+                f"nothing loaded; the serving snapshot stays {os.path.realpath(settings.current_snapshot)} "
+                "(use --force to run anyway)"
+            )
+            return
+        if _run_refresh(settings, claim, publish):
+            record_refresh(settings, fingerprint)
+
+
+def _run_refresh(settings: Settings, claim: writer_claim.Claim, publish: bool) -> bool:
+    """The refresh job through Dagster, in this process, under the caller's writer claim; True when published."""
     before = _ledger_totals(settings)
     prepare_dagster_home(settings)
     prepare_manifest()
@@ -190,11 +281,15 @@ def refresh(
     selection = plan.asset_selection(asset_keys)
     if not publish:
         selection = [k for k in (selection or asset_keys) if k != SERVING_SNAPSHOT]
+    run_id = str(uuid.uuid4())
+    claim.set_run(run_id)
+    _release_dead_runs(settings, None, run_id)  # a slot left by any dead run would stall this run's steps
     with dg.DagsterInstance.get() as instance:
         result = defs.resolve_job_def(REFRESH_JOB).execute_in_process(
             instance=instance,
             run_config=run_config,
             raise_on_error=False,
+            run_id=run_id,
             tags=plan.tags(),
             asset_selection=selection,
         )
@@ -209,9 +304,9 @@ def refresh(
     _print_status(settings)
     if not publish:
         typer.echo("not published (--no-publish): run `mhw publish` once the checks pass")
-        return
+        return False
     typer.echo(f"serving snapshot: {os.path.realpath(settings.current_snapshot)}")
-    record_refresh(settings, fingerprint)
+    return True
 
 
 def _failed_checks(events) -> tuple[list[str], list[str]]:
@@ -242,10 +337,11 @@ def _ledger_totals(settings: Settings) -> tuple[int, int, int]:
         ).fetchone()
 
 
-def _print_status(settings: Settings) -> None:
-    import duckdb
+def _print_status(settings: Settings, *, parts: bool = False, **only: str | None) -> None:
+    """The ledger by source and status; with parts, the files in force per source, force and period."""
+    from ingestion.gate.ledger import active_parts_by_period
 
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+    with _read_warehouse(settings) as con:
         rows = con.execute(
             """
             select source, status, count(*) as files, sum(rows_read) as rows_read,
@@ -253,29 +349,51 @@ def _print_status(settings: Settings) -> None:
             from raw.load_ledger group by all order by all
             """
         ).fetchall()
+        active = active_parts_by_period(con) if parts else None
     typer.echo("load ledger (source, status, files, rows read, loaded, rejected):")
     for row in rows:
         typer.echo("  " + "  ".join(str(v) for v in row))
+    if active is None:
+        return
+    for name, value in only.items():
+        if value:
+            active = active.filter(active[name] == value)
+    typer.echo("files in force (source force period: parts, rows loaded each):")
+    for (source, force, period), group in active.group_by(["source", "force_code", "period"], maintain_order=True):
+        files = ", ".join(
+            f"{path.rsplit('/', 1)[-1]} ({n})" for path, n in group.select("file_path", "rows_loaded").rows()
+        )
+        typer.echo(f"  {source} {force} {period}: {group.height} part(s): {files}")
 
 
 @app.command()
-def status() -> None:
-    """Summarise the load ledger: files and rows by source and status."""
+def status(
+    source: Annotated[str | None, typer.Option(help="Only this source (e.g. incidents).")] = None,
+    force: Annotated[str | None, typer.Option("--force-code", help="Only this force (e.g. E23000001).")] = None,
+    period: Annotated[str | None, typer.Option(help="Only this period (e.g. 2024-05).")] = None,
+) -> None:
+    """The load ledger by source and status, then the files in force (the parts) per source, force and period."""
     settings = get_settings()
-    if not settings.warehouse.exists():
-        _fail(f"no warehouse at {settings.warehouse}: run `make refresh` first")
-    _print_status(settings)
+    _print_status(settings, parts=True, source=source, force_code=force, period=period)
+    not_data = _not_data(settings)
+    if not_data:
+        typer.echo(f"{len(not_data)} file(s) under the landing zone are not data and were left alone: `mhw rejects`")
+
+
+def _not_data(settings: Settings) -> list[tuple[str, str]]:
+    """Hidden, temporary and system files under the landing zone (the only files without a ledger entry)."""
+    from ingestion.gate.landing import scan_landing
+    from orchestration.assets.ingestion import LANDING_SOURCES, MONTHLY_SOURCES
+
+    return scan_landing(settings.landing_dir, {*LANDING_SOURCES, *MONTHLY_SOURCES}).not_data
 
 
 @app.command()
 def rejects(limit: Annotated[int, typer.Option(help="Rows to show.")] = 50) -> None:
-    """List quarantined rows and files: file, row, field and the reason."""
-    import duckdb
-
+    """List quarantined rows and files (file, row, field, reason), then files under the landing zone that are not
+    data (hidden, temporary or system files), which are left alone."""
     settings = get_settings()
-    if not settings.warehouse.exists():
-        _fail(f"no warehouse at {settings.warehouse}: run `make refresh` first")
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+    with _read_warehouse(settings) as con:
         rows = con.execute(
             "select file_path, row_number, field, reason from raw.rejected_rows "
             "order by file_path, row_number nulls first, field limit ?",
@@ -286,6 +404,48 @@ def rejects(limit: Annotated[int, typer.Option(help="Rows to show.")] = 50) -> N
         where = f"row {row_number}" if row_number is not None else "whole file"
         typer.echo(f"{file_path}  {where}  {field or '-'}: {reason}")
     typer.echo(f"{total} rejected row entries in all")
+    for path, reason in _not_data(settings):
+        typer.echo(f"{path}  not data, left alone: {reason}")
+
+
+@app.command()
+def withdraw(
+    file: Annotated[str, typer.Argument(help="The file's path under the landing zone, as `mhw status` shows it.")],
+    reason: Annotated[str, typer.Option(help="Why it is withdrawn (recorded in the ledger).")],
+    no_wait: Annotated[bool, NO_WAIT] = False,
+) -> None:
+    """Take a delivered file out of force: its rows stop counting from the next refresh (recorded in the ledger).
+
+    The file may stay in the landing zone: the same bytes are not loaded again; new content under its name is a
+    new delivery.
+    """
+    import duckdb
+
+    from ingestion.gate.ledger import LedgerError
+    from ingestion.gate.ledger import withdraw as withdraw_file
+
+    settings = get_settings()
+    if not settings.warehouse.exists():
+        _fail(f"no warehouse at {settings.warehouse}: run `make refresh` first")
+    path = Path(file)
+    if path.is_absolute() and path.resolve().is_relative_to(settings.landing_dir):
+        file = path.resolve().relative_to(settings.landing_dir).as_posix()
+    with _claimed(settings, f"mhw withdraw {file}", no_wait):
+        with duckdb.connect(str(settings.warehouse)) as con:
+            try:
+                con.execute("begin transaction")
+                done = withdraw_file(con, file, reason, getpass.getuser())
+                con.execute("commit")
+            except LedgerError as exc:
+                con.execute("rollback")
+                _fail(str(exc))
+        from .refresh_inputs import forget_last_refresh
+
+        forget_last_refresh(settings)
+    typer.echo(
+        f"withdrew {file} ({done.rows_loaded} rows of {done.source} {done.force_code} {done.period}); "
+        "`mhw refresh` publishes the warehouse without it"
+    )
 
 
 @app.command()
@@ -293,16 +453,18 @@ def publish(
     previous: Annotated[
         Path | None, typer.Option(help="Compare with this snapshot file for the revisions (default: the current one).")
     ] = None,
+    no_wait: Annotated[bool, NO_WAIT] = False,
 ) -> None:
     """Publish a serving snapshot from the warehouse as it stands (refresh does this itself)."""
     from .serving import PublishError, publish_snapshot
 
     settings = get_settings()
-    prepare_manifest()  # the disclosure rules publish checks come from the models' yml
-    try:
-        snapshot = publish_snapshot(settings.warehouse, settings.serving_dir, previous=previous)
-    except PublishError as exc:
-        _fail(str(exc))
+    with _claimed(settings, "mhw publish", no_wait):
+        prepare_manifest()  # the disclosure rules publish checks come from the models' yml
+        try:
+            snapshot = publish_snapshot(settings.warehouse, settings.serving_dir, previous=previous)
+        except PublishError as exc:
+            _fail(str(exc))
     typer.echo(f"published {snapshot.path}: {snapshot.revisions} revision(s) against the previous snapshot")
 
 
@@ -310,19 +472,16 @@ def publish(
 def checks() -> None:
     """Check the built warehouse before publishing: published columns match their contracts, every published model
     has a grain, the load ledger balances."""
-    import duckdb
 
     from .checks import warehouse_problems
     from .published import ManifestError, published_models
 
     settings = get_settings()
-    if not settings.warehouse.exists():
-        _fail(f"no warehouse at {settings.warehouse}: run `make refresh` first")
     try:
         models = published_models()
     except ManifestError as exc:
         _fail(str(exc))
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+    with _read_warehouse(settings) as con:  # a clear message, not DuckDB's lock error, while a writer works
         found = warehouse_problems(con, models)
     for name, problems in found.items():
         typer.echo(f"{'FAIL' if problems else 'ok  '} {name}")
@@ -342,7 +501,8 @@ def docs() -> None:
     if not settings.warehouse.exists():
         cmd.append("--empty-catalog")  # no warehouse yet: lineage and docs without column types and row counts
     env = {**_tool_env(), "MHW_WAREHOUSE": str(settings.warehouse)}
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    with _claimed(settings, "mhw docs", no_wait=False):  # dbt opens the warehouse for its catalog
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if done.returncode:
         _fail(f"dbt docs generate failed:\n{done.stdout[-4000:]}{done.stderr[-2000:]}")
     typer.echo(f"dbt docs: {out / 'static_index.html'} (one file), or serve {out}/index.html with its json files")

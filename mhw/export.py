@@ -227,7 +227,7 @@ where fy_label = ?
 
 def _nil_returns(con, financial_year: str) -> pl.DataFrame:
     """Forces with an active s136 load for the year but no records in it (nil returns)."""
-    from ingestion.gate.read import period_bounds
+    from ingestion.gate.landing import period_bounds
 
     start = int(financial_year[:4])
     rows = con.execute(

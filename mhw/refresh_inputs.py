@@ -71,3 +71,8 @@ def record_refresh(settings: Settings, fingerprint: str) -> None:
     tmp = settings.home / f".{STAMP}.tmp"
     tmp.write_text(json.dumps({"fingerprint": fingerprint}) + "\n", encoding="utf-8")
     tmp.replace(settings.home / STAMP)
+
+
+def forget_last_refresh(settings: Settings) -> None:
+    """Make the next refresh run in full (the warehouse changed outside a refresh, or a writer died mid-way)."""
+    (settings.home / STAMP).unlink(missing_ok=True)

@@ -87,6 +87,7 @@ def publish_snapshot(
     rules = load_rules(manifest)
     models = published_models(described) if models is None else models
     serving_dir.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(serving_dir)
     current = serving_dir / CURRENT
     if previous is not None and not previous.is_file():
         raise PublishError(f"no previous snapshot at {previous} to compare with")
@@ -136,6 +137,12 @@ def publish_snapshot(
     _switch_current(serving_dir, final.name)
     _prune(serving_dir, keep)
     return Snapshot(final, snapshot_id, counts, revisions)
+
+
+def _remove_leftovers(serving_dir: Path) -> None:
+    """Half-written files of a publish that was killed (the caller holds the writer claim, so none is in use)."""
+    for leftover in serving_dir.glob(".*.tmp*"):
+        leftover.unlink(missing_ok=True)
 
 
 def _switch_current(serving_dir: Path, target_name: str) -> None:

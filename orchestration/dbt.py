@@ -1,9 +1,7 @@
 """The dbt project as Dagster assets: dbt runs as a subprocess (`dbt build`), its tests become asset checks."""
 
 import os
-import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -16,9 +14,10 @@ from dagster_dbt import (
 )
 
 from mhw.published import NPCC_OBJECTIVES
-from mhw.settings import DBT_PROJECT_DIR, get_settings
+from mhw.settings import DBT_PROJECT_DIR
 
-from .resources import WAREHOUSE_POOL
+from .dbt_child import PARENT_ENV, dbt_executable
+from .resources import WAREHOUSE_POOL, WarehouseResource
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()
@@ -46,14 +45,15 @@ translator = Translator(
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=translator, pool=WAREHOUSE_POOL)
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """Seeds, models, unit tests and data tests, in dependency order."""
-    os.environ["MHW_WAREHOUSE"] = str(get_settings().warehouse)  # dbt resolves the same absolute path
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    """Seeds, models, unit tests and data tests, in dependency order (under this run's writer claim)."""
+    os.environ["MHW_WAREHOUSE"] = str(warehouse.path)  # dbt resolves the same absolute path
+    os.environ[PARENT_ENV] = str(os.getpid())  # mhw-dbt dies with this process
     yield from dbt.cli(["build"], context=context).stream()
 
 
 def dbt_resource() -> DbtCliResource:
-    """dbt from this environment's bin (beside the running Python), so PATH does not matter."""
-    local = Path(sys.executable).parent / "dbt"
-    executable = str(local) if local.exists() else "dbt"
+    """dbt from this environment's bin (beside the running Python), so PATH does not matter; through the mhw-dbt
+    wrapper when installed, so that dbt never outlives a killed refresh (orchestration/dbt_child.py)."""
+    executable = dbt_executable()
     return DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=executable)

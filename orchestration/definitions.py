@@ -33,4 +33,7 @@ defs = dg.Definitions(
     schedules=build_schedules(asset_keys),
     sensors=[landing_sensor, run_failure_alert],
     resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
+    # every run (the refresh job, a materialisation in the UI) runs its steps in one process, resources first: its
+    # writer claim is taken before any step claims a warehouse pool slot (orchestration/stale_runs.py)
+    executor=dg.in_process_executor,
 )

@@ -21,8 +21,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from ingestion.gate.load import landing_files
-from ingestion.gate.read import landing_file
+from ingestion.gate.landing import source_files
 from mhw.settings import get_settings
 
 from .assets.ingestion import LANDING_SOURCES, MONTHLY_SOURCES
@@ -128,12 +127,11 @@ def landing_state(landing_dir: Path, *, settled_before_ns: int | None = None) ->
     files: dict[str, list[str]] = {}
     unsettled: set[str] = set()
     for source in (*LANDING_SOURCES, *MONTHLY_SOURCES):
-        for path in landing_files(landing_dir, source):
+        for lf in source_files(landing_dir, source):
             try:
-                stat = path.stat()
+                stat = lf.path.lstat()
             except FileNotFoundError:  # removed between listing and stat
                 continue
-            lf = landing_file(landing_dir, path)
             bucket = bucket_of(source, lf.period)
             files.setdefault(bucket, []).append(f"{lf.rel_path}\t{stat.st_size}\t{stat.st_mtime_ns}")
             if settled_before_ns is not None and stat.st_mtime_ns >= settled_before_ns:

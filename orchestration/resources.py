@@ -1,22 +1,50 @@
-"""Resources: the warehouse connection (single writer) and the dbt CLI."""
+"""Resources: the warehouse (one writer at a time, through the writer claim) and the dbt CLI (orchestration.dbt)."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import dagster as dg
 import duckdb
+from pydantic import PrivateAttr
 
+from mhw import writer_claim
 from mhw.settings import get_settings
 
 WAREHOUSE_POOL = "warehouse"  # every asset that writes the DuckDB file runs in this pool (limit 1)
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """Opens the DuckDB warehouse named by MHW_WAREHOUSE for one asset at a time."""
+    """The DuckDB warehouse named by MHW_WAREHOUSE. Every asset that reads or writes it requires this resource, so a
+    run takes the writer claim (mhw/writer_claim.py) before its first step, waiting, and saying for whom, while
+    another process holds it; it then cleans up after a predecessor that died (orchestration/stale_runs.py)."""
+
+    _claim: writer_claim.Claim | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        from .stale_runs import release_dead_runs
+
+        run = context.dagster_run
+        command = f"Dagster run of {run.job_name}" if run else "Dagster"
+        self._claim = writer_claim.acquire(
+            get_settings(), command, on_wait=context.log.warning, run_id=run.run_id if run else None
+        )
+        if self._claim.depth == 1 and context.instance is not None:  # taken now, not shared with `mhw refresh`
+            for note in release_dead_runs(context.instance, self._claim.previous, run.run_id if run else None):
+                context.log.warning(note)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._claim is not None:
+            writer_claim.release(self._claim)
+            self._claim = None
+
+    @property
+    def path(self) -> Path:
+        return get_settings().warehouse
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        path = get_settings().warehouse
+        path = self.path
         path.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(path), read_only=read_only)
         try:

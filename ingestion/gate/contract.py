@@ -9,10 +9,15 @@ from pathlib import Path
 import yaml
 
 CONTRACTS_DIR = Path(__file__).resolve().parents[1] / "contracts"
-TYPES = {"string", "int", "timestamp", "bool", "code"}
+TEMPORAL = ("timestamp", "month")  # month: a timestamp read as its month's first day
+TYPES = {"string", "int", "bool", "code", *TEMPORAL}
 EXCEL_SERIAL = "excel_serial"  # a timestamp format token: days since 1899-12-30 (Excel's date serial), e.g. 45413.5
 FILE_FORMATS = {"csv", "xlsx"}
 ENCODINGS = {"utf-8", "cp1252"}
+# The canonical layout (the first of every contract) is the one any force or tool may write, so it reads the
+# spellings common tools produce; a force's own layout keeps exactly what it declares.
+CANONICAL_BOOL_MAP = {"Y": True, "N": False, "YES": True, "NO": False, "TRUE": True, "FALSE": False}
+CANONICAL_BOOL_MAP |= {"1": True, "0": False, "1.0": True, "0.0": False, "T": True, "F": False}
 
 
 @dataclass(frozen=True)
@@ -56,13 +61,18 @@ class Contract:
     columns: tuple[Column, ...]
     layouts: tuple[Layout, ...]
     period_field: str | None = None
-    id_field: str | None = None
+    id_fields: tuple[str, ...] = ()  # what identifies a row (one column, or several together)
     rules: dict = field(default_factory=dict)
     # 'force': files sit under <source>/<force_code>/<period>/; 'national': under <source>/national/<period>/
     scope: str = "force"
-    # 'force': an id may occur once per force (file and other active loads); 'file': once per file (the same id in
-    # other periods is the record's history, e.g. status snapshots)
+    # 'force': an id may be active once per force (across its files and periods); 'period': once per force and
+    # period (the same id in other periods is the record's history, e.g. status snapshots, or a month's total)
     id_unique_within: str = "force"
+
+    @property
+    def id_field(self) -> str | None:
+        """The id column when one column identifies a row."""
+        return self.id_fields[0] if len(self.id_fields) == 1 else None
 
     @property
     def names(self) -> list[str]:
@@ -99,6 +109,7 @@ class LayoutMatch:
     layout: Layout
     rename: dict[str, str]  # header cell -> canonical column (only cells that are canonical columns)
     missing_required: list[str]
+    doubled: list[tuple[str, str, str]] = field(default_factory=list)  # (cell, later cell, column they both mean)
 
 
 @cache
@@ -130,14 +141,15 @@ def load_contract(source: str) -> Contract:
             column_aliases={str(k): str(v) for k, v in (spec.get("column_aliases") or {}).items()},
             timestamp_formats=tuple(spec["timestamp_formats"]),
             timestamp_expected=spec["timestamp_expected"],
-            bool_map={str(k).upper(): bool(v) for k, v in spec["bool_map"].items()},
+            bool_map={str(k).upper(): bool(v) for k, v in spec["bool_map"].items()}
+            | (CANONICAL_BOOL_MAP if order == 0 else {}),
             code_maps={f: {str(k): str(v) for k, v in m.items()} for f, m in (spec.get("code_maps") or {}).items()},
             forces=tuple(spec.get("forces") or ()),
             file_format=spec.get("file_format", "csv"),
             encoding=spec.get("encoding", "utf-8"),
             omits=tuple(spec.get("omits") or ()),
         )
-        for name, spec in doc["layouts"].items()
+        for order, (name, spec) in enumerate(doc["layouts"].items())
     )
     names = {c.name for c in columns}
     for lay in layouts:
@@ -153,14 +165,17 @@ def load_contract(source: str) -> Contract:
         if unknown:
             raise ValueError(f"{path.name}: layout {lay.name} maps to unknown columns {sorted(unknown)}")
     scope, id_unique_within = doc.get("scope", "force"), doc.get("id_unique_within", "force")
-    if scope not in {"force", "national"} or id_unique_within not in {"force", "file"}:
+    if scope not in {"force", "national"} or id_unique_within not in {"force", "period"}:
         raise ValueError(f"{path.name}: scope {scope!r} / id_unique_within {id_unique_within!r} not recognised")
+    id_fields = tuple(doc.get("id_fields") or ([doc["id_field"]] if doc.get("id_field") else []))
+    if set(id_fields) - names:
+        raise ValueError(f"{path.name}: id columns {sorted(set(id_fields) - names)} are not columns")
     return Contract(
         source=doc["source"],
         columns=columns,
         layouts=layouts,
         period_field=doc.get("period_field"),
-        id_field=doc.get("id_field"),
+        id_fields=id_fields,
         rules=doc.get("rules") or {},
         scope=scope,
         id_unique_within=id_unique_within,
@@ -182,16 +197,22 @@ def match_layout(contract: Contract, header: list[str], force_code: str | None =
         if lay not in contract.layouts_for(force_code):
             continue
         rename: dict[str, str] = {}
+        doubled: list[tuple[str, str, str]] = []
         for cell in header:
             target = lay.canonical_name(cell)
-            if target in names and target not in rename.values():
+            if target not in names:
+                continue
+            first = next((c for c, t in rename.items() if t == target), None)
+            if first is None:
                 rename[cell] = target
+            else:
+                doubled.append((first.strip(), cell.strip(), target))
         missing = [c for c in contract.required if c not in rename.values()]
         spelled = {k.strip() for k in lay.column_aliases} | (names - set(lay.column_aliases.values()))
         exact = sum(1 for cell in cells if cell in spelled)
         alias_hits = sum(1 for cell in cells if cell.lower() in lay._aliases_lower)
         score = (-len(missing), exact, alias_hits, -order)
         if best is None or score > best[0]:
-            best = (score, LayoutMatch(lay, rename, missing))
+            best = (score, LayoutMatch(lay, rename, missing, doubled))
     assert best is not None, "a contract has at least one layout open to every force"
     return best[1]

@@ -1,33 +1,50 @@
-"""The load ledger and the transactional loader: landing files -> raw.<source>, raw.rejected_rows, raw.load_ledger.
+"""The gate's loader: landing files -> raw.<source>, raw.rejected_rows, raw.load_ledger, one transaction per file.
 
-Each file commits in one transaction. An identical re-delivery is a no-op (or a 'duplicate' ledger row under a new
-path); a corrected re-delivery for the same source, force and period supersedes the old load.
+Two steps per file, so that files can be prepared side by side while one writer commits: `prepare_file` reads,
+maps, validates and pseudonymises (no writes, no warehouse), `commit_file` decides what the delivery does to the
+files in force (ingestion/gate/delivery.py) and writes the ledger entry, rows and rejects together.
+A file whose latest ledger entry has the same bytes is already answered and skipped; identical bytes to a file in
+force are a 'duplicate' (nothing loaded again).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection
+import os
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
 import polars as pl
 
-from ingestion.gate.contract import load_contract
-from ingestion.gate.pseudonymise import key_id_for, pseudonymise_frame, resolve_key
-from ingestion.gate.read import (
-    SUFFIXES,
-    FileRejected,
+from ingestion.gate.contract import Contract, load_contract
+from ingestion.gate.delivery import KEY, decide, key_expr
+from ingestion.gate.landing import (
+    UNKNOWN_SOURCE,
     LandingFile,
     check_landing_path,
-    landing_file,
-    read_table,
-    to_canonical,
+    ledger_force_and_period,
+    refusal_before_reading,
+    scan_landing,
+    source_files,
+    stray_reason,
 )
-from ingestion.gate.validate import validate_rows
+from ingestion.gate.ledger import (
+    Entry,
+    active_copy,
+    active_ids,
+    free_load_id,
+    latest_versions,
+    supersede,
+    write_entry,
+)
+from ingestion.gate.pseudonymise import key_id_for, pseudonymise_frame, resolve_key
+from ingestion.gate.read import MAX_FILE_BYTES, FileRejected, file_too_big, parse_table, to_canonical
+from ingestion.gate.validate import REJECT_SCHEMA, validate_rows
 from ingestion.schema import ensure_raw_schema
 
 LONDON = ZoneInfo("Europe/London")
@@ -72,6 +89,21 @@ class IngestReport:
         )
 
 
+@dataclass(frozen=True)
+class Delivered:
+    """One version of a landing file: its bytes (read once, so the sha256 is of exactly what is parsed), or the
+    reason it is refused before reading; sha256 identifies the version either way."""
+
+    lf: LandingFile
+    sha: str
+    raw: bytes | None = None
+    refusal: str | None = None
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -80,54 +112,74 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def landing_files(landing_dir: Path, source: str) -> list[Path]:
-    """Data files under landing_dir/<source>/, in path order (hidden files ignored)."""
-    root = landing_dir / source
-    if not root.is_dir():
-        return []
-    return sorted(
-        p
-        for p in root.rglob("*")
-        if p.is_file()
-        and p.suffix.lower() in SUFFIXES
-        and not any(part.startswith((".", "~$")) for part in p.relative_to(root).parts)
-    )
+def take_delivery(landing_dir: Path, lf: LandingFile) -> Delivered:
+    """Read a landing file once, unless it must not be read (a link out, a pipe, a format we do not read) or is too
+    big. Raises FileNotFoundError when it vanished since the landing zone was listed."""
+    refusal = refusal_before_reading(landing_dir, lf)
+    if refusal:
+        stat = os.lstat(lf.path)
+        target = os.readlink(lf.path) if lf.path.is_symlink() else ""
+        return Delivered(
+            lf, _sha(f"not read\t{refusal}\t{target}\t{stat.st_size}\t{stat.st_mtime_ns}".encode()), None, refusal
+        )
+    size = os.stat(lf.path).st_size
+    if size > MAX_FILE_BYTES:
+        return Delivered(lf, sha256_file(lf.path), None, file_too_big(size))
+    try:
+        raw = lf.path.read_bytes()
+    except PermissionError:
+        stat = os.stat(lf.path)
+        reason = "the file cannot be read (permission denied): give the loader read access"
+        return Delivered(lf, _sha(f"unreadable\t{stat.st_size}\t{stat.st_mtime_ns}".encode()), None, reason)
+    return Delivered(lf, _sha(raw), raw)
 
 
-def free_load_id(con: duckdb.DuckDBPyConnection, base: str) -> str:
-    """base, or base~2, base~3 ... when base is taken (same content delivered again, e.g. as a duplicate)."""
-    taken = {
-        r[0] for r in con.execute("select load_id from raw.load_ledger where load_id like ?", [base + "%"]).fetchall()
-    }
-    n, load_id = 1, base
-    while load_id in taken:
-        n += 1
-        load_id = f"{base}~{n}"
-    return load_id
+@dataclass(frozen=True)
+class Prepared:
+    """A delivered file checked against its contract, ready to commit: nothing in it has touched the warehouse."""
+
+    delivered: Delivered
+    source: str
+    force_code: str | None  # as the ledger records it: None unless a known force ('national' for national sources)
+    period: str | None  # None unless a period of the calendar that has begun
+    rejection: FileRejected | None = None
+    layout: str | None = None
+    rows: pl.DataFrame | None = None  # good rows, typed and pseudonymised
+    rejects: pl.DataFrame | None = None  # row_number, field, reason
+    rows_read: int = 0
+    keys: frozenset[str] = frozenset()
+
+    @property
+    def path(self) -> str:
+        return self.delivered.lf.rel_path
 
 
-def _ledger_row(
-    con, lf: LandingFile, load_id: str, sha: str, status: str, rows=(0, 0, 0), message=None, layout=None, key_id=None
-) -> None:
-    """One raw.load_ledger entry; rows = (read, loaded, rejected)."""
-    con.execute(
-        "insert into raw.load_ledger (load_id, source, force_code, period, file_path, sha256, layout, loaded_at, "
-        "rows_read, rows_loaded, rows_rejected, status, message, superseded_by, key_id) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
-        [
-            load_id,
-            lf.source,
-            lf.force_code,
-            lf.period,
-            lf.rel_path,
-            sha,
-            layout,
-            datetime.now(),
-            *rows,
-            status,
-            message,
-            key_id,
-        ],
+def prepare_file(delivered: Delivered, contract: Contract, *, key: bytes, key_id: str, now: datetime) -> Prepared:
+    """Read, map, validate and pseudonymise one delivered file (no writes). A whole-file problem is kept as its
+    rejection; every row is either in `rows` or named in `rejects`."""
+    lf = delivered.lf
+    national = contract.scope == "national"
+    force, period = ledger_force_and_period(lf, national=national, today=now.date())
+    try:
+        if delivered.refusal:
+            raise FileRejected(delivered.refusal)
+        check_landing_path(lf, national=national, today=now.date())
+        table = parse_table(delivered.raw, lf.path.suffix, contract.encodings_for(lf.force_code))
+        canonical, layout = to_canonical(table, contract, lf.force_code)
+    except FileRejected as exc:
+        return Prepared(delivered, contract.source, force, period, rejection=exc, rows_read=exc.rows_read)
+    checked = validate_rows(canonical, contract, layout, force_code=lf.force_code, period=lf.period, now=now)
+    rows = pseudonymise_frame(checked.good, key, key_id)
+    return Prepared(
+        delivered,
+        contract.source,
+        force,
+        period,
+        layout=layout.name,
+        rows=rows,
+        rejects=checked.rejects,
+        rows_read=checked.rows_read,
+        keys=checked.keys,
     )
 
 
@@ -140,69 +192,117 @@ def _insert_frame(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) 
             con.unregister("_mhw_frame")
 
 
-def _active_ids(con, lf: LandingFile, id_field: str, table: str) -> pl.DataFrame:
-    """Ids active for this force from other loads (the load a re-delivery would supersede is left out)."""
-    return con.execute(
-        f"select s.{id_field} as detention_id, l.file_path from raw.{table} s join raw.load_ledger l using (load_id) "
-        "where l.status = 'loaded' and l.source = ? and l.force_code = ? and l.period <> ?",
-        [lf.source, lf.force_code, lf.period],
-    ).pl()
+def _load_id(con, prepared: Prepared) -> str:
+    lf = prepared.delivered.lf
+    return free_load_id(
+        con, f"{prepared.source}/{lf.force_code or 'unknown'}/{lf.period or 'unknown'}/{prepared.delivered.sha[:16]}"
+    )
 
 
-def _ingest_file(con, lf: LandingFile, sha: str, *, key: bytes, key_id: str, now: datetime) -> FileResult:
-    """Validate one new file and write its rows, rejects and ledger entry (caller holds the transaction)."""
-    source = lf.source or "unknown"
-    base_id = f"{source}/{lf.force_code or 'unknown'}/{lf.period or 'unknown'}/{sha[:16]}"
-    same = con.execute(
-        "select file_path from raw.load_ledger where source = ? and sha256 = ? and status in ('loaded', 'superseded') "
-        "order by loaded_at limit 1",
-        [source, sha],
+def _entry(prepared: Prepared, load_id: str, status: str, rows=(0, 0, 0), message=None, key_id=None) -> Entry:
+    """The ledger entry of a prepared file; rows = (read, loaded, rejected)."""
+    return Entry(
+        load_id, prepared.source, prepared.force_code, prepared.period, prepared.path, prepared.delivered.sha,
+        status, *rows, message, prepared.layout, key_id,
+    )  # fmt: skip
+
+
+def _reject_file(con, prepared: Prepared, load_id: str, reason: str) -> FileResult:
+    """The ledger entry and the file-level reject of a file refused whole."""
+    in_force = con.execute(
+        "select 1 from raw.load_ledger where file_path = ? and status = 'loaded'", [prepared.path]
     ).fetchone()
-    if same:
-        load_id = free_load_id(con, base_id)
-        message = f"identical to {same[0]}, already loaded: nothing loaded again"
-        _ledger_row(con, lf, load_id, sha, "duplicate", message=message)
-        return FileResult(lf.rel_path, "duplicate", 0, 0, 0, message, load_id)
+    message = reason + ("; the earlier version of this file stays in force" if in_force else "")
+    read = prepared.rows_read
+    write_entry(con, _entry(prepared, load_id, "rejected_file", (read, 0, read), message))
+    con.execute(
+        "insert into raw.rejected_rows values (?, ?, ?, NULL, NULL, ?)",
+        [load_id, prepared.source, prepared.path, reason],
+    )
+    return FileResult(prepared.path, "rejected_file", read, 0, read, message, load_id)
 
-    load_id = free_load_id(con, base_id)
+
+def _id_field(contract: Contract) -> str:
+    return contract.id_fields[0] if len(contract.id_fields) == 1 else "+".join(contract.id_fields)
+
+
+def _refuse_held_ids(
+    rows: pl.DataFrame, rejects: pl.DataFrame, holders: dict[str, str], contract: Contract
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Move the rows whose id another file in force holds to the rejects, naming that file."""
+    keyed = rows.with_columns(key_expr(contract.id_fields).alias(KEY))
+    held = pl.DataFrame(
+        {KEY: list(holders), "__holder": list(holders.values())}, schema={KEY: pl.String, "__holder": pl.String}
+    )
+    field_name = _id_field(contract)
+    reason = pl.format("{}: '{}' is already loaded for this force from {}", pl.lit(field_name), KEY, "__holder")
+    refused = keyed.join(held, on=KEY, how="inner").select(
+        "row_number", pl.lit(field_name).alias("field"), reason.alias("reason")
+    )
+    rejects = pl.concat([rejects, refused.cast(REJECT_SCHEMA)]).sort("row_number")
+    return keyed.filter(~pl.col(KEY).is_in(held[KEY].implode())).drop(KEY), rejects
+
+
+def commit_file(con: duckdb.DuckDBPyConnection, prepared: Prepared, contract: Contract, key_id: str) -> FileResult:
+    """Write one prepared file: its ledger entry, what it supersedes, its rows and rejects (caller holds the
+    transaction). The id-clash and re-send rule is delivery.decide's."""
+    load_id = _load_id(con, prepared)
+    if prepared.rejection:
+        return _reject_file(con, prepared, load_id, prepared.rejection.reason)
+    copy = active_copy(con, prepared.source, prepared.delivered.sha)
+    if copy:
+        message = f"identical to {copy}, already loaded: nothing loaded again"
+        write_entry(con, _entry(prepared, load_id, "duplicate", message=message))
+        return FileResult(prepared.path, "duplicate", 0, 0, 0, message, load_id)
+
+    active = active_ids(con, contract, prepared.force_code, prepared.period, prepared.keys)
+    decision = decide(prepared.path, prepared.keys, active)
+    rows, rejects = prepared.rows, prepared.rejects
+    if decision.holders:
+        rows, rejects = _refuse_held_ids(rows, rejects, decision.holders, contract)
+    read, loaded = prepared.rows_read, rows.height
+    notes = [f"{loaded} of {read} rows loaded" if read else "no data rows (a nil return)", decision.describe()]
+    beside = sorted(p.file_path.rsplit("/", 1)[-1] for p in active.parts if p not in decision.supersedes)
+    if beside:
+        notes.append(f"another part of {prepared.force_code} {prepared.period}, beside {', '.join(beside)}")
+    if decision.holders:
+        clashed = sorted(set(decision.holders.values()))
+        notes.append(f"rows whose ids are already in force were refused (see {', '.join(clashed)})")
+    message = "; ".join(n for n in notes if n)
+    write_entry(con, _entry(prepared, load_id, "loaded", (read, loaded, read - loaded), message, key_id))
+    for part in decision.supersedes:
+        supersede(con, part, load_id, prepared.path, decision.why)
+    _insert_frame(con, f"raw.{prepared.source}", rows.with_columns(pl.lit(load_id).alias("load_id")))
+    source_and_file = [pl.lit(prepared.source).alias("source"), pl.lit(prepared.path).alias("file_path")]
+    _insert_frame(con, "raw.rejected_rows", rejects.with_columns(pl.lit(load_id).alias("load_id"), *source_and_file))
+    return FileResult(prepared.path, "loaded", read, loaded, read - loaded, message, load_id)
+
+
+def _committed(con: duckdb.DuckDBPyConnection, write) -> FileResult:
+    con.execute("begin transaction")
     try:
-        contract = load_contract(source)
-        check_landing_path(lf, national=contract.scope == "national")
-        table = read_table(lf.path, contract.encodings_for(lf.force_code))
-        canonical, layout = to_canonical(table, contract, lf.force_code)
-    except FileRejected as exc:
-        _ledger_row(con, lf, load_id, sha, "rejected_file", (exc.rows_read, 0, exc.rows_read), exc.reason)
-        con.execute(
-            "insert into raw.rejected_rows values (?, ?, ?, NULL, NULL, ?)", [load_id, source, lf.rel_path, exc.reason]
-        )
-        return FileResult(lf.rel_path, "rejected_file", exc.rows_read, 0, exc.rows_read, exc.reason, load_id)
+        result = write()
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return result
 
-    by_force = contract.id_field and contract.id_unique_within == "force"
-    active = _active_ids(con, lf, contract.id_field, source) if by_force else None
-    checked = validate_rows(
-        canonical, contract, layout, force_code=lf.force_code, period=lf.period, now=now, active_ids=active
-    )
-    rows = pseudonymise_frame(checked.good, key, key_id).with_columns(pl.lit(load_id).alias("load_id"))
-    rejects = checked.rejects.with_columns(
-        pl.lit(load_id).alias("load_id"), pl.lit(source).alias("source"), pl.lit(lf.rel_path).alias("file_path")
-    )
-    read, loaded = checked.rows_read, rows.height
-    old = con.execute(
-        "select load_id, file_path from raw.load_ledger where source = ? and force_code = ? and period = ? "
-        "and status = 'loaded'",
-        [source, lf.force_code, lf.period],
-    ).fetchall()
-    message = f"{loaded} of {read} rows loaded" if read else "no data rows (a nil return)"
-    if old:
-        message += "; supersedes " + ", ".join(path for _, path in old)
-    _ledger_row(con, lf, load_id, sha, "loaded", (read, loaded, read - loaded), message, layout.name, key_id)
-    for old_id, _ in old:
-        con.execute(
-            "update raw.load_ledger set status = 'superseded', superseded_by = ? where load_id = ?", [load_id, old_id]
-        )
-    _insert_frame(con, f"raw.{source}", rows)
-    _insert_frame(con, "raw.rejected_rows", rejects)
-    return FileResult(lf.rel_path, "loaded", read, loaded, read - loaded, message, load_id)
+
+def _new_versions(
+    con, landing_dir: Path, source: str, files: Iterable[LandingFile], folders: Callable[[LandingFile], tuple]
+) -> Iterable[Delivered]:
+    """The files not answered yet as they are: new files, new versions (other bytes), and files whose folders mean
+    something else now (`folders`: the force and period the ledger would record today; e.g. a month that has
+    begun since its file was refused as 'not begun'). Each is read once."""
+    latest = latest_versions(con, source)
+    for lf in files:
+        try:
+            delivered = take_delivery(landing_dir, lf)
+        except FileNotFoundError:  # removed since the listing: nothing to answer
+            continue
+        if latest.get(lf.rel_path) != (delivered.sha, *folders(lf)):
+            yield delivered
 
 
 def ingest_source(
@@ -215,10 +315,10 @@ def ingest_source(
     now: datetime | None = None,
     periods: Collection[str] | None = None,
 ) -> IngestReport:
-    """Load every new file under landing_dir/<source>/ (one transaction per file) and report what happened.
+    """Load every new file (or new version of a file) under landing_dir/<source>/, one transaction per file.
 
-    A file whose (file_path, sha256) is already in the ledger is skipped. key/key_id default to resolve_key().
-    periods: only files in these period folders (e.g. the months of a Dagster partition range); None = all.
+    key/key_id default to resolve_key(). periods: only files in these period folders (e.g. the months of a Dagster
+    partition range); None = all.
     """
     if key is None:
         from mhw.settings import get_settings
@@ -228,22 +328,26 @@ def ingest_source(
     landing_dir = Path(landing_dir)
     now = now or datetime.now(LONDON).replace(tzinfo=None)
     ensure_raw_schema(con)
-    seen = set(con.execute("select file_path, sha256 from raw.load_ledger where source = ?", [source]).fetchall())
+    contract = load_contract(source)
+    files = [lf for lf in source_files(landing_dir, source) if periods is None or lf.period in periods]
     report = IngestReport(source)
-    for path in landing_files(landing_dir, source):
-        lf = landing_file(landing_dir, path)
-        if periods is not None and lf.period not in periods:
-            continue
-        sha = sha256_file(path)
-        if (lf.rel_path, sha) in seen:
-            continue
-        con.execute("begin transaction")
-        try:
-            result = _ingest_file(con, lf, sha, key=key, key_id=key_id, now=now)
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
-        seen.add((lf.rel_path, sha))
-        report.files.append(result)
+    national = contract.scope == "national"
+    folders = partial(ledger_force_and_period, national=national, today=now.date())
+    for delivered in _new_versions(con, landing_dir, source, files, folders):
+        prepared = prepare_file(delivered, contract, key=key, key_id=key_id, now=now)
+        report.files.append(_committed(con, lambda p=prepared: commit_file(con, p, contract, key_id)))
+    return report
+
+
+def ingest_strays(con: duckdb.DuckDBPyConnection, landing_dir: Path | str, sources: Collection[str]) -> IngestReport:
+    """Answer every file outside the known source folders with a rejected ledger entry naming the sources."""
+    landing_dir = Path(landing_dir)
+    ensure_raw_schema(con)
+    strays = scan_landing(landing_dir, frozenset(sources)).strays
+    report = IngestReport(UNKNOWN_SOURCE)
+    for delivered in _new_versions(con, landing_dir, UNKNOWN_SOURCE, strays, lambda _: (None, None)):
+        prepared = Prepared(delivered, UNKNOWN_SOURCE, None, None)
+        link_out = delivered.refusal if delivered.lf.path.is_symlink() else None
+        reason = link_out or stray_reason(delivered.lf, frozenset(sources))
+        report.files.append(_committed(con, lambda p=prepared, r=reason: _reject_file(con, p, _load_id(con, p), r)))
     return report

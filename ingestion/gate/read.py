@@ -1,24 +1,25 @@
-"""Reading landing files: the path convention, CSV/XLSX as all-string polars frames, mapping onto the contract.
+"""Reading a delivered file's bytes: CSV or XLSX as all-string polars frames, and mapping them onto the contract.
 
-Every problem that condemns a whole file is raised as FileRejected with a plain-English reason (no stack trace).
+Every problem that condemns a whole file is raised as FileRejected with a plain-English reason (no stack trace);
+a problem of one row (wrong number of fields, broken quoting, a field over the size limit) refuses that row only.
+Limits (docs/interfaces.md): a file may hold MAX_FILE_BYTES, a field MAX_FIELD_CHARS characters.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import polars as pl
 
-from ingestion.forces import known_force_codes
 from ingestion.gate.contract import Contract, Layout, match_layout
 
 SUFFIXES = (".csv", ".xlsx")
-_FY = re.compile(r"^(\d{4})-(\d{2})$")
+MAX_FILE_BYTES = 256 * 1024 * 1024  # a bigger delivery is split into parts (files) of the same force and period
+MAX_FIELD_CHARS = 2_000  # no canonical field comes near it; a longer one is usually a quote left open
+csv.field_size_limit(MAX_FILE_BYTES)  # the csv module's own limit would stop with a traceback; ours names the row
 
 
 class FileRejected(Exception):
@@ -30,60 +31,11 @@ class FileRejected(Exception):
         self.rows_read = rows_read
 
 
-@dataclass(frozen=True)
-class LandingFile:
-    path: Path
-    rel_path: str  # relative to the landing zone, with forward slashes
-    source: str | None
-    force_code: str | None
-    period: str | None
-
-
-def period_bounds(period: str) -> tuple[datetime, datetime] | None:
-    """[start, end) of a period folder: 'YYYY-YY' financial year (April-March) or 'YYYY-MM' month; else None."""
-    m = _FY.match(period)
-    if not m:
-        return None
-    year, tail = int(m.group(1)), int(m.group(2))
-    if tail == (year + 1) % 100:
-        return datetime(year, 4, 1), datetime(year + 1, 4, 1)
-    if 1 <= tail <= 12:
-        return datetime(year, tail, 1), datetime(year + tail // 12, tail % 12 + 1, 1)
-    return None
-
-
-def landing_file(landing_dir: Path, path: Path) -> LandingFile:
-    """Split <source>/<force_code>/<period>/<file> (whatever the path, so a bad one can be reported)."""
-    rel = path.relative_to(landing_dir).as_posix()
-    parts = rel.split("/")
-    source, force, period = (parts + [None, None, None])[:3] if len(parts) == 4 else (parts[0], None, None)
-    return LandingFile(path, rel, source, force, period)
-
-
-def check_landing_path(lf: LandingFile, national: bool = False) -> None:
-    """Raise FileRejected unless the path is <source>/<force_code>/<period>/<file> with a known force and period.
-
-    national: the source is national (contract scope), so the folder must be 'national' instead of a force code.
-    """
-    if lf.force_code is None:
-        folder = "national" if national else "<force_code>"
-        raise FileRejected(
-            f"the file is not where it should be: expected <source>/{folder}/<period>/<file>, got {lf.rel_path}"
-        )
-    if national:
-        if lf.force_code != "national":
-            raise FileRejected(
-                f"'{lf.force_code}' should be 'national': {lf.source} is a national source, delivered under "
-                f"{lf.source}/national/<period>/"
-            )
-    elif lf.force_code not in known_force_codes():
-        raise FileRejected(
-            f"'{lf.force_code}' is not a known force code (an ONS police force area code like E23000001, or BTP)"
-        )
-    if period_bounds(lf.period or "") is None:
-        raise FileRejected(
-            f"'{lf.period}' is not a period: expected a financial year like 2024-25 or a month like 2024-05"
-        )
+def file_too_big(size: int) -> str:
+    return (
+        f"the file is {size / 2**20:,.1f} MB; the limit is {MAX_FILE_BYTES / 2**20:,.0f} MB per file: "
+        "split it into several files in the same folder (each is a part of the period)"
+    )
 
 
 def _count_rows(raw: bytes) -> int:
@@ -96,7 +48,7 @@ ENCODING_NAMES = {"utf-8": "UTF-8", "cp1252": "Windows-1252"}
 
 def _decode(raw: bytes, encodings: tuple[str, ...]) -> str:
     """Text of a CSV in the first of `encodings` that decodes it (UTF-8 always first; a BOM is tolerated)."""
-    if b"\x00" in raw[:4096]:
+    if b"\x00" in raw:
         utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
         raise FileRejected(
             "the file is not plain text: it contains NUL bytes (UTF-16 or a binary file?); save it as CSV UTF-8",
@@ -118,67 +70,167 @@ def _decode(raw: bytes, encodings: tuple[str, ...]) -> str:
 ROW_PROBLEM = "__row_problem"  # a reason the whole row is refused before its fields are read (e.g. ragged)
 
 
-def _ragged_rows(text: str) -> dict[int, str]:
-    """{data row: reason} for rows whose field count differs from the header's (blank rows ignored).
+@dataclass
+class _CsvPass:
+    """One strict pass of Python's csv reader over the text: what polars' faster parse cannot tell."""
 
-    A short last row without a line ending means the file was cut off: the whole file is rejected.
+    header: list[str]
+    rows: int  # data records after the header (blank lines count, as polars counts them)
+    problems: dict[int, str]  # data row -> why the whole row is refused
+    records: list[list[str]] | None  # the data records, when collected
+
+
+def _csv_pass(text: str, collect: bool) -> _CsvPass:
+    """Read every record strictly: field counts, broken quoting, a quote never closed, a cut-off last row.
+
+    A row with broken quoting is refused on its own (the reader resumes on the next line); a quote left open to the
+    end of the file, or a short last row without a line ending (a file cut off in transit), rejects the file.
     """
-    rows = csv.reader(io.StringIO(text))
-    header = next(rows, [])
-    ragged = {}
-    for number, row in enumerate(rows, start=1):
-        if len(row) == len(header) or not any(cell.strip() for cell in row):
-            continue
-        if len(row) < len(header) and not text.endswith(("\n", "\r")) and next(rows, None) is None:
-            raise FileRejected(
-                f"the file is cut off: its last row (data row {number}) has {len(row)} of {len(header)} fields and "
-                "no line ending; resend the complete file",
-                number,
-            )
-        ragged[number] = (
-            f"the row has {len(row)} fields but the header has {len(header)}: check its quoting and separators"
+    reader = csv.reader(io.StringIO(text), strict=True)
+    try:
+        header = [cell.strip() for cell in next(reader)]
+    except (StopIteration, csv.Error):
+        header = []
+    if not any(header):
+        raise FileRejected("no header row: the first line must name the columns", _count_rows(text.encode()))
+    problems: dict[int, str] = {}
+    records: list[list[str]] | None = [] if collect else None
+    number, last, line = 0, None, reader.line_num
+    while True:
+        start = line + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            number += 1
+            if "unexpected end of data" in str(exc):
+                raise FileRejected(
+                    f"data row {number} (line {start}) opens a quote that is never closed, so the rest of the file "
+                    "would be read as one field: check the quoting and resend the file",
+                    number,
+                ) from None
+            problems[number] = f"the row's quoting is broken ({exc}): a quote inside a field must be doubled"
+            record = []
+        else:
+            number += 1
+            if record and len(record) != len(header):
+                problems[number] = (
+                    f"the row has {len(record)} fields but the header has {len(header)}: "
+                    "check its quoting and separators"
+                )
+        line, last = reader.line_num, record
+        if records is not None:
+            records.append(record)
+    if last and len(last) < len(header) and not text.endswith(("\n", "\r")):
+        raise FileRejected(
+            f"the file is cut off: its last row (data row {number}) has {len(last)} of {len(header)} fields and "
+            "no line ending; resend the complete file",
+            number,
         )
-    return ragged
+    return _CsvPass(header, number, problems, records)
+
+
+def _unnamed(header: list[str], rows: int) -> list[str]:
+    """Header cells, a blank one named by its position (a trailing separator makes one); repeats refused."""
+    cells = [cell or f"(unnamed column {i})" for i, cell in enumerate(header, start=1)]
+    first: dict[str, int] = {}
+    for i, cell in enumerate(cells, start=1):
+        key = cell.strip().lower()
+        if key in first:
+            raise FileRejected(
+                f"the header names the column '{cell.strip()}' twice (columns {first[key]} and {i}): "
+                "each column may appear once",
+                rows,
+            )
+        first[key] = i
+    return cells
+
+
+def _csv_frame(raw: bytes, encodings: tuple[str, ...]) -> tuple[pl.DataFrame, dict[int, str]]:
+    """All-string frame of a CSV and its refused rows. Clean files are parsed by polars; a file with any refused
+    row is built from the strict reader's own records, so row numbers and fields are exactly the checked ones."""
+    text = _decode(raw, encodings)
+    checked = _csv_pass(text, collect=False)
+    header = _unnamed(checked.header, checked.rows)
+    if not checked.problems:
+        try:
+            df = pl.read_csv(io.StringIO(text), infer_schema=False, truncate_ragged_lines=True, has_header=True)
+            if df.height == checked.rows and df.width == len(header):
+                return df.rename(dict(zip(df.columns, header, strict=True))), {}
+        except Exception:  # noqa: BLE001 - polars disagrees with the strict reader: use the reader's records
+            pass
+    records = _csv_pass(text, collect=True).records or []
+    width = len(header)
+    columns = list(zip(*[(r + [""] * width)[:width] for r in records], strict=True)) or [()] * width
+    df = pl.DataFrame({name: pl.Series(name, col, dtype=pl.String) for name, col in zip(header, columns, strict=True)})
+    return df.with_columns(pl.all().replace("", None)), checked.problems
+
+
+def _xlsx_frame(raw: bytes) -> pl.DataFrame:
+    """All-string frame of the first sheet of a workbook (its first row names the columns)."""
+    try:
+        sheet = pl.read_excel(io.BytesIO(raw), engine="calamine", has_header=False, infer_schema_length=0)
+    except Exception:  # noqa: BLE001 - whatever the library raises, the user's answer is the same
+        raise FileRejected("the file could not be read as an Excel workbook (.xlsx)") from None
+    sheet = sheet.select(pl.all().cast(pl.String))
+    if sheet.height == 0:
+        raise FileRejected("the file is empty")
+    header = _unnamed([(cell or "").strip() for cell in sheet.row(0)], sheet.height - 1)
+    return sheet.slice(1).rename(dict(zip(sheet.columns, header, strict=True)))
+
+
+def _oversized(df: pl.DataFrame) -> dict[int, str]:
+    """{row: reason} for rows holding a field longer than MAX_FIELD_CHARS (the first such field is named)."""
+    cells = [c for c in df.columns if c not in ("row_number", ROW_PROBLEM)]
+    if not cells:
+        return {}
+    # bytes bound characters from above, so only rows with a long field in bytes are measured in characters
+    suspects = df.filter(pl.max_horizontal([pl.col(c).str.len_bytes() for c in cells]) > MAX_FIELD_CHARS)
+    found = {}
+    for row in suspects.iter_rows(named=True):
+        long = next(((c, len(row[c])) for c in cells if row[c] and len(row[c]) > MAX_FIELD_CHARS), None)
+        if long:
+            found[row["row_number"]] = (
+                f"the field '{long[0]}' is {long[1]:,} characters long; the limit is {MAX_FIELD_CHARS:,} "
+                "(a quote left open?)"
+            )
+    return found
+
+
+def parse_table(raw: bytes, suffix: str, encodings: tuple[str, ...] = ("utf-8",)) -> pl.DataFrame:
+    """A delivered file's bytes as all-string columns (CSV, or the first sheet of an XLSX).
+
+    encodings: the text encodings a CSV may use (the layouts open to the delivering force); UTF-8 is always tried
+    first. Adds row_number (1-based data row, header excluded) and, when some rows are refused whole, ROW_PROBLEM;
+    drops rows that are entirely blank.
+    """
+    if len(raw) > MAX_FILE_BYTES:
+        raise FileRejected(file_too_big(len(raw)))
+    if suffix.lower() == ".xlsx":
+        df, problems = _xlsx_frame(raw), {}
+    else:
+        if not raw.removeprefix(b"\xef\xbb\xbf").strip():
+            raise FileRejected("the file is empty")
+        df, problems = _csv_frame(raw, encodings)
+    df = df.with_row_index("row_number", offset=1).with_columns(pl.col("row_number").cast(pl.Int32))
+    problems = _oversized(df) | problems
+    if problems:
+        found = pl.DataFrame(
+            {"row_number": list(problems), ROW_PROBLEM: list(problems.values())},
+            schema={"row_number": pl.Int32, ROW_PROBLEM: pl.String},
+        )
+        df = df.join(found, on="row_number", how="left", maintain_order="left")
+    cells = [c for c in df.columns if c not in ("row_number", ROW_PROBLEM)]
+    blank = pl.all_horizontal(pl.col(cells).str.strip_chars().fill_null("") == "")
+    if ROW_PROBLEM in df.columns:
+        blank = blank & pl.col(ROW_PROBLEM).is_null()
+    return df.filter(~blank)
 
 
 def read_table(path: Path, encodings: tuple[str, ...] = ("utf-8",)) -> pl.DataFrame:
-    """Read a CSV or the first sheet of an XLSX as all-string columns.
-
-    encodings: the text encodings a CSV may use (the layouts open to the delivering force); UTF-8 is always tried
-    first. Adds row_number (1-based data row, header excluded); drops rows that are entirely blank.
-    """
-    if path.suffix.lower() == ".xlsx":
-        try:
-            df = pl.read_excel(path, engine="calamine", infer_schema_length=0)
-        except Exception:
-            raise FileRejected("the file could not be read as an Excel workbook (.xlsx)") from None
-        df = df.select(pl.all().cast(pl.String))
-    else:
-        raw = path.read_bytes()
-        if not raw.removeprefix(b"\xef\xbb\xbf").strip():
-            raise FileRejected("the file is empty")
-        text = _decode(raw, encodings)
-        ragged = _ragged_rows(text)
-        try:
-            df = pl.read_csv(io.StringIO(text), infer_schema=False, raise_if_empty=True, truncate_ragged_lines=True)
-        except Exception:
-            raise FileRejected(
-                "the file could not be read as comma-separated values: check the quoting and that every row has "
-                "as many fields as the header",
-                _count_rows(raw),
-            ) from None
-    df = df.with_row_index("row_number", offset=1).with_columns(pl.col("row_number").cast(pl.Int32))
-    if path.suffix.lower() != ".xlsx" and ragged:
-        problems = pl.DataFrame(
-            {"row_number": list(ragged), ROW_PROBLEM: list(ragged.values())},
-            schema={"row_number": pl.Int32, ROW_PROBLEM: pl.String},
-        )
-        df = df.join(problems, on="row_number", how="left", maintain_order="left")
-    cells = [c for c in df.columns if c not in ("row_number", ROW_PROBLEM)]
-    if not cells:
-        return df
-    blank = pl.all_horizontal(pl.col(cells).str.strip_chars().fill_null("") == "")
-    return df.filter(~blank)
+    """parse_table of a file on disk."""
+    return parse_table(path.read_bytes(), path.suffix, encodings)
 
 
 def to_canonical(df: pl.DataFrame, contract: Contract, force_code: str | None) -> tuple[pl.DataFrame, Layout]:
@@ -196,6 +248,12 @@ def to_canonical(df: pl.DataFrame, contract: Contract, force_code: str | None) -
         raise FileRejected(
             f"required column(s) missing: {', '.join(match.missing_required)} "
             f"(closest layout '{match.layout.name}'; found {', '.join(header)})",
+            df.height,
+        )
+    if match.doubled:
+        first, second, name = match.doubled[0]
+        raise FileRejected(
+            f"the columns '{first}' and '{second}' both mean {name} (layout '{match.layout.name}'): keep one of them",
             df.height,
         )
     problem = pl.col(ROW_PROBLEM) if ROW_PROBLEM in df.columns else pl.lit(None, pl.String).alias(ROW_PROBLEM)

@@ -13,13 +13,21 @@ from typing import NamedTuple
 import polars as pl
 
 from ingestion.gate.contract import EXCEL_SERIAL, Column, Contract, Layout
+from ingestion.gate.delivery import KEY, key_expr
+from ingestion.gate.landing import period_bounds
 from ingestion.gate.pseudonymise import identifier_problem
-from ingestion.gate.read import ROW_PROBLEM, period_bounds
+from ingestion.gate.read import ROW_PROBLEM
 
 REJECT_SCHEMA = {"row_number": pl.Int32, "field": pl.String, "reason": pl.String}
 _TS = pl.Datetime("us")
 _SHOWN = 60  # characters of a bad value echoed back
 _FAST = {"engine": "in-memory"}  # small frames: the streaming engine's start-up dominates
+UK = "Europe/London"
+# ISO 8601 with a UTC offset (or Z), as written by most tools and APIs: read in any layout, converted to UK local
+# time (every timestamp in the warehouse is UK local time, docs/interfaces.md); and seconds with a fraction. Both
+# are read from the text with 'T' between date and time (a space is accepted too); %.f also reads no fraction.
+OFFSET_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%z")
+FRACTION_FORMAT = "%Y-%m-%dT%H:%M:%S%.f"
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,7 @@ class Validated:
     good: pl.DataFrame  # row_number + typed canonical columns (person identifiers still raw: pseudonymise next)
     rejects: pl.DataFrame  # row_number, field, reason
     rows_read: int
+    keys: frozenset[str] = frozenset()  # the ids the file delivers (every row whose id reads), for delivery.decide
 
     @property
     def rows_rejected(self) -> int:
@@ -65,20 +74,48 @@ def _excel_serial(c: pl.Expr) -> pl.Expr:
     return pl.when(valid).then(pl.lit(datetime(1899, 12, 30)).cast(_TS) + pl.duration(milliseconds=ms))
 
 
+def _iso_extras(c: pl.Expr) -> list[pl.Expr]:
+    """ISO 8601 with a fraction of a second, or with a UTC offset or Z (as UK local time, naive)."""
+    text = c.str.replace(" ", "T", literal=True, n=1).str.replace(r"[zZ]$", "+00:00")
+    offset = [text.str.strptime(pl.Datetime("us", "UTC"), f, strict=False, exact=True) for f in OFFSET_FORMATS]
+    local = pl.coalesce(offset).dt.convert_time_zone(UK).dt.replace_time_zone(None)
+    return [text.str.strptime(_TS, FRACTION_FORMAT, strict=False, exact=True), local]
+
+
+def _timestamp(c: pl.Expr, layout: Layout, iso_formats: tuple[str, ...]) -> pl.Expr:
+    """A timestamp in the layout's formats, else any ISO 8601 spelling (xlsx date cells, tools writing offsets)."""
+    formats = dict.fromkeys(layout.timestamp_formats + iso_formats)
+    parsed = [c.str.strptime(_TS, f, strict=False, exact=True) for f in formats if f != EXCEL_SERIAL]
+    if EXCEL_SERIAL in formats:
+        parsed.append(_excel_serial(c))
+    return pl.coalesce([*parsed, *_iso_extras(c)])
+
+
+def _bool_expected(layout: Layout) -> str:
+    """'Y/N or YES/NO ...': the layout's yes/no spellings in pairs."""
+    yes = [k for k, v in layout.bool_map.items() if v and "." not in k]
+    no = [k for k, v in layout.bool_map.items() if not v and "." not in k]
+    pairs = [f"{y}/{n}" for y, n in zip(yes, no, strict=False)]
+    return " or ".join(pairs) + (" (any case)" if len(pairs) > 1 else "")
+
+
 def _typed(col: Column, layout: Layout, iso_formats: tuple[str, ...]) -> tuple[pl.Expr, str | None]:
     """(typed value expression, what was expected when the string does not parse) for one column."""
     c = pl.col(col.name)
     if col.type == "int":
         return c.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False), "is not a whole number"
     if col.type == "timestamp":
-        formats = dict.fromkeys(layout.timestamp_formats + iso_formats)  # ISO always accepted (xlsx date cells)
-        parsed = [c.str.strptime(_TS, f, strict=False, exact=True) for f in formats if f != EXCEL_SERIAL]
-        if EXCEL_SERIAL in formats:
-            parsed.append(_excel_serial(c))
-        return pl.coalesce(parsed), f"is not a date-time; expected {layout.timestamp_expected}"
+        return _timestamp(c, layout, iso_formats), f"is not a date-time; expected {layout.timestamp_expected}"
+    if col.type == "month":  # YYYY-MM, or any date(-time) of the month: its first day
+        month = c.str.strptime(_TS, "%Y-%m-%d", strict=False, exact=True)
+        whole = pl.when(c.str.contains(r"^\d{4}-\d{2}$")).then(c + "-01")
+        typed = pl.coalesce(
+            whole.str.strptime(_TS, "%Y-%m-%d", strict=False), month, _timestamp(c, layout, iso_formats)
+        )
+        return typed.dt.truncate("1mo"), f"is not a month; expected {layout.timestamp_expected}"
     if col.type == "bool":
         typed = c.str.to_uppercase().replace_strict(layout.bool_map, default=None, return_dtype=pl.Boolean)
-        return typed, f"is not a yes/no value; expected {' or '.join(layout.bool_map)}"
+        return typed, f"is not a yes/no value; expected {_bool_expected(layout)}"
     if col.type == "code":
         mapping = {code.lower(): code for code in col.codes}
         mapping |= {k.strip().lower(): v for k, v in layout.code_maps.get(col.name, {}).items()}
@@ -145,47 +182,24 @@ def _row_checks(contract: Contract, force_code: str, period: str, now: datetime)
     return checks
 
 
-def _id_checks(id_field: str, has_active: bool) -> list[Check]:
-    """An id repeated within the file (second and later), or already active for the force from another load."""
-    shown = _shown(id_field)
-    checks = [
-        _check(
-            id_field,
-            pl.col(id_field).is_not_null() & (pl.col("__first_row") != pl.col("row_number")),
-            f"{id_field}: ",
-            shown,
-            " is repeated in this file; first seen at row ",
-            pl.col("__first_row").cast(pl.String),
-        )
-    ]
-    if has_active:
-        checks.append(
-            _check(
-                id_field,
-                pl.col("__active_file").is_not_null(),
-                f"{id_field}: ",
-                shown,
-                " is already loaded for this force from ",
-                pl.col("__active_file"),
-            )
-        )
-    return checks
+def _repeat_check(id_fields: tuple[str, ...]) -> Check:
+    """An id repeated within the file (second and later rows). Ids active in other files: delivery.decide."""
+    field = id_fields[0] if len(id_fields) == 1 else "+".join(id_fields)
+    shown = pl.lit("'") + pl.col(KEY).str.replace(r"\.0+$", "").str.replace(r" 00:00:00$", "") + pl.lit("'")
+    return _check(
+        field,
+        pl.col(KEY).is_not_null() & (pl.col("__first_row") != pl.col("row_number")),
+        f"{field}: ",
+        shown,
+        " is repeated in this file; first seen at row ",
+        pl.col("__first_row").cast(pl.String),
+    )
 
 
 def validate_rows(
-    df: pl.DataFrame,
-    contract: Contract,
-    layout: Layout,
-    *,
-    force_code: str,
-    period: str,
-    now: datetime,
-    active_ids: pl.DataFrame | None = None,
+    df: pl.DataFrame, contract: Contract, layout: Layout, *, force_code: str, period: str, now: datetime
 ) -> Validated:
-    """Check every row of a canonical frame (from read.to_canonical).
-
-    active_ids: (detention_id, file_path) already active for this force from other loads, for the id clash check.
-    """
+    """Check every row of a canonical frame (from read.to_canonical) on its own and within the file."""
     iso = contract.layouts[0].timestamp_formats  # the first layout is the canonical one
     frame = df.lazy().with_columns([pl.col(n).str.strip_chars().replace("", None) for n in contract.names])
     typed, checks = [], []
@@ -195,18 +209,15 @@ def validate_rows(
         checks += _column_checks(col, expected, df.get_column(col.name))
     frame = frame.with_columns(typed)
     checks += _row_checks(contract, force_code, period, now)
-    if ROW_PROBLEM in df.columns:  # e.g. a ragged row: refused whole, its fields are not trusted
-        checks.append(_check("row", pl.col(ROW_PROBLEM).is_not_null(), pl.col(ROW_PROBLEM)))
-    if contract.id_field:
-        id_field = contract.id_field
-        frame = frame.with_columns(pl.col("row_number").first().over(id_field).alias("__first_row"))
-        has_active = active_ids is not None and active_ids.height > 0
-        if has_active:
-            active = active_ids.select(
-                pl.col("detention_id").alias(id_field), pl.col("file_path").alias("__active_file")
-            )
-            frame = frame.join(active.unique(id_field).lazy(), on=id_field, how="left", maintain_order="left")
-        checks += _id_checks(id_field, has_active)
+    if ROW_PROBLEM in df.columns:  # e.g. a ragged row: refused whole for that reason alone, its fields not trusted
+        trusted = pl.col(ROW_PROBLEM).is_null()
+        checks = [Check(c.field, c.fails & trusted, c.reason) for c in checks]
+        checks.append(_check("row", ~trusted, pl.col(ROW_PROBLEM)))
+    key = key_expr([_v(f) for f in contract.id_fields]) if contract.id_fields else pl.lit(None, pl.String)
+    frame = frame.with_columns(key.alias(KEY))
+    if contract.id_fields:
+        frame = frame.with_columns(pl.col("row_number").first().over(KEY).alias("__first_row"))
+        checks.append(_repeat_check(contract.id_fields))
 
     flags = [f"__c{i}" for i in range(len(checks))]
     checked = frame.with_columns([c.fails.alias(f) for f, c in zip(flags, checks, strict=True)]).collect(**_FAST)
@@ -239,4 +250,5 @@ def validate_rows(
         "row_number",
         *[(pl.col(c.name) if c.is_person_identifier else pl.col(_v(c.name))).alias(c.name) for c in contract.columns],
     )
-    return Validated(good=good, rejects=rejects, rows_read=df.height)
+    keys = frozenset(checked.get_column(KEY).drop_nulls().to_list())
+    return Validated(good=good, rejects=rejects, rows_read=df.height, keys=keys)

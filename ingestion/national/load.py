@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from ingestion.gate.load import free_load_id
+from ingestion.gate.ledger import free_load_id
 from ingestion.national.formats import PublicFileError
 from ingestion.schema import ensure_raw_schema
 

@@ -10,9 +10,9 @@ import warnings
 
 import dagster as dg
 
-from ingestion.gate.load import ingest_source, landing_files
+from ingestion.gate.landing import UNKNOWN_SOURCE, source_files
+from ingestion.gate.load import ingest_source, ingest_strays
 from ingestion.gate.pseudonymise import MissingKeyError, resolve_key
-from ingestion.gate.read import landing_file
 from ingestion.schema import ensure_raw_schema
 from mhw.settings import get_settings
 
@@ -32,6 +32,7 @@ MONTHLY_SOURCES = {
     "street_triage": "Street triage (police / mental-health co-response) contacts, one file per force and month.",
 }
 RAW_S136 = dg.AssetKey(["raw", "s136"])
+RAW_LANDING_ZONE = dg.AssetKey(["raw", UNKNOWN_SOURCE])
 
 
 def stray_periods(landing_dir, source: str) -> set[str | None]:
@@ -40,7 +41,7 @@ def stray_periods(landing_dir, source: str) -> set[str | None]:
     Every run of the source's asset takes their files too, so they get a ledger verdict (usually rejected_file with
     the reason) instead of lying unseen in the landing zone.
     """
-    periods = {landing_file(landing_dir, path).period for path in landing_files(landing_dir, source)}
+    periods = {lf.period for lf in source_files(landing_dir, source)}
     return {p for p in periods if partition_key_of(p) is None}
 
 
@@ -75,6 +76,7 @@ def landing_asset(
         periods = None
         if monthly:
             periods = months_of_keys(context.partition_keys) | stray_periods(settings.landing_dir, source)
+        context.log.info(f"{source}: reading new and changed files under {settings.landing_dir / source}")
         with warehouse.connect() as con:
             ensure_raw_schema(con)
             report = ingest_source(con, settings.landing_dir, source=source, key=key, key_id=key_id, periods=periods)
@@ -105,3 +107,14 @@ landing_assets = [
     *(landing_asset(source, text) for source, text in LANDING_SOURCES.items()),
     *(landing_asset(source, text, monthly_partitions) for source, text in MONTHLY_SOURCES.items()),
 ]
+
+
+@dg.asset(key=RAW_LANDING_ZONE, group_name="ingestion", pool=WAREHOUSE_POOL, kinds={"duckdb"})
+def raw_landing_zone(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Files outside every source folder of the landing zone (a misspelt or unknown source, a file at the top):
+    each gets a rejected ledger entry naming the source folders, so no delivery goes unanswered."""
+    with warehouse.connect() as con:
+        report = ingest_strays(con, get_settings().landing_dir, {*LANDING_SOURCES, *MONTHLY_SOURCES})
+    for result in report.files:
+        context.log.warning(f"{result.path}: {result.message}")
+    return dg.MaterializeResult(metadata={"files_refused": len(report.files)})

@@ -59,11 +59,11 @@ contract_checks = [contract_check(model) for model in _models().values()]
 
 
 @dg.asset(deps=published_model_keys(), group_name="serving", kinds={"duckdb"})
-def serving_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def serving_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """A new serving/<stamp>.duckdb of the published tables and their revisions, then serving/current.duckdb
-    switched to it."""
+    switched to it (under the run's writer claim)."""
     settings = get_settings()
-    snapshot = publish_snapshot(settings.warehouse, settings.serving_dir, models=_models())
+    snapshot = publish_snapshot(warehouse.path, settings.serving_dir, models=_models())
     context.log.info(f"published {snapshot.path}: {snapshot.revisions} revision(s) against the previous snapshot")
     fingerprint = context.run.tags.get(FINGERPRINT_TAG)
     if fingerprint:  # a scheduled sweep: the next one skips until an input changes again

@@ -11,7 +11,7 @@ import pytest
 
 from demo.layout_writer import format_values, header_of, write_file, written_columns
 from ingestion.forces import known_force_codes
-from ingestion.gate.contract import CONTRACTS_DIR, Contract, Layout, load_contract
+from ingestion.gate.contract import CONTRACTS_DIR, TEMPORAL, Contract, Layout, load_contract
 from ingestion.gate.read import read_table, to_canonical
 from ingestion.gate.validate import validate_rows
 
@@ -57,7 +57,7 @@ def canonical_frame(contract: Contract, force: str, n: int = 12, cp1252: bool = 
             values = [names[i % len(names)] for i in range(n)]
         elif col.name == "person_dob":
             values = [f"19{60 + i}-0{1 + i % 9}-1{i % 9}" for i in range(n)]
-        elif col.type == "timestamp":
+        elif col.type in TEMPORAL:
             base = [start + timedelta(days=i, hours=i % 5) for i in range(n)]
             if col.name == "month":
                 base = [datetime(2024, 5, 1)] * n
@@ -79,7 +79,9 @@ def canonical_frame(contract: Contract, force: str, n: int = 12, cp1252: bool = 
             values = rng.integers(lo, hi + 1, n).tolist()
         else:
             values = [f"text {i}, with comma" for i in range(n)]
-        dtype = {"timestamp": pl.Datetime("us"), "bool": pl.Boolean, "int": pl.Int64}.get(col.type, pl.String)
+        dtype = {"bool": pl.Boolean, "int": pl.Int64}.get(
+            col.type, pl.Datetime("us") if col.type in TEMPORAL else pl.String
+        )
         cols[col.name] = pl.Series(col.name, values, dtype=dtype)
     return pl.DataFrame(cols)
 

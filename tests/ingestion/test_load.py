@@ -52,7 +52,7 @@ def test_corrected_redelivery_supersedes(con, landing):
     report = _ingest(con, landing)
     (new,) = report.files
     assert (new.status, new.rows_loaded) == ("loaded", 3)
-    assert "supersedes " + GOOD in new.message
+    assert f"replaces {GOOD} (a corrected version of the same file" in new.message
     rows = ledger(con)
     assert [r[1] for r in rows] == ["superseded", "loaded"]
     assert rows[0][5] == rows[1][6]  # superseded_by = the new load_id

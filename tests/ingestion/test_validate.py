@@ -34,7 +34,8 @@ def test_each_reason_names_row_field_and_expectation(con, landing):
         "detention_ended_at: 2023-05-02 12:00 is before arrived_first_pos_at 2023-05-02 14:30; it cannot be earlier",
     ) in found
     assert (4, "sex", "sex: is missing; a value is required") in found
-    assert (4, "arrested_for_offence", "arrested_for_offence: 'maybe' is not a yes/no value; expected Y or N") in found
+    expected = "expected Y/N or YES/NO or TRUE/FALSE or 1/0 or T/F (any case)"  # the canonical layout's spellings
+    assert (4, "arrested_for_offence", f"arrested_for_offence: 'maybe' is not a yes/no value; {expected}") in found
     assert (5, "person_id", "person_id: looks like an NHS number but fails the Modulus 11 check") in found
     assert (
         5,

@@ -47,6 +47,9 @@ def con(tmp_path):
 # contract ingestion
 
 
+ID = "force_code+financial_year+measure+category"  # what identifies a published count (contract id_fields)
+
+
 def test_published_file_good_and_bad_rows(tmp_path, con):
     landing = tmp_path / "landing"
     _write(
@@ -95,12 +98,15 @@ def test_published_file_good_and_bad_rows(tmp_path, con):
         (6, "measure"),
         (7, "category"),
         (8, "count"),
+        (8, ID),  # the same count (force, year, measure, category) as row 1: one release publishes it once
         (9, "count"),
         (9, "source_release"),
+        (9, ID),
         (10, "financial_year"),
         (10, "is_revised"),
     }
     reasons = {(r, f): reason for r, f, reason in rejects}
+    assert "'E23000002|2023-24|detentions|total' is repeated in this file; first seen at row 1" in reasons[(8, ID)]
     assert "'helicopter' is not an allowed code" in reasons[(7, "category")]
     assert "outside the allowed range 0 to 1000000" in reasons[(8, "count")]
     assert "'twelve' is not a whole number" in reasons[(9, "count")]

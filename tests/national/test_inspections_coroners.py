@@ -122,7 +122,7 @@ def test_inspections_status_history_across_periods_and_path_rules(con, tmp_path)
     # a corrected June snapshot supersedes the first June delivery only
     _write(landing, "national", "2024-06", JUNE[:1], name="tracker_v2.csv")
     (again,) = _ingest(con, landing).files
-    assert again.status == "loaded" and "supersedes inspections/national/2024-06/tracker.csv" in again.message
+    assert again.status == "loaded" and "replaces inspections/national/2024-06/tracker.csv" in again.message
     active = con.execute(
         "select l.period, count(*) from raw.inspections i join raw.load_ledger l using (load_id) "
         "where l.status = 'loaded' group by 1 order by 1"

@@ -21,6 +21,7 @@ def test_manifest_is_reparsed_only_when_a_dbt_file_is_newer(tmp_path, monkeypatc
     project = _project(tmp_path)
     monkeypatch.setattr(cli, "DBT_PROJECT_DIR", project)
     monkeypatch.setattr(cli, "SEEDS_DIR", project / "seeds")
+    monkeypatch.setattr(cli, "DBT_MANIFEST", project / "target" / "manifest.json")
     old = os.path.getmtime(project / "target" / "manifest.json") - 100
     for name in ("models/m.sql", "dbt_project.yml", "seeds/s.csv"):
         os.utime(project / name, (old, old))
@@ -65,3 +66,84 @@ def test_only_error_checks_fail_the_refresh():
     errors, warnings = cli._failed_checks(events)
     assert errors == ["raw/incidents: broken"]
     assert warnings == ["raw/incidents: incidents_freshness (1 force(s) more than 2 months behind)"]
+
+
+def _landing_home(tmp_path, monkeypatch):
+    """A warehouse loaded by the gate from a small landing zone (two parts of a month, a stray, a lock file)."""
+    import duckdb
+
+    from ingestion.gate.load import ingest_source, ingest_strays
+    from orchestration.assets.ingestion import LANDING_SOURCES, MONTHLY_SOURCES
+
+    monkeypatch.setenv("MHW_HOME", str(tmp_path))
+    monkeypatch.delenv("MHW_WAREHOUSE", raising=False)
+    header = "incident_id,force_code,created_at,mh_flag_opening,mh_flag_closing\n"
+    month = tmp_path / "landing" / "incidents" / "E23000001" / "2024-05"
+    month.mkdir(parents=True)
+    (month / "may.csv").write_text(header + "A-1,E23000001,2024-05-01T10:00,Y,N\nA-2,E23000001,2024-05-02T10:00,Y,N\n")
+    (month / "may_late.csv").write_text(header + "B-1,E23000001,2024-05-03T10:00,Y,N\n")
+    (month / "~$may.xlsx").write_bytes(b"lock")
+    (tmp_path / "landing" / "incidentz").mkdir()
+    (tmp_path / "landing" / "incidentz" / "x.csv").write_text(header)
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        ingest_source(con, tmp_path / "landing", "incidents", b"k", "k1")
+        ingest_strays(con, tmp_path / "landing", {*LANDING_SOURCES, *MONTHLY_SOURCES})
+    return tmp_path
+
+
+def test_status_shows_the_parts_in_force_per_force_and_period(tmp_path, monkeypatch):
+    _landing_home(tmp_path, monkeypatch)
+    result = CliRunner().invoke(cli.app, ["status", "--force-code", "E23000001"])
+    assert result.exit_code == 0, result.output
+    assert "incidents E23000001 2024-05: 2 part(s): may.csv (2), may_late.csv (1)" in result.output
+    assert "landing_zone  rejected_file  1" in result.output
+    assert "1 file(s) under the landing zone are not data" in result.output
+
+
+def test_rejects_lists_refused_files_and_what_is_not_data(tmp_path, monkeypatch):
+    _landing_home(tmp_path, monkeypatch)
+    result = CliRunner().invoke(cli.app, ["rejects"])
+    assert "incidentz/x.csv  whole file  -: 'incidentz' is not a source folder" in result.output
+    assert "incidents/E23000001/2024-05/~$may.xlsx  not data, left alone: a temporary file" in result.output
+
+
+def test_withdraw_records_the_act_and_forgets_the_last_refresh(tmp_path, monkeypatch):
+    home = _landing_home(tmp_path, monkeypatch)
+    (home / "last_refresh.json").write_text("{}")
+    path = "incidents/E23000001/2024-05/may_late.csv"
+    result = CliRunner().invoke(cli.app, ["withdraw", path, "--reason", "sent twice"])
+    assert result.exit_code == 0, result.output
+    assert f"withdrew {path} (1 rows of incidents E23000001 2024-05)" in result.output
+    assert not (home / "last_refresh.json").exists(), "the next refresh must run to publish without it"
+    again = CliRunner().invoke(cli.app, ["withdraw", path, "--reason", "again"])
+    assert again.exit_code == 2 and "is not in force (its latest ledger entry is 'withdrawn')" in again.output
+    status = CliRunner().invoke(cli.app, ["status"]).output
+    assert "incidents E23000001 2024-05: 1 part(s): may.csv (2)" in status
+
+
+def test_readers_and_writers_say_who_holds_the_warehouse(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    home = _landing_home(tmp_path, monkeypatch)
+    code = (
+        "from mhw import writer_claim; from mhw.settings import get_settings; import time; "
+        "writer_claim.acquire(get_settings(), 'mhw refresh'); print('held', flush=True); time.sleep(60)"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=dict(os.environ))
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        for args in (
+            ["status"],
+            ["rejects"],
+            ["publish", "--no-wait"],
+            ["withdraw", "x.csv", "--reason", "r", "--no-wait"],
+        ):
+            result = CliRunner().invoke(cli.app, args)
+            assert result.exit_code == 3, (args, result.output)
+            assert f"pid {holder.pid} (mhw refresh, started" in result.output
+            assert "Traceback" not in result.output
+    finally:
+        holder.kill()
+        holder.wait()
+    assert (home / "warehouse.duckdb").exists()

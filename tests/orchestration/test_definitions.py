@@ -68,3 +68,19 @@ def test_refresh_selection_without_monthly_files_resolves(defs, tmp_path):
     job = defs.resolve_job_def("refresh").get_subset(asset_selection=set(selection))
     assert dg.AssetKey(["raw", "incidents"]) not in job.asset_layer.executable_asset_keys
     assert dg.AssetKey("serving_snapshot") in job.asset_layer.executable_asset_keys
+
+
+def test_every_warehouse_step_runs_under_the_writer_claim(defs):
+    """Every asset and check that opens the warehouse requires the `warehouse` resource (whose setup takes the
+    writer claim), every run executes in process (resources before any pool slot), and files outside the source
+    folders have an asset of their own."""
+    graph = defs.resolve_asset_graph()
+    for assets_def in graph.assets_defs:
+        if assets_def.is_executable:
+            assert "warehouse" in assets_def.required_resource_keys, assets_def.keys
+    assert defs.asset_checks
+    for checks_def in defs.asset_checks:
+        assert "warehouse" in checks_def.required_resource_keys, checks_def.check_keys
+    assert defs.resolve_job_def("refresh").executor_def.name == "in_process"
+    assert defs.resolve_implicit_global_asset_job_def().executor_def.name == "in_process"
+    assert dg.AssetKey(["raw", "landing_zone"]) in graph.get_all_asset_keys()

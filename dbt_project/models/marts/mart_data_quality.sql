@@ -1,13 +1,15 @@
 {#-
   Data quality by force x source x period (data-contract.md): what was expected, received, read, loaded and
   rejected. Expected = every period any force delivered for that source, for every force that has ever delivered
-  it, so a force-month whose only file was rejected (or never came) shows as received = false.
+  it, so a force-month whose only file was rejected (or never came) shows as received = false. A file refused
+  for its folder (an unknown force, a period outside the calendar) has no force or period in the ledger and is
+  left out here: it is reported in the ledger and `mhw rejects`.
   Row counts are counts of person-level records cut by force, so they are disclosure controlled like every other
   force count (methods.md §4); file counts are not about people and stay exact.
 -#}
 with loads as (
     select * from {{ ref('stg_ingestion__loads') }}
-    where force_code is not null and force_code <> 'national' and status <> 'duplicate'
+    where force_code is not null and force_code <> 'national' and period is not null and status <> 'duplicate'
 ),
 
 expected as (
@@ -55,6 +57,7 @@ per_period as (
         cast(sum(case when status = 'loaded' then 1 else 0 end) as bigint) as files_active,
         cast(sum(case when status = 'superseded' then 1 else 0 end) as bigint) as files_superseded,
         cast(sum(case when status = 'rejected_file' then 1 else 0 end) as bigint) as files_rejected,
+        cast(sum(case when status = 'withdrawn' then 1 else 0 end) as bigint) as files_withdrawn,
         sum(case when status in ('loaded', 'rejected_file') then rows_read else 0 end) as rows_read,
         sum(case when status = 'loaded' then rows_loaded else 0 end) as rows_loaded,
         sum(case when status in ('loaded', 'rejected_file') then rows_rejected else 0 end) as rows_rejected,
@@ -76,6 +79,7 @@ joined as (
         coalesce(p.files_active, 0) as files_active,
         coalesce(p.files_superseded, 0) as files_superseded,
         coalesce(p.files_rejected, 0) as files_rejected,
+        coalesce(p.files_withdrawn, 0) as files_withdrawn,
         coalesce(p.files_active, 0) > 0 as received,
         coalesce(p.rows_read, 0) as rows_read,
         coalesce(p.rows_loaded, 0) as rows_loaded,
@@ -100,6 +104,7 @@ select
     files_active,
     files_superseded,
     files_rejected,
+    files_withdrawn,
     received,
     received and (rows_loaded > 0 or rows_read = 0) as has_usable_data,
     {{ mhw.sdc_round5('rows_read') }} as rows_read,

@@ -1,0 +1,215 @@
+"""The landing zone: which files are there, where each belongs, and why one is not data (docs/interfaces.md).
+
+Every file under `$MHW_LANDING_DIR` gets an answer. A file under a source folder is a delivery of that source (the
+source's asset reads it or refuses it with a reason in the ledger); a file outside every source folder is refused
+with a reason in the ledger too; only hidden, temporary and system files are left alone, and they are listed with
+the reason (`mhw rejects`). Links are never followed out of the landing zone and only regular files are read, so
+a pipe, a device or a link to elsewhere cannot stall or leak into a refresh. Nothing here reads a file's contents.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import stat
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+
+from ingestion.forces import known_force_codes
+from ingestion.gate.read import SUFFIXES, FileRejected
+from mhw.settings import SEEDS_DIR
+
+NATIONAL = "national"  # the force folder of national sources (contract scope 'national')
+UNKNOWN_SOURCE = "landing_zone"  # ledger source of a file outside every source folder
+ARCHIVES = (".zip", ".gz", ".tgz", ".tar", ".7z", ".rar", ".bz2", ".xz")
+TEMPORARY = (".tmp", ".temp", ".part", ".partial", ".crdownload", ".download", ".swp", ".lock")
+SYSTEM_FILES = {"thumbs.db", "desktop.ini", "__macosx", ".ds_store"}
+_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    """A file under the landing zone, split along <source>/<force_code>/<period>/<file> (folders as delivered)."""
+
+    path: Path
+    rel_path: str  # relative to the landing zone, with forward slashes: the delivery's identity with its name
+    source: str | None
+    force_code: str | None
+    period: str | None
+
+
+def landing_file(landing_dir: Path, path: Path) -> LandingFile:
+    """Split <source>/<force_code>/<period>/<file> (whatever the path, so a bad one can be reported)."""
+    rel = path.relative_to(landing_dir).as_posix()
+    parts = rel.split("/")
+    source, force, period = (parts + [None, None, None])[:3] if len(parts) == 4 else (parts[0], None, None)
+    if len(parts) == 1:
+        source = None
+    return LandingFile(path, rel, source, force, period)
+
+
+def period_bounds(period: str) -> tuple[datetime, datetime] | None:
+    """[start, end) of a period folder: 'YYYY-YY' financial year (April-March) or 'YYYY-MM' month; else None."""
+    m = _PERIOD.match(period)
+    if not m:
+        return None
+    year, tail = int(m.group(1)), int(m.group(2))
+    if tail == (year + 1) % 100:
+        return datetime(year, 4, 1), datetime(year + 1, 4, 1)
+    if 1 <= tail <= 12:
+        return datetime(year, tail, 1), datetime(year + tail // 12, tail % 12 + 1, 1)
+    return None
+
+
+@cache
+def calendar_bounds() -> tuple[date, date]:
+    """[first day, day after the last] of the warehouse calendar: the financial years of seeds/ref_financial_year.csv.
+
+    dim_month and dim_financial_year cover exactly these years, so a period outside them could not be joined.
+    """
+    with open(SEEDS_DIR / "ref_financial_year.csv", encoding="utf-8") as fh:
+        years = list(csv.DictReader(fh))
+    first = min(date.fromisoformat(y["start_date"]) for y in years)
+    last = max(date.fromisoformat(y["end_date"]) for y in years)
+    return first, date.fromordinal(last.toordinal() + 1)
+
+
+def not_data_reason(rel_path: str) -> str | None:
+    """Why a path is not a delivery at all (hidden, temporary or system file), or None when it is one."""
+    parts = rel_path.split("/")
+    name = parts[-1].lower()
+    if any(part.lower() in SYSTEM_FILES for part in parts):
+        return "a system file (made by the operating system, not a delivery)"
+    if any(part.startswith(".") for part in parts):
+        return "a hidden file or folder (its name starts with '.')"
+    if name.startswith("~") or name.endswith("~") or name.endswith(TEMPORARY):
+        return "a temporary file (an editor's lock file or a copy still being written)"
+    return None
+
+
+def refusal_before_reading(landing_dir: Path, lf: LandingFile) -> str | None:
+    """Why a file is refused before its contents are opened (a link out, not a regular file, wrong format)."""
+    path = lf.path
+    if path.is_symlink():
+        target = os.path.realpath(path)
+        if not Path(target).is_relative_to(os.path.realpath(landing_dir)):  # its target is not named: it may be private
+            return "a link pointing outside the landing zone is refused (it is never followed): deliver the file itself"
+        if not os.path.exists(target):
+            return "a link to a file that does not exist"
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        kind = "folder" if stat.S_ISDIR(mode) else "pipe, socket or device"
+        return f"not a regular file (a {kind}): only files are read"
+    suffix = path.suffix.lower()
+    if suffix in ARCHIVES:
+        return f"an archive ({suffix}) is not read: unpack it and deliver the .csv or .xlsx files inside"
+    if suffix not in SUFFIXES:
+        found = f"the format {suffix}" if suffix else "a file without an extension"
+        return f"{found} is not read: save it as .csv (UTF-8) or .xlsx and deliver that"
+    return None
+
+
+def force_problem(lf: LandingFile, *, national: bool = False) -> str | None:
+    """Why the folder after the source is not a force this source accepts, or None."""
+    if lf.force_code is None:
+        folder = NATIONAL if national else "<force_code>"
+        return f"the file is not where it should be: expected <source>/{folder}/<period>/<file>, got {lf.rel_path}"
+    if national:
+        if lf.force_code != NATIONAL:
+            return (
+                f"'{lf.force_code}' should be '{NATIONAL}': {lf.source} is a national source, delivered under "
+                f"{lf.source}/{NATIONAL}/<period>/"
+            )
+    elif lf.force_code not in known_force_codes():
+        return f"'{lf.force_code}' is not a known force code (an ONS police force area code like E23000001, or BTP)"
+    return None
+
+
+def period_problem(period: str | None, today: date) -> str | None:
+    """Why a period folder is not a period of the warehouse calendar that has begun, or None."""
+    bounds = period_bounds(period or "")
+    if bounds is None:
+        return f"'{period}' is not a period: expected a financial year like 2024-25 or a month like 2024-05"
+    first, end = calendar_bounds()
+    if not (first <= bounds[0].date() and bounds[1].date() <= end):
+        last = date.fromordinal(end.toordinal() - 1)
+        return (
+            f"the period {period} is outside the warehouse calendar ({first:%B %Y} to {last:%B %Y}): "
+            "check the folder name"
+        )
+    if bounds[0].date() > today:
+        return f"the period {period} has not begun yet (today is {today:%d %B %Y}): check the folder name"
+    return None
+
+
+def check_landing_path(lf: LandingFile, *, national: bool = False, today: date | None = None) -> None:
+    """Raise FileRejected unless the path is <source>/<force_code>/<period>/<file> with a known force (or
+    'national' for a national source) and a period of the warehouse calendar that has begun."""
+    problem = force_problem(lf, national=national) or period_problem(lf.period, today or date.today())
+    if problem:
+        raise FileRejected(problem)
+
+
+def ledger_force_and_period(lf: LandingFile, *, national: bool, today: date) -> tuple[str | None, str | None]:
+    """The force and period the ledger records for a file: each only when valid, so that nothing downstream ever
+    meets a force or month outside the reference tables (the path itself is kept in file_path)."""
+    force = None if lf.force_code is None or force_problem(lf, national=national) else lf.force_code
+    period = None if period_problem(lf.period, today) else lf.period
+    return force, period
+
+
+@dataclass(frozen=True)
+class LandingScan:
+    """Every file under the landing zone, sorted into deliveries by source, strays and files that are not data."""
+
+    by_source: dict[str, list[LandingFile]]  # deliveries under a known source folder (read or refused there)
+    strays: list[LandingFile]  # files outside every known source folder (refused with a ledger entry)
+    not_data: list[tuple[str, str]]  # (path, reason): hidden, temporary and system files, left alone
+
+
+def scan_landing(landing_dir: Path, sources: set[str] | frozenset[str], within: str | None = None) -> LandingScan:
+    """Walk the landing zone (or only its folder `within`) without following links (a link is itself an entry),
+    in path order."""
+    by_source: dict[str, list[LandingFile]] = {}
+    strays: list[LandingFile] = []
+    not_data: list[tuple[str, str]] = []
+    root = landing_dir / within if within else landing_dir
+    if not root.is_dir() or root.is_symlink():
+        return LandingScan(by_source, strays, not_data)
+
+    def unreadable(error: OSError) -> None:
+        rel = Path(error.filename).relative_to(landing_dir).as_posix()
+        not_data.append((rel, f"a folder the loader may not open ({error.strerror}): its files cannot be answered"))
+
+    for folder, dirs, files in os.walk(root, onerror=unreadable):
+        base = Path(folder)
+        linked = [d for d in dirs if (base / d).is_symlink()]
+        dirs[:] = sorted(d for d in dirs if d not in linked)
+        for name in sorted([*files, *linked]):
+            lf = landing_file(landing_dir, base / name)
+            reason = not_data_reason(lf.rel_path)
+            if reason:
+                not_data.append((lf.rel_path, reason))
+            elif lf.source in sources:
+                by_source.setdefault(lf.source, []).append(lf)
+            else:
+                strays.append(lf)
+    return LandingScan(by_source, strays, not_data)
+
+
+def stray_reason(lf: LandingFile, sources: set[str] | frozenset[str]) -> str:
+    """Why a file outside every source folder is refused."""
+    known = ", ".join(sorted(sources))
+    if lf.source is None:
+        return (
+            f"the file is not in a source folder: expected <source>/<force_code>/<period>/<file>, source one of {known}"
+        )
+    return f"'{lf.source}' is not a source folder: expected one of {known}"
+
+
+def source_files(landing_dir: Path, source: str) -> list[LandingFile]:
+    """The deliveries under landing/<source>/ (hidden, temporary and system files left out), in path order."""
+    return scan_landing(landing_dir, {source}, within=source).by_source.get(source, [])

@@ -1,0 +1,44 @@
+"""`mhw-dbt`: dbt bound to the life of the process that started it (the dbt executable of orchestration.dbt).
+
+dagster-dbt runs dbt as a child process. If that parent is killed outright (SIGKILL: the OOM killer, a CI timeout),
+a plain child would run on, orphaned, with the warehouse open, and the next refresh would have to wait for it.
+This wrapper asks Linux to kill it as soon as its parent dies (prctl PR_SET_PDEATHSIG), then becomes dbt (exec),
+keeping that wish. Elsewhere it just runs dbt, and the writer claim waits for an orphan instead.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+from pathlib import Path
+
+PARENT_ENV = "MHW_DBT_PARENT_PID"  # set by the parent: the pid whose death must end dbt
+PR_SET_PDEATHSIG = 1
+
+
+def dbt_executable() -> str:
+    """mhw-dbt beside the running Python (else that environment's dbt, else dbt from PATH)."""
+    bin_dir = Path(sys.executable).parent
+    found = next((bin_dir / name for name in ("mhw-dbt", "dbt") if (bin_dir / name).exists()), None)
+    return str(found) if found else "dbt"
+
+
+def child_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a dbt child of this process: mhw-dbt ends it when this process dies."""
+    return {**(os.environ if env is None else env), PARENT_ENV: str(os.getpid())}
+
+
+def main() -> None:
+    parent = os.environ.get(PARENT_ENV)
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if parent and os.getppid() != int(parent):  # the parent died before the wish was made
+            sys.exit(f"mhw-dbt: the process that started dbt (pid {parent}) has gone; not running dbt")
+    dbt = Path(sys.executable).parent / "dbt"
+    os.execv(dbt, [str(dbt), *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    main()
