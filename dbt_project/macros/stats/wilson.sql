@@ -23,3 +23,19 @@
 {% macro wilson_upper(x, n, z=1.959964) -%}
     {{ mhw._wilson_limit(x, n, z, '+', 'least') }}
 {%- endmacro %}
+
+{#-
+  Difference of two proportions p1 - p2 (x1/n1 - x2/n2) with Newcombe's hybrid score limits (Newcombe 1998,
+  method 10), built from the two Wilson intervals above; bound 'lower' or 'upper'. On the 0-1 scale.
+-#}
+{% macro newcombe_difference_limit(x1, n1, x2, n2, z, bound) -%}
+    {%- set p1 = mhw.safe_divide(x1, n1) -%}
+    {%- set p2 = mhw.safe_divide(x2, n2) -%}
+    {%- if bound == 'lower' -%}
+    ({{ p1 }} - {{ p2 }} - sqrt(power({{ p1 }} - {{ mhw.wilson_lower(x1, n1, z) }}, 2)
+                                + power({{ mhw.wilson_upper(x2, n2, z) }} - {{ p2 }}, 2)))
+    {%- else -%}
+    ({{ p1 }} - {{ p2 }} + sqrt(power({{ mhw.wilson_upper(x1, n1, z) }} - {{ p1 }}, 2)
+                                + power({{ p2 }} - {{ mhw.wilson_lower(x2, n2, z) }}, 2)))
+    {%- endif -%}
+{%- endmacro %}
