@@ -2,8 +2,9 @@
   Funnel plot statistics with the overdispersion adjustment, as FunnelPlotR does it by default (Spiegelhalter 2005;
   nhs-r-community/FunnelPlotR R/od_adjustment.R, R/calculate_limits.R, R/funnel_plot.R; docs/methods.md §3):
 
-  rates ('rate': events over a population or other exposure), as standardised ratios O / E with E = target x n,
-  the SHMI method:  Y = ln(O / E), s = 1 / sqrt(E), z = sqrt(E) ln(O / E) (O = 0 counts as 0.5 here only);
+  rates ('rate': events over a population or other exposure), as standardised ratios O / E with E = target x n
+  (target = pooled rate), and standardised ratios ('ratio': O over a given expected count E, target 1), both by
+  the SHMI method: Y = ln(O / E), s = 1 / sqrt(E), z = sqrt(E) ln(O / E) (O = 0 counts as 0.5 here only);
                     the top and bottom 10% of z are truncated (dropped) before phi;
   proportions ('proportion'): Y = asin(sqrt(p)), s = 1 / (2 sqrt(n)), centre asin(sqrt(p0)), z = (Y - centre) / s;
                     z is Winsorised at its 10th and 90th percentiles (type 7);
@@ -15,7 +16,7 @@
   A proportion's angle is held in [0, pi/2] (FunnelPlotR truncates the limits to [0, 1]).
 
   `relation` needs the columns in `group_by` (one funnel per group, e.g. measure and period), `unit`, numerator,
-  denominator (n > 0), funnel_type ('rate' or 'proportion') and multiplier (the value is numerator / denominator x
+  denominator (n > 0), funnel_type ('rate', 'ratio' or 'proportion') and multiplier (the value is numerator / denominator x
   multiplier). Returns one row per unit with funnel_target, funnel_expected, the limits at the unit's own denominator
   (funnel_lcl95 .. funnel_ucl998, on the value's scale), funnel_z (unadjusted), funnel_z_adjusted, funnel_position
   (above_998, above_95, within, below_95, below_998), funnel_phi, funnel_tau2, funnel_od_adjusted, funnel_units and
@@ -35,13 +36,14 @@
             cast(multiplier as {{ mhw.type_double() }}) as multiplier
         from {{ relation }}
         where numerator >= 0 and denominator > 0
-          and (funnel_type = 'rate' or (funnel_type = 'proportion' and numerator <= denominator))
+          and (funnel_type in ('rate', 'ratio') or (funnel_type = 'proportion' and numerator <= denominator))
     ),
 
     fu_target as (
         select
             *,
-            sum(o) over (partition by {{ g }}) / sum(n) over (partition by {{ g }}) as p0,
+            case when funnel_type = 'ratio' then 1.0
+                 else sum(o) over (partition by {{ g }}) / sum(n) over (partition by {{ g }}) end as p0,
             count(*) over (partition by {{ g }}) as k
         from fu_units
     ),
@@ -49,10 +51,11 @@
     fu_scored as (
         select
             *,
-            case when funnel_type = 'rate' then p0 * n end as expected,
-            case when funnel_type = 'rate' then 1 / sqrt(p0 * n) else 1 / (2 * sqrt(n)) end as s,
-            case when funnel_type = 'rate' then ln(greatest(o, 0.5) / (p0 * n)) else asin(sqrt(o / n)) end as y,
-            case when funnel_type = 'rate' then 0.0 else asin(sqrt(p0)) end as y0
+            case when funnel_type <> 'proportion' then p0 * n end as expected,
+            case when funnel_type <> 'proportion' then 1 / sqrt(p0 * n) else 1 / (2 * sqrt(n)) end as s,
+            case when funnel_type <> 'proportion' then ln(greatest(o, 0.5) / (p0 * n)) else asin(sqrt(o / n)) end
+                as y,
+            case when funnel_type <> 'proportion' then 0.0 else asin(sqrt(p0)) end as y0
         from fu_target
         where funnel_type = 'proportion' or p0 > 0  -- a rate funnel needs events somewhere
     ),
@@ -79,7 +82,7 @@
     fu_trimmed as (
         select
             z.*,
-            case when z.funnel_type = 'rate' then
+            case when z.funnel_type <> 'proportion' then
                      case when floor(z.z_rank * {{ trim_groups }} / (z.k + 1)) > 0
                                and floor(z.z_rank * {{ trim_groups }} / (z.k + 1)) < {{ trim_groups - 1 }}
                           then z.z end

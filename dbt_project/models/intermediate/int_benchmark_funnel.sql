@@ -17,7 +17,7 @@ with units as (
         method as funnel_type,
         multiplier
     from {{ ref('int_benchmark_values') }}
-    where geography_level = 'force' and method in ('rate', 'proportion') and is_complete
+    where geography_level = 'force' and method in ('rate', 'ratio', 'proportion') and is_complete
       and numerator is not null and denominator > 0
 ),
 

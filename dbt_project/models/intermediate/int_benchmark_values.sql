@@ -2,8 +2,9 @@
   The value of every measure, geography and period with its 95% and 99.8% confidence limits (docs/methods.md §2):
   rates (exact Poisson below 10 events, Byar's from 10), proportions (Wilson score), means (no interval), rate ratios
   (value here; limits in int_benchmark_rate_ratios, which needs the exact conditional method). Also the counts of the
-  period before (the month or year immediately preceding), for the change tests. Exact and restricted: disclosure
-  control is applied where it is published (mart_benchmark, mart_spc). Statistics are carried to 6 decimal places.
+  period before (the month or year immediately preceding), for the change tests, and withheld_reason: whether
+  disclosure control lets the value be published (macros/stats/sdc.sql). Exact and restricted: the marts apply it
+  (mart_benchmark, mart_spc). Statistics are carried to 6 decimal places.
 -#}
 {{ config(materialized='table') }}
 
@@ -84,6 +85,8 @@ select
     {{ mhw.round_double('ucl' ~ level.tag ~ '_exact', 6) }} as ucl{{ level.tag }},
     {%- endfor %}
     ci_method,
+    {{ mhw.benchmark_withheld_reason('method', 'disclosure_rule', 'geography_level', 'numerator', 'denominator',
+                                     'reference_numerator', 'reference_denominator') }} as withheld_reason,
     previous_period,
     previous_numerator,
     previous_denominator,

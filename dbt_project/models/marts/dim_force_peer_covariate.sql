@@ -26,7 +26,7 @@ population as (
     select
         f.force_code,
         coalesce(o.population, s.population_standin) as population,
-        case when o.population is not null then 'mid-' || cast(o.mid_year as varchar(4)) else 'stand-in' end
+        case when o.population is not null then 'mid-' || cast(o.mid_year as varchar) else 'stand-in' end
             as reference_period,
         case when o.population is not null then 'ONS mid-year population estimates'
              else 'stand-in population (seeds/ref_population_standin.csv): approximate, not an ONS figure' end
@@ -128,9 +128,9 @@ standardised as (
 )
 
 select
-    cast(s.force_code as varchar(16)) as force_code,
-    cast(f.force_name as varchar(100)) as force_name,
-    cast(s.covariate as varchar(40)) as covariate,
+    cast(s.force_code as varchar) as force_code,
+    cast(f.force_name as varchar) as force_name,
+    cast(s.covariate as varchar) as covariate,
     cast(s.covariate_order as integer) as covariate_order,
     cast(case s.covariate
         when 'resident_population' then 'resident population (log)'
@@ -138,13 +138,13 @@ select
         when 'pct_minority_ethnic' then '% minority ethnic residents'
         when 'officers_per_1000' then 'officers per 1,000 residents'
         when 'arrests_per_1000' then 'arrests per 1,000 residents'
-    end as varchar(60)) as covariate_label,
+    end as varchar) as covariate_label,
     cast(s.value as {{ mhw.type_double() }}) as value,
     cast(s.transformed_value as {{ mhw.type_double() }}) as transformed_value,
     cast(case when s.is_used then s.z_score end as {{ mhw.type_double() }}) as z_score,
     s.is_used,
-    cast(s.reference_period as varchar(80)) as reference_period,
-    cast(s.source as varchar(300)) as source,
+    cast(s.reference_period as varchar) as reference_period,
+    cast(s.source as varchar) as source,
     s.is_standin
 from standardised as s
 inner join forces as f on f.force_code = s.force_code

@@ -46,7 +46,7 @@ method as (
         case when n_covariates = 1 and uses_standin then 'nearest_neighbours_standin_population'
              when n_covariates = 5 then 'nearest_neighbours'
              else 'nearest_neighbours_partial' end as peer_method,
-        'Nearest ' || cast({{ var('peer_group_size') | int }} as varchar(3))
+        'Nearest ' || cast({{ var('peer_group_size') | int }} as varchar)
             || ' forces by distance over standardised ' || covariates_used || '.'
             || case when n_covariates < 5
                 then ' Covariates missing from the warehouse are left out (public data folder not loaded, or not'
@@ -59,17 +59,17 @@ method as (
 )
 
 select
-    cast(r.force_code as varchar(16)) as force_code,
-    cast(f.force_name as varchar(100)) as force_name,
+    cast(r.force_code as varchar) as force_code,
+    cast(f.force_name as varchar) as force_name,
     cast(r.peer_rank as integer) as peer_rank,
-    cast(r.peer_force_code as varchar(16)) as peer_force_code,
-    cast(p.force_name as varchar(100)) as peer_force_name,
+    cast(r.peer_force_code as varchar) as peer_force_code,
+    cast(p.force_name as varchar) as peer_force_name,
     coalesce(f.region_code = p.region_code, false) as is_same_region,
     cast(r.distance as {{ mhw.type_double() }}) as distance,
-    cast(m.peer_method as varchar(40)) as peer_method,
-    cast(m.covariates_used as varchar(300)) as covariates_used,
+    cast(m.peer_method as varchar) as peer_method,
+    cast(m.covariates_used as varchar) as covariates_used,
     m.uses_standin as is_standin_basis,
-    cast(m.peer_group_caveat as varchar(600)) as peer_group_caveat
+    cast(m.peer_group_caveat as varchar) as peer_group_caveat
 from ranked as r
 cross join method as m
 inner join forces as f on f.force_code = r.force_code
