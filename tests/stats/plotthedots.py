@@ -24,7 +24,8 @@ def spc_standard(y: Sequence[float], fix_after_n_points: int | None = None, scre
     fix_y = [v if fix_after_n_points is None or i < fix_after_n_points else None for i, v in enumerate(y)]
     fixed = [v for v in fix_y if v is not None]
     mean = sum(fixed) / len(fixed)
-    mr = [None] + [abs(b - a) if a is not None and b is not None else None for a, b in zip(fix_y, fix_y[1:])]
+    pairs = zip(fix_y, fix_y[1:], strict=False)
+    mr = [None] + [abs(b - a) if a is not None and b is not None else None for a, b in pairs]
     valid = [m for m in mr if m is not None]
     amr = sum(valid) / len(valid) if valid else math.nan
     if screen_outliers:
@@ -72,7 +73,7 @@ def special_cause_type(y: Sequence[float], std: dict, trend_run: int = 7, shift_
     trend = _part_of_seven_trend(_seven_point_trend(y, trend_run), trend_run)
     two = [int(a == 1 and b == 1) for a, b in zip(_two_in_three(close, rtm), close, strict=True)]
     shift = _part_of_seven_trend(_seven_point_one_side_mean(rtm, shift_run), shift_run)
-    sdy = [_sign(b - a) for a, b in zip(y, y[1:])]
+    sdy = [_sign(b - a) for a, b in zip(y, y[1:], strict=False)]
     right = sdy + sdy[-1:]
     left = [0, *sdy]
     nxt = trend[1:] + [0]
@@ -94,9 +95,9 @@ def special_cause_type(y: Sequence[float], std: dict, trend_run: int = 7, shift_
 
 
 def point_type(special_cause: str, improvement_direction: int) -> str:
-    v = 1 if ("above" in special_cause or "increasing" in special_cause) else (0 if special_cause == "common_cause" else -1)
-    if v == 0:
+    if special_cause == "common_cause":
         return "common_cause"
+    v = 1 if ("above" in special_cause or "increasing" in special_cause) else -1
     if improvement_direction == 0:
         return "special_cause_neutral_high" if v > 0 else "special_cause_neutral_low"
     return "special_cause_improvement" if v * improvement_direction > 0 else "special_cause_concern"
@@ -114,11 +115,12 @@ def xmr(
     starts = sorted({0, *rebase_at})
     bounds = [*starts, len(y)]
     rows = []
-    for segment, (a, b) in enumerate(zip(bounds, bounds[1:])):
+    for segment, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False)):
         part = list(y[a:b])
         std = spc_standard(part, fix_after_n_points)
         types = special_cause_type(part, std, trend_run, shift_run)
         for i, v in enumerate(part):
-            rows.append({"segment": segment, "value": v, "centre": std["mean"], "lpl": std["lpl"], "upl": std["upl"],
-                         "special_cause_type": types[i], "point_type": point_type(types[i], improvement_direction)})  # fmt: skip
+            kind = types[i]
+            row = {"segment": segment, "value": v, "centre": std["mean"], "lpl": std["lpl"], "upl": std["upl"]}
+            rows.append({**row, "special_cause_type": kind, "point_type": point_type(kind, improvement_direction)})
     return rows

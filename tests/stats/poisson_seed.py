@@ -1,9 +1,9 @@
-"""The exact Poisson funnel limits for small expected counts, tabulated into seeds/ref_poisson_limits_small_expected.csv.
+"""Exact Poisson funnel limits for small expected counts, tabulated in seeds/ref_poisson_limits_small_expected.csv.
 
 A funnel for a rate needs the limits on a count whose expectation E is not a whole number: lower =
 chi2.ppf(tail, 2E) / 2 and upper = chi2.ppf(1 - tail, 2E + 2) / 2 (docs/methods.md §3). Neither SQL engine has a
 chi-square quantile, so the funnel macro uses Byar's approximation from E = 10 (as PHE does for counts) and below 10
-interpolates linearly in this table (E from 0 to 10 in steps of 0.02; error below 2e-5 on the count). Regenerate with
+interpolates linearly in this table (E from 0 to 10 in steps of 0.02; error below 5e-5 on the count). Regenerate with
 `python -m tests.stats.poisson_seed > seeds/ref_poisson_limits_small_expected.csv`; test_funnel checks the file.
 """
 
