@@ -1,7 +1,7 @@
 {#-
   Wilson score interval for a proportion x/n (methods.md §2.2, as PHEindicatormethods wilson_lower/upper):
       (2x + z^2 -/+ z sqrt(z^2 + 4x(1 - x/n))) / (2(n + z^2))
-  z = 1.959964 for 95%, 3.090232 for 99.8%. Returns a proportion on the 0-1 scale (multiply by 100 for a
+  z from macros/stats/levels.sql (95% when not given). Returns a proportion on the 0-1 scale (multiply by 100 for a
   percentage); NULL when n is NULL or <= 0, or x is NULL or outside 0..n. Clamped to [0, 1] against rounding.
   Checked by tests/assert_wilson_matches_reference_values.sql (1/10 -> 0.017876, 0.404150).
 -#}
@@ -16,12 +16,12 @@
               {{ 0.0 if clamp == 'greatest' else 1.0 }}) end)
 {%- endmacro %}
 
-{% macro wilson_lower(x, n, z=1.959964) -%}
-    {{ mhw._wilson_limit(x, n, z, '-', 'greatest') }}
+{% macro wilson_lower(x, n, z=none) -%}
+    {{ mhw._wilson_limit(x, n, z if z is not none else mhw.z95(), '-', 'greatest') }}
 {%- endmacro %}
 
-{% macro wilson_upper(x, n, z=1.959964) -%}
-    {{ mhw._wilson_limit(x, n, z, '+', 'least') }}
+{% macro wilson_upper(x, n, z=none) -%}
+    {{ mhw._wilson_limit(x, n, z if z is not none else mhw.z95(), '+', 'least') }}
 {%- endmacro %}
 
 {#-
