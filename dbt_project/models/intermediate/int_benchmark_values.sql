@@ -15,21 +15,22 @@ with geographies as (
 valued as (
     select
         *,
-        case
-            when method = 'rate_ratio' then {{ mhw.rate_ratio('numerator', 'denominator', 'reference_numerator', 'reference_denominator') }}
-            when denominator > 0 then {{ mhw.safe_divide('numerator', 'denominator') }} * multiplier
-        end as value_exact,
+        {{ mhw.round_double("case
+            when method = 'rate_ratio' then " ~ mhw.rate_ratio('numerator', 'denominator', 'reference_numerator', 'reference_denominator') ~ "
+            when denominator > 0 then " ~ mhw.safe_divide('numerator', 'denominator') ~ " * multiplier
+        end", 6) }} as value,
         {%- for level in mhw.ci_levels() %}
-        case
+        {%- for bound in ['lower', 'upper'] %}
+        {%- set rate = mhw.rate_lower('numerator', 'denominator', level.z, 'multiplier') if bound == 'lower'
+                       else mhw.rate_upper('numerator', 'denominator', level.z, 'multiplier') %}
+        {%- set wilson = mhw.wilson_lower('numerator', 'denominator', level.z) if bound == 'lower'
+                         else mhw.wilson_upper('numerator', 'denominator', level.z) %}
+        {{ mhw.round_double("case
             when denominator is null or denominator <= 0 or numerator is null then null
-            when method = 'rate' then {{ mhw.rate_lower('numerator', 'denominator', level.z, 'multiplier') }}
-            when method = 'proportion' then multiplier * {{ mhw.wilson_lower('numerator', 'denominator', level.z) }}
-        end as lcl{{ level.tag }}_exact,
-        case
-            when denominator is null or denominator <= 0 or numerator is null then null
-            when method = 'rate' then {{ mhw.rate_upper('numerator', 'denominator', level.z, 'multiplier') }}
-            when method = 'proportion' then multiplier * {{ mhw.wilson_upper('numerator', 'denominator', level.z) }}
-        end as ucl{{ level.tag }}_exact,
+            when method = 'rate' then " ~ rate ~ "
+            when method = 'proportion' then multiplier * " ~ wilson ~ "
+        end", 6) }} as {{ 'lcl' if bound == 'lower' else 'ucl' }}{{ level.tag }},
+        {%- endfor %}
         {%- endfor %}
         case
             when numerator is null or denominator is null or denominator <= 0 then null
@@ -37,58 +38,20 @@ valued as (
             when method = 'proportion' then 'wilson'
             when method = 'rate_ratio' and reference_numerator > 0 and reference_denominator > 0
                 then {{ mhw.rate_ratio_method('numerator', 'reference_numerator') }}
-        end as ci_method
+        end as ci_method,
+        {{ mhw.benchmark_withheld_reason('method', 'disclosure_rule', 'geography_level', 'numerator', 'denominator',
+                                         'reference_numerator', 'reference_denominator') }} as withheld_reason
     from geographies
-),
-
-with_previous as (
-    select
-        v.*,
-        p.period as previous_period,
-        p.numerator as previous_numerator,
-        p.denominator as previous_denominator,
-        p.is_complete as previous_is_complete
-    from valued as v
-    left join geographies as p
-        on p.measure_id = v.measure_id and p.geography_code = v.geography_code
-        and p.period_start = cast(v.period_start - case when v.period_type = 'month' then interval '1 month'
-                                                        else interval '1 year' end as date)
 )
 
 select
-    measure_id,
-    method,
-    multiplier,
-    disclosure_rule,
-    geography_level,
-    geography_code,
-    geography_name,
-    force_code,
-    region_code,
-    region_name,
-    period_type,
-    period,
-    period_start,
-    period_end,
-    numerator,
-    denominator,
-    reference_numerator,
-    reference_denominator,
-    forces_expected,
-    forces_included,
-    is_complete,
-    completeness_note,
-    denominator_source,
-    {{ mhw.round_double('value_exact', 6) }} as value,
-    {%- for level in mhw.ci_levels() %}
-    {{ mhw.round_double('lcl' ~ level.tag ~ '_exact', 6) }} as lcl{{ level.tag }},
-    {{ mhw.round_double('ucl' ~ level.tag ~ '_exact', 6) }} as ucl{{ level.tag }},
-    {%- endfor %}
-    ci_method,
-    {{ mhw.benchmark_withheld_reason('method', 'disclosure_rule', 'geography_level', 'numerator', 'denominator',
-                                     'reference_numerator', 'reference_denominator') }} as withheld_reason,
-    previous_period,
-    previous_numerator,
-    previous_denominator,
-    previous_is_complete
-from with_previous
+    v.*,
+    p.period as previous_period,
+    p.numerator as previous_numerator,
+    p.denominator as previous_denominator,
+    p.is_complete as previous_is_complete
+from valued as v
+left join geographies as p
+    on p.measure_id = v.measure_id and p.geography_code = v.geography_code
+    and p.period_start = cast(v.period_start - case when v.period_type = 'month' then interval '1 month'
+                                                    else interval '1 year' end as date)
