@@ -67,7 +67,7 @@
   by bisection on [0, 1] in a recursive query: `steps` halvings leave an error below 2^-steps. A subquery, so it can
   sit inside a model's CTEs: `select * from ({{ mhw.clopper_pearson_limits('inputs', 'key', 'x', 'n') }}) as cp`.
 -#}
-{% macro clopper_pearson_limits(relation, key, x, n, steps=52) -%}
+{% macro clopper_pearson_limits(relation, key, x, n, steps=40) -%}
     {%- set p = 'cp_lo + cp_width / 2' -%}
     with recursive
     cp_input as (
