@@ -33,31 +33,34 @@
     (case when {{ p }} < 1 and {{ n1 }} > 0 then {{ p }} / (1 - {{ p }}) * {{ n2 }} / {{ n1 }} end)
 {%- endmacro %}
 
+{#- ln C(n, k) for k = 0..9 (k > n gives a finite dummy never used): computed once per row, not per bisection step. -#}
+{% macro _ln_choose(n, k) -%}
+    (0.0{% for i in range(k) %} + ln(greatest({{ n }} - {{ i }}, 1)){% endfor %}
+    {%- set ns = namespace(f=1) %}{% for i in range(1, k + 1) %}{% set ns.f = ns.f * i %}{% endfor %} - ln({{ ns.f }}))
+{%- endmacro %}
+
 {#-
   Binomial P(X <= j) for X ~ Bin(n, q), summed term by term; j must be 9 or less (the small side of the table), a
-  negative j gives 0. Terms are computed on the log scale, so n may be large.
+  negative j gives 0. Terms are computed on the log scale, so n may be large; `lnc` names the columns holding
+  ln C(n, k) (lnc_0 .. lnc_9).
 -#}
-{% macro _binomial_cdf_small(j, n, q) -%}
+{% macro _binomial_cdf_small(j, n, q, lnc) -%}
     (0.0
     {%- for k in range(10) %}
-        {%- set ln_choose -%}
-            {%- for i in range(k) %} + ln(greatest({{ n }} - {{ i }}, 1)){% endfor %}
-            {%- set ns = namespace(f=1) %}{% for i in range(1, k + 1) %}{% set ns.f = ns.f * i %}{% endfor %} - ln({{ ns.f }})
-        {%- endset %}
         + case when {{ k }} <= {{ j }}
-              then {{ mhw.safe_exp('(0' ~ ln_choose ~ ' + ' ~ k ~ ' * ln(' ~ q ~ ') + (' ~ n ~ ' - ' ~ k ~ ') * ln(1 - (' ~ q ~ ')))') }}
+              then {{ mhw.safe_exp('(' ~ lnc ~ '_' ~ k ~ ' + ' ~ k ~ ' * ln(' ~ q ~ ') + (' ~ n ~ ' - ' ~ k ~ ') * ln(1 - (' ~ q ~ ')))') }}
               else 0.0 end
     {%- endfor %})
 {%- endmacro %}
 
 {# P(X >= x) and P(X <= x) for X ~ Bin(n, p), summed over the smaller of x and n - x (which must be 9 or less). #}
-{% macro _binomial_upper_tail(x, n, p) -%}
-    (case when {{ x }} <= {{ n }} - {{ x }} then 1 - {{ mhw._binomial_cdf_small(x ~ ' - 1', n, p) }}
-          else {{ mhw._binomial_cdf_small(n ~ ' - ' ~ x, n, '1 - (' ~ p ~ ')') }} end)
+{% macro _binomial_upper_tail(x, n, p, lnc) -%}
+    (case when {{ x }} <= {{ n }} - {{ x }} then 1 - {{ mhw._binomial_cdf_small(x ~ ' - 1', n, p, lnc) }}
+          else {{ mhw._binomial_cdf_small(n ~ ' - ' ~ x, n, '1 - (' ~ p ~ ')', lnc) }} end)
 {%- endmacro %}
-{% macro _binomial_lower_tail(x, n, p) -%}
-    (case when {{ x }} <= {{ n }} - {{ x }} then {{ mhw._binomial_cdf_small(x, n, p) }}
-          else 1 - {{ mhw._binomial_cdf_small(n ~ ' - ' ~ x ~ ' - 1', n, '1 - (' ~ p ~ ')') }} end)
+{% macro _binomial_lower_tail(x, n, p, lnc) -%}
+    (case when {{ x }} <= {{ n }} - {{ x }} then {{ mhw._binomial_cdf_small(x, n, p, lnc) }}
+          else 1 - {{ mhw._binomial_cdf_small(n ~ ' - ' ~ x ~ ' - 1', n, '1 - (' ~ p ~ ')', lnc) }} end)
 {%- endmacro %}
 
 {#-
@@ -74,7 +77,9 @@
         select
             {{ key }} as cp_key,
             cast({{ x }} as {{ mhw.type_double() }}) as x,
-            cast({{ n }} as {{ mhw.type_double() }}) as n
+            cast({{ n }} as {{ mhw.type_double() }}) as n{% for k in range(10) %},
+            {{ mhw._ln_choose('cast(' ~ n ~ ' as ' ~ mhw.type_double() ~ ')', k) }} as lnc_{{ k }}
+            {%- endfor %}
         from {{ relation }}
         where {{ x }} >= 0 and {{ n }} > 0 and {{ x }} <= {{ n }}
           and ({{ x }} <= 9 or {{ n }} - {{ x }} <= 9)
@@ -91,17 +96,19 @@
     ),
 
     -- state: the limit lies in [cp_lo, cp_lo + cp_width]; g(p) below is increasing in p and 0 at the limit
-    cp_bisect (cp_key, ci_level, bound, tail, x, n, step, cp_lo, cp_width) as (
+    {%- set lnc = [] %}{% for k in range(10) %}{% do lnc.append('lnc_' ~ k) %}{% endfor %}
+    cp_bisect (cp_key, ci_level, bound, tail, x, n, {{ lnc | join(', ') }}, step, cp_lo, cp_width) as (
         select
-            i.cp_key, t.ci_level, t.bound, cast(t.tail as {{ mhw.type_double() }}), i.x, i.n, 0,
+            i.cp_key, t.ci_level, t.bound, cast(t.tail as {{ mhw.type_double() }}), i.x, i.n,
+            {%- for c in lnc %} i.{{ c }},{% endfor %} 0,
             cast(0 as {{ mhw.type_double() }}), cast(1 as {{ mhw.type_double() }})
         from cp_input as i
         cross join cp_targets as t
         union all
         select
-            cp_key, ci_level, bound, tail, x, n, step + 1,
-            case when (case when bound = 'lower' then {{ mhw._binomial_upper_tail('x', 'n', p) }} - tail
-                            else tail - {{ mhw._binomial_lower_tail('x', 'n', p) }} end) > 0
+            cp_key, ci_level, bound, tail, x, n, {{ lnc | join(', ') }}, step + 1,
+            case when (case when bound = 'lower' then {{ mhw._binomial_upper_tail('x', 'n', p, 'lnc') }} - tail
+                            else tail - {{ mhw._binomial_lower_tail('x', 'n', p, 'lnc') }} end) > 0
                 then cp_lo else cp_lo + cp_width / 2 end,
             cp_width / 2
         from cp_bisect

@@ -73,7 +73,13 @@ population as (
 ),
 
 s136 as (
-    select force_code, fy_label, detained_at, first_pos_type, transport_method, duration_hours
+    select
+        force_code,
+        fy_label,
+        cast({{ dbt.date_trunc('month', 'detained_at') }} as date) as month_start,
+        first_pos_type,
+        transport_method,
+        duration_hours
     from {{ ref('fct_s136_detentions') }}
     where power = 's136'
 ),
@@ -120,9 +126,7 @@ s136_by_month as (
         m.is_delivered,
         case when m.is_delivered then count(d.force_code) end as n_s136
     from s136_months as m
-    left join s136 as d
-        on d.force_code = m.force_code
-        and d.detained_at >= m.month_start and d.detained_at < cast(m.month_end + interval '1 day' as date)
+    left join s136 as d on d.force_code = m.force_code and d.month_start = m.month_start
     group by m.force_code, m.month_start, m.fy_label, m.is_delivered
 ),
 
