@@ -26,6 +26,7 @@ import pytest
 
 from ingestion.schema import ensure_raw_schema
 from mhw import stats
+from mhw.disclosure_scan import load_rules, scan_disclosure
 from tests import dbt_runner
 from tests.dbt.test_dbt_build import _detention, _ledger
 from tests.stats import plotthedots
@@ -137,7 +138,8 @@ def build(tmp_path_factory):
     # stage two, with --full-refresh: the facts rebuild, the escalation history must survive it
     dbt_runner.run_dbt(["run", "--select", "+mart_escalations", "--full-refresh"], tmp, env_extra=env)
     two = _results(wh)
-    return {"first": first, "one": one, "again": again, "two": two, "counts": {**counts, **counts_two}}
+    return {"first": first, "one": one, "again": again, "two": two, "counts": {**counts, **counts_two},
+            "warehouse": wh, "manifest": tmp / "dbt_target" / "manifest.json"}  # fmt: skip
 
 
 def _by(rows: list[dict], **key) -> list[dict]:
@@ -186,6 +188,29 @@ def test_disclosure_control_of_published_rows(build):
     for r in build["two"]["spc"]:
         if r["withheld_reason"]:
             assert r["value"] is None and r["point_type"] is None
+
+
+def test_publish_scan_passes_and_finds_planted_leaks(build):
+    """The publish's disclosure scan (docs/methods.md §7) over the built marts, by the classes their yml declare
+    (row cases in the long tables); leaks planted in a copy are found."""
+    rules = load_rules(build["manifest"])
+    con = duckdb.connect()
+    con.execute(f"attach '{build['warehouse']}' as wh (read_only)")
+    for table in ("mart_benchmark", "mart_spc", "mart_escalations", "dim_measure", "dim_force_peer_group",
+                  "dim_force_peer_covariate"):  # fmt: skip
+        con.execute(f"create table {table} as select * from wh.marts.{table}")
+    con.execute("detach wh")
+    assert scan_disclosure(con, rules) == []
+    withheld = "where withheld_reason is not null and geography_level = 'force'"
+    assert con.execute(f"select count(*) from mart_benchmark {withheld}").fetchone()[0] > 0
+    con.execute(f"update mart_benchmark set value = 1.0 {withheld} and measure_id = 's136_per_100k'")
+    con.execute("update mart_spc set numerator = 6 where measure_id = 'mh_incidents_per_100k' and period = '2024-05'")
+    found = {(f.table, f.column, f.rule) for f in scan_disclosure(con, rules)}
+    assert found == {
+        ("mart_benchmark", "value", "shown_while_withheld"),
+        ("mart_spc", "numerator", "small_count"),
+        ("mart_spc", "numerator", "not_rounded"),
+    }
 
 
 def test_incomplete_month_is_marked_not_zero(build):

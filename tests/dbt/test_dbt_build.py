@@ -169,7 +169,7 @@ NATIONAL_SQL = "select * from marts.mart_s136_national_year order by fy_label"
 # escalations without the refresh timestamps
 ESCALATION_COLUMNS = """escalation_id, measure_id, measure_name, geography_level, geography_code, geography_name,
 region_name, signal_source, signal_type, escalation_level, previous_escalation_level, rule_id, signal_text,
-since_period, periods_running, latest_period, latest_value, status, resolved_period, evaluated_period"""
+since_period, periods_running, latest_period, status, resolved_period, evaluated_period"""
 BENCHMARK_SQL = {
     "benchmark": "select * from marts.mart_benchmark order by measure_id, geography_code, period",
     "spc": "select * from marts.mart_spc order by measure_id, geography_code, month_start",

@@ -34,7 +34,7 @@
 {%- endmacro %}
 
 {#- ln C(n, k) for k = 0..9 (k > n gives a finite dummy never used): computed once per row, not per bisection step. -#}
-{% macro _ln_choose(n, k) -%}
+{% macro ln_choose(n, k) -%}
     (0.0{% for i in range(k) %} + ln(greatest({{ n }} - {{ i }}, 1)){% endfor %}
     {%- set ns = namespace(f=1) %}{% for i in range(1, k + 1) %}{% set ns.f = ns.f * i %}{% endfor %} - ln({{ ns.f }}))
 {%- endmacro %}
@@ -44,7 +44,7 @@
   negative j gives 0. Terms are computed on the log scale, so n may be large; `lnc` names the columns holding
   ln C(n, k) (lnc_0 .. lnc_9).
 -#}
-{% macro _binomial_cdf_small(j, n, q, lnc) -%}
+{% macro binomial_cdf_small(j, n, q, lnc) -%}
     (0.0
     {%- for k in range(10) %}
         + case when {{ k }} <= {{ j }}
@@ -54,13 +54,13 @@
 {%- endmacro %}
 
 {# P(X >= x) and P(X <= x) for X ~ Bin(n, p), summed over the smaller of x and n - x (which must be 9 or less). #}
-{% macro _binomial_upper_tail(x, n, p, lnc) -%}
-    (case when {{ x }} <= {{ n }} - {{ x }} then 1 - {{ mhw._binomial_cdf_small(x ~ ' - 1', n, p, lnc) }}
-          else {{ mhw._binomial_cdf_small(n ~ ' - ' ~ x, n, '1 - (' ~ p ~ ')', lnc) }} end)
+{% macro binomial_upper_tail(x, n, p, lnc) -%}
+    (case when {{ x }} <= {{ n }} - {{ x }} then 1 - {{ mhw.binomial_cdf_small(x ~ ' - 1', n, p, lnc) }}
+          else {{ mhw.binomial_cdf_small(n ~ ' - ' ~ x, n, '1 - (' ~ p ~ ')', lnc) }} end)
 {%- endmacro %}
-{% macro _binomial_lower_tail(x, n, p, lnc) -%}
-    (case when {{ x }} <= {{ n }} - {{ x }} then {{ mhw._binomial_cdf_small(x, n, p, lnc) }}
-          else 1 - {{ mhw._binomial_cdf_small(n ~ ' - ' ~ x ~ ' - 1', n, '1 - (' ~ p ~ ')', lnc) }} end)
+{% macro binomial_lower_tail(x, n, p, lnc) -%}
+    (case when {{ x }} <= {{ n }} - {{ x }} then {{ mhw.binomial_cdf_small(x, n, p, lnc) }}
+          else 1 - {{ mhw.binomial_cdf_small(n ~ ' - ' ~ x ~ ' - 1', n, '1 - (' ~ p ~ ')', lnc) }} end)
 {%- endmacro %}
 
 {#-
@@ -78,7 +78,7 @@
             {{ key }} as cp_key,
             cast({{ x }} as {{ mhw.type_double() }}) as x,
             cast({{ n }} as {{ mhw.type_double() }}) as n{% for k in range(10) %},
-            {{ mhw._ln_choose('cast(' ~ n ~ ' as ' ~ mhw.type_double() ~ ')', k) }} as lnc_{{ k }}
+            {{ mhw.ln_choose('cast(' ~ n ~ ' as ' ~ mhw.type_double() ~ ')', k) }} as lnc_{{ k }}
             {%- endfor %}
         from {{ relation }}
         where {{ x }} >= 0 and {{ n }} > 0 and {{ x }} <= {{ n }}
@@ -107,8 +107,8 @@
         union all
         select
             cp_key, ci_level, bound, tail, x, n, {{ lnc | join(', ') }}, step + 1,
-            case when (case when bound = 'lower' then {{ mhw._binomial_upper_tail('x', 'n', p, 'lnc') }} - tail
-                            else tail - {{ mhw._binomial_lower_tail('x', 'n', p, 'lnc') }} end) > 0
+            case when (case when bound = 'lower' then {{ mhw.binomial_upper_tail('x', 'n', p, 'lnc') }} - tail
+                            else tail - {{ mhw.binomial_lower_tail('x', 'n', p, 'lnc') }} end) > 0
                 then cp_lo else cp_lo + cp_width / 2 end,
             cp_width / 2
         from cp_bisect

@@ -77,9 +77,11 @@ s136 as (
         force_code,
         fy_label,
         cast({{ dbt.date_trunc('month', 'detained_at') }} as date) as month_start,
+        power,
         first_pos_type,
         transport_method,
-        duration_hours
+        duration_hours,
+        dq_u18_in_police_station
     from {{ ref('fct_s136_detentions') }}
     where power = 's136'
 ),
@@ -91,14 +93,8 @@ s136_by_year_all as (
         y.months_covered,
         y.year_note,
         count(d.force_code) as n_s136,
-        count(case when d.first_pos_type = 'police_station' then 1 end) as n_police_station,
-        count(case when d.first_pos_type = 'ae' then 1 end) as n_ed,
-        count(case when d.first_pos_type <> 'not_known' then 1 end) as n_pos_known,
-        count(case when d.transport_method = 'ambulance' then 1 end) as n_ambulance,
-        count(case when d.transport_method = 'police_vehicle' then 1 end) as n_police_vehicle,
-        count(case when d.transport_method not in ('not_known', 'none_already_at_pos') then 1 end) as n_transport_known,
-        count(case when d.duration_hours >= 0 then 1 end) as n_duration_known,
-        count(case when d.duration_hours > 24 then 1 end) as n_over_24h
+        -- the s136 marts' own definitions (macros/s136/s136_counts.sql)
+        {{ mhw.s136_counts('d') }}
     from s136_years as y
     left join s136 as d on d.force_code = y.force_code and d.fy_label = y.fy_label
     group by y.force_code, y.fy_label, y.months_covered, y.year_note
@@ -111,8 +107,8 @@ s136_by_year as (
         fy_label,
         months_covered,
         year_note,
-        {%- for col in ['n_s136', 'n_police_station', 'n_ed', 'n_pos_known', 'n_ambulance', 'n_police_vehicle',
-                        'n_transport_known', 'n_duration_known', 'n_over_24h'] %}
+        {%- for col in ['n_s136', 'n_police_station_pos', 'n_ae_pos', 'n_pos_known', 'n_ambulance',
+                        'n_police_vehicle', 'n_transport_base', 'n_duration_known', 'n_over_24h'] %}
         case when months_covered > 0 then {{ col }} end as {{ col }}{{ ',' if not loop.last }}
         {%- endfor %}
     from s136_by_year_all
@@ -339,10 +335,10 @@ s136_year_rows as (
 rows_yearly as (
     {%- for measure_id, num, den, den_source in [
         ('s136_per_100k', 'n_s136', 'population', 'population_source'),
-        ('s136_police_station_pos_pct', 'n_police_station', 'n_pos_known', "'force_s136'"),
-        ('s136_ed_pos_pct', 'n_ed', 'n_pos_known', "'force_s136'"),
-        ('s136_ambulance_pct', 'n_ambulance', 'n_transport_known', "'force_s136'"),
-        ('s136_police_vehicle_pct', 'n_police_vehicle', 'n_transport_known', "'force_s136'"),
+        ('s136_police_station_pos_pct', 'n_police_station_pos', 'n_pos_known', "'force_s136'"),
+        ('s136_ed_pos_pct', 'n_ae_pos', 'n_pos_known', "'force_s136'"),
+        ('s136_ambulance_pct', 'n_ambulance', 'n_transport_base', "'force_s136'"),
+        ('s136_police_vehicle_pct', 'n_police_vehicle', 'n_transport_base', "'force_s136'"),
         ('s136_over_24h_pct', 'n_over_24h', 'n_duration_known', "'force_s136'"),
     ] %}
     select

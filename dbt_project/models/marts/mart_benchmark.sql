@@ -6,7 +6,8 @@
   project's disclosure control (methods §4.1): counts about people cut below national level are rounded to 5 and
   1-7 suppressed; a value, its limits and everything derived from it are withheld when withheld_reason says so.
   A force whose submissions for the period are incomplete keeps its value but gets no significance, position, rank
-  or change test.
+  or change test. Comparators (E&W, region, peers), funnel and change are shown only beside a published value, so
+  the publish scan can check every statistic against the counts on its own row (docs/methods.md §7).
 -#}
 with values_ as (
     select * from {{ ref('int_benchmark_values') }}
@@ -38,6 +39,7 @@ intervals as (
         case when v.method = 'rate_ratio' then r.ucl95 else v.ucl95 end as pub_ucl95,
         case when v.method = 'rate_ratio' then r.lcl998 else v.lcl998 end as pub_lcl998,
         case when v.method = 'rate_ratio' then r.ucl998 else v.ucl998 end as pub_ucl998,
+        v.withheld_reason is null and v.value is not null as is_shown,
         v.is_complete and v.withheld_reason is null and v.value is not null as is_comparable
     from values_ as v
     left join rate_ratios as r
@@ -117,7 +119,7 @@ joined as (
         m.unit,
         m.polarity,
         n.national_value,
-        rg.region_value,
+        case when rg.region_withheld_reason is null then rg.region_value end as region_value,
         rg.region_withheld_reason,
         pv.peer_value,
         pv.peer_forces_included,
@@ -189,6 +191,7 @@ final as (
         measure_name,
         unit,
         method,
+        disclosure_rule,
         polarity,
         geography_level,
         geography_code,
@@ -229,10 +232,10 @@ final as (
         completeness_note,
         forces_expected,
         forces_included,
-        -- comparators
-        national_value,
-        region_value,
-        peer_value,
+        -- comparators, beside a published value only
+        case when is_shown then national_value end as national_value,
+        case when is_shown then region_value end as region_value,
+        case when is_shown then peer_value end as peer_value,
         peer_forces_included,
         coalesce(cmp_national, 'not_compared') as significance_vs_national,
         coalesce({{ mhw.judge('cmp_national', 'polarity') }}, 'not_compared') as assessment_vs_national,
@@ -257,16 +260,16 @@ final as (
         case when is_comparable then funnel_position
              when geography_level = 'force' and method in ('rate', 'proportion') then 'not_compared' end
             as funnel_position,
-        funnel_phi,
-        funnel_tau2,
-        funnel_od_adjusted,
+        case when is_comparable then funnel_phi end as funnel_phi,
+        case when is_comparable then funnel_tau2 end as funnel_tau2,
+        case when is_comparable then funnel_od_adjusted end as funnel_od_adjusted,
         funnel_units,
         -- rank among the same level's geographies with a comparable value (1 = highest value)
         value_rank,
         ranked_of,
         -- change on the period before
         previous_period,
-        case when is_previous_comparable then previous_value_exact end as previous_value,
+        case when is_shown and is_previous_comparable then previous_value_exact end as previous_value,
         case when is_change_tested then {{ mhw.round_double('value - previous_value_exact', 6) }} end as change,
         case when is_change_tested and method = 'rate' then 'rate_ratio'
              when is_change_tested and method = 'proportion' then 'difference' end as change_statistic,
@@ -297,6 +300,7 @@ select
     cast(measure_name as varchar) as measure_name,
     cast(unit as varchar) as unit,
     cast(method as varchar) as method,
+    cast(disclosure_rule as varchar) as disclosure_rule,
     cast(polarity as varchar) as polarity,
     cast(geography_level as varchar) as geography_level,
     cast(geography_code as varchar) as geography_code,

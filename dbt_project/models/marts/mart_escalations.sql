@@ -11,7 +11,9 @@
   keeps its id across refreshes. Status is carried from the model's own previous rows (incremental; a full refresh
   does not reset it): new when it first appears (or reappears after being resolved), continuing once a later period
   still shows it, resolved when it no longer does. The clock is the data period, not the refresh: refreshing the same
-  data twice changes nothing. Only published values feed signals (nothing withheld by disclosure control).
+  data twice changes nothing. Only published values feed signals (nothing withheld by disclosure control), and an
+  item carries no value of its own: rows kept from earlier refreshes could otherwise hold a value a later delivery
+  withholds (the value is in mart_benchmark / mart_spc at latest_period).
 -#}
 {{ config(
     materialized='incremental',
@@ -72,7 +74,6 @@ spc_signals as (
         'spc' as signal_source,
         l.signal_type,
         l.period as latest_period,
-        l.value as latest_value,
         l.special_cause_type,
         cast(count(*) as integer) as periods_running,
         min(r.period) as since_period
@@ -82,7 +83,7 @@ spc_signals as (
         and r.island = l.island
     where l.is_latest_point and l.signal_type is not null
     group by l.measure_id, l.geography_level, l.geography_code, l.geography_name, l.region_name, l.signal_type,
-             l.period, l.value, l.special_cause_type
+             l.period, l.special_cause_type
 ),
 
 -- ---------------------------------------------------------------------------------------------- funnel signals
@@ -133,7 +134,6 @@ funnel_signals as (
         'funnel' as signal_source,
         f.signal_type,
         f.period as latest_period,
-        f.value as latest_value,
         max(f.funnel_position) as special_cause_type,
         cast(count(*) as integer) as periods_running,
         min(r.period) as since_period
@@ -143,7 +143,7 @@ funnel_signals as (
         on r.measure_id = f.measure_id and r.geography_code = f.geography_code and r.signal_type = f.signal_type
         and r.island = f.island
     group by f.measure_id, f.geography_level, f.geography_code, f.geography_name, f.region_name, f.signal_type,
-             f.period, f.value
+             f.period
 ),
 
 -- ---------------------------------------------------------------------------------------------- items
@@ -185,7 +185,6 @@ current_items as (
         m.since_period,
         m.periods_running,
         m.latest_period,
-        m.latest_value,
         ms.measure_name || ', ' || m.geography_name || ': '
         || case
             when m.signal_source = 'spc' then
@@ -231,7 +230,7 @@ evaluated as (
     ('geography_level', 'varchar'), ('geography_code', 'varchar'), ('geography_name', 'varchar'),
     ('region_name', 'varchar'), ('signal_source', 'varchar'), ('signal_type', 'varchar'),
     ('rule_id', 'varchar'), ('since_period', 'varchar'), ('periods_running', 'integer'),
-    ('latest_period', 'varchar'), ('latest_value', mhw.type_double()), ('signal_text', 'varchar'),
+    ('latest_period', 'varchar'), ('signal_text', 'varchar'),
 ] %}
 
 -- this model's own rows from the last refresh (none on the first build)
@@ -271,7 +270,6 @@ combined as (
         coalesce(c.since_period, p.since_period) as since_period,
         coalesce(c.periods_running, p.periods_running) as periods_running,
         coalesce(c.latest_period, p.latest_period) as latest_period,
-        coalesce(c.latest_value, p.latest_value) as latest_value,
         coalesce(c.signal_text, p.signal_text) as signal_text,
         coalesce(c.latest_period, e.latest_period, p.evaluated_period) as evaluated_period
     from current_items as c
@@ -312,7 +310,6 @@ select
     cast(since_period as varchar) as since_period,
     cast(periods_running as integer) as periods_running,
     cast(latest_period as varchar) as latest_period,
-    cast(latest_value as {{ mhw.type_double() }}) as latest_value,
     cast(status as varchar) as status,
     cast(case when status = 'new' and previous_status is distinct from 'new' then {{ evaluated_at }}
               else previous_first_raised_at end as timestamp) as first_raised_at,

@@ -2,9 +2,10 @@
   Statistical process control (Making Data Count XmR charts; docs/methods.md §4) of every monthly measure for every
   force, region and England and Wales: one row per month with a complete value, with the centre line, process limits,
   the special-cause rules it triggers, its point type and, on the latest point, the series' variation and assurance
-  icons. Computed from exact values (int_spc_points); published with disclosure control: a point whose value is
-  withheld (mart_benchmark's rule) shows neither value nor point type; a segment whose baseline points are all
-  withheld shows no centre or limits either.
+  icons. Computed from exact values (int_spc_points); published with disclosure control (docs/methods.md §7): a
+  point whose value is withheld (mart_benchmark's rule) shows neither value nor point type, and its counts are shown
+  as mart_benchmark shows them; a segment with a withheld point in its baseline shows no centre or limits (the
+  centre is the baseline's mean: with the published points it would give the withheld one back).
 -#}
 with points as (
     select * from {{ ref('int_spc_points') }}
@@ -14,11 +15,16 @@ measures as (
     select measure_id, measure_name, unit from {{ ref('dim_measure') }}
 ),
 
+counts as (
+    select measure_id, geography_code, period, method, disclosure_rule, numerator, denominator
+    from {{ ref('mart_benchmark') }}
+),
+
 baseline_published as (
     select
         *,
-        count(case when segment_point <= baseline_points and withheld_reason is null then 1 end)
-            over (partition by series_id, segment) > 0 as has_published_baseline
+        count(case when segment_point <= baseline_points and withheld_reason is not null then 1 end)
+            over (partition by series_id, segment) = 0 as has_published_baseline
     from points
 ),
 
@@ -27,6 +33,10 @@ final as (
         p.*,
         m.measure_name,
         m.unit,
+        c.method,
+        c.disclosure_rule,
+        c.numerator,
+        c.denominator,
         p.withheld_reason is null as is_point_published,
         {%- set rules = [('rule_outside_limits', 'outside_limits'), ('rule_trend', 'trend'),
                          ('rule_two_of_three', 'two_of_three_near_limit'), ('rule_shift', 'shift')] %}
@@ -37,6 +47,8 @@ final as (
                 {%- endfor %}, ', ') end as rules_triggered
     from baseline_published as p
     inner join measures as m on m.measure_id = p.measure_id
+    inner join counts as c
+        on c.measure_id = p.measure_id and c.geography_code = p.geography_code and c.period = p.period
 )
 
 select
@@ -50,6 +62,10 @@ select
     cast(region_name as varchar) as region_name,
     cast(period as varchar) as period,
     cast(point_date as date) as month_start,
+    cast(method as varchar) as method,
+    cast(disclosure_rule as varchar) as disclosure_rule,
+    cast(numerator as {{ mhw.type_double() }}) as numerator,
+    cast(denominator as {{ mhw.type_double() }}) as denominator,
     cast(case when is_point_published then value end as {{ mhw.type_double() }}) as value,
     cast(withheld_reason as varchar) as withheld_reason,
     cast(improvement_direction as integer) as improvement_direction,
@@ -58,7 +74,7 @@ select
     is_segment_start,
     cast(change_point_basis as varchar) as change_point_basis,
     cast(segment_point as integer) as segment_point,
-    cast(baseline_points as integer) as baseline_points,
+    cast(case when has_published_baseline then baseline_points end as integer) as baseline_points,
     is_trial_limits,
     {%- for col in ['centre', 'upl', 'lpl', 'near_upl', 'near_lpl'] %}
     cast(case when has_published_baseline then {{ col }} end as {{ mhw.type_double() }}) as {{ col }},
