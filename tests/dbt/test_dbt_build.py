@@ -212,6 +212,9 @@ def _row(rows: list[dict], force: str, fy: str) -> dict:
 def test_build_runs_unit_and_data_tests(duckdb_build):
     out = duckdb_build["first"].stdout
     assert "mart_s136_force_year_rates_sdc_percentages" in out  # the unit test ran
+    for name in ("int_benchmark_values_phe_reference_rates_and_proportions", "int_spc_points_plotthedots_rule_fixtures",
+                 "int_benchmark_funnel_reference_values", "mart_escalations_first_build"):  # fmt: skip
+        assert name in out  # and the benchmark's reference tests
     assert "ERROR=0" in out.replace(" ", "") and "ERROR=0" in duckdb_build["second"].stdout.replace(" ", "")
     assert "incremental" in duckdb_build["second"].stdout  # fact built incrementally the second time
 
