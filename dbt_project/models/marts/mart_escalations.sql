@@ -317,6 +317,5 @@ select
               else previous_status_changed_at end as timestamp) as status_changed_at,
     cast(case when status = 'resolved' and previous_status is distinct from 'resolved' then evaluated_period
               when status = 'resolved' then previous_resolved_period end as varchar) as resolved_period,
-    cast(evaluated_period as varchar) as evaluated_period,
-    cast({{ evaluated_at }} as timestamp) as evaluated_at
+    cast(evaluated_period as varchar) as evaluated_period
 from statused
