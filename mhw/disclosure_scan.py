@@ -16,6 +16,10 @@ A model whose rows are all national declares ``disclosure_national_rows: "true"`
 both gives the SQL condition of its national rows. National counts are exact and are not checked for rounding;
 statistics are checked on every row. A numeric column without a class is itself a finding: a new mart is covered by
 declaring its columns, and cannot be published until it does.
+
+A long table whose rows hold different measures (mart_benchmark: a count of people on one row, another body's
+figure or a population on the next) gives ``disclosure_cases``: a list of ``{where: <SQL>, disclosure: <class>,
+withheld_with: [..]}``; the first case whose condition holds classifies the row, the column's own class the rest.
 """
 
 from __future__ import annotations
@@ -31,10 +35,29 @@ PUBLISHED_PREFIXES = ("dim_", "mart_")
 
 
 @dataclass(frozen=True)
+class Case:
+    """A column's class on the rows where `where` (SQL) holds, instead of its own."""
+
+    where: str
+    kind: str
+    withheld_with: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class TableRules:
     columns: dict[str, str]  # column -> disclosure class
     withheld_with: dict[str, tuple[str, ...]]  # statistic column -> the columns it derives from
     national_rows: str = "false"  # SQL condition of the rows at national level (exact counts)
+    cases: dict[str, tuple[Case, ...]] = field(default_factory=dict)  # column -> its row cases, first match wins
+
+    def classes_of(self, column: str) -> list[tuple[str | None, tuple[str, ...], str]]:
+        """(class, withheld_with, SQL condition of its rows) for each case of the column, then for its own class."""
+        out, earlier = [], []
+        for case in self.cases.get(column, ()):
+            out.append((case.kind, case.withheld_with, " and ".join([*earlier, f"coalesce(({case.where}), false)"])))
+            earlier.append(f"not coalesce(({case.where}), false)")
+        out.append((self.columns.get(column), self.withheld_with.get(column, ()), " and ".join(earlier) or "true"))
+        return out
 
 
 @dataclass(frozen=True)
@@ -75,15 +98,20 @@ def load_rules(manifest: Path) -> dict[str, TableRules]:
     for node in nodes:
         if node["resource_type"] != "model" or not node["name"].startswith(PUBLISHED_PREFIXES):
             continue
-        classes, withheld = {}, {}
+        classes, withheld, cases = {}, {}, {}
         for name, column in node["columns"].items():
             meta = _meta(column)
             if "disclosure" in meta:
                 classes[name] = meta["disclosure"]
             if meta.get("withheld_with"):
                 withheld[name] = tuple(meta["withheld_with"])
+            if meta.get("disclosure_cases"):
+                cases[name] = tuple(
+                    Case(c["where"], c.get("disclosure"), tuple(c.get("withheld_with") or ()))
+                    for c in meta["disclosure_cases"]
+                )
         national = str(_meta(node).get("disclosure_national_rows", "false"))
-        rules[node["name"]] = TableRules(classes, withheld, national)
+        rules[node["name"]] = TableRules(classes, withheld, national, cases)
     return rules
 
 
@@ -120,23 +148,25 @@ def _scan_table(scan: _Scan, table: str, rules: TableRules | None, numeric: list
         return
     local = f"not coalesce(({rules.national_rows}), false)"
     for column in numeric:
-        kind = rules.columns.get(column)
-        if kind not in CLASSES:
-            scan.findings.append(Finding(table, column, "unclassified", 0, f"disclosure class {kind!r}"))
-        elif kind == "count":
-            value = f'abs("{column}")'
-            scan.check(table, column, "small_count", f"{local} and {value} between 1 and 7", "1-7 shown")
-            scan.check(table, column, "not_rounded", f"{local} and {value} % 5 <> 0", "not a multiple of 5")
-        elif kind == "statistic":
-            _check_statistic(scan, table, column, rules, numeric)
+        for kind, sources, rows in rules.classes_of(column):
+            if kind not in CLASSES:
+                scan.findings.append(Finding(table, column, "unclassified", 0, f"disclosure class {kind!r}"))
+            elif kind == "count":
+                value = f'{rows} and {local} and abs("{column}")'
+                scan.check(table, column, "small_count", f"{value} between 1 and 7", "1-7 shown")
+                scan.check(table, column, "not_rounded", f"{value} % 5 <> 0", "not a multiple of 5")
+            elif kind == "statistic":
+                _check_statistic(scan, table, column, sources, rows, numeric)
 
 
-def _check_statistic(scan: _Scan, table: str, column: str, rules: TableRules, numeric: list[str]) -> None:
-    sources = rules.withheld_with.get(column, ())
+def _check_statistic(
+    scan: _Scan, table: str, column: str, sources: tuple[str, ...], rows: str, numeric: list[str]
+) -> None:
     unknown = [c for c in sources if c not in numeric]
     if not sources or unknown:
         detail = f"withheld_with {list(sources)} names no published numeric column {unknown}" if unknown else ""
         scan.findings.append(Finding(table, column, "bad_declaration", 0, detail or "no withheld_with"))
         return
     withheld = " or ".join(f'"{c}" is null' for c in sources)
-    scan.check(table, column, "shown_while_withheld", f'"{column}" is not null and ({withheld})', ", ".join(sources))
+    where = f'{rows} and "{column}" is not null and ({withheld})'
+    scan.check(table, column, "shown_while_withheld", where, ", ".join(sources))

@@ -3,7 +3,8 @@ enough data, the comparison forces, the fits (mhw.its) and the caveats a reader 
 "Evaluating schemes").
 
 `evaluate(schemes, series, comparisons)` takes the scheme register (dim_scheme), the outcome series
-(int_scheme_outcome_month) and the candidate comparison forces (int_scheme_comparison_forces) and returns one row
+(int_scheme_outcome_month) and the candidate comparison forces (int_scheme_comparison_forces: every other force,
+its peer group marked) and returns one row
 per scheme x outcome (estimates or the reason there are none) and one row per scheme x outcome x period (observed,
 fitted and counterfactual rates for the charts). Exact figures: disclosure control is applied by the marts.
 """
@@ -94,30 +95,33 @@ def _overlaps(scheme: dict, first: date, last_end: date) -> bool:
 
 
 def _comparison(
-    scheme: dict, outcome_rows: pl.DataFrame, candidates: list[str], schemes: pl.DataFrame, periods: list[date]
-) -> tuple[pl.DataFrame | None, list[str], str]:
+    scheme: dict, outcome_rows: pl.DataFrame, candidates: dict[str, bool], schemes: pl.DataFrame, periods: list[date]
+) -> tuple[pl.DataFrame | None, list[str], str, str]:
     """Pooled comparison series over `periods` from candidates with no scheme of the same type over them and data
-    in every one of them; returns (rows or None, forces used, why none)."""
+    in every one of them: the force's peer group (candidates marked True) when at least MIN_COMPARISON_FORCES of it
+    qualify, else every qualifying force. Returns (rows or None, forces used, basis, why none)."""
     first, last_end = periods[0], _period_end(periods[-1], outcome_rows["period_grain"][0])
     same_type = schemes.filter(pl.col("scheme_type") == scheme["scheme_type"])
     busy = {s["force_code"] for s in same_type.iter_rows(named=True) if _overlaps(s, first, last_end)}
     eligible = [f for f in candidates if f not in busy]
     rows = outcome_rows.filter(pl.col("force_code").is_in(eligible) & pl.col("period_start").is_in(periods))
     complete = rows.group_by("force_code").agg(pl.len().alias("n"), pl.col("is_usable").all().alias("ok"))
-    used = sorted(complete.filter((pl.col("n") == len(periods)) & pl.col("ok"))["force_code"].to_list())
+    qualifying = sorted(complete.filter((pl.col("n") == len(periods)) & pl.col("ok"))["force_code"].to_list())
+    peers = [f for f in qualifying if candidates[f]]
+    used, basis = (peers, "peer_group") if len(peers) >= MIN_COMPARISON_FORCES else (qualifying, "all_forces_fallback")
     if len(used) < MIN_COMPARISON_FORCES:
         why = (
             f"fewer than {MIN_COMPARISON_FORCES} comparison forces without a scheme of this type and with data "
             f"for every month ({len(used)})"
         )
-        return None, used, why
+        return None, used, basis, why
     pooled = (
         rows.filter(pl.col("force_code").is_in(used))
         .group_by("period_start")
         .agg(pl.col("numerator").sum(), pl.col("exposure").sum())
         .sort("period_start")
     )
-    return pooled, used, ""
+    return pooled, used, basis, ""
 
 
 def _confounders(scheme: dict, schemes: pl.DataFrame) -> list[str]:
@@ -150,7 +154,7 @@ def _not_evaluable(base: dict, reason: str) -> dict:
 
 
 def evaluate_one(
-    scheme: dict, outcome: Outcome, rows: pl.DataFrame, outcome_rows: pl.DataFrame, candidates: list[str],
+    scheme: dict, outcome: Outcome, rows: pl.DataFrame, outcome_rows: pl.DataFrame, candidates: dict[str, bool],
     schemes: pl.DataFrame,
 ) -> tuple[dict, pl.DataFrame | None]:  # fmt: skip
     """One scheme x outcome: the evaluation row and its period rows (None when nothing was fitted)."""
@@ -226,7 +230,7 @@ def evaluate_one(
             f"autocorrelation ({own.rho:.2f}) but may still be too narrow"
         )
     periods = fit_rows["period_start"].to_list()
-    pooled, used_forces, why = _comparison(scheme, outcome_rows, candidates, schemes, periods)
+    pooled, used_forces, basis, why = _comparison(scheme, outcome_rows, candidates, schemes, periods)
     did = None
     if pooled is not None:
         comp_rows = fit_rows.select("period_start", "fit_usable").join(pooled, on="period_start", how="left")
@@ -243,6 +247,11 @@ def evaluate_one(
             why = f"the comparison model could not be fitted: {exc}"
     if did is None:
         caveats.append(f"no comparison with other forces: {why}")
+    elif basis == "all_forces_fallback":
+        caveats.append(
+            f"fewer than {MIN_COMPARISON_FORCES} of the force's peer group had no such scheme and data for every "
+            "period: compared with every other force that had"
+        )
     elif own.level.excludes_one and not did.level.excludes_one:
         caveats.append("the change is also seen in the comparison forces: it may not be the scheme's")
     row = {
@@ -260,6 +269,7 @@ def evaluate_one(
         "dispersion": own.dispersion,
         "residual_autocorrelation": own.rho,
         "ljung_box_p": own.ljung_box_p,
+        "comparison_basis": basis if did is not None else None,
         "comparison_forces": ",".join(used_forces) if did is not None else None,
         "n_comparison_forces": len(used_forces) if did is not None else 0,
         "did_level_ratio": did.level.ratio if did else None,
@@ -298,9 +308,9 @@ EVALUATION_SCHEMA = {
     "caveats": pl.String, "n_used": pl.Int32, "level_ratio": pl.Float64, "level_lcl": pl.Float64,
     "level_ucl": pl.Float64, "trend_ratio_per_year": pl.Float64, "trend_lcl": pl.Float64, "trend_ucl": pl.Float64,
     "dispersion": pl.Float64, "residual_autocorrelation": pl.Float64, "ljung_box_p": pl.Float64,
-    "comparison_forces": pl.String, "n_comparison_forces": pl.Int32, "did_level_ratio": pl.Float64,
-    "did_level_lcl": pl.Float64, "did_level_ucl": pl.Float64, "did_trend_ratio_per_year": pl.Float64,
-    "did_trend_lcl": pl.Float64, "did_trend_ucl": pl.Float64,
+    "comparison_basis": pl.String, "comparison_forces": pl.String, "n_comparison_forces": pl.Int32,
+    "did_level_ratio": pl.Float64, "did_level_lcl": pl.Float64, "did_level_ucl": pl.Float64,
+    "did_trend_ratio_per_year": pl.Float64, "did_trend_lcl": pl.Float64, "did_trend_ucl": pl.Float64,
 }  # fmt: skip
 SERIES_SCHEMA = {
     "scheme_key": pl.String, "outcome": pl.String, "force_code": pl.String, "period_start": pl.Date,
@@ -318,9 +328,9 @@ def evaluate(
     evaluations, periods = [], []
     series = series.sort("force_code", "outcome", "period_start")
     by_outcome = {k[0]: g for k, g in series.group_by("outcome")}
-    candidates: dict[str, list[str]] = {}
-    for key, force in comparisons.select("scheme_key", "comparison_force_code").iter_rows():
-        candidates.setdefault(key, []).append(force)
+    candidates: dict[str, dict[str, bool]] = {}
+    for key, force, is_peer in comparisons.select("scheme_key", "comparison_force_code", "is_peer").iter_rows():
+        candidates.setdefault(key, {})[force] = bool(is_peer)
     for scheme in schemes.sort("scheme_key").iter_rows(named=True):
         for code, outcome in OUTCOMES.items():
             outcome_rows = by_outcome.get(code)
@@ -334,7 +344,7 @@ def evaluate(
                 evaluations.append(_not_evaluable(base, "no start date: the scheme cannot be evaluated"))
                 continue
             row, period_rows = evaluate_one(
-                scheme, outcome, rows, outcome_rows, candidates.get(scheme["scheme_key"], []), schemes
+                scheme, outcome, rows, outcome_rows, candidates.get(scheme["scheme_key"], {}), schemes
             )
             evaluations.append(row)
             if period_rows is not None:

@@ -1,23 +1,23 @@
-"""Funnel-plot statistics for a rate per 100,000 against population (methods.md §3.1).
+"""Funnel-plot limits for a rate per 100,000 against population, for drawing the app's curves (docs/methods.md §3).
 
-Pure functions over numpy arrays (and a polars frame for the per-unit result); no I/O, no Streamlit.
+The published funnel statistics (target, phi, tau2, each force's limits and position) are mart_benchmark's, computed in
+dbt (dbt_project/macros/stats/funnel.sql); this module draws the same limits as smooth curves over a population grid,
+and tests/dbt/test_dbt_benchmark.py checks that the two agree. Pure functions over numpy arrays (and a polars frame for
+the per-unit result); no I/O, no Streamlit.
 
-Method, in the order it is applied:
+Method (FunnelPlotR's defaults for a standardised ratio, the SHMI method), in the order it is applied:
 
 1. Target (centre line): the pooled rate ``Σd / ΣN`` over the units compared (not the mean of rates).
 2. For a unit (or grid point) with population N the expected count is ``E = target · N``.
-3. Exact Poisson control limits on the *count* for a unit whose true rate is the target:
-   ``lower = chi2.ppf(α/2, 2E) / 2`` and ``upper = chi2.ppf(1 − α/2, 2E + 2) / 2``, then ``/ N · 1e5``.
-   This is the exact (Garwood) interval evaluated at the continuous expected count E, as in FunnelPlotR and the
-   PHE funnel tools: it gives smooth curves rather than the step functions of discrete Poisson quantiles, and is
-   slightly conservative (coverage ≥ nominal). With E = 0 the lower limit is 0.
-4. Overdispersion (Spiegelhalter 2005; SHMI-style log transform): ``z_i = ln(O_i/E_i) / s_i`` with
-   ``s_i = 1/√E_i``. The z-scores are Winsorised at their 10th/90th percentiles (numpy's default linear
-   quantiles, which equal R's type 7 as used by FunnelPlotR), ``φ = mean(z_w²)`` over all k units, and if
-   ``kφ > k − 1`` the DerSimonian–Laird between-unit variance is
-   ``τ² = (kφ − (k − 1)) / (Σw − Σw²/Σw)`` with ``w = 1/s² = E``; otherwise τ² = 0.
-5. When τ² > 0 the limits become additive random-effects limits on the log scale:
-   ``target · exp(±z · √(1/E + τ²))``; when τ² = 0 the exact Poisson limits of step 3 are used.
+3. Unadjusted limits on the *count* for a unit whose true rate is the target, by PHE's count rule applied at E: the
+   exact (Garwood) limits ``chi2.ppf(α/2, 2E) / 2`` and ``chi2.ppf(1 − α/2, 2E + 2) / 2`` below E = 10, Byar's
+   approximation from 10; then ``/ N · 1e5``. With E = 0 the lower limit is 0.
+4. Overdispersion (Spiegelhalter 2005; SHMI): ``z_i = ln(O_i/E_i) / s_i`` with ``s_i = 1/√E_i``. The z-scores in the
+   top and bottom 10% are truncated (dropped: rank groups ``⌊rank · 10 / (k + 1)⌋`` of 0 and 9, ranks averaged over
+   ties, as FunnelPlotR), ``φ = mean(z²)`` over the n kept, and if ``nφ ≥ n − 1`` the DerSimonian–Laird between-unit
+   variance is ``τ² = (nφ − (n − 1)) / (Σw − Σw²/Σw)`` with ``w = 1/s² = E`` over the kept units; otherwise τ² = 0.
+5. As FunnelPlotR, the limits carry τ² only when φ > 1: additive random-effects limits on the log scale,
+   ``target · exp(±z · √(1/E + τ²))``; otherwise the unadjusted limits of step 3.
 6. Each unit is classified against the limits at its own population: ``above_998`` (above the 99.8% upper
    limit), ``above_95`` (above the 95% but within the 99.8% limit), ``within``, ``below_95``, ``below_998``.
    Comparisons are strict, so a unit exactly on a limit is inside it.
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy.stats import chi2
+from scipy.stats import chi2, rankdata
 
 PER = 100_000.0
 Z95 = 1.959963984540054
@@ -43,6 +43,7 @@ LEVELS = {"95": 0.95, "998": 0.998}
 BANDS = ("below_998", "below_95", "within", "above_95", "above_998")
 NOT_COMPARED = "not_compared"
 ZERO_COUNT_CORRECTION = 0.5
+EXACT_BELOW = 10.0  # PHE: exact Poisson limits below 10 events, Byar's from 10
 
 
 def pooled_rate(observed: Sequence[float] | np.ndarray, population: Sequence[float] | np.ndarray) -> float:
@@ -57,7 +58,7 @@ def pooled_rate(observed: Sequence[float] | np.ndarray, population: Sequence[flo
 
 
 def poisson_count_limits(expected: np.ndarray | float, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """Exact Poisson limits on a count whose expectation is ``expected`` (see module docstring, step 3)."""
+    """Exact (Garwood) Poisson limits on a count whose expectation is ``expected``."""
     e = np.atleast_1d(np.asarray(expected, dtype=float))
     alpha = 1.0 - level
     with np.errstate(invalid="ignore"):
@@ -66,10 +67,28 @@ def poisson_count_limits(expected: np.ndarray | float, level: float) -> tuple[np
     return lower, upper
 
 
+def byars_count_limits(expected: np.ndarray | float, z: float) -> tuple[np.ndarray, np.ndarray]:
+    """Byar's approximation to the Poisson limits on a count ``expected`` (PHEindicatormethods)."""
+    e = np.atleast_1d(np.asarray(expected, dtype=float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lower = e * (1 - 1 / (9 * e) - z / (3 * np.sqrt(e))) ** 3
+    upper = (e + 1) * (1 - 1 / (9 * (e + 1)) + z / (3 * np.sqrt(e + 1))) ** 3
+    return lower, upper
+
+
+def funnel_count_limits(expected: np.ndarray | float, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Unadjusted funnel limits on the count (module docstring, step 3): exact below E = 10, Byar's from 10."""
+    e = np.atleast_1d(np.asarray(expected, dtype=float))
+    exact_lo, exact_hi = poisson_count_limits(e, level)
+    byars_lo, byars_hi = byars_count_limits(e, Z95 if level == LEVELS["95"] else Z998)
+    small = e < EXACT_BELOW
+    return np.where(small, exact_lo, byars_lo), np.where(small, exact_hi, byars_hi)
+
+
 def funnel_limits(population: Sequence[float] | np.ndarray, target: float, tau2: float = 0.0) -> dict[str, np.ndarray]:
     """Rate limits per 100k at 95% and 99.8% for each population.
 
-    Keys ``lcl95, ucl95, lcl998, ucl998``. Exact Poisson limits when ``tau2 == 0``; random-effects limits
+    Keys ``lcl95, ucl95, lcl998, ucl998``. Unadjusted Poisson limits when ``tau2 == 0``; random-effects limits
     ``target·exp(±z·√(1/E + τ²))`` when ``tau2 > 0``.
     """
     n = np.asarray(population, dtype=float)
@@ -83,7 +102,7 @@ def funnel_limits(population: Sequence[float] | np.ndarray, target: float, tau2:
             out[f"lcl{tag}"] = target * np.exp(-half)
             out[f"ucl{tag}"] = target * np.exp(half)
         else:
-            lo, hi = poisson_count_limits(e, level)
+            lo, hi = funnel_count_limits(e, level)
             with np.errstate(divide="ignore", invalid="ignore"):
                 out[f"lcl{tag}"] = lo / n * PER
                 out[f"ucl{tag}"] = hi / n * PER
@@ -93,19 +112,19 @@ def funnel_limits(population: Sequence[float] | np.ndarray, target: float, tau2:
 @dataclass(frozen=True)
 class Overdispersion:
     z: np.ndarray  # unadjusted z-scores, ln(O/E)·√E
-    z_winsorised: np.ndarray
+    kept: np.ndarray  # the z-scores left after truncation (bool mask)
     phi: float
-    tau2: float
+    tau2: float  # the DerSimonian–Laird estimate (used only when phi > 1)
 
     @property
     def overdispersed(self) -> bool:
-        return self.tau2 > 0
+        return self.phi > 1
 
 
 def overdispersion(
     observed: Sequence[float] | np.ndarray, expected: Sequence[float] | np.ndarray, trim: float = 0.1
 ) -> Overdispersion:
-    """φ and the DerSimonian–Laird τ² from Winsorised SHMI-style z-scores (module docstring, step 4)."""
+    """φ and the DerSimonian–Laird τ² from SHMI-truncated z-scores (module docstring, step 4)."""
     o = np.asarray(observed, dtype=float)
     e = np.asarray(expected, dtype=float)
     if o.shape != e.shape or o.size == 0:
@@ -115,16 +134,17 @@ def overdispersion(
     o_adj = np.where(o > 0, o, ZERO_COUNT_CORRECTION)
     s = 1.0 / np.sqrt(e)
     z = np.log(o_adj / e) / s
-    lo, hi = np.quantile(z, [trim, 1 - trim])
-    z_w = np.clip(z, lo, hi)
-    k = z.size
-    phi = float(np.mean(z_w**2))
-    w = 1.0 / s**2
+    groups = round(1 / trim)
+    rank_group = np.floor(rankdata(z, method="average") * groups / (z.size + 1))
+    kept = (rank_group > 0) & (rank_group < groups - 1)
+    n = int(kept.sum())
+    phi = float(np.mean(z[kept] ** 2))
+    w = 1.0 / s[kept] ** 2
     tau2 = 0.0
     denom = w.sum() - (w**2).sum() / w.sum()
-    if k * phi > k - 1 and denom > 0:
-        tau2 = float((k * phi - (k - 1)) / denom)
-    return Overdispersion(z=z, z_winsorised=z_w, phi=phi, tau2=max(tau2, 0.0))
+    if n >= 2 and n * phi >= n - 1 and denom > 0:
+        tau2 = float((n * phi - (n - 1)) / denom)
+    return Overdispersion(z=z, kept=kept, phi=phi, tau2=max(tau2, 0.0))
 
 
 def classify(rate: np.ndarray, limits: dict[str, np.ndarray]) -> np.ndarray:
@@ -170,8 +190,8 @@ def funnel(
 ) -> FunnelResult:
     """Funnel statistics for counts ``observed`` over ``population`` (rate per 100k).
 
-    ``units`` columns: unit, observed, population, rate, expected, z, z_winsorised, lcl95, ucl95, lcl998,
-    ucl998, band, band_poisson (the band against exact Poisson limits, ignoring overdispersion).
+    ``units`` columns: unit, observed, population, rate, expected, z, z_kept (the z-score when it entered φ), lcl95,
+    ucl95, lcl998, ucl998, band, band_poisson (the band against the unadjusted limits, ignoring overdispersion).
     ``curve`` columns: population, lcl95, ucl95, lcl998, ucl998, poisson_lcl95 … poisson_ucl998.
     """
     o = np.asarray(observed, dtype=float)
@@ -186,16 +206,16 @@ def funnel(
     target = pooled_rate(o[ok], n[ok])
     expected = np.where(ok, target * np.where(ok, n, 0) / PER, np.nan)
     od = overdispersion(o[ok], expected[ok], trim=trim)
-    tau2 = od.tau2 if adjust_overdispersion else 0.0
+    tau2 = od.tau2 if adjust_overdispersion and od.overdispersed else 0.0
 
     safe_n = np.where(ok, n, np.nan)
     rate = np.where(ok, o / np.where(ok, n, 1) * PER, np.nan)
     limits = funnel_limits(safe_n, target, tau2)
     poisson = funnel_limits(safe_n, target, 0.0)
     z = np.full(o.shape, np.nan)
-    z_w = np.full(o.shape, np.nan)
+    z_kept = np.full(o.shape, np.nan)
     z[ok] = od.z
-    z_w[ok] = od.z_winsorised
+    z_kept[ok] = np.where(od.kept, od.z, np.nan)
 
     units = pl.DataFrame(
         {
@@ -205,7 +225,7 @@ def funnel(
             "rate": rate,
             "expected": expected,
             "z": z,
-            "z_winsorised": z_w,
+            "z_kept": z_kept,
             **limits,
             "band": classify(rate, limits).tolist(),
             "band_poisson": classify(rate, poisson).tolist(),

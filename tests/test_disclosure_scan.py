@@ -95,3 +95,39 @@ def test_unclassified_columns_and_tables_and_bad_declarations_are_found(rules):
         ("*", "unclassified", 0),
         ("pct", "bad_declaration", 0),
     }
+
+
+def test_row_cases_classify_a_long_table(tmp_path):
+    """A long table mixing measures: a count of people, another body's figure, a mean's sum of hours."""
+    numerator = {
+        "disclosure": "count",
+        "disclosure_cases": [
+            {"where": "source = 'other_body'", "disclosure": "published"},
+            {"where": "method = 'mean'", "disclosure": "statistic", "withheld_with": ["denominator"]},
+        ],
+    }
+    columns = {
+        "numerator": {"config": {"meta": numerator}},
+        "denominator": {"config": {"meta": {"disclosure": "count"}}},
+    }
+    node = {"resource_type": "model", "name": "mart_long", "config": {}, "columns": columns}
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"nodes": {"model.mhw.mart_long": node}}))
+    con = duckdb.connect()
+    con.execute("create table mart_long (source varchar, method varchar, numerator double, denominator integer)")
+    clean = [
+        ("here", "rate", 15, 20),
+        ("other_body", "rate", 3, 20),
+        ("here", "mean", 12.5, 10),
+        ("here", "rate", 0, 0),
+    ]
+    leaks = [("here", "mean", 4.5, None), ("here", "rate", 3, 20), ("other_body", "mean", 2.5, None)]
+    con.executemany("insert into mart_long values (?, ?, ?, ?)", clean)
+    assert _found(con, load_rules(manifest)) == set()
+    con.executemany("insert into mart_long values (?, ?, ?, ?)", leaks)
+    # the mean's hours shown without their count are found; another body's figures (even a mean) are not checked
+    assert _found(con, load_rules(manifest)) == {
+        ("numerator", "shown_while_withheld", 1),
+        ("numerator", "small_count", 1),
+        ("numerator", "not_rounded", 1),
+    }

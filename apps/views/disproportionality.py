@@ -27,9 +27,12 @@ SIGNIFICANCE = {
 }
 RR_STATUS = {
     "reference": "Reference group",
-    "count_lt10": "No ratio: fewer than 10 detentions in a group",
+    "suppressed_1_7": "No ratio: a count of 1–7 is suppressed",
     "population_lt1000": "No ratio: group population under 1,000",
+    "no_reference_count": "No ratio: no White detentions",
 }
+# ratios the mart publishes (small counts with the exact conditional interval, docs/methods.md §2.4)
+PUBLISHED_RR = ("published", "published_small_counts")
 RELIABILITY = {
     "ok": "",
     "unreliable_lt20": "Unreliable: fewer than 20 detentions",
@@ -81,8 +84,8 @@ def group_table(rows: pl.DataFrame) -> pl.DataFrame:
                 "Population (Census 2011)": None if r["population"] is None else int(r["population"]),
                 "Rate per 100k": None if suppressed else r["rate_per_100k"],
                 "95% CI": "–" if suppressed else ci_text(r["rate_lcl"], r["rate_ucl"], 1),
-                "Rate ratio vs White": None if r["rr_status"] != "published" else r["rate_ratio_vs_white"],
-                "Ratio 95% CI": ci_text(r["rr_lcl"], r["rr_ucl"], 2) if r["rr_status"] == "published" else "–",
+                "Rate ratio vs White": r["rate_ratio_vs_white"] if r["rr_status"] in PUBLISHED_RR else None,
+                "Ratio 95% CI": ci_text(r["rr_lcl"], r["rr_ucl"], 2) if r["rr_status"] in PUBLISHED_RR else "–",
                 "Compared with White": significance(r),
                 "Reliability": RELIABILITY.get(r["reliability_flag"] or "", r["reliability_flag"] or ""),
             }
@@ -184,7 +187,7 @@ def feature_collection(boundaries: pl.DataFrame, ratios: pl.DataFrame) -> dict[s
         except (TypeError, ValueError):
             continue
         r = by_code.get(b["force_code"], {})
-        published = r.get("rr_status") == "published" and not common.missing(r.get("rate_ratio_vs_white"))
+        published = r.get("rr_status") in PUBLISHED_RR and not common.missing(r.get("rate_ratio_vs_white"))
         features.append(
             {
                 "type": "Feature",
@@ -285,7 +288,7 @@ def _map_section(snapshot: data.Snapshot, fy: str) -> pl.DataFrame:
         pl.col("rate_ratio_vs_white").round(2).alias("Black:White rate ratio"),
         pl.struct("rr_lcl", "rr_ucl", "rr_status")
         .map_elements(
-            lambda s: ci_text(s["rr_lcl"], s["rr_ucl"], 2) if s["rr_status"] == "published" else "–",
+            lambda s: ci_text(s["rr_lcl"], s["rr_ucl"], 2) if s["rr_status"] in PUBLISHED_RR else "–",
             return_dtype=pl.String,
         )
         .alias("95% CI"),
@@ -352,7 +355,7 @@ def main() -> None:
     focus = rows.filter(pl.col("ethnic_group") == FOCUS_GROUP)
     focus_row = focus.row(0, named=True) if focus.height else {}
     m = st.columns(4)
-    ratio = focus_row.get("rate_ratio_vs_white") if focus_row.get("rr_status") == "published" else None
+    ratio = focus_row.get("rate_ratio_vs_white") if focus_row.get("rr_status") in PUBLISHED_RR else None
     m[0].metric("Black:White rate ratio", common.fmt_num(ratio, 2))
     m[0].caption(
         f"95% CI {ci_text(focus_row.get('rr_lcl'), focus_row.get('rr_ucl'), 2)} · {significance(focus_row)}"

@@ -9,3 +9,6 @@ CREATE TABLE IF NOT EXISTS raw.ons_pfa_boundaries (
     boundary_vintage  VARCHAR NOT NULL,  -- the FeatureCollection name
     source_file       VARCHAR NOT NULL
 );
+-- the area ONS publishes with each feature (Shape__Area, square metres on the British National Grid), in km2:
+-- population density for the peer groups. Added after the first release, hence ALTER (idempotent).
+ALTER TABLE raw.ons_pfa_boundaries ADD COLUMN IF NOT EXISTS area_sq_km DOUBLE PRECISION;

@@ -2,7 +2,8 @@
 
 Every feature's PFA code must be a known territorial force (seeds/ref_force.csv) and appear once; the CRS must be
 WGS84 lon/lat (CRS84, the GeoJSON default), since the app draws the shapes on a web map. The geometry is kept as
-GeoJSON text; dbt publishes it as dim_force_boundary for a choropleth.
+GeoJSON text; dbt publishes it as dim_force_boundary for a choropleth. The area ONS publishes with each feature
+(Shape__Area, square metres) is kept in km2 for the peer groups' population density (NULL when absent).
 """
 
 from __future__ import annotations
@@ -31,8 +32,13 @@ def _number(value) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
+def _area_sq_km(value) -> float | None:
+    square_metres = _number(value)
+    return square_metres / 1e6 if square_metres is not None and square_metres > 0 else None
+
+
 def read_pfa_boundaries(path: Path) -> pl.DataFrame:
-    """Features -> pfa_code, pfa_name, geometry_geojson, centroid_lon, centroid_lat, boundary_vintage."""
+    """Features -> pfa_code, pfa_name, geometry_geojson, centroid_lon, centroid_lat, area_sq_km, boundary_vintage."""
     name = path.name
     try:
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
@@ -70,12 +76,13 @@ def read_pfa_boundaries(path: Path) -> pl.DataFrame:
                 "geometry_geojson": json.dumps(geometry, separators=(",", ":")),
                 "centroid_lon": _number(props.get("LONG")),
                 "centroid_lat": _number(props.get("LAT")),
+                "area_sq_km": _area_sq_km(props.get("Shape__Area")),
             }
         )
     if not rows:
         raise BoundaryFileError(f"{name}: the FeatureCollection has no features")
     schema = {"pfa_code": pl.String, "pfa_name": pl.String, "geometry_geojson": pl.String,
-              "centroid_lon": pl.Float64, "centroid_lat": pl.Float64}  # fmt: skip
+              "centroid_lon": pl.Float64, "centroid_lat": pl.Float64, "area_sq_km": pl.Float64}  # fmt: skip
     vintage = str(doc.get("name") or name).replace("__", " (", 1).replace("__", ") ", 1).replace("_", " ")
     return pl.DataFrame(rows, schema=schema).with_columns(pl.lit(vintage).alias("boundary_vintage"))
 

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
-from scipy.stats import chi2, norm
+from scipy.stats import beta, chi2, norm
 
 YEARS = ("2022-23", "2023-24")
 LATEST = YEARS[-1]
@@ -417,9 +417,15 @@ IOPC_CUSTODY = {"2017-18": 23, "2018-19": 17, "2019-20": 18}  # national deaths 
 
 
 def _rr(d1: int, p1: int, d0: int, p0: int) -> tuple[float, float, float]:
+    """Rate ratio with the log interval, or the exact conditional (Clopper-Pearson) one when a count is below 10."""
     rr = (d1 / p1) / (d0 / p0)
-    se = math.sqrt(1 / d1 + 1 / d0)
-    return rr, rr * math.exp(-Z95 * se), rr * math.exp(Z95 * se)
+    if d1 >= 10 and d0 >= 10:
+        se = math.sqrt(1 / d1 + 1 / d0)
+        return rr, rr * math.exp(-Z95 * se), rr * math.exp(Z95 * se)
+    n = d1 + d0
+    lo = beta.ppf(0.025, d1, n - d1 + 1) if d1 > 0 else 0.0
+    hi = beta.ppf(0.975, d1 + 1, n - d1)
+    return rr, lo / (1 - lo) * p0 / p1, hi / (1 - hi) * p0 / p1
 
 
 def _disproportionality_rows() -> list[dict]:
@@ -436,11 +442,11 @@ def _disproportionality_rows() -> list[dict]:
                 lo, hi, method = count_limits(d, Z95)
                 if group == "White":
                     rr_status, rr, rlo, rhi, sig = "reference", 1.0, None, None, None
-                elif d < 10 or white < 10:
-                    rr_status, rr, rlo, rhi, sig = "count_lt10", None, None, None, None
+                elif suppressed or (not national and 1 <= white <= 7):
+                    rr_status, rr, rlo, rhi, sig = "suppressed_1_7", None, None, None, None
                 else:
                     rr, rlo, rhi = _rr(d, pop, white, pops["White"])
-                    rr_status = "published"
+                    rr_status = "published" if d >= 10 and white >= 10 else "published_small_counts"
                     sig = "higher" if rlo > 1 else "lower" if rhi < 1 else "similar"
                 reliability = "suppressed_1_7" if suppressed else "unreliable_lt20" if d < 20 else "ok"
                 rows.append(
@@ -473,7 +479,7 @@ def _disproportionality_rows() -> list[dict]:
                         "rate_ratio_vs_white": None if rr is None else round(rr, 2),
                         "rr_lcl": None if rlo is None else round(rlo, 2),
                         "rr_ucl": None if rhi is None else round(rhi, 2),
-                        "rr_method": "log" if rr_status == "published" else None,
+                        "rr_method": {"published": "log", "published_small_counts": "exact_conditional"}.get(rr_status),
                         "rr_status": rr_status,
                         "rr_significance": sig,
                         "reliability_flag": reliability,

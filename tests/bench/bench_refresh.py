@@ -2,13 +2,16 @@
 
 Steps, in a fresh MHW_HOME under /tmp: synthetic data (`mhw synth` defaults: s136 for 6 financial years and 24 months
 of incidents, totals, custody and triage for 44 forces), the first full refresh, a second refresh with nothing new
-(stops at once), and a forced refresh with nothing new (the whole pipeline, 0 new rows).
+(stops at once), and a forced refresh with nothing new (the whole pipeline, 0 new rows). Then, on that warehouse, the
+benchmarking core (int_benchmark_counts, the peer groups and everything after them: mart_benchmark, mart_spc,
+mart_escalations) as a share of running every dbt model, both measured here.
 """
 
 from __future__ import annotations
 
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -50,6 +53,38 @@ def _machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {mem_kb / 1024 / 1024:.0f} GiB, Python {platform.python_version()}"
 
 
+BENCHMARK_CORE = ["int_benchmark_counts+", "dim_force_peer_covariate+"]
+
+
+def _dbt_seconds(args: list[str], env: dict[str, str]) -> float:
+    """dbt's own running time (its 'Finished running ... (Ns)' line: the models, not dbt's start-up and parse)."""
+    out = subprocess.run(args, env=env, check=True, capture_output=True, text=True).stdout
+    return float(re.findall(r"Finished running .*\(([0-9.]+)s\)", out)[-1])
+
+
+def _benchmark_core(env: dict[str, str], warehouse: Path) -> list[tuple[str, float, str]]:
+    """`dbt run` of the benchmarking core against `dbt run` of every model, on the warehouse just refreshed."""
+    dbt = str(Path(sys.executable).parent / "dbt")
+    env = {**env, "MHW_WAREHOUSE": str(warehouse)}
+    project = ["--project-dir", str(ROOT / "dbt_project"), "--profiles-dir", str(ROOT / "dbt_project")]
+    everything = _dbt_seconds([dbt, "run", *project], env)
+    core = _dbt_seconds([dbt, "run", *project, "--select", *BENCHMARK_CORE], env)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        benchmark_rows, spc_rows, items = con.execute(
+            "select (select count(*) from marts.mart_benchmark), (select count(*) from marts.mart_spc), "
+            "(select count(*) from marts.mart_escalations)"
+        ).fetchone()
+    return [
+        ("`dbt run`, every model (reference; dbt's running time)", everything, ""),
+        (
+            "`dbt run` of the benchmarking core",
+            core,
+            f"{core / everything:.0%} of the reference; mart_benchmark {benchmark_rows:,} rows, "
+            f"mart_spc {spc_rows:,}, mart_escalations {items:,}",
+        ),
+    ]
+
+
 def main() -> None:
     mhw = str(Path(sys.executable).parent / "mhw")
     with tempfile.TemporaryDirectory(prefix="mhw-bench-") as home:
@@ -71,6 +106,7 @@ def main() -> None:
         t = _run([mhw, "refresh", "--force"], env)
         files3, loaded3, _ = _ledger(warehouse)
         rows.append(("forced refresh, nothing new", t, f"{files3 - files2} new files, {loaded3 - loaded2} new rows"))
+        rows += _benchmark_core(env, warehouse)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     table = "\n".join(f"| {name} | {secs:.1f} | {note} |" for name, secs, note in rows)
     section = f"\n## {stamp}\nMachine: {_machine()}.\n\n| step | seconds | result |\n|---|---|---|\n{table}\n"

@@ -57,6 +57,8 @@ def test_plan_classifies_a_breaking_and_a_non_breaking_change(tmp_path, home):
         "coalesce(r.n_active_loads, 1)",
     )
     edit(models / "marts" / "dim_force.sql", "as peer_group", "as peer_group,\n    1 as review_marker")
+    # the benchmarking core: one decimal place less of tau2 in the funnel
+    edit(models / "intermediate" / "int_benchmark_funnel.sql", "'funnel_tau2', 8", "'funnel_tau2', 7")
 
     review = review_change(get_settings(), base=str(base), root=project)
 
@@ -66,13 +68,17 @@ def test_plan_classifies_a_breaking_and_a_non_breaking_change(tmp_path, home):
     assert dim_change.direct and dim_change.category == "non-breaking" and dim_change.published
     downstream = review.change("mart_s136_force_year")
     assert not downstream.direct and downstream.breaking and "int_s136_force_year" in downstream.causes
+    assert review.change("int_benchmark_funnel").direct and review.change("int_benchmark_funnel").breaking
+    for name in ("mart_benchmark", "mart_spc"):  # mart_spc reads mart_benchmark's counts
+        assert review.change(name).breaking and "int_benchmark_funnel" in review.change(name).causes
     # every published mart built on the breaking change is listed as breaking; one built on neither is absent
     built_on = {name for name, m in published_models().items() if "model.mhw.int_s136_force_year" in m.lineage}
     assert built_on and all(review.change(name).breaking for name in built_on)
     untouched = [
         n
         for n, m in published_models().items()
-        if not {"model.mhw.int_s136_force_year", "model.mhw.dim_force"} & set(m.lineage)
+        if not {"model.mhw.int_s136_force_year", "model.mhw.dim_force", "model.mhw.int_benchmark_funnel"}
+        & set(m.lineage)
     ]
     assert untouched and not any(review.change(name) for name in untouched)
     report = format_review(review)

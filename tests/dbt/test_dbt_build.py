@@ -165,6 +165,17 @@ fetch = dbt_runner.rows
 
 FORCE_SQL = "select * from marts.mart_s136_force_year order by force_code, fy_label"
 NATIONAL_SQL = "select * from marts.mart_s136_national_year order by fy_label"
+# the benchmarking core, compared between the engines (tests/dbt/test_dbt_benchmark.py checks its values); the
+# escalations without the refresh timestamps
+ESCALATION_COLUMNS = """escalation_id, measure_id, measure_name, geography_level, geography_code, geography_name,
+region_name, signal_source, signal_type, escalation_level, previous_escalation_level, rule_id, signal_text,
+since_period, periods_running, latest_period, status, resolved_period, evaluated_period"""
+BENCHMARK_SQL = {
+    "benchmark": "select * from marts.mart_benchmark order by measure_id, geography_code, period",
+    "spc": "select * from marts.mart_spc order by measure_id, geography_code, month_start",
+    "peers": "select * from marts.dim_force_peer_group order by force_code, peer_rank",
+    "escalations": f"select {ESCALATION_COLUMNS} from marts.mart_escalations order by escalation_id",
+}
 
 
 @pytest.fixture(scope="module")
@@ -188,6 +199,7 @@ def duckdb_build(tmp_path_factory):
             "fact": fetch(con, "select * from marts.fct_s136_detentions"),
             "fact_before": before,
             "force_one": force_one,
+            **{key: fetch(con, sql) for key, sql in BENCHMARK_SQL.items()},
         }
     return {"tmp": tmp, "warehouse": wh, "first": first, "second": second, **result}
 
@@ -200,6 +212,9 @@ def _row(rows: list[dict], force: str, fy: str) -> dict:
 def test_build_runs_unit_and_data_tests(duckdb_build):
     out = duckdb_build["first"].stdout
     assert "mart_s136_force_year_rates_sdc_percentages" in out  # the unit test ran
+    for name in ("int_benchmark_values_phe_reference_rates_and_proportions", "int_spc_points_plotthedots_rule_fixtures",
+                 "int_benchmark_funnel_reference_values", "mart_escalations_first_build"):  # fmt: skip
+        assert name in out  # and the benchmark's reference tests
     assert "ERROR=0" in out.replace(" ", "") and "ERROR=0" in duckdb_build["second"].stdout.replace(" ", "")
     assert "incremental" in duckdb_build["second"].stdout  # fact built incrementally the second time
 
@@ -412,11 +427,15 @@ def test_postgres_build_matches_duckdb(duckdb_build, postgres_server, tmp_path):
                 env, tmp_path)  # fmt: skip
         pg_force, pg_national = fetch(con, FORCE_SQL), fetch(con, NATIONAL_SQL)
         pg_fact_n = fetch(con, "select count(*) as n from marts.fct_s136_detentions")[0]["n"]
+        pg_benchmark = {key: fetch(con, sql) for key, sql in BENCHMARK_SQL.items()}
     finally:
         con.close()
     assert pg_fact_n == len(duckdb_build["fact"])
     _assert_same(pg_force, duckdb_build["force"])
     _assert_same(pg_national, duckdb_build["national"])
+    assert duckdb_build["benchmark"] and duckdb_build["spc"] and duckdb_build["peers"]
+    for key, rows in pg_benchmark.items():
+        _assert_same(rows, duckdb_build[key])
 
 
 def _assert_same(pg_rows: list[dict], duck_rows: list[dict]) -> None:

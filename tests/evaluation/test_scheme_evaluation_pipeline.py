@@ -43,6 +43,7 @@ EVALUATION_MODELS = (
 )
 PLACEBO_OUTCOMES = ("mh_incidents", "deployments", "officer_hours", "s136_per_100k", "police_vehicle_conveyance")
 APP = Path(__file__).resolve().parents[2] / "apps" / "views" / "what_works.py"
+PEERS_SQL = "select peer_force_code from marts.dim_force_peer_group where force_code = ?"
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +93,10 @@ def test_the_planted_rcrp_effect_is_recovered_within_its_intervals(built):
         planted = (s + (1 - s) * p * RCRP_DEPLOYED_FACTOR) / (s + (1 - s) * p)
         assert row["status"] == "evaluated" and row["start_basis"] == "assumed", row
         assert row["level_lcl"] < planted < row["level_ucl"], (force, planted, row)
-        assert row["n_comparison_forces"] == len(PLAIN_FORCES)
+        # the force's peer group when 3 of its peers qualify (the plain forces: data, no RCRP), else all of them
+        peers = set(_frame(built["warehouse"], PEERS_SQL, [force])["peer_force_code"]) & set(PLAIN_FORCES)
+        expected = ("peer_group", peers) if len(peers) >= 3 else ("all_forces_fallback", set(PLAIN_FORCES))
+        assert (row["comparison_basis"], set(row["comparison_forces"].split(","))) == expected
         assert row["did_level_lcl"] < planted < row["did_level_ucl"], (force, planted, row)
         assert row["did_level_finding"] == "fell"
         assert "the start date is assumed" in row["caveats"]
@@ -123,7 +127,8 @@ def test_placebo_start_dates_show_an_effect_no_more_often_than_the_intervals_all
                 "is_planned": False, "has_start_date": True,
             }  # fmt: skip
             register = pl.concat([schemes, pl.DataFrame([scheme], schema=schemes.schema)])
-            others = [f for f in PLAIN_FORCES if f != force]  # forces with no RCRP: the comparison candidates
+            # forces with no RCRP, as the force's peer group: the comparison candidates
+            others = {f: True for f in PLAIN_FORCES if f != force}
             for code in PLACEBO_OUTCOMES:
                 outcome_rows = series.filter(pl.col("outcome") == code)
                 rows = outcome_rows.filter(pl.col("force_code") == force)

@@ -77,7 +77,8 @@ def _square(x: float, y: float) -> dict:
 
 def geojson(codes=("E23000013", "W15000001"), crs="urn:ogc:def:crs:OGC:1.3:CRS84") -> str:
     features = [
-        {"type": "Feature", "properties": {"PFA16CD": code, "PFA16NM": f"Force {i}", "LONG": -1.5, "LAT": 54.5},
+        {"type": "Feature", "properties": {"PFA16CD": code, "PFA16NM": f"Force {i}", "LONG": -1.5, "LAT": 54.5,
+                                           "Shape__Area": 2.5e9 * (i + 1) if i == 0 else None},
          "geometry": _square(-2 + i, 54)}
         for i, code in enumerate(codes)
     ]  # fmt: skip
@@ -242,10 +243,13 @@ def test_pfa_file_maps_published_name_variants(public):
 
 def test_boundaries_load_one_geometry_per_force(con, public):
     assert load_pfa_boundaries(con, public).rows_loaded == 2
-    rows = con.execute("select pfa_code, geometry_geojson, boundary_vintage from raw.ons_pfa_boundaries").fetchall()
+    rows = con.execute(
+        "select pfa_code, geometry_geojson, boundary_vintage, area_sq_km from raw.ons_pfa_boundaries order by 1"
+    ).fetchall()
     assert {r[0] for r in rows} == {"E23000013", "W15000001"}
     assert json.loads(rows[0][1])["type"] == "Polygon"
     assert rows[0][2] == "Police Force Areas (December 2016) Test"
+    assert [r[3] for r in rows] == [2500.0, None]  # ONS Shape__Area in m2 -> km2; a feature without it has none
     assert load_pfa_boundaries(con, public).rows_loaded == 0
 
 

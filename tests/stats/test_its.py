@@ -138,15 +138,24 @@ def test_evaluate_applies_the_data_rules_and_compares_with_forces_that_had_no_su
         [_scheme("A:rcrp", "A", go_live), _scheme("L:rcrp", "L", late), _scheme("BUSY:rcrp", "BUSY", date(2023, 6, 1)),
          _scheme("N:rcrp", "C1", None, has_start=False) | {"start_precision": "not_stated", "force_code": "N"}]
     )  # fmt: skip
-    comparisons = pl.DataFrame(
-        {"scheme_key": ["A:rcrp"] * 5 + ["L:rcrp"] * 5, "comparison_force_code": ["C1", "C2", "C3", "C4", "BUSY"] * 2}
-    )
+    forces = ["C1", "C2", "C3", "C4", "BUSY"]
+    # A's peer group is C1, C2 and BUSY: BUSY ran RCRP over the same months, so 2 peers are left
+    comparisons = pl.DataFrame({
+        "scheme_key": ["A:rcrp"] * 5 + ["L:rcrp"] * 5, "comparison_force_code": forces * 2,
+        "is_peer": [True, True, False, False, True] * 2,
+    })  # fmt: skip
     evaluations, periods = evaluate(schemes, pl.DataFrame(rows), comparisons)
     a = evaluations.filter(pl.col("scheme_key") == "A:rcrp").row(0, named=True)
     assert a["status"] == "evaluated" and (a["periods_before"], a["periods_after"]) == (24, 12)
     assert a["level_lcl"] < 0.71 < a["level_ucl"] and a["did_level_lcl"] < 0.71 < a["did_level_ucl"]
-    assert a["comparison_forces"] == "C1,C2,C3,C4"  # BUSY ran RCRP over the same months
+    assert (a["comparison_basis"], a["comparison_forces"]) == ("all_forces_fallback", "C1,C2,C3,C4")
+    assert "fewer than 3 of the force's peer group" in a["caveats"]
     assert "the start date is assumed" in a["caveats"]
+    # with C3 in the group too, three peers qualify: the comparison is the peer group alone
+    peers = comparisons.with_columns(pl.col("comparison_force_code").is_in(["C1", "C2", "C3", "BUSY"]).alias("is_peer"))
+    a = evaluate(schemes, pl.DataFrame(rows), peers)[0].filter(pl.col("scheme_key") == "A:rcrp").row(0, named=True)
+    assert (a["comparison_basis"], a["comparison_forces"], a["n_comparison_forces"]) == ("peer_group", "C1,C2,C3", 3)
+    assert "peer group" not in a["caveats"]
     late_row = evaluations.filter(pl.col("scheme_key") == "L:rcrp").row(0, named=True)
     assert late_row["status"] == "not_evaluable" and "too short" in late_row["reason"]
     assert f"at least {MIN_BEFORE['month']} before" in late_row["reason"]

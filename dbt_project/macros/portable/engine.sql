@@ -25,3 +25,17 @@
 {% macro duckdb__hours_between(start_ts, end_ts) -%}
     (epoch({{ end_ts }}) - epoch({{ start_ts }})) / 3600.0
 {%- endmacro %}
+
+{# Continuous percentile of an expression (an aggregate): R's quantile type 7, linear interpolation. #}
+{% macro percentile_cont(expr, fraction) -%}
+    {{ return(adapter.dispatch('percentile_cont', 'mhw')(expr, fraction)) }}
+{%- endmacro %}
+{% macro default__percentile_cont(expr, fraction) -%}
+    cast(percentile_cont({{ fraction }}) within group (order by {{ expr }}) as {{ mhw.type_double() }})
+{%- endmacro %}
+{% macro duckdb__percentile_cont(expr, fraction) -%}cast(quantile_cont({{ expr }}, {{ fraction }}) as double){%- endmacro %}
+
+{# e^x that is 0 instead of an underflow (PostgreSQL raises 'value out of range: underflow' below about e^-745). #}
+{% macro safe_exp(expr) -%}
+    (case when {{ expr }} < -700 then 0.0 else exp({{ expr }}) end)
+{%- endmacro %}

@@ -44,3 +44,23 @@
     (case when {{ mhw.pct_withheld(num, den, sdc) }} then null
           else {{ mhw.round_double('100.0 * ' ~ limit, places) }} end)
 {%- endmacro %}
+
+{#-
+  Fingertips-style comparison of a value with a comparator through the value's 95% interval (docs/methods.md §2.5):
+  'higher' when the interval lies above it, 'lower' below, else 'similar'; NULL when either is missing.
+-#}
+{% macro compare_interval(lcl, ucl, comparator) -%}
+    (case when {{ lcl }} is null or {{ ucl }} is null or {{ comparator }} is null then null
+          when {{ lcl }} > {{ comparator }} then 'higher'
+          when {{ ucl }} < {{ comparator }} then 'lower'
+          else 'similar' end)
+{%- endmacro %}
+
+{# better / worse / similar from a higher / lower / similar comparison and the measure's polarity. #}
+{% macro judge(comparison, polarity) -%}
+    (case when {{ comparison }} is null then null
+          when {{ comparison }} = 'similar' then 'similar'
+          when {{ polarity }} = 'no_judgement' then {{ comparison }}
+          when ({{ comparison }} = 'higher') = ({{ polarity }} = 'higher_is_better') then 'better'
+          else 'worse' end)
+{%- endmacro %}

@@ -3,7 +3,7 @@
   (R/Rates.R, R/utils.R; methods.md §2.2):
     d < 10  : exact Poisson   L = qchisq(alpha/2, 2d)/2,  U = qchisq(1 - alpha/2, 2d + 2)/2
     d >= 10 : Byar's          L = d (1 - 1/(9d) - z/(3 sqrt d))^3,  U = (d+1) (1 - 1/(9(d+1)) + z/(3 sqrt(d+1)))^3
-  z = 1.959964 (95%) or 3.090232 (99.8%).
+  z from macros/stats/levels.sql (95% or 99.8%).
 
   The exact limits are tabulated below (d = 0..9), computed at authoring time with
       from scipy.stats import chi2
@@ -32,10 +32,9 @@
 {%- endmacro %}
 
 {% macro poisson_ci_level(z) -%}
-    {%- if (z | float - 1.959964) | abs < 0.000001 -%}{{ return('95') }}
-    {%- elif (z | float - 3.090232) | abs < 0.000001 -%}{{ return('998') }}
-    {%- else -%}{{ exceptions.raise_compiler_error('poisson limits: z must be 1.959964 (95%) or 3.090232 (99.8%), got ' ~ z) }}
-    {%- endif -%}
+    {%- for level in mhw.ci_levels() if (z | float - level.z) | abs < 0.000001 -%}{{ return(level.tag) }}
+    {%- else -%}{{ exceptions.raise_compiler_error('poisson limits: z must be one of macros/stats/levels.sql, got ' ~ z) }}
+    {%- endfor -%}
 {%- endmacro %}
 
 {% macro poisson_exact_limit(count, z, bound) -%}

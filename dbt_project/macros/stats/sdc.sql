@@ -19,3 +19,26 @@
 {%- endmacro %}
 
 {% macro is_suppressed_1_7(count) -%}({{ count }} between 1 and 7){%- endmacro %}
+
+{#-
+  Why a benchmark value (and everything derived from it) may not be published (docs/methods.md §4.1; NULL = it may):
+  rates withheld when the count is 1-7; proportions when the numerator or the denominator is 1-7; means when the
+  number of cases is 1-7; rate ratios when either count is 1-7 or either group's population is below 1,000.
+  National figures and other bodies' published figures are exempt from the 1-7 rule.
+-#}
+{% macro benchmark_withheld_reason(method, disclosure_rule, geography_level, numerator, denominator,
+                                   reference_numerator, reference_denominator) -%}
+    (case
+        when {{ method }} = 'rate_ratio' and ({{ denominator }} < 1000 or {{ reference_denominator }} < 1000)
+            then 'population_lt_1000'
+        when {{ geography_level }} = 'national' or {{ disclosure_rule }} = 'published_source' then null
+        when {{ method }} = 'rate' and {{ mhw.is_suppressed_1_7(numerator) }} then 'count_1_7'
+        when {{ method }} = 'proportion'
+             and ({{ mhw.is_suppressed_1_7(numerator) }} or {{ mhw.is_suppressed_1_7(denominator) }})
+            then 'numerator_or_denominator_1_7'
+        when {{ method }} = 'mean' and {{ mhw.is_suppressed_1_7(denominator) }} then 'cases_1_7'
+        when {{ method }} = 'rate_ratio'
+             and ({{ mhw.is_suppressed_1_7(numerator) }} or {{ mhw.is_suppressed_1_7(reference_numerator) }})
+            then 'count_1_7'
+    end)
+{%- endmacro %}

@@ -6,15 +6,16 @@
   - denominator: Census 2011 usual residents of the group (int_population_ethnicity_force), for every year, and
     said so in population_caveat. No census loaded: population and rates NULL, reliability 'no_population'.
   - crude rate per 100,000 with 95% limits: exact Poisson below 10, Byar's from 10 (macros/stats/poisson.sql).
-  - rate ratio against White (broad scheme) / White British W1 (SDE scheme), log method:
-    SE(ln RR) = sqrt(1/d_g + 1/d_ref), CI = exp(ln RR -/+ z SE). Not published when either count is < 10 or either
-    population is < 1,000 (project rule, methods §2.2); rr_status says why.
+  - rate ratio against White (broad scheme) / White British W1 (SDE scheme) with the shared rate-ratio macros
+    (macros/stats/rate_ratio.sql, docs/methods.md §2.4): log method when both counts are 10 or more, exact conditional
+    when either is below 10 (rr_status 'published_small_counts'). Withheld only when a force count is 1-7 (disclosure
+    control), either population is below 1,000, or the reference count is 0; rr_status says why.
   - BTP has no resident population: excluded, from the force rows and from the E&W numerators (as
     mart_s136_national_year). E&W = the territorial forces reporting in the year (forces_reporting).
   - SDC (methods §4): force numerators 0 stays 0, 1-7 NULL, else rounded to 5; E&W exact. Rates, CIs and ratios
     are computed from unrounded counts, and withheld when the force count is 1-7.
 -#}
-{%- set z = 1.959964 -%}
+{%- set z = mhw.z95() -%}
 
 with counts as (
     select * from {{ ref('int_s136_ethnicity_force_year') }}
@@ -108,23 +109,47 @@ rated as (
         case
             when not has_population or ref_population is null or ref_population = 0 then 'no_population'
             when ethnic_group = rr_reference_group then 'reference'
-            when n_detentions < 10 or ref_n < 10 then 'count_lt10'
+            when is_suppressed or (geography_level = 'force' and {{ mhw.is_suppressed_1_7('ref_n') }})
+                then 'suppressed_1_7'
             when population < 1000 or ref_population < 1000 then 'population_lt1000'
+            when ref_n = 0 then 'no_reference_count'
+            when n_detentions < 10 or ref_n < 10 then 'published_small_counts'
             else 'published'
         end as rr_status,
-        case when has_population and not is_suppressed then n_detentions end as rate_n
+        case when has_population and not is_suppressed then n_detentions end as rate_n,
+        geography_code || '|' || fy_label || '|' || ethnicity_scheme || '|' || ethnic_group as rr_key
     from with_reference
+),
+
+exact_inputs as (
+    select rr_key, n_detentions, ref_n from rated where rr_status = 'published_small_counts'
+),
+
+exact_limits as (
+    select
+        e.cp_key,
+        max(case when e.bound = 'lower' then e.p_limit end) as p_lower,
+        max(case when e.bound = 'upper' then e.p_limit end) as p_upper
+    from ({{ mhw.clopper_pearson_limits('exact_inputs', 'rr_key', 'n_detentions', 'n_detentions + ref_n') }}) as e
+    where e.ci_level = '95'
+    group by e.cp_key
 ),
 
 ratios as (
     select
-        *,
-        case when rr_status = 'published'
-            then (cast(n_detentions as {{ mhw.type_double() }}) * ref_population)
-                / (cast(ref_n as {{ mhw.type_double() }}) * population) end as rr,
-        case when rr_status = 'published'
-            then sqrt(1.0 / n_detentions + 1.0 / ref_n) end as rr_se
-    from rated
+        r.*,
+        case when r.rr_status in ('published', 'published_small_counts')
+            then {{ mhw.rate_ratio('r.n_detentions', 'r.population', 'r.ref_n', 'r.ref_population') }} end as rr,
+        case when r.rr_status = 'published'
+                 then {{ mhw.rate_ratio_log_limit('r.n_detentions', 'r.population', 'r.ref_n', 'r.ref_population', z, 'lower') }}
+             when r.rr_status = 'published_small_counts'
+                 then {{ mhw.rate_ratio_from_pi('x.p_lower', 'r.population', 'r.ref_population') }} end as rr_lower,
+        case when r.rr_status = 'published'
+                 then {{ mhw.rate_ratio_log_limit('r.n_detentions', 'r.population', 'r.ref_n', 'r.ref_population', z, 'upper') }}
+             when r.rr_status = 'published_small_counts'
+                 then {{ mhw.rate_ratio_from_pi('x.p_upper', 'r.population', 'r.ref_population') }} end as rr_upper
+    from rated as r
+    left join exact_limits as x on x.cp_key = r.rr_key
 ),
 
 final as (
@@ -175,16 +200,15 @@ final as (
         case when geography_level = 'force' then {{ mhw.sdc_round5('ref_n') }}
              else ref_n end as reference_numerator,
         case when rr_status = 'reference' and rate_n is not null then 1.0
-             when rr_status = 'published' then {{ mhw.round_double('rr', 2) }} end as rate_ratio_vs_white,
-        case when rr_status = 'published'
-            then {{ mhw.round_double('exp(ln(rr) - ' ~ z ~ ' * rr_se)', 2) }} end as rr_lcl,
-        case when rr_status = 'published'
-            then {{ mhw.round_double('exp(ln(rr) + ' ~ z ~ ' * rr_se)', 2) }} end as rr_ucl,
-        case when rr_status = 'published' then 'log' end as rr_method,
+             else {{ mhw.round_double('rr', 2) }} end as rate_ratio_vs_white,
+        {{ mhw.round_double('rr_lower', 2) }} as rr_lcl,
+        {{ mhw.round_double('rr_upper', 2) }} as rr_ucl,
+        case when rr_status = 'published' then 'log'
+             when rr_status = 'published_small_counts' then 'exact_conditional' end as rr_method,
         rr_status,
-        case when rr_status <> 'published' then null
-             when exp(ln(rr) - {{ z }} * rr_se) > 1 then 'higher'
-             when exp(ln(rr) + {{ z }} * rr_se) < 1 then 'lower'
+        case when rr is null then null
+             when rr_lower > 1 then 'higher'
+             when rr_upper < 1 then 'lower'
              else 'similar' end as rr_significance,
         case
             when not has_population then 'no_population'

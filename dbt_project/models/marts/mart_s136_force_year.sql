@@ -89,13 +89,13 @@ final as (
         case when publish_rate
             then {{ mhw.round_double(mhw.crude_rate('n_s136', 'population'), 2) }} end as rate_per_100k,
         case when publish_rate
-            then {{ mhw.round_double(mhw.rate_lower('n_s136', 'population', 1.959964), 2) }} end as rate_lcl95,
+            then {{ mhw.round_double(mhw.rate_lower('n_s136', 'population', mhw.z95()), 2) }} end as rate_lcl95,
         case when publish_rate
-            then {{ mhw.round_double(mhw.rate_upper('n_s136', 'population', 1.959964), 2) }} end as rate_ucl95,
+            then {{ mhw.round_double(mhw.rate_upper('n_s136', 'population', mhw.z95()), 2) }} end as rate_ucl95,
         case when publish_rate
-            then {{ mhw.round_double(mhw.rate_lower('n_s136', 'population', 3.090232), 2) }} end as rate_lcl998,
+            then {{ mhw.round_double(mhw.rate_lower('n_s136', 'population', mhw.z998()), 2) }} end as rate_lcl998,
         case when publish_rate
-            then {{ mhw.round_double(mhw.rate_upper('n_s136', 'population', 3.090232), 2) }} end as rate_ucl998,
+            then {{ mhw.round_double(mhw.rate_upper('n_s136', 'population', mhw.z998()), 2) }} end as rate_ucl998,
         case when publish_rate then {{ mhw.poisson_ci_method('n_s136') }} end as ci_method,
         case when not has_population then 'no_resident_population'
              when {{ mhw.is_suppressed_1_7('n_s136') }} then 'suppressed_1_7'

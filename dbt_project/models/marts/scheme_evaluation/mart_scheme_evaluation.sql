@@ -61,6 +61,7 @@ select
     e.residual_autocorrelation,
     e.ljung_box_p,
     e.n_comparison_forces,
+    e.comparison_basis,
     e.comparison_forces,
     e.did_level_ratio,
     e.did_level_lcl,

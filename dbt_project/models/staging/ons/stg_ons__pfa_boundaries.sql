@@ -13,6 +13,7 @@ select
     s.geometry_geojson,
     s.centroid_lon,
     s.centroid_lat,
+    s.area_sq_km,
     s.boundary_vintage,
     s.source_file,
     s.load_id
