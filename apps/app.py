@@ -1,7 +1,7 @@
 """Streamlit entrypoint: `streamlit run apps/app.py`.
 
-Pages are declared with st.navigation; each page reads the published serving snapshot through apps.data and
-never the warehouse.
+Pages are declared with st.navigation (url paths in apps/links.py); each page reads the published serving snapshot
+through apps.data and never the warehouse. The Overview is the landing page.
 """
 
 from __future__ import annotations
@@ -17,71 +17,43 @@ _ROOT = str(Path(__file__).resolve().parents[1])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
+from apps import links  # noqa: E402
+
 st.set_page_config(
     page_title="Mental health & policing benchmarks",
     page_icon=":material/analytics:",
     layout="wide",
 )
 
+
+def page(name: str, title: str, icon: str, default: bool = False) -> st.Page:
+    return st.Page(links.page_file(name), title=title, icon=f":material/{icon}:", url_path=name, default=default)
+
+
 PAGES = {
+    "Benchmarks": [
+        page(links.OVERVIEW, "Overview", "dashboard", default=True),
+        page(links.EXPLORER, "Benchmark explorer", "scatter_plot"),
+        page(links.FORCE_PROFILE, "Force profile", "local_police"),
+        page(links.ESCALATIONS, "Escalations", "priority_high"),
+        page(links.OUTCOMES, "Outcomes & justice", "gavel"),
+    ],
     "s136 detentions": [
-        st.Page(
-            "views/s136_benchmark.py",
-            title="National benchmark",
-            icon=":material/leaderboard:",
-            url_path="s136-benchmark",
-            default=True,
-        ),
-        st.Page(
-            "views/disproportionality.py",
-            title="Disproportionality",
-            icon=":material/diversity_3:",
-            url_path="s136-disproportionality",
-        ),
-        st.Page(
-            "views/adr125_reconciliation.py",
-            title="ADR-125 reconciliation",
-            icon=":material/rule:",
-            url_path="adr125-reconciliation",
-        ),
+        page(links.S136, "s136 national benchmark", "leaderboard"),
+        page(links.DISPROPORTIONALITY, "Disproportionality", "diversity_3"),
+        page(links.ADR125, "ADR-125 reconciliation", "rule"),
     ],
-    "Demand": [
-        st.Page(
-            "views/demand.py",
-            title="Mental-health demand",
-            icon=":material/call:",
-            url_path="mh-demand",
-        ),
+    "Demand and what works": [
+        page(links.DEMAND, "Mental-health demand", "call"),
+        page(links.WHAT_WORKS, "What works", "science"),
     ],
-    "What works": [
-        st.Page(
-            "views/what_works.py",
-            title="Schemes evaluated",
-            icon=":material/science:",
-            url_path="what-works",
-        ),
-    ],
-    "National sources": [
-        st.Page(
-            "views/national_sources.py",
-            title="Deaths, use of force and inspections",
-            icon=":material/account_balance:",
-            url_path="national-sources",
-        ),
+    "Learning and national sources": [
+        page(links.LEARNING, "Learning: deaths, coroners, inspections", "menu_book"),
+        page(links.NATIONAL_SOURCES, "National sources", "account_balance"),
     ],
     "Data": [
-        st.Page(
-            "views/data_quality.py",
-            title="Data quality",
-            icon=":material/fact_check:",
-            url_path="data-quality",
-        ),
-        st.Page(
-            "views/what_changed.py",
-            title="What changed",
-            icon=":material/difference:",
-            url_path="what-changed",
-        ),
+        page(links.DATA_QUALITY, "Data quality", "fact_check"),
+        page(links.WHAT_CHANGED, "What changed", "difference"),
     ],
 }
 

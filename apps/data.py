@@ -1,12 +1,13 @@
-"""Read-only access to the serving snapshot for the Streamlit pages (architecture.md, Locks; anchors L4).
+"""Read-only access to the serving snapshot: every query of every page, as a named function (docs/interfaces.md).
 
 The app opens only ``get_settings().current_snapshot`` (the ``current.duckdb`` symlink that publish swaps
 atomically), always ``read_only=True``, and never the warehouse. The connection is cached per *resolved* snapshot
 path, so a new publish (a new target of the symlink) gives a new connection and new cache keys, and the old
 connection is released. Every query runs on its own cursor (a DuckDB connection is not thread-safe).
 
-Query functions return polars frames with DECIMAL columns cast to DOUBLE (stack-notes: decimals were drawn
-100× too large by the charts).
+Query functions are cached per snapshot (``key``, the resolved snapshot path) and return polars frames with DECIMAL
+columns cast to DOUBLE (Altair drew decimals 100 times too large). A table an older snapshot does not hold raises
+``SnapshotUnavailable`` with ``missing=True`` (shown as information, not as an error). Pages hold no SQL.
 """
 
 from __future__ import annotations
@@ -99,48 +100,438 @@ def run_query(conn: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | Non
         cursor.close()
 
 
-@st.cache_data(ttl=QUERY_TTL, show_spinner=False)
-def s136_national(_conn: duckdb.DuckDBPyConnection, key: str) -> pl.DataFrame:
-    """Every financial year of ``mart_s136_national_year``, oldest first."""
-    return run_query(_conn, "select * from mart_s136_national_year order by fy_label")
+class EmptyTable(SnapshotUnavailable):
+    """A table the page needs is in the snapshot but holds no rows (an expected state: shown as information)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"The serving snapshot holds no {what} yet. {REFRESH_HINT}", missing=True)
 
 
-@st.cache_data(ttl=QUERY_TTL, show_spinner=False)
-def s136_force_year(_conn: duckdb.DuckDBPyConnection, key: str, fy_label: str) -> pl.DataFrame:
-    """``mart_s136_force_year`` for one financial year, by force name."""
-    return run_query(
-        _conn,
-        "select * from mart_s136_force_year where fy_label = ? order by force_name",
-        [fy_label],
-    )
+def cached(func):
+    """A query function cached per snapshot: ``func(_conn, key, *args)``; ``key`` changes with each publish."""
+    return st.cache_data(ttl=QUERY_TTL, show_spinner=False)(func)
 
 
-@st.cache_data(ttl=QUERY_TTL, show_spinner=False)
+@cached
+def tables(_conn: duckdb.DuckDBPyConnection, key: str) -> frozenset[str]:
+    """The tables this snapshot holds."""
+    return frozenset(run_query(_conn, "select table_name from duckdb_tables()")["table_name"].to_list())
+
+
+def from_table(
+    conn: duckdb.DuckDBPyConnection, key: str, table: str, what: str, sql: str, params: list[Any] | None = None
+) -> pl.DataFrame:
+    """``sql`` (on ``table``) after checking the snapshot holds the table: an older one says so politely."""
+    if table not in tables(conn, key):
+        raise SnapshotUnavailable(
+            f"The {what} table `{table}` is not in this snapshot: it was published before that table existed. "
+            f"{REFRESH_HINT}",
+            missing=True,
+        )
+    return run_query(conn, sql, params)
+
+
+def not_empty(frame: pl.DataFrame, what: str) -> pl.DataFrame:
+    if frame.is_empty():
+        raise EmptyTable(what)
+    return frame
+
+
+# --- publication ------------------------------------------------------------------------------------------
+
+
+@cached
 def publication(_conn: duckdb.DuckDBPyConnection, key: str) -> dict[str, Any]:
     """The single ``publication`` row (snapshot_id, published_at, …) or an empty dict."""
-    frame = run_query(_conn, "select * from publication order by published_at desc limit 1")
+    try:
+        frame = run_query(_conn, "select * from publication order by published_at desc limit 1")
+    except SnapshotUnavailable:
+        return {}
     return frame.row(0, named=True) if frame.height else {}
 
 
-@st.cache_data(ttl=QUERY_TTL, show_spinner=False)
+@cached
+def forces(_conn: duckdb.DuckDBPyConnection, key: str) -> pl.DataFrame:
+    """``dim_force``: every force with its region, by name."""
+    return from_table(_conn, key, "dim_force", "force", "select * from dim_force order by force_name")
+
+
+# --- benchmarking core: measures, benchmarks, SPC, peers, escalations -------------------------------------
+
+
+@cached
+def measures(_conn: duckdb.DuckDBPyConnection, key: str) -> pl.DataFrame:
+    """``dim_measure``: the measure catalogue, in its display order."""
+    return from_table(_conn, key, "dim_measure", "measure", "select * from dim_measure order by sort_order")
+
+
+@cached
+def forces_with_figures(_conn: duckdb.DuckDBPyConnection, key: str) -> list[str]:
+    """Forces with a published value from their own records (not only other bodies' figures), by code."""
+    frame = from_table(
+        _conn, key, "mart_benchmark", "benchmark",
+        "select distinct force_code from mart_benchmark where geography_level = 'force' "
+        "and disclosure_rule = 'person_level' and value is not null order by force_code",
+    )  # fmt: skip
+    return frame["force_code"].to_list()
+
+
+@cached
+def benchmark_periods(_conn: duckdb.DuckDBPyConnection, key: str, measure_id: str) -> list[str]:
+    """The periods ``mart_benchmark`` holds for a measure, newest first."""
+    frame = from_table(
+        _conn, key, "mart_benchmark", "benchmark",
+        "select distinct period from mart_benchmark where measure_id = ? order by period desc", [measure_id],
+    )  # fmt: skip
+    return frame["period"].to_list()
+
+
+@cached
+def benchmark(_conn: duckdb.DuckDBPyConnection, key: str, measure_id: str, period: str) -> pl.DataFrame:
+    """Every geography (forces, regions, E&W) of one measure and period of ``mart_benchmark``."""
+    return from_table(
+        _conn, key, "mart_benchmark", "benchmark",
+        "select * from mart_benchmark where measure_id = ? and period = ? "
+        "order by geography_level, geography_name", [measure_id, period],
+    )  # fmt: skip
+
+
+@cached
+def benchmark_latest(_conn: duckdb.DuckDBPyConnection, key: str, geography_code: str) -> pl.DataFrame:
+    """One geography's row of every measure for the measure's latest period, in the catalogue's order."""
+    return from_table(
+        _conn, key, "mart_benchmark", "benchmark",
+        "select b.* from mart_benchmark b join dim_measure m using (measure_id) "
+        "where b.geography_code = ? and b.period = (select max(period) from mart_benchmark l "
+        "where l.measure_id = b.measure_id and l.geography_code = 'E&W') order by m.sort_order", [geography_code],
+    )  # fmt: skip
+
+
+@cached
+def benchmark_series(_conn: duckdb.DuckDBPyConnection, key: str, measure_id: str, geography_code: str) -> pl.DataFrame:
+    """One measure's periods for one geography, oldest first."""
+    return from_table(
+        _conn, key, "mart_benchmark", "benchmark",
+        "select * from mart_benchmark where measure_id = ? and geography_code = ? order by period",
+        [measure_id, geography_code],
+    )  # fmt: skip
+
+
+@cached
+def benchmark_area(_conn: duckdb.DuckDBPyConnection, key: str, geography_code: str) -> pl.DataFrame:
+    """Every measure and period of one geography (value only), oldest first: the trend lines of the overview."""
+    return from_table(
+        _conn, key, "mart_benchmark", "benchmark",
+        "select measure_id, period, value from mart_benchmark where geography_code = ? order by measure_id, period",
+        [geography_code],
+    )  # fmt: skip
+
+
+@cached
+def benchmark_forces_latest(_conn: duckdb.DuckDBPyConnection, key: str) -> pl.DataFrame:
+    """Every force's row of every measure for the measure's latest period (the spread of force values)."""
+    return from_table(
+        _conn, key, "mart_benchmark", "benchmark",
+        "select b.* from mart_benchmark b where b.geography_level = 'force' and b.period = (select max(period) "
+        "from mart_benchmark l where l.measure_id = b.measure_id and l.geography_code = 'E&W')",
+    )  # fmt: skip
+
+
+@cached
+def spc(_conn: duckdb.DuckDBPyConnection, key: str, measure_id: str, geography_code: str) -> pl.DataFrame:
+    """The SPC chart of one monthly measure for one geography (``mart_spc``), oldest month first."""
+    return from_table(
+        _conn, key, "mart_spc", "SPC",
+        "select * from mart_spc where measure_id = ? and geography_code = ? order by month_start",
+        [measure_id, geography_code],
+    )  # fmt: skip
+
+
+@cached
+def spc_latest(_conn: duckdb.DuckDBPyConnection, key: str, geography_code: str) -> pl.DataFrame:
+    """The latest point of every SPC series of one geography (variation and assurance icons)."""
+    return from_table(
+        _conn, key, "mart_spc", "SPC",
+        "select * from mart_spc where geography_code = ? and is_latest_point", [geography_code],
+    )  # fmt: skip
+
+
+@cached
+def peer_group(_conn: duckdb.DuckDBPyConnection, key: str, force_code: str) -> pl.DataFrame:
+    """A force's peer group (``dim_force_peer_group``), most similar first."""
+    return from_table(
+        _conn, key, "dim_force_peer_group", "peer group",
+        "select * from dim_force_peer_group where force_code = ? order by peer_rank", [force_code],
+    )  # fmt: skip
+
+
+@cached
+def escalations(_conn: duckdb.DuckDBPyConnection, key: str) -> pl.DataFrame:
+    """Every escalation item (``mart_escalations``), highest level first."""
+    return from_table(
+        _conn, key, "mart_escalations", "escalations",
+        "select * from mart_escalations order by case escalation_level when 'national' then 0 "
+        "when 'regional' then 1 else 2 end, status, measure_name, geography_name",
+    )  # fmt: skip
+
+
+# --- s136 -------------------------------------------------------------------------------------------------
+
+
+@cached
+def s136_national(_conn: duckdb.DuckDBPyConnection, key: str) -> pl.DataFrame:
+    """Every financial year of ``mart_s136_national_year``, oldest first."""
+    return from_table(
+        _conn, key, "mart_s136_national_year", "national s136",
+        "select * from mart_s136_national_year order by fy_label",
+    )  # fmt: skip
+
+
+@cached
+def s136_force_year(_conn: duckdb.DuckDBPyConnection, key: str, fy_label: str) -> pl.DataFrame:
+    """``mart_s136_force_year`` for one financial year, by force name."""
+    return from_table(
+        _conn, key, "mart_s136_force_year", "force s136",
+        "select * from mart_s136_force_year where fy_label = ? order by force_name", [fy_label],
+    )  # fmt: skip
+
+
+@cached
+def disproportionality_years(_conn: duckdb.DuckDBPyConnection, key: str, scheme: str) -> list[str]:
+    frame = from_table(
+        _conn, key, "mart_disproportionality", "disproportionality",
+        "select distinct fy_label from mart_disproportionality where ethnicity_scheme = ? order by fy_label desc",
+        [scheme],
+    )  # fmt: skip
+    return frame["fy_label"].to_list()
+
+
+@cached
+def disproportionality_areas(_conn: duckdb.DuckDBPyConnection, key: str, scheme: str, fy_label: str) -> pl.DataFrame:
+    """The geographies (E&W first, then forces by name) with ethnicity figures for a year."""
+    return from_table(
+        _conn, key, "mart_disproportionality", "disproportionality",
+        "select distinct geography_code, geography_name, geography_level = 'national' as is_national "
+        "from mart_disproportionality where ethnicity_scheme = ? and fy_label = ? "
+        "order by is_national desc, geography_name", [scheme, fy_label],
+    )  # fmt: skip
+
+
+@cached
+def disproportionality(
+    _conn: duckdb.DuckDBPyConnection, key: str, scheme: str, fy_label: str, geography_code: str
+) -> pl.DataFrame:
+    """One geography's ethnic groups for a year, in the scheme's group order."""
+    return from_table(
+        _conn, key, "mart_disproportionality", "disproportionality",
+        "select * from mart_disproportionality where ethnicity_scheme = ? and fy_label = ? "
+        "and geography_code = ? order by group_order", [scheme, fy_label, geography_code],
+    )  # fmt: skip
+
+
+@cached
+def disproportionality_forces(
+    _conn: duckdb.DuckDBPyConnection, key: str, scheme: str, fy_label: str, ethnic_group: str
+) -> pl.DataFrame:
+    """One ethnic group's rate ratio against White in every force for a year."""
+    return from_table(
+        _conn, key, "mart_disproportionality", "disproportionality",
+        "select geography_code, geography_name, rate_ratio_vs_white, rr_lcl, rr_ucl, rr_status, rr_significance, "
+        "numerator, sdc_flag, rate_per_100k, reliability_flag from mart_disproportionality "
+        "where ethnicity_scheme = ? and fy_label = ? and geography_level = 'force' and ethnic_group = ? "
+        "order by geography_name", [scheme, fy_label, ethnic_group],
+    )  # fmt: skip
+
+
+@cached
+def force_boundaries(_conn: duckdb.DuckDBPyConnection, key: str) -> pl.DataFrame:
+    """Force area boundaries as GeoJSON (``dim_force_boundary``); empty when the boundary file was not loaded."""
+    if "dim_force_boundary" not in tables(_conn, key):
+        return pl.DataFrame()
+    return run_query(
+        _conn, "select force_code, force_name, geometry_geojson, attribution from dim_force_boundary order by 1"
+    )
+
+
+@cached
+def adr125_years(_conn: duckdb.DuckDBPyConnection, key: str) -> list[str]:
+    frame = from_table(
+        _conn, key, "mart_adr125_return_national", "ADR-125 reconciliation",
+        "select distinct fy_label from mart_adr125_return_national order by fy_label desc",
+    )  # fmt: skip
+    return frame["fy_label"].to_list()
+
+
+@cached
+def adr125_national(_conn: duckdb.DuckDBPyConnection, key: str, fy_label: str) -> pl.DataFrame:
+    return from_table(
+        _conn, key, "mart_adr125_return_national", "ADR-125 reconciliation",
+        "select * from mart_adr125_return_national where fy_label = ? order by item_order", [fy_label],
+    )  # fmt: skip
+
+
+@cached
+def adr125_forces(_conn: duckdb.DuckDBPyConnection, key: str, fy_label: str) -> pl.DataFrame:
+    return from_table(
+        _conn, key, "mart_adr125_return", "ADR-125 reconciliation",
+        "select * from mart_adr125_return where fy_label = ? order by force_name, item_order", [fy_label],
+    )  # fmt: skip
+
+
+# --- demand and outcomes ----------------------------------------------------------------------------------
+
+
+@cached
+def demand_national(_conn: duckdb.DuckDBPyConnection, key: str) -> pl.DataFrame:
+    """``mart_demand_national_month``, oldest month first."""
+    return from_table(
+        _conn, key, "mart_demand_national_month", "national MH demand",
+        "select * from mart_demand_national_month order by month_start",
+    )  # fmt: skip
+
+
+@cached
+def demand_forces(_conn: duckdb.DuckDBPyConnection, key: str) -> pl.DataFrame:
+    """``mart_demand_force_month``: every force and month."""
+    return from_table(
+        _conn, key, "mart_demand_force_month", "force MH demand",
+        "select * from mart_demand_force_month order by force_name, month_start",
+    )  # fmt: skip
+
+
+@cached
+def demand_hour_weekday(_conn: duckdb.DuckDBPyConnection, key: str, geography_code: str) -> pl.DataFrame:
+    """MH incidents by hour of day and day of week for one geography, every financial year."""
+    return from_table(
+        _conn, key, "mart_demand_hour_weekday", "demand by hour and weekday",
+        "select * from mart_demand_hour_weekday where geography_code = ? order by fy_label, weekday, hour",
+        [geography_code],
+    )  # fmt: skip
+
+
+@cached
+def outcomes_force_year(_conn: duckdb.DuckDBPyConnection, key: str, fy_label: str) -> pl.DataFrame:
+    """``mart_outcomes_force_year`` for one financial year, by force name."""
+    return from_table(
+        _conn, key, "mart_outcomes_force_year", "custody and triage outcomes",
+        "select * from mart_outcomes_force_year where fy_label = ? order by force_name", [fy_label],
+    )  # fmt: skip
+
+
+# --- learning and national sources ------------------------------------------------------------------------
+
+
+@cached
+def iopc_national(_conn: duckdb.DuckDBPyConnection, key: str) -> pl.DataFrame:
+    """IOPC deaths by category and year, latest edition."""
+    return from_table(
+        _conn, key, "mart_iopc_deaths_national", "IOPC deaths",
+        "select edition, fy_label, iopc_category, deaths, incidents, deaths_by_force_reconciles, "
+        "reconciliation_note from mart_iopc_deaths_national where is_latest_edition order by fy_label",
+    )  # fmt: skip
+
+
+@cached
+def iopc_forces(_conn: duckdb.DuckDBPyConnection, key: str, fy_label: str) -> pl.DataFrame:
+    """IOPC deaths by force (or other body) and category for one year, latest edition."""
+    return from_table(
+        _conn, key, "mart_iopc_deaths", "IOPC deaths",
+        "select entity_name, region_name, entity_type, iopc_category, deaths from mart_iopc_deaths "
+        "where is_latest_edition and fy_label = ?", [fy_label],
+    )  # fmt: skip
+
+
+@cached
+def use_of_force(_conn: duckdb.DuckDBPyConnection, key: str) -> pl.DataFrame:
+    """Use of force on people with a perceived mental-health condition, all tactics, newest year first."""
+    return from_table(
+        _conn, key, "mart_use_of_force_mh", "use of force",
+        "select edition, fy_label, area_name, is_national, n_mental_health, n_condition_reported, "
+        "n_tactic_reported, pct_mental_health, pct_mental_health_lcl95, pct_mental_health_ucl95, "
+        "pct_condition_not_reported, share_caution from mart_use_of_force_mh "
+        "where tactic_level = 'all_tactics' order by fy_label desc, area_name",
+    )  # fmt: skip
+
+
+@cached
+def population_years(_conn: duckdb.DuckDBPyConnection, key: str) -> pl.DataFrame:
+    """``mart_population_force_year``: resident population by force and year, as published by ONS."""
+    return from_table(
+        _conn, key, "mart_population_force_year", "population",
+        "select * from mart_population_force_year order by mid_year desc, geo_level, geo_name",
+    )  # fmt: skip
+
+
+@cached
+def inspection_summary(_conn: duckdb.DuckDBPyConnection, key: str) -> pl.DataFrame:
+    return from_table(
+        _conn, key, "mart_inspection_force_summary", "inspections",
+        "select * from mart_inspection_force_summary order by is_national, force_name",
+    )  # fmt: skip
+
+
+@cached
+def inspection_open_items(_conn: duckdb.DuckDBPyConnection, key: str) -> pl.DataFrame:
+    """Open recommendations and areas for improvement, oldest first."""
+    return from_table(
+        _conn, key, "mart_inspection_recommendations", "inspections",
+        "select force_code, force_name, report_title, finding_type, finding_text, npcc_objective, "
+        "npcc_objective_label, status, first_published, age_days from mart_inspection_recommendations "
+        "where status = 'open' order by age_days desc nulls last, force_name",
+    )  # fmt: skip
+
+
+@cached
+def coroner_reports(_conn: duckdb.DuckDBPyConnection, key: str) -> pl.DataFrame:
+    return from_table(
+        _conn, key, "mart_coroner_pfd_learning", "coroners' reports",
+        "select * from mart_coroner_pfd_learning order by period_label desc, reports desc, coroner_area",
+    )  # fmt: skip
+
+
+# --- data quality, what works, what changed ---------------------------------------------------------------
+
+
+@cached
+def data_quality_sources(_conn: duckdb.DuckDBPyConnection, key: str) -> list[str]:
+    frame = from_table(
+        _conn, key, "mart_data_quality", "data quality", "select distinct source from mart_data_quality order by 1"
+    )
+    return frame["source"].to_list()
+
+
+@cached
+def data_quality(_conn: duckdb.DuckDBPyConnection, key: str, source: str) -> pl.DataFrame:
+    """``mart_data_quality`` for one source, with force names where ``dim_force`` has them."""
+    names = "coalesce(f.force_name, q.force_code)" if "dim_force" in tables(_conn, key) else "q.force_code"
+    join = "left join dim_force f using (force_code)" if "dim_force" in tables(_conn, key) else ""
+    return from_table(
+        _conn, key, "mart_data_quality", "data quality",
+        f"select q.*, {names} as force_name from mart_data_quality q {join} where q.source = ? "
+        "order by q.force_code, q.period", [source],
+    )  # fmt: skip
+
+
+@cached
 def scheme_evaluations(_conn: duckdb.DuckDBPyConnection, key: str) -> pl.DataFrame:
     """Every scheme x outcome row of ``mart_scheme_evaluation`` (estimates or the reason there are none)."""
-    return run_query(
-        _conn, "select * from mart_scheme_evaluation order by scheme_type, force_name, scheme_key, outcome"
-    )
+    return from_table(
+        _conn, key, "mart_scheme_evaluation", "scheme evaluation",
+        "select * from mart_scheme_evaluation order by scheme_type, force_name, scheme_key, outcome",
+    )  # fmt: skip
 
 
-@st.cache_data(ttl=QUERY_TTL, show_spinner=False)
+@cached
 def scheme_evaluation_series(_conn: duckdb.DuckDBPyConnection, key: str, scheme_key: str, outcome: str) -> pl.DataFrame:
     """The periods of one evaluation from ``mart_scheme_evaluation_series``, oldest first."""
-    return run_query(
-        _conn,
+    return from_table(
+        _conn, key, "mart_scheme_evaluation_series", "scheme evaluation",
         "select * from mart_scheme_evaluation_series where scheme_key = ? and outcome = ? order by period_start",
         [scheme_key, outcome],
-    )
+    )  # fmt: skip
 
 
-@st.cache_data(ttl=QUERY_TTL, show_spinner=False)
+@cached
 def revisions_summary(_conn: duckdb.DuckDBPyConnection, key: str) -> pl.DataFrame:
     """``mart_revisions`` counted by table, kind of change and cause (what changed since the last publication)."""
     return run_query(
@@ -150,7 +541,7 @@ def revisions_summary(_conn: duckdb.DuckDBPyConnection, key: str) -> pl.DataFram
     )
 
 
-@st.cache_data(ttl=QUERY_TTL, show_spinner=False)
+@cached
 def revisions_of(_conn: duckdb.DuckDBPyConnection, key: str, table_name: str) -> pl.DataFrame:
     """Every row of ``mart_revisions`` for one published table, by kind of change, force, period and measure."""
     return run_query(

@@ -12,7 +12,7 @@ from typing import Any
 import altair as alt
 import polars as pl
 
-from apps import common
+from apps import format as fmt
 
 OWN, PEERS = "Against its own trend", "Against comparison forces"
 OWN_COLOUR, PEER_COLOUR, OBSERVED_COLOUR = "#1D70B8", "#F47738", "#0B0C0C"
@@ -68,7 +68,7 @@ def effect_sentence(row: dict[str, Any]) -> str:
         f"{what}: {_percent_change(row['level_ratio'])} than the force's own trend predicted after the start "
         f"({_interval(row['level_lcl'], row['level_ucl'])})"
     )
-    if common.missing(row.get("did_level_ratio")):
+    if fmt.missing(row.get("did_level_ratio")):
         return text + "; no comparison with other forces was possible."
     return (
         text + f"; against {row['n_comparison_forces']} comparison forces without such a scheme over the same "

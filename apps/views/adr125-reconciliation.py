@@ -7,12 +7,11 @@ to 5; the difference too); the published counts are the Home Office's public fig
 
 from __future__ import annotations
 
-from typing import Any
-
 import polars as pl
 import streamlit as st
 
-from apps import common, data
+from apps import data, state, ui
+from apps import format as fmt
 
 YEAR_PARAM = "fy"
 STATUS_WORDS = {
@@ -21,19 +20,6 @@ STATUS_WORDS = {
     "record_only": "Records only",
     "published_only": "Published only",
 }
-
-
-def fy_long(fy_label: str) -> str:
-    try:
-        return f"{fy_label} (year ending March {int(fy_label[:4]) + 1})"
-    except ValueError:
-        return fy_label
-
-
-def sdc_text(value: Any, flag: str | None) -> str:
-    if flag == "suppressed_1_7":
-        return "*"
-    return "–" if common.missing(value) else f"{int(value):,}"
 
 
 def item_label(frame: pl.DataFrame) -> pl.Expr:
@@ -64,9 +50,9 @@ def force_table(forces: pl.DataFrame) -> pl.DataFrame:
                 "Force": r["force_name"],
                 "Item": f"{r['measure_label']}: {r['category_label']}",
                 "Status": STATUS_WORDS.get(r["status"], r["status"]),
-                "Records": sdc_text(r["record_count"], r["record_count_sdc_flag"]),
-                "Published": "–" if common.missing(r["published_count"]) else f"{int(r['published_count']):,}",
-                "Difference": sdc_text(r["difference"], r["difference_sdc_flag"]),
+                "Records": fmt.count(r["record_count"], r["record_count_sdc_flag"]),
+                "Published": "–" if fmt.missing(r["published_count"]) else f"{int(r['published_count']):,}",
+                "Difference": fmt.count(r["difference"], r["difference_sdc_flag"]),
                 "Release": r["published_release"] or "–",
                 "Revised since first release": "Yes" if r["is_revised_since_first"] else "",
             }
@@ -92,29 +78,15 @@ def main() -> None:
     )
     try:
         snapshot = data.open_snapshot()
-        years = common.query(
-            snapshot.conn,
-            snapshot.key,
-            "select distinct fy_label from mart_adr125_return_national order by fy_label desc",
-        )["fy_label"].to_list()
+        years = data.adr125_years(snapshot.conn, snapshot.key)
         if not years:
-            raise common.EmptyTable("ADR-125 reconciliation figures")
-        fy = common.choose("Financial year", years, YEAR_PARAM, fmt=fy_long, column=st.columns([1, 2])[0])
-        national = common.query(
-            snapshot.conn,
-            snapshot.key,
-            "select * from mart_adr125_return_national where fy_label = ? order by item_order",
-            (fy,),
-        )
-        forces = common.query(
-            snapshot.conn,
-            snapshot.key,
-            "select * from mart_adr125_return where fy_label = ? order by force_name, item_order",
-            (fy,),
-        )
-        pub = common.publication(snapshot)
+            raise data.EmptyTable("ADR-125 reconciliation figures")
+        fy = state.choose("Financial year", years, YEAR_PARAM, fmt=fmt.fy_long, column=st.columns([1, 2])[0])
+        national = data.adr125_national(snapshot.conn, snapshot.key, fy)
+        forces = data.adr125_forces(snapshot.conn, snapshot.key, fy)
+        pub = data.publication(snapshot.conn, snapshot.key)
     except data.SnapshotUnavailable as exc:
-        common.show_unavailable(exc)
+        ui.show_unavailable(exc)
         return
 
     counts = {row["status"]: row["len"] for row in forces.group_by("status").len().iter_rows(named=True)}
@@ -123,23 +95,21 @@ def main() -> None:
         col.metric(f"Force items: {STATUS_WORDS[status].lower()}", f"{counts.get(status, 0):,}")
     total = sum(counts.values())
     st.markdown(
-        f"In {fy_long(fy)}, **{counts.get('match', 0):,}** of {total:,} force items match the published figures "
+        f"In {fmt.fy_long(fy)}, **{counts.get('match', 0):,}** of {total:,} force items match the published figures "
         f"exactly; **{total - counts.get('match', 0):,}** do not."
     )
 
     st.subheader("England and Wales, by item")
-    st.dataframe(
+    ui.table(
         national_table(national),
-        hide_index=True,
-        width="stretch",
-        placeholder="–",
+        f"adr125_national_{fy}.csv",
+        "Download the national table (CSV)",
         column_config={
             "Difference": st.column_config.NumberColumn(help="Records minus published."),
             "Records (E&W)": st.column_config.NumberColumn(format="localized"),
             "Published (E&W)": st.column_config.NumberColumn(format="localized"),
         },
     )
-    common.download(national_table(national), "Download the national table (CSV)", f"adr125_national_{fy}.csv")
 
     st.subheader("Force items that do not match")
     table = force_table(forces)
@@ -147,14 +117,13 @@ def main() -> None:
         st.success(f"Every force item matches the published figures in {fy}.")
     else:
         statuses = ["All"] + [STATUS_WORDS[s] for s in STATUS_WORDS if s != "match" and counts.get(s)]
-        chosen = st.columns([1, 2])[0].selectbox("Status", statuses, key="adr125_status")
+        chosen = state.choose("Status", statuses, "status", column=st.columns([1, 2])[0])
         shown = table if chosen == "All" else table.filter(pl.col("Status") == chosen)
-        st.dataframe(
+        ui.table(
             shown,
-            hide_index=True,
-            width="stretch",
-            placeholder="–",
-            height=min(35 * (shown.height + 1) + 3, 900),
+            f"adr125_force_items_not_matching_{fy}.csv",
+            "Download the force items shown (CSV)",
+            height=ui.rows_height(shown.height, 900),
             column_config={
                 "Records": st.column_config.TextColumn(
                     help="From the warehouse records: rounded to the nearest 5; * = 1 to 7 (suppressed)."
@@ -165,9 +134,8 @@ def main() -> None:
             },
         )
         st.caption(f"{shown.height:,} force items shown.")
-        common.download(table, "Download the force items (CSV)", f"adr125_force_items_not_matching_{fy}.csv")
 
-    common.footnotes(
+    ui.footnotes(
         [
             "**Status** is decided on the exact counts: *match*; *differs* (both exist and are not equal); "
             "*records only* (our records give a figure, the Home Office published none); *published only* (the "

@@ -9,11 +9,11 @@ source, for every force that has ever delivered it (docs/interfaces.md, Publishe
 
 from __future__ import annotations
 
-import altair as alt
 import polars as pl
 import streamlit as st
 
-from apps import availability, common, data
+from apps import charts, data, state, ui
+from apps import format as fmt
 
 TABLE = "mart_data_quality"
 SOURCE_PARAM = "source"
@@ -60,7 +60,7 @@ def with_status(cells: pl.DataFrame) -> pl.DataFrame:
 
 def _rows_text(value, flag: str | None = None) -> str:
     """A disclosure-controlled row count: the mart leaves 1–7 NULL (0 stays 0), so NULL is shown as '*'."""
-    return "*" if value is None or flag == availability.SUPPRESSED else availability.sdc_text(value)
+    return "*" if value is None or flag == fmt.SUPPRESSED else fmt.count(value)
 
 
 def problem_table(cells: pl.DataFrame, threshold: float) -> pl.DataFrame:
@@ -94,66 +94,17 @@ def problem_table(cells: pl.DataFrame, threshold: float) -> pl.DataFrame:
     return pl.DataFrame(out, schema=schema)
 
 
-def status_grid(cells: pl.DataFrame) -> pl.DataFrame:
-    """Force x period table of status words (the accessible version of the completeness chart)."""
-    periods = sorted(cells["period"].unique().to_list())
-    wide = (
-        cells.select(
-            pl.col("force_name").alias("Force"),
-            "period",
-            pl.col("status").replace_strict({k: v[0] for k, v in STATUS.items()}).alias("Status"),
-        )
-        .pivot(on="period", index="Force", values="Status")
-        .sort("Force")
-    )
-    return wide.select("Force", *[p for p in periods if p in wide.columns])
-
-
-def completeness_chart(cells: pl.DataFrame) -> alt.LayerChart:
-    keys = list(STATUS)
-    points = cells.select(
+def grid_frame(cells: pl.DataFrame) -> pl.DataFrame:
+    """The completeness chart's frame: one row per force and period with its status, mark and counts."""
+    return cells.sort("force_name", "period").select(
         pl.col("force_name").alias("Force"),
         pl.col("period").alias("Period"),
-        pl.col("status").replace_strict({k: STATUS[k][0] for k in keys}).alias("Status"),
-        pl.col("status").replace_strict({k: STATUS[k][3] for k in keys}).alias("mark"),
-        pl.col("status").replace_strict({k: STATUS[k][2] for k in keys}).alias("ink"),
+        pl.col("status").replace_strict({k: v[0] for k, v in STATUS.items()}).alias("Status"),
+        pl.col("status").replace_strict({k: v[3] for k, v in STATUS.items()}).alias("Mark"),
         pl.col("files_delivered").cast(pl.Int64).alias("Files delivered"),
         pl.col("files_rejected").cast(pl.Int64).alias("Files rejected"),
         pl.col("pct_rows_rejected").cast(pl.Float64).alias("% rows rejected"),
     )
-    periods = sorted(points["Period"].unique().to_list())
-    forces = sorted(points["Force"].unique().to_list())
-    x = alt.X("Period:O", sort=periods, title=None, axis=alt.Axis(labelAngle=-45, orient="top"))
-    y = alt.Y("Force:N", sort=forces, title=None, axis=alt.Axis(labelLimit=240))
-    base = alt.Chart(points).encode(x=x, y=y)
-    rects = base.mark_rect(stroke="#FFFFFF", strokeWidth=1.5).encode(
-        color=alt.Color(
-            "Status:N",
-            scale=alt.Scale(domain=[STATUS[k][0] for k in keys], range=[STATUS[k][1] for k in keys]),
-            legend=alt.Legend(orient="bottom", title=None, labelLimit=0, symbolStrokeColor="#0B0C0C"),
-        ),
-        tooltip=[
-            "Force:N",
-            "Period:N",
-            "Status:N",
-            "Files delivered:Q",
-            "Files rejected:Q",
-            alt.Tooltip("% rows rejected:Q", format=".2f"),
-        ],
-    )
-    text = base.mark_text(fontSize=12, fontWeight="bold").encode(
-        text="mark:N", color=alt.Color("ink:N", scale=None, legend=None)
-    )
-    # Streamlit fits the whole chart (axis labels and legend too) into the height: leave room for them
-    return alt.layer(rects, text).properties(height=28 * len(forces) + 150)
-
-
-def _force_names(snapshot: data.Snapshot) -> dict[str, str]:
-    try:
-        names = common.query(snapshot.conn, snapshot.key, "select force_code, force_name from dim_force")
-    except data.SnapshotUnavailable:  # an older or partial snapshot: show the codes
-        return {}
-    return dict(names.iter_rows())
 
 
 def main() -> None:
@@ -164,23 +115,17 @@ def main() -> None:
     )
     try:
         snapshot = data.open_snapshot()
-        sources = availability.load_table(
-            snapshot, TABLE, "data quality", f"select distinct source from {TABLE} order by source"
-        )
+        sources = data.data_quality_sources(snapshot.conn, snapshot.key)
+        if not sources:
+            raise data.EmptyTable("data quality figures")
         cols = st.columns([1, 1, 1])
         known = list(SOURCE_LABELS)  # the force extracts first, in their usual order, then anything else
-        options = sorted(sources["source"].to_list(), key=lambda s: (known.index(s) if s in known else len(known), s))
-        source = common.choose("Source", options, SOURCE_PARAM, fmt=source_label, column=cols[0])
-        cells = common.query(
-            snapshot.conn,
-            snapshot.key,
-            f"select * from {TABLE} where source = ? order by force_code, period",
-            (source,),
-        )
-        names = _force_names(snapshot)
-        pub = common.publication(snapshot)
+        options = sorted(sources, key=lambda s: (known.index(s) if s in known else len(known), s))
+        source = state.choose("Source", options, SOURCE_PARAM, fmt=source_label, column=cols[0])
+        cells = data.data_quality(snapshot.conn, snapshot.key, source)
+        pub = data.publication(snapshot.conn, snapshot.key)
     except data.SnapshotUnavailable as exc:
-        common.show_unavailable(exc)
+        ui.show_unavailable(exc)
         return
 
     threshold = cols[1].number_input(
@@ -192,9 +137,7 @@ def main() -> None:
         key="dq_threshold",
         help="Force-periods whose share of rows rejected reaches this are listed below with the fields behind it.",
     )
-    cells = with_status(
-        cells.with_columns(pl.col("force_code").replace_strict(names, default=pl.col("force_code")).alias("force_name"))
-    )
+    cells = with_status(cells)
     counts = {r["status"]: r["len"] for r in cells.group_by("status").len().iter_rows(named=True)}
     problems = problem_table(cells, threshold)
     label = source_label(source)
@@ -219,26 +162,23 @@ def main() -> None:
         st.caption(f"Latest delivery of {label} processed {last.max():%d %B %Y %H:%M}.")
 
     st.subheader(f"{label}: completeness by force and period")
-    st.altair_chart(
-        completeness_chart(cells),
-        width="stretch",
-        alt=f"Grid of {label.lower()} deliveries by force and period; the same statuses are in the table below.",
+    grid = grid_frame(cells)
+    ui.chart(
+        charts.status_grid_chart(grid, STATUS),
+        grid,
+        f"Grid of {label.lower()} deliveries by force and period; the same statuses are in the table below the chart.",
+        f"data_quality_{source}_completeness.csv",
     )
-    with st.expander("Completeness by force and period (table)"):
-        grid = status_grid(cells)
-        st.dataframe(grid, hide_index=True, width="stretch", placeholder="–")
-        common.download(grid, "Download the completeness grid (CSV)", f"data_quality_{source}_completeness.csv")
 
     st.subheader("Rejected files and high reject rates")
     if problems.is_empty():
         st.success(f"No {label} force-period has a rejected file or {threshold:g}% or more rows rejected.")
     else:
-        st.dataframe(
+        ui.table(
             problems,
-            hide_index=True,
-            width="stretch",
-            height=min(35 * (problems.height + 1) + 3, 900),
-            placeholder="–",
+            f"data_quality_{source}_problems.csv",
+            "Download the list (CSV)",
+            height=ui.rows_height(problems.height, 900),
             column_config={
                 "Rows read": st.column_config.TextColumn(help="Rounded to the nearest 5; * = 1 to 7."),
                 "Rows loaded": st.column_config.TextColumn(help="Rounded to the nearest 5; * = 1 to 7."),
@@ -253,9 +193,8 @@ def main() -> None:
                 "Last delivery": st.column_config.DatetimeColumn(format="D MMM YYYY HH:mm"),
             },
         )
-        common.download(problems, "Download the list (CSV)", f"data_quality_{source}_problems.csv")
 
-    common.footnotes(
+    ui.footnotes(
         [
             "**Expected periods** are every period any force delivered for the source, for every force that has "
             "ever delivered it; a force that has never sent this source is not listed.",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from apps import availability, common, data
+from apps import data, state, ui
 from apps.what_works_charts import (
     caveat_list,
     effect_sentence,
@@ -45,9 +45,13 @@ def _national(evaluations: pl.DataFrame, scheme_type: str, outcome: str) -> None
     if evaluated.is_empty():
         st.info(f"No {_type_label(evaluations, scheme_type)} scheme could be evaluated on this outcome yet.")
     else:
-        st.altair_chart(
-            forest_chart(forest_rows(evaluated), f"{_type_label(evaluations, scheme_type)}: {label}"),
-            width="stretch",
+        forest = forest_rows(evaluated)
+        ui.chart(
+            forest_chart(forest, f"{_type_label(evaluations, scheme_type)}: {label}"),
+            forest,
+            f"Forest plot of the estimated change in {label.lower()} in each force after its scheme began, with 95% "
+            "intervals, against its own trend and against comparison forces; the figures are in the table below.",
+            f"what_works_forest_{scheme_type}_{outcome}.csv",
         )
         assumed = evaluated.filter(pl.col("start_basis") == "assumed").height
         if assumed:
@@ -66,8 +70,7 @@ def _national(evaluations: pl.DataFrame, scheme_type: str, outcome: str) -> None
         pl.col("periods_after").alias("Periods after"),
         pl.col("reason").alias("Why not evaluated"),
     )
-    st.dataframe(table, hide_index=True, width="stretch")
-    common.download(rows, "Download these rows (CSV)", f"what_works_{scheme_type}_{outcome}.csv")
+    ui.table(table, f"what_works_{scheme_type}_{outcome}.csv", "Download this table (CSV)")
 
 
 def _scheme(snapshot: data.Snapshot, evaluations: pl.DataFrame, scheme_type: str, outcome: str) -> None:
@@ -75,7 +78,7 @@ def _scheme(snapshot: data.Snapshot, evaluations: pl.DataFrame, scheme_type: str
     keys = schemes["scheme_key"].to_list()
     names = {k: f"{f} — {n or k}" for f, n, k in schemes.select("force_name", "scheme_name", "scheme_key").iter_rows()}
     st.subheader("One scheme in one force")
-    key = common.choose("Force and scheme", keys, SCHEME_PARAM, fmt=lambda k: names[k])
+    key = state.choose("Force and scheme", keys, SCHEME_PARAM, fmt=lambda k: names[k])
     rows = evaluations.filter(pl.col("scheme_key") == key)
     chosen = rows.filter(pl.col("outcome") == outcome)
     row = (chosen if chosen.height else rows).row(0, named=True)
@@ -86,7 +89,13 @@ def _scheme(snapshot: data.Snapshot, evaluations: pl.DataFrame, scheme_type: str
     if row["status"] == "evaluated":
         st.caption(trend_sentence(row))
         series = data.scheme_evaluation_series(snapshot.conn, snapshot.key, key, row["outcome"])
-        st.altair_chart(series_chart(series, row), width="stretch")
+        ui.chart(
+            series_chart(series, row),
+            series,
+            f"The monthly series of {row['outcome_label'].lower()} in {row['force_name']} with the model, the "
+            "force's own trend continued and its 95% band, and the comparison counterfactual; figures in the table.",
+            f"what_works_series_{key}_{row['outcome']}.csv",
+        )
         st.caption(
             "Dots: observed (crosses were not fitted: COVID-19 months or the period the start may fall in, shaded). "
             "Solid blue: the model. Dashed blue with band: the force's own trend continued (95% band). "
@@ -96,7 +105,7 @@ def _scheme(snapshot: data.Snapshot, evaluations: pl.DataFrame, scheme_type: str
     if caveats:
         st.warning("**Caveats**\n\n" + "\n".join(f"- {c}" for c in caveats))
     st.markdown("**Every outcome for this scheme**")
-    st.dataframe(
+    ui.table(
         rows.select(
             pl.col("outcome_label").alias("Outcome"),
             pl.struct(rows.columns).map_elements(finding, return_dtype=pl.String).alias("Finding"),
@@ -108,8 +117,8 @@ def _scheme(snapshot: data.Snapshot, evaluations: pl.DataFrame, scheme_type: str
             pl.col("did_level_ucl").round(3).alias("upper 95% (comparison)"),
             pl.col("reason").alias("Why not evaluated"),
         ),
-        hide_index=True,
-        width="stretch",
+        f"what_works_{key}_outcomes.csv",
+        "Download every outcome (CSV)",
     )
 
 
@@ -122,25 +131,24 @@ def main() -> None:
     )
     try:
         snapshot = data.open_snapshot()
-        availability.require_table(snapshot, TABLE, "scheme evaluation")
         evaluations = data.scheme_evaluations(snapshot.conn, snapshot.key)
-        pub = common.publication(snapshot)
+        pub = data.publication(snapshot.conn, snapshot.key)
     except data.SnapshotUnavailable as exc:
-        common.show_unavailable(exc)
+        ui.show_unavailable(exc)
         return
     if evaluations.is_empty():
         st.info(f"No scheme is in the register yet. {data.REFRESH_HINT}")
         return
     types = sorted(evaluations["scheme_type"].unique().to_list(), key=lambda t: (t != "rcrp", t))
     left, right = st.columns(2)
-    scheme_type = common.choose("Scheme", types, TYPE_PARAM, fmt=lambda t: _type_label(evaluations, t), column=left)
+    scheme_type = state.choose("Scheme", types, TYPE_PARAM, fmt=lambda t: _type_label(evaluations, t), column=left)
     outcomes = evaluations.filter(pl.col("scheme_type") == scheme_type).unique("outcome", maintain_order=True)
     codes = sorted(outcomes["outcome"].to_list(), key=lambda o: (o != "deployments", o))
     labels = dict(outcomes.select("outcome", "outcome_label").iter_rows())
-    outcome = common.choose("Outcome", codes, OUTCOME_PARAM, fmt=lambda o: labels[o], column=right)
+    outcome = state.choose("Outcome", codes, OUTCOME_PARAM, fmt=lambda o: labels[o], column=right)
     _national(evaluations, scheme_type, outcome)
     _scheme(snapshot, evaluations, scheme_type, outcome)
-    common.footnotes(
+    ui.footnotes(
         [
             "**Method.** Interrupted time series: a segmented quasi-Poisson regression of the monthly counts (rates "
             "for s136 per 100,000 residents, shares for conveyance and repeat demand) with seasonality (Fourier "

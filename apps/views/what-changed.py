@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from apps import common, data
+from apps import data, state, ui
 
 CHANGE_LABELS = {
     "revised": "Value revised",
@@ -35,10 +35,10 @@ try:
     snapshot = data.open_snapshot()
     summary = data.revisions_summary(snapshot.conn, snapshot.key)
 except data.SnapshotUnavailable as exc:
-    common.show_unavailable(exc)
+    ui.show_unavailable(exc)
     st.stop()
 
-pub = common.publication(snapshot)
+pub = data.publication(snapshot.conn, snapshot.key)
 previous = pub.get("previous_snapshot")
 if not previous:
     st.info("This is the first publication: there is no earlier snapshot to compare it with.")
@@ -56,18 +56,19 @@ cols[2].metric("Rows removed", f"{counts['removed']:,}")
 cols[3].metric("Tables changed", f"{summary['table_name'].n_unique():,}")
 
 st.subheader("By table and cause")
-st.dataframe(
+ui.table(
     summary.with_columns(pl.col("change_type").replace(CHANGE_LABELS)).rename(
         {"table_name": "Table", "change_type": "Change", "cause": "Cause", "changes": "Changes"}
     ),
-    hide_index=True,
+    f"revisions_summary_{pub.get('snapshot_id')}.csv",
+    "Download the summary (CSV)",
 )
 
 tables = summary["table_name"].unique(maintain_order=True).to_list()
-table = common.choose("Table", tables, "table")
+table = state.choose("Table", tables, "table")
 detail = data.revisions_of(snapshot.conn, snapshot.key, table)
 st.subheader(f"Changes to {table}")
-st.dataframe(
+ui.table(
     detail.rename(
         {
             "change_type": "Change",
@@ -81,13 +82,13 @@ st.dataframe(
             "cause_detail": "Cause in detail",
         }
     ),
-    hide_index=True,
+    f"revisions_{table}_{pub.get('snapshot_id')}.csv",
+    "Download these changes (CSV)",
 )
-common.download(detail, "Download these changes (CSV)", f"revisions_{table}_{pub.get('snapshot_id')}.csv")
 with st.expander("What the causes mean"):
     for cause, meaning in CAUSES.items():
         st.markdown(f"- **{cause.replace('_', ' ')}**: {meaning}")
-common.footnotes(
+ui.footnotes(
     ["Values are compared on each table's grain; a number differing only in its last digits of rounding is not "
      "counted as revised."],
     pub,

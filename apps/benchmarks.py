@@ -1,0 +1,387 @@
+"""The benchmark pages' words and frames, from the published marts (mart_benchmark, mart_spc, mart_escalations,
+dim_measure, dim_force_peer_group): pure functions, no Streamlit, tested in tests/apps/test_benchmarks.py.
+
+Nothing here computes a statistic: values, intervals, comparisons, funnel positions, changes, SPC point types and
+icons are the marts' (docs/methods.md). This module only chooses which of them a view shows and says them in words;
+the funnel's limit curves between forces are drawn by mhw.stats with the mart's target and tau2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from apps import format as fmt
+from apps import links
+from apps.charts import COMPARISON, FUNNEL, SPC_POINT
+from mhw import stats
+
+NATIONAL = "E&W"
+CHOSEN, PEER, OTHER = "Chosen force", "Peer", "Other"
+COMPARATOR_VALUE = {"national": "national_value", "region": "region_value", "peers": "peer_value"}
+COMPARATOR_SIGNIFICANCE = {
+    "national": "significance_vs_national",
+    "region": "significance_vs_region",
+    "peers": "significance_vs_peers",
+}
+COMPARATOR_WORDS = {"national": "England and Wales", "region": "its region", "peers": "its peer group"}
+# Making Data Count variation and assurance icons (mart_spc.variation_type / assurance_type): words with a symbol,
+# so the meaning does not rest on colour
+VARIATION = {
+    "common_cause": "● Common cause: no significant change",
+    "improvement_high": "▲ Improvement (higher)",
+    "improvement_low": "▼ Improvement (lower)",
+    "concern_high": "▲ Concern (higher)",
+    "concern_low": "▼ Concern (lower)",
+    "neutral_high": "▲ Special cause (higher)",
+    "neutral_low": "▼ Special cause (lower)",
+}
+ASSURANCE = {
+    "consistent_pass": "✓ Consistently meets the target",
+    "consistent_fail": "✗ Consistently misses the target",
+    "inconsistent": "? Hits and misses the target",
+}
+CHANGE = {
+    "increase": "↑ Significant increase",
+    "decrease": "↓ Significant decrease",
+    "no_significant_change": "→ No significant change",
+    "not_tested": "",
+}
+LEVELS = {"national": "National", "regional": "Regional", "local": "Local"}
+STATUS = {"new": "New", "continuing": "Continuing", "resolved": "Resolved"}
+WITHHELD = {
+    "count_1_7": "withheld: count of 1 to 7",
+    "numerator_or_denominator_1_7": "withheld: numerator or denominator of 1 to 7",
+    "cases_1_7": "withheld: 1 to 7 cases",
+    "population_lt_1000": "withheld: population under 1,000",
+}
+CI_METHODS = {
+    "exact_poisson": "exact Poisson",
+    "byars": "Byar's method",
+    "wilson": "Wilson score",
+    "log": "log method",
+    "exact_conditional": "exact conditional",
+}
+DENOMINATOR_SOURCES = {
+    "ons_mye": "ONS mid-year population estimates",
+    "ons_mye_carried_forward": "ONS mid-year estimates, the latest year carried forward",
+    "standin": "stand-in populations (not ONS figures)",
+    "census2011_qs201ew": "Census 2011 (QS201EW)",
+    "home_office_officers_fte_same_year": "Home Office police workforce (FTE officers, same year)",
+    "mixed": "a mix of sources across forces",
+}
+
+
+# --- words ------------------------------------------------------------------------------------------------
+
+
+def assessment(significance: str | None, polarity: str | None) -> str:
+    """A COMPARISON key from a significance direction and the measure's polarity (better / worse, else higher /
+    lower): the rule of mart_benchmark's assessment columns, for the region comparison the mart leaves unjudged."""
+    if significance in (None, "not_compared"):
+        return "not_compared"
+    if significance == "similar":
+        return "similar"
+    if polarity == "higher_is_better":
+        return "better" if significance == "higher" else "worse"
+    if polarity == "lower_is_better":
+        return "better" if significance == "lower" else "worse"
+    return significance
+
+
+def comparison(row: dict[str, Any], comparator: str) -> str:
+    """The COMPARISON key of a row against a comparator (national, region or peers)."""
+    return assessment(row.get(COMPARATOR_SIGNIFICANCE[comparator]), row.get("polarity"))
+
+
+def value_text(row: dict[str, Any], digits: int = 1) -> str:
+    """A published value, or why there is none."""
+    if row.get("withheld_reason"):
+        return WITHHELD.get(row["withheld_reason"], "withheld")
+    return fmt.num(row.get("value"), digits)
+
+
+def ci_method_text(rows: pl.DataFrame) -> str:
+    methods = sorted({m for m in rows["ci_method"].drop_nulls().to_list()}) if "ci_method" in rows.columns else []
+    return ", ".join(CI_METHODS.get(m, m) for m in methods) or "none (a mean has no interval here)"
+
+
+def method_note(measure: dict[str, Any], rows: pl.DataFrame) -> str:
+    """What a number rests on, written beside it: interval, denominator and its vintage, disclosure rule."""
+    sources = sorted({s for s in rows["denominator_source"].drop_nulls().to_list()})
+    source_text = "; ".join(DENOMINATOR_SOURCES.get(s, s) for s in sources) or "not recorded"
+    disclosure = (
+        "counts about people below national level are rounded to 5 and 1 to 7 suppressed; a value resting on 1 "
+        "to 7 is withheld with its interval"
+        if measure.get("disclosure_rule") == "person_level"
+        else "figures as the source body published them"
+    )
+    return (
+        f"**{measure['measure_name']}** — numerator: {measure['numerator_definition']}; denominator: "
+        f"{measure['denominator_definition']} (source: {source_text}). Intervals: 95% and 99.8%, "
+        f"{ci_method_text(rows)}. Disclosure: {disclosure}."
+        + (f" {measure['caveats']}" if measure.get("caveats") else "")
+    )
+
+
+def funnel_note(rows: pl.DataFrame) -> str:
+    """The funnel's overdispersion in words (phi, tau2, which limits are drawn)."""
+    forces = rows.filter(pl.col("funnel_phi").is_not_null())
+    if forces.is_empty():
+        return "No funnel for this measure and period (a mean or a ratio, or fewer than two forces to compare)."
+    r = forces.row(0, named=True)
+    if r["funnel_od_adjusted"]:
+        return (
+            f"The forces vary more than chance alone would explain (overdispersion φ = {r['funnel_phi']:.2f}, "
+            f"τ² = {r['funnel_tau2']:.4g}), so the limits are widened by a random-effects term (Spiegelhalter 2005, "
+            f"as FunnelPlotR). {r['funnel_units']} forces in the funnel."
+        )
+    return (
+        f"No overdispersion (φ = {r['funnel_phi']:.2f}): the limits are the unadjusted ones. "
+        f"{r['funnel_units']} forces in the funnel."
+    )
+
+
+# --- frames for charts and tables -------------------------------------------------------------------------
+
+
+def highlight(code: pl.Expr, focus: str | None, peers: Iterable[str]) -> pl.Expr:
+    """Chosen force / Peer / Other, for the size of a force's point."""
+    chosen = code == focus if focus else pl.lit(False)
+    return pl.when(chosen).then(pl.lit(CHOSEN)).when(code.is_in(list(peers))).then(pl.lit(PEER)).otherwise(
+        pl.lit(OTHER)
+    )  # fmt: skip
+
+
+def force_rows(rows: pl.DataFrame) -> pl.DataFrame:
+    return rows.filter(pl.col("geography_level") == "force")
+
+
+def funnel_points(rows: pl.DataFrame, focus: str | None, peers: Iterable[str]) -> pl.DataFrame:
+    """The funnel's points: forces with a published value and a funnel position, with their limits."""
+    forces = force_rows(rows).filter(pl.col("value").is_not_null() & pl.col("funnel_lcl95").is_not_null())
+    return forces.sort("geography_name").select(
+        pl.col("geography_name").alias("Force"),
+        pl.col("denominator").alias("Denominator"),
+        pl.col("value").alias("Value"),
+        pl.col("funnel_lcl998").alias("99.8% lower limit"),
+        pl.col("funnel_lcl95").alias("95% lower limit"),
+        pl.col("funnel_ucl95").alias("95% upper limit"),
+        pl.col("funnel_ucl998").alias("99.8% upper limit"),
+        pl.col("funnel_target").alias("Target"),
+        pl.col("funnel_position").replace_strict({k: v[0] for k, v in FUNNEL.items()}).alias("Position"),
+        highlight(pl.col("force_code"), focus, peers).alias("Highlight"),
+    )
+
+
+def funnel_curve(rows: pl.DataFrame, method: str, multiplier: float) -> pl.DataFrame | None:
+    """Limit curves over a grid of denominators, by the mart's method with its target and tau2 (mhw.stats).
+
+    None when the measure has no funnel (a mean or a ratio) or fewer than two forces are in it.
+    """
+    forces = force_rows(rows).filter(pl.col("funnel_target").is_not_null() & (pl.col("denominator") > 0))
+    if forces.height < 2 or method not in ("rate", "proportion"):
+        return None
+    r = forces.row(0, named=True)
+    tau2 = r["funnel_tau2"] if r["funnel_od_adjusted"] else 0.0
+    grid = stats.population_grid(forces["denominator"].min(), forces["denominator"].max())
+    if method == "rate":
+        limits = stats.funnel_limits(grid, r["funnel_target"], tau2, per=multiplier)
+    else:
+        limits = stats.proportion_funnel_limits(grid, r["funnel_target"], tau2, per=multiplier)
+    return pl.DataFrame({"Denominator": grid, **{k: np.asarray(v) for k, v in limits.items()}})
+
+
+def funnel_y_cap(points: pl.DataFrame, curve: pl.DataFrame) -> float | None:
+    """Top of a funnel's value axis, or None when every force fits.
+
+    It fits every force whose denominator is at least a tenth of the median and the 99.8% limit at that size: a
+    tiny force with an extreme rate (the City of London, about 8,600 residents and a large daytime population)
+    would otherwise flatten every other force, so it is drawn at the top edge with its value written beside it.
+    """
+    smallest = float(points["Denominator"].median()) / 10
+    fits = points.filter(pl.col("Denominator") >= smallest)
+    at_size = curve.filter(pl.col("Denominator") >= smallest).sort("Denominator")
+    limit = float(at_size["ucl998"][0]) if at_size.height else float(curve["ucl998"].min())
+    cap = 1.1 * max(float(fits["Value"].max() or 0.0), limit, float(points["Target"][0]))
+    return cap if float(points["Value"].max()) > cap else None
+
+
+def interval_rows(rows: pl.DataFrame, comparator: str, focus: str | None, peers: Iterable[str]) -> pl.DataFrame:
+    """Forces ranked by value with their 95% intervals and their comparison: the ranked chart's frame."""
+    forces = force_rows(rows).filter(pl.col("value").is_not_null())
+    return forces.select(
+        pl.col("geography_name").alias("Area"),
+        pl.col("value").alias("Value"),
+        pl.col("lcl95").alias("Lower 95%"),
+        pl.col("ucl95").alias("Upper 95%"),
+        pl.struct(forces.columns)
+        .map_elements(lambda r: COMPARISON[comparison(r, comparator)][0], return_dtype=pl.String)
+        .alias("Compared"),
+        highlight(pl.col("force_code"), focus, peers).alias("Highlight"),
+        pl.col("value_rank").alias("Rank"),
+    ).sort("Value", descending=True)
+
+
+def ranked_table(rows: pl.DataFrame, comparator: str, focus: str | None, peers: Iterable[str]) -> pl.DataFrame:
+    """Every force of a measure and period: value, interval, comparison, funnel position, change on the last period."""
+    forces = force_rows(rows)
+    peers = list(peers)
+    out = []
+    for r in forces.sort("value", descending=True, nulls_last=True).iter_rows(named=True):
+        key = comparison(r, comparator)
+        out.append(
+            {
+                "Rank": r["value_rank"],
+                "Force": r["geography_name"],
+                "": CHOSEN if r["force_code"] == focus else PEER if r["force_code"] in peers else "",
+                "Value": value_text(r, 2),
+                "95% interval": fmt.interval(r["lcl95"], r["ucl95"], 2),
+                "Numerator": fmt.count(r["numerator"], r["numerator_sdc_flag"]),
+                "Denominator": fmt.count(r["denominator"], r["denominator_sdc_flag"]),
+                f"Compared with {COMPARATOR_WORDS[comparator]}": COMPARISON[key][0],
+                "Funnel": FUNNEL.get(r["funnel_position"] or "", ("",))[0],
+                "Previous period": fmt.num(r["previous_value"], 2),
+                "Change": CHANGE.get(r["change_significance"] or "", ""),
+                "Notes": r["comparison_note"] or r["completeness_note"] or "",
+            }
+        )
+    return pl.DataFrame(out, schema=_text_schema(out, ("Rank",)))
+
+
+def _text_schema(rows: list[dict[str, Any]], integers: tuple[str, ...] = ()) -> dict[str, pl.DataType]:
+    names = list(rows[0]) if rows else []
+    return {n: (pl.Int64 if n in integers else pl.String) for n in names}
+
+
+def overview_frame(
+    latest: pl.DataFrame,
+    icons: pl.DataFrame,
+    sparks: dict[str, list[float]],
+    comparator: str,
+    link: dict[str, str],
+) -> pl.DataFrame:
+    """One row per measure for one area: latest value and interval, the comparator and the comparison, the change
+    on the period before, a trend line of the recent values, the MDC variation and assurance icons, and a link.
+
+    latest: the area's mart_benchmark row per measure (latest period); icons: its mart_spc latest points;
+    sparks: measure_id -> recent values; link: measure_id -> the explorer's address for that row.
+    """
+    by_measure = {r["measure_id"]: r for r in icons.iter_rows(named=True)}
+    national = latest.filter(pl.col("geography_level") == "national").height > 0
+    out = []
+    for r in latest.iter_rows(named=True):
+        spc = by_measure.get(r["measure_id"], {})
+        key = "not_compared" if national else comparison(r, comparator)
+        out.append(
+            {
+                "Measure": r["measure_name"],
+                "Period": fmt.period_long(r["period"], r["period_type"]),
+                "Value": value_text(r, 2),
+                "95% interval": fmt.interval(r["lcl95"], r["ucl95"], 2),
+                "Comparator": "–" if national else fmt.num(r[COMPARATOR_VALUE[comparator]], 2),
+                "Compared": "–" if national else COMPARISON[key][0],
+                "Change on previous": CHANGE.get(r["change_significance"] or "", ""),
+                "Trend": sparks.get(r["measure_id"], []),
+                "Variation": VARIATION.get(spc.get("variation_type") or "", ""),
+                "Assurance": ASSURANCE.get(spc.get("assurance_type") or "", ""),
+                "Open": link.get(r["measure_id"], ""),
+            }
+        )
+    schema = {k: pl.String for k in ("Measure", "Period", "Value", "95% interval", "Comparator", "Compared",
+                                     "Change on previous")}  # fmt: skip
+    schema |= {"Trend": pl.List(pl.Float64), "Variation": pl.String, "Assurance": pl.String, "Open": pl.String}
+    return pl.DataFrame(out, schema=schema)
+
+
+def forces_compared(rows: pl.DataFrame) -> dict[str, int]:
+    """How many forces are better / worse / higher / lower / similar than E&W (a national overview's summary)."""
+    counts = force_rows(rows).group_by("assessment_vs_national").len()
+    return {r["assessment_vs_national"]: r["len"] for r in counts.iter_rows(named=True)}
+
+
+def spine_inputs(latest: pl.DataFrame, spread: pl.DataFrame, comparator: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The force's rows and every measure's spread of force values, as apps.charts.spine_frame takes them."""
+    rows = latest.filter(pl.col("value").is_not_null() & pl.col("national_value").is_not_null())
+    force = rows.select(
+        pl.col("measure_name").alias("Measure"),
+        pl.col("value").alias("Value"),
+        pl.col("national_value").alias("E&W"),
+        pl.col("peer_value").alias("Peers"),
+        pl.struct(rows.columns)
+        .map_elements(lambda r: COMPARISON[comparison(r, "national")][0], return_dtype=pl.String)
+        .alias("Compared"),
+        "polarity",
+    )
+    return force, spread
+
+
+def spc_points(series: pl.DataFrame) -> pl.DataFrame:
+    """The published points of an SPC chart, with their limits and point types (mart_spc)."""
+    shown = series.filter(pl.col("value").is_not_null())
+    return shown.select(
+        pl.col("month_start").cast(pl.String).alias("Month"),
+        pl.col("value").alias("Value"),
+        pl.col("centre").alias("Centre"),
+        pl.col("lpl").alias("Lower limit"),
+        pl.col("upl").alias("Upper limit"),
+        pl.col("point_type").replace_strict({k: v[0] for k, v in SPC_POINT.items()}).alias("Point type"),
+        pl.col("rules_triggered").fill_null("").alias("Rules"),
+        pl.col("segment").alias("Segment"),
+    )
+
+
+def spc_events(series: pl.DataFrame, label: str = "RCRP go-live") -> pl.DataFrame:
+    """The declared change points of a series (its RCRP go-live), as Month and Event for the chart."""
+    starts = series.filter(pl.col("is_segment_start"))
+    return starts.select(
+        pl.col("month_start").cast(pl.String).alias("Month"),
+        pl.format(
+            "{}{}", pl.lit(label), pl.when(pl.col("change_point_basis") == "assumed_demo").then(pl.lit(" (assumed)"))
+            .otherwise(pl.lit(""))
+        ).alias("Event"),
+    )  # fmt: skip
+
+
+def spc_sentence(series: pl.DataFrame, name: str) -> str:
+    """The latest point of an SPC series in words."""
+    latest = series.filter(pl.col("is_latest_point"))
+    if latest.is_empty():
+        return f"No SPC chart for {name}."
+    r = latest.row(0, named=True)
+    variation = VARIATION.get(r.get("variation_type") or "", "")
+    trial = " The limits are trial limits (fewer than the baseline points)." if r.get("is_trial_limits") else ""
+    return (
+        f"Latest month {fmt.month_long(r['period'])}: {fmt.num(r['value'], 2)}, "
+        f"{variation[2:].lower() if variation else 'no variation icon'}.{trial}"
+    )
+
+
+def escalation_frame(items: pl.DataFrame) -> pl.DataFrame:
+    """Escalation items in words, with the address of the force profile (or the explorer for E&W and regions)."""
+    out = []
+    for r in items.iter_rows(named=True):
+        if r["geography_level"] == "force":
+            link = links.address(links.FORCE_PROFILE, force=r["geography_code"], measure=r["measure_id"])
+        else:
+            link = links.address(links.EXPLORER, measure=r["measure_id"])
+        out.append(
+            {
+                "Level": LEVELS.get(r["escalation_level"], r["escalation_level"]),
+                "Status": STATUS.get(r["status"], r["status"]),
+                "Area": r["geography_name"],
+                "Region": r["region_name"] or "–",
+                "Measure": r["measure_name"],
+                "Signal": r["signal_text"],
+                "Since": r["since_period"],
+                "Periods running": r["periods_running"],
+                "Latest period": r["latest_period"],
+                "Open": link,
+            }
+        )
+    schema = {k: pl.String for k in ("Level", "Status", "Area", "Region", "Measure", "Signal", "Since")}
+    schema |= {"Periods running": pl.Int64, "Latest period": pl.String, "Open": pl.String}
+    return pl.DataFrame(out, schema=schema)

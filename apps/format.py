@@ -1,0 +1,80 @@
+"""How the app writes numbers, periods and published counts: defined once, used by every page and chart table.
+
+Published counts are shown as the marts publish them (docs/methods.md, "Disclosure control"): `*` for a count of
+1 to 7 (suppressed), `–` for no value, else the published (rounded) count; nothing is recomputed from rounded
+counts.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+SUPPRESSED = "suppressed_1_7"
+DASH = "–"
+
+
+def missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def num(value: Any, digits: int = 1) -> str:
+    """1234.5 -> '1,234.5'; missing -> '–'."""
+    return DASH if missing(value) else f"{value:,.{digits}f}"
+
+
+def pct(value: Any, digits: int = 1) -> str:
+    """A percentage already on the 0-100 scale: 12.34 -> '12.3%'."""
+    return DASH if missing(value) else f"{value:.{digits}f}%"
+
+
+def count(value: Any, flag: str | None = None) -> str:
+    """A published count: '*' when suppressed (1–7), '–' when absent, else the published value."""
+    if flag == SUPPRESSED:
+        return "*"
+    return DASH if missing(value) else f"{int(value):,}"
+
+
+def interval(lo: Any, hi: Any, digits: int = 1) -> str:
+    """'4.8 to 18.4', or '–' when either limit is missing."""
+    if missing(lo) or missing(hi):
+        return DASH
+    return f"{lo:,.{digits}f} to {hi:,.{digits}f}"
+
+
+def fy_long(fy_label: str) -> str:
+    """'2023-24' -> '2023-24 (year ending March 2024)' (the Home Office's way of naming a financial year)."""
+    try:
+        return f"{fy_label} (year ending March {int(fy_label[:4]) + 1})"
+    except (ValueError, TypeError):
+        return str(fy_label)
+
+
+def month_long(iso: str) -> str:
+    """'2024-06' -> 'June 2024'."""
+    try:
+        return date(int(iso[:4]), int(iso[5:7]), 1).strftime("%B %Y")
+    except (ValueError, TypeError):
+        return str(iso)
+
+
+def period_long(period: str, period_type: str) -> str:
+    """A benchmark period by its type (mart_benchmark.period_type): a month or a financial year."""
+    return month_long(period) if period_type == "month" else fy_long(period)
+
+
+def fy_of_month(month: str) -> str:
+    """'2024-03' -> '2023-24': the financial year (April to March) a month falls in."""
+    year, mon = int(month[:4]), int(month[5:7])
+    start = year if mon >= 4 else year - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def day(value: Any) -> str:
+    return value.strftime("%-d %B %Y") if isinstance(value, date) else DASH
+
+
+def signed(value: Any, digits: int = 1, unit: str = "") -> str:
+    """+1.2 / -0.4 with a unit; '–' when missing."""
+    return DASH if missing(value) else f"{value:+,.{digits}f}{unit}"

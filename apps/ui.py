@@ -1,0 +1,142 @@
+"""The few ways a page shows things, defined once: a chart with its table and CSV, a table with its CSV, messages
+for a snapshot that lacks something, notes on method beside the numbers, and the footnotes.
+
+A chart is drawn from one frame (its columns named for people), and that same frame is the table under it and the
+CSV it downloads: what the CSV holds is exactly what the chart shows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from apps import benchmarks, charts, data
+
+
+def show_unavailable(exc: data.SnapshotUnavailable) -> None:
+    (st.info if exc.missing else st.error)(str(exc))
+
+
+def section(render: Callable[[data.Snapshot], None], snapshot: data.Snapshot) -> None:
+    """One section of a page; a table the snapshot lacks shows a message in that section only."""
+    try:
+        render(snapshot)
+    except data.SnapshotUnavailable as exc:
+        show_unavailable(exc)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def csv_text(frame: pl.DataFrame) -> str:
+    """The frame as CSV; a list cell (a trend line) becomes its values separated by '; '."""
+    lists = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.List)]
+    flat = frame.with_columns(
+        pl.col(name).list.eval(pl.element().round(4).cast(pl.String)).list.join("; ") for name in lists
+    )
+    return flat.write_csv()
+
+
+def download(frame: pl.DataFrame, label: str, file_name: str) -> None:
+    """A CSV download of ``frame`` (the key comes from the file name, so two on one page never clash)."""
+    st.download_button(
+        label,
+        data=csv_text(frame),
+        file_name=file_name,
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+        key=f"download_{_slug(file_name)}",
+    )
+
+
+def coloured(frame: pl.DataFrame, palettes: Mapping[str, Mapping[str, tuple]]) -> Any:
+    """The frame styled for display: each cell of a column in ``palettes`` filled by its label's colours.
+
+    A palette maps a key to (label, fill, ink, ...) as in apps.charts; a "Not compared" fill is white with a border.
+    """
+    styles: dict[str, dict[str, str]] = {}
+    for column, palette in palettes.items():
+        styles[column] = {
+            v[0]: f"background-color: {v[1]}; color: {v[2]}" + ("; border: 1px solid #0B0C0C" if v[1] == "#FFFFFF"
+                                                                 else "")
+            for v in palette.values()
+        }  # fmt: skip
+    styler = frame.to_pandas().style
+    for column, style in styles.items():
+        if column in frame.columns:
+            styler = styler.map(lambda value, style=style: style.get(value, ""), subset=[column])
+    return styler
+
+
+def table(
+    frame: pl.DataFrame,
+    file_name: str,
+    label: str = "Download this table (CSV)",
+    column_config: Mapping[str, Any] | None = None,
+    height: int | str = "auto",
+    alt_text: str | None = None,
+    palettes: Mapping[str, Mapping[str, tuple]] | None = None,
+) -> None:
+    """A table (cells coloured by ``palettes``) and the CSV of exactly that table."""
+    st.dataframe(
+        coloured(frame, palettes) if palettes else frame,
+        hide_index=True,
+        width="stretch",
+        height=height,
+        placeholder="–",
+        column_config=column_config,
+        alt=alt_text,
+    )
+    download(frame, label, file_name)
+
+
+def chart(
+    chart_: alt.TopLevelMixin,
+    frame: pl.DataFrame,
+    alt_text: str,
+    file_name: str,
+    column_config: Mapping[str, Any] | None = None,
+    table_open: bool = False,
+) -> None:
+    """A chart, its text alternative, and the frame it was drawn from as a table and a CSV."""
+    st.altair_chart(chart_, width="stretch", alt=alt_text)
+    with st.expander("The figures in this chart (table and CSV)", expanded=table_open):
+        table(frame, file_name, "Download the chart's figures (CSV)", column_config)
+
+
+def spc(series: pl.DataFrame, unit: str, what: str, name: str, file_name: str) -> None:
+    """An SPC chart of one mart_spc series (its published points, limits and go-live), its table and a sentence."""
+    points = benchmarks.spc_points(series)
+    if points.is_empty():
+        st.info(f"No {what.lower()} can be shown for {name}: every month is withheld or missing.")
+        return
+    chart(
+        charts.spc_chart(points, unit, benchmarks.spc_events(series)),
+        points,
+        f"SPC chart of {what.lower()} in {name} by month with its centre line and process limits; the points and "
+        "their types are in the table below the chart.",
+        file_name,
+    )
+    st.caption(benchmarks.spc_sentence(series, name))
+
+
+def rows_height(n: int, cap: int = 1_700) -> int:
+    """A table height that shows every row without scrolling, up to cap pixels."""
+    return min(35 * (n + 1) + 3, cap)
+
+
+def footnotes(lines: list[str], pub: Mapping[str, Any]) -> None:
+    """Method, disclosure and source notes, then which snapshot the page shows."""
+    published_at = pub.get("published_at")
+    published = published_at.strftime("%d %B %Y %H:%M") if hasattr(published_at, "strftime") else published_at
+    with st.container(border=True):
+        for line in lines:
+            st.caption(line)
+        st.caption(f"Snapshot `{pub.get('snapshot_id', 'unknown')}`, published {published or 'at an unknown time'}.")

@@ -1,0 +1,139 @@
+"""Benchmark explorer: any measure and period, every force.
+
+A funnel plot with 95% and 99.8% limits (overdispersion noted), forces ranked with their intervals, the chosen force
+and its peer group highlighted, the comparison with the chosen comparator, and the change on the period before.
+Reads mart_benchmark (values, limits, funnel statistics, comparisons, change), dim_measure, dim_force,
+dim_force_peer_group; draws the funnel's curves with mhw.stats from the mart's target and tau2.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from apps import benchmarks, charts, data, links, state, ui
+from apps import format as fmt
+from apps.charts import COMPARISON, FUNNEL
+
+
+def _headline(rows: pl.DataFrame, measure: dict, period_words: str) -> None:
+    national = rows.filter(pl.col("geography_level") == "national")
+    cols = st.columns(4)
+    if national.height:
+        r = national.row(0, named=True)
+        cols[0].metric("England and Wales", benchmarks.value_text(r, 2), help=measure["unit"])
+        cols[0].caption(f"95% interval {fmt.interval(r['lcl95'], r['ucl95'], 2)}; {measure['unit']}")
+        cols[1].metric("Previous period", fmt.num(r["previous_value"], 2))
+        cols[1].caption(benchmarks.CHANGE.get(r["change_significance"] or "", "") or "Change not tested")
+    compared = benchmarks.forces_compared(rows)
+    cols[2].metric("Forces higher or worse than E&W", f"{compared.get('higher', 0) + compared.get('worse', 0)}")
+    cols[3].metric("Forces lower or better than E&W", f"{compared.get('lower', 0) + compared.get('better', 0)}")
+    cols[3].caption(f"Of {benchmarks.force_rows(rows).height} forces with figures for {period_words}")
+
+
+def main() -> None:
+    st.title("Benchmark explorer")
+    st.caption("Any measure and period: every force with its interval, in a funnel plot and ranked.")
+    try:
+        snapshot = data.open_snapshot()
+        measures = data.not_empty(data.measures(snapshot.conn, snapshot.key), "benchmark measures")
+        forces = data.forces(snapshot.conn, snapshot.key)
+        names = dict(measures.select("measure_id", "measure_name").iter_rows())
+        top = st.columns([3, 2])
+        measure_id = state.choose("Measure", list(names), state.MEASURE, fmt=names.get, column=top[0])
+        measure = measures.filter(pl.col("measure_id") == measure_id).row(0, named=True)
+        periods = data.benchmark_periods(snapshot.conn, snapshot.key, measure_id)
+        if not periods:
+            raise data.EmptyTable(f"figures for {measure['measure_name']}")
+        period_type = "month" if measure["frequency"] == "month" else "financial_year"
+        period = state.choose("Period", periods, state.PERIOD, fmt=lambda p: fmt.period_long(p, period_type),
+                              column=top[1])  # fmt: skip
+        row2 = st.columns([3, 2])
+        focus = state.choose_force(forces, national=benchmarks.NATIONAL, label="Highlight a force", column=row2[0],
+                                   default=benchmarks.NATIONAL)  # fmt: skip
+        comparator = state.choose_comparator(column=row2[1])
+        rows = data.not_empty(data.benchmark(snapshot.conn, snapshot.key, measure_id, period), "figures")
+        peers = data.peer_group(snapshot.conn, snapshot.key, focus)["peer_force_code"].to_list()
+        pub = data.publication(snapshot.conn, snapshot.key)
+    except data.SnapshotUnavailable as exc:
+        ui.show_unavailable(exc)
+        return
+
+    focus_code = None if focus == benchmarks.NATIONAL else focus
+    period_words = fmt.period_long(period, period_type)
+    _headline(rows, measure, period_words)
+    st.caption(benchmarks.method_note(measure, rows))
+
+    st.subheader("Funnel plot")
+    curve = benchmarks.funnel_curve(rows, measure["method"], measure["multiplier"])
+    points = benchmarks.funnel_points(rows, focus_code, peers)
+    if curve is None or points.height < 2:
+        st.info(benchmarks.funnel_note(rows))
+    else:
+        target = points["Target"][0]
+        ui.chart(
+            charts.funnel_chart(points, curve, target, f"Denominator ({measure['denominator_definition'][:60]})",
+                                measure["unit"]),
+            points,
+            f"Funnel plot of {measure['measure_name']} by force, {period_words}, against the denominator; the "
+            "figures are in the table below the chart.",
+            f"funnel_{measure_id}_{period}.csv",
+        )  # fmt: skip
+        st.caption(
+            "Each point is a force: its value against its denominator. The solid line is the pooled value of the "
+            "forces in the funnel; dashed curves are 95% limits and solid curves 99.8% limits. "
+            + benchmarks.funnel_note(rows)
+            + " 'Outlier' is said only beyond 99.8%; 95% is an alert."
+        )
+
+    st.subheader("Forces ranked")
+    intervals = benchmarks.interval_rows(rows, comparator, focus_code, peers)
+    national = rows.filter(pl.col("geography_level") == "national")
+    reference = national["value"][0] if national.height else None
+    if intervals.is_empty():
+        st.info(f"No force has a published value for {period_words}.")
+    else:
+        ui.chart(
+            charts.interval_chart(intervals, measure["unit"], reference),
+            intervals,
+            f"Forces ranked by {measure['measure_name']}, {period_words}, with 95% intervals; the dashed line is "
+            "England and Wales.",
+            f"ranked_{measure_id}_{period}.csv",
+        )
+    table = benchmarks.ranked_table(rows, comparator, focus_code, peers)
+    compared_column = f"Compared with {benchmarks.COMPARATOR_WORDS[comparator]}"
+    ui.table(
+        table,
+        f"benchmark_{measure_id}_{period}_{comparator}.csv",
+        "Download the force table (CSV)",
+        height=ui.rows_height(table.height),
+        alt_text=f"{measure['measure_name']} by force, {period_words}",
+        palettes={compared_column: COMPARISON, "Funnel": FUNNEL},
+        column_config={
+            "Numerator": st.column_config.TextColumn(help="As published: rounded to 5 below national level; * = 1-7."),
+            "Change": st.column_config.TextColumn(help="On the previous period, with its own 95% test."),
+        },
+    )
+    if focus_code:
+        st.page_link(
+            links.page_file(links.FORCE_PROFILE),
+            label="Open the force profile",
+            icon=":material/local_police:",
+            query_params=state.link_params(),
+        )
+    ui.footnotes(
+        [
+            "**Funnel plot.** Limits around the pooled value of the forces whose submissions are complete: exact "
+            "Poisson or Byar's for rates, the arcsine method for proportions; widened by the between-force variance "
+            "τ² when the forces are overdispersed (φ > 1), as FunnelPlotR does. Means and ratios have no funnel.",
+            "**Intervals and comparisons.** 95% and 99.8% confidence intervals of each value; a force is higher or "
+            "lower than a comparator when its 95% interval excludes the comparator's value. The peer group value "
+            "pools the peers' counts; regions pool their forces.",
+            "**Disclosure control.** Values resting on 1 to 7 people are withheld with their interval, funnel "
+            "position, rank and change; counts below national level are rounded to 5. Only published values show.",
+        ],
+        pub,
+    )
+
+
+main()

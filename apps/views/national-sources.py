@@ -1,0 +1,144 @@
+"""National sources: the published figures the benchmarks lean on, as their publishers released them.
+
+Home Office use of force statistics (mental-health share of tactics by force, mart_use_of_force_mh) and the ONS
+resident populations behind every rate per 100,000 (mart_population_force_year). Deaths, coroners' reports and
+inspections are on the Learning page. Published aggregates only; no person-level rows are read.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from apps import charts, data, links, state, ui
+from apps import format as fmt
+
+CAUTIONS = {
+    "ok": "",
+    "condition_not_reported_over_half": "Condition not reported for over half the tactics",
+    "no_reported_condition": "No tactic with a reported condition",
+    "condition_breakdown_not_published": "Condition breakdown not published",
+}
+# recording quality of a force's use-of-force returns: a hollow point when most tactics have no condition recorded
+RECORDING = {
+    "ok": ("Most tactics have a reported condition", charts.FOCUS, "#FFFFFF", "circle"),
+    "caution": ("Over half not reported", "#FFFFFF", charts.INK, "circle"),
+}
+POPULATION_SOURCES = {
+    "ons_mye": "ONS mid-year estimate",
+    "ons_mye_carried_forward": "ONS estimate carried forward",
+    "standin": "Stand-in (not ONS)",
+}
+
+
+def use_of_force_rows(forces: pl.DataFrame) -> pl.DataFrame:
+    """The chart's frame: each force's mental-health share of tactics with its 95% interval and recording quality."""
+    return forces.select(
+        pl.col("area_name").alias("Area"),
+        pl.col("pct_mental_health").alias("Value"),
+        pl.col("pct_mental_health_lcl95").alias("Lower 95%"),
+        pl.col("pct_mental_health_ucl95").alias("Upper 95%"),
+        pl.when(pl.col("share_caution") == "ok").then(pl.lit(RECORDING["ok"][0])).otherwise(
+            pl.lit(RECORDING["caution"][0])).alias("Compared"),
+        pl.lit("Other").alias("Highlight"),
+        pl.col("pct_condition_not_reported").round(1).alias("% condition not reported"),
+    )  # fmt: skip
+
+
+def use_of_force_section(snapshot: data.Snapshot) -> None:
+    frame = data.not_empty(data.use_of_force(snapshot.conn, snapshot.key), "use of force figures")
+    fy = frame["fy_label"][0]
+    frame = frame.filter(pl.col("fy_label") == fy)
+    st.subheader(f"Use of force with a mental-health condition, {fy}")
+    national = frame.filter(pl.col("is_national"))
+    ew = national.row(0, named=True) if national.height else {}
+    if ew:
+        st.markdown(
+            f"In England and Wales, **{fmt.pct(ew.get('pct_mental_health'))}** of use-of-force tactics with a "
+            "reported condition involved a perceived mental-health condition (95% CI "
+            f"{fmt.interval(ew.get('pct_mental_health_lcl95'), ew.get('pct_mental_health_ucl95'))}%)."
+        )
+    forces = frame.filter(~pl.col("is_national") & pl.col("pct_mental_health").is_not_null())
+    if forces.height:
+        rows = use_of_force_rows(forces)
+        ui.chart(
+            charts.interval_chart(rows, "% of tactics with a reported condition: mental health",
+                                  ew.get("pct_mental_health"), palette=RECORDING),
+            rows,
+            "Dot plot of the mental-health share of use-of-force tactics by force with 95% intervals; the dashed "
+            "line is England and Wales. The figures are in the table below the chart.",
+            f"use_of_force_mh_share_{fy}.csv",
+        )  # fmt: skip
+    st.caption(
+        "**Denominator:** tactics where the officer recorded whether the subject had a perceived physical or mental "
+        "condition (mental + physical + physical and mental + none). Tactics with the condition 'not reported' are "
+        "left out; hollow points mark forces where more than half were not reported, so their share describes a "
+        "small and probably unrepresentative subset. Wilson 95% intervals treat each tactic as independent; tactics "
+        "cluster within incidents, so the true uncertainty is wider."
+    )
+    with st.expander("Every area, with the counts (table and CSV)"):
+        table = frame.sort("pct_mental_health", descending=True, nulls_last=True).select(
+            pl.col("area_name").alias("Area"),
+            pl.col("n_mental_health").alias("Tactics: mental health"),
+            pl.col("n_condition_reported").alias("Tactics with a condition recorded"),
+            pl.col("pct_mental_health").round(1).alias("MH share %"),
+            pl.format("{} to {}", pl.col("pct_mental_health_lcl95").round(1), pl.col("pct_mental_health_ucl95")
+                      .round(1)).fill_null("–").alias("95% CI"),
+            pl.col("pct_condition_not_reported").round(1).alias("% condition not reported"),
+            pl.col("share_caution").replace_strict(CAUTIONS, default=pl.col("share_caution")).alias("Caution"),
+        )  # fmt: skip
+        ui.table(table, f"use_of_force_by_area_{fy}.csv", "Download the use of force table (CSV)")
+
+
+def population_section(snapshot: data.Snapshot) -> None:
+    frame = data.not_empty(data.population_years(snapshot.conn, snapshot.key), "population figures")
+    years = sorted(frame["mid_year"].unique().to_list(), reverse=True)
+    st.subheader("Resident population: the denominator of every rate per 100,000")
+    year = state.choose("Mid-year", [str(y) for y in years], "mid_year", column=st.columns([1, 3])[0])
+    rows = frame.filter(pl.col("mid_year") == int(year)).select(
+        pl.col("geo_name").alias("Area"),
+        pl.col("geo_level").alias("Level"),
+        pl.col("population").alias("Population"),
+        pl.col("population_vintage").alias("Vintage"),
+        pl.col("population_source").replace_strict(POPULATION_SOURCES, default=pl.col("population_source"))
+        .alias("Source"),
+    )  # fmt: skip
+    ui.table(rows, f"population_by_force_{year}.csv", "Download the populations (CSV)",
+             column_config={"Population": st.column_config.NumberColumn(format="localized")},
+             height=ui.rows_height(rows.height, 900))  # fmt: skip
+    st.caption(
+        "ONS mid-year population estimates by police force area, as published. Years after the latest ONS year use "
+        "the latest year carried forward (labelled so in every rate). Without the ONS file, rates use an approximate "
+        "stand-in population, labelled 'stand-in' wherever it is used."
+    )
+
+
+def main() -> None:
+    st.title("National sources")
+    st.caption(
+        "Published national statistics beside the force figures: Home Office use of force and the ONS populations "
+        "behind every rate. Deaths, coroners' reports and inspections are on the Learning page."
+    )
+    try:
+        snapshot = data.open_snapshot()
+    except data.SnapshotUnavailable as exc:
+        ui.show_unavailable(exc)
+        return
+    tabs = st.tabs(["Use of force", "Population"])
+    for tab, render in zip(tabs, (use_of_force_section, population_section), strict=True):
+        with tab:
+            ui.section(render, snapshot)
+    st.page_link(
+        links.page_file(links.LEARNING), label="Learning: deaths, coroners and inspections", icon=":material/menu_book:"
+    )
+    ui.footnotes(
+        [
+            "**Use of force.** Home Office police use of force statistics; the share is of tactics (one incident can "
+            "record several), not of people. Figures as the Home Office published them.",
+            "**Population.** ONS mid-year estimates by police force area (Open Government Licence).",
+        ],
+        data.publication(snapshot.conn, snapshot.key),
+    )
+
+
+main()

@@ -1,0 +1,149 @@
+"""Outcomes & justice: what happens to people after police contact, by force with intervals.
+
+Themes: place of safety, conveyance, detention durations (s136, by financial year), custody mental-health
+identification, Liaison and Diversion, out-of-court disposals and street triage outcomes (force extracts, by month).
+Each measure of a theme: every force's value with its 95% interval against England and Wales (mart_benchmark), and
+the financial-year context from mart_s136_force_year and mart_outcomes_force_year (medians, counts, outcome mix).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from apps import benchmarks, charts, data, state, ui
+from apps import format as fmt
+
+THEME_PARAM = "theme"
+THEMES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "place_of_safety": ("Place of safety", ("s136_police_station_pos_pct", "s136_ed_pos_pct")),
+    "conveyance": ("Conveyance", ("s136_ambulance_pct", "s136_police_vehicle_pct")),
+    "durations": ("Detention durations", ("s136_over_24h_pct",)),
+    "custody": ("Custody: mental health identified", ("custody_mh_identified_pct",)),
+    "liaison_diversion": ("Liaison and Diversion", ("lnd_assessed_in_custody_pct",)),
+    "oocd": ("Out-of-court disposals", ("oocd_mh_pct",)),
+    "triage": ("Street triage outcomes", ("triage_diverted_pct",)),
+}
+
+
+def published_count(count: str, alias: str) -> pl.Expr:
+    """A published count column as the page shows it ('*' for 1-7), from the count and its *_sdc_flag."""
+    return (
+        pl.struct(count, f"{count}_sdc_flag")
+        .map_elements(lambda r: fmt.count(r[count], r[f"{count}_sdc_flag"]), return_dtype=pl.String)
+        .alias(alias)
+    )
+
+
+def s136_context(rows: pl.DataFrame) -> pl.DataFrame:
+    """Durations and places of safety as mart_s136_force_year publishes them."""
+    return rows.select(
+        pl.col("force_name").alias("Force"),
+        published_count("s136_detentions", "s136 detentions"),
+        pl.col("median_hours").round(1).alias("Median hours (first place of safety to end)"),
+        pl.col("pct_over_24h").round(1).alias("% over 24 hours"),
+        pl.col("pct_police_station_pos").round(1).alias("% police station"),
+        pl.col("pct_ae_pos").round(1).alias("% A&E"),
+        pl.col("pct_ambulance").round(1).alias("% ambulance"),
+        pl.col("pct_police_vehicle").round(1).alias("% police vehicle"),
+    )
+
+
+def custody_context(rows: pl.DataFrame) -> pl.DataFrame:
+    """Custody, Liaison and Diversion and triage as mart_outcomes_force_year publishes them for the year."""
+    return rows.select(
+        pl.col("force_name").alias("Force"),
+        pl.col("is_partial_year").alias("Part year"),
+        published_count("custody_detentions", "Custody detentions"),
+        pl.col("pct_mh_identified").round(1).alias("% MH identified"),
+        pl.col("pct_lnd_referred").round(1).alias("% L&D referred"),
+        pl.col("pct_lnd_assessed").round(1).alias("% L&D assessed"),
+        pl.col("median_hours_referral_to_assess").round(1).alias("Median hours referral to assessment"),
+        pl.col("pct_oocd_mh").round(1).alias("% OOCD (MH need)"),
+        published_count("triage_contacts", "Triage contacts"),
+        pl.col("triage_s136_per_100").round(1).alias("s136 per 100 triage contacts"),
+        pl.col("pct_triage_informal_admission").round(1).alias("% informal admission"),
+        pl.col("pct_triage_cmht_crisis_referral").round(1).alias("% CMHT / crisis referral"),
+        pl.col("pct_triage_signpost_nfa").round(1).alias("% signposted / NFA"),
+    )  # fmt: skip
+
+
+def _measure(snapshot: data.Snapshot, measure: dict, period: str, period_words: str) -> None:
+    rows = data.benchmark(snapshot.conn, snapshot.key, measure["measure_id"], period)
+    st.markdown(f"#### {measure['measure_name']}")
+    national = rows.filter(pl.col("geography_level") == "national")
+    if national.height:
+        r = national.row(0, named=True)
+        st.markdown(
+            f"England and Wales, {period_words}: **{benchmarks.value_text(r, 1)}** "
+            f"(95% interval {fmt.interval(r['lcl95'], r['ucl95'], 1)}). "
+            + (benchmarks.CHANGE.get(r["change_significance"] or "", "") or "")
+        )
+    focus = state.current(state.FORCE)
+    intervals = benchmarks.interval_rows(rows, "national", focus, [])
+    if intervals.is_empty():
+        st.info(f"No force has a published value for {period_words}.")
+        return
+    ui.chart(
+        charts.interval_chart(intervals, measure["unit"], national["value"][0] if national.height else None),
+        intervals,
+        f"{measure['measure_name']} by force, {period_words}, with 95% intervals; the dashed line is England and "
+        "Wales.",
+        f"outcomes_{measure['measure_id']}_{period}.csv",
+    )
+    st.caption(benchmarks.method_note(measure, rows))
+
+
+def main() -> None:
+    st.title("Outcomes & justice")
+    st.caption(
+        "Where people detained under s136 are taken and how, how long detentions last, and what happens in custody, "
+        "Liaison and Diversion and street triage: every force with its 95% interval against England and Wales."
+    )
+    try:
+        snapshot = data.open_snapshot()
+        measures = data.not_empty(data.measures(snapshot.conn, snapshot.key), "benchmark measures")
+        cols = st.columns([3, 2])
+        theme = state.choose("Theme", list(THEMES), THEME_PARAM, fmt=lambda t: THEMES[t][0], column=cols[0])
+        theme_measures = measures.filter(pl.col("measure_id").is_in(list(THEMES[theme][1]))).sort("sort_order")
+        if theme_measures.is_empty():
+            raise data.EmptyTable(f"{THEMES[theme][0].lower()} measures")
+        first = theme_measures.row(0, named=True)
+        period_type = "month" if first["frequency"] == "month" else "financial_year"
+        periods = data.benchmark_periods(snapshot.conn, snapshot.key, first["measure_id"])
+        if not periods:
+            raise data.EmptyTable(f"{THEMES[theme][0].lower()} figures")
+        period = state.choose("Period", periods, state.PERIOD, fmt=lambda p: fmt.period_long(p, period_type),
+                              column=cols[1])  # fmt: skip
+        fy = period if period_type == "financial_year" else fmt.fy_of_month(period)
+        context = (
+            s136_context(data.s136_force_year(snapshot.conn, snapshot.key, fy))
+            if period_type == "financial_year"
+            else custody_context(data.outcomes_force_year(snapshot.conn, snapshot.key, fy))
+        )
+        pub = data.publication(snapshot.conn, snapshot.key)
+    except data.SnapshotUnavailable as exc:
+        ui.show_unavailable(exc)
+        return
+
+    period_words = fmt.period_long(period, period_type)
+    for measure in theme_measures.iter_rows(named=True):
+        _measure(snapshot, measure, period, period_words)
+    st.subheader(f"The financial year {fmt.fy_long(fy)} by force")
+    ui.table(context, f"outcomes_context_{theme}_{fy}.csv", "Download the year's figures (CSV)",
+             height=ui.rows_height(context.height))  # fmt: skip
+    ui.footnotes(
+        [
+            "**Percentages** are of known values (not known left out of the denominator): places of safety of "
+            "detentions with a known first place, conveyance of detentions with a known conveyance, excluding people "
+            "already at a place of safety (as the Home Office), durations of those with both times recorded.",
+            "**Intervals**: Wilson score 95% intervals; a force is higher or lower than England and Wales when its "
+            "interval excludes the national value.",
+            "**Disclosure control.** A percentage is withheld when its numerator or denominator is 1 to 7; counts "
+            "below national level are rounded to 5.",
+        ],
+        pub,
+    )
+
+
+main()

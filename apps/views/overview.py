@@ -1,0 +1,140 @@
+"""Overview (the landing page): every measure for England and Wales, or for one force, as one table.
+
+Each row: the latest value with its 95% interval, the comparator (England and Wales, the region or the peer group)
+and the comparison in Fingertips colours and shapes, the change on the period before, a trend line of recent values,
+the Making Data Count variation and assurance icons, and a link to the measure in the Benchmark explorer. Reads
+mart_benchmark, mart_spc, mart_escalations, dim_measure, dim_force (docs/methods.md for every statistic).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from apps import benchmarks, data, links, state, ui
+from apps.charts import COMPARISON
+
+TREND_POINTS = 12
+
+
+def _summary(
+    area: str, name: str, comparator: str, latest: pl.DataFrame, spread: pl.DataFrame, items: pl.DataFrame
+) -> None:
+    cols = st.columns(4)
+    if area == benchmarks.NATIONAL:
+        compared = benchmarks.forces_compared(spread)
+        cols[0].metric("Measures", f"{latest.height}")
+        different = sum(v for k, v in compared.items() if k in ("better", "worse", "higher", "lower"))
+        cols[1].metric("Force results different from E&W", f"{different:,}")
+        cols[1].caption("Forces whose 95% interval excludes the E&W value, summed over the measures")
+    else:
+        words = latest.select(
+            pl.struct(latest.columns).map_elements(
+                lambda r: benchmarks.comparison(r, comparator),
+                return_dtype=pl.String,
+            )
+        ).to_series()
+        cols[0].metric("Better", f"{(words == 'better').sum()}")
+        cols[1].metric("Worse", f"{(words == 'worse').sum()}")
+        cols[2].metric("Higher / lower (no good direction)", f"{words.is_in(['higher', 'lower']).sum()}")
+    open_items = items.filter(pl.col("status") != "resolved")
+    cols[3].metric("Open escalations", f"{open_items.height}")
+    cols[3].caption(f"Signals on {name}'s measures")
+
+
+def main() -> None:
+    st.title("Overview")
+    st.caption(
+        "Every benchmark measure for England and Wales or one force: the latest value and its interval, how it "
+        "compares, what has changed, and the signals to escalate. Choose a row's link to open the measure."
+    )
+    try:
+        snapshot = data.open_snapshot()
+        data.not_empty(data.measures(snapshot.conn, snapshot.key), "benchmark measures")
+        forces = data.forces(snapshot.conn, snapshot.key)
+        cols = st.columns([2, 3])
+        area = state.choose_force(forces, national=benchmarks.NATIONAL, label="Area", column=cols[0],
+                                  default=benchmarks.NATIONAL)  # fmt: skip
+        national = area == benchmarks.NATIONAL
+        comparator = state.choose_comparator(column=cols[1], disabled=national)
+        latest = data.not_empty(data.benchmark_latest(snapshot.conn, snapshot.key, area), "benchmark figures")
+        icons = data.spc_latest(snapshot.conn, snapshot.key, area)
+        history = data.benchmark_area(snapshot.conn, snapshot.key, area)
+        spread = data.benchmark_forces_latest(snapshot.conn, snapshot.key)
+        items = data.escalations(snapshot.conn, snapshot.key)
+        pub = data.publication(snapshot.conn, snapshot.key)
+    except data.SnapshotUnavailable as exc:
+        ui.show_unavailable(exc)
+        return
+
+    name = "England and Wales" if national else dict(forces.select("force_code", "force_name").iter_rows())[area]
+    area_items = items.filter(pl.col("geography_code") == area)
+    _summary(area, name, comparator, latest, spread, area_items)
+
+    sparks = {
+        m: history.filter((pl.col("measure_id") == m) & pl.col("value").is_not_null())["value"].tail(TREND_POINTS)
+        .to_list()
+        for m in latest["measure_id"].to_list()
+    }  # fmt: skip
+    force_param = None if national else area
+    link = {
+        r["measure_id"]: links.address(links.EXPLORER, measure=r["measure_id"], period=r["period"],
+                                       force=force_param, cmp=comparator)
+        for r in latest.iter_rows(named=True)
+    }  # fmt: skip
+    frame = benchmarks.overview_frame(latest, icons, sparks, comparator, link)
+    words = "England and Wales" if national else f"{name} compared with {benchmarks.COMPARATOR_WORDS[comparator]}"
+    st.subheader(words)
+    ui.table(
+        frame,
+        f"overview_{area}_{comparator}.csv",
+        "Download the overview (CSV)",
+        column_config={
+            "Value": st.column_config.TextColumn(help="The latest published value; 'withheld' says why not."),
+            "Comparator": st.column_config.TextColumn(
+                help="The comparator's value for the same period (peer group: the peers' counts pooled)."
+            ),
+            "Compared": st.column_config.TextColumn(
+                help="The force's 95% interval against the comparator: better / worse where the measure has an "
+                "agreed good direction, higher / lower where it has none."
+            ),
+            "Change on previous": st.column_config.TextColumn(
+                help="The change on the period before, tested (rate ratio or difference with its 95% interval)."
+            ),
+            "Trend": st.column_config.LineChartColumn(f"Trend (last {TREND_POINTS} periods)", width="small"),
+            "Variation": st.column_config.TextColumn(help="Making Data Count: the latest SPC point (monthly)."),
+            "Assurance": st.column_config.TextColumn(help="Making Data Count: against the target, where set."),
+            "Open": st.column_config.LinkColumn("Open", display_text="Explore ›", help="The measure in the explorer"),
+        },
+        height=ui.rows_height(frame.height),
+        alt_text=f"Every benchmark measure for {name}",
+        palettes={"Compared": COMPARISON},
+    )
+    if not national:
+        st.page_link(
+            links.page_file(links.FORCE_PROFILE),
+            label=f"Open the force profile of {name}",
+            icon=":material/local_police:",
+            query_params=state.link_params(force=area),
+        )
+    if area_items.height:
+        with st.expander(f"Escalations on {name} ({area_items.height})"):
+            ui.table(benchmarks.escalation_frame(area_items), f"escalations_{area}.csv",
+                     column_config={"Open": st.column_config.LinkColumn(display_text="Open ›")})  # fmt: skip
+    st.page_link(links.page_file(links.ESCALATIONS), label="Every escalation", icon=":material/priority_high:")
+    ui.footnotes(
+        [
+            "**Comparisons** use the force's 95% confidence interval against the comparator's value (Fingertips). "
+            "Green / red where the measure has an agreed good direction, blues where it has none; triangles point "
+            "the way the value differs; a hollow square is not compared (withheld, incomplete, or no interval).",
+            "**Variation and assurance** icons are the Making Data Count ones from each monthly measure's SPC chart: "
+            "the latest point's special cause (or common cause) and, where a target is set, whether the process "
+            "limits put it consistently met, consistently missed, or hit and miss.",
+            "**Disclosure control.** Values resting on 1 to 7 people are withheld with their interval; counts "
+            "below national level are rounded to 5. Only published values are shown.",
+        ],
+        pub,
+    )
+
+
+main()
