@@ -177,22 +177,25 @@ def funnel_points(rows: pl.DataFrame, focus: str | None, peers: Iterable[str]) -
     )
 
 
+def funnel_limits_at(rows: pl.DataFrame, method: str, multiplier: float, denominators) -> dict[str, np.ndarray]:
+    """The funnel's 95% and 99.8% limits at the given denominators, by the mart's method with its target and tau2
+    (tau2 only when the mart found the forces overdispersed)."""
+    r = rows.filter(pl.col("funnel_target").is_not_null()).row(0, named=True)
+    tau2 = r["funnel_tau2"] if r["funnel_od_adjusted"] else 0.0
+    draw = stats.funnel_limits if method == "rate" else stats.proportion_funnel_limits
+    return draw(np.asarray(denominators, dtype=float), r["funnel_target"], tau2, per=multiplier)
+
+
 def funnel_curve(rows: pl.DataFrame, method: str, multiplier: float) -> pl.DataFrame | None:
-    """Limit curves over a grid of denominators, by the mart's method with its target and tau2 (mhw.stats).
+    """Limit curves over a grid of denominators (mhw.stats, as the mart computes them at each force).
 
     None when the measure has no funnel (a mean or a ratio) or fewer than two forces are in it.
     """
     forces = force_rows(rows).filter(pl.col("funnel_target").is_not_null() & (pl.col("denominator") > 0))
     if forces.height < 2 or method not in ("rate", "proportion"):
         return None
-    r = forces.row(0, named=True)
-    tau2 = r["funnel_tau2"] if r["funnel_od_adjusted"] else 0.0
     grid = stats.population_grid(forces["denominator"].min(), forces["denominator"].max())
-    if method == "rate":
-        limits = stats.funnel_limits(grid, r["funnel_target"], tau2, per=multiplier)
-    else:
-        limits = stats.proportion_funnel_limits(grid, r["funnel_target"], tau2, per=multiplier)
-    return pl.DataFrame({"Denominator": grid, **{k: np.asarray(v) for k, v in limits.items()}})
+    return pl.DataFrame({"Denominator": grid, **funnel_limits_at(forces, method, multiplier, grid)})
 
 
 def funnel_y_cap(points: pl.DataFrame, curve: pl.DataFrame) -> float | None:
@@ -257,33 +260,51 @@ def _text_schema(rows: list[dict[str, Any]], integers: tuple[str, ...] = ()) -> 
     return {n: (pl.Int64 if n in integers else pl.String) for n in names}
 
 
+def forces_compared_text(forces: pl.DataFrame) -> str:
+    """'2 higher, 1 worse, 3 similar': the forces' comparisons with England and Wales for one measure and period."""
+    counts = forces.group_by("assessment_vs_national").len()
+    by_word = dict(counts.iter_rows())
+    order = ("better", "worse", "higher", "lower", "similar")
+    return ", ".join(f"{by_word[w]} {w}" for w in order if by_word.get(w)) or "none compared"
+
+
 def overview_frame(
     latest: pl.DataFrame,
     icons: pl.DataFrame,
     sparks: dict[str, list[float]],
     comparator: str,
     link: dict[str, str],
+    forces_latest: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """One row per measure for one area: latest value and interval, the comparator and the comparison, the change
     on the period before, a trend line of the recent values, the MDC variation and assurance icons, and a link.
 
     latest: the area's mart_benchmark row per measure (latest period); icons: its mart_spc latest points;
-    sparks: measure_id -> recent values; link: measure_id -> the explorer's address for that row.
+    sparks: measure_id -> recent values; link: measure_id -> the explorer's address for that row. For England and
+    Wales (no comparator) the comparison column counts how the forces compare with it (forces_latest: every
+    force's row of each measure's latest period).
     """
     by_measure = {r["measure_id"]: r for r in icons.iter_rows(named=True)}
     national = latest.filter(pl.col("geography_level") == "national").height > 0
     out = []
     for r in latest.iter_rows(named=True):
         spc = by_measure.get(r["measure_id"], {})
-        key = "not_compared" if national else comparison(r, comparator)
+        if national:
+            forces = (
+                forces_latest.filter(pl.col("measure_id") == r["measure_id"]) if forces_latest is not None else None
+            )
+            comparator_text, compared = "–", "–" if forces is None else forces_compared_text(forces)
+        else:
+            comparator_text = fmt.num(r[COMPARATOR_VALUE[comparator]], 2)
+            compared = COMPARISON[comparison(r, comparator)][0]
         out.append(
             {
                 "Measure": r["measure_name"],
                 "Period": fmt.period_long(r["period"], r["period_type"]),
                 "Value": value_text(r, 2),
                 "95% interval": fmt.interval(r["lcl95"], r["ucl95"], 2),
-                "Comparator": "–" if national else fmt.num(r[COMPARATOR_VALUE[comparator]], 2),
-                "Compared": "–" if national else COMPARISON[key][0],
+                "Comparator": comparator_text,
+                "Compared": compared,
                 "Change on previous": CHANGE.get(r["change_significance"] or "", ""),
                 "Trend": sparks.get(r["measure_id"], []),
                 "Variation": VARIATION.get(spc.get("variation_type") or "", ""),

@@ -116,12 +116,11 @@ def funnel_chart(
         .mark_rule(color=INK)
         .encode(y=alt.Y("Target:Q", scale=y_scale))
     )
-    cap = y_max if y_max else float("inf")
+    off_scale = f"datum.Value > {y_max}" if y_max else "false"
     drawn = alt.Chart(points).transform_calculate(
-        Drawn=f"min(datum.Value, {cap * 0.98 if y_max else 'datum.Value'})",
-        Label=f"datum.Force + (datum.Value > {cap if y_max else 'Infinity'} ? ': ' + format(datum.Value, ',.1f') + "
-        "' (off scale)' : '')",
-    )  # fmt: skip
+        Drawn=f"{off_scale} ? {y_max * 0.98 if y_max else 0} : datum.Value",
+        Label=f"datum.Force + ({off_scale} ? ': ' + format(datum.Value, ',.1f') + ' (off scale)' : '')",
+    )
     keys = [k for k in FUNNEL if FUNNEL[k][0] in set(points["Position"].to_list())]
     dots = drawn.mark_point(filled=True, stroke=INK, strokeWidth=0.8, opacity=1).encode(
         x=x,
@@ -131,7 +130,7 @@ def funnel_chart(
                  "Position:N", "Highlight:N"],
     )  # fmt: skip
     named = drawn.transform_filter(
-        f"datum.Highlight != 'Other' || datum.Value > {cap if y_max else 'Infinity'}"
+        f"datum.Highlight != 'Other' || {off_scale}"
     ).mark_text(align="left", dx=10, fontSize=12, color=INK).encode(x=x, y=alt.Y("Drawn:Q", scale=y_scale),
                                                                    text="Label:N")  # fmt: skip
     return alt.layer(lines, centre, dots, named).properties(height=420)

@@ -29,7 +29,12 @@ def page_file(page: str) -> str:
     return f"views/{page}.py"
 
 
+def url_path(page: str) -> str:
+    """Where the page is served: the landing page (the Overview) at the root, the others at their name."""
+    return "" if page == OVERVIEW else page
+
+
 def address(page: str, **params: str | None) -> str:
     """A relative address of a page with query parameters (for a link in a table cell): 'force-profile?force=…'."""
     query = urlencode({k: v for k, v in params.items() if v is not None})
-    return f"{page}?{query}" if query else page
+    return f"{url_path(page)}?{query}" if query else url_path(page) or "."

@@ -9,6 +9,8 @@ first (tests/apps/conftest.py).
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 from filelock import FileLock
@@ -16,11 +18,20 @@ from filelock import FileLock
 from tests import pipeline_snapshot
 
 BUILT = "built.json"
+# the app hides tracebacks from its users (.streamlit/config.toml); tests want the whole error
+os.environ["STREAMLIT_CLIENT_SHOW_ERROR_DETAILS"] = "full"
 
 
 @pytest.fixture(scope="session")
 def pipeline_snapshot_build(tmp_path_factory, worker_id) -> pipeline_snapshot.PipelineSnapshot:
-    """The snapshot the real pipeline publishes from the small landing zone of tests/pipeline_snapshot.py."""
+    """The snapshot the real pipeline publishes from the small landing zone of tests/pipeline_snapshot.py.
+
+    MHW_TEST_REUSE_BUILD=<folder of an earlier build> reuses that build as it is (its built.json), for iterating on
+    app tests locally; it is not checked against the code, so never set it in CI.
+    """
+    reuse = os.environ.get("MHW_TEST_REUSE_BUILD")
+    if reuse:
+        return pipeline_snapshot.PipelineSnapshot.from_json(json.loads((Path(reuse) / BUILT).read_text()))
     shared = tmp_path_factory.getbasetemp()
     if worker_id != "master":  # under xdist: the session's folder, parent of every worker's own
         shared = shared.parent

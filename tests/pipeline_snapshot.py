@@ -8,7 +8,9 @@ loaders read MHW_PUBLIC_DATA_DIR when it is set (as CI does); dbt builds every s
 elsewhere); `publish_snapshot` scans and publishes. Nothing here writes a mart by hand.
 
 To keep it cheap, custody and street triage are delivered for the last financial year only (as a force that joined
-the collection late would), and the forces are small ones; the choice below is what the tests rely on.
+the collection late would), and the forces are small ones; the choice below is what the tests rely on. The demo's
+row dirt is kept, and two whole bad files are planted beside good ones (an empty re-send, a file with the wrong
+header), so the Data quality page has rejections to show.
 """
 
 from __future__ import annotations
@@ -37,10 +39,15 @@ MONTHS = "2022-04:2025-03"
 YEARS = ("2021-22", "2022-23", "2023-24", "2024-25")
 RCRP_FORCES = ("E23000019", "E23000024")  # demo go-lives 2024-09-02 and 2024-05-07 (assumed_demo)
 PLAIN_FORCES = ("E23000002", "E23000008", "E23000013", "W15000002")  # no demo scheme
-FORCES = RCRP_FORCES + PLAIN_FORCES
+SMALL_FORCE = "E23000034"  # City of London: a tiny resident population, small counts (suppressed cells)
+FORCES = (*RCRP_FORCES, *PLAIN_FORCES, SMALL_FORCE)
 LATE_SOURCES = ("custody", "street_triage")  # delivered from LATE_FROM only
 LATE_FROM = "2024-04"
 KEY, KEY_ID = b"test-key-not-secret", "k-test"
+BAD_FILES = {  # rejected whole by the gate, beside the month's good file
+    f"incidents/{PLAIN_FORCES[0]}/2024-06/resend-empty.csv": "",
+    f"custody/{RCRP_FORCES[0]}/2024-09/resend-wrong-header.csv": "detention,when\n1,2024-09-01\n",
+}
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,8 @@ def write_landing(landing: Path) -> None:
         for month_dir in (landing / source).glob("*/*"):
             if month_dir.name < LATE_FROM:
                 shutil.rmtree(month_dir)
+    for path, text in BAD_FILES.items():
+        (landing / path).write_text(text, encoding="utf-8")
 
 
 def build(home: Path) -> PipelineSnapshot:

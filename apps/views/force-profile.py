@@ -78,8 +78,8 @@ def _spc_section(snapshot: data.Snapshot, monthly: pl.DataFrame, force: str, nam
         pl.col("assurance_type").replace_strict(benchmarks.ASSURANCE, default="").alias("Assurance"),
     )  # fmt: skip
     ui.table(summary, f"spc_summary_{force}.csv", "Download the SPC summary (CSV)")
-    names = dict(monthly.filter(pl.col("measure_id").is_in(icons["measure_id"].to_list())).select("measure_id", "measure_name")
-                 .iter_rows())  # fmt: skip
+    with_series = monthly.filter(pl.col("measure_id").is_in(icons["measure_id"].to_list()))
+    names = dict(with_series.select("measure_id", "measure_name").iter_rows())
     measure_id = state.choose("Monthly measure", list(names), SPC_PARAM, fmt=names.get,
                               default=state.current(state.MEASURE))  # fmt: skip
     series = data.spc(snapshot.conn, snapshot.key, measure_id, force)

@@ -82,7 +82,7 @@ def main() -> None:
                                        force=force_param, cmp=comparator)
         for r in latest.iter_rows(named=True)
     }  # fmt: skip
-    frame = benchmarks.overview_frame(latest, icons, sparks, comparator, link)
+    frame = benchmarks.overview_frame(latest, icons, sparks, comparator, link, spread)
     words = "England and Wales" if national else f"{name} compared with {benchmarks.COMPARATOR_WORDS[comparator]}"
     st.subheader(words)
     ui.table(
@@ -94,9 +94,11 @@ def main() -> None:
             "Comparator": st.column_config.TextColumn(
                 help="The comparator's value for the same period (peer group: the peers' counts pooled)."
             ),
+            "Measure": st.column_config.TextColumn(width="medium"),
             "Compared": st.column_config.TextColumn(
                 help="The force's 95% interval against the comparator: better / worse where the measure has an "
-                "agreed good direction, higher / lower where it has none."
+                "agreed good direction, higher / lower where it has none. For England and Wales: how many forces "
+                "differ from it."
             ),
             "Change on previous": st.column_config.TextColumn(
                 help="The change on the period before, tested (rate ratio or difference with its 95% interval)."

@@ -1,11 +1,18 @@
+"""App tests read the serving snapshot the real pipeline built (tests/pipeline_snapshot.py, one build per session).
+
+`published` points the app at that snapshot (read-only, shared); a test that changes a snapshot takes `own_copy`,
+which copies it into the test's own serving folder first.
+"""
+
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
-from serving_fixture import BuiltSnapshot, build_snapshot
 
-APP = str(Path(__file__).resolve().parents[2] / "apps" / "app.py")
+from tests.pipeline_snapshot import PipelineSnapshot
 
 
 @pytest.fixture
@@ -19,10 +26,18 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def serving_snapshot(isolated_home: Path) -> BuiltSnapshot:
-    return build_snapshot(isolated_home / "serving")
+def published(pipeline_snapshot_build: PipelineSnapshot, isolated_home: Path, monkeypatch) -> PipelineSnapshot:
+    """The app reads the pipeline's published snapshot (shared by every test: never written to)."""
+    monkeypatch.setenv("MHW_SERVING_DIR", str(pipeline_snapshot_build.snapshot.parent))
+    return pipeline_snapshot_build
 
 
 @pytest.fixture
-def app_path() -> str:
-    return APP
+def own_copy(pipeline_snapshot_build: PipelineSnapshot, isolated_home: Path) -> Path:
+    """A copy of the published snapshot as this test's current snapshot (the test may change it)."""
+    serving = isolated_home / "serving"
+    serving.mkdir(parents=True)
+    copy = serving / pipeline_snapshot_build.snapshot.name
+    shutil.copyfile(pipeline_snapshot_build.snapshot, copy)
+    os.symlink(copy.name, serving / "current.duckdb")
+    return copy

@@ -1,21 +1,32 @@
-"""Shared AppTest helpers for the page tests (run a page file with query parameters, read metrics, text, frames)."""
+"""AppTest helpers: open a page of the app (through apps/app.py and its navigation) with page-address parameters,
+and read what it shows (metrics, text, tables, charts)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-TIMEOUT = 60
-PAGES = Path(__file__).resolve().parents[2] / "apps" / "views"
+from apps import links
+
+TIMEOUT = 90
+APP = Path(__file__).resolve().parents[2] / "apps" / "app.py"
 
 
-def run_page(name: str, **query_params: str) -> AppTest:
-    """Run apps/views/<name>.py once, with the given page-address parameters."""
-    at = AppTest.from_file(str(PAGES / f"{name}.py"), default_timeout=TIMEOUT)
+def open_page(page: str, **query_params: str) -> AppTest:
+    """Run the app on one page (a name from apps/links.py), as a link with these query parameters would open it."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     for key, value in query_params.items():
         at.query_params[key] = value
-    return at.run()
+    return at.switch_page(links.page_file(page)).run()
+
+
+def go(at: AppTest, page: str) -> AppTest:
+    """Move to another page in the same session, as the sidebar does (the address loses its query string)."""
+    for key in list(at.query_params):
+        del at.query_params[key]
+    return at.switch_page(links.page_file(page)).run()
 
 
 def metric(at: AppTest, label: str) -> str:
@@ -28,5 +39,19 @@ def all_text(at: AppTest) -> str:
 
 
 def frame_with(at: AppTest, *columns: str):
-    """The first dataframe shown that has every one of ``columns``."""
+    """The first table shown that has every one of ``columns`` (a pandas frame)."""
     return next(d.value for d in at.dataframe if set(columns) <= set(d.value.columns))
+
+
+def widget(at: AppTest, label: str):
+    """The selectbox or radio with this label."""
+    return next(w for kind in ("selectbox", "radio") for w in getattr(at, kind) if w.label == label)
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+
+
+def no_exception(at: AppTest) -> AppTest:
+    assert not at.exception, [e.message for e in at.exception]
+    return at

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 import duckdb
-import page_helpers
-from page_helpers import all_text, frame_with, metric
+from page_helpers import all_text, frame_with, metric, open_page
 
+from apps import links
 from mhw.serving import publish_snapshot
 from tests.revisions_fixture import MODELS, build_warehouse, deliver, fixture_manifest
 
-run_page = partial(page_helpers.run_page, "what_changed")
+
+def run_page(**params: str):
+    return open_page(links.WHAT_CHANGED, **params)
 
 
 def test_first_publication_then_a_correction_with_its_cause(isolated_home):
@@ -47,7 +47,9 @@ def test_first_publication_then_a_correction_with_its_cause(isolated_home):
     assert "v2.csv" in revised["Cause in detail"]
 
 
-def test_a_snapshot_without_the_report_is_a_message_not_a_stack_trace(serving_snapshot):
+def test_a_snapshot_without_the_report_is_a_message_not_a_stack_trace(own_copy):
+    with duckdb.connect(str(own_copy)) as con:
+        con.execute("drop table mart_revisions")
     at = run_page()
     assert not at.exception
     assert "does not hold what this page needs" in all_text(at)

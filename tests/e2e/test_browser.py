@@ -1,34 +1,20 @@
-"""Browser test: the real Streamlit server on the fixture snapshot, driven by Debian Chromium via Playwright.
+"""Browser test: every page of the real Streamlit server, on the snapshot the pipeline published, in Debian's
+Chromium via Playwright, as a national lead would use it: no exception, key content from the marts, no developer
+chrome, a shared link that reopens the same view, a force that stays chosen across pages.
 
-Chromium comes from apt (`apt-get install -y chromium`); `playwright install` cannot download a browser here.
-Streamlit is started as a subprocess and stopped by its own process id (it may ignore a signal to its group).
+Screenshots of a handful of pages go to MHW_SCREENSHOT_DIR when it is set (the README's images come from here:
+`MHW_SCREENSHOT_DIR=docs/screenshots pytest tests/e2e/test_browser.py`).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from apps import links
+from tests.e2e.browser import CHROMIUM, launch, running_app, wait_until_drawn
 
 pytestmark = [
     pytest.mark.browser,
@@ -36,163 +22,108 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium: apt-get install -y chromium"),
 ]
 
-
-def _fixture_module():
-    """tests/apps/serving_fixture.py, loaded by path (the tests folders are not packages)."""
-    if "serving_fixture" in sys.modules:
-        return sys.modules["serving_fixture"]
-    spec = importlib.util.spec_from_file_location("serving_fixture", ROOT / "tests" / "apps" / "serving_fixture.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["serving_fixture"] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited early with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise TimeoutError(f"streamlit did not answer {url}/_stcore/health within {timeout}s")
+# page -> its heading; every page of the navigation
+PAGES = {
+    links.OVERVIEW: "Overview",
+    links.EXPLORER: "Benchmark explorer",
+    links.FORCE_PROFILE: "Force profile",
+    links.ESCALATIONS: "Escalations",
+    links.OUTCOMES: "Outcomes & justice",
+    links.S136: "s136 detentions: national benchmark",
+    links.DISPROPORTIONALITY: "s136 disproportionality",
+    links.ADR125: "ADR-125 return reconciliation",
+    links.DEMAND: "Mental-health demand",
+    links.WHAT_WORKS: "What works",
+    links.LEARNING: "Learning: deaths, coroners and inspections",
+    links.NATIONAL_SOURCES: "National sources",
+    links.DATA_QUALITY: "Data quality of force extracts",
+    links.WHAT_CHANGED: "What changed since the last publication",
+}
+SCREENSHOTS = (links.OVERVIEW, links.EXPLORER, links.FORCE_PROFILE, links.ESCALATIONS, links.DEMAND)
 
 
-@contextmanager
-def running_app(home: Path, log_path: Path) -> Iterator[str]:
-    """`streamlit run apps/app.py` on the snapshots under home/serving; yields its address, stops it by its pid."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "MHW_HOME": str(home),
-        "MHW_SERVING_DIR": str(home / "serving"),
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-    }
-    env.pop("MHW_WAREHOUSE", None)
-    log = log_path.open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "apps" / "app.py"),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc)
+@pytest.fixture(scope="module")
+def app_url(pipeline_snapshot_build, tmp_path_factory):
+    home = tmp_path_factory.mktemp("browser-home")
+    with running_app(home, home / "streamlit.log", serving_dir=pipeline_snapshot_build.snapshot.parent) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
 
 
-@pytest.fixture
-def streamlit_server(tmp_path: Path) -> Iterator[tuple[str, int]]:
-    fixture = _fixture_module()
-    home = tmp_path / "mhw_home"
-    built = fixture.build_snapshot(home / "serving")
-    with running_app(home, tmp_path / "streamlit.log") as url:
-        yield url, built.national_detentions[fixture.LATEST]
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
 
-
-def test_benchmark_page_renders_in_chromium(streamlit_server: tuple[str, int], tmp_path: Path):
-    from playwright.sync_api import expect, sync_playwright
-
-    url, total = streamlit_server
-    screenshot = tmp_path / "s136_benchmark.png"
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 3000})
-            page.goto(url, wait_until="domcontentloaded")
-            expect(page.get_by_role("heading", name="s136 detentions: national benchmark")).to_be_visible(
-                timeout=60_000
-            )
-            chart = page.get_by_test_id("stVegaLiteChart").first
-            expect(chart).to_be_visible(timeout=60_000)
-            expect(chart.locator("canvas, svg").first).to_be_visible(timeout=30_000)
-            table = page.get_by_test_id("stDataFrame").first
-            expect(table).to_be_visible(timeout=60_000)
-            expect(page.get_by_test_id("stMetricValue").first).to_have_text(f"{total:,}", timeout=30_000)
-            expect(page.get_by_text("Download the force table (CSV)")).to_be_visible()
-            assert "fy=" in page.url, "the chosen year is in the shareable address"
-            page.wait_for_timeout(1_000)  # let the chart and grid finish drawing before the screenshot
-            assert page.locator('[data-testid="stException"]').count() == 0
-            assert "page not found" not in page.content().lower()
-            page.screenshot(path=str(screenshot), full_page=True)
-        finally:
-            browser.close()
-    assert screenshot.stat().st_size > 10_000
+        chromium = launch(pw)
+        yield chromium
+        chromium.close()
+
+
+def _open(browser, url: str, width: int = 1400, height: int = 1000):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(url, wait_until="domcontentloaded")
+    wait_until_drawn(page)
+    return page
+
+
+def _no_error(page, where: str) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0, where
+    assert "page not found" not in page.content().lower(), where
+
+
+def test_every_page_renders_its_content_without_developer_chrome(app_url, browser, pipeline_snapshot_build):
+    from playwright.sync_api import expect
+
     keep = os.environ.get("MHW_SCREENSHOT_DIR")
-    if keep:
-        Path(keep).mkdir(parents=True, exist_ok=True)
-        (Path(keep) / screenshot.name).write_bytes(screenshot.read_bytes())
+    for path, title in PAGES.items():
+        page = _open(browser, f"{app_url}/{links.url_path(path)}")
+        expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=60_000)
+        _no_error(page, path)
+        if path not in (links.WHAT_CHANGED,):  # the first publication has no table of changes
+            figures = page.locator('[data-testid="stDataFrame"], [data-testid="stVegaLiteChart"]')
+            expect(figures.filter(visible=True).first).to_be_visible(timeout=30_000)
+        assert page.get_by_test_id("stAppDeployButton").count() == 0, "no Deploy button (toolbarMode viewer)"
+        if keep and path in SCREENSHOTS:
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(Path(keep) / f"{path}.png"))
+        page.close()
 
 
-NEW_PAGES = [
-    ("s136-disproportionality", "s136 disproportionality"),
-    ("adr125-reconciliation", "ADR-125 return reconciliation"),
-    ("national-sources", "Deaths, use of force and inspections"),
-    ("mh-demand", "Mental-health demand"),
-    ("data-quality", "Data quality of force extracts"),
-]
+def test_the_overview_shows_the_national_figures_and_links_to_each_measure(app_url, browser, pipeline_snapshot_build):
+    from playwright.sync_api import expect
+
+    measures = pipeline_snapshot_build.query("select count(*) from dim_measure")[0][0]
+    page = _open(browser, f"{app_url}/")
+    expect(page.get_by_test_id("stMetricValue").first).to_have_text(str(measures))
+    assert "force=E%26W" in page.url or "force=E&W" in page.url, "the view is in the address"
+    expect(page.get_by_text("Download the overview (CSV)")).to_be_visible()
+    page.get_by_test_id("stMainMenu").click()
+    expect(page.get_by_text("Print")).to_be_visible()  # the viewer's menu ...
+    assert page.get_by_text("Clear cache").count() == 0 and page.get_by_text("Rerun").count() == 0  # ... only
+    page.close()
 
 
-def _headlines() -> dict[str, str]:
-    """The first headline value each page must show (from the fixture's own figures)."""
-    fixture = _fixture_module()
-    latest = fixture.demand_national_rows()[-1]
-    expected_cells = len(fixture.DQ_FORCES) * len(fixture.DQ_MONTHS)  # incidents: forces x months
-    return {"mh-demand": f"{latest['incidents_per_hour']:.1f}", "data-quality": str(expected_cells)}
+def test_a_shared_link_reopens_the_same_view_and_the_force_carries_to_the_next_page(
+    app_url, browser, pipeline_snapshot_build
+):
+    from playwright.sync_api import expect
 
-
-def test_national_pages_render_in_chromium(streamlit_server: tuple[str, int]):
-    from playwright.sync_api import expect, sync_playwright
-
-    url, _total = streamlit_server
-    headlines = _headlines()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 2000})
-            for path, title in NEW_PAGES:
-                page.goto(f"{url}/{path}", wait_until="domcontentloaded")
-                expect(page.get_by_role("heading", name=title)).to_be_visible(timeout=60_000)
-                expect(page.get_by_test_id("stDataFrame").filter(visible=True).first).to_be_visible(timeout=60_000)
-                if path in headlines:
-                    expect(page.get_by_test_id("stMetricValue").first).to_have_text(headlines[path], timeout=30_000)
-                    expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible(timeout=30_000)
-                page.wait_for_timeout(500)
-                assert page.locator('[data-testid="stException"]').count() == 0, path
-                assert "page not found" not in page.content().lower(), f"{path} opened by its address"
-        finally:
-            browser.close()
+    force, name = pipeline_snapshot_build.query(
+        "select geography_code, geography_name from mart_spc where geography_level = 'force' order by 1 limit 1"
+    )[0]
+    measure, measure_name = pipeline_snapshot_build.query(
+        "select measure_id, measure_name from dim_measure where frequency = 'month' order by sort_order limit 1"
+    )[0]
+    link = f"{app_url}/{links.EXPLORER}?measure={measure}&force={force}&cmp=peers"
+    page = _open(browser, link)
+    _no_error(page, "explorer from a link")
+    expect(page.get_by_role("combobox", name="Measure")).to_have_value(measure_name)
+    expect(page.get_by_role("combobox", name="Highlight a force")).to_have_value(name)
+    assert f"measure={measure}" in page.url and "cmp=peers" in page.url
+    page.get_by_test_id("stSidebarNav").get_by_text("Force profile").click()
+    page.wait_for_url(f"**/{links.FORCE_PROFILE}?**", timeout=30_000)
+    wait_until_drawn(page)
+    _no_error(page, "force profile from the sidebar")
+    assert f"force={force}" in page.url, "the force chosen on the explorer is the profile's force"
+    expect(page.get_by_role("combobox", name="Force")).to_have_value(name)
+    page.close()

@@ -1,0 +1,169 @@
+"""AppTest of the benchmark pages (Overview, Benchmark explorer, Force profile, Escalations, Outcomes & justice) on the
+snapshot the real pipeline published: what they show equals the marts, and a link's query string restores the view."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import pytest
+from page_helpers import all_text, chart_specs, frame_with, metric, no_exception, open_page, widget
+
+from apps import benchmarks, links
+from apps import format as fmt
+from apps.charts import COMPARISON, FUNNEL, SPC_POINT
+
+
+def _latest(published, area: str) -> pl.DataFrame:
+    return published.frame(
+        "select b.* from mart_benchmark b join dim_measure m using (measure_id) where b.geography_code = ? and "
+        "b.period = (select max(period) from mart_benchmark l where l.measure_id = b.measure_id and "
+        "l.geography_code = 'E&W') order by m.sort_order",
+        [area],
+    )
+
+
+@pytest.fixture(scope="module")
+def rcrp_force(pipeline_snapshot_build) -> str:
+    """A force with a Right Care, Right Person go-live inside its monthly series (a change point in its SPC)."""
+    return pipeline_snapshot_build.query(
+        "select geography_code from mart_spc where geography_level = 'force' and is_segment_start "
+        "order by geography_code limit 1"
+    )[0][0]
+
+
+def test_overview_lists_every_measure_for_england_and_wales_as_the_marts_publish_it(published):
+    at = no_exception(open_page(links.OVERVIEW))
+    assert at.title[0].value == "Overview"
+    table = frame_with(at, "Measure", "Value", "Variation", "Open")
+    latest = _latest(published, "E&W")
+    assert table["Measure"].tolist() == latest["measure_name"].to_list()
+    for row, shown in zip(latest.iter_rows(named=True), table.itertuples(index=False), strict=True):
+        assert shown.Value == benchmarks.value_text(row, 2)
+        assert shown.Open == links.address(links.EXPLORER, measure=row["measure_id"], period=row["period"],
+                                           cmp="national")  # fmt: skip
+    icons = published.frame("select measure_name, variation_type from mart_spc where geography_code = 'E&W' "
+                            "and is_latest_point")  # fmt: skip
+    by_name = dict(zip(table["Measure"], table["Variation"], strict=True))
+    for name, variation in icons.iter_rows():
+        assert by_name[name] == benchmarks.VARIATION[variation]
+    assert at.query_params["force"] == "E&W"
+    forces = published.frame(
+        "select b.measure_id, b.assessment_vs_national from mart_benchmark b where b.geography_level = 'force' and "
+        "b.period = (select max(period) from mart_benchmark l where l.measure_id = b.measure_id and "
+        "l.geography_code = 'E&W')"
+    )
+    expected = [benchmarks.forces_compared_text(forces.filter(pl.col("measure_id") == m)) for m in latest["measure_id"]]
+    assert table["Compared"].tolist() == expected  # how many forces differ from E&W
+
+
+def test_overview_of_a_force_compares_with_its_peers_from_the_link(published, rcrp_force):
+    at = no_exception(open_page(links.OVERVIEW, force=rcrp_force, cmp="peers"))
+    assert widget(at, "Area").value == rcrp_force and widget(at, "Compare with").value == "peers"
+    table = frame_with(at, "Measure", "Compared", "Comparator")
+    latest = _latest(published, rcrp_force)
+    expected = [COMPARISON[benchmarks.comparison(r, "peers")][0] for r in latest.iter_rows(named=True)]
+    assert table["Compared"].tolist() == expected
+    assert table["Comparator"].tolist() == [fmt.num(v, 2) for v in latest["peer_value"].to_list()]
+    widget(at, "Compare with").set_value("national").run()
+    assert at.query_params["cmp"] == "national"
+    table = frame_with(at, "Measure", "Compared")
+    assert table["Compared"].tolist() == [
+        COMPARISON[benchmarks.comparison(r, "national")][0] for r in latest.iter_rows(named=True)
+    ]
+
+
+def test_explorer_restores_measure_period_force_and_comparator_from_the_address(published, rcrp_force):
+    measure, period = (
+        "s136_per_100k",
+        published.query("select max(period) from mart_benchmark where measure_id = 's136_per_100k'")[0][0],
+    )
+    at = no_exception(open_page(links.EXPLORER, measure=measure, period=period, force=rcrp_force, cmp="region"))
+    assert (widget(at, "Measure").value, widget(at, "Period").value) == (measure, period)
+    assert widget(at, "Highlight a force").value == rcrp_force
+    rows = published.frame(
+        "select * from mart_benchmark where measure_id = ? and period = ? and geography_level = 'force' "
+        "order by value desc nulls last", [measure, period],
+    )  # fmt: skip
+    table = frame_with(at, "Force", "Value", "Funnel")
+    assert table["Force"].tolist() == rows["geography_name"].to_list()
+    assert table["Value"].tolist() == [benchmarks.value_text(r, 2) for r in rows.iter_rows(named=True)]
+    assert table["Funnel"].tolist() == [FUNNEL.get(p or "", ("",))[0] for p in rows["funnel_position"].to_list()]
+    assert table["Compared with its region"].tolist() == [
+        COMPARISON[benchmarks.comparison(r, "region")][0] for r in rows.iter_rows(named=True)
+    ]
+    chosen = table[table[""] == benchmarks.CHOSEN]["Force"].tolist()
+    assert chosen == rows.filter(pl.col("force_code") == rcrp_force)["geography_name"].to_list()
+    funnel = frame_with(at, "Denominator", "Position", "99.8% upper limit")
+    with_limits = rows.filter(pl.col("value").is_not_null() & pl.col("funnel_lcl95").is_not_null())
+    assert sorted(funnel["Force"]) == sorted(with_limits["geography_name"])
+    assert "φ =" in all_text(at)  # the funnel's overdispersion is stated
+    assert len(chart_specs(at)) == 2  # the funnel and the ranked chart
+
+
+def test_explorer_says_why_a_mean_has_no_funnel_and_follows_a_new_choice_into_the_address(published):
+    at = no_exception(open_page(links.EXPLORER, measure="officer_hours_per_mh_incident"))
+    assert any("No funnel" in i.value for i in at.info)
+    widget(at, "Measure").set_value("mh_incidents_per_1000").run()
+    no_exception(at)
+    assert at.query_params["measure"] == "mh_incidents_per_1000"
+    latest = published.query("select max(period) from mart_benchmark where measure_id = 'mh_incidents_per_1000'")
+    assert at.query_params["period"] == latest[0][0]  # the old period is not a month: the latest month instead
+
+
+def test_force_profile_shows_every_measure_its_spc_with_the_go_live_and_its_escalations(published, rcrp_force):
+    measure = published.query(
+        "select measure_id from mart_spc where geography_code = ? and is_segment_start order by 1 limit 1",
+        [rcrp_force],
+    )[0][0]
+    at = no_exception(open_page(links.FORCE_PROFILE, force=rcrp_force, spc=measure))
+    latest = _latest(published, rcrp_force)
+    table = frame_with(at, "Measure", "vs E&W", "vs peers")
+    assert table["Measure"].tolist() == latest["measure_name"].to_list()
+    assert table["vs E&W"].tolist() == [COMPARISON[benchmarks.comparison(r, "national")][0]
+                                        for r in latest.iter_rows(named=True)]  # fmt: skip
+    spine = frame_with(at, "Measure", "E&W", "Lowest", "Highest")
+    assert set(spine["Measure"]) <= set(latest["measure_name"].to_list())
+    series = published.frame("select * from mart_spc where measure_id = ? and geography_code = ? and value is not null "
+                             "order by month_start", [measure, rcrp_force])  # fmt: skip
+    points = frame_with(at, "Month", "Point type", "Upper limit")
+    assert points["Value"].tolist() == pytest.approx(series["value"].to_list())
+    assert points["Point type"].tolist() == [SPC_POINT[t][0] for t in series["point_type"].to_list()]
+    go_live = [spec for spec in chart_specs(at) if '"field": "Event"' in json.dumps(spec)]
+    assert len(go_live) == 1, "the RCRP go-live is drawn and labelled on the SPC chart"
+    items = published.query("select count(*) from mart_escalations where geography_code = ? and status <> 'resolved'",
+                            [rcrp_force])[0][0]  # fmt: skip
+    assert ("No open escalation" in all_text(at)) == (items == 0)
+
+
+def test_escalations_count_and_filter_the_items_of_the_mart(published):
+    counts = dict(published.query("select status, count(*) from mart_escalations group by 1"))
+    at = no_exception(open_page(links.ESCALATIONS))
+    for status, label in benchmarks.STATUS.items():
+        assert metric(at, label) == str(counts.get(status, 0))
+    level = published.query("select escalation_level from mart_escalations order by 1 limit 1")[0][0]
+    at = no_exception(open_page(links.ESCALATIONS, level=level))
+    table = frame_with(at, "Level", "Signal", "Open")
+    expected = published.query("select count(*) from mart_escalations where escalation_level = ?", [level])[0][0]
+    assert len(table) == expected and set(table["Level"]) == {benchmarks.LEVELS[level]}
+    force_items = published.frame("select * from mart_escalations where escalation_level = ? and "
+                                  "geography_level = 'force'", [level])  # fmt: skip
+    for row in force_items.iter_rows(named=True):
+        link = links.address(links.FORCE_PROFILE, force=row["geography_code"], measure=row["measure_id"])
+        assert link in table["Open"].tolist()
+
+
+def test_outcomes_show_every_force_with_its_interval_for_the_theme_in_the_address(published):
+    period = published.query("select max(period) from mart_benchmark where measure_id = 'custody_mh_identified_pct'")
+    at = no_exception(open_page(links.OUTCOMES, theme="custody", period=period[0][0]))
+    assert widget(at, "Theme").value == "custody"
+    rows = published.frame(
+        "select geography_name, value, lcl95, ucl95 from mart_benchmark where measure_id = "
+        "'custody_mh_identified_pct' and period = ? and geography_level = 'force' and value is not null",
+        [period[0][0]],
+    )
+    chart = frame_with(at, "Area", "Value", "Lower 95%")
+    assert sorted(zip(chart["Area"], chart["Value"], chart["Lower 95%"], strict=True)) == sorted(
+        (r[0], r[1], r[2]) for r in rows.rows()
+    )
+    assert frame_with(at, "Force", "% MH identified") is not None

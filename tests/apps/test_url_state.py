@@ -1,0 +1,44 @@
+"""The view lives in the address: a copied link reopens the same view, and a force chosen on one page is still chosen
+on the next even when the sidebar drops the query string (apps/state.py)."""
+
+from __future__ import annotations
+
+from page_helpers import go, no_exception, open_page, widget
+
+from apps import links
+
+
+def _forces(published) -> list[str]:
+    return [r[0] for r in published.query(
+        "select distinct geography_code from mart_spc where geography_level = 'force' order by 1")]  # fmt: skip
+
+
+def test_a_force_chosen_on_the_overview_is_the_force_of_the_next_pages(published):
+    first, second = _forces(published)[:2]
+    at = no_exception(open_page(links.OVERVIEW, force=first))
+    widget(at, "Area").set_value(second).run()
+    widget(at, "Compare with").set_value("peers").run()
+    assert (at.query_params["force"], at.query_params["cmp"]) == (second, "peers")
+    no_exception(go(at, links.FORCE_PROFILE))  # the sidebar: no query string
+    assert widget(at, "Force").value == second
+    assert at.query_params["force"] == second, "written back into the address, so the link is shareable"
+    assert widget(at, "Compare with").value == "peers"
+    no_exception(go(at, links.EXPLORER))
+    assert widget(at, "Highlight a force").value == second
+
+
+def test_a_shared_link_wins_over_what_the_session_remembers(published):
+    first, second = _forces(published)[:2]
+    at = no_exception(open_page(links.OVERVIEW, force=first))
+    for key in list(at.query_params):
+        del at.query_params[key]
+    at.query_params["force"] = second  # a link pasted into the same session
+    at.switch_page(links.page_file(links.FORCE_PROFILE)).run()
+    assert widget(at, "Force").value == second
+
+
+def test_an_unknown_value_in_the_address_falls_back_to_the_default(published):
+    at = no_exception(open_page(links.EXPLORER, measure="no_such_measure", period="1999-00", cmp="nonsense"))
+    first_measure = published.query("select measure_id from dim_measure order by sort_order limit 1")[0][0]
+    assert widget(at, "Measure").value == first_measure
+    assert at.query_params["measure"] == first_measure and at.query_params["cmp"] == "national"
