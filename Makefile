@@ -61,8 +61,10 @@ lint: install
 	ruff check .
 	ruff format --check .
 
+# the refresh timings, then the app's page render times on a 10-year national snapshot (docs/benchmarks.md)
 bench: install manifest
 	python -m tests.bench.bench_refresh
+	python -m tests.bench.bench_app
 
 plan: install
 	mhw plan $(if $(BASE),--base "$(BASE)")

@@ -67,6 +67,18 @@ def _category(
     }  # fmt: skip
 
 
+def _tips(*fields: str | tuple[str, str] | alt.Tooltip) -> list[alt.Tooltip]:
+    """Tooltips from 'Field:T' or ('Field:T', number format); channel objects, as Altair builds string shorthands
+    through a slow schema lookup."""
+
+    def one(field: str | tuple[str, str] | alt.Tooltip) -> alt.Tooltip:
+        if isinstance(field, alt.Tooltip):
+            return field
+        return alt.Tooltip(field) if isinstance(field, str) else alt.Tooltip(field[0], format=field[1])
+
+    return [one(f) for f in fields]
+
+
 def labels(mapping: dict[str, tuple], column: str, alias: str) -> pl.Expr:
     """The label of each key of a palette (unknown keys as they are)."""
     return pl.col(column).replace_strict({k: v[0] for k, v in mapping.items()}, default=pl.col(column)).alias(alias)
@@ -103,7 +115,7 @@ def funnel_chart(
         .encode(
             x=x,
             y=alt.Y("Limit:Q", title=y_title, scale=y_scale),
-            detail="limit:N",
+            detail=alt.Detail("limit:N"),
             strokeDash=alt.StrokeDash(
                 "Limits:N",
                 scale=alt.Scale(domain=["95% limits", "99.8% limits"], range=[[5, 4], [1, 0]]),
@@ -126,13 +138,12 @@ def funnel_chart(
         x=x,
         y=alt.Y("Drawn:Q", title=y_title, scale=y_scale),
         **_category("Position", FUNNEL, keys, (320, 160, 90)),
-        tooltip=["Force:N", alt.Tooltip("Value:Q", format=",.2f"), alt.Tooltip("Denominator:Q", format=","),
-                 "Position:N", "Highlight:N"],
+        tooltip=_tips("Force:N", ("Value:Q", ",.2f"), ("Denominator:Q", ","), "Position:N", "Highlight:N"),
     )  # fmt: skip
     named = drawn.transform_filter(
         f"datum.Highlight != 'Other' || {off_scale}"
     ).mark_text(align="left", dx=10, fontSize=12, color=INK).encode(x=x, y=alt.Y("Drawn:Q", scale=y_scale),
-                                                                   text="Label:N")  # fmt: skip
+                                                                   text=alt.Text("Label:N"))  # fmt: skip
     return alt.layer(lines, centre, dots, named).properties(height=420)
 
 
@@ -153,7 +164,11 @@ def interval_chart(
     order = rows.sort("Value", descending=True, nulls_last=True)["Area"].to_list() if sort else rows["Area"].to_list()
     y = alt.Y("Area:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelFontSize=12))
     keys = [k for k in palette if palette[k][0] in set(rows["Compared"].to_list())]
-    bars = alt.Chart(rows).mark_rule(color=GREY, strokeWidth=1.5).encode(y=y, x="Lower 95%:Q", x2="Upper 95%:Q")
+    bars = (
+        alt.Chart(rows)
+        .mark_rule(color=GREY, strokeWidth=1.5)
+        .encode(y=y, x=alt.X("Lower 95%:Q"), x2=alt.X2("Upper 95%:Q"))
+    )
     dots = (
         alt.Chart(rows)
         .mark_point(filled=True, stroke=INK, strokeWidth=0.8, opacity=1)
@@ -161,14 +176,15 @@ def interval_chart(
             y=y,
             x=alt.X("Value:Q", title=value_title),
             **_category("Compared", palette, keys, (260, 130, 70)),
-            tooltip=["Area:N", alt.Tooltip("Value:Q", format=",.2f"), alt.Tooltip("Lower 95%:Q", format=",.2f"),
-                     alt.Tooltip("Upper 95%:Q", format=",.2f"), "Compared:N"],
+            tooltip=_tips(
+                "Area:N", ("Value:Q", ",.2f"), ("Lower 95%:Q", ",.2f"), ("Upper 95%:Q", ",.2f"), "Compared:N"
+            ),
         )
     )  # fmt: skip
     layers = [bars, dots]
     if reference is not None:
         ref = pl.DataFrame({"Reference": [float(reference)]})
-        layers.append(alt.Chart(ref).mark_rule(color=INK, strokeDash=[4, 3]).encode(x="Reference:Q"))
+        layers.append(alt.Chart(ref).mark_rule(color=INK, strokeDash=[4, 3]).encode(x=alt.X("Reference:Q")))
     return alt.layer(*layers).properties(height=22 * max(rows.height, 1) + 70)
 
 
@@ -206,13 +222,17 @@ def spine_chart(spine: pl.DataFrame) -> alt.LayerChart:
                       ": 'Best / highest'", grid=False)  # fmt: skip
     x = alt.X("pos_value:Q", scale=alt.Scale(domain=[-1.05, 1.05]), title=None, axis=x_axis)
     whole = alt.Chart(spine).mark_rule(color="#DEE0E2", strokeWidth=14).encode(
-        y=y, x=alt.X("lo:Q", scale=alt.Scale(domain=[-1.05, 1.05])), x2="hi:Q"
+        y=y, x=alt.X("lo:Q", scale=alt.Scale(domain=[-1.05, 1.05])), x2=alt.X2("hi:Q")
     ).transform_calculate(lo="-1", hi="1")  # fmt: skip
-    band = alt.Chart(spine).mark_rule(color="#A9ACAE", strokeWidth=14).encode(y=y, x="pos_q1:Q", x2="pos_q3:Q")
-    centre = alt.Chart(pl.DataFrame({"c": [0.0]})).mark_rule(color=INK, strokeWidth=1.5).encode(x="c:Q")
+    band = (
+        alt.Chart(spine)
+        .mark_rule(color="#A9ACAE", strokeWidth=14)
+        .encode(y=y, x=alt.X("pos_q1:Q"), x2=alt.X2("pos_q3:Q"))
+    )
+    centre = alt.Chart(pl.DataFrame({"c": [0.0]})).mark_rule(color=INK, strokeWidth=1.5).encode(x=alt.X("c:Q"))
     peers = alt.Chart(spine.filter(pl.col("pos_peers").is_not_null())).mark_tick(
         color=INK, thickness=3, size=20
-    ).encode(y=y, x="pos_peers:Q", tooltip=["Measure:N", alt.Tooltip("Peers:Q", format=",.2f")])  # fmt: skip
+    ).encode(y=y, x=alt.X("pos_peers:Q"), tooltip=_tips("Measure:N", ("Peers:Q", ",.2f")))  # fmt: skip
     keys = [k for k in COMPARISON if COMPARISON[k][0] in set(spine["Compared"].to_list())]
     marker = (
         alt.Chart(spine.filter(pl.col("pos_value").is_not_null()))
@@ -223,8 +243,7 @@ def spine_chart(spine: pl.DataFrame) -> alt.LayerChart:
             color=alt.Color("Compared:N", scale=_scale(COMPARISON, keys, 1), legend=alt.Legend(orient="bottom",
                             title="Compared with E&W")),
             shape=alt.Shape("Compared:N", scale=_scale(COMPARISON, keys, 3), legend=None),
-            tooltip=["Measure:N", alt.Tooltip("Value:Q", format=",.2f"), alt.Tooltip("E&W:Q", format=",.2f"),
-                     alt.Tooltip("Peers:Q", format=",.2f"), "Compared:N"],
+            tooltip=_tips("Measure:N", ("Value:Q", ",.2f"), ("E&W:Q", ",.2f"), ("Peers:Q", ",.2f"), "Compared:N"),
         )
     )  # fmt: skip
     return alt.layer(whole, band, centre, peers, marker).properties(height=34 * max(spine.height, 1) + 60)
@@ -243,24 +262,27 @@ def spc_chart(points: pl.DataFrame, value_title: str, events: pl.DataFrame | Non
     base = alt.Chart(points).encode(x=x)
     line = base.mark_line(color=GREY, strokeWidth=1.2).encode(y=alt.Y("Value:Q", title=value_title))
     limits = [
-        base.mark_line(color=INK, strokeWidth=1.2).encode(y="Centre:Q", detail="Segment:N"),
-        base.mark_line(color=INK, strokeDash=[5, 4], strokeWidth=1).encode(y="Upper limit:Q", detail="Segment:N"),
-        base.mark_line(color=INK, strokeDash=[5, 4], strokeWidth=1).encode(y="Lower limit:Q", detail="Segment:N"),
+        base.mark_line(color=INK, strokeWidth=1.2).encode(y=alt.Y("Centre:Q"), detail=alt.Detail("Segment:N")),
+        base.mark_line(color=INK, strokeDash=[5, 4], strokeWidth=1).encode(
+            y=alt.Y("Upper limit:Q"), detail=alt.Detail("Segment:N")
+        ),
+        base.mark_line(color=INK, strokeDash=[5, 4], strokeWidth=1).encode(
+            y=alt.Y("Lower limit:Q"), detail=alt.Detail("Segment:N")
+        ),
     ]
     keys = [k for k in SPC_POINT if SPC_POINT[k][0] in set(points["Point type"].to_list())]
     dots = base.mark_point(filled=True, size=70, opacity=1, stroke=INK, strokeWidth=0.4).encode(
-        y="Value:Q",
+        y=alt.Y("Value:Q"),
         color=alt.Color("Point type:N", scale=_scale(SPC_POINT, keys, 1), legend=alt.Legend(orient="bottom")),
         shape=alt.Shape("Point type:N", scale=_scale(SPC_POINT, keys, 2), legend=None),
-        tooltip=[alt.Tooltip("Month:T", format="%B %Y"), alt.Tooltip("Value:Q", format=",.2f"), "Point type:N",
-                 alt.Tooltip("Centre:Q", format=",.2f"), alt.Tooltip("Lower limit:Q", format=",.2f"),
-                 alt.Tooltip("Upper limit:Q", format=",.2f")],
+        tooltip=_tips(("Month:T", "%B %Y"), ("Value:Q", ",.2f"), "Point type:N", ("Centre:Q", ",.2f"),
+                      ("Lower limit:Q", ",.2f"), ("Upper limit:Q", ",.2f")),
     )  # fmt: skip
     layers = [line, *limits, dots]
     if events is not None and events.height:
         rule = alt.Chart(events).mark_rule(color="#6F72AF", strokeWidth=2).encode(x=x)
         text = alt.Chart(events).mark_text(align="left", baseline="top", dx=4, dy=4, color="#4C2C92").encode(
-            x=x, y=alt.value(0), text="Event:N"
+            x=x, y=alt.value(0), text=alt.Text("Event:N")
         )  # fmt: skip
         layers += [rule, text]
     return alt.layer(*layers).properties(height=320)
@@ -290,22 +312,22 @@ def series_chart(
         strokeDash=alt.StrokeDash(
             "Series:N", scale=alt.Scale(domain=series, range=[[1, 0], [6, 3]][: len(series)]), legend=None
         ),
-        tooltip=["Series:N", alt.Tooltip("Month:T", format="%B %Y"), alt.Tooltip("Value:Q", format=number_format)],
+        tooltip=_tips("Series:N", ("Month:T", "%B %Y"), alt.Tooltip("Value:Q", format=number_format)),
     )
     layers: list[alt.Chart] = [base.mark_line(strokeWidth=2), base.mark_point(filled=True, size=45)]
     if reference is not None:
         ref = pl.DataFrame({"Reference": [float(reference[0])], "label": [reference[1]]})
-        layers.append(alt.Chart(ref).mark_rule(color=INK, strokeDash=[4, 3]).encode(y="Reference:Q"))
+        layers.append(alt.Chart(ref).mark_rule(color=INK, strokeDash=[4, 3]).encode(y=alt.Y("Reference:Q")))
         layers.append(
             alt.Chart(ref).mark_text(align="left", baseline="bottom", dx=4, dy=-3, color=INK)
-            .encode(y="Reference:Q", x=alt.value(0), text="label:N")
+            .encode(y=alt.Y("Reference:Q"), x=alt.value(0), text=alt.Text("label:N"))
         )  # fmt: skip
     if event is not None:
         ev = pl.DataFrame({"Month": [event[0].isoformat()], "label": [event[1]]})
         layers.append(alt.Chart(ev).mark_rule(color="#6F72AF", strokeWidth=2).encode(x=x))
         layers.append(
             alt.Chart(ev).mark_text(align="left", baseline="top", dx=4, dy=4, color="#4C2C92")
-            .encode(x=x, y=alt.value(0), text="label:N")
+            .encode(x=x, y=alt.value(0), text=alt.Text("label:N"))
         )  # fmt: skip
     return alt.layer(*layers).properties(height=320)
 
@@ -322,7 +344,7 @@ def heatmap(grid: pl.DataFrame, value_title: str) -> alt.LayerChart:
     cells = base.mark_rect(stroke="#FFFFFF", strokeWidth=1).encode(
         color=alt.Color("Value:Q", title=value_title, scale=alt.Scale(scheme="blues"),
                         legend=alt.Legend(orient="bottom", gradientLength=260)),
-        tooltip=["Day:N", "Hour:O", alt.Tooltip("Value:Q", format=",.0f", title=value_title)],
+        tooltip=_tips("Day:N", "Hour:O", alt.Tooltip("Value:Q", format=",.0f", title=value_title)),
     )  # fmt: skip
     return cells.properties(height=260)
 
@@ -335,7 +357,7 @@ def bar_chart(frame: pl.DataFrame, x: str, y: str, y_title: str, labels: bool = 
         .encode(
             x=alt.X(f"{x}:N", sort=frame[x].to_list(), title=None, axis=alt.Axis(labelAngle=-45)),
             y=alt.Y(f"{y}:Q", title=y_title),
-            tooltip=[f"{x}:N", alt.Tooltip(f"{y}:Q", format=",.0f")],
+            tooltip=_tips(f"{x}:N", alt.Tooltip(f"{y}:Q", format=",.0f")),
         )
     )
     if not labels:
@@ -359,11 +381,11 @@ def status_grid_chart(cells: pl.DataFrame, statuses: dict[str, tuple[str, str, s
     rects = base.mark_rect(stroke="#FFFFFF", strokeWidth=1.5).encode(
         color=alt.Color("Status:N", scale=_scale(statuses, keys, 1),
                         legend=alt.Legend(orient="bottom", title=None, labelLimit=0)),
-        tooltip=["Force:N", "Period:N", "Status:N"],
+        tooltip=_tips("Force:N", "Period:N", "Status:N"),
     )  # fmt: skip
     ink = {statuses[k][0]: statuses[k][2] for k in keys}
     text = base.mark_text(fontSize=12, fontWeight="bold").encode(
-        text="Mark:N",
+        text=alt.Text("Mark:N"),
         color=alt.Color("Status:N", scale=alt.Scale(domain=list(ink), range=list(ink.values())), legend=None),
     )
     return alt.layer(rects, text).resolve_scale(color="independent").properties(height=28 * len(forces) + 150)

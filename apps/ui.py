@@ -106,7 +106,7 @@ def chart(
     table_open: bool = False,
 ) -> None:
     """A chart, its text alternative, and the frame it was drawn from as a table and a CSV."""
-    st.altair_chart(chart_, width="stretch", alt=alt_text)
+    st.vega_lite_chart(spec(chart_), width="stretch", alt=alt_text)
     with st.expander("The figures in this chart (table and CSV)", expanded=table_open):
         table(frame, file_name, "Download the chart's figures (CSV)", column_config)
 
@@ -125,6 +125,13 @@ def spc(series: pl.DataFrame, unit: str, what: str, name: str, file_name: str) -
         file_name,
     )
     st.caption(benchmarks.spc_sentence(series, name))
+
+
+def spec(chart_: alt.TopLevelMixin) -> dict[str, Any]:
+    """The chart's Vega-Lite spec with its data inlined, without Altair's schema validation (most of a page's
+    running time; the builders are tested in tests/apps/test_charts.py), in Streamlit's "none" theme."""
+    with alt.theme.enable("none"), alt.data_transformers.enable("default", max_rows=None):
+        return chart_.to_dict(validate=False)
 
 
 def rows_height(n: int, cap: int = 1_700) -> int:

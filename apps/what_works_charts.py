@@ -132,7 +132,7 @@ def forest_chart(rows: pl.DataFrame, title: str) -> alt.Chart:
     high = max([*rows["ucl"].to_list(), 1.0]) * 1.05
     scale = alt.Scale(type="log", domain=[low, high], nice=False)
     x = alt.X("ratio:Q", scale=scale, title="Level change at the start (ratio, 1 = no change)")
-    rule = base.mark_rule().encode(x=alt.X("lcl:Q", scale=scale), x2="ucl:Q", y=y, yOffset=offset, color=colour)
+    rule = base.mark_rule().encode(x=alt.X("lcl:Q", scale=scale), x2=alt.X2("ucl:Q"), y=y, yOffset=offset, color=colour)
     point = base.mark_point(filled=True, size=60).encode(
         x=x,
         y=y,
@@ -147,7 +147,9 @@ def forest_chart(rows: pl.DataFrame, title: str) -> alt.Chart:
         ],
     )
     one = (
-        alt.Chart(pl.DataFrame({"x": [1.0]}).to_pandas()).mark_rule(strokeDash=[4, 4], color="#505A5F").encode(x="x:Q")
+        alt.Chart(pl.DataFrame({"x": [1.0]}).to_pandas())
+        .mark_rule(strokeDash=[4, 4], color="#505A5F")
+        .encode(x=alt.X("x:Q"))
     )
     return (rule + point + one).properties(title=title, height=alt.Step(14))
 
@@ -160,14 +162,18 @@ def series_chart(series: pl.DataFrame, row: dict[str, Any]) -> alt.LayerChart:
     x = alt.X("period_start:T", title=None)
     unit = row.get("outcome_unit") or ""
     band = base.mark_area(opacity=0.2, color=OWN_COLOUR).encode(
-        x=x, y=alt.Y("counterfactual_lcl:Q", title=f"{row.get('outcome_label')} ({unit})"), y2="counterfactual_ucl:Q"
+        x=x,
+        y=alt.Y("counterfactual_lcl:Q", title=f"{row.get('outcome_label')} ({unit})"),
+        y2=alt.Y2("counterfactual_ucl:Q"),
     )
-    counterfactual = base.mark_line(strokeDash=[6, 4], color=OWN_COLOUR).encode(x=x, y="counterfactual_rate:Q")
-    fitted = base.mark_line(color=OWN_COLOUR).encode(x=x, y="fitted_rate:Q")
-    peers = base.mark_line(strokeDash=[2, 3], color=PEER_COLOUR).encode(x=x, y="comparison_counterfactual_rate:Q")
+    counterfactual = base.mark_line(strokeDash=[6, 4], color=OWN_COLOUR).encode(x=x, y=alt.Y("counterfactual_rate:Q"))
+    fitted = base.mark_line(color=OWN_COLOUR).encode(x=x, y=alt.Y("fitted_rate:Q"))
+    peers = base.mark_line(strokeDash=[2, 3], color=PEER_COLOUR).encode(
+        x=x, y=alt.Y("comparison_counterfactual_rate:Q")
+    )
     observed = base.mark_point(filled=True, color=OBSERVED_COLOUR, size=25).encode(
         x=x,
-        y="observed_rate:Q",
+        y=alt.Y("observed_rate:Q"),
         shape=alt.Shape(
             "fit_usable:N", title="Fitted", scale=alt.Scale(domain=[True, False], range=["circle", "cross"])
         ),
@@ -185,9 +191,11 @@ def series_chart(series: pl.DataFrame, row: dict[str, Any]) -> alt.LayerChart:
         shade = pl.DataFrame(
             {"from": [transition["period_start"].min()], "to": [transition["period_start"].max()]}
         ).to_pandas()
-        layers.insert(0, alt.Chart(shade).mark_rect(color="#B1B4B6", opacity=0.3).encode(x="from:T", x2="to:T"))
+        layers.insert(
+            0, alt.Chart(shade).mark_rect(color="#B1B4B6", opacity=0.3).encode(x=alt.X("from:T"), x2=alt.X2("to:T"))
+        )
     start = row.get("start_to") or row.get("start_from")
     if isinstance(start, date):
         mark = pl.DataFrame({"start": [start]}).to_pandas()
-        layers.append(alt.Chart(mark).mark_rule(color="#D4351C").encode(x="start:T"))
+        layers.append(alt.Chart(mark).mark_rule(color="#D4351C").encode(x=alt.X("start:T")))
     return alt.layer(*layers).properties(height=320)

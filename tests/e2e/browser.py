@@ -50,9 +50,11 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None
 
 
 @contextmanager
-def running_app(home: Path, log_path: Path, serving_dir: Path | None = None) -> Iterator[str]:
-    """`streamlit run apps/app.py` (from the project root, so .streamlit/config.toml applies) on the snapshots in
-    serving_dir (default home/serving); yields its address and stops it by its process id."""
+def running_app(
+    home: Path, log_path: Path, serving_dir: Path | None = None, script: Path | None = None
+) -> Iterator[str]:
+    """`streamlit run apps/app.py` (or another script) from the project root, so .streamlit/config.toml applies, on
+    the snapshots in serving_dir (default home/serving); yields its address and stops it by its process id."""
     port = _free_port()
     env = {
         **os.environ,
@@ -63,7 +65,8 @@ def running_app(home: Path, log_path: Path, serving_dir: Path | None = None) -> 
     env.pop("MHW_WAREHOUSE", None)
     env.pop("STREAMLIT_CLIENT_SHOW_ERROR_DETAILS", None)  # as a user sees it
     log = log_path.open("w")
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "apps" / "app.py"), "--server.headless", "true",
+    app = script or ROOT / "apps" / "app.py"
+    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
                "--server.address", "127.0.0.1", "--server.port", str(port)]  # fmt: skip
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

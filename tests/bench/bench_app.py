@@ -1,0 +1,147 @@
+"""`make bench` (second part): how fast each page of the app renders in a real browser, on a 10-year national snapshot.
+
+The snapshot: `mhw synth` for all 44 forces with ten years of monthly extracts (incidents, all-incident totals, custody,
+street triage: 2015-04 to 2025-03) and the s136 years the demo is calibrated for (2019-20 to 2024-25: the generator
+refuses earlier years), then `mhw refresh`, in a home of its own (MHW_BENCH_HOME, default /tmp/mhw-bench-10y). It is
+built once and reused while it exists (hours of work on 2 cores; the build times are recorded).
+
+Each page is opened in Debian's Chromium (Playwright) against `streamlit run apps/app.py`, twice to warm the caches,
+then RUNS times; a run is the time from asking for the page to the page fully drawn (the script finished, no
+placeholder left, every chart drawn). The reference measured in the same run is a page that only writes a title,
+served and timed the same way: the ratio says what the app's pages cost over Streamlit's own floor on this machine.
+Results are appended to docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+import duckdb
+import numpy as np
+
+from apps import links
+from tests.bench.bench_refresh import RESULTS, _machine
+from tests.e2e.browser import launch, running_app, wait_until_drawn
+
+RUNS, WARM = 20, 2
+MONTHS = "2015-04:2025-03"
+PAGES = [
+    (links.OVERVIEW, {}),
+    (links.OVERVIEW, {"force": "E23000019", "cmp": "peers"}),
+    (links.EXPLORER, {"measure": "s136_per_100k", "force": "E23000019"}),
+    (links.EXPLORER, {"measure": "mh_incidents_per_1000"}),
+    (links.FORCE_PROFILE, {"force": "E23000019"}),
+    (links.ESCALATIONS, {}),
+    (links.OUTCOMES, {"theme": "custody"}),
+    (links.S136, {}),
+    (links.DISPROPORTIONALITY, {}),
+    (links.ADR125, {}),
+    (links.DEMAND, {"force": "E23000019"}),
+    (links.WHAT_WORKS, {}),
+    (links.LEARNING, {}),
+    (links.NATIONAL_SOURCES, {}),
+    (links.DATA_QUALITY, {}),
+    (links.WHAT_CHANGED, {}),
+]
+REFERENCE = 'import streamlit as st\nst.title("Reference")\n'
+
+
+def build_snapshot(home: Path) -> list[tuple[str, float]]:
+    """The 10-year national demo through the real pipeline, unless home already holds its snapshot."""
+    if (home / "serving" / "current.duckdb").exists():
+        return []
+    mhw = str(Path(sys.executable).parent / "mhw")
+    env = {**os.environ, "MHW_HOME": str(home), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    env.pop("MHW_WAREHOUSE", None)
+    steps = []
+    for name, args in (("synthetic data (`mhw synth --months 2015-04:2025-03`)", ["synth", "--months", MONTHS,
+                                                                                "--no-progress", "--if-empty"]),
+                       ("full refresh (`mhw refresh`)", ["refresh"])):  # fmt: skip
+        start = time.perf_counter()
+        subprocess.run([mhw, *args], env=env, check=True, stdout=subprocess.DEVNULL)
+        steps.append((name, time.perf_counter() - start))
+    return steps
+
+
+def snapshot_size(serving: Path) -> str:
+    with duckdb.connect(str(serving / "current.duckdb"), read_only=True) as con:
+        rows = dict(con.execute("select table_name, estimated_size from duckdb_tables()").fetchall())
+        months = con.execute("select count(distinct month_start) from mart_demand_force_month").fetchone()[0]
+    size = (serving / "current.duckdb").resolve().stat().st_size / 1e6
+    return (
+        f"{size:.0f} MB, {months} months of demand for {rows.get('dim_force', 0)} forces; mart_benchmark "
+        f"{rows.get('mart_benchmark', 0):,} rows, mart_spc {rows.get('mart_spc', 0):,}, mart_demand_force_month "
+        f"{rows.get('mart_demand_force_month', 0):,}"
+    )
+
+
+def time_pages(browser, url: str, pages: list[tuple[str, dict[str, str]]]) -> dict[str, list[float]]:
+    """Seconds from asking for each page to the page drawn, RUNS times after WARM warm-up visits."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    times: dict[str, list[float]] = {}
+    for name, params in pages:
+        query = urlencode(params)
+        address = f"{url}/{links.url_path(name)}" + (f"?{query}" if query else "")
+        label = (links.url_path(name) or "/") + (f"?{query}" if query else "")
+        for i in range(WARM + RUNS):
+            start = time.perf_counter()
+            page.goto(address, wait_until="commit")
+            wait_until_drawn(page, timeout_ms=120_000)
+            if i >= WARM:
+                times.setdefault(label, []).append(time.perf_counter() - start)
+        assert page.locator('[data-testid="stException"]').count() == 0, label
+    page.close()
+    return times
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    home = Path(os.environ.get("MHW_BENCH_HOME", "/tmp/mhw-bench-10y"))
+    built = build_snapshot(home)
+    size = snapshot_size(home / "serving")
+    with tempfile.TemporaryDirectory(prefix="mhw-bench-app-") as tmp, sync_playwright() as pw:
+        browser = launch(pw)
+        reference_app = Path(tmp) / "reference.py"
+        reference_app.write_text(REFERENCE)
+        with running_app(home, Path(tmp) / "app.log") as url:
+            pages = time_pages(browser, url, PAGES)
+        with running_app(home, Path(tmp) / "reference.log", script=reference_app) as url:
+            reference = next(iter(time_pages(browser, url, [(links.OVERVIEW, {})]).values()))
+        browser.close()
+    ref95 = float(np.percentile(reference, 95))
+    rows = [
+        f"| {label} | {np.percentile(t, 50):.2f} | {np.percentile(t, 95):.2f} | {np.percentile(t, 95) / ref95:.1f} |"
+        for label, t in pages.items()
+    ]
+    worst = max(float(np.percentile(t, 95)) for t in pages.values())
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load = os.getloadavg()[0]
+    section = [
+        f"\n## App page render times, {stamp}",
+        f"Machine: {_machine()}; load average {load:.1f} at the end of the run. Snapshot: {size}.",
+        *(f"Built for this run: {name} {secs / 60:.1f} min." for name, secs in built),
+        f"Chromium (headless) against `streamlit run apps/app.py`; {WARM} warm-up visits then {RUNS} timed visits "
+        "per page, each from asking for the address to the page drawn (script finished, no placeholder, every chart "
+        f"drawn). Reference: a page that only writes a title, served the same way: p95 {ref95:.2f} s.",
+        "",
+        "| page | p50 s | p95 s | p95 / reference p95 |",
+        "|---|---|---|---|",
+        *rows,
+        "",
+        f"Slowest page p95: {worst:.2f} s ({'under' if worst < 1 else 'over'} the 1 s target).",
+    ]
+    with RESULTS.open("a") as fh:
+        fh.write("\n".join(section) + "\n")
+    print("\n".join(section))
+
+
+if __name__ == "__main__":
+    main()
