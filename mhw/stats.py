@@ -1,4 +1,5 @@
-"""Funnel-plot limits for a rate per 100,000 against population, for drawing the app's curves (docs/methods.md §3).
+"""Funnel-plot limits against the denominator, for drawing the app's curves (docs/methods.md §3 and "The app's
+funnel curves"): rates (per 100,000 by default, or another multiplier) and proportions (the arcsine method).
 
 The published funnel statistics (target, phi, tau2, each force's limits and position) are mart_benchmark's, computed in
 dbt (dbt_project/macros/stats/funnel.sql); this module draws the same limits as smooth curves over a population grid,
@@ -85,14 +86,16 @@ def funnel_count_limits(expected: np.ndarray | float, level: float) -> tuple[np.
     return np.where(small, exact_lo, byars_lo), np.where(small, exact_hi, byars_hi)
 
 
-def funnel_limits(population: Sequence[float] | np.ndarray, target: float, tau2: float = 0.0) -> dict[str, np.ndarray]:
-    """Rate limits per 100k at 95% and 99.8% for each population.
+def funnel_limits(
+    population: Sequence[float] | np.ndarray, target: float, tau2: float = 0.0, per: float = PER
+) -> dict[str, np.ndarray]:
+    """Rate limits (per ``per``, 100,000 by default) at 95% and 99.8% for each population.
 
     Keys ``lcl95, ucl95, lcl998, ucl998``. Unadjusted Poisson limits when ``tau2 == 0``; random-effects limits
     ``target·exp(±z·√(1/E + τ²))`` when ``tau2 > 0``.
     """
     n = np.asarray(population, dtype=float)
-    e = target * n / PER
+    e = target * n / per
     out: dict[str, np.ndarray] = {}
     for tag, level in LEVELS.items():
         if tau2 > 0:
@@ -104,8 +107,27 @@ def funnel_limits(population: Sequence[float] | np.ndarray, target: float, tau2:
         else:
             lo, hi = funnel_count_limits(e, level)
             with np.errstate(divide="ignore", invalid="ignore"):
-                out[f"lcl{tag}"] = lo / n * PER
-                out[f"ucl{tag}"] = hi / n * PER
+                out[f"lcl{tag}"] = lo / n * per
+                out[f"ucl{tag}"] = hi / n * per
+    return out
+
+
+def proportion_funnel_limits(
+    denominator: Sequence[float] | np.ndarray, target: float, tau2: float = 0.0, per: float = 100.0
+) -> dict[str, np.ndarray]:
+    """Limits of a proportion (as ``per``: 100 for a percentage) for each denominator n, by the arcsine method.
+
+    ``sin²(asin(√p0) ∓ z·√(1/(4n) + τ²))`` with p0 = target / per, the angle held in [0, π/2] (FunnelPlotR truncates
+    the limits to [0, 1]); τ² = 0 gives the unadjusted limits (dbt_project/macros/stats/funnel.sql).
+    """
+    n = np.asarray(denominator, dtype=float)
+    centre = np.arcsin(np.sqrt(target / per))
+    out: dict[str, np.ndarray] = {}
+    for tag, z in (("95", Z95), ("998", Z998)):
+        with np.errstate(divide="ignore"):
+            half = z * np.sqrt(1.0 / (4.0 * n) + tau2)
+        out[f"lcl{tag}"] = np.sin(np.clip(centre - half, 0.0, np.pi / 2)) ** 2 * per
+        out[f"ucl{tag}"] = np.sin(np.clip(centre + half, 0.0, np.pi / 2)) ** 2 * per
     return out
 
 
