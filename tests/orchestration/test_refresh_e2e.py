@@ -43,7 +43,7 @@ def _env(home: Path, **extra: str) -> dict[str, str]:
 
 
 def _refresh(env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([MHW, "refresh"], env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run([MHW, "refresh"], env=env, capture_output=True, text=True, timeout=1500)  # a hang guard
 
 
 def _query(path: Path, sql: str) -> list[tuple]:
