@@ -2,8 +2,8 @@
 Chromium via Playwright, as a national lead would use it: no exception, key content from the marts, no developer
 chrome, a shared link that reopens the same view, a force that stays chosen across pages.
 
-Screenshots of a handful of pages go to MHW_SCREENSHOT_DIR when it is set (the README's images come from here:
-`MHW_SCREENSHOT_DIR=docs/screenshots pytest tests/e2e/test_browser.py`).
+Screenshots of a handful of pages go to MHW_SCREENSHOT_DIR when it is set (CI keeps them as an artefact; see the
+README: `MHW_SCREENSHOT_DIR=docs/screenshots pytest tests/e2e/test_browser.py`).
 """
 
 from __future__ import annotations
