@@ -31,7 +31,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 MHW = str(Path(sys.executable).parent / "mhw")
 KEY = "test-key-not-secret"
 HEADER = "incident_id,force_code,created_at,mh_flag_opening,mh_flag_closing,deployed,grade,person_id"
-VOLATILE = {"publication", "last_delivery_at"}  # when things were processed, not what was published
+VOLATILE = {"publication", "last_delivery_at", "first_raised_at", "status_changed_at"}  # when things were processed
 
 
 def _incidents(ids, force: str, month: str) -> str:
@@ -168,7 +168,7 @@ def readable(home: Path) -> int:
 def app_renders(home: Path) -> bool:
     from streamlit.testing.v1 import AppTest
 
-    page = Path(__file__).resolve().parents[2] / "apps" / "views" / "data_quality.py"
+    page = Path(__file__).resolve().parents[2] / "apps" / "views" / "data-quality.py"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MHW_HOME", str(home))
         at = AppTest.from_file(str(page), default_timeout=120).run()
