@@ -52,7 +52,7 @@ dev: manifest
 PYTEST_WORKERS ?= 2
 
 test: install manifest
-	pytest -n $(PYTEST_WORKERS) --dist loadfile
+	pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25
 
 test-fast: install
 	pytest -m "not slow"

@@ -244,9 +244,9 @@ def test_escalation_status_across_refreshes(build):
     again = {r["escalation_id"]: r for r in build["again"]["escalations"]}
     two = {r["escalation_id"]: r for r in build["two"]["escalations"]}
     assert one and all(r["status"] == "new" for r in one.values())
-    # the same data refreshed again: same items, same status, same timestamps
-    assert {k: (r["status"], r["first_raised_at"]) for k, r in again.items()} == {
-        k: (r["status"], r["first_raised_at"]) for k, r in one.items()}  # fmt: skip
+    # the same data refreshed again: every row as it was (status, timestamps, the level before)
+    assert again == one
+    assert all(r["previous_escalation_level"] is None for r in one.values())
     lancs = next(k for k, r in one.items() if r["geography_code"] == LANCS and r["signal_source"] == "spc"
                  and r["measure_id"] == "mh_incidents_per_1000")  # fmt: skip
     cheshire = next(k for k, r in one.items() if r["geography_code"] == CHESHIRE and r["signal_source"] == "spc"
@@ -255,6 +255,7 @@ def test_escalation_status_across_refreshes(build):
     assert set(one) <= set(two)
     assert (two[lancs]["status"], two[lancs]["first_raised_at"]) == ("continuing", one[lancs]["first_raised_at"])
     assert two[lancs]["latest_period"] == "2025-03" and two[lancs]["periods_running"] >= 8
+    assert two[lancs]["previous_escalation_level"] == one[lancs]["escalation_level"]
     assert (two[cheshire]["status"], two[cheshire]["resolved_period"]) == ("resolved", "2025-03")
     assert two[cheshire]["first_raised_at"] == one[cheshire]["first_raised_at"]
 

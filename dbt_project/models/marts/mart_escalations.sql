@@ -229,7 +229,7 @@ evaluated as (
     ('resolved_period', 'varchar'), ('measure_id', 'varchar'), ('measure_name', 'varchar'),
     ('geography_level', 'varchar'), ('geography_code', 'varchar'), ('geography_name', 'varchar'),
     ('region_name', 'varchar'), ('signal_source', 'varchar'), ('signal_type', 'varchar'),
-    ('rule_id', 'varchar'), ('since_period', 'varchar'), ('periods_running', 'integer'),
+    ('previous_escalation_level', 'varchar'), ('rule_id', 'varchar'), ('since_period', 'varchar'), ('periods_running', 'integer'),
     ('latest_period', 'varchar'), ('signal_text', 'varchar'),
 ] %}
 
@@ -252,7 +252,9 @@ combined as (
         c.escalation_id is not null as has_signal,
         p.escalation_id is not null as was_known,
         p.status as previous_status,
-        p.escalation_level as previous_level,
+        -- the level at the last evaluated period before this one: a refresh of the same periods keeps it
+        case when coalesce(c.latest_period, e.latest_period, p.evaluated_period) > p.evaluated_period
+             then p.escalation_level else p.previous_escalation_level end as previous_level,
         p.first_raised_at as previous_first_raised_at,
         p.status_changed_at as previous_status_changed_at,
         p.evaluated_period as previous_evaluated_period,
