@@ -40,6 +40,11 @@ class Settings:
         return self.home / "sqlmesh"
 
     @property
+    def dbt_dir(self) -> Path:
+        """dbt's target folders of the refresh's builds, and the parse state each build leaves for the next."""
+        return self.home / "dbt"
+
+    @property
     def current_snapshot(self) -> Path:
         """The serving snapshot the app reads: a symlink switched atomically by publish."""
         return self.serving_dir / "current.duckdb"

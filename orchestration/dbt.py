@@ -1,7 +1,10 @@
 """The dbt project as Dagster assets: dbt runs as a subprocess (`dbt build`), its tests become asset checks."""
 
 import os
+import shutil
+import uuid
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -13,8 +16,9 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from mhw.progress import Reporter
 from mhw.published import NPCC_OBJECTIVES
-from mhw.settings import DBT_PROJECT_DIR
+from mhw.settings import DBT_PROJECT_DIR, get_settings
 
 from .dbt_child import PARENT_ENV, dbt_executable
 from .resources import WAREHOUSE_POOL, WarehouseResource
@@ -46,10 +50,47 @@ translator = Translator(
 
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=translator, pool=WAREHOUSE_POOL)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    """Seeds, models, unit tests and data tests, in dependency order (under this run's writer claim)."""
+    """Seeds, models, unit tests and data tests, in dependency order (under this run's writer claim); says how far
+    it has come every few seconds."""
     os.environ["MHW_WAREHOUSE"] = str(warehouse.path)  # dbt resolves the same absolute path
     os.environ[PARENT_ENV] = str(os.getpid())  # mhw-dbt dies with this process
-    yield from dbt.cli(["build"], context=context).stream()
+    target = build_target(get_settings().dbt_dir)
+    total = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
+    reporter = Reporter(context.log.info, "dbt build")
+    done = 0
+    for done, event in enumerate(dbt.cli(["build"], context=context, target_path=target).stream(), start=1):
+        if done == 1:  # dbt has parsed the project: keep its parse state for the next build
+            keep_parse_state(target)
+        reporter.update(done, max(total, done + 1), f"{done:,} of about {total:,} models, seeds and tests")
+        yield event
+    reporter.update(done, done, f"{done:,} models, seeds and tests")
+
+
+PARSE_STATE = "partial_parse.msgpack"
+
+
+def build_target(dbt_dir: Path) -> Path:
+    """A fresh dbt target folder for a build, seeded with the parse state the last build in this MHW_HOME left.
+
+    dbt reuses a parse state only for the same profile, and the profile holds the warehouse's path, so the state
+    of the project's own target folder (made by `dbt parse` without a warehouse) is never reusable here: without
+    this, every build would parse the whole project again. Earlier builds' folders are removed (the last one is
+    kept until then, for its logs and run results)."""
+    for old in dbt_dir.glob("build-*"):
+        shutil.rmtree(old, ignore_errors=True)
+    target = dbt_dir / f"build-{uuid.uuid4().hex[:8]}"
+    target.mkdir(parents=True)
+    if (dbt_dir / PARSE_STATE).exists():
+        shutil.copyfile(dbt_dir / PARSE_STATE, target / PARSE_STATE)
+    return target
+
+
+def keep_parse_state(target: Path) -> None:
+    """Keep a build's parse state for the next build (written whole, then renamed into place)."""
+    if (target / PARSE_STATE).exists():
+        kept = target.parent / f".{PARSE_STATE}.tmp"
+        shutil.copyfile(target / PARSE_STATE, kept)
+        kept.replace(target.parent / PARSE_STATE)
 
 
 def dbt_resource() -> DbtCliResource:

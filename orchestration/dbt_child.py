@@ -2,20 +2,19 @@
 
 dagster-dbt runs dbt as a child process. If that parent is killed outright (SIGKILL: the OOM killer, a CI timeout),
 a plain child would run on, orphaned, with the warehouse open, and the next refresh would have to wait for it.
-This wrapper asks Linux to kill it as soon as its parent dies (prctl PR_SET_PDEATHSIG), then becomes dbt (exec),
+This wrapper asks Linux to kill it as soon as its parent dies (mhw/child_process.py), then becomes dbt (exec),
 keeping that wish. Elsewhere it just runs dbt, and the writer claim waits for an orphan instead.
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
-import signal
 import sys
 from pathlib import Path
 
+from mhw.child_process import end_with_parent
+
 PARENT_ENV = "MHW_DBT_PARENT_PID"  # set by the parent: the pid whose death must end dbt
-PR_SET_PDEATHSIG = 1
 
 
 def dbt_executable() -> str:
@@ -32,10 +31,8 @@ def child_env(env: dict[str, str] | None = None) -> dict[str, str]:
 
 def main() -> None:
     parent = os.environ.get(PARENT_ENV)
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        if parent and os.getppid() != int(parent):  # the parent died before the wish was made
-            sys.exit(f"mhw-dbt: the process that started dbt (pid {parent}) has gone; not running dbt")
+    if not end_with_parent(int(parent) if parent else None):  # the parent died before the wish was made
+        sys.exit(f"mhw-dbt: the process that started dbt (pid {parent}) has gone; not running dbt")
     dbt = Path(sys.executable).parent / "dbt"
     os.execv(dbt, [str(dbt), *sys.argv[1:]])
 

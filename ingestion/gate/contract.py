@@ -170,6 +170,17 @@ def load_contract(source: str) -> Contract:
     id_fields = tuple(doc.get("id_fields") or ([doc["id_field"]] if doc.get("id_field") else []))
     if set(id_fields) - names:
         raise ValueError(f"{path.name}: id columns {sorted(set(id_fields) - names)} are not columns")
+    by_name = {c.name: c for c in columns}
+    if id_unique_within == "force" and id_fields:  # matched across a force's periods inside the warehouse (ledger.py)
+        if (
+            scope != "force"
+            or len(id_fields) != 1
+            or by_name[id_fields[0]].type != "string"
+            or "force_code" not in names
+        ):
+            raise ValueError(
+                f"{path.name}: ids unique within a force must be one text column of a force source with a force_code"
+            )
     return Contract(
         source=doc["source"],
         columns=columns,

@@ -77,11 +77,11 @@ def write_entry(con: duckdb.DuckDBPyConnection, entry: Entry) -> None:
 def latest_versions(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, tuple[str, str | None, str | None]]:
     """{file path: (sha256, force_code, period) of its latest ledger entry} for a source."""
     rows = con.execute(
-        "select file_path, arg_max(struct_pack(sha256, force_code, period), loaded_at) from raw.load_ledger "
-        "where source = ? group by file_path",
+        "select file_path, sha256, force_code, period from raw.load_ledger where source = ? "
+        "qualify row_number() over (partition by file_path order by loaded_at desc) = 1",
         [source],
     ).fetchall()
-    return {path: (v["sha256"], v["force_code"], v["period"]) for path, v in rows}
+    return {path: (sha, force, period) for path, sha, force, period in rows}
 
 
 def active_copy(con: duckdb.DuckDBPyConnection, source: str, sha: str) -> str | None:
@@ -98,35 +98,60 @@ def active_ids(
     con: duckdb.DuckDBPyConnection, contract: Contract, force_code: str, period: str | None, keys: frozenset[str]
 ) -> ActiveIds:
     """The files in force of this force and period, each with the ids it holds, and which of `keys` (a new file's
-    ids) are already in force in the force's other periods (when the contract's ids are unique per force)."""
+    ids) are already in force in the force's other periods (when the contract's ids are unique per force).
+
+    The other periods are asked only about `keys`, inside the warehouse: a file's cost does not grow with the
+    force's history (the raw table is scanned for the force's rows, never read out)."""
     scoped = {"source": contract.source, "force": force_code}
     ledger = con.execute(
-        "select load_id, file_path, period from raw.load_ledger "
-        "where status = 'loaded' and source = $source and force_code = $force",
-        scoped,
+        "select load_id, file_path from raw.load_ledger "
+        "where status = 'loaded' and source = $source and force_code = $force and period is not distinct from $period",
+        {**scoped, "period": period},
     ).fetchall()
-    here = [(load_id, path) for load_id, path, p in ledger if p == period]
     if not contract.id_fields or not ledger:
-        return ActiveIds([ActivePart(load_id, path, frozenset()) for load_id, path in here])
+        parts = [ActivePart(load_id, path, frozenset()) for load_id, path in ledger]
+        elsewhere = _held_elsewhere(con, contract, force_code, period, keys) if contract.id_fields else {}
+        return ActiveIds(parts, elsewhere)
     columns = ", ".join(f"s.{c}" for c in contract.id_fields)
     ids = (
         con.execute(
-            f"select s.load_id, l.file_path, l.period is not distinct from $period as here, {columns} "
-            f"from raw.{contract.source} s join raw.load_ledger l using (load_id) "
-            "where l.status = 'loaded' and l.source = $source and l.force_code = $force",
-            {**scoped, "period": period},
+            f"select s.load_id, {columns} from raw.{contract.source} s where s.load_id in (select unnest($loads))",
+            {"loads": [load_id for load_id, _ in ledger]},
         )
         .pl()
-        .select("load_id", "file_path", "here", key_expr(contract.id_fields).alias(KEY))
+        .select("load_id", key_expr(contract.id_fields).alias(KEY))
         .drop_nulls(KEY)
     )
-    mine = ids.filter(pl.col("here"))
-    by_load = {load_id: frozenset(k) for load_id, k in mine.group_by("load_id").agg(KEY).iter_rows()}
-    parts = [ActivePart(load_id, path, by_load.get(load_id, frozenset())) for load_id, path in here]
+    by_load = {load_id: frozenset(k) for load_id, k in ids.group_by("load_id").agg(KEY).iter_rows()}
+    parts = [ActivePart(load_id, path, by_load.get(load_id, frozenset())) for load_id, path in ledger]
+    return ActiveIds(parts, _held_elsewhere(con, contract, force_code, period, keys))
+
+
+def _held_elsewhere(
+    con: duckdb.DuckDBPyConnection, contract: Contract, force_code: str, period: str | None, keys: frozenset[str]
+) -> dict[str, str]:
+    """{id: file} for the ids among `keys` in force in the force's other periods. Ids unique per force are text
+    (load_contract checks), so a row's id is its id column as it is stored."""
     if contract.id_unique_within != "force" or not keys:
-        return ActiveIds(parts)
-    others = ids.filter(~pl.col("here") & pl.col(KEY).is_in(pl.Series(list(keys), dtype=pl.String).implode()))
-    return ActiveIds(parts, dict(others.select(KEY, "file_path").unique(KEY).iter_rows()))
+        return {}
+    (id_column,) = contract.id_fields
+    con.register("_mhw_keys", pl.DataFrame({KEY: sorted(keys)}, schema={KEY: pl.String}).to_arrow())
+    try:
+        found = con.execute(
+            f"""
+            select k.{KEY}, any_value(l.file_path)
+            from _mhw_keys k
+            join raw.{contract.source} s on s.{id_column} = k.{KEY}
+            join raw.load_ledger l on l.load_id = s.load_id
+            where s.force_code = $force and l.status = 'loaded' and l.source = $source and l.force_code = $force
+              and l.period is distinct from $period
+            group by all
+            """,
+            {"source": contract.source, "force": force_code, "period": period},
+        ).fetchall()
+    finally:
+        con.unregister("_mhw_keys")
+    return dict(found)
 
 
 def supersede(con: duckdb.DuckDBPyConnection, part: ActivePart, by_load_id: str, by_path: str, why: str) -> None:

@@ -1,8 +1,9 @@
 """The gate's loader: landing files -> raw.<source>, raw.rejected_rows, raw.load_ledger, one transaction per file.
 
-Two steps per file, so that files can be prepared side by side while one writer commits: `prepare_file` reads,
-maps, validates and pseudonymises (no writes, no warehouse), `commit_file` decides what the delivery does to the
-files in force (ingestion/gate/delivery.py) and writes the ledger entry, rows and rejects together.
+Two steps per file, so that files are prepared side by side while one writer commits: `prepare_file` reads,
+maps, validates and pseudonymises (no writes, no warehouse), in worker processes when there are enough files
+(ingestion/gate/workers.py); `commit_file` decides what the delivery does to the files in force
+(ingestion/gate/delivery.py) and writes the ledger entry, rows and rejects together, in listing order.
 A file whose latest ledger entry has the same bytes is already answered and skipped; identical bytes to a file in
 force are a 'duplicate' (nothing loaded again).
 """
@@ -11,10 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -45,6 +47,7 @@ from ingestion.gate.ledger import (
 from ingestion.gate.pseudonymise import key_id_for, pseudonymise_frame, resolve_key
 from ingestion.gate.read import MAX_FILE_BYTES, FileRejected, file_too_big, parse_table, to_canonical
 from ingestion.gate.validate import REJECT_SCHEMA, validate_rows
+from ingestion.gate.workers import in_order, worker_count
 from ingestion.schema import ensure_raw_schema
 
 LONDON = ZoneInfo("Europe/London")
@@ -244,8 +247,8 @@ def _refuse_held_ids(
 
 
 def commit_file(con: duckdb.DuckDBPyConnection, prepared: Prepared, contract: Contract, key_id: str) -> FileResult:
-    """Write one prepared file: its ledger entry, what it supersedes, its rows and rejects (caller holds the
-    transaction). The id-clash and re-send rule is delivery.decide's."""
+    """Write one prepared file: its ledger entry, what it supersedes, its rows and rejects (the caller holds the
+    transaction, which commits whole files). The id-clash and re-send rule is delivery.decide's."""
     load_id = _load_id(con, prepared)
     if prepared.rejection:
         return _reject_file(con, prepared, load_id, prepared.rejection.reason)
@@ -278,15 +281,30 @@ def commit_file(con: duckdb.DuckDBPyConnection, prepared: Prepared, contract: Co
     return FileResult(prepared.path, "loaded", read, loaded, read - loaded, message, load_id)
 
 
-def _committed(con: duckdb.DuckDBPyConnection, write) -> FileResult:
+COMMIT_SECONDS = 2.0  # files written within this long commit together (each file's rows, rejects and entry always)
+
+
+@contextmanager
+def _transactions(con: duckdb.DuckDBPyConnection) -> Iterator[Callable[[], None]]:
+    """Transactions holding whole files: the caller writes files and calls the yielded function after each; every
+    COMMIT_SECONDS the files written so far commit together (a commit costs a disk flush, so not one per file), and
+    the rest at the end. An error rolls back the files not yet committed (the next refresh loads them again)."""
     con.execute("begin transaction")
+    started = time.monotonic()
+
+    def file_written() -> None:
+        nonlocal started
+        if time.monotonic() - started >= COMMIT_SECONDS:
+            con.execute("commit")
+            con.execute("begin transaction")
+            started = time.monotonic()
+
     try:
-        result = write()
+        yield file_written
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    return result
 
 
 def _new_versions(
@@ -305,6 +323,53 @@ def _new_versions(
             yield delivered
 
 
+@dataclass(frozen=True)
+class _Task:
+    """One listed file for a worker: prepared unless its latest ledger entry already answers it as it is."""
+
+    landing_dir: Path
+    lf: LandingFile
+    answered: tuple | None  # (sha256, force, period) of its latest ledger entry
+    source: str
+    key: bytes
+    key_id: str
+    now: datetime
+
+
+def _prepare_task(task: _Task) -> tuple[LandingFile, Prepared | None]:
+    """The file, prepared; None when its latest ledger entry already answers it as it is, or it has gone. The bytes
+    stay here: only what the commit needs goes back to the writer."""
+    contract = load_contract(task.source)
+    try:
+        delivered = take_delivery(task.landing_dir, task.lf)
+    except FileNotFoundError:  # removed since the listing: nothing to answer
+        return task.lf, None
+    folders = ledger_force_and_period(task.lf, national=contract.scope == "national", today=task.now.date())
+    if task.answered == (delivered.sha, *folders):
+        return task.lf, None
+    prepared = prepare_file(delivered, contract, key=task.key, key_id=task.key_id, now=task.now)
+    return task.lf, replace(prepared, delivered=replace(delivered, raw=None))
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where an ingestion stands, after each file: for a progress report (mhw/progress.py)."""
+
+    source: str
+    files_done: int
+    files_total: int
+    bytes_done: int
+    bytes_total: int
+    rows_read: int
+    new_files: int
+
+    def describe(self) -> str:
+        return (
+            f"{self.files_done:,} of {self.files_total:,} files ({self.new_files:,} new, {self.rows_read:,} rows "
+            f"read), {self.bytes_done / 2**20:,.0f} of {self.bytes_total / 2**20:,.0f} MB"
+        )
+
+
 def ingest_source(
     con: duckdb.DuckDBPyConnection,
     landing_dir: Path | str,
@@ -314,11 +379,12 @@ def ingest_source(
     *,
     now: datetime | None = None,
     periods: Collection[str] | None = None,
+    progress: Callable[[Progress], None] | None = None,
 ) -> IngestReport:
     """Load every new file (or new version of a file) under landing_dir/<source>/, one transaction per file.
 
     key/key_id default to resolve_key(). periods: only files in these period folders (e.g. the months of a Dagster
-    partition range); None = all.
+    partition range); None = all. progress is told after each file where the source stands.
     """
     if key is None:
         from mhw.settings import get_settings
@@ -331,12 +397,29 @@ def ingest_source(
     contract = load_contract(source)
     files = [lf for lf in source_files(landing_dir, source) if periods is None or lf.period in periods]
     report = IngestReport(source)
-    national = contract.scope == "national"
-    folders = partial(ledger_force_and_period, national=national, today=now.date())
-    for delivered in _new_versions(con, landing_dir, source, files, folders):
-        prepared = prepare_file(delivered, contract, key=key, key_id=key_id, now=now)
-        report.files.append(_committed(con, lambda p=prepared: commit_file(con, p, contract, key_id)))
+    latest = latest_versions(con, source)
+    tasks = [_Task(landing_dir, lf, latest.get(lf.rel_path), source, key, key_id, now) for lf in files]
+    sizes = {lf.rel_path: _size(lf.path) for lf in files}
+    total = sum(sizes.values())
+    bytes_done = rows_read = 0
+    prepared_files = in_order(_prepare_task, tasks, worker_count(len(tasks)))
+    with _transactions(con) as file_written:
+        for done, (lf, prepared) in enumerate(prepared_files, start=1):
+            if prepared is not None:
+                report.files.append(commit_file(con, prepared, contract, key_id))
+                rows_read += report.files[-1].rows_read
+                file_written()
+            bytes_done += sizes[lf.rel_path]
+            if progress:
+                progress(Progress(source, done, len(files), bytes_done, total, rows_read, len(report.files)))
     return report
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.lstat(path).st_size
+    except OSError:
+        return 0
 
 
 def ingest_strays(con: duckdb.DuckDBPyConnection, landing_dir: Path | str, sources: Collection[str]) -> IngestReport:
@@ -345,9 +428,11 @@ def ingest_strays(con: duckdb.DuckDBPyConnection, landing_dir: Path | str, sourc
     ensure_raw_schema(con)
     strays = scan_landing(landing_dir, frozenset(sources)).strays
     report = IngestReport(UNKNOWN_SOURCE)
-    for delivered in _new_versions(con, landing_dir, UNKNOWN_SOURCE, strays, lambda _: (None, None)):
-        prepared = Prepared(delivered, UNKNOWN_SOURCE, None, None)
-        link_out = delivered.refusal if delivered.lf.path.is_symlink() else None
-        reason = link_out or stray_reason(delivered.lf, frozenset(sources))
-        report.files.append(_committed(con, lambda p=prepared, r=reason: _reject_file(con, p, _load_id(con, p), r)))
+    with _transactions(con) as file_written:
+        for delivered in _new_versions(con, landing_dir, UNKNOWN_SOURCE, strays, lambda _: (None, None)):
+            prepared = Prepared(delivered, UNKNOWN_SOURCE, None, None)
+            link_out = delivered.refusal if delivered.lf.path.is_symlink() else None
+            reason = link_out or stray_reason(delivered.lf, frozenset(sources))
+            report.files.append(_reject_file(con, prepared, _load_id(con, prepared), reason))
+            file_written()
     return report

@@ -72,7 +72,15 @@ def _normalise(value: str) -> tuple[str, str] | None:
 
 def person_token(key: bytes, domain: str, normalised: str) -> str:
     """HMAC-SHA256(key, domain:normalised) as hex."""
-    return hmac.new(key, f"{domain}:{normalised}".encode(), hashlib.sha256).hexdigest()
+    return _token(key, f"{domain}:{normalised}")
+
+
+def _token(key: bytes | hmac.HMAC, message: str) -> str:
+    """HMAC-SHA256 of the message as hex; key may be an HMAC object already keyed (copied, so a frame's tokens do
+    not each set up the key again)."""
+    keyed = key.copy() if isinstance(key, hmac.HMAC) else hmac.new(key, digestmod=hashlib.sha256)
+    keyed.update(message.encode())
+    return keyed.hexdigest()
 
 
 def person_id_problem(value: str | None) -> str | None:
@@ -130,14 +138,102 @@ def identifier_problem(column: str, value: str | None) -> str | None:
 
 def _token_and_method(key: bytes, person_id: str | None, name: str | None, dob: str | None) -> tuple[str, str] | None:
     """The person token and how it was made: the person id when present, else name + date of birth, else None."""
+    found = _message(person_id, name, dob)
+    return (_token(key, found[0]), found[1]) if found else None
+
+
+def _message(person_id: str | None, name: str | None, dob: str | None) -> tuple[str, str] | None:
+    """What the token is the HMAC of ('domain:normalised identifier') and the match method, or None."""
     if person_id and person_id.strip():
         domain, normalised = normalise_person_id(person_id)
-        return person_token(key, domain, normalised), MATCH_METHOD[domain]
+        return f"{domain}:{normalised}", MATCH_METHOD[domain]
     if name and name.strip() and dob and dob.strip():
         iso = normalise_dob(dob)
         if iso:
-            return person_token(key, "namedob", f"{normalise_name(name)}|{iso}"), NAME_DOB
+            return f"namedob:{normalise_name(name)}|{iso}", NAME_DOB
     return None
+
+
+# Vectorised twins of the normalisations above for the spellings nearly every file uses (printable ASCII: an NHS
+# number, a PNC ID, a local id, a plain name, an ISO date of birth), so that a file's identifiers are not normalised
+# one Python call per value. Every other value goes through the functions above; tests/ingestion/test_pseudonymise.py
+# checks that both give the same answer, value by value.
+_NOT_PRINTABLE = r"[^\x20-\x7e]"  # in printable ASCII, Python's \s is the space and \d is [0-9], as in these patterns
+_ISO_DATE = r"^[12][0-9]{3}-[0-9]{2}-[0-9]{2}$"  # years 1000-2999: Python reads them alike
+
+
+def _with_person_id_parts(frame: pl.LazyFrame, column: str) -> pl.LazyFrame:
+    """The frame with `domain` and `normalised` of its stripped printable-ASCII person ids in `column`, as _normalise
+    gives them; domain is null for an NHS-shaped value that fails Modulus 11. Built in steps, each column once (an
+    expression used twice inside another would be evaluated, and its pattern compiled, twice)."""
+    text = pl.col(column)
+    frame = frame.with_columns(
+        text.str.replace_all(r"[ -]", "").alias("_digits"), text.str.to_uppercase().alias("_upper")
+    ).with_columns(
+        pl.col("_digits").str.contains(r"^[0-9]{10}$").alias("_nhs_shape"),
+        pl.col("_upper").str.extract_groups(r"^([0-9]{4})/([0-9]{1,7})([A-Z])$").alias("_pnc"),
+    )
+    number = pl.col("_number")
+    weighted = pl.sum_horizontal(number // 10 ** (9 - i) % 10 * (10 - i) for i in range(9))
+    frame = frame.with_columns(
+        pl.when("_nhs_shape").then(pl.col("_digits").cast(pl.Int64, strict=False)).alias("_number")
+    ).with_columns((11 - weighted % 11).alias("_check"))
+    check = pl.when(pl.col("_check") == 11).then(0).otherwise("_check")  # a check digit of 10 matches no digit
+    pnc = pl.col("_pnc")
+    is_pnc = pnc.struct.field("1").is_not_null()
+    serial = pnc.struct.field("2").cast(pl.Int64).cast(pl.String).str.zfill(7)
+    parts = frame.with_columns(
+        pl.when("_nhs_shape")
+        .then(pl.when(check == number % 10).then(pl.lit("nhs")))
+        .when(is_pnc)
+        .then(pl.lit("pnc"))
+        .otherwise(pl.lit("local"))
+        .alias("domain"),
+        pl.when("_nhs_shape")
+        .then("_digits")
+        .when(is_pnc)
+        .then(pnc.struct.field("1") + "/" + serial + pnc.struct.field("3"))
+        .otherwise("_upper")
+        .alias("normalised"),
+    )
+    return parts.drop("_digits", "_upper", "_nhs_shape", "_pnc", "_number", "_check")
+
+
+def _fast_name(text: pl.Expr) -> pl.Expr:
+    """normalise_name of a printable-ASCII name: its letters, upper case."""
+    return text.str.replace_all(r"[^A-Za-z]", "").str.to_uppercase()
+
+
+def _fast_dob(text: pl.Expr) -> pl.Expr:
+    """normalise_dob of a date written yyyy-mm-dd (null when it is no date); null for other spellings."""
+    return text.str.strptime(pl.Date, "%Y-%m-%d", strict=False).dt.to_string("%Y-%m-%d")
+
+
+def identifier_problems(column: str, values: pl.Series) -> dict[str, str]:
+    """{value: why it cannot be accepted} for the values of a person identifier column that have a problem
+    (identifier_problem of each distinct value, vectorised for the common spellings)."""
+    distinct = values.str.strip_chars().drop_nulls().unique().to_frame("v").lazy().filter(pl.col("v") != "")
+    v = pl.col("v")
+    if column == "person_id":
+        fast = v.str.contains(_NOT_PRINTABLE).not_()
+        distinct = _with_person_id_parts(distinct, "v")
+        fast_problem = pl.when(pl.col("domain").is_null()).then(pl.lit(NHS_CHECK_FAILED))
+    elif column == "person_dob":
+        fast = v.str.contains(_ISO_DATE)
+        dob = _fast_dob(v)
+        fast_problem = pl.when(dob.is_null() | (dob > date.today().isoformat())).then(pl.lit(DOB_EXPECTED))
+    elif column == "person_name":
+        fast = v.str.contains(_NOT_PRINTABLE).not_()
+        fast_problem = pl.when(_fast_name(v) == "").then(pl.lit("has no letters; expected a name"))
+    else:
+        raise ValueError(f"{column} is not a person identifier column")
+    checked = distinct.select("v", fast.alias("fast"), fast_problem.alias("problem")).collect(engine="in-memory")
+    found = dict(checked.filter(pl.col("fast") & pl.col("problem").is_not_null()).select("v", "problem").iter_rows())
+    for value in checked.filter(~pl.col("fast")).get_column("v"):
+        problem = identifier_problem(column, value)
+        if problem:
+            found[value] = problem
+    return found
 
 
 def pseudonymise_frame(df: pl.DataFrame, key: bytes, key_id: str) -> pl.DataFrame:
@@ -148,20 +244,50 @@ def pseudonymise_frame(df: pl.DataFrame, key: bytes, key_id: str) -> pl.DataFram
     """
     if not set(PERSON_COLUMNS) & set(df.columns):
         return df  # a source without person columns (aggregates, publications)
-    cells = df.select(
+    person = df.select(
         [pl.col(c) if c in df.columns else pl.lit(None, pl.String).alias(c) for c in PERSON_COLUMNS]
-    ).rows()
-    made: dict[tuple, tuple[str, str] | None] = {}
-    for row in cells:
-        if row not in made:
-            made[row] = _token_and_method(key, *row)
-    results = [made[row] for row in cells]
-    token = pl.Series("person_token", [r[0] if r else None for r in results], pl.String)
-    method = pl.Series("person_match_method", [r[1] if r else None for r in results], pl.String)
+    ).with_columns(pl.all().str.strip_chars().replace("", None))
+    by_id = pl.col("person_id").is_not_null()
+    by_name_dob = pl.col("person_name").is_not_null() & pl.col("person_dob").is_not_null()
+    fast = (
+        pl.when(by_id)
+        .then(pl.col("person_id").str.contains(_NOT_PRINTABLE).not_())
+        .when(by_name_dob)
+        .then(pl.col("person_name").str.contains(_NOT_PRINTABLE).not_() & pl.col("person_dob").str.contains(_ISO_DATE))
+        .otherwise(True)
+    )
+    with_dob = by_name_dob & pl.col("dob").is_not_null()
+    made = (
+        _with_person_id_parts(person.lazy(), "person_id")
+        .with_columns(_fast_dob(pl.col("person_dob")).alias("dob"), _fast_name(pl.col("person_name")).alias("name"))
+        .select(
+            fast.alias("fast"),
+            pl.when(by_id)
+            .then(pl.col("domain") + ":" + pl.col("normalised"))
+            .when(with_dob)
+            .then("namedob:" + pl.col("name") + "|" + pl.col("dob"))
+            .alias("message"),
+            pl.when(by_id)
+            .then(pl.col("domain").replace_strict(MATCH_METHOD, default=None, return_dtype=pl.String))
+            .when(with_dob)
+            .then(pl.lit(NAME_DOB))
+            .alias("method"),
+        )
+        .collect(engine="in-memory")
+    )
+    messages, methods = made.get_column("message"), made.get_column("method")
+    slow = (~made.get_column("fast")).arg_true()
+    if slow.len():
+        found = [_message(*row) for row in person[slow].rows()]
+        messages = messages.scatter(slow, [f[0] if f else None for f in found])
+        methods = methods.scatter(slow, [f[1] if f else None for f in found])
+    keyed = hmac.new(key, digestmod=hashlib.sha256)
+    tokens = {m: _token(keyed, m) for m in messages.drop_nulls().unique()}
+    token = messages.replace_strict(tokens, default=None, return_dtype=pl.String).alias("person_token")
     return df.drop(PERSON_COLUMNS, strict=False).with_columns(
         token,
         pl.when(token.is_not_null()).then(pl.lit(key_id)).otherwise(None).alias("person_key_id"),
-        method,
+        methods.alias("person_match_method"),
     )
 
 

@@ -14,6 +14,7 @@ from ingestion.gate.landing import UNKNOWN_SOURCE, source_files
 from ingestion.gate.load import ingest_source, ingest_strays
 from ingestion.gate.pseudonymise import MissingKeyError, resolve_key
 from ingestion.schema import ensure_raw_schema
+from mhw.progress import Reporter
 from mhw.settings import get_settings
 
 from ..partitions import monthly_partitions, months_of_keys, partition_key_of
@@ -77,9 +78,18 @@ def landing_asset(
         if monthly:
             periods = months_of_keys(context.partition_keys) | stray_periods(settings.landing_dir, source)
         context.log.info(f"{source}: reading new and changed files under {settings.landing_dir / source}")
+        reporter = Reporter(context.log.info, source)
         with warehouse.connect() as con:
             ensure_raw_schema(con)
-            report = ingest_source(con, settings.landing_dir, source=source, key=key, key_id=key_id, periods=periods)
+            report = ingest_source(
+                con,
+                settings.landing_dir,
+                source=source,
+                key=key,
+                key_id=key_id,
+                periods=periods,
+                progress=lambda p: reporter.update(p.bytes_done, p.bytes_total, p.describe()),
+            )
         for result in report.files:
             if result.status != "loaded" or result.rows_rejected:
                 context.log.warning(f"{result.path}: {result.status}; {result.message or ''}")

@@ -1,41 +1,52 @@
-"""`make bench`: time the national demo end to end on this machine and record it in docs/benchmarks.md.
+"""`make bench`: the national demo at national scale, refreshed on this machine, recorded in docs/benchmarks.md.
 
-Steps, in a fresh MHW_HOME under /tmp: synthetic data (`mhw synth` defaults: s136 for 6 financial years and 24 months
-of incidents, totals, custody and triage for 44 forces), the first full refresh, a second refresh with nothing new
-(stops at once), and a forced refresh with nothing new (the whole pipeline, 0 new rows). Then, on that warehouse, the
-benchmarking core (int_benchmark_counts, the peer groups and everything after them: mart_benchmark, mart_spc,
-mart_escalations) as a share of running every dbt model, both measured here.
+In one run, on ten financial years of monthly extracts for 44 forces (tests/bench/national_demo.py, written once):
+1. the gate against DuckDB's own CSV reader on the same files (a year of custody CSV files, each read one at a time
+   into a table, all columns as text; tests/bench/native_read.py), twice each, alternating;
+2. the cost of one force's custody file in month 1 (empty warehouse) and in month 120 (after the full refresh of
+   months 1 to 119), rolled back each time (tests/bench/measure.py);
+3. the full refresh of months 1 to 119 (`mhw refresh`), with its steps and the peak memory of its processes;
+4. one new month (month 120 of the four monthly sources) refreshed, as a share of the full refresh;
+5. a refresh with no change.
+Every run uses a fresh MHW_HOME under the temporary folder and the environment it is started in.
 """
 
 from __future__ import annotations
 
 import os
 import platform
-import re
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from ingestion.gate.load import ingest_source
+from mhw.progress import duration
+from tests.bench.measure import PeakRss, file_cost, step_seconds
+from tests.bench.national_demo import MONTHS, link_files, link_landing, national_demo
+from tests.bench.native_read import read_natively
+
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "docs" / "benchmarks.md"
+FORCES = ("E23000001", "E23000016")  # the largest force (the Met) and a middle-sized one (West Yorkshire)
+KEY = "bench-key-not-secret"
+COMPARED_MONTHS = 12  # the gate and DuckDB's reader compared on the custody CSV files of the first year
 
 
-def _run(args: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(args, env=env, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
+@dataclass(frozen=True)
+class Refresh:
+    seconds: float
+    peak_rss: int
+    steps: dict[str, float]
+    ledger: tuple[int, int, int]  # entries, rows read, rows loaded
 
-
-def _ledger(warehouse: Path) -> tuple[int, int, int]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute(
-            "select count(*), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_rejected), 0) from raw.load_ledger"
-        ).fetchone()
+    def phase(self, prefix: str) -> float:
+        return sum(s for step, s in self.steps.items() if step.startswith(prefix))
 
 
 def _machine() -> str:
@@ -43,75 +54,120 @@ def _machine() -> str:
         (
             line.split(":", 1)[1].strip()
             for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
+            if "model name" in line
         ),
         platform.processor(),
     )
-    mem_kb = int(
-        next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+    mem_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if "MemTotal" in line))
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {mem_kb / 2**20:.0f} GiB, Python {platform.python_version()}; "
+        f"load average at the end {load}"
     )
-    return f"{os.cpu_count()} cores ({cpu}), {mem_kb / 1024 / 1024:.0f} GiB, Python {platform.python_version()}"
 
 
-BENCHMARK_CORE = ["int_benchmark_counts+", "dim_force_peer_covariate+"]
-
-
-def _dbt_seconds(args: list[str], env: dict[str, str]) -> float:
-    """dbt's own running time (its 'Finished running ... (Ns)' line: the models, not dbt's start-up and parse)."""
-    out = subprocess.run(args, env=env, check=True, capture_output=True, text=True).stdout
-    return float(re.findall(r"Finished running .*\(([0-9.]+)s\)", out)[-1])
-
-
-def _benchmark_core(env: dict[str, str], warehouse: Path) -> list[tuple[str, float, str]]:
-    """`dbt run` of the benchmarking core against `dbt run` of every model, on the warehouse just refreshed."""
-    dbt = str(Path(sys.executable).parent / "dbt")
-    env = {**env, "MHW_WAREHOUSE": str(warehouse)}
-    project = ["--project-dir", str(ROOT / "dbt_project"), "--profiles-dir", str(ROOT / "dbt_project")]
-    everything = _dbt_seconds([dbt, "run", *project], env)
-    core = _dbt_seconds([dbt, "run", *project, "--select", *BENCHMARK_CORE], env)
+def _ledger(warehouse: Path) -> tuple[int, int, int]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        benchmark_rows, spc_rows, items = con.execute(
-            "select (select count(*) from marts.mart_benchmark), (select count(*) from marts.mart_spc), "
-            "(select count(*) from marts.mart_escalations)"
+        return con.execute(
+            "select count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0) from raw.load_ledger"
         ).fetchone()
-    return [
-        ("`dbt run`, every model (reference; dbt's running time)", everything, ""),
-        (
-            "`dbt run` of the benchmarking core",
-            core,
-            f"{core / everything:.0%} of the reference; mart_benchmark {benchmark_rows:,} rows, "
-            f"mart_spc {spc_rows:,}, mart_escalations {items:,}",
-        ),
-    ]
+
+
+def _refresh(env: dict[str, str], home: Path) -> Refresh:
+    mhw = str(Path(sys.executable).parent / "mhw")
+    start = time.perf_counter()
+    proc = subprocess.Popen([mhw, "refresh"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    with PeakRss(proc.pid) as rss:
+        _, err = proc.communicate()
+    seconds = time.perf_counter() - start
+    if proc.returncode:
+        raise SystemExit(f"mhw refresh failed:\n{err[-4000:]}")
+    steps = step_seconds(home / "dagster_home") if (home / "dagster_home" / "storage").exists() else {}
+    return Refresh(seconds, rss.peak, steps, _ledger(home / "warehouse.duckdb"))
+
+
+def _compare_with_native(demo: Path, work: Path) -> list[tuple[float, float, int]]:
+    """(gate rows/s, native rows/s, rows) for each of two rounds on the same custody CSV files."""
+    months = sorted({folder.name for folder in (demo / "custody").glob("*/*")})[:COMPARED_MONTHS]
+    landing = work / "compare"
+    link_files(demo, [p for p in (demo / "custody").glob("*/*/*.csv") if p.parent.name in months], landing)
+    rounds = []
+    for n in range(2):
+        native = read_natively(landing, sorted(landing.rglob("*.csv")))
+        warehouse = work / f"compare_{n}.duckdb"
+        with duckdb.connect(str(warehouse)) as con:
+            con.execute("select ?", [1])  # the first parameterised query imports pandas: not the gate's cost
+            start = time.perf_counter()
+            report = ingest_source(con, landing, "custody", KEY.encode(), "bench")
+            seconds = time.perf_counter() - start
+        warehouse.unlink()
+        rounds.append((report.rows_read / seconds, native.rows_per_second, native.rows))
+    return rounds
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:,.0f} MB"
 
 
 def main() -> None:
-    mhw = str(Path(sys.executable).parent / "mhw")
-    with tempfile.TemporaryDirectory(prefix="mhw-bench-") as home:
-        env = {**os.environ, "MHW_HOME": home, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-        env.pop("MHW_WAREHOUSE", None)
-        warehouse = Path(home) / "warehouse.duckdb"
-        rows = []
-        rows.append(
-            ("synthetic data, 44 forces (`mhw synth`, defaults)", _run([mhw, "synth", "--no-progress"], env), "")
+    demo = national_demo()
+    with tempfile.TemporaryDirectory(prefix="mhw-bench-", dir=demo.parents[2]) as tmp:
+        home = Path(tmp) / "home"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("MHW_", "DAGSTER_"))}
+        env.update(
+            MHW_HOME=str(home), MHW_PSEUDONYMISATION_KEY=KEY, PATH=f"{Path(sys.executable).parent}:{env['PATH']}"
         )
-        t = _run([mhw, "refresh"], env)
-        files, loaded, rejected = _ledger(warehouse)
-        rows.append(
-            ("first full refresh (`mhw refresh`)", t, f"{files} files, {loaded:,} rows loaded, {rejected} rejected")
+        if os.environ.get("MHW_PUBLIC_DATA_DIR"):
+            env["MHW_PUBLIC_DATA_DIR"] = os.environ["MHW_PUBLIC_DATA_DIR"]
+        compared = _compare_with_native(demo, Path(tmp))
+
+        files = link_landing(demo, home / "landing", last_month=False)
+        first = {f: next((demo / "custody" / f / MONTHS[0]).glob("*")) for f in FORCES}
+        last = {f: next((demo / "custody" / f / MONTHS[1]).glob("*")) for f in FORCES}
+        empty = Path(tmp) / "empty.duckdb"
+        month1 = {f: file_cost(empty, demo, first[f], KEY.encode()) for f in FORCES}
+
+        full = _refresh(env, home)
+        month120 = {f: file_cost(home / "warehouse.duckdb", demo, last[f], KEY.encode()) for f in FORCES}
+        new = link_landing(demo, home / "landing", last_month=True)
+        one_month = _refresh(env, home)
+        unchanged = _refresh(env, home)
+
+    gate = [round(g) for g, _, _ in compared]
+    native = [round(n) for _, n, _ in compared]
+    ratios = [g / n for g, n, _ in compared]
+    full_rows = full.ledger[1]
+    lines = [
+        f"\n## {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: ten years, 44 forces",
+        f"Machine: {_machine()}. `MHW_PUBLIC_DATA_DIR` {'set' if 'MHW_PUBLIC_DATA_DIR' in env else 'not set'}. "
+        f"Data: `mhw synth --months {':'.join(MONTHS)}` (seed 42; s136 for the default six years), "
+        f"{len(files):,} files for months 1 to 119, then {len(new):,} files of month 120.",
+        "",
+        "| measure | result |",
+        "|---|---|",
+        f"| gate vs DuckDB `read_csv` (same {compared[0][2]:,} rows of custody CSV, {COMPARED_MONTHS} months, "
+        f"two rounds) | gate {gate[0]:,} and {gate[1]:,} rows/s; DuckDB {native[0]:,} and {native[1]:,} rows/s; "
+        f"ratio {ratios[0]:.2f} and {ratios[1]:.2f} |",
+        f"| full refresh, months 1-119 | {duration(full.seconds)} ({full.seconds:.0f} s): ingestion "
+        f"{full.phase('raw__'):.0f} s ({full_rows / max(full.phase('raw__'), 1):,.0f} rows/s over {full_rows:,} rows "
+        f"read), dbt {full.phase('dbt_models'):.0f} s, publish {full.phase('serving_snapshot'):.0f} s; "
+        f"peak RSS {_mb(full.peak_rss)} |",
+        f"| one new month (month 120) | {duration(one_month.seconds)} ({one_month.seconds:.0f} s) = "
+        f"{one_month.seconds / full.seconds:.1%} of the full refresh: ingestion {one_month.phase('raw__'):.0f} s, "
+        f"dbt {one_month.phase('dbt_models'):.0f} s, publish {one_month.phase('serving_snapshot'):.0f} s; "
+        f"{one_month.ledger[1] - full_rows:,} rows read; peak RSS {_mb(one_month.peak_rss)} |",
+        f"| refresh with no change | {unchanged.seconds:.1f} s; peak RSS {_mb(unchanged.peak_rss)} |",
+    ]
+    for force in FORCES:
+        a, b = month1[force], month120[force]
+        growth = (b.total / b.rows) / (a.total / a.rows)
+        lines.append(
+            f"| one custody file of {force}, month 1 vs month 120 (median of 5, rolled back) | month 1: "
+            f"{a.rows:,} rows, {a.total * 1000:.0f} ms (prepare {a.prepare * 1000:.0f}, commit "
+            f"{a.commit * 1000:.0f}); month 120: {b.rows:,} rows, {b.total * 1000:.0f} ms (prepare "
+            f"{b.prepare * 1000:.0f}, commit {b.commit * 1000:.0f}); month 120 / month 1 per row: {growth:.2f} |"
         )
-        t = _run([mhw, "refresh"], env)
-        files2, loaded2, _ = _ledger(warehouse)
-        rows.append(("second refresh, nothing new", t, f"{files2 - files} new files, {loaded2 - loaded} new rows"))
-        t = _run([mhw, "refresh", "--force"], env)
-        files3, loaded3, _ = _ledger(warehouse)
-        rows.append(("forced refresh, nothing new", t, f"{files3 - files2} new files, {loaded3 - loaded2} new rows"))
-        rows += _benchmark_core(env, warehouse)
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    table = "\n".join(f"| {name} | {secs:.1f} | {note} |" for name, secs, note in rows)
-    section = f"\n## {stamp}\nMachine: {_machine()}.\n\n| step | seconds | result |\n|---|---|---|\n{table}\n"
-    if not RESULTS.exists():
-        RESULTS.write_text("# Benchmarks\n\nWritten by `make bench` (tests/bench/bench_refresh.py); newest last.\n")
+    section = "\n".join(lines) + "\n"
     with RESULTS.open("a") as fh:
         fh.write(section)
     print(section)

@@ -154,9 +154,13 @@ def test_bad_path_or_unreadable_file_rejected(con, landing, relative, reason):
     assert rejects(con)[0][2] == result.message
 
 
-def test_crash_mid_file_rolls_back(con, landing, monkeypatch):
+@pytest.mark.parametrize("commit_seconds", [0, 3600])
+def test_crash_mid_file_rolls_back(con, landing, monkeypatch, commit_seconds):
+    """Files commit together every COMMIT_SECONDS (0: one by one); a failure rolls back what is not committed yet,
+    never part of a file, and the next run loads what was rolled back."""
     place(landing, "s136_good.csv")
     place(landing, "s136_legacy.csv", force="E23000005")
+    monkeypatch.setattr(load_module, "COMMIT_SECONDS", commit_seconds)
 
     def boom(con_, table, df):
         original(con_, table, df)
@@ -167,12 +171,15 @@ def test_crash_mid_file_rolls_back(con, landing, monkeypatch):
     monkeypatch.setattr(load_module, "_insert_frame", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         _ingest(con, landing)
-    # the first file committed; nothing of the second is left behind
-    assert [r[0] for r in ledger(con)] == [GOOD]
-    assert con.execute("select count(*) from raw.s136").fetchone()[0] == 5
+    committed = [GOOD] if commit_seconds == 0 else []  # the first file alone, or with the second
+    assert [r[0] for r in ledger(con)] == committed
+    assert con.execute("select count(*) from raw.s136").fetchone()[0] == 5 * len(committed)
     monkeypatch.setattr(load_module, "_insert_frame", original)
     report = _ingest(con, landing)
-    assert [f.path for f in report.files] == ["s136/E23000005/2023-24/s136_legacy.csv"]
+    assert [f.path for f in report.files] == [
+        *([] if committed else [GOOD]),
+        "s136/E23000005/2023-24/s136_legacy.csv",
+    ]
 
 
 def test_no_raw_person_id_anywhere_in_the_warehouse(con, landing):

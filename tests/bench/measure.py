@@ -1,0 +1,122 @@
+"""What `make bench` measures besides wall time: peak memory of a process tree, a refresh's steps, one file's cost.
+
+- `PeakRss` samples the resident memory of a process and all its descendants (the refresh, its gate workers, dbt)
+  every 0.2 s and keeps the largest sum.
+- `step_seconds` reads a Dagster run's step durations from its event log, so a refresh splits into ingestion, dbt and
+  publish.
+- `file_cost` times the gate on one file against a warehouse as it stands (read, check, pseudonymise, then decide
+  and write inside a transaction that is rolled back), so the same file can be timed against an empty warehouse and
+  against ten years of history.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from ingestion.gate.contract import load_contract
+from ingestion.gate.landing import landing_file
+from ingestion.gate.load import commit_file, prepare_file, take_delivery
+from ingestion.schema import ensure_raw_schema
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        tree.setdefault(ppid, []).append(int(stat.parent.name))
+    return tree
+
+
+def _rss_bytes(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * 4096
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+class PeakRss:
+    """The largest total resident memory of a process and its descendants while the context is open."""
+
+    def __init__(self, pid: int, every: float = 0.2):
+        self.pid, self.every, self.peak = pid, every, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            tree, todo, total = _children(), [self.pid], 0
+            while todo:
+                pid = todo.pop()
+                total += _rss_bytes(pid)
+                todo.extend(tree.get(pid, ()))
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def step_seconds(dagster_home: Path) -> dict[str, float]:
+    """Seconds per step of the latest Dagster run in this instance (step start to success or failure)."""
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        run = instance.get_runs(limit=1)[0]
+        started: dict[str, float] = {}
+        seconds: dict[str, float] = {}
+        for entry in instance.all_logs(run.run_id):
+            event = entry.dagster_event
+            if event is None or not event.step_key:
+                continue
+            if event.event_type == dg.DagsterEventType.STEP_START:
+                started[event.step_key] = entry.timestamp
+            elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
+                seconds[event.step_key] = entry.timestamp - started.get(event.step_key, entry.timestamp)
+    return seconds
+
+
+@dataclass(frozen=True)
+class FileCost:
+    rows: int
+    prepare: float  # median seconds: read, check, pseudonymise (touches no warehouse)
+    commit: float  # median seconds: ledger look-ups, the id checks against the force's history, the writes
+
+    @property
+    def total(self) -> float:
+        return self.prepare + self.commit
+
+
+def file_cost(warehouse: Path, landing: Path, path: Path, key: bytes, repeats: int = 5) -> FileCost:
+    """Median cost of loading one file into the warehouse as it stands; nothing is kept (rolled back)."""
+    lf = landing_file(landing, path)
+    contract = load_contract(lf.source)
+    now = datetime.now()
+    prepares, commits, rows = [], [], 0
+    with duckdb.connect(str(warehouse)) as con:
+        ensure_raw_schema(con)
+        con.execute("select ?", [1])  # the first parameterised query imports pandas: not the gate's cost
+        for _ in range(repeats):
+            start = time.perf_counter()
+            prepared = prepare_file(take_delivery(landing, lf), contract, key=key, key_id="bench", now=now)
+            prepares.append(time.perf_counter() - start)
+            con.execute("begin transaction")
+            start = time.perf_counter()
+            rows = commit_file(con, prepared, contract, "bench").rows_read
+            commits.append(time.perf_counter() - start)
+            con.execute("rollback")
+    return FileCost(rows, statistics.median(prepares), statistics.median(commits))
