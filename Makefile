@@ -48,11 +48,12 @@ dev: manifest
 	mkdir -p $${DAGSTER_HOME:-data/dagster_home} && cp dagster.yaml $${DAGSTER_HOME:-data/dagster_home}/
 	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/data/dagster_home} dagster dev -h 127.0.0.1 -p 3000
 
-# the suite runs on PYTEST_WORKERS processes, one test file per worker (module fixtures build once)
+# the suite runs on PYTEST_WORKERS processes, one test file per worker (module fixtures build once), the longest
+# files first (tests/conftest.py); --durations shows where the time goes
 PYTEST_WORKERS ?= 2
 
 test: install manifest
-	pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25
+	pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25
 
 test-fast: install
 	pytest -m "not slow"

@@ -43,3 +43,30 @@ def pipeline_snapshot_build(tmp_path_factory, worker_id) -> pipeline_snapshot.Pi
         built = pipeline_snapshot.build(home)
         marker.write_text(json.dumps(built.to_json()))
         return built
+
+
+# The order the test files start in, so that `make test`'s workers finish together: xdist --dist loadfile hands
+# whole files to the workers in collection order (no reordering by test count), so the few long files go first and
+# the many short ones fill the gaps behind them. `make test` prints the slowest tests to show when this needs changing.
+LONGEST_FIRST = (
+    "tests/orchestration/test_refresh_e2e.py",
+    "tests/orchestration/test_crash_safety.py",
+    "tests/dbt/test_dbt_build.py",
+    "tests/dbt/test_change_review.py",
+    "tests/dbt/test_dbt_demand.py",
+    "tests/apps/test_benchmarks.py",
+    "tests/dbt/test_dbt_benchmark.py",
+    "tests/e2e/test_browser.py",
+    "tests/evaluation/test_scheme_evaluation_pipeline.py",
+    "tests/national/test_census_disproportionality.py",
+    "tests/national/test_adr125.py",
+    "tests/national/test_iopc_home_office.py",
+    "tests/national/test_inspections_coroners.py",
+    "tests/national/test_population_mart.py",
+    "tests/demo/test_force_extracts.py",
+)
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    rank = {path: n for n, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))  # stable: the rest keep order

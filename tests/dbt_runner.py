@@ -1,15 +1,44 @@
-"""Run the project's dbt as a subprocess against a test warehouse (shared by every dbt-building test)."""
+"""Run the project's dbt as a subprocess against a test warehouse (shared by every dbt-building test).
+
+Parsing the whole project costs dbt more than building a few models, and dbt reuses a parse only for the same
+profile, whose DuckDB path is the warehouse's. So dbt runs in the warehouse's folder with the warehouse named
+relatively (`warehouse.duckdb`): every test's profile is then the same, and each new target folder starts from one
+parse of the project made once per test process.
+"""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from functools import cache
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 DBT_DIR = REPO / "dbt_project"
 DBT = Path(sys.executable).parent / "dbt"
+PARSE_STATE = "partial_parse.msgpack"
+WAREHOUSE_NAME = "warehouse.duckdb"
+
+
+def _dbt(args: list[str], cwd: Path, env: dict[str, str], target: Path) -> subprocess.CompletedProcess:
+    cmd = [str(DBT), *args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--target-path", str(target)]
+    # the timeout guards against a hang on a shared, loaded machine; it is not a speed test
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=1200)
+
+
+@cache
+def _parsed_project() -> Path | None:
+    """A parse state of the project for a DuckDB warehouse named WAREHOUSE_NAME in dbt's working folder."""
+    folder = Path(tempfile.mkdtemp(prefix="mhw-dbt-parse-"))
+    atexit.register(shutil.rmtree, folder, True)
+    env = {**os.environ, "MHW_WAREHOUSE": WAREHOUSE_NAME, "DBT_LOG_PATH": str(folder / "logs")}
+    done = _dbt(["parse", "--quiet"], folder, env, folder / "target")
+    state = folder / "target" / PARSE_STATE
+    return state if done.returncode == 0 and state.exists() else None
 
 
 def run_dbt(
@@ -28,10 +57,15 @@ def run_dbt(
     }
     if warehouse is not None:
         env["MHW_WAREHOUSE"] = str(warehouse)
-    cmd = [str(DBT), *args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
-           "--target-path", str(tmp / "dbt_target")]  # fmt: skip
-    # the timeout guards against a hang on a shared, loaded machine; it is not a speed test
-    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=1200)
+    cwd, target = REPO, tmp / "dbt_target"
+    file = Path(env["MHW_WAREHOUSE"]) if env.get("MHW_WAREHOUSE") else None
+    if file is not None and file.is_absolute() and file.name == WAREHOUSE_NAME and "--target" not in args:
+        cwd, env["MHW_WAREHOUSE"] = file.parent, WAREHOUSE_NAME  # the same profile as the shared parse
+        state = _parsed_project()
+        if state is not None and not (target / PARSE_STATE).exists():
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(state, target / PARSE_STATE)
+    proc = _dbt(args, cwd, env, target)
     assert proc.returncode == 0, f"dbt {' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}"
     return proc
 

@@ -30,6 +30,9 @@ class FileRejected(Exception):
         self.reason = reason
         self.rows_read = rows_read
 
+    def __reduce__(self):  # whole, as it comes back from a worker process (ingestion/gate/workers.py)
+        return FileRejected, (self.reason, self.rows_read)
+
 
 def file_too_big(size: int) -> str:
     return (

@@ -1,9 +1,9 @@
 """`make bench` (second part): how fast each page of the app renders in a real browser, on a 10-year national snapshot.
 
-The snapshot: `mhw synth` for all 44 forces with ten years of monthly extracts (incidents, all-incident totals, custody,
-street triage: 2015-04 to 2025-03) and the s136 years the demo is calibrated for (2019-20 to 2024-25: the generator
-refuses earlier years), then `mhw refresh`, in a home of its own (MHW_BENCH_HOME, default /tmp/mhw-bench-10y). It is
-built once and reused while it exists (hours of work on 2 cores; the build times are recorded).
+The snapshot: the ten-year national home that `make bench`'s first part refreshed and kept (bench_refresh.py,
+MHW_BENCH_HOME, default /tmp/mhw-bench-10y). Run alone on a machine without it, this builds one there itself:
+`mhw synth` for all 44 forces with ten years of monthly extracts (2015-04 to 2025-03; s136 for the years the demo is
+calibrated for), then `mhw refresh` (the build times are recorded).
 
 Each page is opened in Debian's Chromium (Playwright) against `streamlit run apps/app.py`, twice to warm the caches,
 then RUNS times; a run is the time from asking for the page to the page fully drawn (the script finished, no
@@ -27,7 +27,7 @@ import duckdb
 import numpy as np
 
 from apps import links
-from tests.bench.bench_refresh import RESULTS, _machine
+from tests.bench.bench_refresh import HOME, RESULTS, _machine
 from tests.e2e.browser import launch, running_app, wait_until_drawn
 
 RUNS, WARM = 20, 2
@@ -104,7 +104,7 @@ def time_pages(browser, url: str, pages: list[tuple[str, dict[str, str]]]) -> di
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
-    home = Path(os.environ.get("MHW_BENCH_HOME", "/tmp/mhw-bench-10y"))
+    home = HOME
     built = build_snapshot(home)
     size = snapshot_size(home / "serving")
     with tempfile.TemporaryDirectory(prefix="mhw-bench-app-") as tmp, sync_playwright() as pw:
