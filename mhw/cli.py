@@ -226,10 +226,7 @@ def export_adr125_command(
 @app.command()
 def refresh(
     force: Annotated[
-        bool,
-        typer.Option(
-            "--force", help="Run, and rebuild every dbt model, even when no input changed since the last refresh."
-        ),
+        bool, typer.Option("--force", help="Run even when no input changed since the last successful refresh.")
     ] = False,
     publish: Annotated[
         bool,
@@ -240,8 +237,7 @@ def refresh(
     """Full refresh through Dagster: ingestion -> dbt build (tests as checks) -> serving snapshot.
 
     When no landing file, public file or transformation code changed since the last successful refresh, it stops
-    at once (nothing would load and the snapshot would be the same); dbt rebuilds only what is downstream of the raw
-    tables that changed; --force runs it anyway and rebuilds every model. One writer at a time:
+    at once (nothing would load and the snapshot would be the same); --force runs it anyway. One writer at a time:
     while another refresh (or any warehouse writer) runs, it says for whom it waits, or exits with --no-wait.
     """
     from ingestion.gate.pseudonymise import MissingKeyError, resolve_key
@@ -262,10 +258,6 @@ def refresh(
                 "(use --force to run anyway)"
             )
             return
-        if force:
-            from orchestration.dbt_changes import forget_build
-
-            forget_build(settings.dbt_dir)  # dbt builds everything, not only what changed
         if _run_refresh(settings, claim, publish):
             record_refresh(settings, fingerprint)
 

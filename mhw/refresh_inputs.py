@@ -42,21 +42,16 @@ def _files(root: Path) -> Iterator[tuple[str, int, int]]:
             yield path.relative_to(root).as_posix(), stat.st_size, stat.st_mtime_ns
 
 
-def files_digest(roots: list[tuple[str, Path]], salt: str = "") -> str:
-    """sha256 over (label, file, size, mtime) of every file under the labelled roots."""
-    digest = hashlib.sha256(salt.encode())
+def inputs_fingerprint(settings: Settings) -> str:
+    """sha256 over (place, file, size, mtime) of every input, plus the warehouse and serving paths."""
+    digest = hashlib.sha256(f"{settings.warehouse}\n{settings.serving_dir}\n".encode())
+    roots = [("landing", settings.landing_dir), *((f"code:{p.name}", p) for p in CODE)]
+    if settings.public_data_dir:
+        roots.append(("public", Path(settings.public_data_dir)))
     for label, root in roots:
         for name, size, mtime in _files(root):
             digest.update(f"{label}\t{name}\t{size}\t{mtime}\n".encode())
     return digest.hexdigest()
-
-
-def inputs_fingerprint(settings: Settings) -> str:
-    """sha256 over (place, file, size, mtime) of every input, plus the warehouse and serving paths."""
-    roots = [("landing", settings.landing_dir), *((f"code:{p.name}", p) for p in CODE)]
-    if settings.public_data_dir:
-        roots.append(("public", Path(settings.public_data_dir)))
-    return files_digest(roots, f"{settings.warehouse}\n{settings.serving_dir}\n")
 
 
 def unchanged_since_last_refresh(settings: Settings, fingerprint: str) -> bool:

@@ -3,8 +3,7 @@
 import os
 import shutil
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +17,9 @@ from dagster_dbt import (
 )
 
 from mhw.progress import Reporter
-from mhw.published import NPCC_OBJECTIVES, load_manifest
+from mhw.published import NPCC_OBJECTIVES
 from mhw.settings import DBT_PROJECT_DIR, get_settings
 
-from .dbt_changes import build_inputs, changes, has_marts, last_build, raw_tables, record_build, unaffected
 from .dbt_child import PARENT_ENV, dbt_executable
 from .resources import WAREHOUSE_POOL, WarehouseResource
 
@@ -52,70 +50,23 @@ translator = Translator(
 
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=translator, pool=WAREHOUSE_POOL)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    """Seeds, models, unit tests and data tests, in dependency order (under this run's writer claim): what is
-    downstream of the raw tables that changed since the last successful build (orchestration/dbt_changes.py), the
-    rest reported unchanged. Says how far it has come every few seconds."""
-    dbt_dir = get_settings().dbt_dir
-    manifest = load_manifest(dbt_project.manifest_path)
-    with warehouse.connect() as con:  # closed before dbt opens the warehouse
-        inputs = build_inputs(con, warehouse.path, raw_tables(manifest))
-        previous = last_build(dbt_dir) if has_marts(con) and not context.is_subset else None
-    found = changes(previous, inputs)
-    built: set[str] = set()
-    if found is not None and found.nothing:
-        context.log.info("dbt build: nothing it reads changed since the last build (raw loads, code): not run")
-    else:
-        skipped = [] if found is None else unaffected(manifest, found)
-        what = "everything" if found is None else f"what is downstream of {found.describe()}"
-        context.log.info(f"dbt build: {what} ({len(skipped)} models, seeds and tests unaffected)")
-        yield from _build(context, dbt, warehouse, dbt_dir, skipped, built)
-    outputs = {context.assets_def.get_output_name_for_asset_key(key) for key in context.selected_asset_keys}
-    for name in sorted(outputs - built):  # so that what depends on them (the publish) still runs
-        yield dg.Output(None, output_name=name, metadata={"rebuilt": "no: none of its inputs changed"})
-    if not context.is_subset:
-        record_build(dbt_dir, inputs)
-
-
-def _build(context, dbt: DbtCliResource, warehouse: WarehouseResource, dbt_dir: Path, skipped, built: set[str]):
-    """`dbt build` of what the run asks for but the `skipped` nodes, adding the outputs it yields to `built`."""
+    """Seeds, models, unit tests and data tests, in dependency order (under this run's writer claim); says how far
+    it has come every few seconds."""
     os.environ["MHW_WAREHOUSE"] = str(warehouse.path)  # dbt resolves the same absolute path
     os.environ[PARENT_ENV] = str(os.getpid())  # mhw-dbt dies with this process
-    target = build_target(dbt_dir)
-    total = len(context.selected_asset_keys) + len(context.selected_asset_check_keys) - len(skipped)
+    target = build_target(get_settings().dbt_dir)
+    total = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
     reporter = Reporter(context.log.info, "dbt build")
-    with _skipping(skipped):
-        invocation = dbt.cli(
-            ["build", *(["--exclude", *skipped] if skipped else [])], context=context, target_path=target
-        )
     done = 0
-    for done, event in enumerate(invocation.stream(), start=1):
+    for done, event in enumerate(dbt.cli(["build"], context=context, target_path=target).stream(), start=1):
         if done == 1:  # dbt has parsed the project: keep its parse state for the next build
             keep_parse_state(target)
-        if isinstance(event, dg.Output):
-            built.add(event.output_name)
         reporter.update(done, max(total, done + 1), f"{done:,} of about {total:,} models, seeds and tests")
         yield event
     reporter.update(done, done, f"{done:,} models, seeds and tests")
 
 
-@contextmanager
-def _skipping(skipped: list[str]) -> Iterator[None]:
-    """While dbt starts: a test is left out only when named (not because a parent is), so a test of a rebuilt model
-    against one left out still runs (dbt's indirect selection 'empty')."""
-    before = os.environ.get(INDIRECT_SELECTION)
-    if skipped:
-        os.environ[INDIRECT_SELECTION] = "empty"
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(INDIRECT_SELECTION, None)
-        else:
-            os.environ[INDIRECT_SELECTION] = before
-
-
 PARSE_STATE = "partial_parse.msgpack"
-INDIRECT_SELECTION = "DBT_INDIRECT_SELECTION"
 
 
 def build_target(dbt_dir: Path) -> Path:
