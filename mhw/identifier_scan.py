@@ -3,13 +3,15 @@
 Shapes (methods.md §5): an NHS number (10 digits, optionally spaced 3-3-4), a PNC ID (YY[YY]/N..NA) and a date of
 birth (a date with no time of day, in a year a person in police contact could be born: 1900 to ten years ago).
 Dates of events are stored as TIMESTAMP columns, so a date-only string in a text column is treated as a possible
-date of birth. Person tokens are 64-character hex strings: the word boundaries keep their digit runs from
-matching.
+date of birth, unless the column's dbt yml declares its dates are of events (`meta: {dates_of: events}`: a scheme's
+start as its source printed it, which can be years back). Person tokens are 64-character hex strings: the word
+boundaries keep their digit runs from matching.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -57,13 +59,29 @@ def text_columns(con: duckdb.DuckDBPyConnection, database: str | None = None) ->
     ).fetchall()
 
 
-def scan_identifiers(con: duckdb.DuckDBPyConnection, database: str | None = None) -> list[Finding]:
-    """Every (table, column, shape) with at least one identifier-shaped value; empty means clean."""
+def event_date_columns(manifest: Mapping) -> set[tuple[str, str]]:
+    """(model, column) of the text columns whose dbt yml declares their dates are of events, not of people."""
+    return {
+        (node["name"], column)
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        for column, spec in node["columns"].items()
+        if (spec.get("config", {}).get("meta") or spec.get("meta") or {}).get("dates_of") == "events"
+    }
+
+
+def scan_identifiers(
+    con: duckdb.DuckDBPyConnection, database: str | None = None, event_dates: Collection[tuple[str, str]] = ()
+) -> list[Finding]:
+    """Every (table, column, shape) with at least one identifier-shaped value; empty means clean. `event_dates`:
+    (table, column) pairs whose dates are of events (event_date_columns), not checked for dates of birth."""
     prefix = f'"{database}".' if database else ""
     findings = []
     for schema, table, column in text_columns(con, database):
         source = f'{prefix}"{schema}"."{table}"'
         for shape, pattern in SHAPES.items():
+            if shape == "date_of_birth" and (table, column) in event_dates:
+                continue
             rows = con.execute(
                 f'select count(*) from {source} where regexp_matches("{column}", ?)', [pattern]
             ).fetchone()[0]

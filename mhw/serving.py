@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 
 from .disclosure_scan import PUBLISHED_PREFIXES, load_rules, scan_disclosure
-from .identifier_scan import scan_identifiers
+from .identifier_scan import event_date_columns, scan_identifiers
 from .published import PUBLISHED_SCHEMA, ManifestError, PublishedModel, load_manifest, published_models
 from .revisions import REVISIONS, write_publication_tables, write_revisions
 from .settings import DBT_MANIFEST
@@ -107,7 +107,7 @@ def publish_snapshot(
             con.execute(f'create table main."{table}" as select * from wh.{PUBLISHED_SCHEMA}."{table}"')
             counts[table] = con.execute(f'select count(*) from main."{table}"').fetchone()[0]
         database = con.execute("select current_database()").fetchone()[0]
-        leaks = scan_identifiers(con, database)
+        leaks = scan_identifiers(con, database, event_date_columns(described))
         if leaks:
             where = "; ".join(f"{f.table}.{f.column} ({f.shape}, {f.rows} rows)" for f in leaks)
             raise PublishError(f"values shaped like person identifiers found, so nothing was published: {where}")

@@ -42,3 +42,20 @@ def test_publish_refuses_a_mart_with_an_identifier_shaped_value(tmp_path):
     with pytest.raises(PublishError, match=r"mart_notes.note \(pnc_id, 1 rows\)"):
         publish_snapshot(warehouse, tmp_path / "serving")
     assert not list((tmp_path / "serving").glob("*.duckdb"))
+
+
+def test_columns_declaring_their_dates_are_of_events_are_not_read_as_dates_of_birth():
+    """A scheme's start as its source printed it (street triage began in 2013-15) is a date of an event: the dbt yml
+    says so (`meta: {dates_of: events}`), and the scan then looks there for NHS numbers and PNC IDs only."""
+    from mhw.identifier_scan import event_date_columns
+    from mhw.published import load_manifest
+    from mhw.settings import DBT_MANIFEST
+
+    declared = event_date_columns(load_manifest(DBT_MANIFEST))
+    assert {("dim_scheme", "start_as_printed"), ("mart_scheme_evaluation", "caveats")} <= declared
+    con = duckdb.connect()
+    con.execute("create table dim_scheme (start_as_printed varchar, note varchar)")
+    con.execute("insert into dim_scheme values ('2014-06-02', 'called 943 476 5919'), ('1 June 2014', '2014-06-02')")
+    found = {(f.column, f.shape) for f in scan_identifiers(con, event_dates=declared)}
+    assert found == {("note", "nhs_number"), ("note", "date_of_birth")}
+    assert ("start_as_printed", "date_of_birth") in {(f.column, f.shape) for f in scan_identifiers(con)}
