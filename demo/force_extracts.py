@@ -5,8 +5,8 @@ contracts, never hard-coded here), one file per source, force and month under la
 Written force by force and month by month (the nation is never held in memory), and a force's people are held only
 for the current month's pools (a sliding window over a per-force person universe), so memory does not grow with
 the number of months; deterministic by seed, and a run limited to some forces writes the same files for them as a
-full run. Volumes and shares are anchored in
-/work/shared/design/calibration.md (section numbers in the comments); anything else is labelled an assumption.
+full run. Volumes and shares are anchored in docs/calibration.md (its section numbers are the § in the comments);
+anything else is labelled an assumption.
 """
 
 from __future__ import annotations

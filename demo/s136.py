@@ -1,7 +1,8 @@
-"""Synthetic s136 detention files in the canonical layout, calibrated to published figures (calibration.md).
+"""Synthetic s136 detention files in the canonical layout, calibrated to published figures (docs/calibration.md).
 
 Deterministic by seed. One CSV per force per financial year under landing/s136/<force>/<YYYY-YY>/, written force
-by force (the nation is never held in memory at once). Anything not anchored in calibration.md is an assumption.
+by force (the nation is never held in memory at once). Anything not anchored in docs/calibration.md is an
+assumption.
 """
 
 from __future__ import annotations
