@@ -87,7 +87,8 @@ class _Scan:
             self.findings.append(Finding(table, column, rule, rows, detail))
 
 
-def _meta(entry: dict) -> dict:
+def dbt_meta(entry: dict) -> dict:
+    """The meta of a manifest node or column: its `meta` with its `config.meta` over it."""
     return {**(entry.get("meta") or {}), **((entry.get("config") or {}).get("meta") or {})}
 
 
@@ -100,7 +101,7 @@ def load_rules(manifest: Path) -> dict[str, TableRules]:
             continue
         classes, withheld, cases = {}, {}, {}
         for name, column in node["columns"].items():
-            meta = _meta(column)
+            meta = dbt_meta(column)
             if "disclosure" in meta:
                 classes[name] = meta["disclosure"]
             if meta.get("withheld_with"):
@@ -110,7 +111,7 @@ def load_rules(manifest: Path) -> dict[str, TableRules]:
                     Case(c["where"], c.get("disclosure"), tuple(c.get("withheld_with") or ()))
                     for c in meta["disclosure_cases"]
                 )
-        national = str(_meta(node).get("disclosure_national_rows", "false"))
+        national = str(dbt_meta(node).get("disclosure_national_rows", "false"))
         rules[node["name"]] = TableRules(classes, withheld, national, cases)
     return rules
 

@@ -17,6 +17,8 @@ from datetime import date
 
 import duckdb
 
+from .disclosure_scan import dbt_meta
+
 SHAPES = {
     # not inside a longer number or a decimal fraction (GeoJSON coordinates have 10+ decimal places)
     "nhs_number": r"(^|[^0-9A-Za-z.])[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}($|[^0-9A-Za-z.]|\.([^0-9]|$))",
@@ -66,7 +68,7 @@ def event_date_columns(manifest: Mapping) -> set[tuple[str, str]]:
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model"
         for column, spec in node["columns"].items()
-        if (spec.get("config", {}).get("meta") or spec.get("meta") or {}).get("dates_of") == "events"
+        if dbt_meta(spec).get("dates_of") == "events"
     }
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from .disclosure_scan import PUBLISHED_PREFIXES
+from .disclosure_scan import PUBLISHED_PREFIXES, dbt_meta
 from .settings import DBT_MANIFEST, DBT_PROJECT_DIR
 
 PUBLISHED_SCHEMA = "marts"
@@ -144,7 +144,7 @@ def published_models(
         if not is_published(name):
             continue
         lineage, raw_tables = _lineage(manifest, unique_id, vars_digest)
-        meta = {**node.get("meta", {}), **node["config"].get("meta", {})}
+        meta = dbt_meta(node)
         models[name] = PublishedModel(
             name=name,
             unique_id=unique_id,

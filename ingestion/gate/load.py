@@ -17,6 +17,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -307,19 +308,28 @@ def _transactions(con: duckdb.DuckDBPyConnection) -> Iterator[Callable[[], None]
         raise
 
 
+def _unanswered(
+    landing_dir: Path, lf: LandingFile, answered: tuple | None, folders: Callable[[LandingFile], tuple]
+) -> Delivered | None:
+    """The file as delivered, unless it is not to be answered again: gone since the listing, or its latest ledger
+    entry (`answered`: sha256, force, period) already answers it as it is. A file is answered again when it has
+    other bytes, or its folders mean something else now (`folders`: the force and period the ledger would record
+    today; e.g. a month that has begun since its file was refused as 'not begun')."""
+    try:
+        delivered = take_delivery(landing_dir, lf)
+    except FileNotFoundError:  # removed since the listing: nothing to answer
+        return None
+    return None if answered == (delivered.sha, *folders(lf)) else delivered
+
+
 def _new_versions(
     con, landing_dir: Path, source: str, files: Iterable[LandingFile], folders: Callable[[LandingFile], tuple]
 ) -> Iterable[Delivered]:
-    """The files not answered yet as they are: new files, new versions (other bytes), and files whose folders mean
-    something else now (`folders`: the force and period the ledger would record today; e.g. a month that has
-    begun since its file was refused as 'not begun'). Each is read once."""
+    """The files not answered yet as they are (_unanswered), each read once."""
     latest = latest_versions(con, source)
     for lf in files:
-        try:
-            delivered = take_delivery(landing_dir, lf)
-        except FileNotFoundError:  # removed since the listing: nothing to answer
-            continue
-        if latest.get(lf.rel_path) != (delivered.sha, *folders(lf)):
+        delivered = _unanswered(landing_dir, lf, latest.get(lf.rel_path), folders)
+        if delivered is not None:
             yield delivered
 
 
@@ -340,12 +350,9 @@ def _prepare_task(task: _Task) -> tuple[LandingFile, Prepared | None]:
     """The file, prepared; None when its latest ledger entry already answers it as it is, or it has gone. The bytes
     stay here: only what the commit needs goes back to the writer."""
     contract = load_contract(task.source)
-    try:
-        delivered = take_delivery(task.landing_dir, task.lf)
-    except FileNotFoundError:  # removed since the listing: nothing to answer
-        return task.lf, None
-    folders = ledger_force_and_period(task.lf, national=contract.scope == "national", today=task.now.date())
-    if task.answered == (delivered.sha, *folders):
+    folders = partial(ledger_force_and_period, national=contract.scope == "national", today=task.now.date())
+    delivered = _unanswered(task.landing_dir, task.lf, task.answered, folders)
+    if delivered is None:
         return task.lf, None
     prepared = prepare_file(delivered, contract, key=task.key, key_id=task.key_id, now=task.now)
     return task.lf, replace(prepared, delivered=replace(delivered, raw=None))

@@ -1,9 +1,8 @@
 """`make bench` (second part): how fast each page of the app renders in a real browser, on a 10-year national snapshot.
 
 The snapshot: the ten-year national home that `make bench`'s first part refreshed and kept (bench_refresh.py,
-MHW_BENCH_HOME, default /tmp/mhw-bench-10y). Run alone on a machine without it, this builds one there itself:
-`mhw synth` for all 44 forces with ten years of monthly extracts (2015-04 to 2025-03; s136 for the years the demo is
-calibrated for), then `mhw refresh` (the build times are recorded).
+MHW_BENCH_HOME, default /tmp/mhw-bench-10y); without it this stops and says so, rather than build the same ten years
+a second way.
 
 Each page is opened in Debian's Chromium (Playwright) against `streamlit run apps/app.py`, twice to warm the caches,
 then RUNS times; a run is the time from asking for the page to the page fully drawn (the script finished, no
@@ -15,8 +14,6 @@ Results are appended to docs/benchmarks.md.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -31,7 +28,6 @@ from tests.bench.bench_refresh import HOME, RESULTS, _machine
 from tests.e2e.browser import launch, running_app, wait_until_drawn
 
 RUNS, WARM = 20, 2
-MONTHS = "2015-04:2025-03"
 PAGES = [
     (links.OVERVIEW, {}),
     (links.OVERVIEW, {"force": "E23000019", "cmp": "peers"}),
@@ -53,21 +49,9 @@ PAGES = [
 REFERENCE = 'import streamlit as st\nst.title("Reference")\n'
 
 
-def build_snapshot(home: Path) -> list[tuple[str, float]]:
-    """The 10-year national demo through the real pipeline, unless home already holds its snapshot."""
-    if (home / "serving" / "current.duckdb").exists():
-        return []
-    mhw = str(Path(sys.executable).parent / "mhw")
-    env = {**os.environ, "MHW_HOME": str(home), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    env.pop("MHW_WAREHOUSE", None)
-    steps = []
-    for name, args in (("synthetic data (`mhw synth --months 2015-04:2025-03`)", ["synth", "--months", MONTHS,
-                                                                                "--no-progress", "--if-empty"]),
-                       ("full refresh (`mhw refresh`)", ["refresh"])):  # fmt: skip
-        start = time.perf_counter()
-        subprocess.run([mhw, *args], env=env, check=True, stdout=subprocess.DEVNULL)
-        steps.append((name, time.perf_counter() - start))
-    return steps
+def require_snapshot(home: Path) -> None:
+    if not (home / "serving" / "current.duckdb").exists():
+        raise SystemExit(f"no ten-year snapshot under {home}: run `python -m tests.bench.bench_refresh` first")
 
 
 def snapshot_size(serving: Path) -> str:
@@ -105,7 +89,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     home = HOME
-    built = build_snapshot(home)
+    require_snapshot(home)
     size = snapshot_size(home / "serving")
     with tempfile.TemporaryDirectory(prefix="mhw-bench-app-") as tmp, sync_playwright() as pw:
         browser = launch(pw)
@@ -127,7 +111,6 @@ def main() -> None:
     section = [
         f"\n## App page render times, {stamp}",
         f"Machine: {_machine()}; load average {load:.1f} at the end of the run. Snapshot: {size}.",
-        *(f"Built for this run: {name} {secs / 60:.1f} min." for name, secs in built),
         f"Chromium (headless) against `streamlit run apps/app.py`; {WARM} warm-up visits then {RUNS} timed visits "
         "per page, each from asking for the address to the page drawn (script finished, no placeholder, every chart "
         f"drawn). Reference: a page that only writes a title, served the same way: p95 {ref95:.2f} s.",
