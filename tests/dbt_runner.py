@@ -42,9 +42,14 @@ def _parsed_project() -> Path | None:
 
 
 def run_dbt(
-    args: list[str], tmp: Path, *, warehouse: Path | None = None, env_extra: dict[str, str] | None = None
+    args: list[str],
+    tmp: Path,
+    *,
+    warehouse: Path | None = None,
+    env_extra: dict[str, str] | None = None,
+    check: bool = True,
 ) -> subprocess.CompletedProcess:
-    """`dbt <args>` on the project with its own target and log folders under tmp; fails the test on error.
+    """`dbt <args>` on the project with its own target and log folders under tmp; fails the test on error (check).
 
     warehouse sets MHW_WAREHOUSE (the DuckDB target's file). A build of a few marts should pass
     `--indirect-selection cautious`, so tests whose other parents are not built here are left out.
@@ -66,7 +71,7 @@ def run_dbt(
             target.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(state, target / PARSE_STATE)
     proc = _dbt(args, cwd, env, target)
-    assert proc.returncode == 0, f"dbt {' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}"
+    assert proc.returncode == 0 or not check, f"dbt {' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}"
     return proc
 
 

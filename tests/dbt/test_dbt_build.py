@@ -247,6 +247,20 @@ def test_superseded_rows_disappear_incrementally(duckdb_build):
     assert sum(r["dq_over_36h"] for r in fact) == 0 and sum(r["dq_missing_times"] for r in fact) == 1
 
 
+def test_active_load_test_fails_for_a_fact_row_whose_load_was_superseded(duckdb_build, tmp_path):
+    """The facts' active_load data test: a load marked superseded after the build is reported by name."""
+    wh = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(duckdb_build["warehouse"], wh)
+    with duckdb.connect(str(wh)) as con:
+        con.execute("update raw.load_ledger set status = 'superseded' where load_id = ?", [V2])
+    select = ["--select", "fct_s136_detentions,test_name:active_load"]
+    failed = dbt_runner.run_dbt(["test", *select], tmp_path, warehouse=wh, check=False)
+    assert failed.returncode != 0 and "FAIL 1 active_load_fct_s136_detentions_load_id" in failed.stdout
+    with duckdb.connect(str(wh)) as con:
+        con.execute("update raw.load_ledger set status = 'loaded' where load_id = ?", [V2])
+    dbt_runner.run_dbt(["test", *select], tmp_path, warehouse=wh)  # and passes once the load is active again
+
+
 def test_population_sources_with_ons_rows(duckdb_build):
     rows = duckdb_build["force_one"]  # stage one: ONS mid-2022 (both forces) and mid-2023 (Lancashire) loaded
     r = _row(rows, CUMBRIA, "2022-23")

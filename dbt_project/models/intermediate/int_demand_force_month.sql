@@ -6,6 +6,9 @@
 -- load. is_partial_month: a file counted here was loaded before the month ended.
 -- Repeat measures count MH incidents (the demand) whose person was flagged at that incident
 -- (int_person_contact_flags, flags over incidents and s136 detentions).
+-- a table, not a view: read by four models and a dozen tests (a view is recomputed by each reader, docs/benchmarks.md)
+{{ config(materialized='table') }}
+
 {% set incident_measures = [
     'n_mh_incidents', 'n_deployed', 'n_deployed_known', 'officer_minutes', 'n_officer_minutes_known', 'n_flags_agree',
     'n_flag_opening', 'n_flag_closing', 'n_contacts_with_person', 'n_repeat_contacts', 'n_high_intensity_contacts',

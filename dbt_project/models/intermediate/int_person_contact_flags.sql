@@ -2,6 +2,9 @@
 -- over trailing windows ending at that contact: a window of N days holds the person's contacts at or after
 -- (contact_at - N days), the contact itself and any at the same instant included. Thresholds and windows are dbt
 -- vars (dbt_project.yml). RANGE frames with an interval offset run the same on DuckDB and PostgreSQL (11+).
+-- a table, not a view: window functions over every contact, which each test of a view would recompute
+{{ config(materialized='table') }}
+
 with contacts as (
     select * from {{ ref('int_person_contacts') }}
 ),

@@ -4,6 +4,9 @@
 -- it is folded into the incident's row (is_s136 = true) rather than counted twice. Custody records and street
 -- triage contacts are NOT contacts here (custody is not an MH contact in itself; triage contacts are almost always
 -- raised from an incident already counted).
+-- a table, not a view: every MH contact; its tests and the flags read it (a view is recomputed by each reader, docs/benchmarks.md)
+{{ config(materialized='table') }}
+
 with incidents as (
     select incident_key, force_code, incident_id, created_at, age_years, person_token, person_key_id
     from {{ ref('stg_incidents__incidents') }}

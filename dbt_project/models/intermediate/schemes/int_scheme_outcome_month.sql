@@ -5,6 +5,9 @@
 -- Deaths following police contact come from the IOPC by-force tables (financial years, as published).
 -- is_usable is false for periods a fit must leave out: COVID-19 restrictions (flagged), no denominator, or a
 -- repeat window not yet complete. Only periods with data delivered are present (docs/methods.md).
+-- a table, not a view: read by the scheme fits and its tests (a view is recomputed by each reader, docs/benchmarks.md)
+{{ config(materialized='table') }}
+
 with demand as (
     select d.*
     from {{ ref('int_demand_force_month') }} as d
