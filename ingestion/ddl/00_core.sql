@@ -19,6 +19,15 @@ CREATE TABLE IF NOT EXISTS raw.load_ledger (
     key_id         VARCHAR                -- pseudonymisation key id used for person tokens
 );
 
+-- Each landing file as the gate last read it: its signature (size, modification and change times, inode) and the
+-- sha256 of the bytes read. A refresh does not read again a file whose signature and latest ledger entry are as
+-- recorded here (docs/operations.md, "How a refresh reads files"); written in the same transaction as the file's entry.
+CREATE TABLE IF NOT EXISTS raw.landing_file_seen (
+    file_path   VARCHAR PRIMARY KEY,      -- path relative to the landing zone
+    signature   VARCHAR NOT NULL,         -- size:mtime_ns:ctime_ns:inode (os.lstat) when it was read
+    sha256      VARCHAR NOT NULL          -- of the bytes read then
+);
+
 CREATE TABLE IF NOT EXISTS raw.rejected_rows (
     load_id     VARCHAR NOT NULL,
     source      VARCHAR NOT NULL,

@@ -84,6 +84,20 @@ def latest_versions(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, tu
     return {path: (sha, force, period) for path, sha, force, period in rows}
 
 
+def seen_files(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, tuple[str, str]]:
+    """{file path: (signature, sha256)} of the source's landing files as the gate last read them."""
+    rows = con.execute(
+        "select file_path, signature, sha256 from raw.landing_file_seen where starts_with(file_path, ?)",
+        [source + "/"],
+    ).fetchall()
+    return {path: (signature, sha) for path, signature, sha in rows}
+
+
+def record_seen(con: duckdb.DuckDBPyConnection, file_path: str, signature: str, sha: str) -> None:
+    """Remember how a landing file looked when it was read (raw.landing_file_seen)."""
+    con.execute("insert or replace into raw.landing_file_seen values (?, ?, ?)", [file_path, signature, sha])
+
+
 def active_copy(con: duckdb.DuckDBPyConnection, source: str, sha: str) -> str | None:
     """The path of a file in force holding exactly these bytes, if any."""
     row = con.execute(

@@ -5,7 +5,8 @@ maps, validates and pseudonymises (no writes, no warehouse), in worker processes
 (ingestion/gate/workers.py); `commit_file` decides what the delivery does to the files in force
 (ingestion/gate/delivery.py) and writes the ledger entry, rows and rejects together, in listing order.
 A file whose latest ledger entry has the same bytes is already answered and skipped; identical bytes to a file in
-force are a 'duplicate' (nothing loaded again).
+force are a 'duplicate' (nothing loaded again). A file whose signature (file_signature) is as it was when those bytes
+were read is not read again at all.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ from ingestion.gate.ledger import (
     active_ids,
     free_load_id,
     latest_versions,
+    record_seen,
+    seen_files,
     supersede,
     write_entry,
 )
@@ -102,6 +105,15 @@ class Delivered:
     sha: str
     raw: bytes | None = None
     refusal: str | None = None
+    signature: str | None = None  # file_signature, taken before reading
+
+
+def file_signature(path: Path) -> str:
+    """What changes when a file is written, replaced, renamed onto or re-permissioned (os.lstat): size, modification
+    and change times, inode. Equal signatures mean the bytes read last time are still the file's (the rsync quick
+    check, with the change time and inode as well)."""
+    stat = os.lstat(path)
+    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
 
 
 def _sha(data: bytes) -> str:
@@ -119,23 +131,23 @@ def sha256_file(path: Path) -> str:
 def take_delivery(landing_dir: Path, lf: LandingFile) -> Delivered:
     """Read a landing file once, unless it must not be read (a link out, a pipe, a format we do not read) or is too
     big. Raises FileNotFoundError when it vanished since the landing zone was listed."""
+    delivered = partial(Delivered, lf, signature=file_signature(lf.path))
     refusal = refusal_before_reading(landing_dir, lf)
     if refusal:
         stat = os.lstat(lf.path)
         target = os.readlink(lf.path) if lf.path.is_symlink() else ""
-        return Delivered(
-            lf, _sha(f"not read\t{refusal}\t{target}\t{stat.st_size}\t{stat.st_mtime_ns}".encode()), None, refusal
-        )
+        unread = f"not read\t{refusal}\t{target}\t{stat.st_size}\t{stat.st_mtime_ns}"
+        return delivered(_sha(unread.encode()), None, refusal)
     size = os.stat(lf.path).st_size
     if size > MAX_FILE_BYTES:
-        return Delivered(lf, sha256_file(lf.path), None, file_too_big(size))
+        return delivered(sha256_file(lf.path), None, file_too_big(size))
     try:
         raw = lf.path.read_bytes()
     except PermissionError:
         stat = os.stat(lf.path)
         reason = "the file cannot be read (permission denied): give the loader read access"
-        return Delivered(lf, _sha(f"unreadable\t{stat.st_size}\t{stat.st_mtime_ns}".encode()), None, reason)
-    return Delivered(lf, _sha(raw), raw)
+        return delivered(_sha(f"unreadable\t{stat.st_size}\t{stat.st_mtime_ns}".encode()), None, reason)
+    return delivered(_sha(raw), raw)
 
 
 @dataclass(frozen=True)
@@ -310,16 +322,18 @@ def _transactions(con: duckdb.DuckDBPyConnection) -> Iterator[Callable[[], None]
 
 def _unanswered(
     landing_dir: Path, lf: LandingFile, answered: tuple | None, folders: Callable[[LandingFile], tuple]
-) -> Delivered | None:
+) -> tuple[Delivered | None, tuple[str, str] | None]:
     """The file as delivered, unless it is not to be answered again: gone since the listing, or its latest ledger
     entry (`answered`: sha256, force, period) already answers it as it is. A file is answered again when it has
     other bytes, or its folders mean something else now (`folders`: the force and period the ledger would record
-    today; e.g. a month that has begun since its file was refused as 'not begun')."""
+    today; e.g. a month that has begun since its file was refused as 'not begun'). Second: (signature, sha256) of
+    the file as read, None when it was not."""
     try:
         delivered = take_delivery(landing_dir, lf)
     except FileNotFoundError:  # removed since the listing: nothing to answer
-        return None
-    return None if answered == (delivered.sha, *folders(lf)) else delivered
+        return None, None
+    seen = (delivered.signature, delivered.sha)
+    return (None if answered == (delivered.sha, *folders(lf)) else delivered), seen
 
 
 def _new_versions(
@@ -328,7 +342,7 @@ def _new_versions(
     """The files not answered yet as they are (_unanswered), each read once."""
     latest = latest_versions(con, source)
     for lf in files:
-        delivered = _unanswered(landing_dir, lf, latest.get(lf.rel_path), folders)
+        delivered, _ = _unanswered(landing_dir, lf, latest.get(lf.rel_path), folders)
         if delivered is not None:
             yield delivered
 
@@ -346,16 +360,16 @@ class _Task:
     now: datetime
 
 
-def _prepare_task(task: _Task) -> tuple[LandingFile, Prepared | None]:
-    """The file, prepared; None when its latest ledger entry already answers it as it is, or it has gone. The bytes
-    stay here: only what the commit needs goes back to the writer."""
+def _prepare_task(task: _Task) -> tuple[LandingFile, Prepared | None, tuple[str, str] | None]:
+    """The file, prepared; None when its latest ledger entry already answers it as it is, or it has gone. With it,
+    (signature, sha256) of what was read, if it was. The bytes stay here: only what the commit needs goes back."""
     contract = load_contract(task.source)
     folders = partial(ledger_force_and_period, national=contract.scope == "national", today=task.now.date())
-    delivered = _unanswered(task.landing_dir, task.lf, task.answered, folders)
+    delivered, seen = _unanswered(task.landing_dir, task.lf, task.answered, folders)
     if delivered is None:
-        return task.lf, None
+        return task.lf, None, seen
     prepared = prepare_file(delivered, contract, key=task.key, key_id=task.key_id, now=task.now)
-    return task.lf, replace(prepared, delivered=replace(delivered, raw=None))
+    return task.lf, replace(prepared, delivered=replace(delivered, raw=None)), seen
 
 
 @dataclass(frozen=True)
@@ -404,22 +418,42 @@ def ingest_source(
     contract = load_contract(source)
     files = [lf for lf in source_files(landing_dir, source) if periods is None or lf.period in periods]
     report = IngestReport(source)
-    latest = latest_versions(con, source)
-    tasks = [_Task(landing_dir, lf, latest.get(lf.rel_path), source, key, key_id, now) for lf in files]
+    latest, seen = latest_versions(con, source), seen_files(con, source)
+    folders = partial(ledger_force_and_period, national=contract.scope == "national", today=now.date())
+    unchanged = [lf for lf in files if _unchanged(lf, latest.get(lf.rel_path), seen.get(lf.rel_path), folders)]
+    skipped = {lf.rel_path for lf in unchanged}
+    to_read = [lf for lf in files if lf.rel_path not in skipped]
+    tasks = [_Task(landing_dir, lf, latest.get(lf.rel_path), source, key, key_id, now) for lf in to_read]
     sizes = {lf.rel_path: _size(lf.path) for lf in files}
     total = sum(sizes.values())
-    bytes_done = rows_read = 0
+    bytes_done, rows_read = sum(sizes[path] for path in skipped), 0
     prepared_files = in_order(_prepare_task, tasks, worker_count(len(tasks)))
     with _transactions(con) as file_written:
-        for done, (lf, prepared) in enumerate(prepared_files, start=1):
+        for done, (lf, prepared, read_as) in enumerate(prepared_files, start=len(unchanged) + 1):
             if prepared is not None:
                 report.files.append(commit_file(con, prepared, contract, key_id))
                 rows_read += report.files[-1].rows_read
+            if read_as is not None and read_as != seen.get(lf.rel_path):
+                record_seen(con, lf.rel_path, *read_as)
+            if prepared is not None:
                 file_written()
             bytes_done += sizes[lf.rel_path]
             if progress:
                 progress(Progress(source, done, len(files), bytes_done, total, rows_read, len(report.files)))
     return report
+
+
+def _unchanged(
+    lf: LandingFile, answered: tuple | None, seen: tuple[str, str] | None, folders: Callable[[LandingFile], tuple]
+) -> bool:
+    """True when the file need not be read: its latest ledger entry (sha256, force, period) answers the bytes it
+    was last read with, its folders mean the same today, and its signature has not changed since."""
+    if answered is None or seen is None or seen[1] != answered[0] or tuple(answered[1:]) != folders(lf):
+        return False
+    try:
+        return file_signature(lf.path) == seen[0]
+    except FileNotFoundError:  # gone since the listing: nothing to answer either
+        return True
 
 
 def _size(path: Path) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 import ingestion.gate.load as load_module
@@ -42,6 +44,31 @@ def test_second_run_with_nothing_new_loads_nothing(con, landing):
     assert again.files == [] and again.rows_loaded == 0
     assert len(ledger(con)) == 1
     assert con.execute("select count(*) from raw.s136").fetchone()[0] == 5
+
+
+def test_an_unchanged_file_is_not_read_again_and_a_changed_one_always_is(con, landing, monkeypatch):
+    """A file whose signature (size, times, inode) is as when its answered bytes were read is skipped unread; a
+    touched file is read (same bytes: nothing loaded, its new signature kept); new bytes under the same size and
+    modification time (as `cp -p` or `rsync -t` leave them) are still read, through the change time."""
+    path = place(landing, "s136_good.csv")
+    _ingest(con, landing)
+    seen = "select file_path, sha256 from raw.landing_file_seen"
+    assert con.execute(seen).fetchall() == con.execute("select file_path, sha256 from raw.load_ledger").fetchall()
+    reads, read = [], load_module.take_delivery
+    monkeypatch.setattr(load_module, "take_delivery", lambda where, lf: reads.append(lf.rel_path) or read(where, lf))
+
+    assert _ingest(con, landing).files == [] and reads == []
+    os.utime(path)  # touched
+    assert _ingest(con, landing).files == [] and reads == [GOOD]
+    assert _ingest(con, landing).files == [] and reads == [GOOD], "the touched file's signature was kept"
+
+    before = path.stat()
+    path.write_text(path.read_text().replace("public_place,34,M", "public_place,35,M"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
+    (changed,) = _ingest(con, landing).files
+    assert (changed.status, reads) == ("loaded", [GOOD, GOOD])
+    assert [r[1] for r in ledger(con)] == ["superseded", "loaded"]
 
 
 def test_corrected_redelivery_supersedes(con, landing):
