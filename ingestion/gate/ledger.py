@@ -108,64 +108,72 @@ def active_copy(con: duckdb.DuckDBPyConnection, source: str, sha: str) -> str | 
     return row[0] if row else None
 
 
-def active_ids(
-    con: duckdb.DuckDBPyConnection, contract: Contract, force_code: str, period: str | None, keys: frozenset[str]
-) -> ActiveIds:
-    """The files in force of this force and period, each with the ids it holds, and which of `keys` (a new file's
-    ids) are already in force in the force's other periods (when the contract's ids are unique per force).
+class ActiveIndex:
+    """The ids in force of one source, a force at a time: what a new delivery can meet (delivery.ActiveIds).
 
-    The other periods are asked only about `keys`, inside the warehouse: a file's cost does not grow with the
-    force's history (the raw table is scanned for the force's rows, never read out)."""
-    scoped = {"source": contract.source, "force": force_code}
-    ledger = con.execute(
-        "select load_id, file_path from raw.load_ledger "
-        "where status = 'loaded' and source = $source and force_code = $force and period is not distinct from $period",
-        {**scoped, "period": period},
-    ).fetchall()
-    if not contract.id_fields or not ledger:
-        parts = [ActivePart(load_id, path, frozenset()) for load_id, path in ledger]
-        elsewhere = _held_elsewhere(con, contract, force_code, period, keys) if contract.id_fields else {}
-        return ActiveIds(parts, elsewhere)
-    columns = ", ".join(f"s.{c}" for c in contract.id_fields)
-    ids = (
-        con.execute(
-            f"select s.load_id, {columns} from raw.{contract.source} s where s.load_id in (select unnest($loads))",
-            {"loads": [load_id for load_id, _ in ledger]},
-        )
-        .pl()
-        .select("load_id", key_expr(contract.id_fields).alias(KEY))
-        .drop_nulls(KEY)
-    )
-    by_load = {load_id: frozenset(k) for load_id, k in ids.group_by("load_id").agg(KEY).iter_rows()}
-    parts = [ActivePart(load_id, path, by_load.get(load_id, frozenset())) for load_id, path in ledger]
-    return ActiveIds(parts, _held_elsewhere(con, contract, force_code, period, keys))
+    Read from the warehouse once per force (the rows of its files in force), then kept up to date by the writer as
+    it loads (`loaded`) and supersedes (`superseded`) files: while it holds the writer claim nothing else changes
+    raw.<source> or the ledger, and what it writes in an open transaction is here as it is in the warehouse. So
+    checking a file costs the same in month 120 as in month 1: the force's history is read once per refresh, not
+    once per file. One force is held at a time; the landing zone is listed in path order (force, then period).
+    """
 
+    def __init__(self, con: duckdb.DuckDBPyConnection, contract: Contract):
+        self._con, self._contract = con, contract
+        self._force: str | None = None
+        self._files: dict[str, tuple[str | None, str]] = {}  # load_id -> (period, file path), files in force
+        self._ids = pl.DataFrame(schema={"load_id": pl.String, KEY: pl.String})
 
-def _held_elsewhere(
-    con: duckdb.DuckDBPyConnection, contract: Contract, force_code: str, period: str | None, keys: frozenset[str]
-) -> dict[str, str]:
-    """{id: file} for the ids among `keys` in force in the force's other periods. Ids unique per force are text
-    (load_contract checks), so a row's id is its id column as it is stored."""
-    if contract.id_unique_within != "force" or not keys:
-        return {}
-    (id_column,) = contract.id_fields
-    con.register("_mhw_keys", pl.DataFrame({KEY: sorted(keys)}, schema={KEY: pl.String}).to_arrow())
-    try:
-        found = con.execute(
-            f"""
-            select k.{KEY}, any_value(l.file_path)
-            from _mhw_keys k
-            join raw.{contract.source} s on s.{id_column} = k.{KEY}
-            join raw.load_ledger l on l.load_id = s.load_id
-            where s.force_code = $force and l.status = 'loaded' and l.source = $source and l.force_code = $force
-              and l.period is distinct from $period
-            group by all
-            """,
-            {"source": contract.source, "force": force_code, "period": period},
+    def _hold(self, force_code: str) -> None:
+        if force_code == self._force:
+            return
+        contract, con = self._contract, self._con
+        files = con.execute(
+            "select load_id, period, file_path from raw.load_ledger "
+            "where status = 'loaded' and source = $source and force_code = $force order by loaded_at",
+            {"source": contract.source, "force": force_code},
         ).fetchall()
-    finally:
-        con.unregister("_mhw_keys")
-    return dict(found)
+        self._files = {load_id: (period, path) for load_id, period, path in files}
+        self._ids = self._ids.clear()
+        if contract.id_fields and files:
+            columns = ", ".join(contract.id_fields)
+            # a force's rows carry its code (validate_rows), which lets DuckDB skip other forces' row groups
+            by_force = contract.scope == "force" and "force_code" in contract.names
+            own_rows = "force_code = $force and " if by_force else ""
+            rows = con.execute(
+                f"select load_id, {columns} from raw.{contract.source} "
+                f"where {own_rows}load_id in (select unnest($loads))",
+                {"loads": list(self._files), **({"force": force_code} if own_rows else {})},
+            ).pl()
+            self._ids = rows.select("load_id", key_expr(contract.id_fields).alias(KEY)).drop_nulls(KEY)
+        self._force = force_code
+
+    def active(self, force_code: str, period: str | None, keys: frozenset[str]) -> ActiveIds:
+        """The files in force of this force and period, each with its ids, and which of `keys` (a new file's ids)
+        are in force in the force's other periods (id -> file; only when the contract's ids are unique per force)."""
+        self._hold(force_code)
+        here = [load_id for load_id, (p, _) in self._files.items() if p == period]
+        by_load = dict(self._ids.filter(pl.col("load_id").is_in(here)).group_by("load_id").agg(KEY).iter_rows())
+        parts = [ActivePart(load_id, self._files[load_id][1], frozenset(by_load.get(load_id, ()))) for load_id in here]
+        elsewhere = {}
+        if self._contract.id_unique_within == "force" and keys:
+            held = self._ids.filter(pl.col(KEY).is_in(list(keys)) & ~pl.col("load_id").is_in(here))
+            elsewhere = {key: self._files[load_id][1] for load_id, key in held.unique(KEY, keep="first").iter_rows()}
+        return ActiveIds(parts, elsewhere)
+
+    def loaded(self, load_id: str, force_code: str, period: str | None, file_path: str, rows: pl.DataFrame) -> None:
+        """A file's rows went into force (rows: as written to raw.<source>)."""
+        if force_code != self._force:
+            return  # not held: read from the warehouse, with these rows, when it is
+        self._files[load_id] = (period, file_path)
+        if self._contract.id_fields:
+            ids = rows.select(pl.lit(load_id).alias("load_id"), key_expr(self._contract.id_fields).alias(KEY))
+            self._ids = pl.concat([self._ids, ids.drop_nulls(KEY)], rechunk=False)
+
+    def superseded(self, load_id: str) -> None:
+        """A file went out of force."""
+        if self._files.pop(load_id, None) is not None:
+            self._ids = self._ids.filter(pl.col("load_id") != load_id)
 
 
 def supersede(con: duckdb.DuckDBPyConnection, part: ActivePart, by_load_id: str, by_path: str, why: str) -> None:

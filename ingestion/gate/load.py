@@ -38,9 +38,9 @@ from ingestion.gate.landing import (
     stray_reason,
 )
 from ingestion.gate.ledger import (
+    ActiveIndex,
     Entry,
     active_copy,
-    active_ids,
     free_load_id,
     latest_versions,
     record_seen,
@@ -112,7 +112,10 @@ def file_signature(path: Path) -> str:
     """What changes when a file is written, replaced, renamed onto or re-permissioned (os.lstat): size, modification
     and change times, inode. Equal signatures mean the bytes read last time are still the file's (the rsync quick
     check, with the change time and inode as well)."""
-    stat = os.lstat(path)
+    return _signature(os.lstat(path))
+
+
+def _signature(stat: os.stat_result) -> str:
     return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
 
 
@@ -131,10 +134,10 @@ def sha256_file(path: Path) -> str:
 def take_delivery(landing_dir: Path, lf: LandingFile) -> Delivered:
     """Read a landing file once, unless it must not be read (a link out, a pipe, a format we do not read) or is too
     big. Raises FileNotFoundError when it vanished since the landing zone was listed."""
-    delivered = partial(Delivered, lf, signature=file_signature(lf.path))
+    stat = os.lstat(lf.path)
+    delivered = partial(Delivered, lf, signature=_signature(stat))
     refusal = refusal_before_reading(landing_dir, lf)
     if refusal:
-        stat = os.lstat(lf.path)
         target = os.readlink(lf.path) if lf.path.is_symlink() else ""
         unread = f"not read\t{refusal}\t{target}\t{stat.st_size}\t{stat.st_mtime_ns}"
         return delivered(_sha(unread.encode()), None, refusal)
@@ -259,9 +262,12 @@ def _refuse_held_ids(
     return keyed.filter(~pl.col(KEY).is_in(held[KEY].implode())).drop(KEY), rejects
 
 
-def commit_file(con: duckdb.DuckDBPyConnection, prepared: Prepared, contract: Contract, key_id: str) -> FileResult:
+def commit_file(
+    con: duckdb.DuckDBPyConnection, prepared: Prepared, contract: Contract, key_id: str, index: ActiveIndex
+) -> FileResult:
     """Write one prepared file: its ledger entry, what it supersedes, its rows and rejects (the caller holds the
-    transaction, which commits whole files). The id-clash and re-send rule is delivery.decide's."""
+    transaction, which commits whole files), and tell the source's index of ids in force. The id-clash and re-send
+    rule is delivery.decide's."""
     load_id = _load_id(con, prepared)
     if prepared.rejection:
         return _reject_file(con, prepared, load_id, prepared.rejection.reason)
@@ -271,7 +277,7 @@ def commit_file(con: duckdb.DuckDBPyConnection, prepared: Prepared, contract: Co
         write_entry(con, _entry(prepared, load_id, "duplicate", message=message))
         return FileResult(prepared.path, "duplicate", 0, 0, 0, message, load_id)
 
-    active = active_ids(con, contract, prepared.force_code, prepared.period, prepared.keys)
+    active = index.active(prepared.force_code, prepared.period, prepared.keys)
     decision = decide(prepared.path, prepared.keys, active)
     rows, rejects = prepared.rows, prepared.rejects
     if decision.holders:
@@ -288,13 +294,15 @@ def commit_file(con: duckdb.DuckDBPyConnection, prepared: Prepared, contract: Co
     write_entry(con, _entry(prepared, load_id, "loaded", (read, loaded, read - loaded), message, key_id))
     for part in decision.supersedes:
         supersede(con, part, load_id, prepared.path, decision.why)
+        index.superseded(part.load_id)
     _insert_frame(con, f"raw.{prepared.source}", rows.with_columns(pl.lit(load_id).alias("load_id")))
+    index.loaded(load_id, prepared.force_code, prepared.period, prepared.path, rows)
     source_and_file = [pl.lit(prepared.source).alias("source"), pl.lit(prepared.path).alias("file_path")]
     _insert_frame(con, "raw.rejected_rows", rejects.with_columns(pl.lit(load_id).alias("load_id"), *source_and_file))
     return FileResult(prepared.path, "loaded", read, loaded, read - loaded, message, load_id)
 
 
-COMMIT_SECONDS = 2.0  # files written within this long commit together (each file's rows, rejects and entry always)
+COMMIT_SECONDS = 5.0  # files written within this long commit together (each file's rows, rejects and entry always)
 
 
 @contextmanager
@@ -320,30 +328,28 @@ def _transactions(con: duckdb.DuckDBPyConnection) -> Iterator[Callable[[], None]
         raise
 
 
-def _unanswered(
+def _delivered(
     landing_dir: Path, lf: LandingFile, answered: tuple | None, folders: Callable[[LandingFile], tuple]
-) -> tuple[Delivered | None, tuple[str, str] | None]:
-    """The file as delivered, unless it is not to be answered again: gone since the listing, or its latest ledger
-    entry (`answered`: sha256, force, period) already answers it as it is. A file is answered again when it has
-    other bytes, or its folders mean something else now (`folders`: the force and period the ledger would record
-    today; e.g. a month that has begun since its file was refused as 'not begun'). Second: (signature, sha256) of
-    the file as read, None when it was not."""
+) -> tuple[Delivered | None, bool]:
+    """The file as delivered (None: gone since the listing), and whether its latest ledger entry (`answered`:
+    sha256, force, period) already answers it as it is. A file is answered again when it has other bytes, or its
+    folders mean something else now (`folders`: the force and period the ledger would record today; e.g. a month
+    that has begun since its file was refused as 'not begun')."""
     try:
         delivered = take_delivery(landing_dir, lf)
     except FileNotFoundError:  # removed since the listing: nothing to answer
-        return None, None
-    seen = (delivered.signature, delivered.sha)
-    return (None if answered == (delivered.sha, *folders(lf)) else delivered), seen
+        return None, True
+    return delivered, answered == (delivered.sha, *folders(lf))
 
 
 def _new_versions(
     con, landing_dir: Path, source: str, files: Iterable[LandingFile], folders: Callable[[LandingFile], tuple]
 ) -> Iterable[Delivered]:
-    """The files not answered yet as they are (_unanswered), each read once."""
+    """The files not answered yet as they are (_delivered), each read once."""
     latest = latest_versions(con, source)
     for lf in files:
-        delivered, _ = _unanswered(landing_dir, lf, latest.get(lf.rel_path), folders)
-        if delivered is not None:
+        delivered, answered = _delivered(landing_dir, lf, latest.get(lf.rel_path), folders)
+        if not answered:
             yield delivered
 
 
@@ -365,8 +371,9 @@ def _prepare_task(task: _Task) -> tuple[LandingFile, Prepared | None, tuple[str,
     (signature, sha256) of what was read, if it was. The bytes stay here: only what the commit needs goes back."""
     contract = load_contract(task.source)
     folders = partial(ledger_force_and_period, national=contract.scope == "national", today=task.now.date())
-    delivered, seen = _unanswered(task.landing_dir, task.lf, task.answered, folders)
-    if delivered is None:
+    delivered, answered = _delivered(task.landing_dir, task.lf, task.answered, folders)
+    seen = None if delivered is None else (delivered.signature, delivered.sha)
+    if answered:
         return task.lf, None, seen
     prepared = prepare_file(delivered, contract, key=task.key, key_id=task.key_id, now=task.now)
     return task.lf, replace(prepared, delivered=replace(delivered, raw=None)), seen
@@ -420,18 +427,23 @@ def ingest_source(
     report = IngestReport(source)
     latest, seen = latest_versions(con, source), seen_files(con, source)
     folders = partial(ledger_force_and_period, national=contract.scope == "national", today=now.date())
-    unchanged = [lf for lf in files if _unchanged(lf, latest.get(lf.rel_path), seen.get(lf.rel_path), folders)]
-    skipped = {lf.rel_path for lf in unchanged}
+    stats = {lf.rel_path: _lstat(lf.path) for lf in files}
+    skipped = {
+        lf.rel_path
+        for lf in files
+        if _unchanged(lf, stats[lf.rel_path], latest.get(lf.rel_path), seen.get(lf.rel_path), folders)
+    }
     to_read = [lf for lf in files if lf.rel_path not in skipped]
     tasks = [_Task(landing_dir, lf, latest.get(lf.rel_path), source, key, key_id, now) for lf in to_read]
-    sizes = {lf.rel_path: _size(lf.path) for lf in files}
+    sizes = {path: stat.st_size if stat else 0 for path, stat in stats.items()}
     total = sum(sizes.values())
     bytes_done, rows_read = sum(sizes[path] for path in skipped), 0
     prepared_files = in_order(_prepare_task, tasks, worker_count(len(tasks)))
+    index = ActiveIndex(con, contract)
     with _transactions(con) as file_written:
-        for done, (lf, prepared, read_as) in enumerate(prepared_files, start=len(unchanged) + 1):
+        for done, (lf, prepared, read_as) in enumerate(prepared_files, start=len(skipped) + 1):
             if prepared is not None:
-                report.files.append(commit_file(con, prepared, contract, key_id))
+                report.files.append(commit_file(con, prepared, contract, key_id, index))
                 rows_read += report.files[-1].rows_read
             if read_as is not None and read_as != seen.get(lf.rel_path):
                 record_seen(con, lf.rel_path, *read_as)
@@ -444,23 +456,27 @@ def ingest_source(
 
 
 def _unchanged(
-    lf: LandingFile, answered: tuple | None, seen: tuple[str, str] | None, folders: Callable[[LandingFile], tuple]
+    lf: LandingFile,
+    stat: os.stat_result | None,
+    answered: tuple | None,
+    seen: tuple[str, str] | None,
+    folders: Callable[[LandingFile], tuple],
 ) -> bool:
-    """True when the file need not be read: its latest ledger entry (sha256, force, period) answers the bytes it
-    was last read with, its folders mean the same today, and its signature has not changed since."""
+    """True when the file need not be read: gone since the listing (nothing to answer), or its latest ledger entry
+    (sha256, force, period) answers the bytes it was last read with, its folders mean the same today, and its
+    signature (from `stat`) has not changed since."""
+    if stat is None:
+        return True
     if answered is None or seen is None or seen[1] != answered[0] or tuple(answered[1:]) != folders(lf):
         return False
-    try:
-        return file_signature(lf.path) == seen[0]
-    except FileNotFoundError:  # gone since the listing: nothing to answer either
-        return True
+    return _signature(stat) == seen[0]
 
 
-def _size(path: Path) -> int:
+def _lstat(path: Path) -> os.stat_result | None:
     try:
-        return os.lstat(path).st_size
-    except OSError:
-        return 0
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
 
 
 def ingest_strays(con: duckdb.DuckDBPyConnection, landing_dir: Path | str, sources: Collection[str]) -> IngestReport:

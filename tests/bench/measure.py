@@ -22,6 +22,7 @@ import duckdb
 
 from ingestion.gate.contract import load_contract
 from ingestion.gate.landing import landing_file
+from ingestion.gate.ledger import ActiveIndex
 from ingestion.gate.load import commit_file, prepare_file, take_delivery
 from ingestion.schema import ensure_raw_schema
 
@@ -116,7 +117,7 @@ def file_cost(warehouse: Path, landing: Path, path: Path, key: bytes, repeats: i
             prepares.append(time.perf_counter() - start)
             con.execute("begin transaction")
             start = time.perf_counter()
-            rows = commit_file(con, prepared, contract, "bench").rows_read
+            rows = commit_file(con, prepared, contract, "bench", ActiveIndex(con, contract)).rows_read
             commits.append(time.perf_counter() - start)
             con.execute("rollback")
     return FileCost(rows, statistics.median(prepares), statistics.median(commits))

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -537,6 +538,38 @@ def test_id_active_in_another_month_is_refused(gate):
     gate({at("april.csv", month="2024-04"): incidents(["A-1"], month="2024-04")})
     seen = gate({at("may.csv"): incidents(["A-1", "A-2"])})
     assert seen.rejects(at("may.csv"))[0][2].endswith(f"from {at('april.csv', month='2024-04')}")
+
+
+def test_files_of_one_refresh_meet_each_other_as_files_of_separate_refreshes(tmp_path):
+    """The writer keeps the ids in force as it goes (ActiveIndex): deliveries met in one refresh are answered as
+    they are when each comes in a refresh of its own (re-sends, supersedes, ids held in other months)."""
+    april, june = (partial(at, month=m) for m in ("2024-04", "2024-06"))
+    files = {
+        april("a.csv"): incidents(["A-1", "A-2"], month="2024-04"),
+        april("b.csv"): incidents(["A-1", "A-2", "A-3"], month="2024-04", flag="N"),  # re-sends a.csv, and more
+        at("c.csv"): incidents(["A-3", "B-1"]),  # A-3 is held by b.csv in April
+        at("d.csv"): incidents(["B-1", "B-2", "A-1"]),  # re-sends c.csv (its one loaded id); A-1 is April's
+        june("e.csv"): incidents(["B-2", "C-1"], month="2024-06"),  # B-2 is held by d.csv in May
+    }
+
+    def answers(one_refresh: bool) -> tuple[list, list, list]:
+        landing, con = tmp_path / f"landing_{one_refresh}", duckdb.connect(str(tmp_path / f"{one_refresh}.duckdb"))
+        for batch in [files] if one_refresh else [{path: data} for path, data in sorted(files.items())]:
+            drop(landing, batch)
+            run_gate(con, landing)
+        ledger = con.execute(
+            "select file_path, status, rows_read, rows_loaded, rows_rejected, message, superseded_by "
+            "from raw.load_ledger order by file_path"
+        ).fetchall()
+        rejects = con.execute("select file_path, row_number, reason from raw.rejected_rows order by all").fetchall()
+        return ledger, rejects, Seen(con).active_ids()
+
+    together, apart = answers(one_refresh=True), answers(one_refresh=False)
+    assert together == apart
+    ledger, rejects, active = together
+    assert [status for _, status, *_ in ledger] == ["superseded", "loaded", "superseded", "loaded", "loaded"]
+    assert [(path, row) for path, row, _ in rejects] == [(at("c.csv"), 1), (at("d.csv"), 3), (june("e.csv"), 1)]
+    assert active == ["A-1", "A-2", "A-3", "B-1", "B-2", "C-1"]
 
 
 def test_month_sent_in_parts_then_whole_replaces_the_parts(gate):
