@@ -50,15 +50,16 @@ translator = Translator(
 
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=translator, pool=WAREHOUSE_POOL)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    """Seeds, models, unit tests and data tests, in dependency order (under this run's writer claim); says how far
-    it has come every few seconds."""
+    """Seeds, models and data tests, in dependency order (under this run's writer claim); says how far it has come
+    every few seconds. Unit tests check the models' logic on fixed inputs, not the data, so they run in `make test`
+    (tests/dbt), not in every refresh."""
     os.environ["MHW_WAREHOUSE"] = str(warehouse.path)  # dbt resolves the same absolute path
     os.environ[PARENT_ENV] = str(os.getpid())  # mhw-dbt dies with this process
     target = build_target(get_settings().dbt_dir)
     total = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
     reporter = Reporter(context.log.info, "dbt build")
     done = 0
-    for done, event in enumerate(dbt.cli(["build"], context=context, target_path=target).stream(), start=1):
+    for done, event in enumerate(dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context, target_path=target).stream(), start=1):
         if done == 1:  # dbt has parsed the project: keep its parse state for the next build
             keep_parse_state(target)
         reporter.update(done, max(total, done + 1), f"{done:,} of about {total:,} models, seeds and tests")
