@@ -28,6 +28,7 @@ class Settings:
     dagster_home: Path
     demo: bool
     alert_webhook_url: str | None = None  # MHW_ALERT_WEBHOOK_URL: failed runs are also posted there
+    duckdb_memory_limit: str = "1GB"  # MHW_DUCKDB_MEMORY_LIMIT: the warehouse's, in the refresh and in dbt
 
     @property
     def alerts_log(self) -> Path:
@@ -80,4 +81,5 @@ def get_settings() -> Settings:
         dagster_home=_path("DAGSTER_HOME", home / "dagster_home"),
         demo=os.environ.get("MHW_DEMO", "").lower() in {"1", "true", "yes"} or (landing / ".demo-landing").exists(),
         alert_webhook_url=os.environ.get("MHW_ALERT_WEBHOOK_URL") or None,
+        duckdb_memory_limit=os.environ.get("MHW_DUCKDB_MEMORY_LIMIT") or "1GB",
     )

@@ -44,9 +44,10 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        path = self.path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path), read_only=read_only)
+        settings = get_settings()
+        settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        config = {"memory_limit": settings.duckdb_memory_limit}  # spills beyond it (docs/operations.md)
+        con = duckdb.connect(str(settings.warehouse), read_only=read_only, config=config)
         try:
             yield con
         finally:

@@ -66,14 +66,20 @@ enriched as (
     left join links as l on l.incident_key = i.incident_key
 )
 
+{% if is_incremental() %}
+-- incidents whose detention link is not the table's: only an incident linked now or linked before can differ, so
+-- the (small) linked sides are compared, not every incident
+, relinked as (
+    select coalesce(l.incident_key, t.incident_key) as incident_key
+    from (select * from {{ this }} where n_linked_detentions > 0) as t
+    full join links as l on l.incident_key = t.incident_key
+    where t.linked_detention_key is distinct from l.linked_detention_key
+       or coalesce(t.n_linked_detentions, 0) <> coalesce(l.n_linked_detentions, 0)
+)
+{% endif %}
+
 select * from enriched
 {% if is_incremental() %}
 where load_id not in (select distinct load_id from {{ this }})
-   or incident_key in (
-       select e.incident_key
-       from enriched as e
-       inner join {{ this }} as t on t.incident_key = e.incident_key
-       where t.linked_detention_key is distinct from e.linked_detention_key
-          or t.n_linked_detentions <> e.n_linked_detentions
-   )
+   or incident_key in (select incident_key from relinked)
 {% endif %}
