@@ -48,6 +48,9 @@ translator = Translator(
 )
 
 
+BUILD = ["build", "--exclude-resource-type", "unit_test"]  # unit tests check logic, not data: `make test` runs them
+
+
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=translator, pool=WAREHOUSE_POOL)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """Seeds, models and data tests, in dependency order (under this run's writer claim); says how far it has come
@@ -59,7 +62,8 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     total = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
     reporter = Reporter(context.log.info, "dbt build")
     done = 0
-    for done, event in enumerate(dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context, target_path=target).stream(), start=1):
+    build = dbt.cli(BUILD, context=context, target_path=target)
+    for done, event in enumerate(build.stream(), start=1):
         if done == 1:  # dbt has parsed the project: keep its parse state for the next build
             keep_parse_state(target)
         reporter.update(done, max(total, done + 1), f"{done:,} of about {total:,} models, seeds and tests")
