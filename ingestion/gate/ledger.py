@@ -111,60 +111,82 @@ def active_copy(con: duckdb.DuckDBPyConnection, source: str, sha: str) -> str | 
 class ActiveIndex:
     """The ids in force of one source, a force at a time: what a new delivery can meet (delivery.ActiveIds).
 
-    Read from the warehouse once per force (the rows of its files in force), then kept up to date by the writer as
-    it loads (`loaded`) and supersedes (`superseded`) files: while it holds the writer claim nothing else changes
-    raw.<source> or the ledger, and what it writes in an open transaction is here as it is in the warehouse. So
-    checking a file costs the same in month 120 as in month 1: the force's history is read once per refresh, not
-    once per file. One force is held at a time; the landing zone is listed in path order (force, then period).
+    A force's first file in a refresh is answered by the warehouse about that file's ids only (a refresh that brings
+    one file per force never reads a force's history out). From its second file the force is held here: the ids of
+    its files in force are read once, then kept up to date by the writer as it loads (`loaded`) and supersedes
+    (`superseded`) files. While the writer holds the claim nothing else changes raw.<source> or the ledger, and what
+    it writes in an open transaction is seen here as in the warehouse. So a file's check does not re-read the
+    force's history: once per force and refresh at most. One force is held at a time; the landing zone is listed in
+    path order (force, then period).
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, contract: Contract):
         self._con, self._contract = con, contract
-        self._force: str | None = None
-        self._files: dict[str, tuple[str | None, str]] = {}  # load_id -> (period, file path), files in force
-        self._ids = pl.DataFrame(schema={"load_id": pl.String, KEY: pl.String})
+        self._asked: str | None = None  # the force whose first file was answered by the warehouse
+        self._force: str | None = None  # the force held here
+        self._files: dict[str, tuple[str | None, str]] = {}  # load_id -> (period, file path), its files in force
+        self._ids = self._rows(None, [])
 
-    def _hold(self, force_code: str) -> None:
-        if force_code == self._force:
-            return
-        contract, con = self._contract, self._con
-        files = con.execute(
+    def _ledger(self, force_code: str) -> dict[str, tuple[str | None, str]]:
+        """load_id -> (period, file path) of the force's files in force."""
+        files = self._con.execute(
             "select load_id, period, file_path from raw.load_ledger "
             "where status = 'loaded' and source = $source and force_code = $force order by loaded_at",
-            {"source": contract.source, "force": force_code},
+            {"source": self._contract.source, "force": force_code},
         ).fetchall()
-        self._files = {load_id: (period, path) for load_id, period, path in files}
-        self._ids = self._ids.clear()
-        if contract.id_fields and files:
-            columns = ", ".join(contract.id_fields)
+        return {load_id: (period, path) for load_id, period, path in files}
+
+    def _rows(self, force_code: str | None, loads: list[str], keys: frozenset[str] | None = None) -> pl.DataFrame:
+        """(load_id, id) of the rows of these loads of the force; only the ids among `keys` when given (ids unique
+        per force are one text column: load_contract checks)."""
+        contract = self._contract
+        if not contract.id_fields or not loads:
+            return pl.DataFrame(schema={"load_id": pl.String, KEY: pl.String})
+        where, params = ["load_id in (select unnest($loads))"], {"loads": loads}
+        if contract.scope == "force" and "force_code" in contract.names:
             # a force's rows carry its code (validate_rows), which lets DuckDB skip other forces' row groups
-            by_force = contract.scope == "force" and "force_code" in contract.names
-            own_rows = "force_code = $force and " if by_force else ""
-            rows = con.execute(
-                f"select load_id, {columns} from raw.{contract.source} "
-                f"where {own_rows}load_id in (select unnest($loads))",
-                {"loads": list(self._files), **({"force": force_code} if own_rows else {})},
-            ).pl()
-            self._ids = rows.select("load_id", key_expr(contract.id_fields).alias(KEY)).drop_nulls(KEY)
-        self._force = force_code
+            where.append("force_code = $force")
+            params["force"] = force_code
+        if keys is not None:
+            where.append(f"{contract.id_fields[0]} in (select unnest($keys))")
+            params["keys"] = sorted(keys)
+        rows = self._con.execute(
+            f"select load_id, {', '.join(contract.id_fields)} from raw.{contract.source} where {' and '.join(where)}",
+            params,
+        ).pl()
+        return rows.select("load_id", key_expr(contract.id_fields).alias(KEY)).drop_nulls(KEY)
 
     def active(self, force_code: str, period: str | None, keys: frozenset[str]) -> ActiveIds:
         """The files in force of this force and period, each with its ids, and which of `keys` (a new file's ids)
         are in force in the force's other periods (id -> file; only when the contract's ids are unique per force)."""
-        self._hold(force_code)
-        here = [load_id for load_id, (p, _) in self._files.items() if p == period]
-        by_load = dict(self._ids.filter(pl.col("load_id").is_in(here)).group_by("load_id").agg(KEY).iter_rows())
-        parts = [ActivePart(load_id, self._files[load_id][1], frozenset(by_load.get(load_id, ()))) for load_id in here]
+        unique_in_force = self._contract.id_unique_within == "force" and bool(keys)
+        if force_code == self._force:
+            files, ids = self._files, self._ids
+        elif force_code == self._asked:  # its second file: hold the force from now on
+            self._files = files = self._ledger(force_code)
+            self._ids = ids = self._rows(force_code, list(files))
+            self._force = force_code
+        else:  # its first file: the warehouse answers about this file's ids only (below)
+            self._asked = force_code
+            files, ids = self._ledger(force_code), None
+        here = [load_id for load_id, (p, _) in files.items() if p == period]
+        if ids is None:
+            ids = self._rows(force_code, here)
+            if unique_in_force:
+                others = [load_id for load_id in files if load_id not in here]
+                ids = pl.concat([ids, self._rows(force_code, others, keys)])
+        by_load = dict(ids.filter(pl.col("load_id").is_in(here)).group_by("load_id").agg(KEY).iter_rows())
+        parts = [ActivePart(load_id, files[load_id][1], frozenset(by_load.get(load_id, ()))) for load_id in here]
         elsewhere = {}
-        if self._contract.id_unique_within == "force" and keys:
-            held = self._ids.filter(pl.col(KEY).is_in(list(keys)) & ~pl.col("load_id").is_in(here))
-            elsewhere = {key: self._files[load_id][1] for load_id, key in held.unique(KEY, keep="first").iter_rows()}
+        if unique_in_force:
+            held = ids.filter(pl.col(KEY).is_in(list(keys)) & ~pl.col("load_id").is_in(here))
+            elsewhere = {key: files[load_id][1] for load_id, key in held.unique(KEY, keep="first").iter_rows()}
         return ActiveIds(parts, elsewhere)
 
     def loaded(self, load_id: str, force_code: str, period: str | None, file_path: str, rows: pl.DataFrame) -> None:
         """A file's rows went into force (rows: as written to raw.<source>)."""
         if force_code != self._force:
-            return  # not held: read from the warehouse, with these rows, when it is
+            return  # not held: read from the warehouse, these rows with it, when it is
         self._files[load_id] = (period, file_path)
         if self._contract.id_fields:
             ids = rows.select(pl.lit(load_id).alias("load_id"), key_expr(self._contract.id_fields).alias(KEY))
