@@ -98,10 +98,11 @@ def _table_changes(
         )
         force_sql = _text(f"{alias}.{_q(force)}", new_cols[force]) if force else "null"
         period_sql = _text(f"{alias}.{_q(period)}", new_cols[period]) if period else "null"
-        return f"{force_sql}, {period_sql}, {row_key}"
+        return f"{force_sql} as force_code, {period_sql} as period, {row_key} as row_key"
 
     on = " and ".join(f"o.{_q(k)} is not distinct from n.{_q(k)}" for k in key)
     old_t, new_t = f"prev.main.{_q(table)}", f"main.{_q(table)}"
+    changes = []  # per shared column: its name, whether the row's value differs, and the values as text if so
     for col in [c for c in new_cols if c in old_cols and c not in key]:
         same_type = old_cols[col] == new_cols[col]
         data_type = new_cols[col] if same_type else "VARCHAR"
@@ -110,9 +111,17 @@ def _table_changes(
             if same_type
             else (f"cast(o.{_q(col)} as varchar)", f"cast(n.{_q(col)} as varchar)")
         )
+        differs = _differs(o, n, data_type)
+        changes.append(
+            f"{{'measure': {_lit(col)}, 'differs': {differs}, "
+            f"'old': case when {differs} then {_text(o, data_type)} end, "
+            f"'new': case when {differs} then {_text(n, data_type)} end}}"
+        )
+    if changes:  # one join of the old and new rows for every column, not one per column
         selects.append(
-            f"select {name}, 'revised', {_lit(col)}, {described('n')}, {_text(o, data_type)}, {_text(n, data_type)} "
-            f"from {old_t} o join {new_t} n on {on} where {_differs(o, n, data_type)}"
+            f"select {name}, 'revised', c.measure, force_code, period, row_key, c.old, c.new from ("
+            f"select {described('n')}, unnest(list_filter([{', '.join(changes)}], c -> c.differs)) as c "
+            f"from {old_t} o join {new_t} n on {on})"
         )
     for kind, this, other, alias in (("added", new_t, old_t, "n"), ("removed", old_t, new_t, "o")):
         other_alias = "o" if alias == "n" else "n"
