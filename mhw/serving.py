@@ -25,7 +25,7 @@ from .disclosure_scan import PUBLISHED_PREFIXES, load_rules, scan_disclosure
 from .identifier_scan import event_date_columns, scan_identifiers
 from .published import PUBLISHED_SCHEMA, ManifestError, PublishedModel, load_manifest, published_models
 from .revisions import REVISIONS, write_publication_tables, write_revisions
-from .settings import DBT_MANIFEST, get_settings
+from .settings import DBT_MANIFEST
 
 FORBIDDEN_COLUMN = re.compile(r"person_token|person_id|detention_id|detention_key|nhs|pnc", re.IGNORECASE)
 CURRENT = "current.duckdb"
@@ -95,7 +95,7 @@ def publish_snapshot(
     snapshot_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     final = serving_dir / f"{snapshot_id}.duckdb"
     tmp = serving_dir / f".{snapshot_id}.duckdb.tmp"
-    con = duckdb.connect(str(tmp), config={"memory_limit": get_settings().duckdb_memory_limit})
+    con = duckdb.connect(str(tmp))
     try:
         con.execute(f"attach '{warehouse}' as wh (read_only)")
         tables = published_tables(con, "wh")
