@@ -33,6 +33,10 @@ STATUS: dict[str, tuple[str, str, str, str]] = {
     "missing": ("Missing: nothing delivered", "#F3F2F1", "#0B0C0C", "–"),
 }
 DEFAULT_THRESHOLD = 5.0
+PERIODS_PARAM = "periods"
+# how many of the latest periods the page shows: ten years of months are 5,000+ cells, too many to take in (or draw)
+WINDOWS = {"12": "Latest 12", "24": "Latest 24", "60": "Latest 60", "all": "All"}
+DEFAULT_WINDOW = "24"
 
 
 def source_label(source: str) -> str:
@@ -107,6 +111,14 @@ def grid_frame(cells: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def latest_periods(cells: pl.DataFrame, window: str) -> pl.DataFrame:
+    """The force-periods of the latest ``window`` periods (a key of WINDOWS; 'all': every period)."""
+    if window == "all":
+        return cells
+    periods = sorted(cells["period"].unique().to_list())[-int(window) :]
+    return cells.filter(pl.col("period").is_in(periods))
+
+
 def main() -> None:
     st.title("Data quality of force extracts")
     st.caption(
@@ -122,11 +134,21 @@ def main() -> None:
         known = list(SOURCE_LABELS)  # the force extracts first, in their usual order, then anything else
         options = sorted(sources, key=lambda s: (known.index(s) if s in known else len(known), s))
         source = state.choose("Source", options, SOURCE_PARAM, fmt=source_label, column=cols[0])
-        cells = data.data_quality(snapshot.conn, snapshot.key, source)
+        window = state.choose(
+            "Periods shown",
+            list(WINDOWS),
+            PERIODS_PARAM,
+            fmt=WINDOWS.get,
+            default=DEFAULT_WINDOW,
+            column=cols[2],
+            help="The latest periods of the source, for every force. The choice is kept in the page address.",
+        )
+        every_period = data.data_quality(snapshot.conn, snapshot.key, source)
         pub = data.publication(snapshot.conn, snapshot.key)
     except data.SnapshotUnavailable as exc:
         ui.show_unavailable(exc)
         return
+    cells = latest_periods(every_period, window)
 
     threshold = cols[1].number_input(
         "Flag reject rates of at least (%)",
@@ -144,7 +166,11 @@ def main() -> None:
 
     m = st.columns(5)
     m[0].metric("Force-periods expected", f"{cells.height:,}")
-    m[0].caption(f"{cells['force_code'].n_unique()} forces × {cells['period'].n_unique()} periods")
+    shown, periods = cells["period"].n_unique(), every_period["period"].n_unique()
+    m[0].caption(
+        f"{cells['force_code'].n_unique()} forces × {shown} periods"
+        + (f" (the latest of {periods})" if shown < periods else "")
+    )
     received = sum(counts.get(k, 0) for k in ("received", "received_after_reject", "no_usable_rows"))
     m[1].metric("Received", f"{received:,}")
     m[1].caption(

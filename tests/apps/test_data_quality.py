@@ -20,7 +20,7 @@ AGGREGATES = {
 
 def test_completeness_of_each_force_period_is_the_marts(published):
     cells = published.frame("select * from mart_data_quality where source = 'incidents'")
-    at = no_exception(open_page(links.DATA_QUALITY))
+    at = no_exception(open_page(links.DATA_QUALITY, periods="all"))
     assert at.title[0].value == "Data quality of force extracts"
     assert widget(at, "Source").value == "incidents" and at.query_params["source"] == "incidents"
     assert metric(at, "Force-periods expected") == f"{cells.height:,}"
@@ -31,6 +31,21 @@ def test_completeness_of_each_force_period_is_the_marts(published):
         assert set(frame.value.columns) <= AGGREGATES
 
 
+def test_the_latest_24_periods_are_shown_unless_the_address_asks_for_more(published):
+    cells = published.frame("select * from mart_data_quality where source = 'incidents'")
+    periods = sorted(cells["period"].unique().to_list())
+    assert len(periods) > 24, "the fixture holds more periods than the page shows at first"
+    at = no_exception(open_page(links.DATA_QUALITY))
+    assert widget(at, "Periods shown").value == "24" and at.query_params["periods"] == "24"
+    latest = cells.filter(cells["period"].is_in(periods[-24:]))
+    assert metric(at, "Force-periods expected") == f"{latest.height:,}"
+    grid = frame_with(at, "Force", "Period", "Status", "Mark")
+    assert sorted(set(grid["Period"])) == periods[-24:] and len(grid) == latest.height
+    at.selectbox(key="choose_periods").set_value("12").run()
+    assert at.query_params["periods"] == "12"
+    assert sorted(set(frame_with(at, "Force", "Period", "Status", "Mark")["Period"])) == periods[-12:]
+
+
 def test_rejected_files_are_listed_with_their_reasons(published):
     rejected = published.frame(
         "select q.*, f.force_name from mart_data_quality q join dim_force f using (force_code) "
@@ -38,7 +53,7 @@ def test_rejected_files_are_listed_with_their_reasons(published):
     )
     assert rejected.height, "the fixture plants whole bad files"
     source = rejected["source"][0]
-    at = no_exception(open_page(links.DATA_QUALITY, source=source))
+    at = no_exception(open_page(links.DATA_QUALITY, source=source, periods="all"))
     problems = frame_with(at, "Why files were refused").set_index(["Force", "Period"])
     for row in rejected.filter(rejected["source"] == source).iter_rows(named=True):
         listed = problems.loc[(row["force_name"], row["period"])]
@@ -47,7 +62,7 @@ def test_rejected_files_are_listed_with_their_reasons(published):
 
 
 def test_a_lower_threshold_lists_the_rows_rejected_by_the_gate(published):
-    at = no_exception(open_page(links.DATA_QUALITY, source="custody"))
+    at = no_exception(open_page(links.DATA_QUALITY, source="custody", periods="all"))
     before = len(frame_with(at, "Why files were refused")) if any(
         "Why files were refused" in d.value.columns for d in at.dataframe) else 0  # fmt: skip
     at.number_input(key="dq_threshold").set_value(0.01).run()
