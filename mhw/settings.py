@@ -14,6 +14,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 DBT_MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"  # `dbt parse`: models, columns and their meta
 SEEDS_DIR = PROJECT_ROOT / "seeds"
+DUCKDB_MEMORY_LIMIT = "1GB"  # the default; dbt_project/profiles.yml repeats it for dbt run on its own
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Settings:
     dagster_home: Path
     demo: bool
     alert_webhook_url: str | None = None  # MHW_ALERT_WEBHOOK_URL: failed runs are also posted there
-    duckdb_memory_limit: str = "1GB"  # MHW_DUCKDB_MEMORY_LIMIT: the warehouse's, in the refresh and in dbt
+    duckdb_memory_limit: str = DUCKDB_MEMORY_LIMIT  # MHW_DUCKDB_MEMORY_LIMIT: the warehouse's, in the refresh
 
     @property
     def alerts_log(self) -> Path:
@@ -81,5 +82,5 @@ def get_settings() -> Settings:
         dagster_home=_path("DAGSTER_HOME", home / "dagster_home"),
         demo=os.environ.get("MHW_DEMO", "").lower() in {"1", "true", "yes"} or (landing / ".demo-landing").exists(),
         alert_webhook_url=os.environ.get("MHW_ALERT_WEBHOOK_URL") or None,
-        duckdb_memory_limit=os.environ.get("MHW_DUCKDB_MEMORY_LIMIT") or "1GB",
+        duckdb_memory_limit=os.environ.get("MHW_DUCKDB_MEMORY_LIMIT") or DUCKDB_MEMORY_LIMIT,
     )

@@ -108,14 +108,10 @@ class Delivered:
     signature: str | None = None  # file_signature, taken before reading
 
 
-def file_signature(path: Path) -> str:
-    """What changes when a file is written, replaced, renamed onto or re-permissioned (os.lstat): size, modification
-    and change times, inode. Equal signatures mean the bytes read last time are still the file's (the rsync quick
-    check, with the change time and inode as well)."""
-    return _signature(os.lstat(path))
-
-
-def _signature(stat: os.stat_result) -> str:
+def file_signature(stat: os.stat_result) -> str:
+    """What changes when a file is written, replaced, renamed onto or re-permissioned (its os.lstat): size,
+    modification and change times, inode. Equal signatures mean the bytes read last time are still the file's (the
+    rsync quick check, with the change time and inode as well)."""
     return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
 
 
@@ -135,7 +131,7 @@ def take_delivery(landing_dir: Path, lf: LandingFile) -> Delivered:
     """Read a landing file once, unless it must not be read (a link out, a pipe, a format we do not read) or is too
     big. Raises FileNotFoundError when it vanished since the landing zone was listed."""
     stat = os.lstat(lf.path)
-    delivered = partial(Delivered, lf, signature=_signature(stat))
+    delivered = partial(Delivered, lf, signature=file_signature(stat))
     refusal = refusal_before_reading(landing_dir, lf)
     if refusal:
         target = os.readlink(lf.path) if lf.path.is_symlink() else ""
@@ -469,7 +465,7 @@ def _unchanged(
         return True
     if answered is None or seen is None or seen[1] != answered[0] or tuple(answered[1:]) != folders(lf):
         return False
-    return _signature(stat) == seen[0]
+    return file_signature(stat) == seen[0]
 
 
 def _lstat(path: Path) -> os.stat_result | None:
