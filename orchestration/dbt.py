@@ -1,8 +1,11 @@
-"""The dbt project as Dagster assets: dbt runs as a subprocess (`dbt build`), its tests become asset checks."""
+"""The dbt project as Dagster assets: dbt runs as a subprocess (`dbt build`); its data tests run inside that build
+and are reported as one asset check per model (`dbt_tests`), not one Dagster event per test (docs/operations.md)."""
 
+import json
 import os
 import shutil
 import uuid
+from collections import defaultdict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -44,8 +47,24 @@ class Translator(DagsterDbtTranslator):
 
 
 translator = Translator(
-    settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_duplicate_source_asset_keys=True)
+    settings=DagsterDbtTranslatorSettings(enable_asset_checks=False, enable_duplicate_source_asset_keys=True)
 )
+
+
+def tests_by_asset(manifest: Mapping[str, Any]) -> dict[dg.AssetKey, list[str]]:
+    """The dbt data tests on each asset: a generic test on the model, seed or source it is attached to, a singular
+    test on every node it reads."""
+    found: dict[dg.AssetKey, list[str]] = defaultdict(list)
+    for unique_id, node in manifest["nodes"].items():
+        if node["resource_type"] == "test":
+            parents = [node["attached_node"]] if node.get("attached_node") else node["depends_on"]["nodes"]
+            for parent in parents:
+                props = manifest["nodes"].get(parent) or manifest["sources"][parent]
+                found[translator.get_asset_key(props)].append(unique_id)
+    return dict(found)
+
+
+TESTS_BY_ASSET = tests_by_asset(json.loads(Path(dbt_project.manifest_path).read_text()))
 
 
 BUILD = ["build", "--exclude-resource-type", "unit_test"]  # unit tests check logic, not data: `make test` runs them
@@ -59,7 +78,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     os.environ["MHW_WAREHOUSE"] = str(warehouse.path)  # dbt resolves the same absolute path
     os.environ[PARENT_ENV] = str(os.getpid())  # mhw-dbt dies with this process
     target = build_target(get_settings().dbt_dir)
-    total = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
+    total = sum(1 + len(TESTS_BY_ASSET.get(key, [])) for key in context.selected_asset_keys)
     reporter = Reporter(context.log.info, "dbt build")
     done = 0
     build = dbt.cli(BUILD, context=context, target_path=target)
@@ -67,8 +86,63 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
         if done == 1:  # dbt has parsed the project: keep its parse state for the next build
             keep_parse_state(target)
         reporter.update(done, max(total, done + 1), f"{done:,} of about {total:,} models, seeds and tests")
-        yield event
+        if not isinstance(event, dg.AssetObservation):  # a test's result: reported per model by `dbt_tests`
+            yield event
     reporter.update(done, done, f"{done:,} models, seeds and tests")
+
+
+@dg.multi_asset_check(
+    specs=[
+        dg.AssetCheckSpec("dbt_tests", asset=key, description=f"Its {len(tests)} dbt data tests, run by the last build")
+        for key, tests in sorted(TESTS_BY_ASSET.items())
+    ],
+    can_subset=True,
+)
+def dbt_tests(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+    """Each model's dbt data tests as one check, read from the run results of the last `dbt build` (the one this run
+    made when it built the model). A failing error-level test has already stopped that build; this reports which
+    tests ran, which warned and which failed. (`warehouse`: read under the writer claim, so no build is half-way.)"""
+    generated_at, results = last_build_results(get_settings().dbt_dir)
+    for key in sorted(context.selected_asset_check_keys):
+        yield tests_result(key.asset_key, TESTS_BY_ASSET[key.asset_key], results, generated_at)
+
+
+def last_build_results(dbt_dir: Path) -> tuple[str, dict[str, Mapping[str, Any]]]:
+    """When the last dbt build in this MHW_HOME finished, and its result for each node by unique id."""
+    found = sorted(dbt_dir.glob("build-*/run_results.json"), key=lambda path: path.stat().st_mtime)
+    if not found:
+        raise dg.Failure(f"no dbt build has finished in {dbt_dir}: materialise the dbt assets first")
+    run_results = json.loads(found[-1].read_text())
+    return run_results["metadata"]["generated_at"], {r["unique_id"]: r for r in run_results["results"]}
+
+
+def tests_result(
+    key: dg.AssetKey, tests: list[str], results: Mapping[str, Mapping[str, Any]], generated_at: str
+) -> dg.AssetCheckResult:
+    """One asset's tests as a check: failed (error) if any test failed, failed (warning) if any warned or none ran."""
+    by_status: dict[str, dict[str, int]] = defaultdict(dict)
+    for test in tests:
+        result = results.get(test, {"status": "not run", "failures": None})
+        by_status[result["status"]][test.split(".")[2]] = result["failures"] or 0
+    failed = {**by_status["fail"], **by_status["error"]}
+    ran = len(tests) - len(by_status["not run"])
+    named = failed or by_status["warn"]
+    description = ("failed: " if failed else "warned: ") + ", ".join(f"{t} ({n} rows)" for t, n in named.items())
+    return dg.AssetCheckResult(
+        asset_key=key,
+        check_name="dbt_tests",
+        passed=ran > 0 and not named,
+        severity=dg.AssetCheckSeverity.ERROR if failed else dg.AssetCheckSeverity.WARN,
+        description=description if named else None if ran else "not run by the last dbt build",
+        metadata={
+            "tests": len(tests),
+            "passed": len(by_status["pass"]),
+            "failed (failing rows)": dg.MetadataValue.json(failed),
+            "warned (failing rows)": dg.MetadataValue.json(by_status["warn"]),
+            "not run by the last build": len(tests) - ran,
+            "dbt build finished at": generated_at,
+        },
+    )
 
 
 PARSE_STATE = "partial_parse.msgpack"

@@ -1,9 +1,9 @@
 """The one Dagster code location: `dagster dev` (see [tool.dagster] in pyproject.toml).
 
-Every module in orchestration/assets contributes its assets and asset checks; dbt assets come from
-orchestration.dbt. A source is added by adding a module, not by editing this file. The refresh job and the
-landing sensor come from orchestration.refresh; the schedules, the run-failure alert and each source's freshness
-policy from orchestration.operations.
+Every module in orchestration/assets contributes its assets and asset checks; dbt assets and `dbt_tests` (each
+model's data tests as one check) come from orchestration.dbt. A source is added by adding a module, not by editing
+this file. The refresh job and the landing sensor come from orchestration.refresh; the schedules, the run-failure
+alert and each source's freshness policy from orchestration.operations.
 """
 
 import importlib
@@ -12,7 +12,7 @@ import pkgutil
 import dagster as dg
 
 from . import assets as assets_package
-from .dbt import dbt_models, dbt_resource
+from .dbt import dbt_models, dbt_resource, dbt_tests
 from .operations import build_schedules, freshness_policies, run_failure_alert, with_freshness
 from .refresh import build_landing_sensor, refresh_job
 from .resources import WarehouseResource
@@ -28,7 +28,7 @@ landing_sensor = build_landing_sensor(asset_keys)
 
 defs = dg.Definitions(
     assets=all_assets,
-    asset_checks=dg.load_asset_checks_from_modules(asset_modules),
+    asset_checks=[*dg.load_asset_checks_from_modules(asset_modules), dbt_tests],
     jobs=[refresh_job],
     schedules=build_schedules(asset_keys),
     sensors=[landing_sensor, run_failure_alert],

@@ -32,10 +32,46 @@ def _ancestors(graph, key: dg.AssetKey) -> set[str]:
 
 
 def test_dbt_tests_and_reconciliation_are_asset_checks(defs):
+    """Each model's (and source's) dbt data tests are one check, `dbt_tests`: every test in the manifest on one."""
+    import json
+
+    from orchestration.dbt import TESTS_BY_ASSET, dbt_project
+
     graph = defs.resolve_asset_graph()
     checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
     assert ("raw/s136", "s136_reconciliation") in checks
-    assert any(key == "marts/mart_s136_force_year" for key, _ in checks), "dbt data tests should be checks"
+    assert {("marts/mart_s136_force_year", "dbt_tests"), ("raw/s136", "dbt_tests")} <= checks
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    tests = {n for n, node in manifest["nodes"].items() if node["resource_type"] == "test"}
+    assert {t for on_asset in TESTS_BY_ASSET.values() for t in on_asset} == tests
+    assert {key.to_user_string() for key in TESTS_BY_ASSET} == {a for a, name in checks if name == "dbt_tests"}
+    assert not any(name.startswith(("not_null", "unique", "relationships")) for _, name in checks)
+
+
+def test_a_models_tests_become_one_check_that_names_what_failed_or_warned():
+    import dagster as dg
+
+    from orchestration.dbt import tests_result
+
+    key = dg.AssetKey(["marts", "m"])
+    tests = ["test.mhw.not_null_m_a.1", "test.mhw.unique_m_b.2", "test.mhw.few_rows_m.3"]
+    results = {
+        "test.mhw.not_null_m_a.1": {"status": "pass", "failures": 0},
+        "test.mhw.unique_m_b.2": {"status": "pass", "failures": 0},
+        "test.mhw.few_rows_m.3": {"status": "warn", "failures": 4},
+    }
+    ok = tests_result(key, tests[:2], results, "t")
+    assert ok.passed and ok.metadata["passed"].value == 2 and ok.metadata["tests"].value == 2
+    warned = tests_result(key, tests, results, "t")
+    assert not warned.passed and warned.severity == dg.AssetCheckSeverity.WARN
+    assert warned.description == "warned: few_rows_m (4 rows)"
+    results["test.mhw.unique_m_b.2"] = {"status": "fail", "failures": 2}
+    failed = tests_result(key, tests, results, "t")
+    assert not failed.passed and failed.severity == dg.AssetCheckSeverity.ERROR
+    assert failed.description == "failed: unique_m_b (2 rows)"
+    not_run = tests_result(key, tests, {}, "t")
+    assert not not_run.passed and not_run.severity == dg.AssetCheckSeverity.WARN
+    assert not_run.metadata["not run by the last build"].value == 3
 
 
 def test_monthly_sources_are_partitioned_and_watched(defs):

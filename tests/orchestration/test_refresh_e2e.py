@@ -94,6 +94,28 @@ def test_refresh_publishes_snapshot(home):
     assert (home / "dagster_home" / "dagster.yaml").exists()
 
 
+def test_the_refresh_reports_each_models_dbt_tests_as_one_passed_check(home, monkeypatch):
+    import dagster as dg
+
+    from orchestration.dbt import TESTS_BY_ASSET
+
+    monkeypatch.setenv("MHW_HOME", str(home))
+    with dg.DagsterInstance.from_config(str(home / "dagster_home")) as instance:
+        (run,) = instance.get_runs()
+        events = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+        built = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+    evaluations = [e.dagster_event.event_specific_data for e in events]
+    dbt_checks = {e.asset_key: e for e in evaluations if e.check_name == "dbt_tests"}
+    built_keys = {e.dagster_event.asset_key for e in built}  # no monthly files here: their raw assets are skipped
+    assert dg.AssetKey(["marts", "mart_s136_force_year"]) in built_keys
+    assert set(dbt_checks) == set(TESTS_BY_ASSET) & built_keys, "every built model's tests, each model once"
+    failed = {k.to_user_string(): e.description for k, e in dbt_checks.items() if not e.passed}
+    assert not failed
+    ran = sum(e.metadata["passed"].value for e in dbt_checks.values())
+    assert ran >= 0.9 * sum(len(TESTS_BY_ASSET[key]) for key in dbt_checks)
+    assert len(evaluations) - len(dbt_checks) < len(dbt_checks), "no Dagster check per dbt test"
+
+
 def test_second_refresh_with_nothing_new_stops_at_once(home, env):
     before = _query(home / "warehouse.duckdb", "select count(*), sum(rows_loaded) from raw.load_ledger")[0]
     snapshot = (home / "serving" / "current.duckdb").resolve()
