@@ -107,8 +107,17 @@ def chart(
 ) -> None:
     """A chart, its text alternative, and the frame it was drawn from as a table and a CSV."""
     st.vega_lite_chart(spec(chart_), width="stretch", alt=alt_text)
-    with st.expander("The figures in this chart (table and CSV)", expanded=table_open):
-        table(frame, file_name, "Download the chart's figures (CSV)", column_config)
+    if figures := on_request("The figures in this chart (table and CSV)", file_name, expanded=table_open):
+        with figures:
+            table(frame, file_name, "Download the chart's figures (CSV)", column_config)
+
+
+def on_request(label: str, key: str, expanded: bool = False) -> Any:
+    """An expander whose body is drawn only while it is open (opening it reruns the page): the expander if open,
+    else None. A chart's table costs the first draw nothing (docs/app.md, "Speed"); AppTest opens one by setting
+    ``session_state[key]``."""
+    box = st.expander(label, expanded=expanded, key=key, on_change="rerun")
+    return box if box.open else None
 
 
 def spc(series: pl.DataFrame, unit: str, what: str, name: str, file_name: str) -> None:

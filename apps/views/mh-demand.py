@@ -293,8 +293,9 @@ def _national_trend(national: pl.DataFrame) -> None:
                 f"Understated in {short.height} month(s) up to {short['month_start'].max():%B %Y}: fewer than 12 "
                 "months of history for the look-back window. Do not read a trend across that point."
             )
-    with st.expander("Every national figure by month (table and CSV)"):
-        ui.table(national_table(national), "mh_demand_national_by_month.csv", "Download the national series (CSV)")
+    if box := ui.on_request("Every national figure by month (table and CSV)", "mh_demand_national_by_month.csv"):
+        with box:
+            ui.table(national_table(national), "mh_demand_national_by_month.csv", "Download the national series (CSV)")
 
 
 def _force_spc(snapshot: data.Snapshot, forces: pl.DataFrame, measures: pl.DataFrame) -> None:
@@ -319,8 +320,9 @@ def _force_spc(snapshot: data.Snapshot, forces: pl.DataFrame, measures: pl.DataF
     series = data.spc(snapshot.conn, snapshot.key, measure, code)
     unit = measures.filter(pl.col("measure_id") == measure)["unit"][0]
     ui.spc(series, unit, labels[measure], name, f"mh_demand_spc_{measure}_{code}.csv")
-    with st.expander(f"{name}: every figure by month (table and CSV)"):
-        ui.table(force_series_table(rows), f"mh_demand_{code}_by_month.csv", "Download the force series (CSV)")
+    if box := ui.on_request(f"{name}: every figure by month (table and CSV)", "mh_demand_force_by_month.csv"):
+        with box:
+            ui.table(force_series_table(rows), f"mh_demand_{code}_by_month.csv", "Download the force series (CSV)")
 
 
 def _heatmap(snapshot: data.Snapshot, forces: pl.DataFrame) -> None:

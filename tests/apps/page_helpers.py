@@ -39,8 +39,20 @@ def all_text(at: AppTest) -> str:
 
 
 def frame_with(at: AppTest, *columns: str):
-    """The first table shown that has every one of ``columns`` (a pandas frame)."""
-    return next(d.value for d in at.dataframe if set(columns) <= set(d.value.columns))
+    """The first table shown that has every one of ``columns`` (a pandas frame), opening the page's tables drawn on
+    request (a chart's figures) when none is shown yet."""
+    found = (d.value for d in at.dataframe if set(columns) <= set(d.value.columns))
+    if (frame := next(found, None)) is None:
+        frame = next(d.value for d in show_tables(at).dataframe if set(columns) <= set(d.value.columns))
+    return frame
+
+
+def show_tables(at: AppTest) -> AppTest:
+    """Open every expander whose body is drawn on request (apps/ui.py `on_request`), as a reader clicking each."""
+    closed = [e.key for e in at.expander if e.key and not at.session_state[e.key]]
+    for key in closed:
+        at.session_state[key] = True
+    return no_exception(at.run()) if closed else at
 
 
 def widget(at: AppTest, label: str):
