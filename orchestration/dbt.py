@@ -18,6 +18,7 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from dagster_dbt.dbt_manifest import validate_manifest
 
 from mhw.progress import Reporter
 from mhw.published import NPCC_OBJECTIVES
@@ -64,7 +65,7 @@ def tests_by_asset(manifest: Mapping[str, Any]) -> dict[dg.AssetKey, list[str]]:
     return dict(found)
 
 
-TESTS_BY_ASSET = tests_by_asset(json.loads(Path(dbt_project.manifest_path).read_text()))
+TESTS_BY_ASSET = tests_by_asset(validate_manifest(dbt_project.manifest_path))  # the manifest dbt_assets read (cached)
 
 
 BUILD = ["build", "--exclude-resource-type", "unit_test"]  # unit tests check logic, not data: `make test` runs them
@@ -109,10 +110,10 @@ def dbt_tests(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResour
 
 def last_build_results(dbt_dir: Path) -> tuple[str, dict[str, Mapping[str, Any]]]:
     """When the last dbt build in this MHW_HOME finished, and its result for each node by unique id."""
-    found = sorted(dbt_dir.glob("build-*/run_results.json"), key=lambda path: path.stat().st_mtime)
-    if not found:
+    found = max(dbt_dir.glob("build-*/run_results.json"), key=lambda path: path.stat().st_mtime, default=None)
+    if found is None:
         raise dg.Failure(f"no dbt build has finished in {dbt_dir}: materialise the dbt assets first")
-    run_results = json.loads(found[-1].read_text())
+    run_results = json.loads(found.read_text())
     return run_results["metadata"]["generated_at"], {r["unique_id"]: r for r in run_results["results"]}
 
 
@@ -127,13 +128,16 @@ def tests_result(
     failed = {**by_status["fail"], **by_status["error"]}
     ran = len(tests) - len(by_status["not run"])
     named = failed or by_status["warn"]
-    description = ("failed: " if failed else "warned: ") + ", ".join(f"{t} ({n} rows)" for t, n in named.items())
+    if named:
+        description = ("failed: " if failed else "warned: ") + ", ".join(f"{t} ({n} rows)" for t, n in named.items())
+    else:
+        description = None if ran else "not run by the last dbt build"
     return dg.AssetCheckResult(
         asset_key=key,
         check_name="dbt_tests",
         passed=ran > 0 and not named,
         severity=dg.AssetCheckSeverity.ERROR if failed else dg.AssetCheckSeverity.WARN,
-        description=description if named else None if ran else "not run by the last dbt build",
+        description=description,
         metadata={
             "tests": len(tests),
             "passed": len(by_status["pass"]),

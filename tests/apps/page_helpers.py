@@ -41,10 +41,13 @@ def all_text(at: AppTest) -> str:
 def frame_with(at: AppTest, *columns: str):
     """The first table shown that has every one of ``columns`` (a pandas frame), opening the page's tables drawn on
     request (a chart's figures) when none is shown yet."""
-    found = (d.value for d in at.dataframe if set(columns) <= set(d.value.columns))
-    if (frame := next(found, None)) is None:
-        frame = next(d.value for d in show_tables(at).dataframe if set(columns) <= set(d.value.columns))
-    return frame
+
+    def shown() -> list:
+        return [d.value for d in at.dataframe if set(columns) <= set(d.value.columns)]
+
+    if not shown():
+        show_tables(at)
+    return shown()[0]
 
 
 def show_tables(at: AppTest) -> AppTest:
