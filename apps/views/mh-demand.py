@@ -21,6 +21,7 @@ from apps import format as fmt
 NATIONAL_TABLE, FORCE_TABLE = "mart_demand_national_month", "mart_demand_force_month"
 MONTH_PARAM, CMP_MONTH_PARAM, CMP_FY_PARAM, HEAT_FY_PARAM = "month", "cmp_month", "cmp_fy", "heat_fy"
 NATIONAL_MEASURE_PARAM, SPC_PARAM = "trend", "spc"
+SECTIONS, SECTION_PARAM = ("One force over time", "When the calls come", "Forces compared"), "section"
 SUPPRESSED = fmt.SUPPRESSED
 EW = "England and Wales"
 # column -> (label, axis title, number format)
@@ -298,17 +299,13 @@ def _national_trend(national: pl.DataFrame) -> None:
             ui.table(national_table(national), "mh_demand_national_by_month.csv", "Download the national series (CSV)")
 
 
-def _force_spc(snapshot: data.Snapshot, forces: pl.DataFrame, measures: pl.DataFrame) -> None:
+def _force_spc(snapshot: data.Snapshot, forces: pl.DataFrame, measures: pl.DataFrame, code: str) -> None:
     st.subheader("One force: statistical process control")
-    names = dict(forces.select("force_code", "force_name").unique().iter_rows())
-    cols = st.columns([2, 2])
-    dim = pl.DataFrame({"force_code": list(names), "force_name": list(names.values())})
-    code = state.choose_force(dim, column=cols[0])
     options = [m for m in SPC_MEASURES if m in set(measures["measure_id"].to_list())]
     labels = dict(measures.select("measure_id", "measure_name").iter_rows())
-    measure = state.choose("Measure", options, SPC_PARAM, fmt=labels.get, column=cols[1])
+    measure = state.choose("Measure", options, SPC_PARAM, fmt=labels.get, column=st.columns([1, 1])[0])
     rows = forces.filter(pl.col("force_code") == code).sort("month_start")
-    name = names[code]
+    name = rows["force_name"][0]
     go_live = rows["rcrp_go_live_date"].drop_nulls()
     if go_live.len():
         st.markdown(f"**Right Care, Right Person** went live in {name} on **{go_live[0]:%d %B %Y}**: the SPC limits "
@@ -423,12 +420,21 @@ def _force_sections(snapshot: data.Snapshot) -> None:
     if forces.is_empty():
         st.info(f"The serving snapshot holds no force demand figures yet. {data.REFRESH_HINT}")
         return
-    _force_spc(snapshot, forces, measures)
-    try:
-        _heatmap(snapshot, forces)
-    except data.SnapshotUnavailable as exc:
-        ui.show_unavailable(exc)
-    _comparison(forces)
+    names = forces.select("force_code", "force_name").unique()
+    code = state.choose_force(names, column=st.columns([1, 1])[0])
+    spc_tab, heatmap_tab, comparison_tab = st.tabs(SECTIONS, key=SECTION_PARAM, on_change="rerun", bind="query-params")
+    if spc_tab.open:  # only the open section is drawn (docs/app.md, "Speed")
+        with spc_tab:
+            _force_spc(snapshot, forces, measures, code)
+    if heatmap_tab.open:
+        with heatmap_tab:
+            try:
+                _heatmap(snapshot, forces)
+            except data.SnapshotUnavailable as exc:
+                ui.show_unavailable(exc)
+    if comparison_tab.open:
+        with comparison_tab:
+            _comparison(forces)
 
 
 def main() -> None:

@@ -54,7 +54,7 @@ def test_a_force_spc_chart_marks_its_rcrp_go_live_and_its_points_are_the_marts(p
 
 def test_the_heatmap_shows_the_published_cells_of_the_year(published):
     fy = published.query("select max(fy_label) from mart_demand_hour_weekday")[0][0]
-    at = no_exception(open_page(links.DEMAND, heat_fy=fy))
+    at = no_exception(open_page(links.DEMAND, heat_fy=fy, section="When the calls come"))
     grid = frame_with(at, "Day", "Hour", "Value")
     rows = published.frame(
         "select weekday, hour, mh_incidents from mart_demand_hour_weekday where geography_code = 'E&W' "
@@ -101,8 +101,17 @@ def test_hour_weekday_counts_are_the_loaded_incidents(published):
     assert mart.group_by("geography_code", "fy_label").len()["len"].unique().to_list() == [168]
 
 
-def test_forces_compared_for_a_month_and_for_a_year(published):
+def test_only_the_open_section_is_drawn_and_the_address_keeps_it(published):
     at = no_exception(open_page(links.DEMAND))
+    assert at.tabs[0].label == "One force over time" and len(chart_specs(at)) == 2  # national trend + SPC
+    assert "When the calls come" not in all_text(at) and "Forces compared" not in [s.value for s in at.subheader]
+    at.session_state["section"] = "Forces compared"
+    no_exception(at.run())  # the address keeping it is checked in Chromium (tests/e2e/test_browser.py)
+    assert "Forces compared" in [s.value for s in at.subheader] and len(chart_specs(at)) == 1
+
+
+def test_forces_compared_for_a_month_and_for_a_year(published):
+    at = no_exception(open_page(links.DEMAND, section="Forces compared"))
     month = at.query_params["cmp_month"]
     table = frame_with(at, "Force", "MH incidents", "Notes")
     rows = published.frame(

@@ -84,8 +84,10 @@ def test_every_page_renders_its_content_without_developer_chrome(app_url, browse
         _no_error(page, path)
         if shows:
             expect(page.get_by_text(shows).first).to_be_visible()
-        # the first publication has no table of changes; Learning draws only the public data folder's sources
-        if path != links.WHAT_CHANGED and (path != links.LEARNING or pipeline_snapshot_build.public_data):
+        # the first publication has no table of changes; Learning and National sources draw only the public data
+        # folder's sources
+        from_public_data = path in (links.LEARNING, links.NATIONAL_SOURCES)
+        if path != links.WHAT_CHANGED and (not from_public_data or pipeline_snapshot_build.public_data):
             figures = page.locator('[data-testid="stDataFrame"], [data-testid="stVegaLiteChart"]')
             expect(figures.filter(visible=True).first).to_be_visible(timeout=30_000)
         assert page.get_by_test_id("stAppDeployButton").count() == 0, "no Deploy button (toolbarMode viewer)"
@@ -134,4 +136,21 @@ def test_a_shared_link_reopens_the_same_view_and_the_force_carries_to_the_next_p
     _no_error(page, "force profile from the sidebar")
     assert f"force={force}" in page.url, "the force chosen on the explorer is the profile's force"
     expect(page.get_by_role("combobox", name="Force")).to_have_value(name)
+    page.close()
+
+
+def test_a_demand_section_opens_as_a_tab_and_the_address_keeps_it(app_url, browser):
+    from playwright.sync_api import expect
+
+    page = _open(browser, f"{app_url}/{links.DEMAND}")
+    _no_error(page, "demand")
+    expect(page.get_by_role("heading", name="One force: statistical process control")).to_be_visible()
+    page.get_by_role("tab", name="Forces compared").click()
+    expect(page.get_by_role("heading", name="Forces compared")).to_be_visible(timeout=30_000)
+    assert "section=Forces" in page.url, "the open section is in the address"
+    link = page.url
+    page.close()
+    page = _open(browser, link)
+    expect(page.get_by_role("heading", name="Forces compared")).to_be_visible(timeout=30_000)
+    assert page.get_by_role("heading", name="One force: statistical process control").count() == 0
     page.close()
