@@ -65,7 +65,22 @@ def tests_by_asset(manifest: Mapping[str, Any]) -> dict[dg.AssetKey, list[str]]:
     return dict(found)
 
 
-TESTS_BY_ASSET = tests_by_asset(validate_manifest(dbt_project.manifest_path))  # the manifest dbt_assets read (cached)
+def build_events(manifest: Mapping[str, Any], selected: set[dg.AssetKey]) -> int:
+    """About how many events `dbt build` streams for the selected assets: one for each model or seed, and for each
+    test on a selected asset or on sources only, one for every node the test reads (dagster-dbt reports a test's
+    result on each of them)."""
+    total = len(selected)
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "test":
+            reads = node["depends_on"]["nodes"]
+            props = (manifest["nodes"].get(n) or manifest["sources"][n] for n in reads)
+            on_sources = all(n.startswith("source.") for n in reads)
+            total += len(reads) if on_sources or not selected.isdisjoint(map(translator.get_asset_key, props)) else 0
+    return total
+
+
+MANIFEST = validate_manifest(dbt_project.manifest_path)  # the manifest dbt_assets read (cached)
+TESTS_BY_ASSET = tests_by_asset(MANIFEST)
 
 
 BUILD = ["build", "--exclude-resource-type", "unit_test"]  # unit tests check logic, not data: `make test` runs them
@@ -79,17 +94,17 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     os.environ["MHW_WAREHOUSE"] = str(warehouse.path)  # dbt resolves the same absolute path
     os.environ[PARENT_ENV] = str(os.getpid())  # mhw-dbt dies with this process
     target = build_target(get_settings().dbt_dir)
-    total = sum(1 + len(TESTS_BY_ASSET.get(key, [])) for key in context.selected_asset_keys)
+    total = build_events(MANIFEST, set(context.selected_asset_keys))
     reporter = Reporter(context.log.info, "dbt build")
     done = 0
     build = dbt.cli(BUILD, context=context, target_path=target)
     for done, event in enumerate(build.stream(), start=1):
         if done == 1:  # dbt has parsed the project: keep its parse state for the next build
             keep_parse_state(target)
-        reporter.update(done, max(total, done + 1), f"{done:,} of about {total:,} models, seeds and tests")
+        reporter.update(done, max(total, done + 1), f"{done:,} of about {total:,} results (models, seeds and tests)")
         if not isinstance(event, dg.AssetObservation):  # a test's result: reported per model by `dbt_tests`
             yield event
-    reporter.update(done, done, f"{done:,} models, seeds and tests")
+    reporter.update(done, done, f"{done:,} results (models, seeds and tests)")
 
 
 @dg.multi_asset_check(

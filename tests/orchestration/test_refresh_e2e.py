@@ -116,6 +116,19 @@ def test_the_refresh_reports_each_models_dbt_tests_as_one_passed_check(home, mon
     assert len(evaluations) - len(dbt_checks) < len(dbt_checks), "no Dagster check per dbt test"
 
 
+def test_the_dbt_builds_progress_counts_to_the_total_it_announced(home):
+    import re
+
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(home / "dagster_home")) as instance:
+        (run,) = instance.get_runs()
+        said = [e.user_message for e in instance.all_logs(run.run_id) if e.user_message.startswith("dbt build: ")]
+    totals = {int(n.replace(",", "")) for n in re.findall(r"of about ([\d,]+) results", " ".join(said))}
+    finished = re.match(r"dbt build: ([\d,]+) results \(models, seeds and tests\); 100% done", said[-1])
+    assert finished and totals == {int(finished[1].replace(",", ""))}, said
+
+
 def test_second_refresh_with_nothing_new_stops_at_once(home, env):
     before = _query(home / "warehouse.duckdb", "select count(*), sum(rows_loaded) from raw.load_ledger")[0]
     snapshot = (home / "serving" / "current.duckdb").resolve()
