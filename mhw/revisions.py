@@ -28,6 +28,7 @@ PUBLICATION_TABLES = "publication_tables"
 FORCE_COLUMNS = ("force_code", "geography_code", "geo_code", "area_code", "entity_key")
 PERIOD_COLUMNS = ("fy_label", "month_start", "period", "month", "mid_year", "period_label")
 LEDGER_TABLES = ("load_ledger", "rejected_rows")  # a table built from these is touched by every delivery
+DETAIL_FILES = 3  # files named in a cause_detail; the rest are counted (every file is in the load ledger)
 FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
 MAX_VALUE_CHARS = 200
 
@@ -203,10 +204,16 @@ def _attribute_causes(con: duckdb.DuckDBPyConnection, models: Mapping[str, Publi
             where l.is_national
                or ((r.force_code is null or r.force_code = l.force_code or not ({known_force}))
                    and (r.p_start is null or l.p_start is null or (r.p_start < l.p_end and l.p_start < r.p_end)))
+        ),
+        by_cause as (  -- how many files, and the first few by name: a national month matches every force's file
+            select rid, cause, count(*) - {DETAIL_FILES} as more, min(file_path, {DETAIL_FILES}) as named
+            from matched group by rid, cause
         )
-        select rid, string_agg(distinct cause, ', ' order by cause) as cause,
-               string_agg(distinct cause || ': ' || file_path, '; ' order by cause || ': ' || file_path) as detail
-        from matched group by rid
+        select rid, string_agg(cause, ', ' order by cause) as cause,
+               string_agg(cause || ': ' || array_to_string(named, ', ') || case
+                              when more > 1 then ' and ' || more || ' more files'
+                              when more = 1 then ' and 1 more file' else '' end, '; ' order by cause) as detail
+        from by_cause group by rid
         """
     )
     con.execute(

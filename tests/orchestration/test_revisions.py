@@ -87,6 +87,20 @@ def test_a_late_delivery_matches_its_period_only(warehouse, publish):
     assert found["2023-24"]["cause"] is None
 
 
+def test_a_month_every_force_delivered_names_three_of_its_files_and_counts_the_rest(warehouse, publish):
+    publish(warehouse)
+    forces = ("W15000002", "E23000004", "E23000001", "E23000003", "E23000002")
+    with duckdb.connect(str(warehouse)) as con:
+        for force in forces:
+            deliver(con, "incidents", force, "2024-05", f"incidents_{force}.csv")
+        con.execute(
+            "update marts.mart_x_month set n = 9 where month_start = date '2024-05-01'"
+        )  # national: any force's
+    (row,) = revisions(publish(warehouse))
+    named = ", ".join(f"incidents/{f}/2024-05/incidents_{f}.csv" for f in sorted(forces)[:3])
+    assert (row["cause"], row["cause_detail"]) == ("late_delivery", f"late_delivery: {named} and 2 more files")
+
+
 def test_a_new_edition_of_a_national_publication(warehouse, publish):
     publish(warehouse)
     with duckdb.connect(str(warehouse)) as con:
