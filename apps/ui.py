@@ -8,7 +8,7 @@ CSV it downloads: what the CSV holds is exactly what the chart shows.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import altair as alt
@@ -16,6 +16,8 @@ import polars as pl
 import streamlit as st
 
 from apps import benchmarks, charts, data
+
+SECTION = "section"  # the address parameter of a page's open tab
 
 
 def show_unavailable(exc: data.SnapshotUnavailable) -> None:
@@ -118,6 +120,32 @@ def on_request(label: str, key: str, expanded: bool = False) -> Any:
     ``session_state[key]``."""
     box = st.expander(label, expanded=expanded, key=key, on_change="rerun")
     return box if box.open else None
+
+
+def ranked(rows: pl.DataFrame, measure: Mapping[str, Any], period_words: str, file_name: str, comparator: str =
+           "national", focus: str | None = None, peers: Sequence[str] = ()) -> bool:  # fmt: skip
+    """Every force of a mart_benchmark measure and period ranked with its 95% interval and its comparison, England
+    and Wales dashed; False (and a message) when no force has a published value."""
+    intervals = benchmarks.interval_rows(rows, comparator, focus, peers)
+    if intervals.is_empty():
+        st.info(f"No force has a published value for {period_words}.")
+        return False
+    national = rows.filter(pl.col("geography_level") == "national")
+    chart(
+        charts.interval_chart(intervals, measure["unit"], national["value"][0] if national.height else None),
+        intervals,
+        f"{measure['measure_name']} by force, {period_words}, ranked, with 95% intervals; the dashed line is England "
+        "and Wales.",
+        file_name,
+    )
+    return True
+
+
+def open_tab(labels: Sequence[str], key: str = SECTION) -> tuple[str, Any]:
+    """Tabs of which only the open one is drawn (choosing another reruns the page), the choice kept in the address
+    under ``key``: the open tab's label and the tab to draw it in (docs/app.md, "Speed")."""
+    tabs = st.tabs(labels, key=key, on_change="rerun", bind="query-params")
+    return next(((label, tab) for label, tab in zip(labels, tabs, strict=True) if tab.open), (labels[0], tabs[0]))
 
 
 def spc(series: pl.DataFrame, unit: str, what: str, name: str, file_name: str) -> None:

@@ -15,6 +15,8 @@ from apps import benchmarks, charts, data, links, state, ui
 from apps import format as fmt
 from apps.charts import COMPARISON, FUNNEL
 
+CHARTS = ("Funnel plot", "Forces ranked with intervals")  # tabs (ui.open_tab)
+
 
 def _headline(rows: pl.DataFrame, measure: dict, period_words: str) -> None:
     national = rows.filter(pl.col("geography_level") == "national")
@@ -29,6 +31,29 @@ def _headline(rows: pl.DataFrame, measure: dict, period_words: str) -> None:
     cols[2].metric("Forces higher or worse than E&W", f"{compared.get('higher', 0) + compared.get('worse', 0)}")
     cols[3].metric("Forces lower or better than E&W", f"{compared.get('lower', 0) + compared.get('better', 0)}")
     cols[3].caption(f"Of {benchmarks.force_rows(rows).height} forces with figures for {period_words}")
+
+
+def _funnel(rows: pl.DataFrame, measure: dict, period_words: str, focus: str | None, peers: list[str],
+            file_name: str) -> None:  # fmt: skip
+    curve = benchmarks.funnel_curve(rows, measure["method"], measure["multiplier"])
+    points = benchmarks.funnel_points(rows, focus, peers)
+    if curve is None or points.height < 2:
+        st.info(benchmarks.funnel_note(rows))
+        return
+    ui.chart(
+        charts.funnel_chart(points, curve, points["Target"][0],
+                            f"Denominator ({measure['denominator_definition'][:60]})", measure["unit"]),
+        points,
+        f"Funnel plot of {measure['measure_name']} by force, {period_words}, against the denominator; the figures "
+        "are in the table below the chart.",
+        file_name,
+    )  # fmt: skip
+    st.caption(
+        "Each point is a force: its value against its denominator. The solid line is the pooled value of the forces "
+        "in the funnel; dashed curves are 95% limits and solid curves 99.8% limits. "
+        + benchmarks.funnel_note(rows)
+        + " 'Outlier' is said only beyond 99.8%; 95% is an alert."
+    )
 
 
 def main() -> None:
@@ -64,42 +89,13 @@ def main() -> None:
     _headline(rows, measure, period_words)
     st.caption(benchmarks.method_note(measure, rows))
 
-    st.subheader("Funnel plot")
-    curve = benchmarks.funnel_curve(rows, measure["method"], measure["multiplier"])
-    points = benchmarks.funnel_points(rows, focus_code, peers)
-    if curve is None or points.height < 2:
-        st.info(benchmarks.funnel_note(rows))
-    else:
-        target = points["Target"][0]
-        ui.chart(
-            charts.funnel_chart(points, curve, target, f"Denominator ({measure['denominator_definition'][:60]})",
-                                measure["unit"]),
-            points,
-            f"Funnel plot of {measure['measure_name']} by force, {period_words}, against the denominator; the "
-            "figures are in the table below the chart.",
-            f"funnel_{measure_id}_{period}.csv",
-        )  # fmt: skip
-        st.caption(
-            "Each point is a force: its value against its denominator. The solid line is the pooled value of the "
-            "forces in the funnel; dashed curves are 95% limits and solid curves 99.8% limits. "
-            + benchmarks.funnel_note(rows)
-            + " 'Outlier' is said only beyond 99.8%; 95% is an alert."
-        )
-
-    st.subheader("Forces ranked")
-    intervals = benchmarks.interval_rows(rows, comparator, focus_code, peers)
-    national = rows.filter(pl.col("geography_level") == "national")
-    reference = national["value"][0] if national.height else None
-    if intervals.is_empty():
-        st.info(f"No force has a published value for {period_words}.")
-    else:
-        ui.chart(
-            charts.interval_chart(intervals, measure["unit"], reference),
-            intervals,
-            f"Forces ranked by {measure['measure_name']}, {period_words}, with 95% intervals; the dashed line is "
-            "England and Wales.",
-            f"ranked_{measure_id}_{period}.csv",
-        )
+    chart, tab = ui.open_tab(CHARTS)
+    with tab:
+        if chart == CHARTS[0]:
+            _funnel(rows, measure, period_words, focus_code, peers, f"funnel_{measure_id}_{period}.csv")
+        else:
+            ui.ranked(rows, measure, period_words, f"ranked_{measure_id}_{period}.csv", comparator, focus_code, peers)
+    st.subheader("Every force, ranked")
     table = benchmarks.ranked_table(rows, comparator, focus_code, peers)
     compared_column = f"Compared with {benchmarks.COMPARATOR_WORDS[comparator]}"
     ui.table(

@@ -16,6 +16,7 @@ from apps import format as fmt
 from apps.charts import COMPARISON
 
 SPC_PARAM = "spc"
+SECTIONS = ("Every measure", "Monthly measures (SPC)", "Open escalations")  # tabs (ui.open_tab)
 
 
 def spread_of_forces(forces_latest: pl.DataFrame) -> pl.DataFrame:
@@ -87,31 +88,7 @@ def _spc_section(snapshot: data.Snapshot, monthly: pl.DataFrame, force: str, nam
     ui.spc(series, unit, names[measure_id], name, f"spc_{measure_id}_{force}.csv")
 
 
-def main() -> None:
-    st.title("Force profile")
-    try:
-        snapshot = data.open_snapshot()
-        forces = data.forces(snapshot.conn, snapshot.key)
-        measures = data.not_empty(data.measures(snapshot.conn, snapshot.key), "benchmark measures")
-        cols = st.columns([2, 3])
-        with_figures = data.forces_with_figures(snapshot.conn, snapshot.key)
-        default = min(with_figures, key=dict(forces.select("force_code", "force_name").iter_rows()).get, default=None)
-        force = state.choose_force(forces, column=cols[0], default=default)
-        state.choose_comparator(column=cols[1])
-        latest = data.not_empty(data.benchmark_latest(snapshot.conn, snapshot.key, force), "benchmark figures")
-        spread = spread_of_forces(data.benchmark_forces_latest(snapshot.conn, snapshot.key))
-        peers = data.peer_group(snapshot.conn, snapshot.key, force)
-        items = data.escalations(snapshot.conn, snapshot.key).filter(pl.col("geography_code") == force)
-        pub = data.publication(snapshot.conn, snapshot.key)
-    except data.SnapshotUnavailable as exc:
-        ui.show_unavailable(exc)
-        return
-
-    row = forces.filter(pl.col("force_code") == force).row(0, named=True)
-    name = row["force_name"]
-    st.caption(f"{name} — {row['region_name'] or 'no region'}. Every measure for its latest period.")
-    _peers(peers, name)
-
+def _compared(latest: pl.DataFrame, spread: pl.DataFrame, force: str, name: str) -> None:
     st.subheader("Against England and Wales and the spread of forces")
     force_rows, _ = benchmarks.spine_inputs(latest, spread, "national")
     spine = charts.spine_frame(force_rows, spread)
@@ -140,9 +117,9 @@ def main() -> None:
         height=ui.rows_height(table.height),
         palettes={"vs E&W": COMPARISON, "vs region": COMPARISON, "vs peers": COMPARISON},
     )
-    monthly = measures.filter(pl.col("frequency") == "month")
-    _spc_section(snapshot, monthly, force, name)
 
+
+def _open_escalations(items: pl.DataFrame, force: str, name: str) -> None:
     st.subheader("Open escalations")
     open_items = items.filter(pl.col("status") != "resolved")
     if open_items.is_empty():
@@ -150,6 +127,43 @@ def main() -> None:
     else:
         ui.table(benchmarks.escalation_frame(open_items), f"escalations_{force}.csv",
                  column_config={"Open": st.column_config.LinkColumn(display_text="Open ›")})  # fmt: skip
+
+
+def main() -> None:
+    st.title("Force profile")
+    try:
+        snapshot = data.open_snapshot()
+        forces = data.forces(snapshot.conn, snapshot.key)
+        measures = data.not_empty(data.measures(snapshot.conn, snapshot.key), "benchmark measures")
+        cols = st.columns([2, 3])
+        with_figures = data.forces_with_figures(snapshot.conn, snapshot.key)
+        default = min(with_figures, key=dict(forces.select("force_code", "force_name").iter_rows()).get, default=None)
+        force = state.choose_force(forces, column=cols[0], default=default)
+        state.choose_comparator(column=cols[1])
+        latest = data.not_empty(data.benchmark_latest(snapshot.conn, snapshot.key, force), "benchmark figures")
+        spread = spread_of_forces(data.benchmark_forces_latest(snapshot.conn, snapshot.key))
+        peers = data.peer_group(snapshot.conn, snapshot.key, force)
+        items = data.escalations(snapshot.conn, snapshot.key).filter(pl.col("geography_code") == force)
+        pub = data.publication(snapshot.conn, snapshot.key)
+    except data.SnapshotUnavailable as exc:
+        ui.show_unavailable(exc)
+        return
+
+    row = forces.filter(pl.col("force_code") == force).row(0, named=True)
+    name = row["force_name"]
+    n_open = items.filter(pl.col("status") != "resolved").height
+    escalated = f"{n_open} open escalation{'' if n_open == 1 else 's'}" if n_open else "no open escalation"
+    st.caption(f"{name} — {row['region_name'] or 'no region'}: every measure for its latest period; {escalated}.")
+    _peers(peers, name)
+
+    section, tab = ui.open_tab(SECTIONS)
+    with tab:
+        if section == SECTIONS[0]:
+            _compared(latest, spread, force, name)
+        elif section == SECTIONS[1]:
+            _spc_section(snapshot, measures.filter(pl.col("frequency") == "month"), force, name)
+        else:
+            _open_escalations(items, force, name)
     ui.footnotes(
         [
             "**Spine chart.** As the Fingertips area profiles: each measure on its own scale, England and Wales at "

@@ -21,7 +21,7 @@ from apps import format as fmt
 NATIONAL_TABLE, FORCE_TABLE = "mart_demand_national_month", "mart_demand_force_month"
 MONTH_PARAM, CMP_MONTH_PARAM, CMP_FY_PARAM, HEAT_FY_PARAM = "month", "cmp_month", "cmp_fy", "heat_fy"
 NATIONAL_MEASURE_PARAM, SPC_PARAM = "trend", "spc"
-SECTIONS, SECTION_PARAM = ("One force over time", "When the calls come", "Forces compared"), "section"
+SECTIONS = ("One force over time", "When the calls come", "Forces compared")  # tabs (ui.open_tab)
 SUPPRESSED = fmt.SUPPRESSED
 EW = "England and Wales"
 # column -> (label, axis title, number format)
@@ -422,18 +422,13 @@ def _force_sections(snapshot: data.Snapshot) -> None:
         return
     names = forces.select("force_code", "force_name").unique()
     code = state.choose_force(names, column=st.columns([1, 1])[0])
-    spc_tab, heatmap_tab, comparison_tab = st.tabs(SECTIONS, key=SECTION_PARAM, on_change="rerun", bind="query-params")
-    if spc_tab.open:  # only the open section is drawn (docs/app.md, "Speed")
-        with spc_tab:
+    section, tab = ui.open_tab(SECTIONS)
+    with tab:
+        if section == SECTIONS[0]:
             _force_spc(snapshot, forces, measures, code)
-    if heatmap_tab.open:
-        with heatmap_tab:
-            try:
-                _heatmap(snapshot, forces)
-            except data.SnapshotUnavailable as exc:
-                ui.show_unavailable(exc)
-    if comparison_tab.open:
-        with comparison_tab:
+        elif section == SECTIONS[1]:
+            ui.section(lambda s: _heatmap(s, forces), snapshot)
+        else:
             _comparison(forces)
 
 

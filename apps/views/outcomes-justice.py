@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from apps import benchmarks, charts, data, state, ui
+from apps import benchmarks, data, state, ui
 from apps import format as fmt
 
 THEME_PARAM = "theme"
@@ -80,17 +80,8 @@ def _measure(snapshot: data.Snapshot, measure: dict, period: str, period_words: 
             + (benchmarks.CHANGE.get(r["change_significance"] or "", "") or "")
         )
     focus = state.current(state.FORCE)
-    intervals = benchmarks.interval_rows(rows, "national", focus, [])
-    if intervals.is_empty():
-        st.info(f"No force has a published value for {period_words}.")
+    if not ui.ranked(rows, measure, period_words, f"outcomes_{measure['measure_id']}_{period}.csv", focus=focus):
         return
-    ui.chart(
-        charts.interval_chart(intervals, measure["unit"], national["value"][0] if national.height else None),
-        intervals,
-        f"{measure['measure_name']} by force, {period_words}, with 95% intervals; the dashed line is England and "
-        "Wales.",
-        f"outcomes_{measure['measure_id']}_{period}.csv",
-    )
     st.caption(benchmarks.method_note(measure, rows))
 
 

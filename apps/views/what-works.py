@@ -27,6 +27,7 @@ from apps.what_works_charts import (
 
 TABLE, SERIES_TABLE = "mart_scheme_evaluation", "mart_scheme_evaluation_series"
 TYPE_PARAM, OUTCOME_PARAM, SCHEME_PARAM = "scheme_type", "outcome", "scheme"
+SECTIONS = ("Across forces", "One scheme in one force")  # tabs (ui.open_tab)
 
 
 # --- page -------------------------------------------------------------------------------------------------
@@ -146,8 +147,12 @@ def main() -> None:
     codes = sorted(outcomes["outcome"].to_list(), key=lambda o: (o != "deployments", o))
     labels = dict(outcomes.select("outcome", "outcome_label").iter_rows())
     outcome = state.choose("Outcome", codes, OUTCOME_PARAM, fmt=lambda o: labels[o], column=right)
-    _national(evaluations, scheme_type, outcome)
-    _scheme(snapshot, evaluations, scheme_type, outcome)
+    section, tab = ui.open_tab(SECTIONS)
+    with tab:
+        if section == SECTIONS[0]:
+            _national(evaluations, scheme_type, outcome)
+        else:
+            _scheme(snapshot, evaluations, scheme_type, outcome)
     ui.footnotes(
         [
             "**Method.** Interrupted time series: a segmented quasi-Poisson regression of the monthly counts (rates "

@@ -98,7 +98,12 @@ def test_explorer_restores_measure_period_force_and_comparator_from_the_address(
     with_limits = rows.filter(pl.col("value").is_not_null() & pl.col("funnel_lcl95").is_not_null())
     assert sorted(funnel["Force"]) == sorted(with_limits["geography_name"])
     assert "φ =" in all_text(at)  # the funnel's overdispersion is stated
-    assert len(chart_specs(at)) == 2  # the funnel and the ranked chart
+    assert len(chart_specs(at)) == 1  # the funnel; the ranked chart is the other tab, drawn when opened
+    ranked = no_exception(open_page(links.EXPLORER, measure=measure, period=period, force=rcrp_force, cmp="region",
+                                    section="Forces ranked with intervals"))  # fmt: skip
+    shown = frame_with(ranked, "Area", "Lower 95%", "Upper 95%")
+    assert sorted(shown["Area"]) == sorted(rows.filter(pl.col("value").is_not_null())["geography_name"])
+    assert len(chart_specs(ranked)) == 1 and "Denominator" not in json.dumps(chart_specs(ranked))
 
 
 def test_explorer_says_why_a_mean_has_no_funnel_and_follows_a_new_choice_into_the_address(published):
@@ -117,6 +122,7 @@ def test_force_profile_shows_every_measure_its_spc_with_the_go_live_and_its_esca
         [rcrp_force],
     )[0][0]
     at = no_exception(open_page(links.FORCE_PROFILE, force=rcrp_force, spc=measure))
+    assert [t.label for t in at.tabs] == ["Every measure", "Monthly measures (SPC)", "Open escalations"]
     latest = _latest(published, rcrp_force)
     table = frame_with(at, "Measure", "vs E&W", "vs peers")
     assert table["Measure"].tolist() == latest["measure_name"].to_list()
@@ -126,6 +132,7 @@ def test_force_profile_shows_every_measure_its_spc_with_the_go_live_and_its_esca
     assert set(spine["Measure"]) <= set(latest["measure_name"].to_list())
     series = published.frame("select * from mart_spc where measure_id = ? and geography_code = ? and value is not null "
                              "order by month_start", [measure, rcrp_force])  # fmt: skip
+    at = no_exception(open_page(links.FORCE_PROFILE, force=rcrp_force, spc=measure, section="Monthly measures (SPC)"))
     points = frame_with(at, "Month", "Point type", "Upper limit")
     assert points["Value"].tolist() == pytest.approx(series["value"].to_list())
     assert points["Point type"].tolist() == [SPC_POINT[t][0] for t in series["point_type"].to_list()]
@@ -133,6 +140,8 @@ def test_force_profile_shows_every_measure_its_spc_with_the_go_live_and_its_esca
     assert len(go_live) == 1, "the RCRP go-live is drawn and labelled on the SPC chart"
     items = published.query("select count(*) from mart_escalations where geography_code = ? and status <> 'resolved'",
                             [rcrp_force])[0][0]  # fmt: skip
+    assert (f"{items} open escalation" in all_text(at)) == (items > 0)
+    at = no_exception(open_page(links.FORCE_PROFILE, force=rcrp_force, section="Open escalations"))
     assert ("No open escalation" in all_text(at)) == (items == 0)
 
 

@@ -41,7 +41,9 @@ PAGES = {
 }
 SCREENSHOTS = (links.OVERVIEW, links.EXPLORER, links.FORCE_PROFILE, links.ESCALATIONS, links.DEMAND)
 # the query string a page is opened with, and a text it must then show
-OPENED_WITH = {links.WHAT_WORKS: ("?scheme=E23000019:E23000019-RCRP", "This start date is assumed")}
+OPENED_WITH = {
+    links.WHAT_WORKS: ("?scheme=E23000019:E23000019-RCRP&section=One+scheme+in+one+force", "This start date is assumed")
+}
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +138,10 @@ def test_a_shared_link_reopens_the_same_view_and_the_force_carries_to_the_next_p
     _no_error(page, "force profile from the sidebar")
     assert f"force={force}" in page.url, "the force chosen on the explorer is the profile's force"
     expect(page.get_by_role("combobox", name="Force")).to_have_value(name)
+    page.get_by_role("tab", name="Monthly measures (SPC)").click()  # a tab of the profile, drawn when opened
+    expect(page.get_by_role("heading", name="Monthly measures: statistical process control")).to_be_visible()
+    expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible(timeout=30_000)
+    assert "section=Monthly" in page.url and f"force={force}" in page.url
     page.close()
 
 
