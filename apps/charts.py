@@ -261,24 +261,28 @@ def spc_chart(points: pl.DataFrame, value_title: str, events: pl.DataFrame | Non
     x = alt.X("Month:T", title=None, scale=alt.Scale(type="utc"), axis=alt.Axis(format="%b %Y", labelAngle=-40))
     base = alt.Chart(points).encode(x=x)
     line = base.mark_line(color=GREY, strokeWidth=1.2).encode(y=alt.Y("Value:Q", title=value_title))
-    limits = [
-        base.mark_line(color=INK, strokeWidth=1.2).encode(y=alt.Y("Centre:Q"), detail=alt.Detail("Segment:N")),
-        base.mark_line(color=INK, strokeDash=[5, 4], strokeWidth=1).encode(
-            y=alt.Y("Upper limit:Q"), detail=alt.Detail("Segment:N")
-        ),
-        base.mark_line(color=INK, strokeDash=[5, 4], strokeWidth=1).encode(
-            y=alt.Y("Lower limit:Q"), detail=alt.Detail("Segment:N")
-        ),
-    ]
+    lines = ["Centre", "Upper limit", "Lower limit"]  # one layer: the centre solid, the limits dashed
+    limits = (
+        base.transform_fold(lines, as_=["Line", "Limit"])
+        .mark_line(color=INK, strokeWidth=1.1)
+        .encode(
+            y=alt.Y("Limit:Q"),
+            detail=alt.Detail("Segment:N"),
+            strokeDash=alt.StrokeDash(
+                "Line:N", scale=alt.Scale(domain=lines, range=[[1, 0], [5, 4], [5, 4]]), legend=None
+            ),
+        )
+    )
     keys = [k for k in SPC_POINT if SPC_POINT[k][0] in set(points["Point type"].to_list())]
     dots = base.mark_point(filled=True, size=70, opacity=1, stroke=INK, strokeWidth=0.4).encode(
         y=alt.Y("Value:Q"),
-        color=alt.Color("Point type:N", scale=_scale(SPC_POINT, keys, 1), legend=alt.Legend(orient="bottom")),
+        color=alt.Color("Point type:N", scale=_scale(SPC_POINT, keys, 1),
+                        legend=alt.Legend(orient="bottom", labelLimit=0)),
         shape=alt.Shape("Point type:N", scale=_scale(SPC_POINT, keys, 2), legend=None),
         tooltip=_tips(("Month:T", "%B %Y"), ("Value:Q", ",.2f"), "Point type:N", ("Centre:Q", ",.2f"),
                       ("Lower limit:Q", ",.2f"), ("Upper limit:Q", ",.2f")),
     )  # fmt: skip
-    layers = [line, *limits, dots]
+    layers = [line, limits, dots]
     if events is not None and events.height:
         rule = alt.Chart(events).mark_rule(color="#6F72AF", strokeWidth=2).encode(x=x)
         text = alt.Chart(events).mark_text(align="left", baseline="top", dx=4, dy=4, color="#4C2C92").encode(

@@ -110,8 +110,9 @@ def test_spc_chart_colours_points_by_type_and_marks_the_go_live():
     )  # fmt: skip
     events = pl.DataFrame({"Month": ["2024-02-01"], "Event": ["RCRP go-live"]})
     layers = _layers(charts.spc_chart(points, "rate", events))
-    assert [_mark(layer) for layer in layers] == ["line", "line", "line", "line", "point", "rule", "text"]
-    dots = layers[4]["encoding"]
+    assert [_mark(layer) for layer in layers] == ["line", "line", "point", "rule", "text"]
+    assert layers[1]["transform"][0]["fold"] == ["Centre", "Upper limit", "Lower limit"]  # one layer, three lines
+    dots = layers[2]["encoding"]
     assert dots["color"]["scale"]["range"] == ["#A6A6A6", "#E46C0A"]
     assert dots["shape"]["scale"]["range"] == ["circle", "triangle-up"]
 
