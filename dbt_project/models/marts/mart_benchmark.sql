@@ -147,15 +147,17 @@ joined as (
     from intervals as i
     inner join measures as m on m.measure_id = i.measure_id
     left join national as n on n.measure_id = i.measure_id and n.period = i.period
+    -- force rows only: the key is null on other rows (an equality, so a hash join; a test on i's own columns in
+    -- the condition of a left join makes DuckDB loop over every pair of rows)
     left join regions as rg
-        on i.geography_level = 'force' and rg.measure_id = i.measure_id and rg.period = i.period
-        and rg.region_code = i.region_code
+        on rg.measure_id = i.measure_id and rg.period = i.period
+        and rg.region_code = case when i.geography_level = 'force' then i.region_code end
     left join peer_values as pv
-        on i.geography_level = 'force' and pv.force_code = i.force_code and pv.measure_id = i.measure_id
-        and pv.period = i.period
+        on pv.measure_id = i.measure_id and pv.period = i.period
+        and pv.force_code = case when i.geography_level = 'force' then i.force_code end
     left join funnel as f
-        on i.geography_level = 'force' and f.measure_id = i.measure_id and f.period = i.period
-        and f.force_code = i.force_code
+        on f.measure_id = i.measure_id and f.period = i.period
+        and f.force_code = case when i.geography_level = 'force' then i.force_code end
     left join ranked as rk
         on rk.measure_id = i.measure_id and rk.geography_code = i.geography_code and rk.period = i.period
     left join previous as p
