@@ -21,7 +21,7 @@ from apps import format as fmt
 NATIONAL_TABLE, FORCE_TABLE = "mart_demand_national_month", "mart_demand_force_month"
 MONTH_PARAM, CMP_MONTH_PARAM, CMP_FY_PARAM, HEAT_FY_PARAM = "month", "cmp_month", "cmp_fy", "heat_fy"
 NATIONAL_MEASURE_PARAM, SPC_PARAM = "trend", "spc"
-SECTIONS = ("One force over time", "When the calls come", "Forces compared")  # tabs (ui.open_tab)
+SECTIONS = ("England and Wales over time", "One force over time", "When the calls come", "Forces compared")  # tabs
 SUPPRESSED = fmt.SUPPRESSED
 EW = "England and Wales"
 # column -> (label, axis title, number format)
@@ -410,7 +410,7 @@ def _comparison(forces: pl.DataFrame) -> None:
     )
 
 
-def _force_sections(snapshot: data.Snapshot) -> None:
+def _force_section(snapshot: data.Snapshot, section: str) -> None:
     try:
         forces = data.demand_forces(snapshot.conn, snapshot.key)
         measures = data.measures(snapshot.conn, snapshot.key)
@@ -420,16 +420,14 @@ def _force_sections(snapshot: data.Snapshot) -> None:
     if forces.is_empty():
         st.info(f"The serving snapshot holds no force demand figures yet. {data.REFRESH_HINT}")
         return
-    names = forces.select("force_code", "force_name").unique()
-    code = state.choose_force(names, column=st.columns([1, 1])[0])
-    section, tab = ui.open_tab(SECTIONS)
-    with tab:
-        if section == SECTIONS[0]:
-            _force_spc(snapshot, forces, measures, code)
-        elif section == SECTIONS[1]:
-            ui.section(lambda s: _heatmap(s, forces), snapshot)
-        else:
-            _comparison(forces)
+    if section == SECTIONS[3]:
+        _comparison(forces)
+        return
+    code = state.choose_force(forces.select("force_code", "force_name").unique(), column=st.columns([1, 1])[0])
+    if section == SECTIONS[1]:
+        _force_spc(snapshot, forces, measures, code)
+    else:
+        ui.section(lambda s: _heatmap(s, forces), snapshot)
 
 
 def main() -> None:
@@ -450,8 +448,12 @@ def main() -> None:
     months = sorted({month_iso(m) for m in national["month_start"].to_list()}, reverse=True)
     month = state.choose("Month", months, MONTH_PARAM, fmt=fmt.month_long, column=st.columns([1, 2])[0])
     _headline(national, month)
-    _national_trend(national)
-    _force_sections(snapshot)
+    section, tab = ui.open_tab(SECTIONS)
+    with tab:
+        if section == SECTIONS[0]:
+            _national_trend(national)
+        else:
+            _force_section(snapshot, section)
     ui.footnotes(
         [
             "**MH incident.** Any police incident thought to relate to someone's mental health where their "

@@ -39,7 +39,7 @@ def test_a_force_spc_chart_marks_its_rcrp_go_live_and_its_points_are_the_marts(p
         "select geography_code, measure_id from mart_spc where geography_level = 'force' and is_segment_start "
         "and measure_id = 'mh_incidents_per_1000' order by 1 limit 1"
     )[0]
-    at = no_exception(open_page(links.DEMAND, force=force, spc=measure))
+    at = no_exception(open_page(links.DEMAND, force=force, spc=measure, section="One force over time"))
     assert widget(at, "Force").value == force
     assert "Right Care, Right Person" in all_text(at)
     series = published.frame(
@@ -103,11 +103,16 @@ def test_hour_weekday_counts_are_the_loaded_incidents(published):
 
 def test_only_the_open_section_is_drawn_and_the_address_keeps_it(published):
     at = no_exception(open_page(links.DEMAND))
-    assert at.tabs[0].label == "One force over time" and len(chart_specs(at)) == 2  # national trend + SPC
-    assert "When the calls come" not in all_text(at) and "Forces compared" not in [s.value for s in at.subheader]
-    at.session_state["section"] = "Forces compared"
+    assert [t.label for t in at.tabs] == ["England and Wales over time", "One force over time",
+                                          "When the calls come", "Forces compared"]  # fmt: skip
+    assert len(chart_specs(at)) == 1 and "When the calls come" not in all_text(at)  # the national trend only
+    at.session_state["section"] = "One force over time"
     no_exception(at.run())  # the address keeping it is checked in Chromium (tests/e2e/test_browser.py)
-    assert "Forces compared" in [s.value for s in at.subheader] and len(chart_specs(at)) == 1
+    assert "One force: statistical process control" in [s.value for s in at.subheader]
+    assert len(chart_specs(at)) == 1 and "England and Wales, month by month" not in all_text(at)
+    at.session_state["section"] = "Forces compared"
+    no_exception(at.run())
+    assert "Forces compared" in [s.value for s in at.subheader] and not chart_specs(at)
 
 
 def test_forces_compared_for_a_month_and_for_a_year(published):
@@ -132,6 +137,6 @@ def test_forces_compared_for_a_month_and_for_a_year(published):
 def test_without_the_force_mart_the_national_figures_stay(own_copy: Path):
     with duckdb.connect(str(own_copy)) as con:
         con.execute("drop table mart_demand_force_month")
-    at = no_exception(open_page(links.DEMAND))
+    at = no_exception(open_page(links.DEMAND, section="One force over time"))
     assert metric(at, "MH incidents (E&W)")
     assert "`mart_demand_force_month` is not in this snapshot" in all_text(at)

@@ -150,7 +150,10 @@ def test_a_demand_section_opens_as_a_tab_and_the_address_keeps_it(app_url, brows
 
     page = _open(browser, f"{app_url}/{links.DEMAND}")
     _no_error(page, "demand")
+    expect(page.get_by_role("heading", name="England and Wales, month by month")).to_be_visible()
+    page.get_by_role("tab", name="One force over time").click()
     expect(page.get_by_role("heading", name="One force: statistical process control")).to_be_visible()
+    expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible(timeout=30_000)
     page.get_by_role("tab", name="Forces compared").click()
     expect(page.get_by_role("heading", name="Forces compared")).to_be_visible(timeout=30_000)
     assert "section=Forces" in page.url, "the open section is in the address"
