@@ -119,9 +119,8 @@ def _compared(latest: pl.DataFrame, spread: pl.DataFrame, force: str, name: str)
     )
 
 
-def _open_escalations(items: pl.DataFrame, force: str, name: str) -> None:
+def _open_escalations(open_items: pl.DataFrame, force: str, name: str) -> None:
     st.subheader("Open escalations")
-    open_items = items.filter(pl.col("status") != "resolved")
     if open_items.is_empty():
         st.success(f"No open escalation for {name}.")
     else:
@@ -143,7 +142,9 @@ def main() -> None:
         latest = data.not_empty(data.benchmark_latest(snapshot.conn, snapshot.key, force), "benchmark figures")
         spread = spread_of_forces(data.benchmark_forces_latest(snapshot.conn, snapshot.key))
         peers = data.peer_group(snapshot.conn, snapshot.key, force)
-        items = data.escalations(snapshot.conn, snapshot.key).filter(pl.col("geography_code") == force)
+        open_items = data.escalations(snapshot.conn, snapshot.key).filter(
+            (pl.col("geography_code") == force) & (pl.col("status") != "resolved")
+        )
         pub = data.publication(snapshot.conn, snapshot.key)
     except data.SnapshotUnavailable as exc:
         ui.show_unavailable(exc)
@@ -151,7 +152,7 @@ def main() -> None:
 
     row = forces.filter(pl.col("force_code") == force).row(0, named=True)
     name = row["force_name"]
-    n_open = items.filter(pl.col("status") != "resolved").height
+    n_open = open_items.height
     escalated = f"{n_open} open escalation{'' if n_open == 1 else 's'}" if n_open else "no open escalation"
     st.caption(f"{name} — {row['region_name'] or 'no region'}: every measure for its latest period; {escalated}.")
     _peers(peers, name)
@@ -163,7 +164,7 @@ def main() -> None:
         elif section == SECTIONS[1]:
             _spc_section(snapshot, measures.filter(pl.col("frequency") == "month"), force, name)
         else:
-            _open_escalations(items, force, name)
+            _open_escalations(open_items, force, name)
     ui.footnotes(
         [
             "**Spine chart.** As the Fingertips area profiles: each measure on its own scale, England and Wales at "
