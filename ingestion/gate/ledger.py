@@ -7,6 +7,7 @@ operator with `mhw withdraw`). Staging keeps rows whose load is 'loaded' (dbt ma
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -93,11 +94,6 @@ def seen_files(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, tuple[s
     return {path: (signature, sha) for path, signature, sha in rows}
 
 
-def record_seen(con: duckdb.DuckDBPyConnection, file_path: str, signature: str, sha: str) -> None:
-    """Remember how a landing file looked when it was read (raw.landing_file_seen)."""
-    con.execute("insert or replace into raw.landing_file_seen values (?, ?, ?)", [file_path, signature, sha])
-
-
 def active_copy(con: duckdb.DuckDBPyConnection, source: str, sha: str) -> str | None:
     """The path of a file in force holding exactly these bytes, if any."""
     row = con.execute(
@@ -116,16 +112,25 @@ class ActiveIndex:
     its files in force are read once, then kept up to date by the writer as it loads (`loaded`) and supersedes
     (`superseded`) files. While the writer holds the claim nothing else changes raw.<source> or the ledger, and what
     it writes in an open transaction is seen here as in the warehouse. So a file's check does not re-read the
-    force's history: once per force and refresh at most. One force is held at a time; the landing zone is listed in
-    path order (force, then period).
+    force's history, and costs what its own ids cost however long that history is: the held ids are sets per file
+    and a map from id to file. One force is held at a time; the landing zone is listed in path order (force, then
+    period). `before_reading` is called before each read of raw.<source> (the writer's rows held back for one
+    insert go in first).
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, contract: Contract):
-        self._con, self._contract = con, contract
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, contract: Contract, before_reading: Callable[[], None] = lambda: None
+    ):
+        self._con, self._contract, self._before_reading = con, contract, before_reading
         self._asked: str | None = None  # the force whose first file was answered by the warehouse
         self._force: str | None = None  # the force held here
         self._files: dict[str, tuple[str | None, str]] = {}  # load_id -> (period, file path), its files in force
-        self._ids = self._rows(None, [])
+        self._keys: dict[str, frozenset[str]] = {}  # load_id -> its ids, for the held force's files in force
+        self._holder: dict[str, str] = {}  # id -> load_id holding it (ids unique per force only)
+
+    @property
+    def _unique_in_force(self) -> bool:
+        return self._contract.id_unique_within == "force"
 
     def _ledger(self, force_code: str) -> dict[str, tuple[str | None, str]]:
         """load_id -> (period, file path) of the force's files in force."""
@@ -136,12 +141,12 @@ class ActiveIndex:
         ).fetchall()
         return {load_id: (period, path) for load_id, period, path in files}
 
-    def _rows(self, force_code: str | None, loads: list[str], keys: frozenset[str] | None = None) -> pl.DataFrame:
-        """(load_id, id) of the rows of these loads of the force; only the ids among `keys` when given (ids unique
+    def _rows(self, force_code: str, loads: list[str], keys: frozenset[str] | None = None) -> dict[str, set[str]]:
+        """load_id -> ids of the rows of these loads of the force; only the ids among `keys` when given (ids unique
         per force are one text column: load_contract checks)."""
         contract = self._contract
         if not contract.id_fields or not loads:
-            return pl.DataFrame(schema={"load_id": pl.String, KEY: pl.String})
+            return {}
         where, params = ["load_id in (select unnest($loads))"], {"loads": loads}
         if contract.scope == "force" and "force_code" in contract.names:
             # a force's rows carry its code (validate_rows), which lets DuckDB skip other forces' row groups
@@ -150,37 +155,48 @@ class ActiveIndex:
         if keys is not None:
             where.append(f"{contract.id_fields[0]} in (select unnest($keys))")
             params["keys"] = sorted(keys)
+        self._before_reading()
         rows = self._con.execute(
             f"select load_id, {', '.join(contract.id_fields)} from raw.{contract.source} where {' and '.join(where)}",
             params,
         ).pl()
-        return rows.select("load_id", key_expr(contract.id_fields).alias(KEY)).drop_nulls(KEY)
+        ids = rows.select("load_id", key_expr(contract.id_fields).alias(KEY)).drop_nulls(KEY)
+        return {load_id: set(found) for load_id, found in ids.group_by("load_id").agg(KEY).iter_rows()}
+
+    def _hold(self, force_code: str) -> None:
+        """Read the force's files in force and their ids, and keep them here from now on."""
+        self._force, self._files = force_code, self._ledger(force_code)
+        self._keys, self._holder = {}, {}
+        for load_id, ids in self._rows(force_code, list(self._files)).items():
+            self._remember(load_id, ids)
+
+    def _remember(self, load_id: str, ids: Collection[str]) -> None:
+        self._keys[load_id] = frozenset(ids)
+        if self._unique_in_force:
+            for key in ids:
+                self._holder.setdefault(key, load_id)
 
     def active(self, force_code: str, period: str | None, keys: frozenset[str]) -> ActiveIds:
         """The files in force of this force and period, each with its ids, and which of `keys` (a new file's ids)
         are in force in the force's other periods (id -> file; only when the contract's ids are unique per force)."""
-        unique_in_force = self._contract.id_unique_within == "force" and bool(keys)
+        if force_code != self._force and force_code == self._asked:  # its second file: hold the force from now on
+            self._hold(force_code)
         if force_code == self._force:
-            files, ids = self._files, self._ids
-        elif force_code == self._asked:  # its second file: hold the force from now on
-            self._files = files = self._ledger(force_code)
-            self._ids = ids = self._rows(force_code, list(files))
-            self._force = force_code
-        else:  # its first file: the warehouse answers about this file's ids only (below)
+            files, by_load = self._files, self._keys
+            here = [load_id for load_id, (p, _) in files.items() if p == period]
+            holders = {key: self._holder.get(key) for key in keys} if self._unique_in_force else {}
+        else:  # its first file: the warehouse answers about this file's ids only
             self._asked = force_code
-            files, ids = self._ledger(force_code), None
-        here = [load_id for load_id, (p, _) in files.items() if p == period]
-        if ids is None:
-            ids = self._rows(force_code, here)
-            if unique_in_force:
+            files = self._ledger(force_code)
+            here = [load_id for load_id, (p, _) in files.items() if p == period]
+            by_load = self._rows(force_code, here)
+            holders = {}
+            if self._unique_in_force and keys:
                 others = [load_id for load_id in files if load_id not in here]
-                ids = pl.concat([ids, self._rows(force_code, others, keys)])
-        by_load = dict(ids.filter(pl.col("load_id").is_in(here)).group_by("load_id").agg(KEY).iter_rows())
+                for load_id, ids in self._rows(force_code, others, keys).items():
+                    holders |= dict.fromkeys(ids, load_id)
         parts = [ActivePart(load_id, files[load_id][1], frozenset(by_load.get(load_id, ()))) for load_id in here]
-        elsewhere = {}
-        if unique_in_force:
-            held = ids.filter(pl.col(KEY).is_in(list(keys)) & ~pl.col("load_id").is_in(here))
-            elsewhere = {key: files[load_id][1] for load_id, key in held.unique(KEY, keep="first").iter_rows()}
+        elsewhere = {key: files[h][1] for key, h in holders.items() if h is not None and h not in here}
         return ActiveIds(parts, elsewhere)
 
     def loaded(self, load_id: str, force_code: str, period: str | None, file_path: str, rows: pl.DataFrame) -> None:
@@ -189,13 +205,14 @@ class ActiveIndex:
             return  # not held: read from the warehouse, these rows with it, when it is
         self._files[load_id] = (period, file_path)
         if self._contract.id_fields:
-            ids = rows.select(pl.lit(load_id).alias("load_id"), key_expr(self._contract.id_fields).alias(KEY))
-            self._ids = pl.concat([self._ids, ids.drop_nulls(KEY)], rechunk=False)
+            self._remember(load_id, rows.select(key_expr(self._contract.id_fields)).to_series().drop_nulls().to_list())
 
     def superseded(self, load_id: str) -> None:
         """A file went out of force."""
         if self._files.pop(load_id, None) is not None:
-            self._ids = self._ids.filter(pl.col("load_id") != load_id)
+            for key in self._keys.pop(load_id, ()):
+                if self._holder.get(key) == load_id:
+                    del self._holder[key]
 
 
 def supersede(con: duckdb.DuckDBPyConnection, part: ActivePart, by_load_id: str, by_path: str, why: str) -> None:

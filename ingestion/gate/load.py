@@ -1,4 +1,4 @@
-"""The gate's loader: landing files -> raw.<source>, raw.rejected_rows, raw.load_ledger, one transaction per file.
+"""The gate's loader: landing files -> raw.<source>, raw.rejected_rows, raw.load_ledger, whole files per transaction.
 
 Two steps per file, so that files are prepared side by side while one writer commits: `prepare_file` reads,
 maps, validates and pseudonymises (no writes, no warehouse), in worker processes when there are enough files
@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import time
-from collections.abc import Callable, Collection, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -43,7 +41,6 @@ from ingestion.gate.ledger import (
     active_copy,
     free_load_id,
     latest_versions,
-    record_seen,
     seen_files,
     supersede,
     write_entry,
@@ -52,6 +49,7 @@ from ingestion.gate.pseudonymise import key_id_for, pseudonymise_frame, resolve_
 from ingestion.gate.read import MAX_FILE_BYTES, FileRejected, file_too_big, parse_table, to_canonical
 from ingestion.gate.validate import REJECT_SCHEMA, validate_rows
 from ingestion.gate.workers import in_order, worker_count
+from ingestion.gate.writer import Transaction, transactions
 from ingestion.schema import ensure_raw_schema
 
 LONDON = ZoneInfo("Europe/London")
@@ -198,15 +196,6 @@ def prepare_file(delivered: Delivered, contract: Contract, *, key: bytes, key_id
     )
 
 
-def _insert_frame(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> None:
-    if df.height:
-        con.register("_mhw_frame", df.to_arrow())
-        try:
-            con.execute(f"insert into {table} by name select * from _mhw_frame")
-        finally:
-            con.unregister("_mhw_frame")
-
-
 def _load_id(con, prepared: Prepared) -> str:
     lf = prepared.delivered.lf
     return free_load_id(
@@ -258,12 +247,11 @@ def _refuse_held_ids(
     return keyed.filter(~pl.col(KEY).is_in(held[KEY].implode())).drop(KEY), rejects
 
 
-def commit_file(
-    con: duckdb.DuckDBPyConnection, prepared: Prepared, contract: Contract, key_id: str, index: ActiveIndex
-) -> FileResult:
-    """Write one prepared file: its ledger entry, what it supersedes, its rows and rejects (the caller holds the
-    transaction, which commits whole files), and tell the source's index of ids in force. The id-clash and re-send
-    rule is delivery.decide's."""
+def commit_file(tx: Transaction, prepared: Prepared, contract: Contract, key_id: str, index: ActiveIndex) -> FileResult:
+    """Write one prepared file in the writer's open transaction (which commits whole files): its ledger entry, what
+    it supersedes, its rows and rejects, and tell the source's index of ids in force. The id-clash and re-send rule
+    is delivery.decide's."""
+    con = tx.con
     load_id = _load_id(con, prepared)
     if prepared.rejection:
         return _reject_file(con, prepared, load_id, prepared.rejection.reason)
@@ -291,37 +279,11 @@ def commit_file(
     for part in decision.supersedes:
         supersede(con, part, load_id, prepared.path, decision.why)
         index.superseded(part.load_id)
-    _insert_frame(con, f"raw.{prepared.source}", rows.with_columns(pl.lit(load_id).alias("load_id")))
+    tx.insert(f"raw.{prepared.source}", rows.with_columns(pl.lit(load_id).alias("load_id")))
     index.loaded(load_id, prepared.force_code, prepared.period, prepared.path, rows)
     source_and_file = [pl.lit(prepared.source).alias("source"), pl.lit(prepared.path).alias("file_path")]
-    _insert_frame(con, "raw.rejected_rows", rejects.with_columns(pl.lit(load_id).alias("load_id"), *source_and_file))
+    tx.insert("raw.rejected_rows", rejects.with_columns(pl.lit(load_id).alias("load_id"), *source_and_file))
     return FileResult(prepared.path, "loaded", read, loaded, read - loaded, message, load_id)
-
-
-COMMIT_SECONDS = 5.0  # files written within this long commit together (each file's rows, rejects and entry always)
-
-
-@contextmanager
-def _transactions(con: duckdb.DuckDBPyConnection) -> Iterator[Callable[[], None]]:
-    """Transactions holding whole files: the caller writes files and calls the yielded function after each; every
-    COMMIT_SECONDS the files written so far commit together (a commit costs a disk flush, so not one per file), and
-    the rest at the end. An error rolls back the files not yet committed (the next refresh loads them again)."""
-    con.execute("begin transaction")
-    started = time.monotonic()
-
-    def file_written() -> None:
-        nonlocal started
-        if time.monotonic() - started >= COMMIT_SECONDS:
-            con.execute("commit")
-            con.execute("begin transaction")
-            started = time.monotonic()
-
-    try:
-        yield file_written
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
 
 
 def _delivered(
@@ -435,16 +397,16 @@ def ingest_source(
     total = sum(sizes.values())
     bytes_done, rows_read = sum(sizes[path] for path in skipped), 0
     prepared_files = in_order(_prepare_task, tasks, worker_count(len(tasks)))
-    index = ActiveIndex(con, contract)
-    with _transactions(con) as file_written:
+    with transactions(con) as tx:
+        index = ActiveIndex(con, contract, before_reading=tx.flush)
         for done, (lf, prepared, read_as) in enumerate(prepared_files, start=len(skipped) + 1):
             if prepared is not None:
-                report.files.append(commit_file(con, prepared, contract, key_id, index))
+                report.files.append(commit_file(tx, prepared, contract, key_id, index))
                 rows_read += report.files[-1].rows_read
             if read_as is not None and read_as != seen.get(lf.rel_path):
-                record_seen(con, lf.rel_path, *read_as)
+                tx.seen(lf.rel_path, *read_as)
             if prepared is not None:
-                file_written()
+                tx.file_written()
             bytes_done += sizes[lf.rel_path]
             if progress:
                 progress(Progress(source, done, len(files), bytes_done, total, rows_read, len(report.files)))
@@ -481,11 +443,11 @@ def ingest_strays(con: duckdb.DuckDBPyConnection, landing_dir: Path | str, sourc
     ensure_raw_schema(con)
     strays = scan_landing(landing_dir, frozenset(sources)).strays
     report = IngestReport(UNKNOWN_SOURCE)
-    with _transactions(con) as file_written:
+    with transactions(con) as tx:
         for delivered in _new_versions(con, landing_dir, UNKNOWN_SOURCE, strays, lambda _: (None, None)):
             prepared = Prepared(delivered, UNKNOWN_SOURCE, None, None)
             link_out = delivered.refusal if delivered.lf.path.is_symlink() else None
             reason = link_out or stray_reason(delivered.lf, frozenset(sources))
             report.files.append(_reject_file(con, prepared, _load_id(con, prepared), reason))
-            file_written()
+            tx.file_written()
     return report

@@ -1,4 +1,4 @@
-"""Ingestion assets: landing files -> raw.* through the source contracts, one transaction per file.
+"""Ingestion assets: landing files -> raw.* through the source contracts, whole files per transaction.
 
 `landing_asset(source)` makes the asset of one landing source (ingestion/contracts/<source>.yml), and
 `reconciliation_check(source)` its blocking check; a new landing source adds one line to LANDING_SOURCES, or to

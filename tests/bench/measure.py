@@ -24,6 +24,7 @@ from ingestion.gate.contract import load_contract
 from ingestion.gate.landing import landing_file
 from ingestion.gate.ledger import ActiveIndex
 from ingestion.gate.load import commit_file, prepare_file, take_delivery
+from ingestion.gate.writer import Transaction
 from ingestion.schema import ensure_raw_schema
 
 
@@ -117,7 +118,9 @@ def file_cost(warehouse: Path, landing: Path, path: Path, key: bytes, repeats: i
             prepares.append(time.perf_counter() - start)
             con.execute("begin transaction")
             start = time.perf_counter()
-            rows = commit_file(con, prepared, contract, "bench", ActiveIndex(con, contract)).rows_read
+            tx = Transaction(con, commit_seconds=0)
+            rows = commit_file(tx, prepared, contract, "bench", ActiveIndex(con, contract, tx.flush)).rows_read
+            tx.flush()
             commits.append(time.perf_counter() - start)
             con.execute("rollback")
     return FileCost(rows, statistics.median(prepares), statistics.median(commits))

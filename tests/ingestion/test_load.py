@@ -7,6 +7,7 @@ import os
 import pytest
 
 import ingestion.gate.load as load_module
+import ingestion.gate.writer as writer_module
 from ingestion.gate.load import ingest_source
 
 from .helpers import FIXTURES, KEY, KEY_ID, ledger, place, rejects
@@ -187,21 +188,21 @@ def test_crash_mid_file_rolls_back(con, landing, monkeypatch, commit_seconds):
     never part of a file, and the next run loads what was rolled back."""
     place(landing, "s136_good.csv")
     place(landing, "s136_legacy.csv", force="E23000005")
-    monkeypatch.setattr(load_module, "COMMIT_SECONDS", commit_seconds)
+    monkeypatch.setattr(writer_module, "COMMIT_SECONDS", commit_seconds)
 
     def boom(con_, table, df):
         original(con_, table, df)
-        if table == "raw.s136" and df["force_code"][0] == "E23000005":  # after the rows went in, before commit
+        if table == "raw.s136" and (df["force_code"] == "E23000005").any():  # after the rows went in, before commit
             raise RuntimeError("disk full")
 
-    original = load_module._insert_frame
-    monkeypatch.setattr(load_module, "_insert_frame", boom)
+    original = writer_module.insert_frame
+    monkeypatch.setattr(writer_module, "insert_frame", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         _ingest(con, landing)
     committed = [GOOD] if commit_seconds == 0 else []  # the first file alone, or with the second
     assert [r[0] for r in ledger(con)] == committed
     assert con.execute("select count(*) from raw.s136").fetchone()[0] == 5 * len(committed)
-    monkeypatch.setattr(load_module, "_insert_frame", original)
+    monkeypatch.setattr(writer_module, "insert_frame", original)
     report = _ingest(con, landing)
     assert [f.path for f in report.files] == [
         *([] if committed else [GOOD]),
