@@ -155,11 +155,15 @@ def _message(person_id: str | None, name: str | None, dob: str | None) -> tuple[
 
 
 # Vectorised twins of the normalisations above for the spellings nearly every file uses (printable ASCII: an NHS
-# number, a PNC ID, a local id, a plain name, an ISO date of birth), so that a file's identifiers are not normalised
-# one Python call per value. Every other value goes through the functions above; tests/ingestion/test_pseudonymise.py
-# checks that both give the same answer, value by value.
+# number, a PNC ID, a local id, a plain name, a date of birth in the usual spellings), so that a file's identifiers
+# are not normalised one Python call per value. Every other value goes through the functions above;
+# tests/ingestion/test_pseudonymise.py checks that both give the same answer, value by value.
 _NOT_PRINTABLE = r"[^\x20-\x7e]"  # in printable ASCII, Python's \s is the space and \d is [0-9], as in these patterns
-_ISO_DATE = r"^[12][0-9]{3}-[0-9]{2}-[0-9]{2}$"  # years 1000-2999: Python reads them alike
+# a date of birth written yyyy-mm-dd or dd/mm/yyyy (two-digit day and month, years 1000-2999: Python reads them
+# alike), or as an Excel serial in plain digits
+_DOB_SPELLINGS = {"%Y-%m-%d": r"^[12][0-9]{3}-[0-9]{2}-[0-9]{2}$", "%d/%m/%Y": r"^[0-9]{2}/[0-9]{2}/[12][0-9]{3}$"}
+_DOB_SERIAL = r"^[0-9]{1,7}(\.[0-9]+)?$"
+_FAST_DOB = "|".join(f"({pattern})" for pattern in (*_DOB_SPELLINGS.values(), _DOB_SERIAL))
 
 
 def _with_person_id_parts(frame: pl.LazyFrame, column: str) -> pl.LazyFrame:
@@ -205,8 +209,15 @@ def _fast_name(text: pl.Expr) -> pl.Expr:
 
 
 def _fast_dob(text: pl.Expr) -> pl.Expr:
-    """normalise_dob of a date written yyyy-mm-dd (null when it is no date); null for other spellings."""
-    return text.str.strptime(pl.Date, "%Y-%m-%d", strict=False).dt.to_string("%Y-%m-%d")
+    """normalise_dob of a date of birth in one of the _FAST_DOB spellings (null when it is no date); null for others."""
+    parsed = [
+        pl.when(text.str.contains(pattern)).then(text.str.strptime(pl.Date, fmt, strict=False))
+        for fmt, pattern in _DOB_SPELLINGS.items()
+    ]
+    serial = text.cast(pl.Float64, strict=False)
+    in_range = text.str.contains(_DOB_SERIAL) & serial.is_between(1, 2_958_466, closed="left")
+    parsed.append(pl.when(in_range).then(pl.lit(date(1899, 12, 30)) + pl.duration(days=serial.floor().cast(pl.Int64))))
+    return pl.coalesce(parsed).dt.to_string("%Y-%m-%d")
 
 
 def identifier_problems(column: str, values: pl.Series) -> dict[str, str]:
@@ -219,7 +230,7 @@ def identifier_problems(column: str, values: pl.Series) -> dict[str, str]:
         distinct = _with_person_id_parts(distinct, "v")
         fast_problem = pl.when(pl.col("domain").is_null()).then(pl.lit(NHS_CHECK_FAILED))
     elif column == "person_dob":
-        fast = v.str.contains(_ISO_DATE)
+        fast = v.str.contains(_FAST_DOB)
         dob = _fast_dob(v)
         fast_problem = pl.when(dob.is_null() | (dob > date.today().isoformat())).then(pl.lit(DOB_EXPECTED))
     elif column == "person_name":
@@ -253,7 +264,7 @@ def pseudonymise_frame(df: pl.DataFrame, key: bytes, key_id: str) -> pl.DataFram
         pl.when(by_id)
         .then(pl.col("person_id").str.contains(_NOT_PRINTABLE).not_())
         .when(by_name_dob)
-        .then(pl.col("person_name").str.contains(_NOT_PRINTABLE).not_() & pl.col("person_dob").str.contains(_ISO_DATE))
+        .then(pl.col("person_name").str.contains(_NOT_PRINTABLE).not_() & pl.col("person_dob").str.contains(_FAST_DOB))
         .otherwise(True)
     )
     with_dob = by_name_dob & pl.col("dob").is_not_null()

@@ -142,8 +142,8 @@ def _typed(col: Column, layout: Layout, iso_formats: tuple[str, ...]) -> tuple[p
     return c, None
 
 
-def _column_checks(col: Column, expected: str | None, values: pl.Series) -> list[Check]:
-    """Required, parses, in range, and (for a person identifier) normalisable."""
+def _column_checks(col: Column, expected: str | None) -> list[Check]:
+    """Required, parses, in range: the same for every file in a layout."""
     name, value = col.name, pl.col(_v(col.name))
     shown = pl.lit("the value") if col.is_person_identifier else _shown(name)
     checks = []
@@ -160,12 +160,35 @@ def _column_checks(col: Column, expected: str | None, values: pl.Series) -> list
                 name, out_of_range, f"{name}: ", value.cast(pl.String), f" is outside the allowed range {lo} to {hi}"
             )
         )
-    if col.is_person_identifier:
-        problems = identifier_problems(name, values)
-        if problems:
-            reason = pl.col(name).replace_strict(problems, default=None, return_dtype=pl.String)
-            checks.append(_check(name, pl.col(name).is_in(list(problems)), f"{name}: ", reason))
     return checks
+
+
+def _identifier_check(col: Column, values: pl.Series) -> list[Check]:
+    """A person identifier that cannot be normalised (pseudonymise.identifier_problems of this file's values)."""
+    problems = identifier_problems(col.name, values)
+    if not problems:
+        return []
+    reason = pl.col(col.name).replace_strict(problems, default=None, return_dtype=pl.String)
+    return [_check(col.name, pl.col(col.name).is_in(list(problems)), f"{col.name}: ", reason)]
+
+
+_PLANS: dict[tuple[int, int], tuple[Contract, Layout, list[pl.Expr], list[Check]]] = {}
+
+
+def _layout_plan(contract: Contract, layout: Layout) -> tuple[list[pl.Expr], list[Check]]:
+    """The typed-value expressions and the column checks of a contract's layout. They are the same for every file in
+    the layout, so they are built once per process: building them costs more than applying them to a small file.
+    (Keyed by identity: contracts are loaded once, load_contract; the entry holds them, so an id is not reused.)"""
+    key = (id(contract), id(layout))
+    if key not in _PLANS:
+        iso = contract.layouts[0].timestamp_formats  # the first layout is the canonical one
+        typed, checks = [], []
+        for col in contract.columns:
+            expr, expected = _typed(col, layout, iso)
+            typed.append(expr.alias(_v(col.name)))
+            checks += _column_checks(col, expected)
+        _PLANS[key] = (contract, layout, typed, checks)
+    return _PLANS[key][2:]
 
 
 def _row_checks(contract: Contract, force_code: str, period: str, now: datetime) -> list[Check]:
@@ -218,15 +241,19 @@ def validate_rows(
     df: pl.DataFrame, contract: Contract, layout: Layout, *, force_code: str, period: str, now: datetime
 ) -> Validated:
     """Check every row of a canonical frame (from read.to_canonical) on its own and within the file."""
-    iso = contract.layouts[0].timestamp_formats  # the first layout is the canonical one
     frame = df.lazy().with_columns([pl.col(n).str.strip_chars().replace("", None) for n in contract.names])
-    typed, checks = [], []
-    for col in contract.columns:
-        expr, expected = _typed(col, layout, iso)
-        typed.append(expr.alias(_v(col.name)))
-        checks += _column_checks(col, expected, df.get_column(col.name))
+    typed, checks = _layout_plan(contract, layout)
     frame = frame.with_columns(typed)
-    checks += _row_checks(contract, force_code, period, now)
+    checks = [
+        *checks,
+        *(
+            check
+            for col in contract.columns
+            if col.is_person_identifier
+            for check in _identifier_check(col, df[col.name])
+        ),
+        *_row_checks(contract, force_code, period, now),
+    ]
     if ROW_PROBLEM in df.columns:  # e.g. a ragged row: refused whole for that reason alone, its fields not trusted
         trusted = pl.col(ROW_PROBLEM).is_null()
         checks = [Check(c.field, c.fails & trusted, c.reason) for c in checks]
