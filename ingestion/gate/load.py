@@ -1,7 +1,8 @@
 """The gate's loader: landing files -> raw.<source>, raw.rejected_rows, raw.load_ledger, whole files per transaction.
 
-Two steps per file, so that files are prepared side by side while one writer commits: `prepare_file` reads,
-maps, validates and pseudonymises (no writes, no warehouse), in worker processes when there are enough files
+Two steps per file, so that files are prepared side by side while one writer commits: `prepare_files` reads,
+maps, validates and pseudonymises (no writes, no warehouse) a batch of files, each read on its own and then checked
+together with the others of its layout, in worker processes when there are enough files
 (ingestion/gate/workers.py); `commit_file` decides what the delivery does to the files in force
 (ingestion/gate/delivery.py) and writes the ledger entry, rows and rejects together, in listing order.
 A file whose latest ledger entry has the same bytes is already answered and skipped; identical bytes to a file in
@@ -23,7 +24,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 
-from ingestion.gate.contract import Contract, load_contract
+from ingestion.gate.contract import Contract, Layout, load_contract
 from ingestion.gate.delivery import KEY, decide, key_expr
 from ingestion.gate.landing import (
     UNKNOWN_SOURCE,
@@ -47,7 +48,7 @@ from ingestion.gate.ledger import (
 )
 from ingestion.gate.pseudonymise import key_id_for, pseudonymise_frame, resolve_key
 from ingestion.gate.read import MAX_FILE_BYTES, FileRejected, file_too_big, parse_table, to_canonical
-from ingestion.gate.validate import REJECT_SCHEMA, validate_rows
+from ingestion.gate.validate import REJECT_SCHEMA, FileRows, validate_files
 from ingestion.gate.workers import in_order, worker_count
 from ingestion.gate.writer import Transaction, transactions
 from ingestion.schema import ensure_raw_schema
@@ -170,30 +171,53 @@ class Prepared:
 def prepare_file(delivered: Delivered, contract: Contract, *, key: bytes, key_id: str, now: datetime) -> Prepared:
     """Read, map, validate and pseudonymise one delivered file (no writes). A whole-file problem is kept as its
     rejection; every row is either in `rows` or named in `rejects`."""
-    lf = delivered.lf
+    return prepare_files([delivered], contract, key=key, key_id=key_id, now=now)[0]
+
+
+def prepare_files(
+    delivered: list[Delivered], contract: Contract, *, key: bytes, key_id: str, now: datetime
+) -> list[Prepared]:
+    """prepare_file of each file: read and mapped one by one, then the files of one layout validated and
+    pseudonymised together (validate.validate_files: a file gets what it would get alone, at a fraction of the
+    cost of a polars query per file)."""
     national = contract.scope == "national"
-    force, period = ledger_force_and_period(lf, national=national, today=now.date())
-    try:
-        if delivered.refusal:
-            raise FileRejected(delivered.refusal)
-        check_landing_path(lf, national=national, today=now.date())
-        table = parse_table(delivered.raw, lf.path.suffix, contract.encodings_for(lf.force_code))
-        canonical, layout = to_canonical(table, contract, lf.force_code)
-    except FileRejected as exc:
-        return Prepared(delivered, contract.source, force, period, rejection=exc, rows_read=exc.rows_read)
-    checked = validate_rows(canonical, contract, layout, force_code=lf.force_code, period=lf.period, now=now)
-    rows = pseudonymise_frame(checked.good, key, key_id)
-    return Prepared(
-        delivered,
-        contract.source,
-        force,
-        period,
-        layout=layout.name,
-        rows=rows,
-        rejects=checked.rejects,
-        rows_read=checked.rows_read,
-        keys=checked.keys,
-    )
+    prepared: list[Prepared | None] = [None] * len(delivered)
+    layouts: dict[str, tuple[Layout, list[int], list[FileRows]]] = {}
+    for n, one in enumerate(delivered):
+        lf = one.lf
+        force, period = ledger_force_and_period(lf, national=national, today=now.date())
+        try:
+            if one.refusal:
+                raise FileRejected(one.refusal)
+            check_landing_path(lf, national=national, today=now.date())
+            table = parse_table(one.raw, lf.path.suffix, contract.encodings_for(lf.force_code))
+            canonical, layout = to_canonical(table, contract, lf.force_code)
+        except FileRejected as exc:
+            prepared[n] = Prepared(one, contract.source, force, period, rejection=exc, rows_read=exc.rows_read)
+            continue
+        _, numbers, files = layouts.setdefault(layout.name, (layout, [], []))
+        numbers.append(n)
+        files.append(FileRows(canonical, lf.force_code, lf.period))
+    for layout, numbers, files in layouts.values():
+        checked = validate_files(files, contract, layout, now=now)
+        good = pl.concat([v.good.with_columns(pl.lit(i, pl.UInt32).alias("__file")) for i, v in enumerate(checked)])
+        tokens = pseudonymise_frame(good, key, key_id)
+        by_file = tokens.partition_by("__file", as_dict=True, include_key=False)
+        empty = tokens.clear().drop("__file")
+        for i, (n, valid) in enumerate(zip(numbers, checked, strict=True)):
+            force, period = ledger_force_and_period(delivered[n].lf, national=national, today=now.date())
+            prepared[n] = Prepared(
+                delivered[n],
+                contract.source,
+                force,
+                period,
+                layout=layout.name,
+                rows=by_file.get((i,), empty),
+                rejects=valid.rejects,
+                rows_read=valid.rows_read,
+                keys=valid.keys,
+            )
+    return prepared
 
 
 def _load_id(con, prepared: Prepared) -> str:
@@ -311,6 +335,9 @@ def _new_versions(
             yield delivered
 
 
+BATCH_FILES = 16  # files prepared together (prepare_files): some 10-30k rows, a few batches in hand per worker
+
+
 @dataclass(frozen=True)
 class _Task:
     """One listed file for a worker: prepared unless its latest ledger entry already answers it as it is."""
@@ -324,17 +351,24 @@ class _Task:
     now: datetime
 
 
-def _prepare_task(task: _Task) -> tuple[LandingFile, Prepared | None, tuple[str, str] | None]:
-    """The file, prepared; None when its latest ledger entry already answers it as it is, or it has gone. With it,
-    (signature, sha256) of what was read, if it was. The bytes stay here: only what the commit needs goes back."""
-    contract = load_contract(task.source)
-    folders = partial(ledger_force_and_period, national=contract.scope == "national", today=task.now.date())
-    delivered, answered = _delivered(task.landing_dir, task.lf, task.answered, folders)
-    seen = None if delivered is None else (delivered.signature, delivered.sha)
-    if answered:
-        return task.lf, None, seen
-    prepared = prepare_file(delivered, contract, key=task.key, key_id=task.key_id, now=task.now)
-    return task.lf, replace(prepared, delivered=replace(delivered, raw=None)), seen
+def _prepare_tasks(tasks: list[_Task]) -> list[tuple[LandingFile, Prepared | None, tuple[str, str] | None]]:
+    """Each file, prepared (prepare_files); None when its latest ledger entry already answers it as it is, or it has
+    gone. With it, (signature, sha256) of what was read, if it was. The bytes stay here: only what the commit needs
+    goes back."""
+    if not tasks:
+        return []
+    first = tasks[0]
+    contract = load_contract(first.source)
+    folders = partial(ledger_force_and_period, national=contract.scope == "national", today=first.now.date())
+    found = [(task.lf, *_delivered(task.landing_dir, task.lf, task.answered, folders)) for task in tasks]
+    new = [delivered for _, delivered, answered in found if not answered]
+    prepared = iter(prepare_files(new, contract, key=first.key, key_id=first.key_id, now=first.now))
+    out = []
+    for lf, delivered, answered in found:
+        seen = None if delivered is None else (delivered.signature, delivered.sha)
+        done = None if answered else replace(next(prepared), delivered=replace(delivered, raw=None))
+        out.append((lf, done, seen))
+    return out
 
 
 @dataclass(frozen=True)
@@ -396,7 +430,8 @@ def ingest_source(
     sizes = {path: stat.st_size if stat else 0 for path, stat in stats.items()}
     total = sum(sizes.values())
     bytes_done, rows_read = sum(sizes[path] for path in skipped), 0
-    prepared_files = in_order(_prepare_task, tasks, worker_count(len(tasks)))
+    batches = [tasks[i : i + BATCH_FILES] for i in range(0, len(tasks), BATCH_FILES)]
+    prepared_files = (one for batch in in_order(_prepare_tasks, batches, worker_count(len(tasks))) for one in batch)
     with transactions(con) as tx:
         index = ActiveIndex(con, contract, before_reading=tx.flush)
         for done, (lf, prepared, read_as) in enumerate(prepared_files, start=len(skipped) + 1):

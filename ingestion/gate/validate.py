@@ -191,8 +191,9 @@ def _layout_plan(contract: Contract, layout: Layout) -> tuple[list[pl.Expr], lis
     return _PLANS[key][2:]
 
 
-def _row_checks(contract: Contract, force_code: str, period: str, now: datetime) -> list[Check]:
-    """Rules across columns: not in the future, not before another time, the file's force and period."""
+def _row_checks(contract: Contract, bounded: bool, now: datetime) -> list[Check]:
+    """Rules across columns: not in the future, not before another time, the file's force and period (from the
+    columns FILE_COLUMNS, as a batch holds rows of several files; `bounded`: some file's period has bounds)."""
     checks = []
     for name in contract.rules.get("not_in_future", []):
         checks.append(_check(name, pl.col(_v(name)) > now, f"{name}: ", _ts_text(name), " is in the future"))
@@ -210,16 +211,18 @@ def _row_checks(contract: Contract, force_code: str, period: str, now: datetime)
             )
         )
     if "force_code" in contract.names and contract.scope == "force":
-        fails = pl.col("force_code") != force_code
-        where = f" does not match the force folder {force_code} the file was delivered in"
-        checks.append(_check("force_code", fails, "force_code: ", _shown("force_code"), where))
-    bounds = period_bounds(period)
-    if contract.period_field and bounds:
-        start, end = bounds
+        fails = pl.col("force_code") != pl.col("__force")
+        where = [" does not match the force folder ", pl.col("__force"), " the file was delivered in"]
+        checks.append(_check("force_code", fails, "force_code: ", _shown("force_code"), *where))
+    if contract.period_field and bounded:
         name = contract.period_field
-        fails = ~pl.col(_v(name)).is_between(start, end, closed="left")
-        span = f" is outside the file's period {period} ({start:%Y-%m-%d} to {end:%Y-%m-%d} exclusive)"
-        checks.append(_check(name, fails, f"{name}: ", _ts_text(name), span))
+        start, end = pl.col("__start"), pl.col("__end")
+        fails = start.is_not_null() & ~pl.col(_v(name)).is_between(start, end, closed="left")
+        span = [
+            " is outside the file's period ", pl.col("__period"), " (", start.dt.strftime("%Y-%m-%d"), " to ",
+            end.dt.strftime("%Y-%m-%d"), " exclusive)",
+        ]  # fmt: skip
+        checks.append(_check(name, fails, f"{name}: ", _ts_text(name), *span))
     return checks
 
 
@@ -241,9 +244,48 @@ def validate_rows(
     df: pl.DataFrame, contract: Contract, layout: Layout, *, force_code: str, period: str, now: datetime
 ) -> Validated:
     """Check every row of a canonical frame (from read.to_canonical) on its own and within the file."""
+    return validate_files([FileRows(df, force_code, period)], contract, layout, now=now)[0]
+
+
+class FileRows(NamedTuple):
+    """A file's canonical frame and the force and period folders it was delivered in."""
+
+    df: pl.DataFrame
+    force_code: str | None
+    period: str | None
+
+
+def _file_columns(n: int, file: FileRows) -> pl.DataFrame:
+    bounds = period_bounds(file.period or "")
+    start, end = bounds or (None, None)
+    return file.df.with_columns(
+        pl.lit(n, pl.UInt32).alias("__file"),
+        pl.lit(file.force_code, pl.String).alias("__force"),
+        pl.lit(file.period, pl.String).alias("__period"),
+        pl.lit(start, _TS).alias("__start"),
+        pl.lit(end, _TS).alias("__end"),
+    )
+
+
+def _by_file(frame: pl.DataFrame, files: int, empty: pl.DataFrame) -> list[pl.DataFrame]:
+    """A batch's frame split into one frame per file (in file order; `empty` for a file without rows)."""
+    parts = frame.partition_by("__file", as_dict=True, include_key=False)
+    return [parts.get((n,), empty) for n in range(files)]
+
+
+def validate_files(files: list[FileRows], contract: Contract, layout: Layout, *, now: datetime) -> list[Validated]:
+    """validate_rows of several files in one layout, checked together as one frame (what each file gets is what it
+    would get alone: tests/ingestion/test_validate.py): a polars query costs about the same for one file's rows as
+    for a few files', so files are checked in batches rather than one by one."""
+    if not files:
+        return []
+    df = pl.concat([_file_columns(n, file) for n, file in enumerate(files)], how="vertical_relaxed")
+    if ROW_PROBLEM not in df.columns:
+        df = df.with_columns(pl.lit(None, pl.String).alias(ROW_PROBLEM))
     frame = df.lazy().with_columns([pl.col(n).str.strip_chars().replace("", None) for n in contract.names])
     typed, checks = _layout_plan(contract, layout)
     frame = frame.with_columns(typed)
+    bounded = any(period_bounds(file.period or "") for file in files)
     checks = [
         *checks,
         *(
@@ -252,16 +294,15 @@ def validate_rows(
             if col.is_person_identifier
             for check in _identifier_check(col, df[col.name])
         ),
-        *_row_checks(contract, force_code, period, now),
+        *_row_checks(contract, bounded, now),
     ]
-    if ROW_PROBLEM in df.columns:  # e.g. a ragged row: refused whole for that reason alone, its fields not trusted
-        trusted = pl.col(ROW_PROBLEM).is_null()
-        checks = [Check(c.field, c.fails & trusted, c.reason) for c in checks]
-        checks.append(_check("row", ~trusted, pl.col(ROW_PROBLEM)))
+    trusted = pl.col(ROW_PROBLEM).is_null()  # e.g. a ragged row: refused whole for that reason alone
+    checks = [Check(c.field, c.fails & trusted, c.reason) for c in checks]
+    checks.append(_check("row", ~trusted, pl.col(ROW_PROBLEM)))
     key = key_expr([_v(f) for f in contract.id_fields]) if contract.id_fields else pl.lit(None, pl.String)
     frame = frame.with_columns(key.alias(KEY))
     if contract.id_fields:
-        frame = frame.with_columns(pl.col("row_number").first().over(KEY).alias("__first_row"))
+        frame = frame.with_columns(pl.col("row_number").first().over("__file", KEY).alias("__first_row"))
         checks.append(_repeat_check(contract.id_fields))
 
     flags = [f"__c{i}" for i in range(len(checks))]
@@ -271,17 +312,19 @@ def validate_rows(
         checked.lazy()
         .filter(failing)
         .select(
+            "__file",
             "row_number",
             *[
                 pl.when(pl.col(f)).then(c.reason).alias(str(i))
                 for i, (f, c) in enumerate(zip(flags, checks, strict=True))
             ],
         )
-        .unpivot(index="row_number", variable_name="check", value_name="reason")
+        .unpivot(index=["__file", "row_number"], variable_name="check", value_name="reason")
         .drop_nulls("reason")
         .with_columns(pl.col("check").cast(pl.Int32))
-        .sort("row_number", "check")
+        .sort("__file", "row_number", "check")
         .select(
+            "__file",
             "row_number",
             pl.col("check")
             .replace_strict(dict(enumerate(c.field for c in checks)), return_dtype=pl.String)
@@ -292,8 +335,20 @@ def validate_rows(
         .cast(REJECT_SCHEMA)
     )
     good = checked.filter(~failing).select(
+        "__file",
         "row_number",
         *[(pl.col(c.name) if c.is_person_identifier else pl.col(_v(c.name))).alias(c.name) for c in contract.columns],
     )
-    keys = frozenset(checked.get_column(KEY).drop_nulls().to_list())
-    return Validated(good=good, rejects=rejects, rows_read=df.height, keys=keys)
+    keys = dict(checked.select("__file", KEY).drop_nulls(KEY).group_by("__file").agg(KEY).iter_rows())
+    empty_rejects = pl.DataFrame(schema=REJECT_SCHEMA)
+    return [
+        Validated(good=g, rejects=r, rows_read=file.df.height, keys=frozenset(keys.get(n, ())))
+        for n, (file, g, r) in enumerate(
+            zip(
+                files,
+                _by_file(good, len(files), good.clear().drop("__file")),
+                _by_file(rejects, len(files), empty_rejects),
+                strict=True,
+            )
+        )
+    ]
