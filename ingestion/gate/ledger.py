@@ -51,27 +51,38 @@ def free_load_id(con: duckdb.DuckDBPyConnection, base: str) -> str:
     return load_id
 
 
-def write_entry(con: duckdb.DuckDBPyConnection, entry: Entry) -> None:
-    con.execute(
-        "insert into raw.load_ledger (load_id, source, force_code, period, file_path, sha256, layout, loaded_at, "
-        "rows_read, rows_loaded, rows_rejected, status, message, superseded_by, key_id) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+LEDGER_COLUMNS = {
+    "load_id": pl.String, "source": pl.String, "force_code": pl.String, "period": pl.String, "file_path": pl.String,
+    "sha256": pl.String, "layout": pl.String, "loaded_at": pl.Datetime("us"), "rows_read": pl.Int64,
+    "rows_loaded": pl.Int64, "rows_rejected": pl.Int64, "status": pl.String, "message": pl.String,
+    "key_id": pl.String,
+}  # fmt: skip
+
+
+def entries_frame(entries: list[tuple[Entry, datetime]]) -> pl.DataFrame:
+    """Ledger entries, each with the time it was written, as rows of raw.load_ledger (superseded_by left NULL)."""
+    return pl.DataFrame(
         [
-            entry.load_id,
-            entry.source,
-            entry.force_code,
-            entry.period,
-            entry.file_path,
-            entry.sha256,
-            entry.layout,
-            datetime.now(),
-            entry.rows_read,
-            entry.rows_loaded,
-            entry.rows_rejected,
-            entry.status,
-            entry.message,
-            entry.key_id,
-        ],
+            (
+                e.load_id,
+                e.source,
+                e.force_code,
+                e.period,
+                e.file_path,
+                e.sha256,
+                e.layout,
+                at,
+                e.rows_read,
+                e.rows_loaded,
+                e.rows_rejected,
+                e.status,
+                e.message,
+                e.key_id,
+            )
+            for e, at in entries
+        ],  # fmt: skip
+        schema=LEDGER_COLUMNS,
+        orient="row",
     )
 
 
@@ -94,14 +105,53 @@ def seen_files(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, tuple[s
     return {path: (signature, sha) for path, signature, sha in rows}
 
 
-def active_copy(con: duckdb.DuckDBPyConnection, source: str, sha: str) -> str | None:
-    """The path of a file in force holding exactly these bytes, if any."""
-    row = con.execute(
-        "select file_path from raw.load_ledger where source = ? and sha256 = ? and status = 'loaded' "
-        "order by loaded_at limit 1",
-        [source, sha],
-    ).fetchone()
-    return row[0] if row else None
+class LedgerView:
+    """What the writer asks the ledger about each file of one source: which load ids are taken, which file in force
+    holds given bytes, whether a path has a file in force. Read once for an ingestion, then told of every entry the
+    writer makes and every file it supersedes (nothing else writes the ledger while the writer holds the claim), so
+    a file's questions cost no query."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, source: str):
+        rows = con.execute(
+            "select load_id, file_path, sha256, status from raw.load_ledger "
+            "where source = $source or starts_with(load_id, $prefix) order by loaded_at",
+            {"source": source, "prefix": source + "/"},
+        ).fetchall()
+        self._taken = {load_id for load_id, *_ in rows}
+        self._by_sha: dict[str, dict[str, str]] = {}  # sha256 -> {load_id: path} of files in force, oldest first
+        self._paths: dict[str, str] = {}  # load_id -> path of the files in force
+        for load_id, path, sha, status in rows:
+            if status == "loaded":
+                self._in_force(load_id, path, sha)
+
+    def _in_force(self, load_id: str, path: str, sha: str) -> None:
+        self._by_sha.setdefault(sha, {})[load_id] = path
+        self._paths[load_id] = path
+
+    def free_load_id(self, base: str) -> str:
+        """base, or base~2, base~3 ... when base is taken (same content delivered again, e.g. as a duplicate)."""
+        n, load_id = 1, base
+        while load_id in self._taken:
+            n += 1
+            load_id = f"{base}~{n}"
+        return load_id
+
+    def active_copy(self, sha: str) -> str | None:
+        """The path of the oldest file in force holding exactly these bytes, if any."""
+        return next(iter(self._by_sha.get(sha, {}).values()), None)
+
+    def path_in_force(self, path: str) -> bool:
+        return path in self._paths.values()
+
+    def written(self, entry: Entry) -> None:
+        self._taken.add(entry.load_id)
+        if entry.status == "loaded":
+            self._in_force(entry.load_id, entry.file_path, entry.sha256)
+
+    def superseded(self, load_id: str) -> None:
+        self._paths.pop(load_id, None)
+        for copies in self._by_sha.values():
+            copies.pop(load_id, None)
 
 
 class ActiveIndex:
@@ -114,8 +164,8 @@ class ActiveIndex:
     it writes in an open transaction is seen here as in the warehouse. So a file's check does not re-read the
     force's history, and costs what its own ids cost however long that history is: the held ids are sets per file
     and a map from id to file. One force is held at a time; the landing zone is listed in path order (force, then
-    period). `before_reading` is called before each read of raw.<source> (the writer's rows held back for one
-    insert go in first).
+    period). `before_reading` is called before each read of raw.<source> or the ledger (what the writer holds back
+    for one insert goes in first).
     """
 
     def __init__(
@@ -134,6 +184,7 @@ class ActiveIndex:
 
     def _ledger(self, force_code: str) -> dict[str, tuple[str | None, str]]:
         """load_id -> (period, file path) of the force's files in force."""
+        self._before_reading()
         files = self._con.execute(
             "select load_id, period, file_path from raw.load_ledger "
             "where status = 'loaded' and source = $source and force_code = $force order by loaded_at",
@@ -171,10 +222,9 @@ class ActiveIndex:
             self._remember(load_id, ids)
 
     def _remember(self, load_id: str, ids: Collection[str]) -> None:
-        self._keys[load_id] = frozenset(ids)
-        if self._unique_in_force:
-            for key in ids:
-                self._holder.setdefault(key, load_id)
+        self._keys[load_id] = held = frozenset(ids)
+        if self._unique_in_force:  # an id already held keeps its holder (set operations: no loop per id here)
+            self._holder.update(dict.fromkeys(held - self._holder.keys(), load_id))
 
     def active(self, force_code: str, period: str | None, keys: frozenset[str]) -> ActiveIds:
         """The files in force of this force and period, each with its ids, and which of `keys` (a new file's ids)
@@ -184,7 +234,8 @@ class ActiveIndex:
         if force_code == self._force:
             files, by_load = self._files, self._keys
             here = [load_id for load_id, (p, _) in files.items() if p == period]
-            holders = {key: self._holder.get(key) for key in keys} if self._unique_in_force else {}
+            held = keys & self._holder.keys() if self._unique_in_force else ()
+            holders = {key: self._holder[key] for key in held}
         else:  # its first file: the warehouse answers about this file's ids only
             self._asked = force_code
             files = self._ledger(force_code)
@@ -196,7 +247,7 @@ class ActiveIndex:
                 for load_id, ids in self._rows(force_code, others, keys).items():
                     holders |= dict.fromkeys(ids, load_id)
         parts = [ActivePart(load_id, files[load_id][1], frozenset(by_load.get(load_id, ()))) for load_id in here]
-        elsewhere = {key: files[h][1] for key, h in holders.items() if h is not None and h not in here}
+        elsewhere = {key: files[h][1] for key, h in holders.items() if h not in here}
         return ActiveIds(parts, elsewhere)
 
     def loaded(self, load_id: str, force_code: str, period: str | None, file_path: str, rows: pl.DataFrame) -> None:

@@ -36,16 +36,7 @@ from ingestion.gate.landing import (
     source_files,
     stray_reason,
 )
-from ingestion.gate.ledger import (
-    ActiveIndex,
-    Entry,
-    active_copy,
-    free_load_id,
-    latest_versions,
-    seen_files,
-    supersede,
-    write_entry,
-)
+from ingestion.gate.ledger import ActiveIndex, Entry, LedgerView, latest_versions, seen_files, supersede
 from ingestion.gate.pseudonymise import key_id_for, pseudonymise_frame, resolve_key
 from ingestion.gate.read import MAX_FILE_BYTES, FileRejected, file_too_big, parse_table, to_canonical
 from ingestion.gate.validate import REJECT_SCHEMA, FileRows, validate_files
@@ -220,10 +211,10 @@ def prepare_files(
     return prepared
 
 
-def _load_id(con, prepared: Prepared) -> str:
+def _load_id(ledger: LedgerView, prepared: Prepared) -> str:
     lf = prepared.delivered.lf
-    return free_load_id(
-        con, f"{prepared.source}/{lf.force_code or 'unknown'}/{lf.period or 'unknown'}/{prepared.delivered.sha[:16]}"
+    return ledger.free_load_id(
+        f"{prepared.source}/{lf.force_code or 'unknown'}/{lf.period or 'unknown'}/{prepared.delivered.sha[:16]}"
     )
 
 
@@ -235,18 +226,21 @@ def _entry(prepared: Prepared, load_id: str, status: str, rows=(0, 0, 0), messag
     )  # fmt: skip
 
 
-def _reject_file(con, prepared: Prepared, load_id: str, reason: str) -> FileResult:
+def _write(tx: Transaction, ledger: LedgerView, entry: Entry) -> None:
+    tx.entry(entry)
+    ledger.written(entry)
+
+
+def _reject_file(tx: Transaction, ledger: LedgerView, prepared: Prepared, reason: str) -> FileResult:
     """The ledger entry and the file-level reject of a file refused whole."""
-    in_force = con.execute(
-        "select 1 from raw.load_ledger where file_path = ? and status = 'loaded'", [prepared.path]
-    ).fetchone()
-    message = reason + ("; the earlier version of this file stays in force" if in_force else "")
-    read = prepared.rows_read
-    write_entry(con, _entry(prepared, load_id, "rejected_file", (read, 0, read), message))
-    con.execute(
-        "insert into raw.rejected_rows values (?, ?, ?, NULL, NULL, ?)",
-        [load_id, prepared.source, prepared.path, reason],
+    load_id = _load_id(ledger, prepared)
+    message = reason + (
+        "; the earlier version of this file stays in force" if ledger.path_in_force(prepared.path) else ""
     )
+    read = prepared.rows_read
+    _write(tx, ledger, _entry(prepared, load_id, "rejected_file", (read, 0, read), message))
+    reject = {"load_id": [load_id], "source": [prepared.source], "file_path": [prepared.path], "reason": [reason]}
+    tx.insert("raw.rejected_rows", pl.DataFrame(reject, schema=dict.fromkeys(reject, pl.String)))
     return FileResult(prepared.path, "rejected_file", read, 0, read, message, load_id)
 
 
@@ -271,18 +265,19 @@ def _refuse_held_ids(
     return keyed.filter(~pl.col(KEY).is_in(held[KEY].implode())).drop(KEY), rejects
 
 
-def commit_file(tx: Transaction, prepared: Prepared, contract: Contract, key_id: str, index: ActiveIndex) -> FileResult:
+def commit_file(
+    tx: Transaction, ledger: LedgerView, prepared: Prepared, contract: Contract, key_id: str, index: ActiveIndex
+) -> FileResult:
     """Write one prepared file in the writer's open transaction (which commits whole files): its ledger entry, what
-    it supersedes, its rows and rejects, and tell the source's index of ids in force. The id-clash and re-send rule
-    is delivery.decide's."""
-    con = tx.con
-    load_id = _load_id(con, prepared)
+    it supersedes, its rows and rejects, and tell the source's ledger view and index of ids in force. The id-clash
+    and re-send rule is delivery.decide's."""
     if prepared.rejection:
-        return _reject_file(con, prepared, load_id, prepared.rejection.reason)
-    copy = active_copy(con, prepared.source, prepared.delivered.sha)
+        return _reject_file(tx, ledger, prepared, prepared.rejection.reason)
+    load_id = _load_id(ledger, prepared)
+    copy = ledger.active_copy(prepared.delivered.sha)
     if copy:
         message = f"identical to {copy}, already loaded: nothing loaded again"
-        write_entry(con, _entry(prepared, load_id, "duplicate", message=message))
+        _write(tx, ledger, _entry(prepared, load_id, "duplicate", message=message))
         return FileResult(prepared.path, "duplicate", 0, 0, 0, message, load_id)
 
     active = index.active(prepared.force_code, prepared.period, prepared.keys)
@@ -299,10 +294,13 @@ def commit_file(tx: Transaction, prepared: Prepared, contract: Contract, key_id:
         clashed = sorted(set(decision.holders.values()))
         notes.append(f"rows whose ids are already in force were refused (see {', '.join(clashed)})")
     message = "; ".join(n for n in notes if n)
-    write_entry(con, _entry(prepared, load_id, "loaded", (read, loaded, read - loaded), message, key_id))
+    if decision.supersedes:
+        tx.flush()  # the files it supersedes may be held back still
     for part in decision.supersedes:
-        supersede(con, part, load_id, prepared.path, decision.why)
+        supersede(tx.con, part, load_id, prepared.path, decision.why)
+        ledger.superseded(part.load_id)
         index.superseded(part.load_id)
+    _write(tx, ledger, _entry(prepared, load_id, "loaded", (read, loaded, read - loaded), message, key_id))
     tx.insert(f"raw.{prepared.source}", rows.with_columns(pl.lit(load_id).alias("load_id")))
     index.loaded(load_id, prepared.force_code, prepared.period, prepared.path, rows)
     source_and_file = [pl.lit(prepared.source).alias("source"), pl.lit(prepared.path).alias("file_path")]
@@ -433,10 +431,10 @@ def ingest_source(
     batches = [tasks[i : i + BATCH_FILES] for i in range(0, len(tasks), BATCH_FILES)]
     prepared_files = (one for batch in in_order(_prepare_tasks, batches, worker_count(len(tasks))) for one in batch)
     with transactions(con) as tx:
-        index = ActiveIndex(con, contract, before_reading=tx.flush)
+        index, ledger = ActiveIndex(con, contract, before_reading=tx.flush), LedgerView(con, source)
         for done, (lf, prepared, read_as) in enumerate(prepared_files, start=len(skipped) + 1):
             if prepared is not None:
-                report.files.append(commit_file(tx, prepared, contract, key_id, index))
+                report.files.append(commit_file(tx, ledger, prepared, contract, key_id, index))
                 rows_read += report.files[-1].rows_read
             if read_as is not None and read_as != seen.get(lf.rel_path):
                 tx.seen(lf.rel_path, *read_as)
@@ -479,10 +477,11 @@ def ingest_strays(con: duckdb.DuckDBPyConnection, landing_dir: Path | str, sourc
     strays = scan_landing(landing_dir, frozenset(sources)).strays
     report = IngestReport(UNKNOWN_SOURCE)
     with transactions(con) as tx:
+        ledger = LedgerView(con, UNKNOWN_SOURCE)
         for delivered in _new_versions(con, landing_dir, UNKNOWN_SOURCE, strays, lambda _: (None, None)):
             prepared = Prepared(delivered, UNKNOWN_SOURCE, None, None)
             link_out = delivered.refusal if delivered.lf.path.is_symlink() else None
             reason = link_out or stray_reason(delivered.lf, frozenset(sources))
-            report.files.append(_reject_file(con, prepared, _load_id(con, prepared), reason))
+            report.files.append(_reject_file(tx, ledger, prepared, reason))
             tx.file_written()
     return report

@@ -2,10 +2,10 @@
 
 Every COMMIT_SECONDS the files written so far commit together (a commit costs a disk flush, so not one per file),
 and the rest at the end; an error rolls back the files not committed yet (the next refresh loads them again). The
-rows, rejects and 'seen' records of the files written since the last commit wait here and go in with one insert per
-table just before the commit, or before anything reads those tables (`flush`): one insert of many files' rows costs
-DuckDB far less than one per file. A file's ledger entry is written at once (the writer reads the ledger as it
-goes); its rows and rejects still commit with it, in the same transaction.
+ledger entries, rows, rejects and 'seen' records of the files written since the last commit wait here and go in with
+one insert per table just before the commit, or before anything reads those tables (`flush`): one insert of many
+files' rows costs DuckDB far less than one per file. A file's entry, rows and rejects still commit together, in the
+same transaction; the writer answers its own questions about the ledger meanwhile (ledger.LedgerView).
 """
 
 from __future__ import annotations
@@ -13,9 +13,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 import duckdb
 import polars as pl
+
+from ingestion.gate.ledger import Entry, entries_frame
 
 COMMIT_SECONDS = 5.0  # files written within this long commit together (each file's rows, rejects and entry always)
 
@@ -36,9 +39,14 @@ class Transaction:
     def __init__(self, con: duckdb.DuckDBPyConnection, commit_seconds: float):
         self.con = con
         self._commit_seconds = commit_seconds
+        self._entries: list[tuple[Entry, datetime]] = []
         self._frames: dict[str, list[pl.DataFrame]] = {}
         self._seen: dict[str, tuple[str, str]] = {}
         self._started = time.monotonic()
+
+    def entry(self, entry: Entry) -> None:
+        """A ledger entry, written now (its loaded_at), inserted at the next flush."""
+        self._entries.append((entry, datetime.now()))
 
     def insert(self, table: str, df: pl.DataFrame) -> None:
         """Rows for a table, inserted at the next flush."""
@@ -51,6 +59,9 @@ class Transaction:
 
     def flush(self) -> None:
         """Insert what is held back, one statement per table."""
+        if self._entries:
+            entries, self._entries = self._entries, []
+            insert_frame(self.con, "raw.load_ledger", entries_frame(entries))
         frames, self._frames = self._frames, {}
         for table, parts in frames.items():
             insert_frame(self.con, table, pl.concat(parts, how="diagonal_relaxed", rechunk=False))

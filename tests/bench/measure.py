@@ -22,7 +22,7 @@ import duckdb
 
 from ingestion.gate.contract import load_contract
 from ingestion.gate.landing import landing_file
-from ingestion.gate.ledger import ActiveIndex
+from ingestion.gate.ledger import ActiveIndex, LedgerView
 from ingestion.gate.load import commit_file, prepare_file, take_delivery
 from ingestion.gate.writer import Transaction
 from ingestion.schema import ensure_raw_schema
@@ -119,7 +119,8 @@ def file_cost(warehouse: Path, landing: Path, path: Path, key: bytes, repeats: i
             con.execute("begin transaction")
             start = time.perf_counter()
             tx = Transaction(con, commit_seconds=0)
-            rows = commit_file(tx, prepared, contract, "bench", ActiveIndex(con, contract, tx.flush)).rows_read
+            index, ledger = ActiveIndex(con, contract, tx.flush), LedgerView(con, contract.source)
+            rows = commit_file(tx, ledger, prepared, contract, "bench", index).rows_read
             tx.flush()
             commits.append(time.perf_counter() - start)
             con.execute("rollback")
