@@ -334,6 +334,7 @@ def _new_versions(
 
 
 BATCH_FILES = 16  # files prepared together (prepare_files): some 10-30k rows, a few batches in hand per worker
+BATCH_BYTES = 32 * 1024 * 1024  # and no more bytes than this in a batch, unless one file alone is bigger
 
 
 @dataclass(frozen=True)
@@ -347,6 +348,19 @@ class _Task:
     key: bytes
     key_id: str
     now: datetime
+
+
+def _batches(tasks: list[_Task], sizes: list[int]) -> list[list[_Task]]:
+    """The tasks in order, cut into batches of at most BATCH_FILES files and BATCH_BYTES (a bigger file alone)."""
+    batches: list[list[_Task]] = []
+    room = 0
+    for task, size in zip(tasks, sizes, strict=True):
+        if not batches or len(batches[-1]) == BATCH_FILES or size > room:
+            batches.append([])
+            room = BATCH_BYTES
+        batches[-1].append(task)
+        room -= size
+    return batches
 
 
 def _prepare_tasks(tasks: list[_Task]) -> list[tuple[LandingFile, Prepared | None, tuple[str, str] | None]]:
@@ -428,7 +442,7 @@ def ingest_source(
     sizes = {path: stat.st_size if stat else 0 for path, stat in stats.items()}
     total = sum(sizes.values())
     bytes_done, rows_read = sum(sizes[path] for path in skipped), 0
-    batches = [tasks[i : i + BATCH_FILES] for i in range(0, len(tasks), BATCH_FILES)]
+    batches = _batches(tasks, [sizes[task.lf.rel_path] for task in tasks])
     prepared_files = (one for batch in in_order(_prepare_tasks, batches, worker_count(len(tasks))) for one in batch)
     with transactions(con) as tx:
         index, ledger = ActiveIndex(con, contract, before_reading=tx.flush), LedgerView(con, source)

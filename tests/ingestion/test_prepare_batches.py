@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+import ingestion.gate.load as load_module
 from demo.force_extracts import SOURCES, generate_national
 from ingestion.gate.contract import load_contract
 from ingestion.gate.landing import source_files
@@ -95,3 +96,12 @@ def test_files_in_no_period_folder_are_checked_beside_files_with_one(tmp_path):
     assert by_period["2023-10"].rejects.height == 1
     assert by_period["2023-1"].rejection or by_period["2023-1"].rejects.height == 0
     assert isinstance(by_period["2023-10"].rows, pl.DataFrame)
+
+
+def test_batches_hold_a_few_files_and_bytes_and_a_big_file_alone(monkeypatch):
+    monkeypatch.setattr(load_module, "BATCH_FILES", 3)
+    monkeypatch.setattr(load_module, "BATCH_BYTES", 100)
+    sizes = [10, 10, 10, 10, 150, 90, 20, 5]
+    batches = load_module._batches(list(range(len(sizes))), sizes)
+    assert batches == [[0, 1, 2], [3], [4], [5], [6, 7]]
+    assert [n for batch in batches for n in batch] == list(range(len(sizes))), "in listing order, each once"
