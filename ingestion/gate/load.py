@@ -334,7 +334,7 @@ def _new_versions(
 
 
 BATCH_FILES = 16  # files prepared together (prepare_files): some 10-30k rows, a few batches in hand per worker
-BATCH_BYTES = 32 * 1024 * 1024  # and no more bytes than this in a batch, unless one file alone is bigger
+BATCH_BYTES = 8 * 1024 * 1024  # and no more bytes than this in a batch, unless one file alone is bigger
 
 
 @dataclass(frozen=True)

