@@ -106,27 +106,29 @@ def seen_files(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, tuple[s
 
 
 class LedgerView:
-    """What the writer asks the ledger about each file of one source: which load ids are taken, which file in force
-    holds given bytes, whether a path has a file in force. Read once for an ingestion, then told of every entry the
-    writer makes and every file it supersedes (nothing else writes the ledger while the writer holds the claim), so
-    a file's questions cost no query."""
+    """What the writer asks the ledger of one source: which load ids are taken, which file in force holds given
+    bytes, whether a path has a file in force, a force's files in force. Read once for an ingestion, then told of
+    every entry the writer makes and every file it supersedes (nothing else writes the ledger while the writer holds
+    the claim), so a file's questions cost no query."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, source: str):
         rows = con.execute(
-            "select load_id, file_path, sha256, status from raw.load_ledger "
+            "select load_id, status, force_code, period, file_path, sha256 from raw.load_ledger "
             "where source = $source or starts_with(load_id, $prefix) order by loaded_at",
             {"source": source, "prefix": source + "/"},
         ).fetchall()
         self._taken = {load_id for load_id, *_ in rows}
-        self._by_sha: dict[str, dict[str, str]] = {}  # sha256 -> {load_id: path} of files in force, oldest first
-        self._paths: dict[str, str] = {}  # load_id -> path of the files in force
-        for load_id, path, sha, status in rows:
+        self._in_force: dict[str, tuple[str | None, str | None, str, str]] = {}  # load_id -> force, period, path, sha
+        self._by_sha: dict[str, dict[str, str]] = {}  # sha256 -> {load_id: path}, oldest first
+        self._by_force: dict[str | None, dict[str, tuple[str | None, str]]] = {}  # force -> {load_id: (period, path)}
+        for load_id, status, *file in rows:
             if status == "loaded":
-                self._in_force(load_id, path, sha)
+                self._add(load_id, *file)
 
-    def _in_force(self, load_id: str, path: str, sha: str) -> None:
+    def _add(self, load_id: str, force_code: str | None, period: str | None, path: str, sha: str) -> None:
+        self._in_force[load_id] = (force_code, period, path, sha)
         self._by_sha.setdefault(sha, {})[load_id] = path
-        self._paths[load_id] = path
+        self._by_force.setdefault(force_code, {})[load_id] = (period, path)
 
     def free_load_id(self, base: str) -> str:
         """base, or base~2, base~3 ... when base is taken (same content delivered again, e.g. as a duplicate)."""
@@ -141,17 +143,25 @@ class LedgerView:
         return next(iter(self._by_sha.get(sha, {}).values()), None)
 
     def path_in_force(self, path: str) -> bool:
-        return path in self._paths.values()
+        return path in self._paths_in_force()
+
+    def _paths_in_force(self) -> set[str]:
+        return {path for _, _, path, _ in self._in_force.values()}
+
+    def files_in_force(self, force_code: str | None) -> dict[str, tuple[str | None, str]]:
+        """load_id -> (period, path) of the force's files in force, oldest first (read only: the view's own)."""
+        return self._by_force.get(force_code, {})
 
     def written(self, entry: Entry) -> None:
         self._taken.add(entry.load_id)
         if entry.status == "loaded":
-            self._in_force(entry.load_id, entry.file_path, entry.sha256)
+            self._add(entry.load_id, entry.force_code, entry.period, entry.file_path, entry.sha256)
 
     def superseded(self, load_id: str) -> None:
-        self._paths.pop(load_id, None)
-        for copies in self._by_sha.values():
-            copies.pop(load_id, None)
+        if load_id in self._in_force:
+            force_code, _, _, sha = self._in_force.pop(load_id)
+            self._by_sha[sha].pop(load_id, None)
+            self._by_force[force_code].pop(load_id, None)
 
 
 class ActiveIndex:
@@ -164,33 +174,27 @@ class ActiveIndex:
     it writes in an open transaction is seen here as in the warehouse. So a file's check does not re-read the
     force's history, and costs what its own ids cost however long that history is: the held ids are sets per file
     and a map from id to file. One force is held at a time; the landing zone is listed in path order (force, then
-    period). `before_reading` is called before each read of raw.<source> or the ledger (what the writer holds back
-    for one insert goes in first).
+    period). Which files are in force comes from the writer's ledger view; `before_reading` is called before a read
+    of raw.<source> that may meet rows the writer holds back for one insert (a force's rows loaded in this ingestion).
     """
 
     def __init__(
-        self, con: duckdb.DuckDBPyConnection, contract: Contract, before_reading: Callable[[], None] = lambda: None
+        self,
+        con: duckdb.DuckDBPyConnection,
+        contract: Contract,
+        ledger: LedgerView,
+        before_reading: Callable[[], None] = lambda: None,
     ):
-        self._con, self._contract, self._before_reading = con, contract, before_reading
+        self._con, self._contract, self._ledger, self._before_reading = con, contract, ledger, before_reading
         self._asked: str | None = None  # the force whose first file was answered by the warehouse
         self._force: str | None = None  # the force held here
-        self._files: dict[str, tuple[str | None, str]] = {}  # load_id -> (period, file path), its files in force
+        self._written: set[str | None] = set()  # forces with files loaded in this ingestion
         self._keys: dict[str, frozenset[str]] = {}  # load_id -> its ids, for the held force's files in force
         self._holder: dict[str, str] = {}  # id -> load_id holding it (ids unique per force only)
 
     @property
     def _unique_in_force(self) -> bool:
         return self._contract.id_unique_within == "force"
-
-    def _ledger(self, force_code: str) -> dict[str, tuple[str | None, str]]:
-        """load_id -> (period, file path) of the force's files in force."""
-        self._before_reading()
-        files = self._con.execute(
-            "select load_id, period, file_path from raw.load_ledger "
-            "where status = 'loaded' and source = $source and force_code = $force order by loaded_at",
-            {"source": self._contract.source, "force": force_code},
-        ).fetchall()
-        return {load_id: (period, path) for load_id, period, path in files}
 
     def _rows(self, force_code: str, loads: list[str], keys: frozenset[str] | None = None) -> dict[str, set[str]]:
         """load_id -> ids of the rows of these loads of the force; only the ids among `keys` when given (ids unique
@@ -206,7 +210,8 @@ class ActiveIndex:
         if keys is not None:
             where.append(f"{contract.id_fields[0]} in (select unnest($keys))")
             params["keys"] = sorted(keys)
-        self._before_reading()
+        if force_code in self._written:  # its rows written in this ingestion may be held back still
+            self._before_reading()
         rows = self._con.execute(
             f"select load_id, {', '.join(contract.id_fields)} from raw.{contract.source} where {' and '.join(where)}",
             params,
@@ -215,10 +220,9 @@ class ActiveIndex:
         return {load_id: set(found) for load_id, found in ids.group_by("load_id").agg(KEY).iter_rows()}
 
     def _hold(self, force_code: str) -> None:
-        """Read the force's files in force and their ids, and keep them here from now on."""
-        self._force, self._files = force_code, self._ledger(force_code)
-        self._keys, self._holder = {}, {}
-        for load_id, ids in self._rows(force_code, list(self._files)).items():
+        """Read the ids of the force's files in force, and keep them here from now on."""
+        self._force, self._keys, self._holder = force_code, {}, {}
+        for load_id, ids in self._rows(force_code, list(self._ledger.files_in_force(force_code))).items():
             self._remember(load_id, ids)
 
     def _remember(self, load_id: str, ids: Collection[str]) -> None:
@@ -231,15 +235,14 @@ class ActiveIndex:
         are in force in the force's other periods (id -> file; only when the contract's ids are unique per force)."""
         if force_code != self._force and force_code == self._asked:  # its second file: hold the force from now on
             self._hold(force_code)
+        files = self._ledger.files_in_force(force_code)
+        here = [load_id for load_id, (p, _) in files.items() if p == period]
         if force_code == self._force:
-            files, by_load = self._files, self._keys
-            here = [load_id for load_id, (p, _) in files.items() if p == period]
+            by_load = self._keys
             held = keys & self._holder.keys() if self._unique_in_force else ()
             holders = {key: self._holder[key] for key in held}
         else:  # its first file: the warehouse answers about this file's ids only
             self._asked = force_code
-            files = self._ledger(force_code)
-            here = [load_id for load_id, (p, _) in files.items() if p == period]
             by_load = self._rows(force_code, here)
             holders = {}
             if self._unique_in_force and keys:
@@ -250,20 +253,19 @@ class ActiveIndex:
         elsewhere = {key: files[h][1] for key, h in holders.items() if h not in here}
         return ActiveIds(parts, elsewhere)
 
-    def loaded(self, load_id: str, force_code: str, period: str | None, file_path: str, rows: pl.DataFrame) -> None:
+    def loaded(self, load_id: str, force_code: str, rows: pl.DataFrame) -> None:
         """A file's rows went into force (rows: as written to raw.<source>)."""
+        self._written.add(force_code)
         if force_code != self._force:
             return  # not held: read from the warehouse, these rows with it, when it is
-        self._files[load_id] = (period, file_path)
         if self._contract.id_fields:
             self._remember(load_id, rows.select(key_expr(self._contract.id_fields)).to_series().drop_nulls().to_list())
 
     def superseded(self, load_id: str) -> None:
         """A file went out of force."""
-        if self._files.pop(load_id, None) is not None:
-            for key in self._keys.pop(load_id, ()):
-                if self._holder.get(key) == load_id:
-                    del self._holder[key]
+        for key in self._keys.pop(load_id, ()):
+            if self._holder.get(key) == load_id:
+                del self._holder[key]
 
 
 def supersede(con: duckdb.DuckDBPyConnection, part: ActivePart, by_load_id: str, by_path: str, why: str) -> None:

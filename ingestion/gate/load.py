@@ -302,7 +302,7 @@ def commit_file(
         index.superseded(part.load_id)
     _write(tx, ledger, _entry(prepared, load_id, "loaded", (read, loaded, read - loaded), message, key_id))
     tx.insert(f"raw.{prepared.source}", rows.with_columns(pl.lit(load_id).alias("load_id")))
-    index.loaded(load_id, prepared.force_code, prepared.period, prepared.path, rows)
+    index.loaded(load_id, prepared.force_code, rows)
     source_and_file = [pl.lit(prepared.source).alias("source"), pl.lit(prepared.path).alias("file_path")]
     tx.insert("raw.rejected_rows", rejects.with_columns(pl.lit(load_id).alias("load_id"), *source_and_file))
     return FileResult(prepared.path, "loaded", read, loaded, read - loaded, message, load_id)
@@ -445,7 +445,8 @@ def ingest_source(
     batches = _batches(tasks, [sizes[task.lf.rel_path] for task in tasks])
     prepared_files = (one for batch in in_order(_prepare_tasks, batches, worker_count(len(tasks))) for one in batch)
     with transactions(con) as tx:
-        index, ledger = ActiveIndex(con, contract, before_reading=tx.flush), LedgerView(con, source)
+        ledger = LedgerView(con, source)
+        index = ActiveIndex(con, contract, ledger, before_reading=tx.flush)
         for done, (lf, prepared, read_as) in enumerate(prepared_files, start=len(skipped) + 1):
             if prepared is not None:
                 report.files.append(commit_file(tx, ledger, prepared, contract, key_id, index))

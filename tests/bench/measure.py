@@ -122,7 +122,7 @@ def file_cost(warehouse: Path, landing: Path, path: Path, key: bytes, repeats: i
             ledger = LedgerView(con, contract.source)  # read once per source and refresh, not per file
             start = time.perf_counter()
             tx = Transaction(con, commit_seconds=0)
-            index = ActiveIndex(con, contract, tx.flush)  # a force's first file in a refresh asks the warehouse
+            index = ActiveIndex(con, contract, ledger, tx.flush)  # a force's first file asks the warehouse
             rows = commit_file(tx, ledger, prepared, contract, "bench", index).rows_read
             tx.flush()
             commits.append(time.perf_counter() - start)
