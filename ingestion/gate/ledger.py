@@ -7,7 +7,7 @@ operator with `mhw withdraw`). Staging keeps rows whose load is 'loaded' (dbt ma
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -172,8 +172,8 @@ class ActiveIndex:
     its files in force are read once, then kept up to date by the writer as it loads (`loaded`) and supersedes
     (`superseded`) files. While the writer holds the claim nothing else changes raw.<source> or the ledger, and what
     it writes in an open transaction is seen here as in the warehouse. So a file's check does not re-read the
-    force's history, and costs what its own ids cost however long that history is: the held ids are sets per file
-    and a map from id to file. One force is held at a time; the landing zone is listed in path order (force, then
+    force's history: the held ids are one polars frame (file number, id), which a new file's ids are looked up in.
+    One force is held at a time; the landing zone is listed in path order (force, then
     period). Which files are in force comes from the writer's ledger view; `before_reading` is called before a read
     of raw.<source> that may meet rows the writer holds back for one insert (a force's rows loaded in this ingestion).
     """
@@ -189,8 +189,8 @@ class ActiveIndex:
         self._asked: str | None = None  # the force whose first file was answered by the warehouse
         self._force: str | None = None  # the force held here
         self._written: set[str | None] = set()  # forces with files loaded in this ingestion
-        self._keys: dict[str, frozenset[str]] = {}  # load_id -> its ids, for the held force's files in force
-        self._holder: dict[str, str] = {}  # id -> load_id holding it (ids unique per force only)
+        self._loads: list[str] = []  # the held force's files, numbered
+        self._ids = _held_ids([], [])  # (file number, id) of the held force's files in force
 
     @property
     def _unique_in_force(self) -> bool:
@@ -221,14 +221,27 @@ class ActiveIndex:
 
     def _hold(self, force_code: str) -> None:
         """Read the ids of the force's files in force, and keep them here from now on."""
-        self._force, self._keys, self._holder = force_code, {}, {}
+        self._force, self._loads, self._ids = force_code, [], _held_ids([], [])
         for load_id, ids in self._rows(force_code, list(self._ledger.files_in_force(force_code))).items():
-            self._remember(load_id, ids)
+            self._remember(load_id, list(ids))
 
-    def _remember(self, load_id: str, ids: Collection[str]) -> None:
-        self._keys[load_id] = held = frozenset(ids)
-        if self._unique_in_force:  # an id already held keeps its holder (set operations: no loop per id here)
-            self._holder.update(dict.fromkeys(held - self._holder.keys(), load_id))
+    def _remember(self, load_id: str, ids: list[str]) -> None:
+        self._loads.append(load_id)
+        self._ids = pl.concat([self._ids, _held_ids([len(self._loads) - 1] * len(ids), ids)], rechunk=False)
+
+    def _held(self, here: list[str], keys: frozenset[str]) -> tuple[dict[str, set[str]], dict[str, str]]:
+        """From the held ids: the ids of the files `here`, and which of `keys` a file holds (id -> load_id)."""
+        loads = self._loads
+        by_load: dict[str, set[str]] = {}
+        if here:
+            numbers = [n for n, load_id in enumerate(loads) if load_id in here]
+            found = self._ids.filter(pl.col("file").is_in(numbers)).group_by("file").agg(KEY)
+            by_load = {loads[n]: set(found) for n, found in found.iter_rows()}
+        holders: dict[str, str] = {}
+        if self._unique_in_force and keys:
+            found = self._ids.filter(pl.col(KEY).is_in(pl.Series(list(keys), dtype=pl.String).implode()))
+            holders = {key: loads[n] for n, key in found.unique(KEY, keep="first", maintain_order=True).iter_rows()}
+        return by_load, holders
 
     def active(self, force_code: str, period: str | None, keys: frozenset[str]) -> ActiveIds:
         """The files in force of this force and period, each with its ids, and which of `keys` (a new file's ids)
@@ -238,9 +251,7 @@ class ActiveIndex:
         files = self._ledger.files_in_force(force_code)
         here = [load_id for load_id, (p, _) in files.items() if p == period]
         if force_code == self._force:
-            by_load = self._keys
-            held = keys & self._holder.keys() if self._unique_in_force else ()
-            holders = {key: self._holder[key] for key in held}
+            by_load, holders = self._held(here, keys)
         else:  # its first file: the warehouse answers about this file's ids only
             self._asked = force_code
             by_load = self._rows(force_code, here)
@@ -263,9 +274,12 @@ class ActiveIndex:
 
     def superseded(self, load_id: str) -> None:
         """A file went out of force."""
-        for key in self._keys.pop(load_id, ()):
-            if self._holder.get(key) == load_id:
-                del self._holder[key]
+        if load_id in self._loads:
+            self._ids = self._ids.filter(pl.col("file") != self._loads.index(load_id))
+
+
+def _held_ids(files: list[int], ids: list[str]) -> pl.DataFrame:
+    return pl.DataFrame({"file": files, KEY: ids}, schema={"file": pl.UInt32, KEY: pl.String})
 
 
 def supersede(con: duckdb.DuckDBPyConnection, part: ActivePart, by_load_id: str, by_path: str, why: str) -> None:

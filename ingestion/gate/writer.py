@@ -20,6 +20,7 @@ import polars as pl
 
 from ingestion.gate.ledger import Entry, entries_frame
 
+FLUSH_ROWS = 50_000  # rows held back at most: then they go in (still uncommitted), so memory does not grow with speed
 COMMIT_SECONDS = 5.0  # files written within this long commit together (each file's rows, rejects and entry always)
 
 
@@ -41,6 +42,7 @@ class Transaction:
         self._commit_seconds = commit_seconds
         self._entries: list[tuple[Entry, datetime]] = []
         self._frames: dict[str, list[pl.DataFrame]] = {}
+        self._rows = 0  # rows in _frames
         self._seen: dict[str, tuple[str, str]] = {}
         self._started = time.monotonic()
 
@@ -52,6 +54,9 @@ class Transaction:
         """Rows for a table, inserted at the next flush."""
         if df.height:
             self._frames.setdefault(table, []).append(df)
+            self._rows += df.height
+            if self._rows >= FLUSH_ROWS:
+                self.flush()
 
     def seen(self, file_path: str, signature: str, sha: str) -> None:
         """How a landing file looked when it was read (raw.landing_file_seen), recorded at the next flush."""
@@ -62,7 +67,7 @@ class Transaction:
         if self._entries:
             entries, self._entries = self._entries, []
             insert_frame(self.con, "raw.load_ledger", entries_frame(entries))
-        frames, self._frames = self._frames, {}
+        frames, self._frames, self._rows = self._frames, {}, 0
         for table, parts in frames.items():
             insert_frame(self.con, table, pl.concat(parts, how="diagonal_relaxed", rechunk=False))
         if self._seen:
