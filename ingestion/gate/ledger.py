@@ -80,7 +80,7 @@ def entries_frame(entries: list[tuple[Entry, datetime]]) -> pl.DataFrame:
                 e.key_id,
             )
             for e, at in entries
-        ],  # fmt: skip
+        ],
         schema=LEDGER_COLUMNS,
         orient="row",
     )
@@ -143,10 +143,7 @@ class LedgerView:
         return next(iter(self._by_sha.get(sha, {}).values()), None)
 
     def path_in_force(self, path: str) -> bool:
-        return path in self._paths_in_force()
-
-    def _paths_in_force(self) -> set[str]:
-        return {path for _, _, path, _ in self._in_force.values()}
+        return any(path == in_force for _, _, in_force, _ in self._in_force.values())
 
     def files_in_force(self, force_code: str | None) -> dict[str, tuple[str | None, str]]:
         """load_id -> (period, path) of the force's files in force, oldest first (read only: the view's own)."""
@@ -173,9 +170,9 @@ class ActiveIndex:
     (`superseded`) files. While the writer holds the claim nothing else changes raw.<source> or the ledger, and what
     it writes in an open transaction is seen here as in the warehouse. So a file's check does not re-read the
     force's history: the held ids are one polars frame (file number, id), which a new file's ids are looked up in.
-    One force is held at a time; the landing zone is listed in path order (force, then
-    period). Which files are in force comes from the writer's ledger view; `before_reading` is called before a read
-    of raw.<source> that may meet rows the writer holds back for one insert (a force's rows loaded in this ingestion).
+    One force is held at a time; the landing zone is listed in path order (force, then period). Which files are in
+    force comes from the writer's ledger view; `before_reading` is called before a read of raw.<source> that may
+    meet rows the writer holds back for one insert (a force's rows loaded in this ingestion).
     """
 
     def __init__(
