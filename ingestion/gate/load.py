@@ -173,7 +173,7 @@ def prepare_files(
     cost of a polars query per file)."""
     national = contract.scope == "national"
     prepared: list[Prepared | None] = [None] * len(delivered)
-    layouts: dict[str, tuple[Layout, list[int], list[FileRows]]] = {}
+    layouts: dict[str, tuple[Layout, list[tuple[int, str | None, str | None]], list[FileRows]]] = {}
     for n, one in enumerate(delivered):
         lf = one.lf
         force, period = ledger_force_and_period(lf, national=national, today=now.date())
@@ -187,7 +187,7 @@ def prepare_files(
             prepared[n] = Prepared(one, contract.source, force, period, rejection=exc, rows_read=exc.rows_read)
             continue
         _, numbers, files = layouts.setdefault(layout.name, (layout, [], []))
-        numbers.append(n)
+        numbers.append((n, force, period))
         files.append(FileRows(canonical, lf.force_code, lf.period))
     for layout, numbers, files in layouts.values():
         checked = validate_files(files, contract, layout, now=now)
@@ -195,8 +195,7 @@ def prepare_files(
         tokens = pseudonymise_frame(good, key, key_id)
         by_file = tokens.partition_by("__file", as_dict=True, include_key=False)
         empty = tokens.clear().drop("__file")
-        for i, (n, valid) in enumerate(zip(numbers, checked, strict=True)):
-            force, period = ledger_force_and_period(delivered[n].lf, national=national, today=now.date())
+        for i, ((n, force, period), valid) in enumerate(zip(numbers, checked, strict=True)):
             prepared[n] = Prepared(
                 delivered[n],
                 contract.source,
