@@ -442,7 +442,8 @@ def ingest_source(
     total = sum(sizes.values())
     bytes_done, rows_read = sum(sizes[path] for path in skipped), 0
     batches = _batches(tasks, [sizes[task.lf.rel_path] for task in tasks])
-    prepared_files = (one for batch in in_order(_prepare_tasks, batches, worker_count(len(tasks))) for one in batch)
+    workers = worker_count(total - bytes_done, len(batches))
+    prepared_files = (one for batch in in_order(_prepare_tasks, batches, workers) for one in batch)
     with transactions(con) as tx:
         ledger = LedgerView(con, source)
         index = ActiveIndex(con, contract, ledger, before_reading=tx.flush)

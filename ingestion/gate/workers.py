@@ -20,13 +20,16 @@ from typing import TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 WORKERS_ENV = "MHW_INGEST_WORKERS"  # how many worker processes; 0 or 1: prepare in the loading process itself
-MIN_FILES_PER_WORKER = 8  # fewer files than this per worker: starting the pool costs more than it saves
+# less than this to read per worker: starting the pool costs more than it saves (a started worker has imported
+# polars and the gate, some 1.5 s; measured in docs/benchmarks.md: one month's incidents, 7 MB, load in 1.5 s in
+# the loading process and 2.6 s with two workers; four months, 27 MB, break even; ten, 70 MB, gain a third)
+MIN_BYTES_PER_WORKER = 16 * 1024 * 1024
 
 
-def worker_count(files: int) -> int:
-    """Worker processes worth starting for this many files (0: prepare them in the loading process)."""
+def worker_count(total_bytes: int, batches: int) -> int:
+    """Worker processes worth starting to prepare this many bytes in this many batches (0: in the loading process)."""
     cores = int(os.environ.get(WORKERS_ENV) or os.cpu_count() or 1)
-    workers = min(cores, files // MIN_FILES_PER_WORKER)
+    workers = min(cores, batches, total_bytes // MIN_BYTES_PER_WORKER)
     return workers if workers > 1 else 0
 
 

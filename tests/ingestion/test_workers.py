@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ingestion.gate import workers as workers_module
 from ingestion.gate.load import ingest_source
 from ingestion.gate.workers import WORKERS_ENV, worker_count
 from ingestion.schema import ensure_raw_schema
@@ -61,6 +62,7 @@ def loaded(tmp_path_factory):
     landing = _landing(tmp_path_factory.mktemp("landing"))
     out = {}
     with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(workers_module, "MIN_BYTES_PER_WORKER", 1)  # a pool for these few small files
         for workers in ("2", "0"):
             mp.setenv(WORKERS_ENV, workers)
             con = duckdb.connect(str(tmp_path_factory.mktemp(f"w{workers}") / "warehouse.duckdb"))
@@ -93,8 +95,10 @@ def test_progress_is_told_after_every_file(loaded):
     assert "22 of 22 files (22 new" in last.describe()
 
 
-def test_few_files_are_prepared_in_the_loading_process(monkeypatch):
+def test_little_to_read_is_prepared_in_the_loading_process(monkeypatch):
     monkeypatch.setenv(WORKERS_ENV, "2")
-    assert worker_count(15) == 0 and worker_count(16) == 2
+    per_worker = workers_module.MIN_BYTES_PER_WORKER
+    assert worker_count(2 * per_worker - 1, 100) == 0 and worker_count(2 * per_worker, 100) == 2
+    assert worker_count(100 * per_worker, 1) == 0, "one batch: nothing to share"
     monkeypatch.setenv(WORKERS_ENV, "1")
-    assert worker_count(1000) == 0
+    assert worker_count(100 * per_worker, 100) == 0
