@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from mhw.child_process import end_with_parent
@@ -29,7 +30,22 @@ def child_env(env: dict[str, str] | None = None) -> dict[str, str]:
     return {**(os.environ if env is None else env), PARENT_ENV: str(os.getpid())}
 
 
+def installed_versions() -> str:
+    """`dbt --version` as this environment's packages say, without dbt's online check for a newer release (no
+    network on the build machines; dbt spends some 6 s on it, and dagster-dbt asks before every build)."""
+    lines = ["Core:", f"  - installed: {version('dbt-core')}", "", "Plugins:"]
+    for adapter in ("duckdb", "postgres"):
+        try:
+            lines.append(f"  - {adapter}: {version(f'dbt-{adapter}')}")
+        except PackageNotFoundError:
+            pass
+    return "\n".join(lines)
+
+
 def main() -> None:
+    if sys.argv[1:] == ["--version"]:
+        print(installed_versions())
+        return
     parent = os.environ.get(PARENT_ENV)
     if not end_with_parent(int(parent) if parent else None):  # the parent died before the wish was made
         sys.exit(f"mhw-dbt: the process that started dbt (pid {parent}) has gone; not running dbt")
