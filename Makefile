@@ -23,8 +23,11 @@ $(UV):
 	python3 -m venv .venv-tools
 	.venv-tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# --compile-bytecode: the packages' .pyc are written once here, as machines that set PYTHONDONTWRITEBYTECODE never
+# write them, and every process (each refresh, each dbt run) would compile dagster and dbt from source again: some
+# 7 s of a `mhw refresh`, half of a dbt start-up (docs/operations.md)
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
 install: $(VENV)/.installed
