@@ -205,7 +205,7 @@ def crashes(reference, tmp_path_factory):
 
     # 2. killed inside dbt build, with a file arriving meanwhile and two more refreshes started
     second = Proc(home, "refresh")
-    seen["second_reached_dbt"] = second.wait_for(r"Running dbt command: `\S*mhw-dbt build") and second.wait_for(
+    seen["second_reached_dbt"] = second.wait_for(r"Running dbt command: `\S*mhw-dbt [^`]*\bbuild") and second.wait_for(
         r"(?s)(OK created.*){3}"
     )
     late_delivery(home / "landing")
