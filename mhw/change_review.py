@@ -8,7 +8,8 @@ $MHW_HOME/sqlmesh/:
 - `base/` and `change/`: the project's dbt_project/ and seeds/ as of the base (a git revision, by default the point
   where this branch left main, or a folder holding the project) and as they are in the work tree now. Only files
   that differ are rewritten, so SQLMesh's caches there stay warm, and nothing is written into the work tree.
-The base is applied to plan.duckdb without backfill, then the change is planned against it and never applied.
+The base is recorded in SQLMesh's state (kept in plan.duckdb) without creating its tables (`record_base`), then
+the change is planned against it and never applied.
 SQLMesh classifies each directly modified model (breaking: it and everything downstream must be rebuilt;
 non-breaking: columns were only added; metadata only) and each model downstream of one (indirectly breaking or
 non-breaking). The report lists the published marts among them, and every model changed directly. SQLMesh cannot
@@ -23,6 +24,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import subprocess
 import tarfile
 from collections.abc import Mapping
@@ -169,6 +171,7 @@ def sync_folder(dest: Path, files: Mapping[str, bytes]) -> bool:
     return changed
 
 
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser where PyYAML was built with it
 PYTHON_REF = re.compile(r"""dbt\.ref\(\s*["']([^"']+)["']\s*\)""")
 
 
@@ -178,10 +181,13 @@ def stand_in_python_models(files: Mapping[str, bytes]) -> dict[str, bytes]:
     The stand-in has the model's columns and types from its .yml, its parents from its dbt.ref() calls, and no rows;
     its filter holds the digest of the Python source, so an edit of the code is planned as a change of the model.
     """
+    python = [Path(rel).stem.encode() for rel in files if rel.startswith("dbt_project/models/") and rel.endswith(".py")]
     declared: dict[str, list[dict]] = {}
     for rel, content in files.items():
-        if rel.startswith("dbt_project/models/") and rel.endswith(".yml"):
-            for model in (yaml.safe_load(content) or {}).get("models") or []:
+        # only a .yml naming a Python model can declare its columns: the others are not parsed (all of them took
+        # 2.6 s with the pure-Python parser, on each of the two copies)
+        if rel.startswith("dbt_project/models/") and rel.endswith(".yml") and any(n in content for n in python):
+            for model in (yaml.load(content, Loader=YAML_LOADER) or {}).get("models") or []:
                 declared[model["name"]] = model.get("columns") or []
     out = {}
     for rel, content in files.items():
@@ -255,6 +261,53 @@ def _context(project: Path, profiles_dir: Path):
     return Context(paths=[project / "dbt_project"], config=config)
 
 
+def record_base(context) -> None:
+    """Plan the base as prod and apply it to SQLMesh's state only: its snapshots and the prod environment are
+    recorded, but no table, view or schema is created in plan.duckdb, no migration and no backfill is run.
+
+    The change plan reads only the state (the base's snapshots, to diff and categorize against), never the
+    physical layer; creating the base's empty tables and views took some 45 s of a first review's 125 s.
+    """
+    from sqlmesh.core.plan.evaluator import BuiltInPlanEvaluator
+    from sqlmesh.utils.errors import UncategorizedPlanError
+
+    class StateOnly(BuiltInPlanEvaluator):
+        def _skip(self, stage, plan) -> None:
+            pass
+
+        # the stages that run SQL in the database; the others (snapshot records, an empty backfill, the
+        # environment record, unpausing, finalizing) write the state
+        visit_before_all_stage = visit_after_all_stage = _skip
+        visit_physical_layer_schema_creation_stage = visit_physical_layer_update_stage = _skip
+        visit_migrate_schemas_stage = visit_audit_only_run_stage = visit_virtual_layer_update_stage = _skip
+
+    plan = context.plan_builder("prod", skip_backfill=True, skip_tests=True).build()
+    if plan.uncategorized:
+        raise UncategorizedPlanError("the base plan has uncategorized changes")
+    evaluator = StateOnly(
+        state_sync=context.state_sync,
+        snapshot_evaluator=context.snapshot_evaluator,
+        create_scheduler=context.create_scheduler,
+        default_catalog=context.default_catalog,
+        console=context.console,
+    )
+    evaluator.evaluate(plan.to_evaluatable())
+
+
+# SQLMesh's cache entries named by their content: a model's optimized query (by its query, macros and parents'
+# columns) and a snapshot (by its fingerprint). Not its model definitions (.cache/<target>/), named by file path
+# and modification time, which would mix up a model of the base and of the change written in the same second.
+SHARED_CACHES = ("optimized_query", "snapshot")
+
+
+def share_caches(source: Path, dest: Path) -> None:
+    """Copy the base's content-named cache entries to the change's cache, so that SQLMesh does not render again
+    the models the change leaves as they were, nor the base's snapshots it reads back from the state."""
+    for name in SHARED_CACHES:
+        if (source / name).is_dir():
+            shutil.copytree(source / name, dest / name, dirs_exist_ok=True)
+
+
 def _name(fqn: str) -> tuple[str, str]:
     """('marts', 'mart_x') from '"catalog"."marts"."mart_x"'."""
     parts = fqn.replace('"', "").split(".")
@@ -263,6 +316,7 @@ def _name(fqn: str) -> tuple[str, str]:
 
 def review_change(settings: Settings, base: str | None = None, root: Path = PROJECT_ROOT) -> Review:
     """Plan the work tree's project against the base with SQLMesh (see the module docstring)."""
+    from sqlmesh.core import constants
     from sqlmesh.utils.errors import SQLMeshError
 
     label, old = base_files(root, base)
@@ -276,19 +330,26 @@ def review_change(settings: Settings, base: str | None = None, root: Path = PROJ
     sync_folder(work / "base", stand_in_python_models(old))
     sync_folder(work / "change", stand_in_python_models(folder_files(root)))
     profiles = work / "change" / "dbt_project"  # the work tree's profiles, which hold the sqlmesh target
+    workers = constants.MAX_FORK_WORKERS
+    if "MAX_FORK_WORKERS" not in os.environ:  # SQLMesh's own setting, read at each use; one set by the user wins
+        # no worker processes: SQLMesh forks them to render the models when it loads a project and to read back
+        # snapshots, pickling every model to and from them, which cost more than it saved (docs/operations.md)
+        constants.MAX_FORK_WORKERS = 1
     try:
         if not reuse:
             marker.unlink(missing_ok=True)
             tables = build_database(database)
             for side in ("base", "change"):
                 write_external_models(work / side, database, tables)
-            _context(work / "base", profiles).plan(
-                "prod", skip_backfill=True, skip_tests=True, no_prompts=True, auto_apply=True
-            )
+            base_context = _context(work / "base", profiles)
+            record_base(base_context)
+            share_caches(base_context.cache_dir, work / "change" / base_context.cache_dir.relative_to(work / "base"))
             marker.write_text(json.dumps(state))
         plan = _context(work / "change", profiles).plan_builder("prod", skip_tests=True).build()
     except (SQLMeshError, ValueError) as exc:
         raise ReviewError(f"SQLMesh could not plan the change: {exc}") from None
+    finally:
+        constants.MAX_FORK_WORKERS = workers
     return _review(label, plan)
 
 
