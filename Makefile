@@ -26,7 +26,7 @@ $(UV):
 # --compile-bytecode: the packages' .pyc are written once here, as machines that set PYTHONDONTWRITEBYTECODE never
 # write them, and every process (each refresh, each dbt run) would compile dagster and dbt from source again: some
 # 7 s of a `mhw refresh`, half of a dbt start-up (docs/operations.md)
-$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+$(VENV)/.installed: pyproject.toml uv.lock Makefile | $(UV)
 	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
