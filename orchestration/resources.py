@@ -43,10 +43,11 @@ class WarehouseResource(dg.ConfigurableResource):
         return get_settings().warehouse
 
     @contextmanager
-    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(self, read_only: bool = False, memory_limit: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The warehouse, within memory_limit (default MHW_DUCKDB_MEMORY_LIMIT); DuckDB spills beyond it."""
         settings = get_settings()
         settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
-        config = {"memory_limit": settings.duckdb_memory_limit}  # spills beyond it (docs/operations.md)
+        config = {"memory_limit": memory_limit or settings.duckdb_memory_limit}  # docs/operations.md
         con = duckdb.connect(str(settings.warehouse), read_only=read_only, config=config)
         try:
             yield con

@@ -79,7 +79,7 @@ def landing_asset(
             periods = months_of_keys(context.partition_keys) | stray_periods(settings.landing_dir, source)
         context.log.info(f"{source}: reading new and changed files under {settings.landing_dir / source}")
         reporter = Reporter(context.log.info, source)
-        with warehouse.connect() as con:
+        with warehouse.connect(memory_limit=settings.ingest_memory_limit) as con:
             ensure_raw_schema(con)
             report = ingest_source(
                 con,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from contextlib import contextmanager
 
 import dagster as dg
 import duckdb
@@ -190,3 +191,30 @@ def test_landing_sensor_with_an_empty_landing_zone_skips(tmp_path, monkeypatch):
     monkeypatch.setenv("MHW_LANDING_DIR", str(tmp_path / "nothing-here"))
     result, cursor = _tick(build_landing_sensor(ALL_KEYS), None)
     assert isinstance(result, dg.SkipReason) and cursor == "{}"
+
+
+LIMITS_SEEN: list[str] = []
+
+
+class _LimitSeen(WarehouseResource):
+    """The warehouse, noting the DuckDB memory limit of each connection it opens."""
+
+    @contextmanager
+    def connect(self, read_only: bool = False, memory_limit: str | None = None):
+        with super().connect(read_only, memory_limit) as con:
+            LIMITS_SEEN.append(con.execute("select current_setting('memory_limit')").fetchone()[0])
+            yield con
+
+
+def test_landing_files_load_within_the_ingest_memory_limit(env, incidents_file, monkeypatch):
+    """The gate's connection has its own, lower limit (MHW_INGEST_MEMORY_LIMIT); others keep the warehouse's."""
+    monkeypatch.setenv("MHW_INGEST_MEMORY_LIMIT", "300MB")
+    monkeypatch.setenv("MHW_DUCKDB_MEMORY_LIMIT", "700MB")
+    incidents_file(env / "landing", A, "2024-01", n=3)
+    LIMITS_SEEN.clear()
+    asset = landing_asset("incidents", MONTHLY_SOURCES["incidents"], monthly_partitions)
+    result = dg.materialize([asset], resources={"warehouse": _LimitSeen()}, tags=range_tags("2024-01", "2024-01"))
+    assert result.success and len(LIMITS_SEEN) == 1
+    assert LIMITS_SEEN[0].startswith("286") and "MiB" in LIMITS_SEEN[0]  # DuckDB shows 300MB as 286.1 MiB
+    with WarehouseResource().connect() as con:
+        assert con.execute("select current_setting('memory_limit')").fetchone()[0].startswith("667")  # 700MB
