@@ -28,6 +28,6 @@ def test_mhw_dbt_answers_its_version_from_the_installed_packages():
     assert dbt_resource()._cli_version.base_version == version("dbt-core")  # what dagster-dbt reads from it
 
 
-def test_mhw_dbt_runs_dbt_for_anything_else(tmp_path):
+def test_mhw_dbt_runs_dbt_for_anything_else():
     done = subprocess.run([str(MHW_DBT), "--help"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "Usage: dbt" in done.stdout
