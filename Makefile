@@ -32,8 +32,10 @@ $(VENV)/.installed: pyproject.toml uv.lock Makefile | $(UV)
 
 install: $(VENV)/.installed
 
+# the parse state beside the manifest is for a warehouse named warehouse.duckdb in dbt's working folder, as mhw-dbt
+# starts every build: a new MHW_HOME's first build then starts from it (orchestration/dbt_child.py)
 manifest: install
-	dbt parse --quiet --project-dir dbt_project --profiles-dir dbt_project
+	MHW_WAREHOUSE=$${MHW_WAREHOUSE:-warehouse.duckdb} mhw-dbt parse --quiet --project-dir $(CURDIR)/dbt_project --profiles-dir $(CURDIR)/dbt_project
 
 demo-data: install
 	mhw synth --if-empty

@@ -128,11 +128,12 @@ def prepare_manifest() -> None:
     """`dbt parse` writes target/manifest.json, which Dagster needs to load the dbt assets (skipped when current)."""
     if _manifest_is_current():
         return
-    from orchestration.dbt_child import child_env, dbt_executable
+    from orchestration.dbt_child import WAREHOUSE_ENV, WAREHOUSE_NAME, child_env, dbt_executable
 
     project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     cmd = [dbt_executable(), "parse", "--quiet", *project]
-    done = subprocess.run(cmd, env=child_env(_tool_env()), capture_output=True, text=True)
+    env = {WAREHOUSE_ENV: WAREHOUSE_NAME, **child_env(_tool_env())}  # the builds' profile (as in `make manifest`)
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if done.returncode:
         _fail(f"dbt parse failed:\n{done.stdout}{done.stderr}")
 

@@ -167,19 +167,29 @@ def tests_result(
 PARSE_STATE = "partial_parse.msgpack"
 
 
-def build_target(dbt_dir: Path) -> Path:
-    """A fresh dbt target folder for a build, seeded with the parse state the last build in this MHW_HOME left.
+def first_parse_state(manifest: Mapping[str, Any] = MANIFEST) -> Path | None:
+    """The parse state `make manifest` left beside the manifest, if it was made for the project's folder as Dagster
+    names it: dbt checks a state's project files, version and profile, not the folder it was parsed from, and the
+    seeds are read from the folder recorded (a state parsed with a relative project folder would not find them)."""
+    state = dbt_project.manifest_path.parent / PARSE_STATE
+    roots = {node["root_path"] for node in manifest["nodes"].values() if node["resource_type"] == "seed"}
+    return state if state.exists() and roots == {str(dbt_project.project_dir)} else None
 
-    dbt reuses a parse state only for the same profile, and the profile holds the warehouse's path, so the state
-    of the project's own target folder (made by `dbt parse` without a warehouse) is never reusable here: without
-    this, every build would parse the whole project again. Earlier builds' folders are removed (the last one is
-    kept until then, for its logs and run results)."""
+
+def build_target(dbt_dir: Path, first: Path | None = None) -> Path:
+    """A fresh dbt target folder for a build, seeded with the parse state the last build in this MHW_HOME left, or
+    for the first build with the one `make manifest` left (first_parse_state()).
+
+    Without a parse state dbt parses the whole project (some 10 s); dbt checks that a state fits (the same project
+    files, dbt version and profile: mhw-dbt makes every warehouse's profile the same) and parses again what does
+    not. Earlier builds' folders are removed (the last one is kept until then, for its logs and run results)."""
     for old in dbt_dir.glob("build-*"):
         shutil.rmtree(old, ignore_errors=True)
     target = dbt_dir / f"build-{uuid.uuid4().hex[:8]}"
     target.mkdir(parents=True)
-    if (dbt_dir / PARSE_STATE).exists():
-        shutil.copyfile(dbt_dir / PARSE_STATE, target / PARSE_STATE)
+    state = dbt_dir / PARSE_STATE if (dbt_dir / PARSE_STATE).exists() else first or first_parse_state()
+    if state is not None:
+        shutil.copyfile(state, target / PARSE_STATE)
     return target
 
 

@@ -2,8 +2,8 @@
 
 Parsing the whole project costs dbt more than building a few models, and dbt reuses a parse only for the same
 profile, whose DuckDB path is the warehouse's. So dbt runs in the warehouse's folder with the warehouse named
-relatively (`warehouse.duckdb`): every test's profile is then the same, and each new target folder starts from one
-parse of the project made once per test process.
+relatively (`warehouse.duckdb`), as mhw-dbt starts the refresh's builds: every test's profile is then the same, and
+each new target folder starts from the parse `make manifest` made.
 """
 
 from __future__ import annotations
@@ -32,7 +32,12 @@ def _dbt(args: list[str], cwd: Path, env: dict[str, str], target: Path) -> subpr
 
 @cache
 def _parsed_project() -> Path | None:
-    """A parse state of the project for a DuckDB warehouse named WAREHOUSE_NAME in dbt's working folder."""
+    """A parse state of the project for a DuckDB warehouse named WAREHOUSE_NAME in dbt's working folder: the one
+    `make manifest` made (as the refresh's first build does, orchestration/dbt.py), else one made once here."""
+    from orchestration.dbt import first_parse_state
+
+    if (made := first_parse_state()) is not None:
+        return made
     folder = Path(tempfile.mkdtemp(prefix="mhw-dbt-parse-"))
     atexit.register(shutil.rmtree, folder, True)
     env = {**os.environ, "MHW_WAREHOUSE": WAREHOUSE_NAME, "DBT_LOG_PATH": str(folder / "logs")}

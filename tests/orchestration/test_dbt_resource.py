@@ -9,7 +9,16 @@ from pathlib import Path
 
 from dagster_dbt import DbtCliResource
 
-from orchestration.dbt import DbtResource, dbt_resource
+from orchestration.dbt import (
+    MANIFEST,
+    PARSE_STATE,
+    DbtResource,
+    build_target,
+    dbt_project,
+    dbt_resource,
+    first_parse_state,
+)
+from orchestration.dbt_child import WAREHOUSE_ENV, in_warehouse_folder
 
 MHW_DBT = Path(sys.executable).parent / "mhw-dbt"
 
@@ -31,3 +40,33 @@ def test_mhw_dbt_answers_its_version_from_the_installed_packages():
 def test_mhw_dbt_runs_dbt_for_anything_else():
     done = subprocess.run([str(MHW_DBT), "--help"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "Usage: dbt" in done.stdout
+
+
+def test_dbt_starts_in_the_warehouses_folder_with_the_warehouse_named_by_its_file(tmp_path):
+    env = {WAREHOUSE_ENV: str(tmp_path / "home" / "warehouse.duckdb")}
+    assert in_warehouse_folder(env) == tmp_path / "home" and env == {WAREHOUSE_ENV: "warehouse.duckdb"}
+    relative = {WAREHOUSE_ENV: "../data/warehouse.duckdb"}
+    assert in_warehouse_folder(relative) is None and relative == {WAREHOUSE_ENV: "../data/warehouse.duckdb"}
+    assert in_warehouse_folder({}) is None
+
+
+def test_a_build_starts_from_the_homes_parse_state_else_the_projects(tmp_path):
+    first = tmp_path / "project_state"
+    first.write_bytes(b"project")
+    dbt_dir = tmp_path / "dbt"
+    target = build_target(dbt_dir, first)
+    assert (target / PARSE_STATE).read_bytes() == b"project"
+    (dbt_dir / PARSE_STATE).write_bytes(b"home")  # what keep_parse_state leaves after a build
+    again = build_target(dbt_dir, first)
+    assert (again / PARSE_STATE).read_bytes() == b"home"
+    assert not target.exists(), "an earlier build's folder is removed"
+
+
+def test_the_projects_parse_state_is_used_only_when_parsed_for_the_projects_folder():
+    """dbt keeps the folder it parsed a seed from; a state parsed with another (a relative) project folder would
+    send the seeds' COPY to a path that does not exist."""
+    seed = next(n for n in MANIFEST["nodes"].values() if n["resource_type"] == "seed")
+    elsewhere = {"nodes": {"seed.x": {**seed, "root_path": "dbt_project"}}}
+    assert first_parse_state(elsewhere) is None
+    here = {"nodes": {"seed.x": {**seed, "root_path": str(dbt_project.project_dir)}}}
+    assert first_parse_state(here) == dbt_project.manifest_path.parent / PARSE_STATE  # written by `make manifest`

@@ -10,6 +10,7 @@ The published snapshot is scanned for disclosure-control leaks by the rules the 
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import subprocess
@@ -127,6 +128,15 @@ def test_the_dbt_builds_progress_counts_to_the_total_it_announced(home):
     totals = {int(n.replace(",", "")) for n in re.findall(r"of about ([\d,]+) results", " ".join(said))}
     finished = re.match(r"dbt build: ([\d,]+) results \(models, seeds and tests\); 100% done", said[-1])
     assert finished and totals == {int(finished[1].replace(",", ""))}, said
+
+
+def test_the_first_build_in_a_new_home_starts_from_the_projects_parse(home):
+    """mhw-dbt gives every warehouse the same dbt profile, so a new home's first build reuses the parse `make
+    manifest` made rather than parsing the whole project again (orchestration/dbt_child.py)."""
+    (log,) = (home / "dbt").glob("build-*/dbt.log")  # the fixture's refresh: the only build so far
+    events = [json.loads(line)["info"] for line in log.read_text().splitlines() if line.startswith("{")]
+    assert "FoundStats" in {e["name"] for e in events}
+    assert not [e["msg"] for e in events if e["name"] == "UnableToPartialParse"]
 
 
 def test_second_refresh_with_nothing_new_stops_at_once(home, env):
