@@ -261,6 +261,44 @@ def test_active_load_test_fails_for_a_fact_row_whose_load_was_superseded(duckdb_
     dbt_runner.run_dbt(["test", *select], tmp_path, warehouse=wh)  # and passes once the load is active again
 
 
+def declared_not_null(target: Path) -> set[tuple[str, str]]:
+    """(table, column) of each not_null constraint on a model with an enforced contract, in a build's manifest."""
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"].values()
+    return {
+        (node["name"], column)
+        for node in nodes
+        if node["resource_type"] == "model" and node["config"]["contract"]["enforced"]
+        for column, spec in node["columns"].items()
+        if any(c["type"] == "not_null" for c in spec["constraints"])
+    }
+
+
+def test_published_tables_carry_their_not_null_columns_as_constraints(duckdb_build):
+    """Published (contracted) columns are NOT NULL by constraint, not by data test: each table dbt created has them,
+    the incremental mart_escalations too (created by the first build, inserted into by the second)."""
+    declared = declared_not_null(duckdb_build["tmp"] / "dbt_target")
+    assert ("dim_force", "force_code") in declared and ("mart_escalations", "escalation_id") in declared
+    with duckdb.connect(str(duckdb_build["warehouse"]), read_only=True) as con:
+        found = con.execute(
+            "select table_name, unnest(constraint_column_names) from duckdb_constraints() "
+            "where schema_name = 'marts' and constraint_type = 'NOT NULL'"
+        ).fetchall()
+    assert declared <= set(found)
+
+
+def test_a_null_in_a_published_not_null_column_fails_the_models_build(duckdb_build, tmp_path):
+    """The NOT NULL constraint is the check: a NULL fails the model's build itself, and the table keeps its rows."""
+    wh = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(duckdb_build["warehouse"], wh)
+    with duckdb.connect(str(wh)) as con:
+        con.execute("update seeds.ref_force set force_name = null where force_code = ?", [CUMBRIA])
+    failed = dbt_runner.run_dbt(["run", "--select", "dim_force"], tmp_path, warehouse=wh, check=False)
+    assert failed.returncode != 0 and "NOT NULL constraint failed" in failed.stdout, failed.stdout[-3000:]
+    with duckdb.connect(str(wh), read_only=True) as con:
+        kept = con.execute("select force_name from marts.dim_force where force_code = ?", [CUMBRIA]).fetchall()
+    assert kept == [("Cumbria",)]
+
+
 def test_population_sources_with_ons_rows(duckdb_build):
     rows = duckdb_build["force_one"]  # stage one: ONS mid-2022 (both forces) and mid-2023 (Lancashire) loaded
     r = _row(rows, CUMBRIA, "2022-23")
@@ -442,14 +480,21 @@ def test_postgres_build_matches_duckdb(duckdb_build, postgres_server, tmp_path):
         pg_force, pg_national = fetch(con, FORCE_SQL), fetch(con, NATIONAL_SQL)
         pg_fact_n = fetch(con, "select count(*) as n from marts.fct_s136_detentions")[0]["n"]
         pg_benchmark = {key: fetch(con, sql) for key, sql in BENCHMARK_SQL.items()}
+        pg_not_null = fetch(con, NOT_NULL_COLUMNS_SQL)
     finally:
         con.close()
+    declared = declared_not_null(tmp_path / "dbt_target")  # the published columns' not_null constraints
+    assert declared and declared <= {(r["table_name"], r["column_name"]) for r in pg_not_null}
     assert pg_fact_n == len(duckdb_build["fact"])
     _assert_same(pg_force, duckdb_build["force"])
     _assert_same(pg_national, duckdb_build["national"])
     assert duckdb_build["benchmark"] and duckdb_build["spc"] and duckdb_build["peers"]
     for key, rows in pg_benchmark.items():
         _assert_same(rows, duckdb_build[key])
+
+
+NOT_NULL_COLUMNS_SQL = """select table_name, column_name from information_schema.columns
+where table_schema = 'marts' and is_nullable = 'NO'"""
 
 
 def _assert_same(pg_rows: list[dict], duck_rows: list[dict]) -> None:
