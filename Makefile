@@ -32,10 +32,17 @@ $(VENV)/.installed: pyproject.toml uv.lock Makefile | $(UV)
 
 install: $(VENV)/.installed
 
-# the parse state beside the manifest is for a warehouse named warehouse.duckdb in dbt's working folder, as mhw-dbt
-# starts every build: a new MHW_HOME's first build then starts from it (orchestration/dbt_child.py)
-manifest: install
+# dbt parses again only when a file it reads changed (folders too: a file added or removed). The parse state beside
+# the manifest is for a warehouse named warehouse.duckdb in dbt's working folder, as mhw-dbt starts every build: a
+# new MHW_HOME's first build then starts from it (orchestration/dbt_child.py)
+MANIFEST := dbt_project/target/manifest.json
+DBT_INPUTS := $(shell find dbt_project/models dbt_project/macros dbt_project/tests seeds) \
+	dbt_project/dbt_project.yml dbt_project/profiles.yml
+$(MANIFEST): $(DBT_INPUTS) $(VENV)/.installed
 	MHW_WAREHOUSE=$${MHW_WAREHOUSE:-warehouse.duckdb} mhw-dbt parse --quiet --project-dir $(CURDIR)/dbt_project --profiles-dir $(CURDIR)/dbt_project
+	@touch $@
+
+manifest: $(MANIFEST)
 
 demo-data: install
 	mhw synth --if-empty
