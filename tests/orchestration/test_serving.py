@@ -90,3 +90,40 @@ def test_publish_without_warehouse_or_manifest_is_a_clear_error(warehouse, tmp_p
         publish_snapshot(tmp_path / "missing.duckdb", tmp_path / "serving", manifest=tmp_path / "manifest.json")
     with pytest.raises(PublishError, match="make manifest"):
         publish_snapshot(warehouse, tmp_path / "serving", manifest=tmp_path / "missing.json")
+
+
+def test_a_table_off_its_contract_fails_its_check_and_the_publish_does_not_run(
+    pipeline_snapshot_build, tmp_path, monkeypatch
+):
+    """The published tables' column checks run as one Dagster step; one table off its contract fails its own
+    check (the others pass) and stops the serving snapshot, which needs every blocking check to pass."""
+    import shutil
+
+    import dagster as dg
+
+    from orchestration.assets.publish import contract_checks, published_model_keys, serving_snapshot
+    from orchestration.resources import WarehouseResource
+
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copyfile(pipeline_snapshot_build.warehouse, home / "warehouse.duckdb")
+    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+        con.execute("alter table marts.dim_force add column undeclared integer")
+    for name in ("MHW_WAREHOUSE", "MHW_SERVING_DIR", "MHW_LANDING_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MHW_HOME", str(home))
+    result = dg.materialize(
+        [*(dg.AssetSpec(key) for key in published_model_keys()), contract_checks, serving_snapshot],
+        resources={"warehouse": WarehouseResource()},
+        selection=dg.AssetSelection.assets(serving_snapshot) | dg.AssetSelection.checks(contract_checks),
+        raise_on_error=False,
+    )
+    evaluations = result.get_asset_check_evaluations()
+    failed = {e.asset_key.to_user_string(): e.description for e in evaluations if not e.passed}
+    assert failed.keys() == {"marts/dim_force"} and "undeclared" in failed["marts/dim_force"]
+    assert len(evaluations) == len(published_model_keys()), "every published table checked"
+    steps = {e.step_key for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    assert len(steps) == 1, steps
+    started = {e.step_key for e in result.all_events if e.event_type_value == "STEP_START"}
+    assert not result.success and started == steps, "the publish never started (its own guards not reached)"
+    assert not (home / "serving" / "current.duckdb").exists()
