@@ -39,7 +39,7 @@ MANIFEST := dbt_project/target/manifest.json
 DBT_INPUTS := $(shell find dbt_project/models dbt_project/macros dbt_project/tests seeds) \
 	dbt_project/dbt_project.yml dbt_project/profiles.yml
 $(MANIFEST): $(DBT_INPUTS) $(VENV)/.installed
-	MHW_WAREHOUSE=$${MHW_WAREHOUSE:-warehouse.duckdb} mhw-dbt parse --quiet --project-dir $(CURDIR)/dbt_project --profiles-dir $(CURDIR)/dbt_project
+	MHW_WAREHOUSE=$$(basename "$${MHW_WAREHOUSE:-warehouse.duckdb}") mhw-dbt parse --quiet --project-dir $(CURDIR)/dbt_project --profiles-dir $(CURDIR)/dbt_project
 	@touch $@
 
 manifest: $(MANIFEST)

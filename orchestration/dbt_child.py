@@ -5,7 +5,8 @@ a plain child would run on, orphaned, with the warehouse open, and the next refr
 This wrapper asks Linux to kill it as soon as its parent dies (mhw/child_process.py), then becomes dbt (exec),
 keeping that wish. Elsewhere it just runs dbt, and the writer claim waits for an orphan instead.
 
-It also starts dbt in the warehouse's folder with the warehouse named by its file name (`in_warehouse_folder`):
+Started by mhw (the parent named), it also starts dbt in the warehouse's folder with the warehouse named by its file
+name (`in_warehouse_folder`); run by hand, it leaves the working folder and relative paths alone:
 dbt reuses a parse of the project only for the same profile, and the profile holds the warehouse's path, so every
 warehouse then shares one profile, and a new MHW_HOME's first build starts from the parse `make manifest` made
 instead of parsing the whole project (some 10 s).
@@ -67,7 +68,7 @@ def main() -> None:
     if not end_with_parent(int(parent) if parent else None):  # the parent died before the wish was made
         sys.exit(f"mhw-dbt: the process that started dbt (pid {parent}) has gone; not running dbt")
     env = dict(os.environ)
-    folder = in_warehouse_folder(env)
+    folder = in_warehouse_folder(env) if parent else None  # started by mhw, which passes absolute paths only
     if folder is not None:
         os.chdir(folder)
     dbt = Path(sys.executable).parent / "dbt"
