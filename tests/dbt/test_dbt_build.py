@@ -273,30 +273,58 @@ def declared_not_null(target: Path) -> set[tuple[str, str]]:
     }
 
 
+def declared_checks(target: Path) -> dict[str, int]:
+    """Check constraints (model- and column-level) per model with an enforced contract, in a build's manifest."""
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"].values()
+    counts = {}
+    for node in nodes:
+        if node["resource_type"] == "model" and node["config"]["contract"]["enforced"]:
+            specs = [*node["constraints"], *(c for col in node["columns"].values() for c in col["constraints"])]
+            if n := sum(c["type"] == "check" for c in specs):
+                counts[node["name"]] = n
+    return counts
+
+
 def test_published_tables_carry_their_not_null_columns_as_constraints(duckdb_build):
     """Published (contracted) columns are NOT NULL by constraint, not by data test: each table dbt created has them,
-    the incremental mart_escalations too (created by the first build, inserted into by the second)."""
+    the incremental mart_escalations too (created by the first build, inserted into by the second). Their accepted
+    values and row-level expressions are CHECK constraints: each table has as many as its model declares."""
     declared = declared_not_null(duckdb_build["tmp"] / "dbt_target")
     assert ("dim_force", "force_code") in declared and ("mart_escalations", "escalation_id") in declared
+    checks = declared_checks(duckdb_build["tmp"] / "dbt_target")
+    assert checks["dim_force"] == 1 and checks["mart_benchmark"] >= 20
     with duckdb.connect(str(duckdb_build["warehouse"]), read_only=True) as con:
         found = con.execute(
             "select table_name, unnest(constraint_column_names) from duckdb_constraints() "
             "where schema_name = 'marts' and constraint_type = 'NOT NULL'"
         ).fetchall()
+        found_checks = dict(
+            con.execute(
+                "select table_name, count(*) from duckdb_constraints() "
+                "where schema_name = 'marts' and constraint_type = 'CHECK' group by table_name"
+            ).fetchall()
+        )
     assert declared <= set(found)
+    assert {table: found_checks.get(table) for table in checks} == checks
 
 
-def test_a_null_in_a_published_not_null_column_fails_the_models_build(duckdb_build, tmp_path):
-    """The NOT NULL constraint is the check: a NULL fails the model's build itself, and the table keeps its rows."""
+def test_a_null_or_unlisted_value_in_a_published_column_fails_the_models_build(duckdb_build, tmp_path):
+    """The constraints are the checks: a NULL in a not_null column (dim_force) and a value outside a column's
+    accepted values (dim_measure.method) fail the model's build itself (one run, both models), and the tables keep
+    their rows."""
     wh = tmp_path / "warehouse.duckdb"
     shutil.copyfile(duckdb_build["warehouse"], wh)
     with duckdb.connect(str(wh)) as con:
         con.execute("update seeds.ref_force set force_name = null where force_code = ?", [CUMBRIA])
-    failed = dbt_runner.run_dbt(["run", "--select", "dim_force"], tmp_path, warehouse=wh, check=False)
-    assert failed.returncode != 0 and "NOT NULL constraint failed" in failed.stdout, failed.stdout[-3000:]
+        con.execute("update seeds.ref_benchmark_measure set method = 'median' where measure_id = 's136_per_100k'")
+    failed = dbt_runner.run_dbt(["run", "--select", "dim_force", "dim_measure"], tmp_path, warehouse=wh, check=False)
+    out = failed.stdout
+    assert failed.returncode != 0 and "NOT NULL constraint failed" in out, out[-3000:]
+    assert "CHECK constraint failed on table dim_measure__dbt_tmp" in out and "IN ('rate', 'proportion'" in out, out
     with duckdb.connect(str(wh), read_only=True) as con:
         kept = con.execute("select force_name from marts.dim_force where force_code = ?", [CUMBRIA]).fetchall()
-    assert kept == [("Cumbria",)]
+        method = con.execute("select method from marts.dim_measure where measure_id = 's136_per_100k'").fetchall()
+    assert kept == [("Cumbria",)] and method == [("rate",)]
 
 
 def test_population_sources_with_ons_rows(duckdb_build):
@@ -481,10 +509,13 @@ def test_postgres_build_matches_duckdb(duckdb_build, postgres_server, tmp_path):
         pg_fact_n = fetch(con, "select count(*) as n from marts.fct_s136_detentions")[0]["n"]
         pg_benchmark = {key: fetch(con, sql) for key, sql in BENCHMARK_SQL.items()}
         pg_not_null = fetch(con, NOT_NULL_COLUMNS_SQL)
+        pg_checks = {r["table_name"]: r["n"] for r in fetch(con, CHECK_CONSTRAINTS_SQL)}
     finally:
         con.close()
     declared = declared_not_null(tmp_path / "dbt_target")  # the published columns' not_null constraints
     assert declared and declared <= {(r["table_name"], r["column_name"]) for r in pg_not_null}
+    checks = declared_checks(tmp_path / "dbt_target")  # and their check constraints
+    assert checks and {table: pg_checks.get(table) for table in checks} == checks
     assert pg_fact_n == len(duckdb_build["fact"])
     _assert_same(pg_force, duckdb_build["force"])
     _assert_same(pg_national, duckdb_build["national"])
@@ -495,6 +526,9 @@ def test_postgres_build_matches_duckdb(duckdb_build, postgres_server, tmp_path):
 
 NOT_NULL_COLUMNS_SQL = """select table_name, column_name from information_schema.columns
 where table_schema = 'marts' and is_nullable = 'NO'"""
+CHECK_CONSTRAINTS_SQL = """select t.relname as table_name, count(*) as n from pg_constraint c
+join pg_class t on t.oid = c.conrelid join pg_namespace s on s.oid = t.relnamespace
+where s.nspname = 'marts' and c.contype = 'c' group by t.relname"""
 
 
 def _assert_same(pg_rows: list[dict], duck_rows: list[dict]) -> None:
