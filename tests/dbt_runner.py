@@ -17,11 +17,11 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
+from orchestration.dbt_child import WAREHOUSE_ENV, WAREHOUSE_NAME, in_warehouse_folder
+
 REPO = Path(__file__).resolve().parents[1]
 DBT_DIR = REPO / "dbt_project"
 DBT = Path(sys.executable).parent / "dbt"
-PARSE_STATE = "partial_parse.msgpack"
-WAREHOUSE_NAME = "warehouse.duckdb"
 
 
 def _dbt(args: list[str], cwd: Path, env: dict[str, str], target: Path) -> subprocess.CompletedProcess:
@@ -34,7 +34,7 @@ def _dbt(args: list[str], cwd: Path, env: dict[str, str], target: Path) -> subpr
 def _parsed_project() -> Path | None:
     """A parse state of the project for a DuckDB warehouse named WAREHOUSE_NAME in dbt's working folder: the one
     `make manifest` made (as the refresh's first build does, orchestration/dbt.py), else one made once here."""
-    from orchestration.dbt import first_parse_state
+    from orchestration.dbt import first_parse_state  # needs the manifest: imported only when dbt runs
 
     if (made := first_parse_state()) is not None:
         return made
@@ -42,7 +42,7 @@ def _parsed_project() -> Path | None:
     atexit.register(shutil.rmtree, folder, True)
     env = {**os.environ, "MHW_WAREHOUSE": WAREHOUSE_NAME, "DBT_LOG_PATH": str(folder / "logs")}
     done = _dbt(["parse", "--quiet"], folder, env, folder / "target")
-    state = folder / "target" / PARSE_STATE
+    state = folder / "target" / "partial_parse.msgpack"
     return state if done.returncode == 0 and state.exists() else None
 
 
@@ -68,13 +68,13 @@ def run_dbt(
     if warehouse is not None:
         env["MHW_WAREHOUSE"] = str(warehouse)
     cwd, target = REPO, tmp / "dbt_target"
-    file = Path(env["MHW_WAREHOUSE"]) if env.get("MHW_WAREHOUSE") else None
-    if file is not None and file.is_absolute() and file.name == WAREHOUSE_NAME and "--target" not in args:
-        cwd, env["MHW_WAREHOUSE"] = file.parent, WAREHOUSE_NAME  # the same profile as the shared parse
+    named = Path(env.get(WAREHOUSE_ENV) or ".").name == WAREHOUSE_NAME
+    if named and "--target" not in args and (folder := in_warehouse_folder(env)):
+        cwd = folder  # the same profile as the shared parse, as mhw-dbt does
         state = _parsed_project()
-        if state is not None and not (target / PARSE_STATE).exists():
+        if state is not None and not (target / state.name).exists():
             target.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(state, target / PARSE_STATE)
+            shutil.copyfile(state, target / state.name)
     proc = _dbt(args, cwd, env, target)
     if check:
         assert proc.returncode == 0, f"dbt {' '.join(args)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}"

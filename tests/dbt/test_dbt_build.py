@@ -261,13 +261,17 @@ def test_active_load_test_fails_for_a_fact_row_whose_load_was_superseded(duckdb_
     dbt_runner.run_dbt(["test", *select], tmp_path, warehouse=wh)  # and passes once the load is active again
 
 
+def _contracted_models(target: Path) -> list[dict]:
+    """The models with an enforced contract in a build's manifest."""
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"].values()
+    return [node for node in nodes if node["resource_type"] == "model" and node["config"]["contract"]["enforced"]]
+
+
 def declared_not_null(target: Path) -> set[tuple[str, str]]:
     """(table, column) of each not_null constraint on a model with an enforced contract, in a build's manifest."""
-    nodes = json.loads((target / "manifest.json").read_text())["nodes"].values()
     return {
         (node["name"], column)
-        for node in nodes
-        if node["resource_type"] == "model" and node["config"]["contract"]["enforced"]
+        for node in _contracted_models(target)
         for column, spec in node["columns"].items()
         if any(c["type"] == "not_null" for c in spec["constraints"])
     }
@@ -275,13 +279,11 @@ def declared_not_null(target: Path) -> set[tuple[str, str]]:
 
 def declared_checks(target: Path) -> dict[str, int]:
     """Check constraints (model- and column-level) per model with an enforced contract, in a build's manifest."""
-    nodes = json.loads((target / "manifest.json").read_text())["nodes"].values()
     counts = {}
-    for node in nodes:
-        if node["resource_type"] == "model" and node["config"]["contract"]["enforced"]:
-            specs = [*node["constraints"], *(c for col in node["columns"].values() for c in col["constraints"])]
-            if n := sum(c["type"] == "check" for c in specs):
-                counts[node["name"]] = n
+    for node in _contracted_models(target):
+        specs = [*node["constraints"], *(c for col in node["columns"].values() for c in col["constraints"])]
+        if n := sum(c["type"] == "check" for c in specs):
+            counts[node["name"]] = n
     return counts
 
 
