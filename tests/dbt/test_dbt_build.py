@@ -329,6 +329,27 @@ def test_a_null_or_unlisted_value_in_a_published_column_fails_the_models_build(d
     assert kept == [("Cumbria",)] and method == [("rate",)]
 
 
+def test_an_incremental_fact_refuses_a_bad_row_of_a_new_load_and_keeps_its_rows(duckdb_build, tmp_path):
+    """The incremental facts are contracted too: every insert is checked, so a new load with a detention under an
+    unknown power fails fct_s136_detentions' incremental run (no data test needed), and the fact keeps its rows."""
+    wh = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(duckdb_build["warehouse"], wh)
+    load = "s136/E23000003/2024-25/a"
+    rows = _simple(load, LANCS, 2024, 2)
+    rows[1]["power"] = "s137"
+    with duckdb.connect(str(wh)) as con:
+        before = con.execute("select count(*) from marts.fct_s136_detentions").fetchone()[0]
+        _insert(con, "s136", rows, "?")
+        _insert(con, "load_ledger", [_ledger(load, "s136", LANCS, "2024-25", rows=2)], "?")
+    failed = dbt_runner.run_dbt(["run", "--select", "fct_s136_detentions"], tmp_path, warehouse=wh, check=False)
+    out = failed.stdout
+    assert failed.returncode != 0 and "CHECK constraint failed" in out and "s135(2)" in out, out[-3000:]
+    with duckdb.connect(str(wh), read_only=True) as con:
+        after = con.execute("select count(*), count(*) filter (where load_id = ?) from marts.fct_s136_detentions",
+                            [load]).fetchone()  # fmt: skip
+    assert after == (before, 0)
+
+
 def test_population_sources_with_ons_rows(duckdb_build):
     rows = duckdb_build["force_one"]  # stage one: ONS mid-2022 (both forces) and mid-2023 (Lancashire) loaded
     r = _row(rows, CUMBRIA, "2022-23")

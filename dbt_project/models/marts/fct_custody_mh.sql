@@ -30,7 +30,7 @@ select
     released_at,
     {{ mhw.hours_between('arrived_at', 'released_at') }} as hours_in_custody,
     age_years,
-    case when age_years < 18 then '<18' when age_years >= 18 then '18+' end as band_u18,
+    cast(case when age_years < 18 then '<18' when age_years >= 18 then '18+' end as varchar) as band_u18,
     sex_code,
     ethnicity_sde_code,
     mh_risk_identified,

@@ -21,7 +21,7 @@ with incidents as (
 links as (
     select
         force_code || ':' || incident_id as incident_key,
-        min(detention_key) as linked_detention_key,
+        cast(min(detention_key) as varchar) as linked_detention_key,  -- min() of varchar is text on PostgreSQL
         count(*) as n_linked_detentions
     from {{ ref('stg_s136__detentions') }}
     where incident_id is not null
@@ -53,7 +53,7 @@ enriched as (
         i.rcrp_decision,
         i.outcome,
         i.age_years,
-        case when i.age_years < 18 then '<18' when i.age_years >= 18 then '18+' end as band_u18,
+        cast(case when i.age_years < 18 then '<18' when i.age_years >= 18 then '18+' end as varchar) as band_u18,
         i.sex_code,
         i.ethnicity_sde_code,
         i.person_token,

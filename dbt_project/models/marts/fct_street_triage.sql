@@ -29,7 +29,7 @@ select
     cast({{ dbt.date_trunc('month', 'contact_at') }} as date) as month_start,
     {{ mhw.fy_label(mhw.fy_start_year('contact_at')) }} as fy_label,
     response_minutes,
-    case when incident_id is not null then force_code || ':' || incident_id end as incident_key,
+    cast(case when incident_id is not null then force_code || ':' || incident_id end as varchar) as incident_key,
     outcome,
     outcome = 's136' as is_s136_outcome,
     person_token,

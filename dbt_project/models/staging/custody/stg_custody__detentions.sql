@@ -9,7 +9,7 @@ active_loads as (
 
 renamed as (
     select
-        s.force_code || ':' || s.custody_id as custody_key,
+        cast(s.force_code || ':' || s.custody_id as varchar) as custody_key,
         s.load_id,
         l.loaded_at,
         s.row_number as source_row_number,

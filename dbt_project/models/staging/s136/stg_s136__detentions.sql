@@ -9,7 +9,7 @@ active_loads as (
 
 renamed as (
     select
-        s.force_code || ':' || s.detention_id as detention_key,
+        cast(s.force_code || ':' || s.detention_id as varchar) as detention_key,
         s.load_id,
         l.loaded_at,
         s.row_number as source_row_number,

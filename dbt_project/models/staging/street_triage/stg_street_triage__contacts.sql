@@ -9,7 +9,7 @@ active_loads as (
 
 renamed as (
     select
-        s.force_code || ':' || s.contact_id as triage_key,
+        cast(s.force_code || ':' || s.contact_id as varchar) as triage_key,
         s.load_id,
         l.loaded_at,
         s.row_number as source_row_number,
