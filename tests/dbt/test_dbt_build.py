@@ -288,22 +288,24 @@ def declared_checks(target: Path) -> dict[str, int]:
 
 
 def test_published_tables_carry_their_not_null_columns_as_constraints(duckdb_build):
-    """Published (contracted) columns are NOT NULL by constraint, not by data test: each table dbt created has them,
-    the incremental mart_escalations too (created by the first build, inserted into by the second). Their accepted
-    values and row-level expressions are CHECK constraints: each table has as many as its model declares."""
+    """Contracted tables (the published ones, the facts, the benchmark's and demand's intermediate tables) hold their
+    NOT NULL columns by constraint, not by data test: each table dbt created has them, the incremental ones too
+    (created by the first build, inserted into by the second). Their accepted values and row-level expressions are
+    CHECK constraints: each table has as many as its model declares."""
     declared = declared_not_null(duckdb_build["tmp"] / "dbt_target")
-    assert ("dim_force", "force_code") in declared and ("mart_escalations", "escalation_id") in declared
+    assert {("dim_force", "force_code"), ("mart_escalations", "escalation_id"), ("fct_s136_detentions", "load_id"),
+            ("int_benchmark_counts", "measure_id")} <= declared  # fmt: skip
     checks = declared_checks(duckdb_build["tmp"] / "dbt_target")
     assert checks["dim_force"] == 1 and checks["mart_benchmark"] >= 20
     with duckdb.connect(str(duckdb_build["warehouse"]), read_only=True) as con:
         found = con.execute(
             "select table_name, unnest(constraint_column_names) from duckdb_constraints() "
-            "where schema_name = 'marts' and constraint_type = 'NOT NULL'"
+            "where schema_name in ('marts', 'intermediate') and constraint_type = 'NOT NULL'"
         ).fetchall()
         found_checks = dict(
             con.execute(
                 "select table_name, count(*) from duckdb_constraints() "
-                "where schema_name = 'marts' and constraint_type = 'CHECK' group by table_name"
+                "where schema_name in ('marts', 'intermediate') and constraint_type = 'CHECK' group by table_name"
             ).fetchall()
         )
     assert declared <= set(found)
@@ -548,10 +550,10 @@ def test_postgres_build_matches_duckdb(duckdb_build, postgres_server, tmp_path):
 
 
 NOT_NULL_COLUMNS_SQL = """select table_name, column_name from information_schema.columns
-where table_schema = 'marts' and is_nullable = 'NO'"""
+where table_schema in ('marts', 'intermediate') and is_nullable = 'NO'"""
 CHECK_CONSTRAINTS_SQL = """select t.relname as table_name, count(*) as n from pg_constraint c
 join pg_class t on t.oid = c.conrelid join pg_namespace s on s.oid = t.relnamespace
-where s.nspname = 'marts' and c.contype = 'c' group by t.relname"""
+where s.nspname in ('marts', 'intermediate') and c.contype = 'c' group by t.relname"""
 
 
 def _assert_same(pg_rows: list[dict], duck_rows: list[dict]) -> None:

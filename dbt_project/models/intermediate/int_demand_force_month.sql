@@ -62,7 +62,7 @@ incident_counts as (
         count(*) as n_mh_incidents,
         count(case when i.deployed then 1 end) as n_deployed,
         count(i.deployed) as n_deployed_known,
-        sum(i.officer_minutes) as officer_minutes,
+        cast(sum(i.officer_minutes) as bigint) as officer_minutes,  -- DuckDB sums integers as hugeint
         count(i.officer_minutes) as n_officer_minutes_known,
         count(case when i.mh_flag_opening = i.mh_flag_closing then 1 end) as n_flags_agree,
         count(case when i.mh_flag_opening then 1 end) as n_flag_opening,
