@@ -234,7 +234,8 @@ def ranked_table(rows: pl.DataFrame, comparator: str, focus: str | None, peers: 
     forces = force_rows(rows)
     peers = list(peers)
     out = []
-    for r in forces.sort("value", descending=True, nulls_last=True).iter_rows(named=True):
+    ordered = forces.sort(["value", "geography_name"], descending=[True, False], nulls_last=True)  # ties by name
+    for r in ordered.iter_rows(named=True):
         key = comparison(r, comparator)
         out.append(
             {

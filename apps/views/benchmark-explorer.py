@@ -34,12 +34,13 @@ def _headline(rows: pl.DataFrame, measure: dict, period_words: str) -> None:
 
 
 def _funnel(rows: pl.DataFrame, measure: dict, period_words: str, focus: str | None, peers: list[str],
-            file_name: str) -> None:  # fmt: skip
+            file_name: str) -> bool:  # fmt: skip
+    """The funnel plot and its note; False (and the reason) when the measure or period has no funnel."""
     curve = benchmarks.funnel_curve(rows, measure["method"], measure["multiplier"])
     points = benchmarks.funnel_points(rows, focus, peers)
     if curve is None or points.height < 2:
         st.info(benchmarks.funnel_note(rows))
-        return
+        return False
     ui.chart(
         charts.funnel_chart(points, curve, points["Target"][0],
                             f"Denominator ({measure['denominator_definition'][:60]})", measure["unit"]),
@@ -52,7 +53,29 @@ def _funnel(rows: pl.DataFrame, measure: dict, period_words: str, focus: str | N
         "Each point is a force: its value against its denominator. The solid line is the pooled value of the forces "
         "in the funnel; dashed curves are 95% limits and solid curves 99.8% limits. "
         + benchmarks.funnel_note(rows)
-        + " 'Outlier' is said only beyond 99.8%; 95% is an alert."
+        + " 'Outlier' is said only beyond 99.8%; 95% is an alert. Every force's figures, ranked, are in the "
+        f"next tab, '{CHARTS[1]}'."
+    )
+    return True
+
+
+def _ranked_table(rows: pl.DataFrame, measure: dict, measure_id: str, period: str, period_words: str,
+                  comparator: str, focus: str | None, peers: list[str]) -> None:  # fmt: skip
+    """Every force ranked: value, interval, numerator and denominator, comparison, funnel position and change."""
+    st.subheader("Every force, ranked")
+    table = benchmarks.ranked_table(rows, comparator, focus, peers)
+    compared_column = f"Compared with {benchmarks.COMPARATOR_WORDS[comparator]}"
+    ui.table(
+        table,
+        f"benchmark_{measure_id}_{period}_{comparator}.csv",
+        "Download the force table (CSV)",
+        height=ui.rows_height(table.height),
+        alt_text=f"{measure['measure_name']} by force, {period_words}",
+        palettes={compared_column: COMPARISON, "Funnel": FUNNEL},
+        column_config={
+            "Numerator": st.column_config.TextColumn(help="As published: rounded to 5 below national level; * = 1-7."),
+            "Change": st.column_config.TextColumn(help="On the previous period, with its own 95% test."),
+        },
     )
 
 
@@ -92,24 +115,12 @@ def main() -> None:
     chart, tab = ui.open_tab(CHARTS)
     with tab:
         if chart == CHARTS[0]:
-            _funnel(rows, measure, period_words, focus_code, peers, f"funnel_{measure_id}_{period}.csv")
+            drawn = _funnel(rows, measure, period_words, focus_code, peers, f"funnel_{measure_id}_{period}.csv")
         else:
-            ui.ranked(rows, measure, period_words, f"ranked_{measure_id}_{period}.csv", comparator, focus_code, peers)
-    st.subheader("Every force, ranked")
-    table = benchmarks.ranked_table(rows, comparator, focus_code, peers)
-    compared_column = f"Compared with {benchmarks.COMPARATOR_WORDS[comparator]}"
-    ui.table(
-        table,
-        f"benchmark_{measure_id}_{period}_{comparator}.csv",
-        "Download the force table (CSV)",
-        height=ui.rows_height(table.height),
-        alt_text=f"{measure['measure_name']} by force, {period_words}",
-        palettes={compared_column: COMPARISON, "Funnel": FUNNEL},
-        column_config={
-            "Numerator": st.column_config.TextColumn(help="As published: rounded to 5 below national level; * = 1-7."),
-            "Change": st.column_config.TextColumn(help="On the previous period, with its own 95% test."),
-        },
-    )
+            drawn = ui.ranked(rows, measure, period_words, f"ranked_{measure_id}_{period}.csv", comparator,
+                              focus_code, peers)  # fmt: skip
+        if chart == CHARTS[1] or not drawn:  # one chart per first view (docs/app.md, "Speed")
+            _ranked_table(rows, measure, measure_id, period, period_words, comparator, focus_code, peers)
     if focus_code:
         st.page_link(
             links.page_file(links.FORCE_PROFILE),

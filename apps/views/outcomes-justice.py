@@ -121,8 +121,11 @@ def main() -> None:
     for measure in theme_measures.iter_rows(named=True):
         _measure(snapshot, measure, period, period_words)
     st.subheader(f"The financial year {fmt.fy_long(fy)} by force")
-    ui.table(context, f"outcomes_context_{theme}_{fy}.csv", "Download the year's figures (CSV)",
-             height=ui.rows_height(context.height))  # fmt: skip
+    file_name = f"outcomes_context_{theme}_{fy}.csv"
+    # drawn when opened, so that a first view draws its charts only (docs/app.md, "Speed")
+    if box := ui.on_request(f"Every force's figures for {fmt.fy_long(fy)} (table and CSV)", file_name):
+        with box:
+            ui.table(context, file_name, "Download the year's figures (CSV)", height=ui.rows_height(context.height))
     ui.footnotes(
         [
             "**Percentages** are of known values (not known left out of the denominator): places of safety of "
