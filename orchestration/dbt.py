@@ -83,6 +83,29 @@ MANIFEST = validate_manifest(dbt_project.manifest_path)  # the manifest dbt_asse
 TESTS_BY_ASSET = tests_by_asset(MANIFEST)
 
 
+def drop_outdated_tables(con, manifest: Mapping[str, Any], selected: set[dg.AssetKey]) -> list[str]:
+    """Drop the tables of selected incremental models that a build can make again from raw alone (config meta
+    `rebuildable`) when the table no longer matches its model: a column added, renamed or removed by a new release
+    (the build would stop on on_schema_change='fail'), or a declared NOT NULL the table lacks (dbt adds constraints
+    only when it creates a table). The build then creates them afresh. Returns their names."""
+    dropped = []
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model" or not node["config"].get("meta", {}).get("rebuildable"):
+            continue
+        if translator.get_asset_key(node) not in selected:
+            continue
+        schema, table = node["schema"], node["alias"] or node["name"]
+        nullable = dict(con.execute(
+            "select column_name, is_nullable = 'YES' from information_schema.columns "
+            "where table_schema = ? and table_name = ?", [schema, table]).fetchall())  # fmt: skip
+        columns = node["columns"]
+        not_null = [name for name, col in columns.items() if any(c["type"] == "not_null" for c in col["constraints"])]
+        if nullable and (set(nullable) != set(columns) or any(nullable.get(c, True) for c in not_null)):
+            con.execute(f'drop table "{schema}"."{table}"')
+            dropped.append(table)
+    return dropped
+
+
 BUILD = ["build", "--exclude-resource-type", "unit_test"]  # unit tests check logic, not data: `make test` runs them
 
 
@@ -94,6 +117,9 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     os.environ["MHW_WAREHOUSE"] = str(warehouse.path)  # dbt resolves the same absolute path
     os.environ[PARENT_ENV] = str(os.getpid())  # mhw-dbt dies with this process
     target = build_target(get_settings().dbt_dir)
+    with warehouse.connect() as con:
+        for table in drop_outdated_tables(con, MANIFEST, set(context.selected_asset_keys)):
+            context.log.info(f"{table}: its columns or constraints changed in this release; rebuilt from raw")
     total = build_events(MANIFEST, set(context.selected_asset_keys))
     reporter = Reporter(context.log.info, "dbt build")
     done = 0

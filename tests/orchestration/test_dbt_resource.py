@@ -7,6 +7,7 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
+import duckdb
 from dagster_dbt import DbtCliResource
 
 from orchestration.dbt import (
@@ -16,7 +17,9 @@ from orchestration.dbt import (
     build_target,
     dbt_project,
     dbt_resource,
+    drop_outdated_tables,
     first_parse_state,
+    translator,
 )
 from orchestration.dbt_child import WAREHOUSE_ENV, in_warehouse_folder
 
@@ -70,3 +73,47 @@ def test_the_projects_parse_state_is_used_only_when_parsed_for_the_projects_fold
     assert first_parse_state(elsewhere) is None
     here = {"nodes": {"seed.x": {**seed, "root_path": str(dbt_project.project_dir)}}}
     assert first_parse_state(here) == dbt_project.manifest_path.parent / PARSE_STATE  # written by `make manifest`
+
+
+def _model(name: str) -> dict:
+    return MANIFEST["nodes"][f"model.mhw.{name}"]
+
+
+def _create(con, name: str, *, without: str | None = None, nullable: bool = False, extra: str | None = None) -> None:
+    """The model's table with its documented columns (all text), NOT NULL where declared unless nullable."""
+    node = _model(name)
+    cols = [
+        f'"{col}" varchar' + ("" if nullable or not spec["constraints"] else " not null")
+        for col, spec in node["columns"].items()
+        if col != without
+    ]
+    con.execute(f"create schema if not exists {node['schema']}")
+    con.execute(f"create table {node['schema']}.{name} ({', '.join(cols + ([f'{extra} varchar'] if extra else []))})")
+
+
+def test_a_rebuildable_table_a_release_changed_is_dropped_for_the_build_to_make_again():
+    """A table whose columns changed, or which lacks a declared NOT NULL, is dropped when its model is rebuildable
+    and selected; a current one, an unselected one and mart_escalations (history dbt cannot rebuild) are kept."""
+    with duckdb.connect() as con:
+        _create(con, "fct_s136_detentions")  # current
+        _create(con, "fct_custody_mh", nullable=True)  # created before the constraints
+        _create(con, "int_person_contacts", without="load_id")  # created before a column was added
+        _create(con, "fct_mh_incidents", extra="old_column")  # outdated, but not selected in this run
+        _create(con, "mart_escalations", extra="old_column")  # not rebuildable
+        names = ("fct_s136_detentions", "fct_custody_mh", "int_person_contacts", "mart_escalations")
+        selected = {translator.get_asset_key(_model(name)) for name in names}
+        assert sorted(drop_outdated_tables(con, MANIFEST, selected)) == ["fct_custody_mh", "int_person_contacts"]
+        left = {name for (name,) in con.execute("select table_name from duckdb_tables()").fetchall()}
+    assert left == {"fct_s136_detentions", "fct_mh_incidents", "mart_escalations"}
+
+
+def test_a_current_builds_tables_are_all_kept(pipeline_snapshot_build, tmp_path):
+    """The rebuildable models are incremental and document every column of their table, so a warehouse the current
+    project built has nothing to drop."""
+    rebuildable = [n for n in MANIFEST["nodes"].values() if n["config"].get("meta", {}).get("rebuildable")]
+    assert len(rebuildable) == 6 and {n["config"]["materialized"] for n in rebuildable} == {"incremental"}
+    copy = tmp_path / "warehouse.duckdb"
+    copy.write_bytes(pipeline_snapshot_build.warehouse.read_bytes())
+    every = {translator.get_asset_key(n) for n in rebuildable}
+    with duckdb.connect(str(copy)) as con:
+        assert drop_outdated_tables(con, MANIFEST, every) == []

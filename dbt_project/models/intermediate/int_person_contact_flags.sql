@@ -18,6 +18,7 @@
     unique_key='contact_key',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
+    meta={'rebuildable': true},
     post_hook="delete from {{ this }} where person_token is null"
 ) }}
 

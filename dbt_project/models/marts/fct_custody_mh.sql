@@ -8,6 +8,7 @@
     unique_key='custody_key',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
+    meta={'rebuildable': true},
     pre_hook="{% if is_incremental() %}delete from {{ this }} where load_id not in (select distinct load_id from {{ ref('stg_custody__detentions') }}){% endif %}"
 ) }}
 
