@@ -52,6 +52,7 @@ LONGEST_FIRST = (
     "tests/orchestration/test_refresh_e2e.py",
     "tests/orchestration/test_crash_safety.py",
     "tests/dbt/test_dbt_build.py",
+    "tests/dbt/test_person_contacts_incremental.py",
     "tests/dbt/test_change_review.py",
     "tests/dbt/test_dbt_demand.py",
     "tests/apps/test_benchmarks.py",
