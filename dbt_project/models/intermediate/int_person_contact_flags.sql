@@ -22,8 +22,7 @@
     post_hook="delete from {{ this }} where person_token is null"
 ) }}
 
-{%- set contact_columns = ['contact_key', 'contact_source', 'incident_key', 'detention_key', 'force_code', 'contact_at',
-                           'age_years', 'person_token', 'person_key_id', 'is_s136', 'load_id'] %}
+{%- set contact_columns = mhw.person_contact_columns() %}
 {%- set flag_rules = [
     'hi_contact_1m >= %s in %s days' | format(var('hi_contact_1m_min_contacts'), var('hi_contact_1m_days') | int),
     'hi_contact_3m >= %s in %s days' | format(var('hi_contact_3m_min_contacts'), var('hi_contact_3m_days') | int),

@@ -24,8 +24,7 @@
     post_hook="delete from {{ this }} where person_token is null"
 ) }}
 
-{%- set columns = ['contact_key', 'contact_source', 'incident_key', 'detention_key', 'force_code', 'contact_at',
-                   'age_years', 'person_token', 'person_key_id', 'is_s136', 'load_id'] %}
+{%- set columns = mhw.person_contact_columns() %}
 {%- set incident_columns = 'incident_key, force_code, load_id, created_at, age_years, person_token, person_key_id' %}
 
 with detentions as (
