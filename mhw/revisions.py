@@ -28,6 +28,7 @@ PUBLICATION_TABLES = "publication_tables"
 FORCE_COLUMNS = ("force_code", "geography_code", "geo_code", "area_code", "entity_key")
 PERIOD_COLUMNS = ("fy_label", "month_start", "period", "month", "mid_year", "period_label")
 LEDGER_TABLES = ("load_ledger", "rejected_rows")  # a table built from these is touched by every delivery
+SPAN = "r.table_name, r.force_code, r.period, r.change_type"  # what a cause is matched on
 DETAIL_FILES = 3  # files named in a cause_detail; the rest are counted (every file is in the load ledger)
 FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
 MAX_VALUE_CHARS = 200
@@ -183,20 +184,20 @@ def _attribute_causes(con: duckdb.DuckDBPyConnection, models: Mapping[str, Publi
     con.execute(
         f"""
         create temp table revision_causes as
-        with spans as (
-            select rowid as rid, *, {_period_bound("period")} as p_start, {_period_bound("period", end=True)} as p_end
+        with spans as (  -- rows of one table, force, period and change type share their cause: match each once
+            select distinct table_name, force_code, period, change_type,
+                   {_period_bound("period")} as p_start, {_period_bound("period", end=True)} as p_end
             from main.{REVISIONS}
         ),
         loads as (
             select *, {_period_bound("period")} as p_start, {_period_bound("period", end=True)} as p_end from new_loads
         ),
         matched as (
-            select distinct r.rid,
+            select distinct {SPAN}, l.file_path,
                 case when l.is_national and not l.supersedes then 'new_edition'
                      when l.supersedes then 'corrected_delivery'
                      when r.change_type = 'added' then 'new_delivery'
-                     else 'late_delivery' end as cause,
-                l.file_path
+                     else 'late_delivery' end as cause
             from spans r
             join table_sources s on s.table_name = r.table_name
             join load_tables t on t.raw_table = s.raw_table
@@ -206,20 +207,22 @@ def _attribute_causes(con: duckdb.DuckDBPyConnection, models: Mapping[str, Publi
                    and (r.p_start is null or l.p_start is null or (r.p_start < l.p_end and l.p_start < r.p_end)))
         ),
         by_cause as (  -- how many files, and the first few by name: a national month matches every force's file
-            select rid, cause, count(*) - {DETAIL_FILES} as more, min(file_path, {DETAIL_FILES}) as named
-            from matched group by rid, cause
+            select {SPAN}, cause, count(*) - {DETAIL_FILES} as more, min(file_path, {DETAIL_FILES}) as named
+            from matched r group by all
         )
-        select rid, string_agg(cause, ', ' order by cause) as cause,
+        select {SPAN}, string_agg(cause, ', ' order by cause) as cause,
                string_agg(cause || ': ' || array_to_string(named, ', ') || case
                               when more > 1 then ' and ' || more || ' more files'
                               when more = 1 then ' and 1 more file' else '' end, '; ' order by cause) as detail
-        from by_cause group by rid
+        from by_cause r group by all
         """
     )
     con.execute(
         f"""
         update main.{REVISIONS} r set cause = c.cause, cause_detail = c.detail
-        from revision_causes c where r.rowid = c.rid
+        from revision_causes c
+        where r.table_name = c.table_name and r.change_type = c.change_type
+          and r.force_code is not distinct from c.force_code and r.period is not distinct from c.period
         """
     )
 
