@@ -5,7 +5,9 @@
 -- an incidents load, s136 detentions without an s136 return covering the month, triage contacts without a triage
 -- load. is_partial_month: a file counted here was loaded before the month ended.
 -- Repeat measures count MH incidents (the demand) whose person was flagged at that incident
--- (int_person_contact_flags, flags over incidents and s136 detentions).
+-- (int_person_contact_flags, flags over incidents and s136 detentions): its incident rows are the active incidents
+-- with a person, one each, so they are counted by force and month of contact_at (the incident's created_at) without
+-- joining back to the incidents (a join on ten years of incident keys spills past dbt's memory limit).
 -- a table, not a view: read by four models and a dozen tests (a view is recomputed by each reader, docs/benchmarks.md)
 {{ config(materialized='table') }}
 
@@ -16,7 +18,6 @@
 
 with incidents as (
     select
-        incident_key,
         force_code,
         cast({{ dbt.date_trunc('month', 'created_at') }} as date) as month_start,
         deployed,
@@ -27,10 +28,17 @@ with incidents as (
     from {{ ref('stg_incidents__incidents') }}
 ),
 
-flags as (
-    select incident_key, repeat_12m, is_high_intensity, child_repeat_6m, repeat_s136_12m
+flag_counts as (
+    select
+        force_code,
+        cast({{ dbt.date_trunc('month', 'contact_at') }} as date) as month_start,
+        count(case when repeat_12m then 1 end) as n_repeat_contacts,
+        count(case when is_high_intensity then 1 end) as n_high_intensity_contacts,
+        count(case when child_repeat_6m then 1 end) as n_child_repeat_contacts,
+        count(case when repeat_s136_12m then 1 end) as n_repeat_s136_contacts
     from {{ ref('int_person_contact_flags') }}
     where contact_source = 'incident'
+    group by 1, 2
 ),
 
 totals as (
@@ -55,26 +63,32 @@ cells as (
     select force_code, month_start from incidents
 ),
 
+incident_measures as (
+    select
+        force_code,
+        month_start,
+        count(*) as n_mh_incidents,
+        count(case when deployed then 1 end) as n_deployed,
+        count(deployed) as n_deployed_known,
+        cast(sum(officer_minutes) as bigint) as officer_minutes,  -- DuckDB sums integers as hugeint
+        count(officer_minutes) as n_officer_minutes_known,
+        count(case when mh_flag_opening = mh_flag_closing then 1 end) as n_flags_agree,
+        count(case when mh_flag_opening then 1 end) as n_flag_opening,
+        count(case when mh_flag_closing then 1 end) as n_flag_closing,
+        count(person_token) as n_contacts_with_person
+    from incidents
+    group by force_code, month_start
+),
+
 incident_counts as (
     select
-        i.force_code,
-        i.month_start,
-        count(*) as n_mh_incidents,
-        count(case when i.deployed then 1 end) as n_deployed,
-        count(i.deployed) as n_deployed_known,
-        cast(sum(i.officer_minutes) as bigint) as officer_minutes,  -- DuckDB sums integers as hugeint
-        count(i.officer_minutes) as n_officer_minutes_known,
-        count(case when i.mh_flag_opening = i.mh_flag_closing then 1 end) as n_flags_agree,
-        count(case when i.mh_flag_opening then 1 end) as n_flag_opening,
-        count(case when i.mh_flag_closing then 1 end) as n_flag_closing,
-        count(i.person_token) as n_contacts_with_person,
-        count(case when f.repeat_12m then 1 end) as n_repeat_contacts,
-        count(case when f.is_high_intensity then 1 end) as n_high_intensity_contacts,
-        count(case when f.child_repeat_6m then 1 end) as n_child_repeat_contacts,
-        count(case when f.repeat_s136_12m then 1 end) as n_repeat_s136_contacts
-    from incidents as i
-    left join flags as f on f.incident_key = i.incident_key
-    group by i.force_code, i.month_start
+        i.*,
+        coalesce(f.n_repeat_contacts, 0) as n_repeat_contacts,
+        coalesce(f.n_high_intensity_contacts, 0) as n_high_intensity_contacts,
+        coalesce(f.n_child_repeat_contacts, 0) as n_child_repeat_contacts,
+        coalesce(f.n_repeat_s136_contacts, 0) as n_repeat_s136_contacts
+    from incident_measures as i
+    left join flag_counts as f on f.force_code = i.force_code and f.month_start = i.month_start
 ),
 
 detention_counts as (
