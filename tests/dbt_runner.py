@@ -1,4 +1,9 @@
-"""Run the project's dbt as a subprocess against a test warehouse (shared by every dbt-building test).
+"""Run the project's dbt against a test warehouse (shared by every dbt-building test).
+
+dbt runs in the test's own process (dbtRunner, dbt's programmatic entry point): importing dbt and its adapters
+costs about 3 s, paid once per test process instead of once per call (the suite makes some fifty calls). Each call
+gets the environment, working folder and console output a `dbt` subprocess would have had, and dbt-duckdb's
+database is closed after it, so the test (or a process it starts) opens the warehouse as after a subprocess.
 
 Parsing the whole project costs dbt more than building a few models, and dbt reuses a parse only for the same
 profile, whose DuckDB path is the warehouse's. So dbt runs in the warehouse's folder with the warehouse named
@@ -9,11 +14,13 @@ each new target folder starts from the parse `make manifest` made.
 from __future__ import annotations
 
 import atexit
+import io
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -21,13 +28,51 @@ from orchestration.dbt_child import WAREHOUSE_ENV, WAREHOUSE_NAME, in_warehouse_
 
 REPO = Path(__file__).resolve().parents[1]
 DBT_DIR = REPO / "dbt_project"
-DBT = Path(sys.executable).parent / "dbt"
+
+
+@contextmanager
+def _as_a_subprocess(cwd: Path, env: dict[str, str]) -> Iterator[None]:
+    """This process's environment and working folder as a `dbt` subprocess would have them, restored after."""
+    saved_env, saved_cwd = dict(os.environ), Path.cwd()
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    try:
+        yield
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+
+
+def _close_duckdb() -> None:
+    """dbt-duckdb keeps its database open for the next call in the process: close it, as a subprocess's exit would."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
 
 
 def _dbt(args: list[str], cwd: Path, env: dict[str, str], target: Path) -> subprocess.CompletedProcess:
-    cmd = [str(DBT), *args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--target-path", str(target)]
-    # the timeout guards against a hang on a shared, loaded machine; it is not a speed test
-    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=1200)
+    """`dbt <args>` in this process; the result as subprocess.run(capture_output=True, text=True) gives it."""
+    from dbt.cli.main import dbtRunner
+    from dbt_common.events.functions import capture_stdout_logs, stop_capture_stdout_logs
+
+    cmd = [*args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--target-path", str(target)]
+    console = io.StringIO()
+    capture_stdout_logs(console)
+    try:
+        with _as_a_subprocess(cwd, env):
+            result = dbtRunner().invoke(cmd)
+    finally:
+        stop_capture_stdout_logs()
+        _close_duckdb()
+    # dbt's exit codes: 0 success, 1 a node failed, 2 dbt itself failed (result.exception)
+    code = 0 if result.success else 2 if result.exception is not None else 1
+    error = "" if result.exception is None else f"{type(result.exception).__name__}: {result.exception}"
+    return subprocess.CompletedProcess(["dbt", *cmd], code, console.getvalue(), error)
 
 
 @cache
