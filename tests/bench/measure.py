@@ -4,9 +4,9 @@
   every 0.2 s and keeps the largest sum.
 - `step_seconds` reads a Dagster run's step durations from its event log, so a refresh splits into ingestion, dbt and
   publish.
-- `file_cost` times the gate on one file against a warehouse as it stands (read, check, pseudonymise, then decide
-  and write inside a transaction that is rolled back), so the same file can be timed against an empty warehouse and
-  against ten years of history.
+- `file_costs` times the gate on files against warehouses as they stand (read, check, pseudonymise, then decide
+  and write inside a transaction that is rolled back), so a force's file of month 1 can be timed against an empty
+  warehouse and its file of month 120 against ten years of history, in turn, in the same minute.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import statistics
 import threading
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -103,28 +104,38 @@ class FileCost:
         return self.prepare + self.commit
 
 
-def file_cost(warehouse: Path, landing: Path, path: Path, key: bytes, repeats: int = 5) -> FileCost:
-    """Median cost of loading one file into the warehouse as it stands; nothing is kept (rolled back). The source's
-    ledger view (ledger.LedgerView) is read before the clock starts: a refresh reads it once per source, not per file
-    (16 ms for custody's 5,282 entries on the ten-year demo)."""
-    lf = landing_file(landing, path)
-    contract = load_contract(lf.source)
+def file_costs(cases: list[tuple[Path, Path]], landing: Path, key: bytes, rounds: int = 5) -> list[FileCost]:
+    """Median cost of loading each (warehouse, file) case as the warehouse stands; nothing is kept (rolled back).
+
+    The cases are measured in turn, round after round, each on its own open connection: a change in the machine's
+    speed meanwhile (this machine is shared) falls on every case alike, and each case's median is of warm runs. The
+    source's ledger view (ledger.LedgerView) is read before the clock starts: a refresh reads it once per source, not
+    per file (16 ms for custody's 5,282 entries on the ten-year demo)."""
     now = datetime.now()
-    prepares, commits, rows = [], [], 0
-    with duckdb.connect(str(warehouse)) as con:
-        ensure_raw_schema(con)
-        con.execute("select ?", [1])  # the first parameterised query imports pandas: not the gate's cost
-        for _ in range(repeats):
-            start = time.perf_counter()
-            prepared = prepare_file(take_delivery(landing, lf), contract, key=key, key_id="bench", now=now)
-            prepares.append(time.perf_counter() - start)
-            con.execute("begin transaction")
-            ledger = LedgerView(con, contract.source)  # read once per source and refresh, not per file
-            start = time.perf_counter()
-            tx = Transaction(con, commit_seconds=0)
-            index = ActiveIndex(con, contract, ledger, tx.flush)  # a force's first file asks the warehouse
-            rows = commit_file(tx, ledger, prepared, contract, "bench", index).rows_read
-            tx.flush()
-            commits.append(time.perf_counter() - start)
-            con.execute("rollback")
-    return FileCost(rows, statistics.median(prepares), statistics.median(commits))
+    samples: list[tuple[list[float], list[float]]] = [([], []) for _ in cases]
+    rows = [0] * len(cases)
+    with ExitStack() as stack:
+        cons = [stack.enter_context(duckdb.connect(str(warehouse))) for warehouse, _ in cases]
+        for con in cons:
+            ensure_raw_schema(con)
+            con.execute("select ?", [1])  # the first parameterised query imports pandas: not the gate's cost
+        for _ in range(rounds):
+            for n, ((_, path), con) in enumerate(zip(cases, cons, strict=True)):
+                lf = landing_file(landing, path)
+                contract = load_contract(lf.source)
+                start = time.perf_counter()
+                prepared = prepare_file(take_delivery(landing, lf), contract, key=key, key_id="bench", now=now)
+                samples[n][0].append(time.perf_counter() - start)
+                con.execute("begin transaction")
+                ledger = LedgerView(con, contract.source)  # read once per source and refresh, not per file
+                start = time.perf_counter()
+                tx = Transaction(con, commit_seconds=0)
+                index = ActiveIndex(con, contract, ledger, tx.flush)  # a force's first file asks the warehouse
+                rows[n] = commit_file(tx, ledger, prepared, contract, "bench", index).rows_read
+                tx.flush()
+                samples[n][1].append(time.perf_counter() - start)
+                con.execute("rollback")
+    return [
+        FileCost(n, statistics.median(prepares), statistics.median(commits))
+        for n, (prepares, commits) in zip(rows, samples, strict=True)
+    ]
