@@ -14,12 +14,8 @@
     pre_hook="{% if is_incremental() %}delete from {{ this }} where load_id not in (select distinct load_id from {{ ref('stg_incidents__incidents') }}){% endif %}"
 ) }}
 
-with incidents as (
-    select * from {{ ref('stg_incidents__incidents') }}
-),
-
 -- the detention an incident led to (raw.s136.incident_id, same force); the first by key when there are several
-links as (
+with links as (
     select
         force_code || ':' || incident_id as incident_key,
         cast(min(detention_key) as varchar) as linked_detention_key,  -- min() of varchar is text on PostgreSQL
@@ -27,6 +23,28 @@ links as (
     from {{ ref('stg_s136__detentions') }}
     where incident_id is not null
     group by force_code || ':' || incident_id
+),
+
+{% if is_incremental() %}
+-- incidents whose detention link is not the table's: only an incident linked now or linked before can differ, so
+-- the (small) linked sides are compared, not every incident
+relinked as (
+    select coalesce(l.incident_key, t.incident_key) as incident_key
+    from (select * from {{ this }} where n_linked_detentions > 0) as t
+    full join links as l on l.incident_key = t.incident_key
+    where t.linked_detention_key is distinct from l.linked_detention_key
+       or coalesce(t.n_linked_detentions, 0) <> coalesce(l.n_linked_detentions, 0)
+),
+{% endif %}
+
+-- an incremental run takes only the incidents it inserts or replaces (of loads not in the table yet, or relinked),
+-- before enriching them: not ten years of incidents enriched to keep a month
+incidents as (
+    select * from {{ ref('stg_incidents__incidents') }}
+    {% if is_incremental() %}
+    where load_id not in (select distinct load_id from {{ this }})
+       or incident_key in (select incident_key from relinked)
+    {% endif %}
 ),
 
 enriched as (
@@ -67,20 +85,4 @@ enriched as (
     left join links as l on l.incident_key = i.incident_key
 )
 
-{% if is_incremental() %}
--- incidents whose detention link is not the table's: only an incident linked now or linked before can differ, so
--- the (small) linked sides are compared, not every incident
-, relinked as (
-    select coalesce(l.incident_key, t.incident_key) as incident_key
-    from (select * from {{ this }} where n_linked_detentions > 0) as t
-    full join links as l on l.incident_key = t.incident_key
-    where t.linked_detention_key is distinct from l.linked_detention_key
-       or coalesce(t.n_linked_detentions, 0) <> coalesce(l.n_linked_detentions, 0)
-)
-{% endif %}
-
 select * from enriched
-{% if is_incremental() %}
-where load_id not in (select distinct load_id from {{ this }})
-   or incident_key in (select incident_key from relinked)
-{% endif %}
