@@ -43,7 +43,10 @@ class LandingFile:
 
 def landing_file(landing_dir: Path, path: Path) -> LandingFile:
     """Split <source>/<force_code>/<period>/<file> (whatever the path, so a bad one can be reported)."""
-    rel = path.relative_to(landing_dir).as_posix()
+    return _split(path, path.relative_to(landing_dir).as_posix())
+
+
+def _split(path: Path, rel: str) -> LandingFile:
     parts = rel.split("/")
     source, force, period = (parts + [None, None, None])[:3] if len(parts) == 4 else (parts[0], None, None)
     if len(parts) == 1:
@@ -172,7 +175,10 @@ class LandingScan:
 
 def scan_landing(landing_dir: Path, sources: set[str] | frozenset[str], within: str | None = None) -> LandingScan:
     """Walk the landing zone (or only its folder `within`) without following links (a link is itself an entry),
-    in path order."""
+    in path order: a folder's own entries first, then its subfolders'.
+
+    One scandir per folder and no other call per entry (a ten-year landing zone holds some 18,000 files, and every
+    monthly run lists its source)."""
     by_source: dict[str, list[LandingFile]] = {}
     strays: list[LandingFile] = []
     not_data: list[tuple[str, str]] = []
@@ -180,23 +186,31 @@ def scan_landing(landing_dir: Path, sources: set[str] | frozenset[str], within: 
     if not root.is_dir() or root.is_symlink():
         return LandingScan(by_source, strays, not_data)
 
-    def unreadable(error: OSError) -> None:
-        rel = Path(error.filename).relative_to(landing_dir).as_posix()
-        not_data.append((rel, f"a folder the loader may not open ({error.strerror}): its files cannot be answered"))
-
-    for folder, dirs, files in os.walk(root, onerror=unreadable):
-        base = Path(folder)
-        linked = [d for d in dirs if (base / d).is_symlink()]
-        dirs[:] = sorted(d for d in dirs if d not in linked)
-        for name in sorted([*files, *linked]):
-            lf = landing_file(landing_dir, base / name)
-            reason = not_data_reason(lf.rel_path)
+    todo = [(str(root), within or "")]  # folders still to list, the next on top (a walk of any depth)
+    while todo:
+        folder, rel = todo.pop()
+        try:
+            with os.scandir(folder) as found:
+                entries = sorted(found, key=lambda entry: entry.name)
+        except OSError as error:
+            reason = f"a folder the loader may not open ({error.strerror}): its files cannot be answered"
+            not_data.append((rel or ".", reason))
+            continue
+        folders = []
+        for entry in entries:
+            rel_path = f"{rel}/{entry.name}" if rel else entry.name
+            if entry.is_dir(follow_symlinks=False):
+                folders.append((entry.path, rel_path))
+                continue
+            lf = _split(Path(entry.path), rel_path)
+            reason = not_data_reason(rel_path)
             if reason:
-                not_data.append((lf.rel_path, reason))
+                not_data.append((rel_path, reason))
             elif lf.source in sources:
                 by_source.setdefault(lf.source, []).append(lf)
             else:
                 strays.append(lf)
+        todo.extend(reversed(folders))
     return LandingScan(by_source, strays, not_data)
 
 

@@ -440,6 +440,26 @@ def test_hidden_temporary_and_system_files_are_listed_not_loaded(gate, landing, 
         assert listed[path].startswith(reason), path
 
 
+def test_a_folder_that_cannot_be_listed_is_named_and_the_rest_still_read(landing, monkeypatch):
+    """Root lists every folder, so the refusal comes from the listing call itself (PermissionError, as for a folder
+    another user owns). The folders beside it are listed, in path order: a folder's own files before its subfolders'."""
+    deeper, beside = at("deeper.csv", month="2024-05/sub"), at("ok.csv", force="E23000002")
+    drop(landing, {at("may.csv"): incidents(["A-1"]), deeper: incidents(["C-1"]), beside: incidents(["B-1"])})
+    order = [lf.rel_path for lf in scan_landing(landing, SOURCES).by_source["incidents"]]
+    assert order == [at("may.csv"), deeper, beside]
+    locked, listing = str(landing / "incidents" / FORCE), os.scandir
+
+    def scandir(path):
+        if str(path) == locked:
+            raise PermissionError(13, "Permission denied", path)
+        return listing(path)
+
+    monkeypatch.setattr("ingestion.gate.landing.os.scandir", scandir)
+    scan = scan_landing(landing, SOURCES)
+    assert dict(scan.not_data)[f"incidents/{FORCE}"].startswith("a folder the loader may not open (Permission denied)")
+    assert [lf.rel_path for lf in scan.by_source["incidents"]] == [beside]
+
+
 def test_link_leaving_the_landing_zone_is_refused_unread(gate, landing, tmp_path, con):
     secret = tmp_path / "outside" / "secret.csv"
     secret.parent.mkdir()
