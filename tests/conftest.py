@@ -8,6 +8,7 @@ first (tests/apps/conftest.py).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -20,6 +21,19 @@ from tests import pipeline_snapshot
 BUILT = "built.json"
 # the app hides tracebacks from its users (.streamlit/config.toml); tests want the whole error
 os.environ["STREAMLIT_CLIENT_SHOW_ERROR_DETAILS"] = "full"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _streamlit_components_scanned_once():
+    """Each new AppTest scans every installed distribution for Streamlit components (0.25-0.4 s here); the
+    installed packages do not change during a test run, so each test process scans them once."""
+    from streamlit.components.v2 import manifest_scanner
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(
+            manifest_scanner, "scan_component_manifests", functools.cache(manifest_scanner.scan_component_manifests)
+        )
+        yield
 
 
 @pytest.fixture(scope="session")
