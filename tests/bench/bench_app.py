@@ -9,9 +9,10 @@ then RUNS times, in two ways:
 - as a link: the address typed or shared, a full page load (the browser starts the app's front end again);
 - in the app: its link in the sidebar clicked, the way a user moves between pages once the app is open.
 A run is the time from asking for the page to the page fully drawn (the script finished, no placeholder left, every
-chart drawn, and, in the app, the new page's title shown). The reference measured in the same run is a page that
-only writes a title, loaded as a link: the ratio says what the app's pages cost over Streamlit's own floor on this
-machine. Results are appended to docs/benchmarks.md.
+chart drawn, and, in the app, the new page's title shown). The reference is a page that only writes a title, served
+by a second Streamlit at the same time and loaded as a link in turn with the app's pages (every page once a round),
+so a busy minute on this shared machine falls on the pages and the reference alike: the ratio says what the app's
+pages cost over Streamlit's own floor. Results are appended to docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ PAGES = [
     (links.WHAT_CHANGED, {}),
 ]
 REFERENCE = 'import streamlit as st\nst.title("Reference")\n'
+REFERENCE_LABEL = "reference (a title only)"
 
 
 def require_snapshot(home: Path) -> None:
@@ -69,23 +71,30 @@ def snapshot_size(serving: Path) -> str:
     )
 
 
-def time_pages(browser, url: str, pages: list[tuple[str, dict[str, str]]]) -> dict[str, list[float]]:
-    """Seconds from asking for each page to the page drawn, RUNS times after WARM warm-up visits."""
+def time_pages(browser, visits: list[tuple[str, str]]) -> dict[str, list[float]]:
+    """Seconds from asking for each (label, address) to the page drawn: WARM rounds, then RUNS timed rounds, each
+    round visiting every address once."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     times: dict[str, list[float]] = {}
-    for name, params in pages:
-        query = urlencode(params)
-        address = f"{url}/{links.url_path(name)}" + (f"?{query}" if query else "")
-        label = (links.url_path(name) or "/") + (f"?{query}" if query else "")
-        for i in range(WARM + RUNS):
+    for i in range(WARM + RUNS):
+        for label, address in visits:
             start = time.perf_counter()
             page.goto(address, wait_until="commit")
             wait_until_drawn(page, timeout_ms=120_000)
             if i >= WARM:
                 times.setdefault(label, []).append(time.perf_counter() - start)
-        assert page.locator('[data-testid="stException"]').count() == 0, label
+            assert page.locator('[data-testid="stException"]').count() == 0, label
     page.close()
     return times
+
+
+def link_visits(url: str, pages: list[tuple[str, dict[str, str]]]) -> list[tuple[str, str]]:
+    """(label, address) of each page opened as a link with its query string."""
+    visits = []
+    for name, params in pages:
+        query = f"?{urlencode(params)}" if params else ""
+        visits.append(((links.url_path(name) or "/") + query, f"{url}/{links.url_path(name)}{query}"))
+    return visits
 
 
 def time_navigation(browser, url: str) -> dict[str, list[float]]:
@@ -138,12 +147,14 @@ def main() -> None:
         browser = launch(pw)
         reference_app = Path(tmp) / "reference.py"
         reference_app.write_text(REFERENCE)
-        with running_app(home, Path(tmp) / "app.log") as url:
-            pages = time_pages(browser, url, PAGES)
+        with (
+            running_app(home, Path(tmp) / "app.log") as url,
+            running_app(home, Path(tmp) / "reference.log", script=reference_app) as reference_url,
+        ):
+            pages = time_pages(browser, [*link_visits(url, PAGES), (REFERENCE_LABEL, reference_url)])
             moves = time_navigation(browser, url)
-        with running_app(home, Path(tmp) / "reference.log", script=reference_app) as url:
-            reference = next(iter(time_pages(browser, url, [(links.OVERVIEW, {})]).values()))
         browser.close()
+    reference = pages.pop(REFERENCE_LABEL)
     ref95 = float(np.percentile(reference, 95))
     worst = max(float(np.percentile(t, 95)) for t in pages.values())
     worst_move = max(float(np.percentile(t, 95)) for t in moves.values())
@@ -152,9 +163,10 @@ def main() -> None:
     section = [
         f"\n## App page render times, {stamp}",
         f"Machine: {_machine()}; load average {load:.1f} at the end of the run. Snapshot: {size}.",
-        f"Chromium (headless) against `streamlit run apps/app.py`; {WARM} warm-up visits then {RUNS} timed visits "
-        "per page, each from asking for the address to the page drawn (script finished, no placeholder, every chart "
-        f"drawn). Reference: a page that only writes a title, served the same way: p95 {ref95:.2f} s.",
+        f"Chromium (headless) against `streamlit run apps/app.py`; {WARM} warm-up rounds then {RUNS} timed rounds, "
+        "each visiting every page once, from asking for the address to the page drawn (script finished, no "
+        "placeholder, every chart drawn). Reference: a page that only writes a title, served by a second Streamlit "
+        f"and visited in the same rounds as the pages: p95 {ref95:.2f} s.",
         "",
         "As a link (a full page load):",
         "",
