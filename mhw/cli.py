@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from . import writer_claim
+from .refresh_inputs import LastRefresh
 from .settings import DBT_MANIFEST, DBT_PROJECT_DIR, PROJECT_ROOT, SEEDS_DIR, Settings, get_settings
 
 BUSY = 3  # exit status when another process writes the warehouse and the command would not wait
@@ -243,7 +244,13 @@ def refresh(
     """
     from ingestion.gate.pseudonymise import MissingKeyError, resolve_key
 
-    from .refresh_inputs import inputs_fingerprint, record_refresh, unchanged_since_last_refresh
+    from .refresh_inputs import (
+        code_fingerprint,
+        inputs_fingerprint,
+        last_refresh,
+        record_refresh,
+        unchanged_since_last_refresh,
+    )
 
     settings = get_settings()
     try:
@@ -251,7 +258,7 @@ def refresh(
     except MissingKeyError as exc:
         _fail(str(exc))
     with _claimed(settings, "mhw refresh", no_wait) as claim:
-        fingerprint = inputs_fingerprint(settings)
+        fingerprint, code = inputs_fingerprint(settings), code_fingerprint()
         if not force and unchanged_since_last_refresh(settings, fingerprint):
             typer.echo(
                 "nothing new since the last successful refresh (landing, public data and code unchanged): "
@@ -259,12 +266,18 @@ def refresh(
                 "(use --force to run anyway)"
             )
             return
-        if _run_refresh(settings, claim, publish):
-            record_refresh(settings, fingerprint)
+        last = None if force else last_refresh(settings, code, _ledger_totals(settings))
+        landing = _run_refresh(settings, claim, publish, last)
+        if landing is not None:
+            record_refresh(settings, fingerprint, code=code, landing=landing, ledger=_ledger_totals(settings))
 
 
-def _run_refresh(settings: Settings, claim: writer_claim.Claim, publish: bool) -> bool:
-    """The refresh job through Dagster, in this process, under the caller's writer claim; True when published."""
+def _run_refresh(
+    settings: Settings, claim: writer_claim.Claim, publish: bool, last: LastRefresh | None
+) -> dict[str, str] | None:
+    """The refresh job through Dagster, in this process, under the caller's writer claim. Monthly sources run over
+    the months changed since `last` (every month without it). Returns the landing zone as planned from (digests per
+    source and period) when published, else None."""
     before = _ledger_totals(settings)
     prepare_dagster_home(settings)
     prepare_manifest()
@@ -274,10 +287,11 @@ def _run_refresh(settings: Settings, claim: writer_claim.Claim, publish: bool) -
 
     from orchestration.assets.publish import SERVING_SNAPSHOT
     from orchestration.definitions import asset_keys, defs
-    from orchestration.refresh import REFRESH_JOB, plan_refresh
+    from orchestration.refresh import REFRESH_JOB, landing_state, plan_since
 
-    plan = plan_refresh(settings.landing_dir)  # monthly sources: the partition range of months with files
-    typer.echo(plan.describe())
+    landing, _ = landing_state(settings.landing_dir)
+    plan = plan_since(landing, last)  # monthly sources: the partition range of the months to run
+    typer.echo(plan.describe() + ("" if last is None else " (months new or changed since the last refresh)"))
     run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
     selection = plan.asset_selection(asset_keys)
     if not publish:
@@ -305,9 +319,9 @@ def _run_refresh(settings: Settings, claim: writer_claim.Claim, publish: bool) -
     _print_status(settings)
     if not publish:
         typer.echo("not published (--no-publish): run `mhw publish` once the checks pass")
-        return False
+        return None
     typer.echo(f"serving snapshot: {os.path.realpath(settings.current_snapshot)}")
-    return True
+    return landing
 
 
 def _failed_checks(events) -> tuple[list[str], list[str]]:

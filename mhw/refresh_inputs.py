@@ -4,6 +4,10 @@ Inputs: the landing zone, the public data folder, and the code that turns them i
 code, the dbt project, seeds). Each file counts by path, size and modification time (contents are not read). After a
 successful refresh the fingerprint taken at its start is stored in $MHW_HOME/last_refresh.json; the next refresh
 compares and, when equal and the warehouse and current snapshot still exist, does nothing.
+
+`mhw refresh` also stores the landing zone as it found it (a digest per source and period folder), the code's own
+fingerprint, the day, and the ledger's totals after it; the next `mhw refresh` runs the monthly sources over the
+months that changed since (`last_refresh`), as long as neither the code nor the warehouse changed in between.
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from stat import S_ISREG
 
@@ -55,16 +61,29 @@ def _files(root: Path) -> Iterator[tuple[str, int, int]]:
         yield "/".join(parts), size, mtime
 
 
-def inputs_fingerprint(settings: Settings) -> str:
-    """sha256 over (place, file, size, mtime) of every input, plus the warehouse and serving paths."""
-    digest = hashlib.sha256(f"{settings.warehouse}\n{settings.serving_dir}\n".encode())
-    roots = [("landing", settings.landing_dir), *((f"code:{p.name}", p) for p in CODE)]
-    if settings.public_data_dir:
-        roots.append(("public", Path(settings.public_data_dir)))
+def _digest(digest, roots: Sequence[tuple[str, Path]]) -> str:
     for label, root in roots:
         for name, size, mtime in _files(root):
             digest.update(f"{label}\t{name}\t{size}\t{mtime}\n".encode())
     return digest.hexdigest()
+
+
+def _code_roots() -> list[tuple[str, Path]]:
+    return [(f"code:{p.name}", p) for p in CODE]
+
+
+def inputs_fingerprint(settings: Settings) -> str:
+    """sha256 over (place, file, size, mtime) of every input, plus the warehouse and serving paths."""
+    digest = hashlib.sha256(f"{settings.warehouse}\n{settings.serving_dir}\n".encode())
+    roots = [("landing", settings.landing_dir), *_code_roots()]
+    if settings.public_data_dir:
+        roots.append(("public", Path(settings.public_data_dir)))
+    return _digest(digest, roots)
+
+
+def code_fingerprint() -> str:
+    """sha256 over (file, size, mtime) of the code alone: what decides which files are loaded, and how."""
+    return _digest(hashlib.sha256(), _code_roots())
 
 
 def unchanged_since_last_refresh(settings: Settings, fingerprint: str) -> bool:
@@ -78,12 +97,43 @@ def unchanged_since_last_refresh(settings: Settings, fingerprint: str) -> bool:
         return False
 
 
-def record_refresh(settings: Settings, fingerprint: str) -> None:
-    """Remember the inputs of a successful refresh (written atomically)."""
+@dataclass(frozen=True)
+class LastRefresh:
+    """The landing zone as the last successful `mhw refresh` found it at its start, and the day it ran."""
+
+    landing: Mapping[str, str]  # 'source/period' -> digest of its files (orchestration.refresh.landing_state)
+    day: date
+
+
+def record_refresh(
+    settings: Settings,
+    fingerprint: str,
+    *,
+    code: str | None = None,
+    landing: Mapping[str, str] | None = None,
+    ledger: Sequence[int] | None = None,
+) -> None:
+    """Remember the inputs of a successful refresh (written atomically); with the code's fingerprint, the landing
+    zone and the ledger's totals after it, also what the next refresh needs to run only the months that changed."""
+    stamp: dict = {"fingerprint": fingerprint}
+    if code is not None and landing is not None and ledger is not None:
+        stamp |= {"code": code, "landing": dict(landing), "ledger": list(ledger), "day": date.today().isoformat()}
     settings.home.mkdir(parents=True, exist_ok=True)
     tmp = settings.home / f".{STAMP}.tmp"
-    tmp.write_text(json.dumps({"fingerprint": fingerprint}) + "\n", encoding="utf-8")
+    tmp.write_text(json.dumps(stamp) + "\n", encoding="utf-8")
     tmp.replace(settings.home / STAMP)
+
+
+def last_refresh(settings: Settings, code: str, ledger: Sequence[int]) -> LastRefresh | None:
+    """The landing zone the last successful refresh found, if the code is the same and the ledger's totals are
+    those it left (no other writer, withdrawal or restored warehouse since); else None: every month runs."""
+    try:
+        stamp = json.loads((settings.home / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if stamp.get("code") != code or stamp.get("ledger") != list(ledger) or "landing" not in stamp:
+        return None
+    return LastRefresh(stamp["landing"], date.fromisoformat(stamp["day"]))
 
 
 def forget_last_refresh(settings: Settings) -> None:

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 
-from mhw.refresh_inputs import inputs_fingerprint, record_refresh, unchanged_since_last_refresh
+from mhw.refresh_inputs import (
+    LastRefresh,
+    code_fingerprint,
+    inputs_fingerprint,
+    last_refresh,
+    record_refresh,
+    unchanged_since_last_refresh,
+)
 from mhw.settings import get_settings
 
 
@@ -44,3 +52,19 @@ def test_unchanged_needs_the_stamp_the_warehouse_and_the_snapshot(tmp_path, monk
     settings.current_snapshot.write_bytes(b"")
     assert unchanged_since_last_refresh(settings, fingerprint)
     assert not unchanged_since_last_refresh(settings, "something else")
+
+
+def test_the_last_refresh_counts_only_with_the_same_code_and_ledger(tmp_path, monkeypatch):
+    """The months a refresh leaves out are those the last one saw unchanged: only when nothing else wrote the
+    warehouse (its ledger's totals) and the code that decides what loads is the same."""
+    monkeypatch.setenv("MHW_HOME", str(tmp_path))
+    settings = get_settings()
+    code, landing, ledger = code_fingerprint(), {"incidents/2024-05": "abc"}, (12, 3400, 5)
+    assert last_refresh(settings, code, ledger) is None  # never refreshed
+    record_refresh(settings, "f")  # a stamp without the landing zone (the nightly sweep's, or an older release)
+    assert last_refresh(settings, code, ledger) is None
+    record_refresh(settings, "f", code=code, landing=landing, ledger=ledger)
+    found = last_refresh(settings, code, ledger)
+    assert found == LastRefresh(landing, date.today())
+    assert last_refresh(settings, code, (13, 3400, 5)) is None  # another writer, a withdrawal, a restored warehouse
+    assert last_refresh(settings, "other code", ledger) is None

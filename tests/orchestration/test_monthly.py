@@ -9,12 +9,14 @@ import json
 import os
 import time
 from contextlib import contextmanager
+from datetime import date
 
 import dagster as dg
 import duckdb
 import pytest
 
 from ingestion.gate.load import ingest_source
+from mhw.refresh_inputs import LastRefresh
 from orchestration.assets.ingestion import LANDING_SOURCES, MONTHLY_SOURCES, landing_asset
 from orchestration.assets.ingestion_checks import (
     FreshnessConfig,
@@ -23,7 +25,7 @@ from orchestration.assets.ingestion_checks import (
     reconciliation_check,
 )
 from orchestration.partitions import monthly_partitions, months_of_keys, partition_key_of, range_tags
-from orchestration.refresh import build_landing_sensor, plan_from_buckets, plan_refresh
+from orchestration.refresh import build_landing_sensor, landing_state, plan_from_buckets, plan_refresh, plan_since
 from orchestration.resources import WarehouseResource
 
 KEY, KEY_ID = b"test-key-not-secret", "k-test"
@@ -218,3 +220,24 @@ def test_landing_files_load_within_the_ingest_memory_limit(env, incidents_file, 
     assert LIMITS_SEEN[0].startswith("286") and "MiB" in LIMITS_SEEN[0]  # DuckDB shows 300MB as 286.1 MiB
     with WarehouseResource().connect() as con:
         assert con.execute("select current_setting('memory_limit')").fetchone()[0].startswith("667")  # 700MB
+
+
+def test_a_refresh_after_a_successful_one_runs_the_months_changed_since(tmp_path, incidents_file):
+    for month in ("2024-01", "2024-02", "2024-03"):
+        incidents_file(tmp_path, A, month)
+    (tmp_path / "s136" / A / "2023-24").mkdir(parents=True)
+    (tmp_path / "s136" / A / "2023-24" / "d.csv").write_text("x\n")
+    before, _ = landing_state(tmp_path)
+    last = LastRefresh(before, date(2024, 4, 10))
+    nothing = plan_since(before, last)
+    assert nothing.partition_range is None and S136 in nothing.asset_selection(ALL_KEYS), "unpartitioned: always run"
+    incidents_file(tmp_path, B, "2024-02")  # a new force's file in an old month
+    incidents_file(tmp_path, A, "2024-04")  # a new month
+    (tmp_path / "incidents" / A / "2024-03" / "late_part.csv").write_text("x\n")  # another part of a month
+    after, _ = landing_state(tmp_path)
+    plan = plan_since(after, last)
+    assert plan.months == {"incidents": ("2024-02", "2024-03", "2024-04")}
+    assert plan.tags() == range_tags("2024-02", "2024-04")
+    # a month that began after the last refresh runs again even unchanged: its files were refused as not begun then
+    assert plan_since(after, LastRefresh(after, date(2024, 3, 20))).months == {"incidents": ("2024-04",)}
+    assert plan_since(after, None).months == {"incidents": ("2024-01", "2024-02", "2024-03", "2024-04")}
