@@ -331,6 +331,29 @@ def test_a_null_or_unlisted_value_in_a_published_column_fails_the_models_build(d
     assert kept == [("Cumbria",)] and method == [("rate",)]
 
 
+def test_not_null_columns_names_each_column_with_nulls_and_how_many(duckdb_build, tmp_path):
+    """A model's not-null columns are checked by one test: it passes on the build, fails when a listed column holds
+    NULLs, and its failing rows say which column and how many rows (the other listed column is not reported)."""
+    wh = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(duckdb_build["warehouse"], wh)
+    select = ["--select", "int_s136_force_year,test_name:not_null_columns"]
+    passed = dbt_runner.run_dbt(["test", *select], tmp_path, warehouse=wh, check=False)
+    assert passed.returncode == 0 and "PASS=1" in passed.stdout, passed.stdout[-3000:]
+    with duckdb.connect(str(wh)) as con:
+        # a view: NULLs go in through another view over it
+        con.execute("alter view intermediate.int_s136_force_year rename to kept")
+        con.execute(
+            "create view intermediate.int_s136_force_year as select * replace "
+            f"(case when force_code = '{CUMBRIA}' then null else fy_label end as fy_label) from intermediate.kept"
+        )
+        nulled = con.execute("select count(*) from intermediate.int_s136_force_year where fy_label is null").fetchone()
+    failed = dbt_runner.run_dbt(["test", *select], tmp_path, warehouse=wh, check=False)
+    assert failed.returncode == 1 and "not_null_columns_int_s136_force_year" in failed.stdout, failed.stdout[-3000:]
+    (compiled,) = (tmp_path / "dbt_target" / "compiled").rglob("not_null_columns_int_s136_force_year*.sql")
+    with duckdb.connect(str(wh), read_only=True) as con:
+        assert con.execute(compiled.read_text()).fetchall() == [("fy_label", nulled[0])] and nulled[0] > 0
+
+
 def test_an_incremental_fact_refuses_a_bad_row_of_a_new_load_and_keeps_its_rows(duckdb_build, tmp_path):
     """The incremental facts are contracted too: every insert is checked, so a new load with a detention under an
     unknown power fails fct_s136_detentions' incremental run (no data test needed), and the fact keeps its rows."""
