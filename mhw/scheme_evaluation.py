@@ -7,10 +7,13 @@ enough data, the comparison forces, the fits (mhw.its) and the caveats a reader 
 its peer group marked) and returns one row
 per scheme x outcome (estimates or the reason there are none) and one row per scheme x outcome x period (observed,
 fitted and counterfactual rates for the charts). Exact figures: disclosure control is applied by the marts.
+`evaluate_once` is the same, fitted once for the two dbt models that publish its two tables.
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from dataclasses import dataclass
 from datetime import date
 
@@ -353,3 +356,30 @@ def evaluate(
     if not periods:
         return out, pl.DataFrame(schema=SERIES_SCHEMA)
     return out, pl.concat(periods, how="vertical_relaxed").cast(SERIES_SCHEMA)
+
+
+_last_evaluation: tuple[bytes, tuple[pl.DataFrame, pl.DataFrame]] | None = None
+_evaluation_lock = threading.Lock()
+
+
+def _content_digest(*frames: pl.DataFrame) -> bytes:
+    """A digest of the frames' contents, whatever the order of their rows."""
+    digest = hashlib.sha256()
+    for frame in frames:
+        digest.update(frame.sort(frame.columns, nulls_last=True).rechunk().write_ipc(None).getvalue())
+    return digest.digest()
+
+
+def evaluate_once(
+    schemes: pl.DataFrame, series: pl.DataFrame, comparisons: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """evaluate(), fitted once for the same inputs in a process. dbt builds int_scheme_evaluation and
+    int_scheme_evaluation_series in one process from the same three tables, each keeping one of the two results:
+    the second model gets the first's (waiting for it if both start together) instead of fitting every scheme
+    again (about 4.5 s of a ten-year build). New inputs are fitted afresh and replace the one result kept."""
+    global _last_evaluation
+    key = _content_digest(schemes, series, comparisons)
+    with _evaluation_lock:
+        if _last_evaluation is None or _last_evaluation[0] != key:
+            _last_evaluation = key, evaluate(schemes, series, comparisons)
+        return _last_evaluation[1]

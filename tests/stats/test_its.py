@@ -13,6 +13,7 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
+from mhw import scheme_evaluation
 from mhw.its import Series, _design, fit, harmonics_for
 from mhw.scheme_evaluation import MIN_BEFORE, classify, evaluate
 
@@ -124,7 +125,9 @@ def _outcome_rows(force, months, counts):
     ]  # fmt: skip
 
 
-def test_evaluate_applies_the_data_rules_and_compares_with_forces_that_had_no_such_scheme():
+def _evaluation_inputs() -> tuple[pl.DataFrame, list[dict], pl.DataFrame]:
+    """Schemes A (24 months before its go-live, 12 after), L (too late to evaluate), BUSY and N (no start date);
+    the outcome rows of their forces and of C1-C4; the comparison candidates of A and L."""
     rng = np.random.default_rng(2)
     months = [date(2022 + (3 + k) // 12, (3 + k) % 12 + 1, 1) for k in range(36)]  # 2022-04 .. 2025-03
     go_live = date(2024, 4, 1)  # month 24: 24 before, 12 after
@@ -144,6 +147,11 @@ def test_evaluate_applies_the_data_rules_and_compares_with_forces_that_had_no_su
         "scheme_key": ["A:rcrp"] * 5 + ["L:rcrp"] * 5, "comparison_force_code": forces * 2,
         "is_peer": [True, True, False, False, True] * 2,
     })  # fmt: skip
+    return schemes, rows, comparisons
+
+
+def test_evaluate_applies_the_data_rules_and_compares_with_forces_that_had_no_such_scheme():
+    schemes, rows, comparisons = _evaluation_inputs()
     evaluations, periods = evaluate(schemes, pl.DataFrame(rows), comparisons)
     a = evaluations.filter(pl.col("scheme_key") == "A:rcrp").row(0, named=True)
     assert a["status"] == "evaluated" and (a["periods_before"], a["periods_after"]) == (24, 12)
@@ -161,3 +169,24 @@ def test_evaluate_applies_the_data_rules_and_compares_with_forces_that_had_no_su
     assert f"at least {MIN_BEFORE['month']} before" in late_row["reason"]
     assert periods.filter(pl.col("scheme_key") == "A:rcrp").height == 36
     assert periods.filter(pl.col("scheme_key") == "L:rcrp").is_empty()
+
+
+def test_evaluate_once_fits_the_same_inputs_once_and_new_inputs_afresh(monkeypatch):
+    """The two dbt models' shared fit: the same three tables (in any row order) give the first call's results
+    without fitting again; a changed table is fitted afresh."""
+    schemes, rows, comparisons = _evaluation_inputs()
+    fitted = []
+
+    def counted(*inputs):
+        fitted.append(inputs)
+        return evaluate(*inputs)
+
+    monkeypatch.setattr(scheme_evaluation, "evaluate", counted)
+    monkeypatch.setattr(scheme_evaluation, "_last_evaluation", None)
+    first = scheme_evaluation.evaluate_once(schemes, pl.DataFrame(rows), comparisons)
+    again = scheme_evaluation.evaluate_once(schemes.reverse(), pl.DataFrame(rows[::-1]), comparisons.reverse())
+    assert again is first and len(fitted) == 1
+    assert first[0].equals(evaluate(schemes, pl.DataFrame(rows), comparisons)[0])
+    fewer = comparisons.filter(pl.col("comparison_force_code") != "C4")
+    changed = scheme_evaluation.evaluate_once(schemes, pl.DataFrame(rows), fewer)
+    assert len(fitted) == 2 and not changed[0].equals(first[0])

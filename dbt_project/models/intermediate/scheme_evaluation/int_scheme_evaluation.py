@@ -2,7 +2,7 @@
 mhw.scheme_evaluation (statsmodels). A Python model because the fitting needs statsmodels; dbt-duckdb runs it on the
 warehouse connection. Disabled on PostgreSQL (dbt-postgres has no Python models; docs/methods.md)."""
 
-from mhw.scheme_evaluation import evaluate
+from mhw.scheme_evaluation import evaluate_once
 
 
 def model(dbt, session):
@@ -11,4 +11,4 @@ def model(dbt, session):
     register = dbt.ref("dim_scheme").pl()
     series = dbt.ref("int_scheme_outcome_month").pl()
     comparisons = dbt.ref("int_scheme_comparison_forces").pl()
-    return evaluate(register, series, comparisons)[0].to_arrow()
+    return evaluate_once(register, series, comparisons)[0].to_arrow()

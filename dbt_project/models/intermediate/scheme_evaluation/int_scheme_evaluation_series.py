@@ -1,7 +1,7 @@
 """Scheme x outcome x period rows of the evaluations (exact): observed, fitted and counterfactual rates for the
 charts, from the same fits as int_scheme_evaluation (mhw.scheme_evaluation). Disabled on PostgreSQL."""
 
-from mhw.scheme_evaluation import evaluate
+from mhw.scheme_evaluation import evaluate_once
 
 
 def model(dbt, session):
@@ -10,4 +10,4 @@ def model(dbt, session):
     register = dbt.ref("dim_scheme").pl()
     series = dbt.ref("int_scheme_outcome_month").pl()
     comparisons = dbt.ref("int_scheme_comparison_forces").pl()
-    return evaluate(register, series, comparisons)[1].to_arrow()
+    return evaluate_once(register, series, comparisons)[1].to_arrow()
