@@ -4,3 +4,12 @@
     from {{ source('raw', 'load_ledger') }}
     where status = 'loaded'
 {%- endmacro %}
+
+{#- The active loads whose rows an incremental model (`relation`, its {{ this }}; `where`, a filter on its rows) does
+    not hold yet. Its run takes its new rows with `load_id in (...)`: DuckDB pushes this short list into its read of
+    the staging rows and skips the other loads' rows, where `load_id not in (<the model's loads>)` reads every column
+    of every row first (a month of custody at ten years: 0.27 s against 1.5-2.0 s; docs/operations.md). -#}
+{% macro new_loads(relation, where='true') -%}
+    select load_id from ({{ mhw.active_loads() }}) as active
+    where load_id not in (select distinct load_id from {{ relation }} where {{ where }})
+{%- endmacro %}

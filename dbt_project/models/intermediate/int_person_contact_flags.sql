@@ -62,7 +62,7 @@ changed_rows as (
     ) as gone
     union all
     select contact_key, person_token, contact_at, false as is_removed from {{ contacts_table }}
-    where load_id not in (select distinct load_id from {{ this }})
+    where load_id in ({{ mhw.new_loads(this) }})
     union all
     select contact_key, person_token, contact_at, false as is_removed from (
         select * from current_with_detention except select * from stored_with_detention

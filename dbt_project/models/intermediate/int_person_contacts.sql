@@ -143,10 +143,7 @@ incident_only as (
     from (
         {%- if is_incremental() %}
         select {{ incident_columns }} from {{ ref('stg_incidents__incidents') }}
-        where load_id in (
-            select load_id from ({{ mhw.active_loads() }}) as a
-            where load_id not in (select distinct load_id from {{ this }} where contact_source = 'incident')
-        )
+        where load_id in ({{ mhw.new_loads(this, where="contact_source = 'incident'") }})
         union
         select {{ incident_columns }} from {{ ref('stg_incidents__incidents') }}
         where incident_key in (select incident_key from removed)

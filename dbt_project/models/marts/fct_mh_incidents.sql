@@ -11,7 +11,7 @@
     incremental_strategy='delete+insert',
     on_schema_change='fail',
     meta={'rebuildable': true},
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where load_id not in (select distinct load_id from {{ ref('stg_incidents__incidents') }}){% endif %}"
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where load_id not in (select load_id from ({{ mhw.active_loads() }}) as a){% endif %}"
 ) }}
 
 -- the detention an incident led to (raw.s136.incident_id, same force); the first by key when there are several
@@ -42,7 +42,8 @@ relinked as (
 incidents as (
     select * from {{ ref('stg_incidents__incidents') }}
     {% if is_incremental() %}
-    where load_id not in (select distinct load_id from {{ this }})
+    where load_id in ({{ mhw.new_loads(this) }})
+       -- the relinked incidents have no raw column to pick them by, so DuckDB reads every incident (1.3 s at ten years)
        or incident_key in (select incident_key from relinked)
     {% endif %}
 ),

@@ -9,13 +9,13 @@
     incremental_strategy='delete+insert',
     on_schema_change='fail',
     meta={'rebuildable': true},
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where load_id not in (select distinct load_id from {{ ref('stg_s136__detentions') }}){% endif %}"
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where load_id not in (select load_id from ({{ mhw.active_loads() }}) as a){% endif %}"
 ) }}
 
 with detentions as (
     select * from {{ ref('stg_s136__detentions') }}
     {% if is_incremental() %}
-    where load_id not in (select distinct load_id from {{ this }})
+    where load_id in ({{ mhw.new_loads(this) }})
     {% endif %}
 ),
 

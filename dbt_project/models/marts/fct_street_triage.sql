@@ -8,13 +8,13 @@
     incremental_strategy='delete+insert',
     on_schema_change='fail',
     meta={'rebuildable': true},
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where load_id not in (select distinct load_id from {{ ref('stg_street_triage__contacts') }}){% endif %}"
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where load_id not in (select load_id from ({{ mhw.active_loads() }}) as a){% endif %}"
 ) }}
 
 with contacts as (
     select * from {{ ref('stg_street_triage__contacts') }}
     {% if is_incremental() %}
-    where load_id not in (select distinct load_id from {{ this }})
+    where load_id in ({{ mhw.new_loads(this) }})
     {% endif %}
 )
 
