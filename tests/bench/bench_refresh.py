@@ -45,6 +45,7 @@ COMPARED_MONTHS = 12  # the gate and DuckDB's reader compared on the custody CSV
 class Refresh:
     seconds: float
     peak_rss: int
+    peak_roles: dict[str, int]  # the peak split by process role (measure.process_role)
     steps: dict[str, float]
     ledger: tuple[int, int, int]  # entries, rows read, rows loaded
 
@@ -86,7 +87,7 @@ def _refresh(env: dict[str, str], home: Path) -> Refresh:
     if proc.returncode:
         raise SystemExit(f"mhw refresh failed:\n{err[-4000:]}")
     steps = step_seconds(home / "dagster_home") if (home / "dagster_home" / "storage").exists() else {}
-    return Refresh(seconds, rss.peak, steps, _ledger(home / "warehouse.duckdb"))
+    return Refresh(seconds, rss.peak, rss.roles, steps, _ledger(home / "warehouse.duckdb"))
 
 
 def _compare_with_native(demo: Path, work: Path) -> list[tuple[float, float, int]]:
@@ -110,6 +111,12 @@ def _compare_with_native(demo: Path, work: Path) -> list[tuple[float, float, int
 
 def _mb(n: int) -> str:
     return f"{n / 2**20:,.0f} MB"
+
+
+def _peak(refresh: Refresh) -> str:
+    """The peak and how it split at that moment, e.g. '1,920 MB (refresh 1,356, workers 560, other 4)'."""
+    split = ", ".join(f"{role} {n / 2**20:,.0f}" for role, n in sorted(refresh.peak_roles.items(), key=lambda r: -r[1]))
+    return f"{_mb(refresh.peak_rss)} ({split})"
 
 
 def main() -> None:
@@ -156,11 +163,11 @@ def main() -> None:
         f"| full refresh, months 1-119 | {duration(full.seconds)} ({full.seconds:.0f} s): ingestion "
         f"{full.phase('raw__'):.0f} s ({full_rows / max(full.phase('raw__'), 1):,.0f} rows/s over {full_rows:,} rows "
         f"read), dbt {full.phase('dbt_models'):.0f} s, publish {full.phase('serving_snapshot'):.0f} s; "
-        f"peak RSS {_mb(full.peak_rss)} |",
+        f"peak RSS {_peak(full)} |",
         f"| one new month (month 120) | {duration(one_month.seconds)} ({one_month.seconds:.0f} s) = "
         f"{one_month.seconds / full.seconds:.1%} of the full refresh: ingestion {one_month.phase('raw__'):.0f} s, "
         f"dbt {one_month.phase('dbt_models'):.0f} s, publish {one_month.phase('serving_snapshot'):.0f} s; "
-        f"{one_month.ledger[1] - full_rows:,} rows read; peak RSS {_mb(one_month.peak_rss)} |",
+        f"{one_month.ledger[1] - full_rows:,} rows read; peak RSS {_peak(one_month)} |",
         f"| refresh with no change | {unchanged.seconds:.1f} s; peak RSS {_mb(unchanged.peak_rss)} |",
     ]
     for force in FORCES:

@@ -1,7 +1,8 @@
 """What `make bench` measures besides wall time: peak memory of a process tree, a refresh's steps, one file's cost.
 
 - `PeakRss` samples the resident memory of a process and all its descendants (the refresh, its gate workers, dbt)
-  every 0.2 s and keeps the largest sum.
+  every 0.2 s and keeps the largest sum, with its split by process role at that moment (so a bench says whether
+  the peak came while loading or in dbt's build).
 - `step_seconds` reads a Dagster run's step durations from its event log, so a refresh splits into ingestion, dbt and
   publish.
 - `file_costs` times the gate on files against warehouses as they stand (read, check, pseudonymise, then decide
@@ -47,22 +48,42 @@ def _rss_bytes(pid: int) -> int:
         return 0
 
 
+def process_role(pid: int, root: int) -> str:
+    """What a process of a refresh's tree is: the refresh itself, dbt's build, a gate worker or other (Dagster's
+    log tails, multiprocessing's resource tracker)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "other"
+    if pid == root:
+        return "refresh"
+    if "dbt" in cmdline:
+        return "dbt"
+    if "multiprocessing" in cmdline and "resource_tracker" not in cmdline:
+        return "workers"
+    return "other"
+
+
 class PeakRss:
-    """The largest total resident memory of a process and its descendants while the context is open."""
+    """The largest total resident memory of a process and its descendants while the context is open, and how it
+    split by process role at that moment (`roles`: role -> bytes)."""
 
     def __init__(self, pid: int, every: float = 0.2):
         self.pid, self.every, self.peak = pid, every, 0
+        self.roles: dict[str, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self) -> None:
         while not self._stop.is_set():
-            tree, todo, total = _children(), [self.pid], 0
+            tree, todo, roles = _children(), [self.pid], {}
             while todo:
                 pid = todo.pop()
-                total += _rss_bytes(pid)
+                role = process_role(pid, self.pid)
+                roles[role] = roles.get(role, 0) + _rss_bytes(pid)
                 todo.extend(tree.get(pid, ()))
-            self.peak = max(self.peak, total)
+            if sum(roles.values()) > self.peak:
+                self.peak, self.roles = sum(roles.values()), roles
             self._stop.wait(self.every)
 
     def __enter__(self) -> PeakRss:
