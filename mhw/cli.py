@@ -266,19 +266,25 @@ def refresh(
                 "(use --force to run anyway)"
             )
             return
-        last = None if force else last_refresh(settings, code, _ledger_totals(settings))
-        landing = _run_refresh(settings, claim, publish, last)
-        if landing is not None:
-            record_refresh(settings, fingerprint, code=code, landing=landing, ledger=_ledger_totals(settings))
+        before = _ledger_totals(settings)
+        last = None if force else last_refresh(settings, code, before)
+        published = _run_refresh(settings, claim, publish, last, before)
+        if published is not None:
+            landing, after = published
+            record_refresh(settings, fingerprint, code=code, landing=landing, ledger=after)
 
 
 def _run_refresh(
-    settings: Settings, claim: writer_claim.Claim, publish: bool, last: LastRefresh | None
-) -> dict[str, str] | None:
+    settings: Settings,
+    claim: writer_claim.Claim,
+    publish: bool,
+    last: LastRefresh | None,
+    before: tuple[int, int, int],
+) -> tuple[dict[str, str], tuple[int, int, int]] | None:
     """The refresh job through Dagster, in this process, under the caller's writer claim. Monthly sources run over
-    the months changed since `last` (every month without it). Returns the landing zone as planned from (digests per
-    source and period) when published, else None."""
-    before = _ledger_totals(settings)
+    the months changed since `last` (every month without it); `before`: the ledger's totals at the start. Returns
+    the landing zone as planned from (digests per source and period) and the ledger's totals after, when
+    published; else None."""
     prepare_dagster_home(settings)
     prepare_manifest()
     os.environ["PATH"] = _tool_env()["PATH"]
@@ -314,14 +320,15 @@ def _run_refresh(
         _fail(f"refresh failed (Dagster run {result.run_id}):\n" + "\n".join(failures + failed_checks))
     for warning in warnings:
         typer.secho(f"warning: check {warning}", fg=typer.colors.YELLOW, err=True)
-    files, rows, rejected = (a - b for a, b in zip(_ledger_totals(settings), before, strict=True))
+    after = _ledger_totals(settings)
+    files, rows, rejected = (a - b for a, b in zip(after, before, strict=True))
     typer.echo(f"this refresh: {files} new ledger entries, {rows} rows loaded, {rejected} rows rejected")
     _print_status(settings)
     if not publish:
         typer.echo("not published (--no-publish): run `mhw publish` once the checks pass")
         return None
     typer.echo(f"serving snapshot: {os.path.realpath(settings.current_snapshot)}")
-    return landing
+    return landing, after
 
 
 def _failed_checks(events) -> tuple[list[str], list[str]]:
