@@ -10,4 +10,7 @@ def model(dbt, session):
     register = dbt.ref("dim_scheme").pl()
     series = dbt.ref("int_scheme_outcome_month").pl()
     comparisons = dbt.ref("int_scheme_comparison_forces").pl()
+    # built after int_scheme_evaluation, whose fit it then reuses (evaluate_once): started together, this model
+    # would hold one of dbt's two threads idle while the other fits
+    dbt.ref("int_scheme_evaluation")
     return evaluate_once(register, series, comparisons)[1].to_arrow()
