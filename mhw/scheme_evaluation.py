@@ -376,7 +376,8 @@ def evaluate_once(
     """evaluate(), fitted once for the same inputs in a process. dbt builds int_scheme_evaluation and
     int_scheme_evaluation_series in one process from the same three tables, each keeping one of the two results:
     the second (built after the first: it refs it) gets the first's result instead of fitting every scheme again
-    (about 4.5 s of a ten-year build; the lock covers a build that starts both at once). New inputs are fitted afresh and replace the one result kept."""
+    (about 4.5 s of a ten-year build; the lock covers a build that starts both at once). New inputs are fitted
+    afresh and replace the one result kept."""
     global _last_evaluation
     key = _content_digest(schemes, series, comparisons)
     with _evaluation_lock:
