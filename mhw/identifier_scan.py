@@ -78,16 +78,28 @@ def scan_identifiers(
     """Every (table, column, shape) with at least one identifier-shaped value; empty means clean. `event_dates`:
     (table, column) pairs whose dates are of events (event_date_columns), not checked for dates of birth."""
     prefix = f'"{database}".' if database else ""
-    findings = []
+    columns: dict[tuple[str, str], list[str]] = {}
     for schema, table, column in text_columns(con, database):
+        columns.setdefault((schema, table), []).append(column)
+    findings = []
+    for (schema, table), names in columns.items():
         source = f'{prefix}"{schema}"."{table}"'
-        for shape, pattern in SHAPES.items():
-            if shape == "date_of_birth" and (table, column) in event_dates:
-                continue
-            rows = con.execute(
-                f'select count(*) from {source} where regexp_matches("{column}", ?)', [pattern]
-            ).fetchone()[0]
-            if not rows:
+        # one read of the table for all its columns and shapes, each distinct value matched once (a mart repeats
+        # its codes and labels on every row): 0.7-1.6 s for a ten-year snapshot against 3.7-4.7 s for one query per
+        # column and shape (docs/benchmarks.md)
+        quoted = ", ".join(f'"{c}"' for c in names)
+        counted = ", ".join(f"sum(n) filter (where regexp_matches(val, ${i}))" for i in range(1, len(SHAPES) + 1))
+        by_column = {
+            column: dict(zip(SHAPES, counts, strict=True))
+            for column, *counts in con.execute(
+                f"select col, {counted} from (select col, val, count(*) as n from (unpivot (select {quoted} from "
+                f"{source}) on {quoted} into name col value val) group by col, val) group by col",
+                list(SHAPES.values()),
+            ).fetchall()
+        }
+        for column, shape, pattern in ((c, s, p) for c in names for s, p in SHAPES.items()):
+            rows = by_column.get(column, {}).get(shape)
+            if not rows or (shape == "date_of_birth" and (table, column) in event_dates):
                 continue
             if shape == "date_of_birth":
                 sample = con.execute(

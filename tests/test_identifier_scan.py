@@ -32,6 +32,16 @@ def test_finds_identifier_shapes_and_ignores_tokens_and_event_times():
     }
 
 
+def test_a_finding_counts_every_row_with_the_shape_repeated_values_and_all():
+    con = duckdb.connect()
+    con.execute("create table rows_seen (a varchar, b varchar, c varchar)")
+    con.executemany(
+        "insert into rows_seen values (?, ?, ?)",
+        [("943 476 5919", "ok", None)] * 3 + [("9434765870", "ok", None), (None, "ok", None), ("ok", "ok", None)],
+    )
+    assert [(f.column, f.shape, f.rows) for f in scan_identifiers(con)] == [("a", "nhs_number", 4)]
+
+
 def test_publish_refuses_a_mart_with_an_identifier_shaped_value(tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     con = duckdb.connect(str(warehouse))
