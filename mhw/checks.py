@@ -19,12 +19,14 @@ from .published import PUBLISHED_SCHEMA, PublishedModel
 def table_columns(
     con: duckdb.DuckDBPyConnection, table: str, schema: str = PUBLISHED_SCHEMA, database: str | None = None
 ) -> dict[str, str]:
-    """column -> data type of a table, in order (database: an attached one; default the connection's own)."""
-    rows = con.execute(
-        "select column_name, data_type from duckdb_columns() where schema_name = ? and table_name = ? "
-        "and database_name = coalesce(?, current_database()) order by column_index",
-        [schema, table, database],
-    ).fetchall()
+    """column -> data type of a table, in order (database: an attached one; default the connection's own); empty
+    when there is no such table. Asked of the table itself: duckdb_columns() binds every view of every attached
+    database first (some 35 ms a call with the warehouse attached, against 0.5 ms)."""
+    name = ".".join('"' + part.replace('"', '""') + '"' for part in (database, schema, table) if part is not None)
+    try:
+        rows = con.execute("select name, type from pragma_table_info(?) order by cid", [name]).fetchall()
+    except duckdb.CatalogException:
+        return {}
     return dict(rows)
 
 
