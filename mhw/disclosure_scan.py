@@ -116,13 +116,18 @@ def load_rules(manifest: Path) -> dict[str, TableRules]:
     return rules
 
 
-def numeric_columns(con: duckdb.DuckDBPyConnection, database: str, table: str) -> list[str]:
+def numeric_columns(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, list[str]]:
+    """table -> its numeric columns in order, for every table of the database's main schema, in one query
+    (duckdb_columns() reads every attached database's catalog on each call)."""
     rows = con.execute(
-        "select column_name from duckdb_columns() where database_name = ? and schema_name = 'main' "
-        "and table_name = ? and numeric_precision is not null order by column_index",
-        [database, table],
+        "select table_name, column_name from duckdb_columns() where database_name = ? and schema_name = 'main' "
+        "and numeric_precision is not null order by table_name, column_index",
+        [database],
     ).fetchall()
-    return [name for (name,) in rows]
+    columns: dict[str, list[str]] = {}
+    for table, column in rows:
+        columns.setdefault(table, []).append(column)
+    return columns
 
 
 def scan_disclosure(
@@ -135,9 +140,10 @@ def scan_disclosure(
         "select table_name from duckdb_tables() where database_name = ? and schema_name = 'main' order by 1",
         [database],
     ).fetchall()
+    numeric = numeric_columns(con, database)
     for (table,) in tables:
         if table.startswith(PUBLISHED_PREFIXES):
-            _scan_table(scan, table, rules.get(table), numeric_columns(con, database, table))
+            _scan_table(scan, table, rules.get(table), numeric.get(table, []))
     return scan.findings
 
 

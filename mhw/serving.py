@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from .checks import table_columns
 from .disclosure_scan import PUBLISHED_PREFIXES, load_rules, scan_disclosure
 from .identifier_scan import event_date_columns, scan_identifiers
 from .published import PUBLISHED_SCHEMA, ManifestError, PublishedModel, load_manifest, published_models
@@ -54,11 +55,7 @@ def published_tables(con: duckdb.DuckDBPyConnection, database: str) -> list[str]
 
 def _check_privacy(con: duckdb.DuckDBPyConnection, database: str, tables: list[str]) -> None:
     for table in tables:
-        columns = con.execute(
-            "select column_name from duckdb_columns() where database_name = ? and schema_name = ? and table_name = ?",
-            [database, PUBLISHED_SCHEMA, table],
-        ).fetchall()
-        bad = [c for (c,) in columns if FORBIDDEN_COLUMN.search(c)]
+        bad = [c for c in table_columns(con, table, PUBLISHED_SCHEMA, database) if FORBIDDEN_COLUMN.search(c)]
         if bad:
             raise PublishError(f"{table} has person-level column(s) {bad}; it may not be published")
 
