@@ -14,6 +14,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
+from itertools import product
 
 import duckdb
 
@@ -97,7 +98,7 @@ def scan_identifiers(
                 list(SHAPES.values()),
             ).fetchall()
         }
-        for column, shape, pattern in ((c, s, p) for c in names for s, p in SHAPES.items()):
+        for column, (shape, pattern) in product(names, SHAPES.items()):
             rows = by_column.get(column, {}).get(shape)
             if not rows or (shape == "date_of_birth" and (table, column) in event_dates):
                 continue
