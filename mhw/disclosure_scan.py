@@ -30,6 +30,8 @@ from pathlib import Path
 
 import duckdb
 
+from .catalog import table_names
+
 CLASSES = {"count", "statistic", "published", "not_person"}
 PUBLISHED_PREFIXES = ("dim_", "mart_")
 
@@ -136,12 +138,8 @@ def scan_disclosure(
     """Every leak in the published tables of `database` (schema main; default: the current database)."""
     database = database or con.execute("select current_database()").fetchone()[0]
     scan = _Scan(con, f'"{database}"."main".')
-    tables = con.execute(
-        "select table_name from duckdb_tables() where database_name = ? and schema_name = 'main' order by 1",
-        [database],
-    ).fetchall()
     numeric = numeric_columns(con, database)
-    for (table,) in tables:
+    for table in table_names(con, "main", database):
         if table.startswith(PUBLISHED_PREFIXES):
             _scan_table(scan, table, rules.get(table), numeric.get(table, []))
     return scan.findings

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 
 import duckdb
 
-from .checks import table_columns
+from .catalog import table_columns, table_names
 from .published import PublishedModel, is_published
 
 REVISIONS = "mart_revisions"
@@ -62,13 +62,6 @@ def _text(expr: str, data_type: str) -> str:
 
 def _columns(con: duckdb.DuckDBPyConnection, database: str, table: str) -> dict[str, str]:
     return table_columns(con, table, "main", database)
-
-
-def _tables(con: duckdb.DuckDBPyConnection, database: str) -> set[str]:
-    rows = con.execute(
-        "select table_name from duckdb_tables() where database_name = ? and schema_name = 'main'", [database]
-    ).fetchall()
-    return {name for (name,) in rows}
 
 
 def _differs(old: str, new: str, data_type: str) -> str:
@@ -141,7 +134,7 @@ def _changed_code(old: Mapping[str, str], new: Mapping[str, str]) -> str:
 
 
 def _previous_lineage(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
-    if PUBLICATION_TABLES not in _tables(con, "prev"):
+    if PUBLICATION_TABLES not in table_names(con, "main", "prev"):
         return {}
     rows = con.execute(f"select table_name, lineage from prev.main.{PUBLICATION_TABLES}").fetchall()
     return {table: json.loads(lineage) for table, lineage in rows if lineage}
@@ -179,7 +172,7 @@ def _attribute_causes(con: duckdb.DuckDBPyConnection, models: Mapping[str, Publi
     con.execute("create temp table table_sources (table_name varchar, raw_table varchar)")
     if lineage:
         con.executemany("insert into table_sources values (?, ?)", lineage)
-    has_forces = "dim_force" in _tables(con, con.execute("select current_database()").fetchone()[0])
+    has_forces = "dim_force" in table_names(con, "main")
     known_force = "r.force_code in (select force_code from main.dim_force)" if has_forces else "true"
     con.execute(
         f"""
@@ -261,7 +254,7 @@ def write_revisions(
     here = con.execute("select current_database()").fetchone()[0]
     con.execute(f"attach {_lit(str(previous))} as prev (read_only)")
     try:
-        old_tables = {t for t in _tables(con, "prev") if is_published(t) and t != REVISIONS}
+        old_tables = {t for t in table_names(con, "main", "prev") if is_published(t) and t != REVISIONS}
         prev_id = con.execute("select max(snapshot_id) from prev.main.publication").fetchone()[0]
         nothing = "null, null, null, null, null, null"
         selects = [f"select {_lit(t)}, 'table_added', {nothing}" for t in tables if t not in old_tables]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from .checks import table_columns
+from .catalog import table_columns, table_names
 from .disclosure_scan import PUBLISHED_PREFIXES, load_rules, scan_disclosure
 from .identifier_scan import event_date_columns, scan_identifiers
 from .published import PUBLISHED_SCHEMA, ManifestError, PublishedModel, load_manifest, published_models
@@ -46,11 +46,7 @@ class Snapshot:
 
 
 def published_tables(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:
-    rows = con.execute(
-        "select table_name from duckdb_tables() where database_name = ? and schema_name = ? order by 1",
-        [database, PUBLISHED_SCHEMA],
-    ).fetchall()
-    return [name for (name,) in rows if name.startswith(PUBLISHED_PREFIXES)]
+    return [name for name in table_names(con, PUBLISHED_SCHEMA, database) if name.startswith(PUBLISHED_PREFIXES)]
 
 
 def _check_privacy(con: duckdb.DuckDBPyConnection, database: str, tables: list[str]) -> None:

@@ -6,8 +6,9 @@ mart is published, checked and compared for revisions without a change here.
 
 import dagster as dg
 
-from mhw.checks import contract_problems, table_columns
-from mhw.published import PublishedModel, load_manifest, published_models
+from mhw.catalog import table_columns
+from mhw.checks import contract_problems
+from mhw.published import PUBLISHED_SCHEMA, PublishedModel, load_manifest, published_models
 from mhw.refresh_inputs import record_refresh
 from mhw.serving import publish_snapshot
 from mhw.settings import get_settings
@@ -52,7 +53,7 @@ def contract_checks(context: dg.AssetCheckExecutionContext, warehouse: Warehouse
     with warehouse.connect() as con:
         for key in sorted(context.selected_asset_check_keys):
             model = models[key.asset_key]
-            built = table_columns(con, model.name)
+            built = table_columns(con, model.name, PUBLISHED_SCHEMA)
             problems = contract_problems(built, model)
             yield dg.AssetCheckResult(
                 asset_key=key.asset_key,
