@@ -283,8 +283,8 @@ def _run_refresh(
 ) -> tuple[dict[str, str], tuple[int, int, int]] | None:
     """The refresh job through Dagster, in this process, under the caller's writer claim. Monthly sources run over
     the months changed since `last` (every month without it); `before`: the ledger's totals at the start. Returns
-    the landing zone as planned from (digests per source and period) and the ledger's totals after, when
-    published; else None."""
+    the landing zone as planned from (digests per source and period, and of the public data folder) and the
+    ledger's totals after, when published; else None."""
     prepare_dagster_home(settings)
     prepare_manifest()
     os.environ["PATH"] = _tool_env()["PATH"]
@@ -293,11 +293,16 @@ def _run_refresh(
 
     from orchestration.assets.publish import SERVING_SNAPSHOT
     from orchestration.definitions import asset_keys, defs
-    from orchestration.refresh import REFRESH_JOB, landing_state, plan_since
+    from orchestration.refresh import PUBLIC_BUCKET, REFRESH_JOB, landing_state, plan_since
+
+    from .refresh_inputs import public_data_digest
 
     landing, _ = landing_state(settings.landing_dir)
+    landing[PUBLIC_BUCKET] = public_data_digest(settings)
     plan = plan_since(landing, last)  # monthly sources: the partition range of the months to run
     typer.echo(plan.describe() + ("" if last is None else " (months new or changed since the last refresh)"))
+    if not plan.national:
+        typer.echo("national sources: the public data folder is as the last refresh found it, not run")
     run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
     selection = plan.asset_selection(asset_keys)
     if not publish:

@@ -7,7 +7,8 @@ compares and, when equal and the warehouse and current snapshot still exist, doe
 
 `mhw refresh` also stores the landing zone as it found it (a digest per source and period folder), the code's own
 fingerprint, the day, and the ledger's totals after it; the next `mhw refresh` runs the monthly sources over the
-months that changed since (`last_refresh`), as long as neither the code nor the warehouse changed in between.
+months that changed since (`last_refresh`), as long as neither the code nor the warehouse changed in between, and
+runs the national sources only when the public data folder changed (its digest is stored beside the landing zone's).
 """
 
 from __future__ import annotations
@@ -79,6 +80,12 @@ def inputs_fingerprint(settings: Settings) -> str:
     if settings.public_data_dir:
         roots.append(("public", Path(settings.public_data_dir)))
     return _digest(digest, roots)
+
+
+def public_data_digest(settings: Settings) -> str:
+    """sha256 over (file, size, mtime) of the public data folder (of nothing when MHW_PUBLIC_DATA_DIR is unset)."""
+    public = settings.public_data_dir
+    return _digest(hashlib.sha256(f"set: {public is not None}\n".encode()), [("public", public)] if public else [])
 
 
 def code_fingerprint() -> str:

@@ -16,7 +16,7 @@ import hashlib
 import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -27,9 +27,11 @@ from mhw.refresh_inputs import LastRefresh
 from mhw.settings import get_settings
 
 from .assets.ingestion import LANDING_SOURCES, MONTHLY_SOURCES
+from .assets.national_sources import NATIONAL_SOURCES
 from .partitions import key_range, monthly_partitions, partition_key_of, range_tags
 
 REFRESH_JOB = "refresh"
+PUBLIC_BUCKET = "public_data/"  # the bucket of the public data folder among the landing zone's (mhw refresh)
 LONDON = "Europe/London"
 
 refresh_job = dg.define_asset_job(
@@ -57,6 +59,7 @@ class RefreshPlan:
 
     sources: frozenset[str]
     months: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    national: bool = True  # the national sources (MHW_PUBLIC_DATA_DIR) run too
 
     @property
     def monthly_sources(self) -> list[str]:
@@ -75,8 +78,9 @@ class RefreshPlan:
         return range_tags(*span) if span else {}
 
     def skipped_keys(self) -> set[dg.AssetKey]:
-        """Landing assets this run leaves out."""
-        return {landing_key(s) for s in (*LANDING_SOURCES, *MONTHLY_SOURCES) if s not in self.sources}
+        """Landing assets this run leaves out, and the national sources' when they do not run."""
+        skipped = {landing_key(s) for s in (*LANDING_SOURCES, *MONTHLY_SOURCES) if s not in self.sources}
+        return skipped if self.national else skipped | {landing_key(t) for t in NATIONAL_SOURCES}
 
     def asset_selection(self, all_keys: Iterable[dg.AssetKey]) -> list[dg.AssetKey] | None:
         """The run's assets: every asset of the job except the skipped landing assets (None: the whole job)."""
@@ -157,7 +161,9 @@ def plan_since(digests: Mapping[str, str], last: LastRefresh | None) -> RefreshP
     digests) that are new or changed since the last successful refresh, or that began after it (a file of a month
     not yet begun was refused for that, and is answered again once it has); every month without a last refresh.
     The gate skips the files it has loaded, so the months left out would load nothing: leaving them out spares a
-    ten-year refresh some 120 partitions of Dagster events per monthly source."""
+    ten-year refresh some 120 partitions of Dagster events per monthly source. The national sources run unless
+    the digest of the public data folder (bucket PUBLIC_BUCKET, when given) is the one the last refresh saw: their
+    loaders, too, skip the files they have loaded."""
     if last is None:
         return plan_from_buckets(digests, all_unpartitioned=True)
     changed = [
@@ -165,7 +171,8 @@ def plan_since(digests: Mapping[str, str], last: LastRefresh | None) -> RefreshP
         for bucket, digest in digests.items()
         if last.landing.get(bucket) != digest or _began_after(bucket.partition("/")[2], last.day)
     ]
-    return plan_from_buckets(changed, all_unpartitioned=True)
+    national = PUBLIC_BUCKET not in digests or last.landing.get(PUBLIC_BUCKET) != digests[PUBLIC_BUCKET]
+    return replace(plan_from_buckets(changed, all_unpartitioned=True), national=national)
 
 
 def _began_after(period: str, day: date) -> bool:

@@ -10,6 +10,7 @@ from mhw.refresh_inputs import (
     code_fingerprint,
     inputs_fingerprint,
     last_refresh,
+    public_data_digest,
     record_refresh,
     unchanged_since_last_refresh,
 )
@@ -68,3 +69,18 @@ def test_the_last_refresh_counts_only_with_the_same_code_and_ledger(tmp_path, mo
     assert found == LastRefresh(landing, date.today())
     assert last_refresh(settings, code, (13, 3400, 5)) is None  # another writer, a withdrawal, a restored warehouse
     assert last_refresh(settings, "other code", ledger) is None
+
+
+def test_the_public_data_digest_follows_its_files_and_tells_unset_from_empty(tmp_path, monkeypatch):
+    public = tmp_path / "public"
+    public.mkdir()
+    monkeypatch.delenv("MHW_PUBLIC_DATA_DIR", raising=False)
+    monkeypatch.setenv("MHW_HOME", str(tmp_path / "home"))
+    unset = public_data_digest(get_settings())
+    monkeypatch.setenv("MHW_PUBLIC_DATA_DIR", str(public))
+    empty = public_data_digest(get_settings())
+    (public / "census.csv").write_text("a,b\n")
+    one = public_data_digest(get_settings())
+    assert len({unset, empty, one}) == 3 and public_data_digest(get_settings()) == one
+    (public / "census.csv").write_text("a,b,c\n")
+    assert public_data_digest(get_settings()) != one

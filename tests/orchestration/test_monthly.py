@@ -24,8 +24,16 @@ from orchestration.assets.ingestion_checks import (
     lagging_forces,
     reconciliation_check,
 )
+from orchestration.assets.national_sources import NATIONAL_SOURCES
 from orchestration.partitions import monthly_partitions, months_of_keys, partition_key_of, range_tags
-from orchestration.refresh import build_landing_sensor, landing_state, plan_from_buckets, plan_refresh, plan_since
+from orchestration.refresh import (
+    PUBLIC_BUCKET,
+    build_landing_sensor,
+    landing_state,
+    plan_from_buckets,
+    plan_refresh,
+    plan_since,
+)
 from orchestration.resources import WarehouseResource
 
 KEY, KEY_ID = b"test-key-not-secret", "k-test"
@@ -241,3 +249,22 @@ def test_a_refresh_after_a_successful_one_runs_the_months_changed_since(tmp_path
     # a month that began after the last refresh runs again even unchanged: its files were refused as not begun then
     assert plan_since(after, LastRefresh(after, date(2024, 3, 20))).months == {"incidents": ("2024-04",)}
     assert plan_since(after, None).months == {"incidents": ("2024-01", "2024-02", "2024-03", "2024-04")}
+
+
+def test_the_national_sources_run_only_when_the_public_data_changed(tmp_path, incidents_file):
+    national = {dg.AssetKey(["raw", t]) for t in NATIONAL_SOURCES}
+    keys = [*ALL_KEYS, *sorted(national, key=str)]
+    incidents_file(tmp_path, A, "2024-01")
+    landing, _ = landing_state(tmp_path)
+    seen = {**landing, PUBLIC_BUCKET: "public-1"}
+    last = LastRefresh(seen, date(2024, 2, 10))
+    unchanged = plan_since(seen, last)
+    assert not unchanged.national and not national & set(unchanged.asset_selection(keys))
+    assert S136 in unchanged.asset_selection(keys)
+    for plan in (
+        plan_since({**landing, PUBLIC_BUCKET: "public-2"}, last),  # a file added, changed or removed
+        plan_since(seen, LastRefresh(landing, date(2024, 2, 10))),  # a stamp from before the public digest
+        plan_since(landing, last),  # a caller that does not say (the sensor's and schedules' plans)
+        plan_since(seen, None),  # no last refresh
+    ):
+        assert plan.national and national <= set(plan.asset_selection(keys) or keys)

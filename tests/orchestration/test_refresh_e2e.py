@@ -233,11 +233,18 @@ def test_monthly_source_loads_its_months_in_one_run_and_is_published(home, chang
         "select force_code, period, status, rows_loaded from raw.load_ledger where source = 'incidents' order by all",
     )
     assert ledger == [(f, m, "loaded", 10) for f, months in sorted(INCIDENT_MONTHS.items()) for m in months]
+    # the public data folder (unset here) is as the first refresh found it: the national sources do not run again
+    assert "national sources: the public data folder is as the last refresh found it, not run" in changed["stdout"]
     monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster_home"))
     with dg.DagsterInstance.get() as instance:
         assert instance.get_materialized_partitions(dg.AssetKey(["raw", "incidents"])) == set(
             INCIDENT_MONTHS["E23000001"]
         )
+        runs = {
+            key: instance.get_latest_materialization_event(dg.AssetKey(["raw", key])).run_id
+            for key in ("incidents", "s136", "ons_population_pfa")
+        }
+        assert runs["incidents"] == runs["s136"] != runs["ons_population_pfa"]
         assert not instance.get_materialized_partitions(dg.AssetKey(["raw", "incident_totals"]))  # no files
     # Gwent delivered only January: a WARN freshness check, reported, and the refresh still succeeds
     assert "warning: check raw/incidents: incidents_freshness" in changed["stderr"]
