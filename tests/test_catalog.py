@@ -24,6 +24,7 @@ def test_table_columns_in_order_with_types_here_and_in_an_attached_database(tmp_
     assert list(table_columns(con, "v", "marts")) == ["m", "z"]
     assert table_columns(con, "t", "main", "other") == {"n": "BIGINT"}
     assert table_columns(con, "no_such_table", "marts") == {} and table_columns(con, "t", "no_such_schema") == {}
+    assert table_columns(con, "t", "main", "not_attached") == {}
 
 
 def test_table_names_lists_a_schemas_tables_sorted_without_views_here_or_in_an_attached_database(tmp_path):
