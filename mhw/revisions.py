@@ -60,10 +60,6 @@ def _text(expr: str, data_type: str) -> str:
     )
 
 
-def _columns(con: duckdb.DuckDBPyConnection, database: str, table: str) -> dict[str, str]:
-    return table_columns(con, table, "main", database)
-
-
 def _differs(old: str, new: str, data_type: str) -> str:
     if data_type in FLOAT_TYPES:  # DuckDB sums doubles in parallel: allow for the last bits of rounding
         return (
@@ -263,7 +259,9 @@ def write_revisions(
             if table in old_tables:
                 model = models.get(table)
                 key = model.key if model else ()
-                selects += _table_changes(con, table, key, _columns(con, "prev", table), _columns(con, here, table))
+                selects += _table_changes(
+                    con, table, key, table_columns(con, table, "main", "prev"), table_columns(con, table, "main", here)
+                )
         for select in selects:
             con.execute(
                 f"insert into main.{REVISIONS} (table_name, change_type, measure, force_code, period, row_key, "
@@ -280,7 +278,7 @@ def write_revisions(
 
 def _ledger_loaded_until(con: duckdb.DuckDBPyConnection, database: str):
     """The newest ledger entry a snapshot had seen (its publication time for snapshots that did not record it)."""
-    columns = _columns(con, database, "publication")
+    columns = table_columns(con, "publication", "main", database)
     field = "ledger_loaded_until" if "ledger_loaded_until" in columns else "published_at"
     return con.execute(f"select max({field}) from {database}.main.publication").fetchone()[0]
 

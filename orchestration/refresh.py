@@ -166,12 +166,14 @@ def plan_since(digests: Mapping[str, str], last: LastRefresh | None) -> RefreshP
     loaders, too, skip the files they have loaded."""
     if last is None:
         return plan_from_buckets(digests, all_unpartitioned=True)
+    public = digests.get(PUBLIC_BUCKET)
     changed = [
         bucket
         for bucket, digest in digests.items()
-        if last.landing.get(bucket) != digest or _began_after(bucket.partition("/")[2], last.day)
+        if bucket != PUBLIC_BUCKET
+        and (last.landing.get(bucket) != digest or _began_after(bucket.partition("/")[2], last.day))
     ]
-    national = PUBLIC_BUCKET not in digests or last.landing.get(PUBLIC_BUCKET) != digests[PUBLIC_BUCKET]
+    national = public is None or last.landing.get(PUBLIC_BUCKET) != public
     return replace(plan_from_buckets(changed, all_unpartitioned=True), national=national)
 
 
