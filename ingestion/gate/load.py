@@ -45,6 +45,7 @@ from ingestion.gate.writer import Transaction, transactions
 from ingestion.schema import ensure_raw_schema
 
 LONDON = ZoneInfo("Europe/London")
+NAMED_PER_KIND = 10  # files a refresh's log names one by one per outcome (IngestReport.warnings); the rest are counted
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,29 @@ class IngestReport:
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
+
+    def warnings(self, named: int = NAMED_PER_KIND) -> list[str]:
+        """The files a data engineer must look at, in a few lines: those refused whole, the duplicates and those
+        with refused rows, each kind file by file up to `named` files, then counted. Every file's entry is in
+        raw.load_ledger, and `mhw rejects` lists each refused file and row (one log line per file cost a refresh of
+        ten national years about a minute: docs/benchmarks.md)."""
+        kinds = {
+            "refused whole": [f for f in self.files if f.status == "rejected_file"],
+            "identical to files already loaded": [f for f in self.files if f.status == "duplicate"],
+            "loaded with rows refused": [f for f in self.files if f.status == "loaded" and f.rows_rejected],
+        }
+        lines = []
+        for kind, found in kinds.items():
+            lines += [f"{f.path}: {f.status}; {f.message or ''}" for f in found[:named]]
+            if len(found) > named:
+                rest = found[named:]
+                refused = sum(f.rows_rejected for f in rest)
+                rows = f", {refused:,} rows refused" if refused else ""
+                lines.append(
+                    f"{self.source}: {len(rest):,} more files {kind} ({len(found):,} in all{rows}): "
+                    "`mhw rejects` lists each file and row"
+                )
+        return lines
 
     def summary(self) -> str:
         return (

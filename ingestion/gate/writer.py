@@ -25,9 +25,12 @@ COMMIT_SECONDS = 5.0  # files written within this long commit together (each fil
 
 
 def insert_frame(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> None:
-    """Insert a frame's rows into a table, column by name (columns the frame lacks get the table's default)."""
+    """Insert a frame's rows into a table, column by name (columns the frame lacks get the table's default).
+
+    The frame goes in as one chunk: DuckDB keeps some 120 KB for each chunk it is given until the commit, so the
+    one-row frames of thousands of files (their rejects, stray files) would otherwise run it out of memory."""
     if df.height:
-        con.register("_mhw_frame", df.to_arrow())
+        con.register("_mhw_frame", df.rechunk().to_arrow())
         try:
             con.execute(f"insert into {table} by name select * from _mhw_frame")
         finally:
@@ -69,7 +72,7 @@ class Transaction:
             insert_frame(self.con, "raw.load_ledger", entries_frame(entries))
         frames, self._frames, self._rows = self._frames, {}, 0
         for table, parts in frames.items():
-            insert_frame(self.con, table, pl.concat(parts, how="diagonal_relaxed", rechunk=False))
+            insert_frame(self.con, table, pl.concat(parts, how="diagonal_relaxed"))
         if self._seen:
             seen = pl.DataFrame(
                 [(path, signature, sha) for path, (signature, sha) in self._seen.items()],

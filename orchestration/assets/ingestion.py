@@ -90,9 +90,8 @@ def landing_asset(
                 periods=periods,
                 progress=lambda p: reporter.update(p.bytes_done, p.bytes_total, p.describe()),
             )
-        for result in report.files:
-            if result.status != "loaded" or result.rows_rejected:
-                context.log.warning(f"{result.path}: {result.status}; {result.message or ''}")
+        for line in report.warnings():
+            context.log.warning(line)
         return dg.MaterializeResult(
             metadata={
                 "files_new": len(report.files),
@@ -125,6 +124,6 @@ def raw_landing_zone(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     each gets a rejected ledger entry naming the source folders, so no delivery goes unanswered."""
     with warehouse.connect() as con:
         report = ingest_strays(con, get_settings().landing_dir, {*LANDING_SOURCES, *MONTHLY_SOURCES})
-    for result in report.files:
-        context.log.warning(f"{result.path}: {result.message}")
+    for line in report.warnings():
+        context.log.warning(line)
     return dg.MaterializeResult(metadata={"files_refused": len(report.files)})

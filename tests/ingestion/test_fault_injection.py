@@ -422,6 +422,23 @@ def test_file_outside_every_source_folder_is_refused(gate, path, reason):
     assert (entry["source"], entry["force_code"], entry["period"]) == (UNKNOWN_SOURCE, None, None)
 
 
+def test_a_landing_zone_named_one_folder_too_high_is_answered_file_by_file_in_little_memory(landing, con):
+    """Every file of a whole landing zone, one folder down, is outside the source folders: each is refused with
+    a ledger entry, within a small memory limit, and the warnings name a few and count the rest."""
+    files = 3_000
+    drop(landing, {f"landing/{at(f'part_{n}.csv')}": incidents([f"A-{n}"]) for n in range(files)})
+    con.execute("set memory_limit = '64MB'")
+    report = ingest_strays(con, landing, SOURCES)
+    assert report.count("rejected_file") == files
+    entries = con.execute("select count(*), count(distinct file_path) from raw.load_ledger").fetchone()
+    assert entries == (files, files)
+    warnings = report.warnings(named=10)
+    assert len(warnings) == 11 and all("rejected_file; 'landing' is not a source folder" in w for w in warnings[:10])
+    assert warnings[10] == f"{UNKNOWN_SOURCE}: 2,990 more files refused whole (3,000 in all): " + (
+        "`mhw rejects` lists each file and row"
+    )
+
+
 def test_hidden_temporary_and_system_files_are_listed_not_loaded(gate, landing, con):
     not_data = {
         at(".hidden.csv"): "a hidden file",

@@ -8,7 +8,7 @@ import pytest
 
 import ingestion.gate.load as load_module
 import ingestion.gate.writer as writer_module
-from ingestion.gate.load import ingest_source
+from ingestion.gate.load import FileResult, IngestReport, ingest_source
 
 from .helpers import FIXTURES, KEY, KEY_ID, ledger, place, rejects
 
@@ -264,3 +264,20 @@ def test_ragged_rows_are_refused_row_by_row(con, landing):
         (3, "row", "the row has 2 fields but the header has 6: check its quoting and separators"),
     ]
     assert sorted(r[0] for r in con.execute("select detention_id from raw.s136").fetchall()) == ["B", "D"]
+
+
+def test_the_warnings_name_the_files_to_look_at_and_count_the_rest():
+    def loaded(n: int, refused: int) -> FileResult:
+        return FileResult(f"s136/E23000001/2023-24/{n}.csv", "loaded", 10, 10 - refused, refused, f"{n}: rows")
+
+    report = IngestReport("s136")
+    report.files += [loaded(n, refused=n % 3) for n in range(9)]  # 6 with refused rows (1 + 2 rows each, by turns)
+    report.files.append(FileResult("s136/E23000001/2023-24/bad.csv", "rejected_file", 4, 0, 4, "no header"))
+    report.files.append(FileResult("s136/E23000001/2023-24/copy.csv", "duplicate", 0, 0, 0, "identical to 1.csv"))
+    assert report.warnings(named=4) == [
+        "s136/E23000001/2023-24/bad.csv: rejected_file; no header",
+        "s136/E23000001/2023-24/copy.csv: duplicate; identical to 1.csv",
+        *(f"s136/E23000001/2023-24/{n}.csv: loaded; {n}: rows" for n in (1, 2, 4, 5)),
+        "s136: 2 more files loaded with rows refused (6 in all, 3 rows refused): `mhw rejects` lists each file and row",
+    ]
+    assert IngestReport("s136", [loaded(0, refused=0)]).warnings() == [], "a clean file is not a warning"

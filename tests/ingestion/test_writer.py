@@ -73,3 +73,16 @@ def test_files_commit_together_every_commit_seconds(con, monkeypatch):
         tx.flush()
         assert _count(cursor, "select count(*) from raw.rejected_rows") == 1, "flushed, not committed"
     assert _count(con, "select count(*) from raw.rejected_rows") == 3
+
+
+def test_many_small_files_rows_go_in_within_a_small_memory_limit(con):
+    """Thousands of files with a row or two each (rejects, stray files' entries) held back in one transaction:
+    one insert of them fits in little memory. (Inserted as thousands of one-row chunks, DuckDB kept some 120 KB
+    for each: 8,000 stray files ran a 1 GB warehouse out of memory.)"""
+    con.execute("set memory_limit = '64MB'")
+    with transactions(con) as tx:
+        for n in range(4_000):
+            tx.insert("raw.rejected_rows", _rejects(f"load-{n}", 1 + n % 2))
+            tx.file_written()
+    assert _count(con, "select count(*) from raw.rejected_rows") == 6_000
+    assert _count(con, "select count(distinct load_id) from raw.rejected_rows") == 4_000
