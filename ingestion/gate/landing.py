@@ -221,7 +221,13 @@ def stray_reason(lf: LandingFile, sources: set[str] | frozenset[str]) -> str:
         return (
             f"the file is not in a source folder: expected <source>/<force_code>/<period>/<file>, source one of {known}"
         )
-    return f"'{lf.source}' is not a source folder: expected one of {known}"
+    reason = f"'{lf.source}' is not a source folder: expected one of {known}"
+    folders = lf.rel_path.split("/")[1:-1]
+    deeper = next((n for n, folder in enumerate(folders, start=1) if folder in sources), None)
+    if deeper is not None:  # e.g. <landing>/landing/incidents/...: the landing zone is set too high
+        inside = "/".join(lf.rel_path.split("/")[:deeper])
+        reason += f"; a source folder lies within '{inside}': is that the landing zone (MHW_LANDING_DIR)?"
+    return reason
 
 
 def source_files(landing_dir: Path, source: str) -> list[LandingFile]:

@@ -434,6 +434,7 @@ def test_a_landing_zone_named_one_folder_too_high_is_answered_file_by_file_in_li
     assert entries == (files, files)
     warnings = report.warnings(named=10)
     assert len(warnings) == 11 and all("rejected_file; 'landing' is not a source folder" in w for w in warnings[:10])
+    assert warnings[0].endswith("; a source folder lies within 'landing': is that the landing zone (MHW_LANDING_DIR)?")
     assert warnings[10] == f"{UNKNOWN_SOURCE}: 2,990 more files refused whole (3,000 in all): " + (
         "`mhw rejects` lists each file and row"
     )
