@@ -17,6 +17,17 @@
 {%- endmacro %}
 
 {#
+  sum(expr) over doubles that may hold fractions (officer hours = minutes / 60), the same whichever order the engine
+  adds them in: each value fixed to 12 decimal places as a numeric, summed exactly in decimal arithmetic, handed back
+  as a double. A double sum depends on the order of its additions, which a parallel aggregate does not fix: a region's
+  officer hours came out 15381.45 (published 15381.5) in one build and 15381.4499... (15381.4) in the next, from the
+  same rows, and the revisions report showed a change that never happened.
+#}
+{% macro exact_sum(expr) -%}
+    cast(sum(cast({{ expr }} as numeric(38, 12))) as {{ mhw.type_double() }})
+{%- endmacro %}
+
+{#
   True when a statistic over n people (a median, a mean, a sum of their times) may not be shown: n is missing or 0,
   or, with disclosure control, 1-7 (methods §4.1, "not computed when 1-7 individuals are involved").
 #}

@@ -36,10 +36,10 @@ force_rows as (
 ),
 
 {%- set sums -%}
-        sum(case when is_included then numerator end) as numerator,
-        sum(case when is_included then denominator end) as denominator,
-        sum(case when is_included then reference_numerator end) as reference_numerator,
-        sum(case when is_included then reference_denominator end) as reference_denominator,
+        {{ mhw.exact_sum("case when is_included then numerator end") }} as numerator,
+        {{ mhw.exact_sum("case when is_included then denominator end") }} as denominator,
+        {{ mhw.exact_sum("case when is_included then reference_numerator end") }} as reference_numerator,
+        {{ mhw.exact_sum("case when is_included then reference_denominator end") }} as reference_denominator,
         cast(count(case when is_expected then 1 end) as integer) as forces_expected,
         cast(count(case when is_included then 1 end) as integer) as forces_included,
         -- one source for every force of an aggregate, else 'mixed'

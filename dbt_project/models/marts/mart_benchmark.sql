@@ -67,10 +67,10 @@ peer_sums as (
         v.period,
         min(v.method) as method,
         min(v.multiplier) as multiplier,
-        sum(v.numerator) as numerator,
-        sum(v.denominator) as denominator,
-        sum(v.reference_numerator) as reference_numerator,
-        sum(v.reference_denominator) as reference_denominator,
+        {{ mhw.exact_sum("v.numerator") }} as numerator,
+        {{ mhw.exact_sum("v.denominator") }} as denominator,
+        {{ mhw.exact_sum("v.reference_numerator") }} as reference_numerator,
+        {{ mhw.exact_sum("v.reference_denominator") }} as reference_denominator,
         cast(count(*) as integer) as peer_forces_included
     from peers as p
     inner join values_ as v on v.geography_level = 'force' and v.geography_code = p.peer_force_code
