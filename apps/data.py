@@ -26,6 +26,10 @@ from mhw.settings import get_settings
 
 QUERY_TTL = "10m"
 REFRESH_HINT = "Run `make refresh` to build the warehouse and publish a serving snapshot, then reload this page."
+PUBLIC_DATA_HINT = (  # IOPC, coroners, use of force, ONS population: national files, not the forces' landing zone
+    "They are read from the national public files in the folder `MHW_PUBLIC_DATA_DIR` names, which the last refresh "
+    "did not have (README, 'National sources'): set it and run `make refresh`, then reload this page."
+)
 
 
 class SnapshotUnavailable(RuntimeError):
@@ -103,8 +107,8 @@ def run_query(conn: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | Non
 class EmptyTable(SnapshotUnavailable):
     """A table the page needs is in the snapshot but holds no rows (an expected state: shown as information)."""
 
-    def __init__(self, what: str) -> None:
-        super().__init__(f"The serving snapshot holds no {what} yet. {REFRESH_HINT}", missing=True)
+    def __init__(self, what: str, hint: str = REFRESH_HINT) -> None:
+        super().__init__(f"The serving snapshot holds no {what} yet. {hint}", missing=True)
 
 
 def cached(func):
@@ -131,9 +135,9 @@ def from_table(
     return run_query(conn, sql, params)
 
 
-def not_empty(frame: pl.DataFrame, what: str) -> pl.DataFrame:
+def not_empty(frame: pl.DataFrame, what: str, hint: str = REFRESH_HINT) -> pl.DataFrame:
     if frame.is_empty():
-        raise EmptyTable(what)
+        raise EmptyTable(what, hint)
     return frame
 
 

@@ -29,7 +29,7 @@ IOPC_CATEGORIES = {
 def iopc_section(snapshot: data.Snapshot) -> None:
     national = data.iopc_national(snapshot.conn, snapshot.key)
     if national.is_empty():
-        raise data.EmptyTable("IOPC deaths figures")
+        raise data.EmptyTable("IOPC deaths figures", data.PUBLIC_DATA_HINT)
     edition = national["edition"][0]
     st.subheader(f"Deaths during or following police contact (IOPC, {edition} edition)")
     custody = national.filter(pl.col("iopc_category") == "custody").select(
@@ -89,7 +89,7 @@ def iopc_section(snapshot: data.Snapshot) -> None:
 def coroners_section(snapshot: data.Snapshot) -> None:
     frame = data.coroner_reports(snapshot.conn, snapshot.key)
     if frame.is_empty():
-        raise data.EmptyTable("coroners' prevention of future deaths reports")
+        raise data.EmptyTable("coroners' prevention of future deaths reports", data.PUBLIC_DATA_HINT)
     st.subheader("Coroners' prevention of future deaths reports")
     cols = st.columns([1, 1, 1])
     kinds = {"financial_year": "Financial year", "calendar_year": "Calendar year"}

@@ -46,7 +46,8 @@ def use_of_force_rows(forces: pl.DataFrame) -> pl.DataFrame:
 
 
 def use_of_force_section(snapshot: data.Snapshot) -> None:
-    frame = data.not_empty(data.use_of_force(snapshot.conn, snapshot.key), "use of force figures")
+    frame = data.use_of_force(snapshot.conn, snapshot.key)
+    frame = data.not_empty(frame, "use of force figures", data.PUBLIC_DATA_HINT)
     fy = frame["fy_label"][0]
     frame = frame.filter(pl.col("fy_label") == fy)
     st.subheader(f"Use of force with a mental-health condition, {fy}")
@@ -91,7 +92,8 @@ def use_of_force_section(snapshot: data.Snapshot) -> None:
 
 
 def population_section(snapshot: data.Snapshot) -> None:
-    frame = data.not_empty(data.population_years(snapshot.conn, snapshot.key), "population figures")
+    frame = data.population_years(snapshot.conn, snapshot.key)
+    frame = data.not_empty(frame, "population figures", data.PUBLIC_DATA_HINT)
     years = sorted(frame["mid_year"].unique().to_list(), reverse=True)
     st.subheader("Resident population: the denominator of every rate per 100,000")
     year = state.choose("Mid-year", [str(y) for y in years], "mid_year", column=st.columns([1, 3])[0])

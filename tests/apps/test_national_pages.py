@@ -114,3 +114,19 @@ def test_a_missing_table_blanks_only_its_own_section(own_copy: Path, pipeline_sn
     assert "`mart_inspection_force_summary` is not in this snapshot" in all_text(at)
     if pipeline_snapshot_build.public_data:
         assert "Coroners' prevention of future deaths reports" in [s.value for s in at.subheader]
+
+
+def test_national_tables_left_empty_say_which_folder_the_refresh_lacked(own_copy: Path):
+    """A refresh without MHW_PUBLIC_DATA_DIR (a first `make run`) leaves the national tables empty: the pages say that
+    folder is what is missing, not that the warehouse was never refreshed."""
+    with duckdb.connect(str(own_copy)) as con:
+        for table in ("mart_iopc_deaths_national", "mart_coroner_pfd_learning", "mart_use_of_force_mh",
+                      "mart_population_force_year"):  # fmt: skip
+            con.execute(f"delete from {table}")
+    for page, empty in ((links.LEARNING, ("IOPC deaths figures", "coroners' prevention of future deaths reports")),
+                        (links.NATIONAL_SOURCES, ("use of force figures", "population figures"))):  # fmt: skip
+        text = all_text(no_exception(open_page(page)))
+        for what in empty:
+            assert f"The serving snapshot holds no {what} yet. They are read from the national public files in the " \
+                   "folder `MHW_PUBLIC_DATA_DIR` names" in text, (page, what)  # fmt: skip
+        assert "Run `make refresh` to build the warehouse" not in text, page
