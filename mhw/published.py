@@ -52,6 +52,9 @@ class PublishedModel:
     raw_tables: tuple[str, ...]  # identifiers of the raw.* source tables upstream
     lineage: Mapping[str, str]  # unique_id -> code checksum of every model, seed and macro it is built from
     npcc_objectives: tuple[int, ...]
+    # its rows hold statistics of a whole series (SPC limits, run rules): a delivery for any period of a force may
+    # revise every row of that force (meta `revised_by_other_periods: true`; mhw.revisions)
+    revised_by_other_periods: bool = False
 
     @property
     def lineage_checksum(self) -> str:
@@ -153,5 +156,6 @@ def published_models(
             raw_tables=raw_tables,
             lineage=lineage,
             npcc_objectives=tuple(int(o) for o in meta.get("npcc_objectives", [])),
+            revised_by_other_periods=bool(meta.get("revised_by_other_periods", False)),
         )
     return dict(sorted(models.items()))

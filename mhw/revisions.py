@@ -6,6 +6,8 @@ previous snapshot's, row by row on each table's grain (from the dbt manifest, mh
 the force and period read from the grain and the cause where it is known:
 - `corrected_delivery`: a file that superseded an earlier delivery of that force and period (or edition);
 - `late_delivery` / `new_delivery`: a new delivery of that force and period changed (or added) the row;
+- `series_recalculated`: a delivery for another period of that force changed a row of a table whose statistics use
+  the whole series (SPC centre and limits, run rules, the latest point: meta `revised_by_other_periods`);
 - `new_edition`: a new edition of a national publication the table is built from;
 - `method_change`: the code of the table's lineage changed (models, seeds, macros, vars: its checksum).
 Deliveries are the ledger entries loaded since the previous publication, attributed to a table when their rows sit
@@ -164,10 +166,10 @@ def _attribute_causes(con: duckdb.DuckDBPyConnection, models: Mapping[str, Publi
             "where load_id in (select load_id from new_loads)"
         )
     con.execute("insert into load_tables select load_id, unnest(?::varchar[]) from new_loads", [list(LEDGER_TABLES)])
-    lineage = [(name, raw) for name, m in models.items() for raw in m.raw_tables]
-    con.execute("create temp table table_sources (table_name varchar, raw_table varchar)")
+    lineage = [(name, raw, m.revised_by_other_periods) for name, m in models.items() for raw in m.raw_tables]
+    con.execute("create temp table table_sources (table_name varchar, raw_table varchar, whole_series boolean)")
     if lineage:
-        con.executemany("insert into table_sources values (?, ?)", lineage)
+        con.executemany("insert into table_sources values (?, ?, ?)", lineage)
     has_forces = "dim_force" in table_names(con, "main")
     known_force = "r.force_code in (select force_code from main.dim_force)" if has_forces else "true"
     con.execute(
@@ -181,19 +183,26 @@ def _attribute_causes(con: duckdb.DuckDBPyConnection, models: Mapping[str, Publi
         loads as (
             select *, {_period_bound("period")} as p_start, {_period_bound("period", end=True)} as p_end from new_loads
         ),
-        matched as (
-            select distinct {SPAN}, l.file_path,
-                case when l.is_national and not l.supersedes then 'new_edition'
-                     when l.supersedes then 'corrected_delivery'
-                     when r.change_type = 'added' then 'new_delivery'
-                     else 'late_delivery' end as cause
+        candidates as (
+            select r.*, l.file_path, l.is_national, l.supersedes, s.whole_series,
+                   r.force_code is null or r.force_code = l.force_code or not ({known_force}) as same_force,
+                   r.p_start is null or l.p_start is null
+                       or (r.p_start < l.p_end and l.p_start < r.p_end) as same_period
             from spans r
             join table_sources s on s.table_name = r.table_name
             join load_tables t on t.raw_table = s.raw_table
             join loads l on l.load_id = t.load_id
-            where l.is_national
-               or ((r.force_code is null or r.force_code = l.force_code or not ({known_force}))
-                   and (r.p_start is null or l.p_start is null or (r.p_start < l.p_end and l.p_start < r.p_end)))
+        ),
+        matched as (
+            select distinct {SPAN}, r.file_path,
+                case when r.is_national and not r.supersedes then 'new_edition'
+                     when r.supersedes then 'corrected_delivery'
+                     when r.change_type = 'added' then 'new_delivery'
+                     when not r.same_period then 'series_recalculated'
+                     else 'late_delivery' end as cause
+            from candidates r
+            where r.is_national
+               or (r.same_force and (r.same_period or (r.whole_series and r.change_type = 'revised')))
         ),
         by_cause as (  -- how many files, and the first few by name: a national month matches every force's file
             select {SPAN}, cause, count(*) - {DETAIL_FILES} as more, min(file_path, {DETAIL_FILES}) as named

@@ -6,6 +6,8 @@ warehouse as a delivery or a code change would, publishes again and reads mart_r
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import duckdb
 import pytest
 
@@ -148,3 +150,21 @@ def test_the_report_holds_no_identifier_shaped_value(warehouse, publish):
     assert {r["period"] for r in revisions(snapshot)} == {"2016-04", "2024-05"}
     with duckdb.connect(str(snapshot.path), read_only=True) as con:
         assert scan_identifiers(con, con.execute("select current_database()").fetchone()[0]) == []
+
+
+def test_a_whole_series_table_blames_a_month_of_the_same_force_for_its_other_months(warehouse, publish):
+    """SPC limits and run rules use every point: a month delivered for a force revises its earlier months there, and
+    that is `series_recalculated`; in an ordinary table the same revision finds no cause."""
+    series = {**MODELS, "mart_x_month": replace(MODELS["mart_x_month"], revised_by_other_periods=True)}
+    publish(warehouse, series)
+    with duckdb.connect(str(warehouse)) as con:
+        deliver(con, "incidents", "W15000002", "2024-06", "gwent_june.csv")
+        con.execute("update marts.mart_x_month set n = 8 where month_start = date '2024-05-01'")
+        con.execute("update marts.mart_x_force_year set n = 46 where force_code = 'W15000002' and fy_label = '2024-25'")
+        con.execute("update marts.mart_x_force_year set n = 101 where force_code = 'E23000001'")  # not Gwent's
+    found = {(r["table_name"], r["force_code"], r["period"]): r["cause"] for r in revisions(publish(warehouse, series))}
+    assert found == {
+        ("mart_x_month", None, "2024-05"): "series_recalculated",
+        ("mart_x_force_year", "W15000002", "2024-25"): "late_delivery",  # June 2024 falls in 2024-25
+        ("mart_x_force_year", "E23000001", "2023-24"): None,
+    }
