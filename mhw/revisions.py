@@ -167,7 +167,9 @@ def _attribute_causes(con: duckdb.DuckDBPyConnection, models: Mapping[str, Publi
         )
     con.execute("insert into load_tables select load_id, unnest(?::varchar[]) from new_loads", [list(LEDGER_TABLES)])
     lineage = [(name, raw, m.revised_by_other_periods) for name, m in models.items() for raw in m.raw_tables]
-    con.execute("create temp table table_sources (table_name varchar, raw_table varchar, whole_series boolean)")
+    con.execute(
+        "create temp table table_sources (table_name varchar, raw_table varchar, revised_by_other_periods boolean)"
+    )
     if lineage:
         con.executemany("insert into table_sources values (?, ?, ?)", lineage)
     has_forces = "dim_force" in table_names(con, "main")
@@ -184,7 +186,7 @@ def _attribute_causes(con: duckdb.DuckDBPyConnection, models: Mapping[str, Publi
             select *, {_period_bound("period")} as p_start, {_period_bound("period", end=True)} as p_end from new_loads
         ),
         candidates as (
-            select r.*, l.file_path, l.is_national, l.supersedes, s.whole_series,
+            select r.*, l.file_path, l.is_national, l.supersedes, s.revised_by_other_periods,
                    r.force_code is null or r.force_code = l.force_code or not ({known_force}) as same_force,
                    r.p_start is null or l.p_start is null
                        or (r.p_start < l.p_end and l.p_start < r.p_end) as same_period
@@ -202,7 +204,7 @@ def _attribute_causes(con: duckdb.DuckDBPyConnection, models: Mapping[str, Publi
                      else 'late_delivery' end as cause
             from candidates r
             where r.is_national
-               or (r.same_force and (r.same_period or (r.whole_series and r.change_type = 'revised')))
+               or (r.same_force and (r.same_period or (r.revised_by_other_periods and r.change_type = 'revised')))
         ),
         by_cause as (  -- how many files, and the first few by name: a national month matches every force's file
             select {SPAN}, cause, count(*) - {DETAIL_FILES} as more, min(file_path, {DETAIL_FILES}) as named
