@@ -416,21 +416,34 @@ def _not_data(settings: Settings) -> list[tuple[str, str]]:
 
 
 @app.command()
-def rejects(limit: Annotated[int, typer.Option(help="Rows to show.")] = 50) -> None:
+def rejects(
+    limit: Annotated[int, typer.Option(help="Rows to show.")] = 50,
+    file: Annotated[
+        str,
+        typer.Option(
+            help="Only paths under the landing zone that start with this: a source, a force or one file "
+            "(custody/, custody/E23000001/, custody/E23000001/2024-05/custody.csv)."
+        ),
+    ] = "",
+) -> None:
     """List quarantined rows and files (file, row, field, reason), then files under the landing zone that are not
     data (hidden, temporary or system files), which are left alone."""
     settings = get_settings()
     with _read_warehouse(settings) as con:
         rows = con.execute(
-            "select file_path, row_number, field, reason from raw.rejected_rows "
+            "select file_path, row_number, field, reason from raw.rejected_rows where starts_with(file_path, ?) "
             "order by file_path, row_number nulls first, field limit ?",
-            [limit],
+            [file, limit],
         ).fetchall()
-        total = con.execute("select count(*) from raw.rejected_rows").fetchone()[0]
+        total = con.execute("select count(*) from raw.rejected_rows where starts_with(file_path, ?)", [file])
+        total = total.fetchone()[0]
     for file_path, row_number, field, reason in rows:
         where = f"row {row_number}" if row_number is not None else "whole file"
-        typer.echo(f"{file_path}  {where}  {field or '-'}: {reason}")
-    typer.echo(f"{total} rejected row entries in all")
+        said = reason if field and reason.startswith(f"{field}:") else f"{field or '-'}: {reason}"
+        typer.echo(f"{file_path}  {where}  {said}")
+    under = f" under '{file}'" if file else ""
+    more = f"; the first {len(rows):,} shown (--limit, --file)" if total > len(rows) else ""
+    typer.echo(f"{total:,} rejected row entries{under} in all{more}")
     for path, reason in _not_data(settings):
         typer.echo(f"{path}  not data, left alone: {reason}")
 

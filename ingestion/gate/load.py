@@ -89,6 +89,7 @@ class IngestReport:
             "identical to files already loaded": [f for f in self.files if f.status == "duplicate"],
             "loaded with rows refused": [f for f in self.files if f.status == "loaded" and f.rows_rejected],
         }
+        listing = "`mhw rejects`" if self.source == UNKNOWN_SOURCE else f"`mhw rejects --file {self.source}/`"
         lines = []
         for kind, found in kinds.items():
             lines += [f"{f.path}: {f.status}; {f.message or ''}" for f in found[:named]]
@@ -98,7 +99,7 @@ class IngestReport:
                 rows = f", {refused:,} rows refused" if refused else ""
                 lines.append(
                     f"{self.source}: {len(rest):,} more files {kind} ({len(found):,} in all{rows}): "
-                    "`mhw rejects` lists each file and row"
+                    f"{listing} lists each file and row"
                 )
         return lines
 

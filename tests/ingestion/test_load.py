@@ -278,6 +278,7 @@ def test_the_warnings_name_the_files_to_look_at_and_count_the_rest():
         "s136/E23000001/2023-24/bad.csv: rejected_file; no header",
         "s136/E23000001/2023-24/copy.csv: duplicate; identical to 1.csv",
         *(f"s136/E23000001/2023-24/{n}.csv: loaded; {n}: rows" for n in (1, 2, 4, 5)),
-        "s136: 2 more files loaded with rows refused (6 in all, 3 rows refused): `mhw rejects` lists each file and row",
+        "s136: 2 more files loaded with rows refused (6 in all, 3 rows refused): `mhw rejects --file s136/` lists "
+        "each file and row",
     ]
     assert IngestReport("s136", [loaded(0, refused=0)]).warnings() == [], "a clean file is not a warning"

@@ -107,6 +107,26 @@ def test_rejects_lists_refused_files_and_what_is_not_data(tmp_path, monkeypatch)
     assert "incidents/E23000001/2024-05/~$may.xlsx  not data, left alone: a temporary file" in result.output
 
 
+def test_rejects_narrows_to_a_path_and_names_each_field_once(tmp_path, monkeypatch):
+    import duckdb
+
+    from ingestion.gate.load import ingest_source
+
+    home = _landing_home(tmp_path, monkeypatch)
+    june = home / "landing" / "incidents" / "E23000001" / "2024-06"
+    june.mkdir()
+    header = "incident_id,force_code,created_at,mh_flag_opening,mh_flag_closing\n"
+    (june / "june.csv").write_text(header + "C-1,E23000001,2024-06-31T10:00,Y,N\nC-2,E23000001,2024-06-02T10:00,Y,N\n")
+    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+        ingest_source(con, home / "landing", "incidents", b"k", "k1")
+    out = CliRunner().invoke(cli.app, ["rejects", "--file", "incidents/"]).output
+    assert "incidents/E23000001/2024-06/june.csv  row 1  created_at: '2024-06-31T10:00' is not a date-time" in out
+    assert "created_at: created_at" not in out and "incidentz/x.csv" not in out
+    assert "1 rejected row entries under 'incidents/' in all\n" in out
+    first = CliRunner().invoke(cli.app, ["rejects", "--limit", "1"]).output
+    assert "2 rejected row entries in all; the first 1 shown (--limit, --file)" in first
+
+
 def test_withdraw_records_the_act_and_forgets_the_last_refresh(tmp_path, monkeypatch):
     home = _landing_home(tmp_path, monkeypatch)
     (home / "last_refresh.json").write_text("{}")
