@@ -267,8 +267,8 @@ def refresh(
             )
             return
         before = _ledger_totals(settings)
-        last = None if force else last_refresh(settings, code, before)
-        published = _run_refresh(settings, claim, publish, last, before)
+        last, why = (None, "--force") if force else last_refresh(settings, code, before)
+        published = _run_refresh(settings, claim, publish, last, before, why)
         if published is not None:
             landing, after = published
             record_refresh(settings, fingerprint, code=code, landing=landing, ledger=after)
@@ -280,9 +280,11 @@ def _run_refresh(
     publish: bool,
     last: LastRefresh | None,
     before: tuple[int, int, int],
+    why: str = "",
 ) -> tuple[dict[str, str], tuple[int, int, int]] | None:
     """The refresh job through Dagster, in this process, under the caller's writer claim. Monthly sources run over
-    the months changed since `last` (every month without it); `before`: the ledger's totals at the start. Returns
+    the months changed since `last` (every month without it, for the reason `why`); `before`: the ledger's totals
+    at the start. Returns
     the landing zone as planned from (digests per source and period, and of the public data folder) and the
     ledger's totals after, when published; else None."""
     prepare_dagster_home(settings)
@@ -300,7 +302,8 @@ def _run_refresh(
     landing, _ = landing_state(settings.landing_dir)
     landing[PUBLIC_BUCKET] = public_data_digest(settings)
     plan = plan_since(landing, last)  # monthly sources: the partition range of the months to run
-    typer.echo(plan.describe() + ("" if last is None else " (months new or changed since the last refresh)"))
+    since = f" (every month: {why})" if last is None else " (months new or changed since the last refresh)"
+    typer.echo(plan.describe() + (since if plan.monthly_sources else ""))
     if not plan.national:
         typer.echo("national sources: the public data folder is as the last refresh found it, not run")
     run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}

@@ -131,16 +131,20 @@ def record_refresh(
     tmp.replace(settings.home / STAMP)
 
 
-def last_refresh(settings: Settings, code: str, ledger: Sequence[int]) -> LastRefresh | None:
+def last_refresh(settings: Settings, code: str, ledger: Sequence[int]) -> tuple[LastRefresh | None, str]:
     """The landing zone the last successful refresh found, if the code is the same and the ledger's totals are
-    those it left (no other writer, withdrawal or restored warehouse since); else None: every month runs."""
+    those it left (no other writer, withdrawal or restored warehouse since); else None (every month runs) and why."""
     try:
         stamp = json.loads((settings.home / STAMP).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
-    if stamp.get("code") != code or stamp.get("ledger") != list(ledger) or "landing" not in stamp:
-        return None
-    return LastRefresh(stamp["landing"], date.fromisoformat(stamp["day"]))
+        stamp = {}
+    if "landing" not in stamp:
+        return None, "no record of an earlier refresh's landing zone in this home"
+    if stamp.get("code") != code:
+        return None, "the code that builds the warehouse changed since the last refresh"
+    if stamp.get("ledger") != list(ledger):
+        return None, "the load ledger changed outside a refresh (another writer, a withdrawal or a restored warehouse)"
+    return LastRefresh(stamp["landing"], date.fromisoformat(stamp["day"])), ""
 
 
 def forget_last_refresh(settings: Settings) -> None:

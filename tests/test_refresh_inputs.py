@@ -61,14 +61,18 @@ def test_the_last_refresh_counts_only_with_the_same_code_and_ledger(tmp_path, mo
     monkeypatch.setenv("MHW_HOME", str(tmp_path))
     settings = get_settings()
     code, landing, ledger = code_fingerprint(), {"incidents/2024-05": "abc"}, (12, 3400, 5)
-    assert last_refresh(settings, code, ledger) is None  # never refreshed
+    never = (None, "no record of an earlier refresh's landing zone in this home")
+    assert last_refresh(settings, code, ledger) == never
     record_refresh(settings, "f")  # a stamp without the landing zone (the nightly sweep's, or an older release)
-    assert last_refresh(settings, code, ledger) is None
+    assert last_refresh(settings, code, ledger) == never
     record_refresh(settings, "f", code=code, landing=landing, ledger=ledger)
-    found = last_refresh(settings, code, ledger)
-    assert found == LastRefresh(landing, date.today())
-    assert last_refresh(settings, code, (13, 3400, 5)) is None  # another writer, a withdrawal, a restored warehouse
-    assert last_refresh(settings, "other code", ledger) is None
+    assert last_refresh(settings, code, ledger) == (LastRefresh(landing, date.today()), "")
+    assert last_refresh(settings, code, (13, 3400, 5)) == (
+        None, "the load ledger changed outside a refresh (another writer, a withdrawal or a restored warehouse)"
+    )  # fmt: skip
+    assert last_refresh(settings, "other code", ledger) == (
+        None, "the code that builds the warehouse changed since the last refresh"
+    )  # fmt: skip
 
 
 def test_the_public_data_digest_follows_its_files_and_tells_unset_from_empty(tmp_path, monkeypatch):

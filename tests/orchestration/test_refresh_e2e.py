@@ -226,7 +226,8 @@ def test_bad_rows_are_named_and_good_rows_kept(home, env, changed):
 def test_monthly_source_loads_its_months_in_one_run_and_is_published(home, changed, monkeypatch):
     assert (
         "monthly sources over partitions 2024-01..2024-04: custody 2024-01..2024-02 (2 months); "
-        "incidents 2024-01..2024-04 (4 months); street_triage 2024-01..2024-01 (1 months)" in changed["stdout"]
+        "incidents 2024-01..2024-04 (4 months); street_triage 2024-01..2024-01 (1 months) "
+        "(months new or changed since the last refresh)" in changed["stdout"]
     )
     ledger = _query(
         home / "warehouse.duckdb",
@@ -351,6 +352,8 @@ def workflow_run(home, changed, tmp_path_factory):
 
 def test_an_identical_refresh_publishes_no_revision(home, workflow_run):
     assert "not published (--no-publish)" in workflow_run["out"]["refresh"]
+    refresh = workflow_run["out"]["refresh"]
+    assert "(every month: no record of an earlier refresh's landing zone in this home)" in refresh
     assert "ok   published columns match their contracts" in workflow_run["out"]["checks"]
     assert workflow_run["after"] != workflow_run["before"], "make publish wrote a new snapshot"
     assert _revisions(workflow_run["after"]) == []
