@@ -14,8 +14,9 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-import statsmodels.api as sm
 from scipy import stats
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.stats.diagnostic import acorr_ljungbox
 
 LEVEL = 0.95
@@ -142,7 +143,7 @@ def fit(treated: Series, t0: float, periods_per_year: int = 12, comparison: Seri
         raise ValueError(f"too few usable periods ({n_used}) or no events for {p} parameters")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset).fit(scale="X2")
+        result = GLM(y, X, family=families.Poisson(), offset=offset).fit(scale="X2")
     if not np.all(np.isfinite(result.params)):
         raise ValueError("the model did not converge")
     resid = result.resid_pearson
