@@ -81,6 +81,40 @@ def build_events(manifest: Mapping[str, Any], selected: set[dg.AssetKey]) -> int
 
 MANIFEST = validate_manifest(dbt_project.manifest_path)  # the manifest dbt_assets read (cached)
 TESTS_BY_ASSET = tests_by_asset(MANIFEST)
+LOAD_TABLES = frozenset({"load_ledger", "rejected_rows"})  # written by every source's loads
+
+
+def models_unaffected_by(changed_tables: frozenset[str], manifest: Mapping[str, Any] = MANIFEST) -> set[dg.AssetKey]:
+    """The models and seeds whose tables a build would make again exactly as they are, when only the raw tables
+    `changed_tables` have gained rows or had loads superseded since the last build, and neither the code (models,
+    seeds, vars) nor the load ledger otherwise changed (the caller's promise: `mhw refresh` after a refresh with the
+    same code, orchestration.refresh.plan_since).
+
+    A model is affected when it reads a changed raw table, reads the load ledger or the rejected rows without a raw
+    table (stg_ingestion__loads: every source's loads), names the time of the run (`run_started_at`), or reads an
+    affected model. A model that reads a raw table and the ledger reads the ledger rows of that table's loads only
+    (staging joins the two on load_id; docs/operations.md), which change only with that table's deliveries."""
+    sources = manifest["sources"]
+    affected: dict[str, bool] = {}
+
+    def is_affected(unique_id: str) -> bool:
+        if unique_id not in affected:
+            node = manifest["nodes"][unique_id]
+            parents = node["depends_on"].get("nodes", [])  # a seed's: none
+            read = {sources[p]["name"] for p in parents if p in sources}
+            affected[unique_id] = (
+                bool(read & changed_tables)
+                or bool(read & LOAD_TABLES and not read - LOAD_TABLES)
+                or "run_started_at" in node.get("raw_code", "")
+                or any(is_affected(p) for p in parents if p not in sources)
+            )
+        return affected[unique_id]
+
+    return {
+        translator.get_asset_key(node)
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] in ("model", "seed") and not is_affected(unique_id)
+    }
 
 
 def drop_outdated_tables(con, manifest: Mapping[str, Any], selected: set[dg.AssetKey]) -> list[str]:

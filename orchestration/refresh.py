@@ -73,6 +73,12 @@ class RefreshPlan:
         last = monthly_partitions.get_last_partition_key()
         return key_range(keys) or (last, last)
 
+    @property
+    def raw_tables(self) -> frozenset[str]:
+        """The raw tables this run can add rows to: each landing source's own, and the national sources' when they
+        run (besides the load ledger and the rejected rows, which every source writes)."""
+        return self.sources | (frozenset(NATIONAL_SOURCES) if self.national else frozenset())
+
     def tags(self) -> dict[str, str]:
         span = self.partition_range
         return range_tags(*span) if span else {}
@@ -157,13 +163,14 @@ def plan_refresh(landing_dir: Path) -> RefreshPlan:
 
 
 def plan_since(digests: Mapping[str, str], last: LastRefresh | None) -> RefreshPlan:
-    """Every unpartitioned landing source, and each monthly source over its months with files (landing_state
-    digests) that are new or changed since the last successful refresh, or that began after it (a file of a month
-    not yet begun was refused for that, and is answered again once it has); every month without a last refresh.
-    The gate skips the files it has loaded, so the months left out would load nothing: leaving them out spares a
-    ten-year refresh some 120 partitions of Dagster events per monthly source. The national sources run unless
-    the digest of the public data folder (bucket PUBLIC_BUCKET, when given) is the one the last refresh saw: their
-    loaders, too, skip the files they have loaded."""
+    """The landing sources with files (landing_state digests) that are new or changed since the last successful
+    refresh, or whose period began after it (a file of a period not yet begun was refused for that, and is answered
+    again once it has), each monthly source over those months only; without a last refresh, every landing source
+    and every month. The gate skips the files it has loaded, so what is left out would load nothing: leaving it out
+    spares a ten-year refresh some 120 partitions of Dagster events per monthly source, and lets the dbt build
+    leave out the models that read none of the sources that run (orchestration.dbt.models_unaffected_by). The
+    national sources run unless the digest of the public data folder (bucket PUBLIC_BUCKET, when given) is the one
+    the last refresh saw: their loaders, too, skip the files they have loaded."""
     if last is None:
         return plan_from_buckets(digests, all_unpartitioned=True)
     public = digests.get(PUBLIC_BUCKET)
@@ -174,7 +181,7 @@ def plan_since(digests: Mapping[str, str], last: LastRefresh | None) -> RefreshP
         and (last.landing.get(bucket) != digest or _began_after(bucket.partition("/")[2], last.day))
     ]
     national = public is None or last.landing.get(PUBLIC_BUCKET) != public
-    return replace(plan_from_buckets(changed, all_unpartitioned=True), national=national)
+    return replace(plan_from_buckets(changed), national=national)
 
 
 def _began_after(period: str, day: date) -> bool:

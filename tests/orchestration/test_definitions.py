@@ -120,3 +120,35 @@ def test_every_warehouse_step_runs_under_the_writer_claim(defs):
     assert defs.resolve_job_def("refresh").executor_def.name == "in_process"
     assert defs.resolve_implicit_global_asset_job_def().executor_def.name == "in_process"
     assert dg.AssetKey(["raw", "landing_zone"]) in graph.get_all_asset_keys()
+
+
+def _names(keys: set[dg.AssetKey]) -> set[str]:
+    return {key.path[-1] for key in keys}
+
+
+def test_a_build_leaves_out_the_models_that_read_only_unchanged_sources():
+    """A month of the monthly sources leaves the national publications, inspections, s136 and seeds as they are;
+    what reads a changed table, the whole ledger, the time of the run or an affected model is rebuilt."""
+    from orchestration.dbt import models_unaffected_by
+
+    month = _names(models_unaffected_by(frozenset({"custody", "incidents", "incident_totals", "street_triage"})))
+    assert {"stg_iopc__deaths_tables", "mart_iopc_deaths", "mart_inspection_recommendations", "dim_force"} <= month
+    assert {"stg_s136__detentions", "fct_s136_detentions", "ref_force"} <= month  # s136 unchanged; a seed
+    assert not {"stg_custody__detentions", "fct_custody_mh", "mart_demand_force_month", "mart_benchmark"} & month
+    assert "stg_ingestion__loads" not in month and "mart_data_quality" not in month  # every source's ledger rows
+    assert "mart_escalations" not in month  # names run_started_at
+    s136 = _names(models_unaffected_by(frozenset({"s136"})))
+    assert "fct_s136_detentions" not in s136 and {"fct_custody_mh", "mart_iopc_deaths"} <= s136
+    nothing = _names(models_unaffected_by(frozenset()))
+    assert "stg_ingestion__loads" not in nothing and "mart_escalations" not in nothing
+
+
+def test_every_raw_table_dbt_reads_is_written_by_a_source_a_refresh_plan_names():
+    """models_unaffected_by can trust RefreshPlan.raw_tables only if every raw table is a landing source's, a national
+    source's or the ledger's: a table written by anything else would never count as changed."""
+    from orchestration.assets.ingestion import LANDING_SOURCES, MONTHLY_SOURCES
+    from orchestration.assets.national_sources import NATIONAL_SOURCES
+    from orchestration.dbt import LOAD_TABLES, MANIFEST
+
+    raw = {source["name"] for source in MANIFEST["sources"].values() if source["schema"] == "raw"}
+    assert raw == {*LANDING_SOURCES, *MONTHLY_SOURCES, *NATIONAL_SOURCES, *LOAD_TABLES}

@@ -238,7 +238,11 @@ def test_a_refresh_after_a_successful_one_runs_the_months_changed_since(tmp_path
     before, _ = landing_state(tmp_path)
     last = LastRefresh(before, date(2024, 4, 10))
     nothing = plan_since(before, last)
-    assert nothing.partition_range is None and S136 in nothing.asset_selection(ALL_KEYS), "unpartitioned: always run"
+    assert nothing.partition_range is None and S136 not in nothing.asset_selection(ALL_KEYS)
+    (tmp_path / "s136" / A / "2023-24" / "d.csv").write_text("x,y\n")  # a corrected return
+    corrected = plan_since(landing_state(tmp_path)[0], last)
+    assert corrected.sources == {"s136"} and corrected.partition_range is None
+    assert "s136" in corrected.raw_tables and "incidents" not in corrected.raw_tables
     incidents_file(tmp_path, B, "2024-02")  # a new force's file in an old month
     incidents_file(tmp_path, A, "2024-04")  # a new month
     (tmp_path / "incidents" / A / "2024-03" / "late_part.csv").write_text("x\n")  # another part of a month
@@ -260,7 +264,7 @@ def test_the_national_sources_run_only_when_the_public_data_changed(tmp_path, in
     last = LastRefresh(seen, date(2024, 2, 10))
     unchanged = plan_since(seen, last)
     assert not unchanged.national and not national & set(unchanged.asset_selection(keys))
-    assert S136 in unchanged.asset_selection(keys)
+    assert unchanged.raw_tables == set()
     for plan in (
         plan_since({**landing, PUBLIC_BUCKET: "public-2"}, last),  # a file added, changed or removed
         plan_since(seen, LastRefresh(landing, date(2024, 2, 10))),  # a stamp from before the public digest
@@ -268,3 +272,4 @@ def test_the_national_sources_run_only_when_the_public_data_changed(tmp_path, in
         plan_since(seen, None),  # no last refresh
     ):
         assert plan.national and national <= set(plan.asset_selection(keys) or keys)
+        assert set(NATIONAL_SOURCES) <= plan.raw_tables

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -246,7 +247,15 @@ def test_monthly_source_loads_its_months_in_one_run_and_is_published(home, chang
             for key in ("incidents", "s136", "ons_population_pfa")
         }
         assert runs["incidents"] == runs["s136"] != runs["ons_population_pfa"]
+        # dbt rebuilt what reads the changed sources, and left the models reading only unchanged ones as they were
+        built = {
+            key: instance.get_latest_materialization_event(dg.AssetKey(["marts", key])).run_id
+            for key in ("mart_demand_force_month", "fct_s136_detentions", "mart_inspection_recommendations")
+        }
+        assert built["mart_demand_force_month"] == built["fct_s136_detentions"] == runs["incidents"]
+        assert built["mart_inspection_recommendations"] != runs["incidents"]
         assert not instance.get_materialized_partitions(dg.AssetKey(["raw", "incident_totals"]))  # no files
+    assert re.search(r"^dbt: \d+ models and seeds read none of the sources this refresh runs", changed["stdout"], re.M)
     # Gwent delivered only January: a WARN freshness check, reported, and the refresh still succeeds
     assert "warning: check raw/incidents: incidents_freshness" in changed["stderr"]
     published = _query(
