@@ -91,9 +91,10 @@ def models_unaffected_by(changed_tables: frozenset[str], manifest: Mapping[str, 
     same code, orchestration.refresh.plan_since).
 
     A model is affected when it reads a changed raw table, reads the load ledger or the rejected rows without a raw
-    table (stg_ingestion__loads: every source's loads), names the time of the run (`run_started_at`), or reads an
-    affected model. A model that reads a raw table and the ledger reads the ledger rows of that table's loads only
-    (staging joins the two on load_id; docs/operations.md), which change only with that table's deliveries."""
+    table (stg_ingestion__loads: every source's loads) unless its meta `ledger_of` names the sources whose ledger
+    rows it keeps and none changed, names the time of the run (`run_started_at`), or reads an affected model. A
+    model that reads a raw table and the ledger reads the ledger rows of that table's loads only (staging joins the
+    two on load_id; docs/operations.md), which change only with that table's deliveries."""
     sources = manifest["sources"]
     affected: dict[str, bool] = {}
 
@@ -102,9 +103,11 @@ def models_unaffected_by(changed_tables: frozenset[str], manifest: Mapping[str, 
             node = manifest["nodes"][unique_id]
             parents = node["depends_on"].get("nodes", [])  # a seed's: none
             read = {sources[p]["name"] for p in parents if p in sources}
+            ledger_of = node["config"].get("meta", {}).get("ledger_of")
+            ledger_changed = ledger_of is None or bool(changed_tables & set(ledger_of))
             affected[unique_id] = (
                 bool(read & changed_tables)
-                or bool(read & LOAD_TABLES and not read - LOAD_TABLES)
+                or bool(read & LOAD_TABLES and not read - LOAD_TABLES and ledger_changed)
                 or "run_started_at" in node.get("raw_code", "")
                 or any(is_affected(p) for p in parents if p not in sources)
             )

@@ -134,11 +134,13 @@ def test_a_build_leaves_out_the_models_that_read_only_unchanged_sources():
     month = _names(models_unaffected_by(frozenset({"custody", "incidents", "incident_totals", "street_triage"})))
     assert {"stg_iopc__deaths_tables", "mart_iopc_deaths", "mart_inspection_recommendations", "dim_force"} <= month
     assert {"stg_s136__detentions", "fct_s136_detentions", "ref_force"} <= month  # s136 unchanged; a seed
+    assert {"stg_s136__loads", "int_s136_force_year"} <= month  # the ledger rows of s136 only (meta ledger_of)
     assert not {"stg_custody__detentions", "fct_custody_mh", "mart_demand_force_month", "mart_benchmark"} & month
     assert "stg_ingestion__loads" not in month and "mart_data_quality" not in month  # every source's ledger rows
     assert "mart_escalations" not in month  # names run_started_at
     s136 = _names(models_unaffected_by(frozenset({"s136"})))
     assert "fct_s136_detentions" not in s136 and {"fct_custody_mh", "mart_iopc_deaths"} <= s136
+    assert not {"stg_s136__loads", "int_s136_force_year"} & s136 and "stg_incidents__loads" in s136
     nothing = _names(models_unaffected_by(frozenset()))
     assert "stg_ingestion__loads" not in nothing and "mart_escalations" not in nothing
 
@@ -152,3 +154,17 @@ def test_every_raw_table_dbt_reads_is_written_by_a_source_a_refresh_plan_names()
 
     raw = {source["name"] for source in MANIFEST["sources"].values() if source["schema"] == "raw"}
     assert raw == {*LANDING_SOURCES, *MONTHLY_SOURCES, *NATIONAL_SOURCES, *LOAD_TABLES}
+
+
+def test_a_model_that_keeps_some_sources_ledger_rows_filters_on_those_sources():
+    """meta `ledger_of` (the sources whose ledger rows a model keeps) must match the model's own filter, or a
+    refresh would leave it out when its rows changed."""
+    from orchestration.dbt import MANIFEST
+
+    declared = {n["name"]: n for n in MANIFEST["nodes"].values() if "ledger_of" in n["config"].get("meta", {})}
+    assert set(declared) == {"stg_s136__loads", "stg_incidents__loads"}
+    for name, node in declared.items():
+        sources = node["config"]["meta"]["ledger_of"]
+        quoted = ", ".join(f"'{s}'" for s in sources)
+        where = f"source = {quoted}" if len(sources) == 1 else f"source in ({quoted})"
+        assert where in node["raw_code"], name
