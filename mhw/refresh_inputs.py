@@ -34,6 +34,9 @@ CODE = (
     PROJECT_ROOT / "orchestration",
     PROJECT_ROOT / "mhw" / "its.py",  # called by the dbt Python models of the scheme evaluation
     PROJECT_ROOT / "mhw" / "scheme_evaluation.py",
+    # the packages' versions (DuckDB, dbt, statsmodels): a refresh leaves the models its sources do not touch as they
+    # are (orchestration.dbt.models_unaffected_by), so an upgrade must rebuild everything once
+    PROJECT_ROOT / "uv.lock",
 )
 STAMP = "last_refresh.json"
 
