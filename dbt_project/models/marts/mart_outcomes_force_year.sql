@@ -35,14 +35,6 @@ coverage as (
     group by force_code, fy_start_year
 ),
 
-cells as (
-    select force_code, fy_label from custody
-    union
-    select force_code, fy_label from triage
-    union
-    select force_code, fy_label from coverage
-),
-
 custody_counts as (
     select
         force_code,
@@ -75,6 +67,15 @@ triage_counts as (
         {{ mhw.median('response_minutes') }} as median_response_minutes_unrounded
     from triage
     group by force_code, fy_label
+),
+
+-- the force-years any source has: from the counts, so the ten years of custody rows are scanned once
+cells as (
+    select force_code, fy_label from custody_counts
+    union
+    select force_code, fy_label from triage_counts
+    union
+    select force_code, fy_label from coverage
 ),
 
 joined as (
