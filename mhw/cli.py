@@ -294,7 +294,6 @@ def _run_refresh(
     import dagster as dg
 
     from orchestration.assets.publish import SERVING_SNAPSHOT
-    from orchestration.dbt import models_unaffected_by
     from orchestration.definitions import asset_keys, defs
     from orchestration.refresh import PUBLIC_BUCKET, REFRESH_JOB, landing_state, plan_since
 
@@ -308,11 +307,10 @@ def _run_refresh(
     if not plan.national:
         typer.echo("national sources: the public data folder is as the last refresh found it, not run")
     run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    if plan.changed_only:
+        unaffected = len(plan.unaffected_models)
+        typer.echo(f"dbt: {unaffected} models and seeds read none of the sources this refresh runs, not rebuilt")
     selection = plan.asset_selection(asset_keys)
-    if last is not None:  # the same code as the last refresh: the models reading only unchanged sources stay
-        unaffected = models_unaffected_by(plan.raw_tables)
-        selection = [k for k in (selection or asset_keys) if k not in unaffected]
-        typer.echo(f"dbt: {len(unaffected)} models and seeds read none of the sources this refresh runs, not rebuilt")
     if not publish:
         selection = [k for k in (selection or asset_keys) if k != SERVING_SNAPSHOT]
     run_id = str(uuid.uuid4())

@@ -84,6 +84,11 @@ TESTS_BY_ASSET = tests_by_asset(MANIFEST)
 LOAD_TABLES = frozenset({"load_ledger", "rejected_rows"})  # written by every source's loads
 
 
+def raw_tables_read(node: Mapping[str, Any], manifest: Mapping[str, Any] = MANIFEST) -> set[str]:
+    """The raw tables (dbt sources) a node reads itself."""
+    return {manifest["sources"][p]["name"] for p in node["depends_on"].get("nodes", []) if p in manifest["sources"]}
+
+
 def models_unaffected_by(changed_tables: frozenset[str], manifest: Mapping[str, Any] = MANIFEST) -> set[dg.AssetKey]:
     """The models and seeds whose tables a build would make again exactly as they are, when only the raw tables
     `changed_tables` have gained rows or had loads superseded since the last build, and neither the code (models,
@@ -102,7 +107,7 @@ def models_unaffected_by(changed_tables: frozenset[str], manifest: Mapping[str, 
         if unique_id not in affected:
             node = manifest["nodes"][unique_id]
             parents = node["depends_on"].get("nodes", [])  # a seed's: none
-            read = {sources[p]["name"] for p in parents if p in sources}
+            read = raw_tables_read(node, manifest)
             ledger_of = node["config"].get("meta", {}).get("ledger_of")
             ledger_changed = ledger_of is None or bool(changed_tables & set(ledger_of))
             affected[unique_id] = (

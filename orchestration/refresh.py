@@ -28,6 +28,7 @@ from mhw.settings import get_settings
 
 from .assets.ingestion import LANDING_SOURCES, MONTHLY_SOURCES
 from .assets.national_sources import NATIONAL_SOURCES
+from .dbt import models_unaffected_by
 from .partitions import key_range, monthly_partitions, partition_key_of, range_tags
 
 REFRESH_JOB = "refresh"
@@ -60,6 +61,7 @@ class RefreshPlan:
     sources: frozenset[str]
     months: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     national: bool = True  # the national sources (MHW_PUBLIC_DATA_DIR) run too
+    changed_only: bool = False  # the code is the last refresh's: dbt builds only the models these sources can change
 
     @property
     def monthly_sources(self) -> list[str]:
@@ -83,9 +85,16 @@ class RefreshPlan:
         span = self.partition_range
         return range_tags(*span) if span else {}
 
+    @property
+    def unaffected_models(self) -> set[dg.AssetKey]:
+        """With changed_only, the dbt models and seeds that read none of the raw tables this run can change."""
+        return models_unaffected_by(self.raw_tables) if self.changed_only else set()
+
     def skipped_keys(self) -> set[dg.AssetKey]:
-        """Landing assets this run leaves out, and the national sources' when they do not run."""
+        """Landing assets this run leaves out, the national sources' when they do not run, and the unaffected
+        dbt models."""
         skipped = {landing_key(s) for s in (*LANDING_SOURCES, *MONTHLY_SOURCES) if s not in self.sources}
+        skipped |= self.unaffected_models
         return skipped if self.national else skipped | {landing_key(t) for t in NATIONAL_SOURCES}
 
     def asset_selection(self, all_keys: Iterable[dg.AssetKey]) -> list[dg.AssetKey] | None:
@@ -167,8 +176,8 @@ def plan_since(digests: Mapping[str, str], last: LastRefresh | None) -> RefreshP
     refresh, or whose period began after it (a file of a period not yet begun was refused for that, and is answered
     again once it has), each monthly source over those months only; without a last refresh, every landing source
     and every month. The gate skips the files it has loaded, so what is left out would load nothing: leaving it out
-    spares a ten-year refresh some 120 partitions of Dagster events per monthly source, and lets the dbt build
-    leave out the models that read none of the sources that run (orchestration.dbt.models_unaffected_by). The
+    spares a ten-year refresh some 120 partitions of Dagster events per monthly source, and (changed_only) the dbt
+    build leaves out the models that read none of the sources that run (orchestration.dbt.models_unaffected_by). The
     national sources run unless the digest of the public data folder (bucket PUBLIC_BUCKET, when given) is the one
     the last refresh saw: their loaders, too, skip the files they have loaded."""
     if last is None:
@@ -181,7 +190,7 @@ def plan_since(digests: Mapping[str, str], last: LastRefresh | None) -> RefreshP
         and (last.landing.get(bucket) != digest or _began_after(bucket.partition("/")[2], last.day))
     ]
     national = public is None or last.landing.get(PUBLIC_BUCKET) != public
-    return replace(plan_from_buckets(changed), national=national)
+    return replace(plan_from_buckets(changed), national=national, changed_only=True)
 
 
 def _began_after(period: str, day: date) -> bool:

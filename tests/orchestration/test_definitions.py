@@ -189,14 +189,13 @@ def test_a_model_reading_a_raw_table_and_the_ledger_keeps_only_that_tables_loads
     on load_id (so only that table's loads count)."""
     import re
 
-    from orchestration.dbt import LOAD_TABLES, MANIFEST
+    from orchestration.dbt import LOAD_TABLES, MANIFEST, raw_tables_read
 
     join = re.compile(r"inner join\s+\w+\s+as\s+\w+\s+on\s+\w+\.load_id\s*=\s*\w+\.load_id", re.I)
     ledger = re.compile(r"source\('raw',\s*'load_ledger'\)|mhw\.active_loads\(\)")
-    sources = MANIFEST["sources"]
     checked = 0
     for node in MANIFEST["nodes"].values():
-        read = {sources[p]["name"] for p in node["depends_on"].get("nodes", []) if p in sources}
+        read = raw_tables_read(node)
         if node["resource_type"] == "model" and read & LOAD_TABLES and read - LOAD_TABLES:
             assert len(read - LOAD_TABLES) == 1, node["name"]
             assert len(join.findall(node["raw_code"])) == 1 and len(ledger.findall(node["raw_code"])) == 1, node["name"]
