@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import os
-import shutil
 import subprocess
 import sys
 import uuid
@@ -57,16 +56,21 @@ def _claimed(settings: Settings, command: str, no_wait: bool) -> Iterator[writer
         writer_claim.release(claim)
 
 
-def _release_dead_runs(settings: Settings, previous: writer_claim.Holder | None, own_run_id: str | None) -> None:
-    """Fail the Dagster runs a dead writer left behind and free their pool slots, saying so."""
+def _release_dead_runs(
+    settings: Settings, previous: writer_claim.Holder | None, own_run_id: str | None, instance=None
+) -> None:
+    """Fail the Dagster runs a dead writer left behind and free their pool slots, saying so (in `instance`, else in
+    the Dagster instance of this MHW_HOME)."""
     import dagster as dg
 
     from orchestration.stale_runs import release_dead_runs
 
-    prepare_dagster_home(settings)
-    with dg.DagsterInstance.get() as instance:
-        for note in release_dead_runs(instance, previous, own_run_id):
-            _note(f"note: {note}")
+    if instance is None:
+        prepare_dagster_home(settings)
+        with dg.DagsterInstance.get() as instance:
+            return _release_dead_runs(settings, previous, own_run_id, instance)
+    for note in release_dead_runs(instance, previous, own_run_id):
+        _note(f"note: {note}")
 
 
 def _check_readable(settings: Settings) -> None:
@@ -108,10 +112,18 @@ def _tool_env() -> dict[str, str]:
 
 
 def prepare_dagster_home(settings: Settings) -> None:
-    """DAGSTER_HOME must exist and hold the project's dagster.yaml."""
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(PROJECT_ROOT / "dagster.yaml", settings.dagster_home / "dagster.yaml")
-    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+    """DAGSTER_HOME must exist and hold the project's dagster.yaml, with the folder of its event log written in: an
+    instance opened by path (DagsterInstance.from_config) then finds its runs without DAGSTER_HOME set."""
+    import yaml
+
+    home = settings.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    config = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text(encoding="utf-8"))
+    config["event_log_storage"]["config"] = {"base_dir": str(home / "history" / "runs")}  # Dagster's own place
+    tmp = home / ".dagster.yaml.tmp"
+    tmp.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    tmp.replace(home / "dagster.yaml")  # a Dagster UI reading it meanwhile never sees half a file
+    os.environ["DAGSTER_HOME"] = str(home)
 
 
 def _manifest_is_current() -> bool:
@@ -315,8 +327,8 @@ def _run_refresh(
         selection = [k for k in (selection or asset_keys) if k != SERVING_SNAPSHOT]
     run_id = str(uuid.uuid4())
     claim.set_run(run_id)
-    _release_dead_runs(settings, None, run_id)  # a slot left by any dead run would stall this run's steps
     with dg.DagsterInstance.get() as instance:
+        _release_dead_runs(settings, None, run_id, instance)  # a slot left by a dead run would stall this run's steps
         result = defs.resolve_job_def(REFRESH_JOB).execute_in_process(
             instance=instance,
             run_config=run_config,

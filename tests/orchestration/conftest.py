@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
-from mhw.settings import DBT_PROJECT_DIR
+from mhw.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
 INCIDENT_HEADER = "incident_id,force_code,created_at,mh_flag_opening,mh_flag_closing,deployed,grade,person_id"
 CUSTODY_HEADER = "custody_id,force_code,arrived_at,released_at,mh_risk_identified,lnd_referred_at,outcome"
 TRIAGE_HEADER = "contact_id,force_code,scheme_id,model_type,contact_at,response_minutes,outcome"
 TRIAGE_OUTCOMES = ("informal_admission", "signpost", "cmht_referral", "nfa", "s136")
+
+
+@pytest.fixture
+def dagster_home(tmp_path, monkeypatch) -> Path:
+    """DAGSTER_HOME (tmp_path/dagster_home) holding a copy of the project's dagster.yaml, as `make dev` makes it."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copyfile(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    return home
 
 
 def _write(landing: Path, source: str, force: str, month: str, name: str, header: str, rows: list[str]) -> Path:

@@ -4,7 +4,6 @@ fails the dead run, frees its slot and completes (before the writer claim it wai
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,11 +18,7 @@ pytestmark = pytest.mark.timeout(300)
 
 
 @pytest.fixture
-def homes(tmp_path, monkeypatch):
-    dagster_home = tmp_path / "dagster_home"
-    dagster_home.mkdir()
-    shutil.copyfile(PROJECT_ROOT / "dagster.yaml", dagster_home / "dagster.yaml")
-    monkeypatch.setenv("DAGSTER_HOME", str(dagster_home))
+def homes(tmp_path, dagster_home, monkeypatch):
     monkeypatch.setenv("MHW_HOME", str(tmp_path))
     monkeypatch.delenv("MHW_WAREHOUSE", raising=False)
     return tmp_path
