@@ -434,13 +434,13 @@ def ingest_source(
     key_id: str | None = None,
     *,
     now: datetime | None = None,
-    periods: Collection[str] | None = None,
+    periods: Callable[[str | None], bool] | None = None,
     progress: Callable[[Progress], None] | None = None,
 ) -> IngestReport:
     """Load every new file (or new version of a file) under landing_dir/<source>/, one transaction per file.
 
-    key/key_id default to resolve_key(). periods: only files in these period folders (e.g. the months of a Dagster
-    partition range); None = all. progress is told after each file where the source stands.
+    key/key_id default to resolve_key(). periods: only files whose period folder (None: none) it says yes to (e.g.
+    the months of a Dagster partition range); None = all. progress is told after each file where the source stands.
     """
     if key is None:
         from mhw.settings import get_settings
@@ -451,7 +451,7 @@ def ingest_source(
     now = now or datetime.now(LONDON).replace(tzinfo=None)
     ensure_raw_schema(con)
     contract = load_contract(source)
-    files = [lf for lf in source_files(landing_dir, source) if periods is None or lf.period in periods]
+    files = [lf for lf in source_files(landing_dir, source) if periods is None or periods(lf.period)]
     report = IngestReport(source)
     latest, seen = latest_versions(con, source), seen_files(con, source)
     folders = partial(ledger_force_and_period, national=contract.scope == "national", today=now.date())

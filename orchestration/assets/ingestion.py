@@ -6,11 +6,13 @@ MONTHLY_SOURCES when forces deliver it monthly (landing/<source>/<force>/<YYYY-M
 by month and a range of months loads in one run.
 """
 
+import functools
 import warnings
+from collections.abc import Callable, Collection
 
 import dagster as dg
 
-from ingestion.gate.landing import UNKNOWN_SOURCE, source_files
+from ingestion.gate.landing import UNKNOWN_SOURCE
 from ingestion.gate.load import ingest_source, ingest_strays
 from ingestion.gate.pseudonymise import MissingKeyError, resolve_key
 from ingestion.schema import ensure_raw_schema
@@ -36,14 +38,17 @@ RAW_S136 = dg.AssetKey(["raw", "s136"])
 RAW_LANDING_ZONE = dg.AssetKey(["raw", UNKNOWN_SOURCE])
 
 
-def stray_periods(landing_dir, source: str) -> set[str | None]:
-    """Period folders of a monthly source that are no partition (not a month, outside the window, or misplaced files).
+def run_periods(partition_keys: Collection[str]) -> Callable[[str | None], bool]:
+    """The period folders a run of a monthly source loads: its partitions' months, and every folder that is no
+    partition (not a month, outside the window, or misplaced files). Every run takes the latter too, so their files
+    get a ledger verdict (usually rejected_file with the reason) instead of lying unseen in the landing zone."""
+    months = months_of_keys(partition_keys)
 
-    Every run of the source's asset takes their files too, so they get a ledger verdict (usually rejected_file with
-    the reason) instead of lying unseen in the landing zone.
-    """
-    periods = {lf.period for lf in source_files(landing_dir, source)}
-    return {p for p in periods if partition_key_of(p) is None}
+    @functools.cache  # asked once per file: some 5,000 a source on ten years, of some 120 folders
+    def runs(period: str | None) -> bool:
+        return period in months or partition_key_of(period) is None
+
+    return runs
 
 
 def landing_asset(
@@ -76,7 +81,7 @@ def landing_asset(
             raise dg.Failure(description=str(exc), allow_retries=False) from None
         periods = None
         if monthly:
-            periods = months_of_keys(context.partition_keys) | stray_periods(settings.landing_dir, source)
+            periods = run_periods(context.partition_keys)
         context.log.info(f"{source}: reading new and changed files under {settings.landing_dir / source}")
         reporter = Reporter(context.log.info, source)
         with warehouse.connect(memory_limit=settings.ingest_memory_limit) as con:
