@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from . import writer_claim
-from .refresh_inputs import LastRefresh
+from .refresh_inputs import LastRefresh, ledger_totals
 from .settings import DBT_MANIFEST, DBT_PROJECT_DIR, PROJECT_ROOT, SEEDS_DIR, Settings, get_settings
 
 BUSY = 3  # exit status when another process writes the warehouse and the command would not wait
@@ -278,7 +278,7 @@ def refresh(
                 "(use --force to run anyway)"
             )
             return
-        before = _ledger_totals(settings)
+        before = ledger_totals(settings)
         last, why = (None, "--force") if force else last_refresh(settings, code, before)
         published = _run_refresh(settings, claim, publish, last, before, why)
         if published is not None:
@@ -307,13 +307,9 @@ def _run_refresh(
 
     from orchestration.assets.publish import SERVING_SNAPSHOT
     from orchestration.definitions import asset_keys, defs
-    from orchestration.refresh import PUBLIC_BUCKET, REFRESH_JOB, landing_state, plan_since
+    from orchestration.refresh import REFRESH_JOB, plan_now
 
-    from .refresh_inputs import public_data_digest
-
-    landing, _ = landing_state(settings.landing_dir)
-    landing[PUBLIC_BUCKET] = public_data_digest(settings)
-    plan = plan_since(landing, last)  # monthly sources: the partition range of the months to run
+    plan, landing = plan_now(last)  # monthly sources: the partition range of the months to run
     since = f" (every month: {why})" if last is None else " (months new or changed since the last refresh)"
     typer.echo(plan.describe() + (since if plan.monthly_sources else ""))
     if not plan.national:
@@ -343,7 +339,7 @@ def _run_refresh(
         _fail(f"refresh failed (Dagster run {result.run_id}):\n" + "\n".join(failures + failed_checks))
     for warning in warnings:
         typer.secho(f"warning: check {warning}", fg=typer.colors.YELLOW, err=True)
-    after = _ledger_totals(settings)
+    after = ledger_totals(settings)
     files, rows, rejected = (a - b for a, b in zip(after, before, strict=True))
     typer.echo(f"this refresh: {files} new ledger entries, {rows} rows loaded, {rejected} rows rejected")
     _print_status(settings)
@@ -366,20 +362,6 @@ def _failed_checks(events) -> tuple[list[str], list[str]]:
             text += f" ({check.description})"
         (warnings if check.severity.value == "WARN" else errors).append(text)
     return errors, warnings
-
-
-def _ledger_totals(settings: Settings) -> tuple[int, int, int]:
-    """(ledger entries, rows loaded, rows rejected) so far; zeros before the first refresh."""
-    import duckdb
-
-    if not settings.warehouse.exists():
-        return (0, 0, 0)
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        if not con.execute("select count(*) from duckdb_tables() where table_name = 'load_ledger'").fetchone()[0]:
-            return (0, 0, 0)
-        return con.execute(
-            "select count(*), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_rejected), 0) from raw.load_ledger"
-        ).fetchone()
 
 
 def _print_status(settings: Settings, *, parts: bool = False, **only: str | None) -> None:

@@ -9,6 +9,9 @@ compares and, when equal and the warehouse and current snapshot still exist, doe
 fingerprint, the day, and the ledger's totals after it; the next `mhw refresh` runs the monthly sources over the
 months that changed since (`last_refresh`), as long as neither the code nor the warehouse changed in between, and
 runs the national sources only when the public data folder changed (its digest is stored beside the landing zone's).
+A refresh the Dagster schedules or the landing sensor plan is recorded the same way when it publishes (save_plan,
+record_planned_refresh), and checks at its start that it still runs on the code and warehouse it was planned for
+(stale_plan).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -39,6 +43,11 @@ CODE = (
     PROJECT_ROOT / "uv.lock",
 )
 STAMP = "last_refresh.json"
+# a run building only the dbt models its sources change: the code and ledger totals it was planned with (stale_plan)
+CODE_TAG = "mhw/planned_with_code"
+LEDGER_TAG = "mhw/planned_with_ledger"
+PLAN_TAG = "mhw/refresh_plan"  # a schedule's or the sensor's run: the id of the plan its publish records
+PLANS = "refresh_plans"  # what each Dagster-launched refresh was planned from, until it publishes
 
 
 def _files(root: Path) -> Iterator[tuple[str, int, int]]:
@@ -113,6 +122,8 @@ class LastRefresh:
 
     landing: Mapping[str, str]  # 'source/period' -> digest of its files (orchestration.refresh.landing_state)
     day: date
+    code: str = ""  # the code's fingerprint then (and now: last_refresh checks it)
+    ledger: tuple[int, ...] = ()  # the ledger's totals after it (and now)
 
 
 def record_refresh(
@@ -147,7 +158,80 @@ def last_refresh(settings: Settings, code: str, ledger: Sequence[int]) -> tuple[
         return None, "the code that builds the warehouse changed since the last refresh"
     if stamp.get("ledger") != list(ledger):
         return None, "the load ledger changed outside a refresh (another writer, a withdrawal or a restored warehouse)"
-    return LastRefresh(stamp["landing"], date.fromisoformat(stamp["day"])), ""
+    return LastRefresh(stamp["landing"], date.fromisoformat(stamp["day"]), code, tuple(ledger)), ""
+
+
+def ledger_totals(settings: Settings) -> tuple[int, int, int]:
+    """(ledger entries, rows loaded, rows rejected) so far; zeros before the first refresh. Raises duckdb.IOException
+    while another process writes the warehouse (its lock)."""
+    import duckdb
+
+    if not settings.warehouse.exists():
+        return (0, 0, 0)
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        if not con.execute("select count(*) from duckdb_tables() where table_name = 'load_ledger'").fetchone()[0]:
+            return (0, 0, 0)
+        return con.execute(
+            "select count(*), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_rejected), 0) from raw.load_ledger"
+        ).fetchone()
+
+
+def last_refresh_now(settings: Settings) -> tuple[LastRefresh | None, str]:
+    """last_refresh() for the code and ledger as they are now; None (and why) while another process writes."""
+    import duckdb
+
+    try:
+        ledger = ledger_totals(settings)
+    except duckdb.IOException:
+        return None, "another process is writing the warehouse"
+    return last_refresh(settings, code_fingerprint(), ledger)
+
+
+def stale_plan(settings: Settings, tags: Mapping[str, str]) -> str | None:
+    """Why a run planned to build only the dbt models its sources change may not run as planned, or None. The
+    models it leaves out were built by the code of the last refresh, from the warehouse it left: a run started
+    later (a schedule's or the sensor's waits in Dagster's queue) checks, under the writer claim, that neither the
+    code nor the load ledger changed since it was planned."""
+    if CODE_TAG not in tags:
+        return None
+    if tags[CODE_TAG] != code_fingerprint():
+        return "the code changed after this refresh was planned"
+    if json.loads(tags.get(LEDGER_TAG, "null")) != list(ledger_totals(settings)):
+        return "the load ledger changed after this refresh was planned (another writer)"
+    return None
+
+
+def save_plan(settings: Settings, fingerprint: str, code: str, landing: Mapping[str, str]) -> str:
+    """Keep what a Dagster-launched refresh was planned from (inputs' and code's fingerprints, the landing zone)
+    under $MHW_HOME/refresh_plans until its publish records it (record_planned_refresh); returns the plan's id, for
+    a run tag. Plans older than a week (of runs that never published) are removed."""
+    folder = settings.home / PLANS
+    folder.mkdir(parents=True, exist_ok=True)
+    text = json.dumps({"fingerprint": fingerprint, "code": code, "landing": dict(landing)}, sort_keys=True)
+    plan_id = hashlib.sha256(text.encode()).hexdigest()[:20]
+    week_ago = time.time() - 7 * 86400
+    for old in folder.glob("*.json"):
+        if old.stat().st_mtime < week_ago:
+            old.unlink(missing_ok=True)
+    tmp = folder / f".{plan_id}.tmp"
+    tmp.write_text(text + "\n", encoding="utf-8")
+    tmp.replace(folder / f"{plan_id}.json")
+    return plan_id
+
+
+def record_planned_refresh(settings: Settings, plan_id: str, ledger: Sequence[int]) -> bool:
+    """After a successful publish: record the refresh the plan describes, as `mhw refresh` records its own (the next
+    one then runs only what changed since). False when the plan is gone or the code changed since it was made."""
+    path = settings.home / PLANS / f"{plan_id}.json"
+    try:
+        plan = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if plan["code"] != code_fingerprint():
+        return False
+    record_refresh(settings, plan["fingerprint"], code=plan["code"], landing=plan["landing"], ledger=ledger)
+    path.unlink(missing_ok=True)
+    return True
 
 
 def forget_last_refresh(settings: Settings) -> None:

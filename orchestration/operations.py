@@ -2,9 +2,11 @@
 
 - `monthly_national_refresh` (06:00 on the 6th, London time): the full refresh, whatever changed: the monthly
   national publication, once forces have sent the month before.
-- `nightly_landing_sweep` (02:30): the same refresh, but only when an input changed since the last successful
-  one (landing files, public data, code: mhw.refresh_inputs); the run carries the inputs' fingerprint and the
-  publish records it, so the next sweep skips until something changes again.
+- `nightly_landing_sweep` (02:30): a refresh only when an input changed since the last successful one (landing
+  files, public data, code: mhw.refresh_inputs), and then, as `mhw refresh` does, of what changed since: the
+  changed months and sources, and the dbt models they can change (orchestration.refresh.plan_since).
+  Both record, when their publish succeeds, what they were planned from (orchestration.refresh.planned_request), as
+  `mhw refresh` records its own: the next sweep skips until something changes, and runs only what changed.
 - `run_failure_alert`: each failed run is written to the Dagster log and as a JSON line to $MHW_HOME/alerts.log,
   and posted as JSON to MHW_ALERT_WEBHOOK_URL when that is set.
 - Freshness expectations per source (orchestration/freshness.yml) become Dagster freshness policies.
@@ -23,11 +25,10 @@ from pathlib import Path
 import dagster as dg
 import yaml
 
-from mhw.refresh_inputs import inputs_fingerprint, unchanged_since_last_refresh
+from mhw.refresh_inputs import inputs_fingerprint, last_refresh_now, unchanged_since_last_refresh
 from mhw.settings import get_settings
 
-from .assets.publish import FINGERPRINT_TAG
-from .refresh import LONDON, plan_refresh, refresh_job
+from .refresh import LONDON, planned_request, refresh_job
 
 MONTHLY_CRON = "0 6 6 * *"
 NIGHTLY_CRON = "30 2 * * *"
@@ -46,9 +47,9 @@ def build_schedules(asset_keys: Sequence[dg.AssetKey]) -> list[dg.ScheduleDefini
         description="The monthly national refresh and publication: every source, whatever changed.",
     )
     def _monthly(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-        plan = plan_refresh(get_settings().landing_dir)
+        plan, request = planned_request(asset_keys, None, fingerprint=inputs_fingerprint(get_settings()))
         context.log.info(plan.describe())
-        return plan.run_request(asset_keys)
+        return request
 
     @dg.schedule(
         name="nightly_landing_sweep",
@@ -63,10 +64,12 @@ def build_schedules(asset_keys: Sequence[dg.AssetKey]) -> list[dg.ScheduleDefini
         fingerprint = inputs_fingerprint(settings)
         if unchanged_since_last_refresh(settings, fingerprint):
             return dg.SkipReason("nothing new since the last successful refresh (landing, public data, code)")
-        plan = plan_refresh(settings.landing_dir)
-        context.log.info(plan.describe())
-        request = plan.run_request(asset_keys)
-        return request.with_replaced_attrs(tags={**request.tags, FINGERPRINT_TAG: fingerprint})
+        last, why = last_refresh_now(settings)
+        plan, request = planned_request(asset_keys, last, fingerprint=fingerprint)
+        context.log.info(
+            plan.describe() + (f" (every month: {why})" if last is None else " (changed since the last refresh)")
+        )
+        return request
 
     return [_monthly, _sweep]
 

@@ -6,8 +6,10 @@ range (tags dagster/asset_partition_range_start/end): the monthly assets load th
 unpartitioned ones run as usual. Without a range the monthly assets cannot run, so a plan with no monthly
 work leaves them out of the run's asset selection.
 
-`plan_refresh` (used by `mhw refresh` and the schedules in orchestration.operations) and the landing sensor both
-reduce the landing zone to buckets 'source/period' and make a RefreshPlan of them.
+`mhw refresh`, the schedules (orchestration.operations) and the landing sensor all reduce the landing zone to
+buckets 'source/period' and plan a run of what changed since the last successful refresh (plan_since): its
+sources and months, and the dbt models they can change. A run a schedule or the sensor plans carries the plan's
+id, and its publish records it as `mhw refresh` records its own (mhw.refresh_inputs.save_plan).
 """
 
 from __future__ import annotations
@@ -23,7 +25,17 @@ from pathlib import Path
 import dagster as dg
 
 from ingestion.gate.landing import period_bounds, source_files
-from mhw.refresh_inputs import LastRefresh
+from mhw.refresh_inputs import (
+    CODE_TAG,
+    LEDGER_TAG,
+    PLAN_TAG,
+    LastRefresh,
+    code_fingerprint,
+    inputs_fingerprint,
+    last_refresh_now,
+    public_data_digest,
+    save_plan,
+)
 from mhw.settings import get_settings
 
 from .assets.ingestion import LANDING_SOURCES, MONTHLY_SOURCES
@@ -62,6 +74,13 @@ class RefreshPlan:
     months: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     national: bool = True  # the national sources (MHW_PUBLIC_DATA_DIR) run too
     changed_only: bool = False  # the code is the last refresh's: dbt builds only the models these sources can change
+    code: str = ""  # with changed_only, the last refresh's code and ledger totals (mhw.refresh_inputs.stale_plan)
+    ledger: tuple[int, ...] = ()
+
+    @property
+    def loads_anything(self) -> bool:
+        """False for a plan that runs no landing source and no national source."""
+        return bool(self.sources) or self.national
 
     @property
     def monthly_sources(self) -> list[str]:
@@ -83,7 +102,8 @@ class RefreshPlan:
 
     def tags(self) -> dict[str, str]:
         span = self.partition_range
-        return range_tags(*span) if span else {}
+        basis = {CODE_TAG: self.code, LEDGER_TAG: json.dumps(list(self.ledger))} if self.changed_only else {}
+        return (range_tags(*span) if span else {}) | basis
 
     @property
     def unaffected_models(self) -> set[dg.AssetKey]:
@@ -190,7 +210,41 @@ def plan_since(digests: Mapping[str, str], last: LastRefresh | None) -> RefreshP
         and (last.landing.get(bucket) != digest or _began_after(bucket.partition("/")[2], last.day))
     ]
     national = public is None or last.landing.get(PUBLIC_BUCKET) != public
-    return replace(plan_from_buckets(changed), national=national, changed_only=True)
+    return replace(plan_from_buckets(changed), national=national, changed_only=True, code=last.code, ledger=last.ledger)
+
+
+def with_public_data(landing: Mapping[str, str]) -> dict[str, str]:
+    """Landing digests (landing_state) and the public data folder's as PUBLIC_BUCKET: what a refresh is planned
+    from, and what a successful one records as its own."""
+    return {**landing, PUBLIC_BUCKET: public_data_digest(get_settings())}
+
+
+def plan_now(last: LastRefresh | None) -> tuple[RefreshPlan, dict[str, str]]:
+    """plan_since() the landing zone and public data folder as they are now, and that state."""
+    landing = with_public_data(landing_state(get_settings().landing_dir)[0])
+    return plan_since(landing, last), landing
+
+
+def planned_request(
+    asset_keys: Iterable[dg.AssetKey],
+    last: LastRefresh | None,
+    landing: Mapping[str, str] | None = None,
+    *,
+    fingerprint: str,
+    run_key: str | None = None,
+) -> tuple[RefreshPlan, dg.RunRequest]:
+    """The run of plan_since(landing (default: now), last) for a schedule or the sensor, tagged with the plan saved
+    for its publish to record (mhw.refresh_inputs.save_plan): the next refresh then skips until an input changes
+    (`fingerprint`, the inputs' fingerprint taken before `landing`) and runs only what changed since."""
+    settings = get_settings()
+    code = code_fingerprint()
+    if landing is None:
+        plan, landing = plan_now(last)
+    else:
+        plan = plan_since(landing, last)
+    request = plan.run_request(asset_keys, run_key=run_key)
+    plan_id = save_plan(settings, fingerprint, code, landing)
+    return plan, request.with_replaced_attrs(tags={**request.tags, PLAN_TAG: plan_id})
 
 
 def _began_after(period: str, day: date) -> bool:
@@ -211,8 +265,11 @@ def build_landing_sensor(
 
     Cursor: JSON {'source/period': digest of (path, size, mtime_ns) of its files} -- one short entry per source
     and month, whatever the number of files; contents are never hashed here (the loader does that). New or
-    changed buckets make one run: the changed monthly sources over the changed months (as one partition range)
-    and the changed unpartitioned sources, then dbt and publish. The run_key is a digest of the changed buckets'
+    changed buckets make one run: when the last successful refresh is on record (mhw.refresh_inputs.last_refresh),
+    of what changed since it as `mhw refresh` plans it (plan_since: the sources and months, and the dbt models they
+    can change), recorded in turn when it publishes; else the changed monthly sources over the changed months (as
+    one partition range) and the changed unpartitioned sources, then every dbt model, and publish. Folders still
+    being written wait for a later tick either way. The run_key is a digest of the changed buckets'
     new state, so the same change is never requested twice. Removed files request nothing (the ledger keeps
     what was loaded). Stopped by default: turn it on in the Dagster UI (the schedules do not need it).
     """
@@ -236,9 +293,23 @@ def build_landing_sensor(
         if not changed:
             waiting = f" ({len(unsettled)} folder(s) still being written)" if unsettled else ""
             return dg.SkipReason(f"no new or changed files under {landing_dir}{waiting}")
-        plan = plan_from_buckets(changed)
         run_key = hashlib.sha1(json.dumps(changed, sort_keys=True).encode()).hexdigest()[:20]
-        context.log.info(f"{len(changed)} changed folder(s): {plan.describe()}")
-        return plan.run_request(asset_keys, run_key=run_key)
+        settings = get_settings()
+        last, why = last_refresh_now(settings)
+        if last is None:  # the changed folders, and every dbt model
+            plan = plan_from_buckets(changed)
+            request = plan.run_request(asset_keys, run_key=run_key)
+        else:  # what changed since the last refresh (settled folders only), and the dbt models it can change
+            landing = with_public_data(digests)
+            fingerprint = inputs_fingerprint(settings)
+            # the inputs' fingerprint describes the plan only if every folder had settled and none moved while it
+            # was taken; else none is recorded, and the next refresh plans from the recorded landing zone
+            if unsettled or with_public_data(landing_state(landing_dir)[0]) != landing:
+                fingerprint = ""
+            if not plan_since(landing, last).loads_anything:  # new to the sensor (just switched on), not to the data
+                return dg.SkipReason(f"{len(changed)} folder(s) new to the sensor; none changed since the last refresh")
+            plan, request = planned_request(asset_keys, last, landing, fingerprint=fingerprint, run_key=run_key)
+        context.log.info(f"{len(changed)} changed folder(s): {plan.describe()}" + (f" ({why})" if why else ""))
+        return request
 
     return _sensor

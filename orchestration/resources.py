@@ -9,6 +9,7 @@ import duckdb
 from pydantic import PrivateAttr
 
 from mhw import writer_claim
+from mhw.refresh_inputs import stale_plan
 from mhw.settings import get_settings
 
 WAREHOUSE_POOL = "warehouse"  # every asset that writes the DuckDB file runs in this pool (limit 1)
@@ -32,6 +33,14 @@ class WarehouseResource(dg.ConfigurableResource):
         if self._claim.depth == 1 and context.instance is not None:  # taken now, not shared with `mhw refresh`
             for note in release_dead_runs(context.instance, self._claim.previous, run.run_id if run else None):
                 context.log.warning(note)
+        stale = stale_plan(get_settings(), run.tags) if run else None
+        if stale:  # before any step writes: the run's selection no longer holds
+            self.teardown_after_execution(context)
+            raise dg.Failure(
+                f"{stale}: this run would build only the dbt models its sources change, from a warehouse no longer "
+                "the one it was planned on, so it does not run. The next refresh plans afresh (every model).",
+                allow_retries=False,
+            )
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._claim is not None:

@@ -9,7 +9,7 @@ import dagster as dg
 from mhw.catalog import table_columns
 from mhw.checks import contract_problems
 from mhw.published import PUBLISHED_SCHEMA, PublishedModel, load_manifest, published_models
-from mhw.refresh_inputs import record_refresh
+from mhw.refresh_inputs import PLAN_TAG, ledger_totals, record_planned_refresh
 from mhw.serving import publish_snapshot
 from mhw.settings import get_settings
 
@@ -17,7 +17,6 @@ from ..dbt import dbt_project, translator
 from ..resources import WarehouseResource
 
 SERVING_SNAPSHOT = dg.AssetKey("serving_snapshot")
-FINGERPRINT_TAG = "mhw/inputs_fingerprint"  # set by the nightly sweep: the inputs this run refreshed
 
 
 def _models() -> dict[str, PublishedModel]:
@@ -71,9 +70,14 @@ def serving_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     settings = get_settings()
     snapshot = publish_snapshot(warehouse.path, settings.serving_dir, models=_models())
     context.log.info(f"published {snapshot.path}: {snapshot.revisions} revision(s) against the previous snapshot")
-    fingerprint = context.run.tags.get(FINGERPRINT_TAG)
-    if fingerprint:  # a scheduled sweep: the next one skips until an input changes again
-        record_refresh(settings, fingerprint)
+    plan_id = context.run.tags.get(PLAN_TAG)
+    if plan_id:  # a scheduled or sensed refresh: recorded as `mhw refresh` records its own, so the next skips
+        # until an input changes and then runs only what changed since
+        if not record_planned_refresh(settings, plan_id, ledger_totals(settings)):
+            context.log.warning(
+                f"refresh plan {plan_id}: gone, or the code changed since it was made; not recorded, so the next "
+                "refresh runs in full"
+            )
     return dg.MaterializeResult(
         metadata={
             "snapshot": str(snapshot.path),

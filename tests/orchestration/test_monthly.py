@@ -16,7 +16,17 @@ import duckdb
 import pytest
 
 from ingestion.gate.load import ingest_source
-from mhw.refresh_inputs import LastRefresh
+from mhw.refresh_inputs import (
+    CODE_TAG,
+    LEDGER_TAG,
+    PLAN_TAG,
+    LastRefresh,
+    code_fingerprint,
+    last_refresh,
+    record_planned_refresh,
+    record_refresh,
+)
+from mhw.settings import get_settings
 from orchestration.assets.ingestion import LANDING_SOURCES, MONTHLY_SOURCES, landing_asset
 from orchestration.assets.ingestion_checks import (
     FreshnessConfig,
@@ -31,6 +41,7 @@ from orchestration.refresh import (
     build_landing_sensor,
     landing_state,
     plan_from_buckets,
+    plan_now,
     plan_refresh,
     plan_since,
 )
@@ -159,6 +170,7 @@ def _tick(sensor, cursor):
 
 
 def test_landing_sensor_requests_changed_months_once(tmp_path, monkeypatch, incidents_file):
+    monkeypatch.setenv("MHW_HOME", str(tmp_path / "home"))  # no refresh on record: the changed folders run
     monkeypatch.setenv("MHW_LANDING_DIR", str(tmp_path))
     sensor = build_landing_sensor(ALL_KEYS)
     assert sensor.default_status == dg.DefaultSensorStatus.STOPPED
@@ -198,9 +210,64 @@ def test_landing_sensor_requests_changed_months_once(tmp_path, monkeypatch, inci
 
 
 def test_landing_sensor_with_an_empty_landing_zone_skips(tmp_path, monkeypatch):
+    monkeypatch.setenv("MHW_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("MHW_LANDING_DIR", str(tmp_path / "nothing-here"))
     result, cursor = _tick(build_landing_sensor(ALL_KEYS), None)
     assert isinstance(result, dg.SkipReason) and cursor == "{}"
+
+
+def _record_refresh_now(ledger=(0, 0, 0)):
+    """What `mhw refresh` records after a successful refresh of the landing zone as it is now."""
+    settings = get_settings()
+    record_refresh(settings, "f", code=code_fingerprint(), landing=plan_now(None)[1], ledger=ledger)
+
+
+def test_the_sensor_after_a_recorded_refresh_plans_what_changed_since_and_its_publish_records_it(
+    tmp_path, monkeypatch, incidents_file
+):
+    monkeypatch.setenv("MHW_HOME", str(tmp_path))
+    landing = tmp_path / "landing"
+    _settled(incidents_file(landing, A, "2024-01"))
+    _record_refresh_now()
+    sensor = build_landing_sensor(ALL_KEYS)
+    quiet, cursor = _tick(
+        sensor, None
+    )  # the cursor starts empty: every folder is new to the sensor, not to the warehouse
+    assert isinstance(quiet, dg.SkipReason) and "none changed since the last refresh" in quiet.skip_message
+    _settled(incidents_file(landing, B, "2024-02"))
+    new, _ = _tick(sensor, cursor)
+    assert new.tags[CODE_TAG] == code_fingerprint() and json.loads(new.tags[LEDGER_TAG]) == [0, 0, 0]
+    assert new.tags.items() >= range_tags("2024-02", "2024-02").items()  # the month changed since, not January
+    assert INCIDENTS in new.asset_selection and S136 not in new.asset_selection
+    settings = get_settings()
+    assert record_planned_refresh(settings, new.tags[PLAN_TAG], (2, 20, 0))  # what its publish does
+    last, _ = last_refresh(settings, code_fingerprint(), (2, 20, 0))
+    assert last.landing["incidents/2024-02"] == landing_state(landing)[0]["incidents/2024-02"]
+    assert not list((tmp_path / "refresh_plans").glob("*.json"))  # recorded, so removed
+    assert not record_planned_refresh(settings, new.tags[PLAN_TAG], (2, 20, 0))  # a plan is recorded once
+
+
+def test_a_planned_run_whose_code_or_ledger_changed_since_does_not_run(env):
+    @dg.asset
+    def writes(warehouse: WarehouseResource) -> None:
+        with warehouse.connect() as con:
+            con.execute("create table written as select 1 as x")
+
+    current = {CODE_TAG: code_fingerprint(), LEDGER_TAG: "[0, 0, 0]"}
+    for tags, stale in (
+        ({**current, CODE_TAG: "an older code"}, "the code changed after this refresh was planned"),
+        ({**current, LEDGER_TAG: "[5, 100, 2]"}, "the load ledger changed after this refresh was planned"),
+    ):
+        result = dg.materialize([writes], resources={"warehouse": WarehouseResource()}, tags=tags, raise_on_error=False)
+        assert not result.success
+        assert stale in str(result.all_events)
+    assert (
+        not (env / "warehouse.duckdb").exists()
+        or not duckdb.connect(str(env / "warehouse.duckdb"))
+        .execute("select count(*) from duckdb_tables() where table_name = 'written'")
+        .fetchone()[0]
+    )
+    assert dg.materialize([writes], resources={"warehouse": WarehouseResource()}, tags=current).success
 
 
 LIMITS_SEEN: list[str] = []
@@ -249,7 +316,7 @@ def test_a_refresh_after_a_successful_one_runs_the_months_changed_since(tmp_path
     after, _ = landing_state(tmp_path)
     plan = plan_since(after, last)
     assert plan.months == {"incidents": ("2024-02", "2024-03", "2024-04")}
-    assert plan.tags() == range_tags("2024-02", "2024-04")
+    assert plan.tags() == range_tags("2024-02", "2024-04") | {CODE_TAG: "", LEDGER_TAG: "[]"}  # and the plan's basis
     # a month that began after the last refresh runs again even unchanged: its files were refused as not begun then
     assert plan_since(after, LastRefresh(after, date(2024, 3, 20))).months == {"incidents": ("2024-04",)}
     assert plan_since(after, None).months == {"incidents": ("2024-01", "2024-02", "2024-03", "2024-04")}
@@ -268,7 +335,7 @@ def test_the_national_sources_run_only_when_the_public_data_changed(tmp_path, in
     for plan in (
         plan_since({**landing, PUBLIC_BUCKET: "public-2"}, last),  # a file added, changed or removed
         plan_since(seen, LastRefresh(landing, date(2024, 2, 10))),  # a stamp from before the public digest
-        plan_since(landing, last),  # a caller that does not say (the sensor's and schedules' plans)
+        plan_since(landing, last),  # a caller that does not say
         plan_since(seen, None),  # no last refresh
     ):
         assert plan.national and national <= set(plan.asset_selection(keys) or keys)

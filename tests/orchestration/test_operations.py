@@ -51,23 +51,24 @@ def test_published_marts_are_tagged_with_their_npcc_objectives_and_sources_have_
 
 
 def test_the_nightly_sweep_skips_until_an_input_changes(defs, home):
-    from mhw.refresh_inputs import inputs_fingerprint, record_refresh
+    from mhw.refresh_inputs import CODE_TAG, PLAN_TAG, inputs_fingerprint, record_planned_refresh
     from mhw.settings import get_settings
-    from orchestration.assets.publish import FINGERPRINT_TAG
 
+    settings = get_settings()
     sweep = defs.resolve_schedule_def("nightly_landing_sweep")
     request = sweep.evaluate_tick(dg.build_schedule_context()).run_requests[0]
-    fingerprint = inputs_fingerprint(get_settings())
-    assert request.tags[FINGERPRINT_TAG] == fingerprint  # the publish records it when the run succeeds
-    settings = get_settings()
+    assert CODE_TAG not in request.tags  # no refresh on record: a full refresh, every dbt model
+    plan = json.loads((settings.home / "refresh_plans" / f"{request.tags[PLAN_TAG]}.json").read_text())
+    assert plan["fingerprint"] == inputs_fingerprint(settings)  # the publish records it when the run succeeds
     settings.serving_dir.mkdir(parents=True)
     settings.warehouse.touch()
     settings.current_snapshot.touch()
-    record_refresh(settings, fingerprint)
+    assert record_planned_refresh(settings, request.tags[PLAN_TAG], (0, 0, 0))
     skipped = sweep.evaluate_tick(dg.build_schedule_context())
     assert not skipped.run_requests and "nothing new" in skipped.skip_message
     monthly = defs.resolve_schedule_def("monthly_national_refresh")
-    assert monthly.evaluate_tick(dg.build_schedule_context()).run_requests, "the monthly refresh always runs"
+    (full,) = monthly.evaluate_tick(dg.build_schedule_context()).run_requests  # the monthly refresh always runs
+    assert CODE_TAG not in full.tags and PLAN_TAG in full.tags  # every model, and recorded when it publishes
     assert monthly.cron_schedule == "0 6 6 * *" and monthly.execution_timezone == "Europe/London"
 
 

@@ -25,7 +25,7 @@ import pytest
 from demo.s136 import generate_s136
 from mhw.disclosure_scan import load_rules, scan_disclosure
 from mhw.identifier_scan import scan_identifiers
-from mhw.settings import DBT_MANIFEST
+from mhw.settings import DBT_MANIFEST, get_settings
 from tests.orchestration.conftest import write_custody, write_triage
 
 pytestmark = pytest.mark.slow
@@ -337,6 +337,43 @@ def test_the_corrected_delivery_is_published_as_revisions_with_its_cause(home, c
     demand = _revisions(current, "table_name = 'mart_demand_force_month'")
     delivered = [r for r in demand if r["period"] in INCIDENT_MONTHS.get(r["force_code"], ())]
     assert delivered and all("delivery" in (r["cause"] or "") for r in delivered), "the incidents files are causes"
+
+
+def test_the_nightly_sweep_refreshes_what_changed_since_and_records_it(home, changed, incidents_file, monkeypatch):
+    """After `mhw refresh`, a new month: the sweep plans as `mhw refresh` would (that month, the dbt models reading
+    incidents), its run through Dagster builds those and publishes, and the publish records the refresh, so the
+    next sweep skips."""
+    from mhw.refresh_inputs import CODE_TAG, PLAN_TAG, last_refresh_now
+    from orchestration.definitions import defs
+
+    monkeypatch.setenv("MHW_HOME", str(home))
+    monkeypatch.setenv("MHW_PSEUDONYMISATION_KEY", "test-key-not-secret")
+    monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster_home"))
+    for name in ("MHW_WAREHOUSE", "MHW_DBT_PARENT_PID"):  # the dbt step sets them in this process: restored after
+        monkeypatch.setenv(name, os.environ.get(name, ""))
+        monkeypatch.delenv(name)
+    incidents_file(home / "landing", "E23000001", "2024-05", n=10)
+    sweep = defs.resolve_schedule_def("nightly_landing_sweep")
+    with dg.DagsterInstance.get() as instance:
+        (request,) = sweep.evaluate_tick(dg.build_schedule_context(instance=instance)).run_requests
+        assert CODE_TAG in request.tags and request.tags["dagster/asset_partition_range_start"] == "2024-05"
+        selected = set(request.asset_selection)
+        assert dg.AssetKey(["marts", "mart_demand_force_month"]) in selected
+        assert dg.AssetKey(["marts", "mart_inspection_recommendations"]) not in selected
+        assert dg.AssetKey(["raw", "s136"]) not in selected
+        result = defs.resolve_job_def("refresh").execute_in_process(
+            instance=instance, tags=request.tags, asset_selection=request.asset_selection, raise_on_error=False
+        )
+        assert result.success, [e.message for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    months = _query(home / "serving" / "current.duckdb", "select distinct month_start from mart_demand_force_month")
+    assert "2024-05" in {str(m)[:7] for (m,) in months}
+    last, why = last_refresh_now(get_settings())
+    assert last is not None, why
+    assert (
+        "incidents/2024-05" in last.landing and not (home / "refresh_plans" / f"{request.tags[PLAN_TAG]}.json").exists()
+    )
+    skipped = sweep.evaluate_tick(dg.build_schedule_context())
+    assert not skipped.run_requests and "nothing new" in skipped.skip_message
 
 
 @pytest.fixture(scope="module")
