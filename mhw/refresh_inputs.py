@@ -211,8 +211,11 @@ def save_plan(settings: Settings, fingerprint: str, code: str, landing: Mapping[
     plan_id = hashlib.sha256(text.encode()).hexdigest()[:20]
     week_ago = time.time() - 7 * 86400
     for old in folder.glob("*.json"):
-        if old.stat().st_mtime < week_ago:
-            old.unlink(missing_ok=True)
+        try:
+            if old.stat().st_mtime < week_ago:
+                old.unlink()
+        except FileNotFoundError:  # recorded meanwhile by its run's publish
+            pass
     tmp = folder / f".{plan_id}.tmp"
     tmp.write_text(text + "\n", encoding="utf-8")
     tmp.replace(folder / f"{plan_id}.json")

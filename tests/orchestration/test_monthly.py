@@ -25,6 +25,7 @@ from mhw.refresh_inputs import (
     last_refresh,
     record_planned_refresh,
     record_refresh,
+    save_plan,
 )
 from mhw.settings import get_settings
 from orchestration.assets.ingestion import LANDING_SOURCES, MONTHLY_SOURCES, landing_asset
@@ -245,6 +246,18 @@ def test_the_sensor_after_a_recorded_refresh_plans_what_changed_since_and_its_pu
     assert last.landing["incidents/2024-02"] == landing_state(landing)[0]["incidents/2024-02"]
     assert not list((tmp_path / "refresh_plans").glob("*.json"))  # recorded, so removed
     assert not record_planned_refresh(settings, new.tags[PLAN_TAG], (2, 20, 0))  # a plan is recorded once
+
+
+def test_plans_of_runs_that_never_published_are_removed_after_a_week(env):
+    settings = get_settings()
+    folder = settings.home / "refresh_plans"
+    folder.mkdir()
+    (folder / "never-published.json").write_text("{}")
+    week_and_a_day_ago = time.time() - 8 * 86400
+    os.utime(folder / "never-published.json", (week_and_a_day_ago, week_and_a_day_ago))
+    plan_id = save_plan(settings, "fingerprint", "code", {"incidents/2024-01": "digest"})
+    assert sorted(p.name for p in folder.iterdir()) == [f"{plan_id}.json"]
+    assert save_plan(settings, "fingerprint", "code", {"incidents/2024-01": "digest"}) == plan_id  # the same plan
 
 
 def test_a_planned_run_whose_code_or_ledger_changed_since_does_not_run(env):
