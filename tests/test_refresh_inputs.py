@@ -63,10 +63,10 @@ def test_the_last_refresh_counts_only_with_the_same_code_and_ledger(tmp_path, mo
     code, landing, ledger = code_fingerprint(), {"incidents/2024-05": "abc"}, (12, 3400, 5)
     never = (None, "no record of an earlier refresh's landing zone in this home")
     assert last_refresh(settings, code, ledger) == never
-    record_refresh(settings, "f")  # a stamp without the landing zone (the nightly sweep's, or an older release)
+    record_refresh(settings, "f")  # a stamp without the landing zone (an older release's)
     assert last_refresh(settings, code, ledger) == never
     record_refresh(settings, "f", code=code, landing=landing, ledger=ledger)
-    assert last_refresh(settings, code, ledger) == (LastRefresh(landing, date.today()), "")
+    assert last_refresh(settings, code, ledger) == (LastRefresh(landing, date.today(), code, ledger), "")
     assert last_refresh(settings, code, (13, 3400, 5)) == (
         None, "the load ledger changed outside a refresh (another writer, a withdrawal or a restored warehouse)"
     )  # fmt: skip
