@@ -197,7 +197,7 @@ def stale_plan(settings: Settings, tags: Mapping[str, str]) -> str | None:
     if tags[CODE_TAG] != code_fingerprint():
         return "the code changed after this refresh was planned"
     if json.loads(tags.get(LEDGER_TAG, "null")) != list(ledger_totals(settings)):
-        return "the load ledger changed after this refresh was planned (another writer)"
+        return "the load ledger changed after this refresh was planned (another writer, or this run's earlier attempt)"
     return None
 
 
