@@ -28,7 +28,7 @@ import yaml
 from mhw.refresh_inputs import inputs_fingerprint, last_refresh_now, unchanged_since_last_refresh
 from mhw.settings import get_settings
 
-from .refresh import LONDON, planned_request, refresh_job
+from .refresh import LONDON, plan_now, planned_request, refresh_job
 
 MONTHLY_CRON = "0 6 6 * *"
 NIGHTLY_CRON = "30 2 * * *"
@@ -47,9 +47,10 @@ def build_schedules(asset_keys: Sequence[dg.AssetKey]) -> list[dg.ScheduleDefini
         description="The monthly national refresh and publication: every source, whatever changed.",
     )
     def _monthly(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-        plan, request = planned_request(asset_keys, None, fingerprint=inputs_fingerprint(get_settings()))
+        fingerprint = inputs_fingerprint(get_settings())
+        plan, landing = plan_now(None)
         context.log.info(plan.describe())
-        return request
+        return planned_request(asset_keys, plan, landing, fingerprint=fingerprint)
 
     @dg.schedule(
         name="nightly_landing_sweep",
@@ -65,11 +66,11 @@ def build_schedules(asset_keys: Sequence[dg.AssetKey]) -> list[dg.ScheduleDefini
         if unchanged_since_last_refresh(settings, fingerprint):
             return dg.SkipReason("nothing new since the last successful refresh (landing, public data, code)")
         last, why = last_refresh_now(settings)
-        plan, request = planned_request(asset_keys, last, fingerprint=fingerprint)
+        plan, landing = plan_now(last)
         context.log.info(
             plan.describe() + (f" (every month: {why})" if last is None else " (changed since the last refresh)")
         )
-        return request
+        return planned_request(asset_keys, plan, landing, fingerprint=fingerprint)
 
     return [_monthly, _sweep]
 

@@ -185,12 +185,6 @@ def landing_state(landing_dir: Path, *, settled_before_ns: int | None = None) ->
     return digests, unsettled
 
 
-def plan_refresh(landing_dir: Path) -> RefreshPlan:
-    """A full refresh: every unpartitioned landing source, and each monthly source over the months it has files for."""
-    digests, _ = landing_state(landing_dir)
-    return plan_since(digests, None)
-
-
 def plan_since(digests: Mapping[str, str], last: LastRefresh | None) -> RefreshPlan:
     """The landing sources with files (landing_state digests) that are new or changed since the last successful
     refresh, or whose period began after it (a file of a period not yet begun was refused for that, and is answered
@@ -227,24 +221,18 @@ def plan_now(last: LastRefresh | None) -> tuple[RefreshPlan, dict[str, str]]:
 
 def planned_request(
     asset_keys: Iterable[dg.AssetKey],
-    last: LastRefresh | None,
-    landing: Mapping[str, str] | None = None,
+    plan: RefreshPlan,
+    landing: Mapping[str, str],
     *,
     fingerprint: str,
     run_key: str | None = None,
-) -> tuple[RefreshPlan, dg.RunRequest]:
-    """The run of plan_since(landing (default: now), last) for a schedule or the sensor, tagged with the plan saved
-    for its publish to record (mhw.refresh_inputs.save_plan): the next refresh then skips until an input changes
+) -> dg.RunRequest:
+    """The run of a schedule's or the sensor's plan (made from `landing`), tagged with the plan saved for its
+    publish to record (mhw.refresh_inputs.save_plan): the next refresh then skips until an input changes
     (`fingerprint`, the inputs' fingerprint taken before `landing`) and runs only what changed since."""
-    settings = get_settings()
-    code = code_fingerprint()
-    if landing is None:
-        plan, landing = plan_now(last)
-    else:
-        plan = plan_since(landing, last)
     request = plan.run_request(asset_keys, run_key=run_key)
-    plan_id = save_plan(settings, fingerprint, code, landing)
-    return plan, request.with_replaced_attrs(tags={**request.tags, PLAN_TAG: plan_id})
+    plan_id = save_plan(get_settings(), fingerprint, code_fingerprint(), landing)
+    return request.with_replaced_attrs(tags={**request.tags, PLAN_TAG: plan_id})
 
 
 def _began_after(period: str, day: date) -> bool:
@@ -301,14 +289,15 @@ def build_landing_sensor(
             request = plan.run_request(asset_keys, run_key=run_key)
         else:  # what changed since the last refresh (settled folders only), and the dbt models it can change
             landing = with_public_data(digests)
+            plan = plan_since(landing, last)
+            if not plan.loads_anything:  # new to the sensor (just switched on), not to the data
+                return dg.SkipReason(f"{len(changed)} folder(s) new to the sensor; none changed since the last refresh")
             fingerprint = inputs_fingerprint(settings)
             # the inputs' fingerprint describes the plan only if every folder had settled and none moved while it
             # was taken; else none is recorded, and the next refresh plans from the recorded landing zone
             if unsettled or with_public_data(landing_state(landing_dir)[0]) != landing:
                 fingerprint = ""
-            if not plan_since(landing, last).loads_anything:  # new to the sensor (just switched on), not to the data
-                return dg.SkipReason(f"{len(changed)} folder(s) new to the sensor; none changed since the last refresh")
-            plan, request = planned_request(asset_keys, last, landing, fingerprint=fingerprint, run_key=run_key)
+            request = planned_request(asset_keys, plan, landing, fingerprint=fingerprint, run_key=run_key)
         context.log.info(f"{len(changed)} changed folder(s): {plan.describe()}" + (f" ({why})" if why else ""))
         return request
 

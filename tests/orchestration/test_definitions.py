@@ -98,9 +98,9 @@ def test_monthly_sources_are_partitioned_and_watched(defs):
 
 def test_refresh_selection_without_monthly_files_resolves(defs, tmp_path):
     from orchestration.definitions import asset_keys
-    from orchestration.refresh import plan_refresh
+    from orchestration.refresh import landing_state, plan_since
 
-    selection = plan_refresh(tmp_path).asset_selection(asset_keys)
+    selection = plan_since(landing_state(tmp_path)[0], None).asset_selection(asset_keys)
     job = defs.resolve_job_def("refresh").get_subset(asset_selection=set(selection))
     assert dg.AssetKey(["raw", "incidents"]) not in job.asset_layer.executable_asset_keys
     assert dg.AssetKey("serving_snapshot") in job.asset_layer.executable_asset_keys

@@ -43,7 +43,6 @@ from orchestration.refresh import (
     landing_state,
     plan_from_buckets,
     plan_now,
-    plan_refresh,
     plan_since,
 )
 from orchestration.resources import WarehouseResource
@@ -141,12 +140,12 @@ def test_freshness_names_the_forces_lagging_the_newest_month(env, incidents_file
 def test_refresh_plan_without_monthly_files_leaves_monthly_assets_out(tmp_path):
     (tmp_path / "s136" / A / "2023-24").mkdir(parents=True)
     (tmp_path / "s136" / A / "2023-24" / "d.csv").write_text("x\n")
-    plan = plan_refresh(tmp_path)
+    plan = plan_since(landing_state(tmp_path)[0], None)
     assert plan.tags() == {} and plan.partition_range is None
     selection = plan.asset_selection(ALL_KEYS)
     assert S136 in selection and SERVING in selection and dg.AssetKey(["raw", "inspections"]) in selection
     assert not any(key.path[-1] in MONTHLY_SOURCES for key in selection)
-    assert plan_refresh(tmp_path / "absent").asset_selection(ALL_KEYS) == selection
+    assert plan_since(landing_state(tmp_path / "absent")[0], None).asset_selection(ALL_KEYS) == selection
 
 
 def test_refresh_plan_spans_the_months_with_files(tmp_path, incidents_file):
@@ -155,7 +154,7 @@ def test_refresh_plan_spans_the_months_with_files(tmp_path, incidents_file):
     street = tmp_path / "street_triage" / A / "2024-01"
     street.mkdir(parents=True)
     (street / "t.csv").write_text("x\n")
-    plan = plan_refresh(tmp_path)
+    plan = plan_since(landing_state(tmp_path)[0], None)
     assert plan.tags() == range_tags("2023-11", "2024-03")
     selection = plan.asset_selection(ALL_KEYS)
     assert {INCIDENTS, S136, dg.AssetKey(["raw", "street_triage"])} <= set(selection)
