@@ -14,9 +14,9 @@ from typing import Annotated
 
 import typer
 
-from . import writer_claim
+from . import manifest, writer_claim
 from .refresh_inputs import LastRefresh, ledger_totals
-from .settings import DBT_MANIFEST, DBT_PROJECT_DIR, PROJECT_ROOT, SEEDS_DIR, Settings, get_settings
+from .settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings, get_settings
 
 BUSY = 3  # exit status when another process writes the warehouse and the command would not wait
 NO_WAIT = typer.Option("--no-wait", help="Exit at once (status 3) instead of waiting while another process writes.")
@@ -126,29 +126,12 @@ def prepare_dagster_home(settings: Settings) -> None:
     os.environ["DAGSTER_HOME"] = str(home)
 
 
-def _manifest_is_current() -> bool:
-    """True when target/manifest.json is newer than every file dbt parses (models, macros, tests, seeds, config)."""
-    if not DBT_MANIFEST.exists():
-        return False
-    sources = [DBT_PROJECT_DIR / name for name in ("models", "macros", "tests")] + [SEEDS_DIR]
-    files = [p for folder in sources for p in folder.rglob("*") if p.is_file()]
-    files += [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
-    built = DBT_MANIFEST.stat().st_mtime
-    return all(p.stat().st_mtime <= built for p in files if p.exists())
-
-
 def prepare_manifest() -> None:
     """`dbt parse` writes target/manifest.json, which Dagster needs to load the dbt assets (skipped when current)."""
-    if _manifest_is_current():
-        return
-    from orchestration.dbt_child import WAREHOUSE_ENV, WAREHOUSE_NAME, child_env, dbt_executable
-
-    project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
-    cmd = [dbt_executable(), "parse", "--quiet", *project]
-    env = {WAREHOUSE_ENV: WAREHOUSE_NAME, **child_env(_tool_env())}  # the builds' profile (as in `make manifest`)
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    if done.returncode:
-        _fail(f"dbt parse failed:\n{done.stdout}{done.stderr}")
+    try:
+        manifest.prepare(_tool_env())
+    except manifest.ManifestError as exc:
+        _fail(str(exc))
 
 
 @app.command()

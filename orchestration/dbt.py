@@ -20,6 +20,7 @@ from dagster_dbt import (
 )
 from dagster_dbt.dbt_manifest import validate_manifest
 
+from mhw import manifest
 from mhw.progress import Reporter
 from mhw.published import NPCC_OBJECTIVES
 from mhw.settings import DBT_PROJECT_DIR, get_settings
@@ -28,7 +29,9 @@ from .dbt_child import PARENT_ENV, dbt_executable
 from .resources import WAREHOUSE_POOL, WarehouseResource
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-dbt_project.prepare_if_dev()
+if dbt_project.preparer.using_dagster_dev():  # `dagster dev` picks up edits to the project: parse when it changed,
+    manifest.prepare()  # as `make manifest` does (dagster-dbt's own parse, for another profile, would make the next
+    # build parse the whole project again)
 
 
 class Translator(DagsterDbtTranslator):

@@ -1,36 +1,10 @@
-"""Operator CLI pieces that need no warehouse: manifest freshness, clear errors."""
+"""Operator CLI pieces that need no warehouse: clear errors."""
 
 import os
 
 from typer.testing import CliRunner
 
 from mhw import cli
-
-
-def _project(tmp_path):
-    (tmp_path / "models").mkdir()
-    (tmp_path / "target").mkdir()
-    (tmp_path / "seeds").mkdir()
-    for name in ("models/m.sql", "dbt_project.yml", "seeds/s.csv"):
-        (tmp_path / name).write_text("x")
-    (tmp_path / "target" / "manifest.json").write_text("{}")
-    return tmp_path
-
-
-def test_manifest_is_reparsed_only_when_a_dbt_file_is_newer(tmp_path, monkeypatch):
-    project = _project(tmp_path)
-    monkeypatch.setattr(cli, "DBT_PROJECT_DIR", project)
-    monkeypatch.setattr(cli, "SEEDS_DIR", project / "seeds")
-    monkeypatch.setattr(cli, "DBT_MANIFEST", project / "target" / "manifest.json")
-    old = os.path.getmtime(project / "target" / "manifest.json") - 100
-    for name in ("models/m.sql", "dbt_project.yml", "seeds/s.csv"):
-        os.utime(project / name, (old, old))
-    assert cli._manifest_is_current()
-    os.utime(project / "seeds" / "s.csv")  # a seed edited after the last parse
-    os.utime(project / "target" / "manifest.json", (old, old))
-    assert not cli._manifest_is_current()
-    (project / "target" / "manifest.json").unlink()
-    assert not cli._manifest_is_current()
 
 
 def test_status_without_warehouse_is_a_clear_error(tmp_path, monkeypatch):
