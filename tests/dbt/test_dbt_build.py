@@ -219,18 +219,6 @@ def test_build_runs_unit_and_data_tests(duckdb_build):
     assert "incremental" in duckdb_build["second"].stdout  # fact built incrementally the second time
 
 
-def test_docs_generate_documents_the_published_columns(duckdb_build):
-    """`dbt docs generate` works on the built warehouse; the catalog has the published columns and their docs."""
-    tmp = duckdb_build["tmp"]
-    run_dbt(["docs", "generate"], {"MHW_WAREHOUSE": str(duckdb_build["warehouse"])}, tmp)
-    catalog = json.loads((tmp / "dbt_target" / "catalog.json").read_text())
-    columns = {c.lower() for c in catalog["nodes"]["model.mhw.mart_s136_force_year"]["columns"]}
-    assert {"s136_detentions", "s135_detentions", "is_partial_year", "pct_police_station_pos"} <= columns
-    manifest = json.loads((tmp / "dbt_target" / "manifest.json").read_text())
-    docs = manifest["nodes"]["model.mhw.mart_s136_force_year"]["columns"]["s135_detentions"]["description"]
-    assert "published apart from s136" in docs
-
-
 def test_superseded_rows_disappear_incrementally(duckdb_build):
     before = {r["load_id"] for r in duckdb_build["fact_before"]}
     assert V1 in before and V2 not in before

@@ -433,3 +433,7 @@ def test_the_artefacts_hold_the_snapshot_the_revisions_and_the_dbt_docs(workflow
                     todo.append(parent)
         assert any(p.startswith(("source.", "seed.")) for p in seen), name
         assert model.unique_id in catalog["nodes"], f"{name}: no column types in the docs catalog"
+    columns = {c.lower() for c in catalog["nodes"]["model.mhw.mart_s136_force_year"]["columns"]}  # and their docs
+    assert {"s136_detentions", "s135_detentions", "is_partial_year", "pct_police_station_pos"} <= columns
+    docs = manifest["nodes"]["model.mhw.mart_s136_force_year"]["columns"]["s135_detentions"]["description"]
+    assert "published apart from s136" in docs
