@@ -61,15 +61,17 @@ def pipeline_snapshot_build(tmp_path_factory, worker_id) -> pipeline_snapshot.Pi
 
 # The order the test files start in, so that `make test`'s workers finish together: xdist --dist loadfile hands
 # whole files to the workers in collection order (no reordering by test count), so the few long files go first and
-# the many short ones fill the gaps behind them. `make test` prints the slowest tests to show when this needs changing.
+# the many short ones fill the gaps behind them. A worker holds its current file and the next; the first file that asks
+# for the pipeline snapshot builds it (some 37 s) while the other waits if it asks too, so one such file comes early,
+# behind the second longest. `make test` prints the slowest tests to show when this needs changing.
 LONGEST_FIRST = (
     "tests/orchestration/test_refresh_e2e.py",
     "tests/orchestration/test_crash_safety.py",
+    "tests/apps/test_benchmarks.py",  # builds the session's pipeline snapshot while the other worker is still busy
     "tests/dbt/test_dbt_build.py",
     "tests/dbt/test_person_contacts_incremental.py",
     "tests/dbt/test_change_review.py",
     "tests/dbt/test_dbt_demand.py",
-    "tests/apps/test_benchmarks.py",
     "tests/dbt/test_dbt_benchmark.py",
     "tests/e2e/test_browser.py",
     "tests/evaluation/test_scheme_evaluation_pipeline.py",
