@@ -488,7 +488,7 @@ def publish(
             snapshot = publish_snapshot(settings.warehouse, settings.serving_dir, previous=previous)
         except PublishError as exc:
             _fail(str(exc))
-    typer.echo(f"published {snapshot.path}: {snapshot.revisions} revision(s) against the previous snapshot")
+    typer.echo(snapshot.summary())
 
 
 @app.command()

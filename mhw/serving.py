@@ -43,6 +43,13 @@ class Snapshot:
     snapshot_id: str
     tables: dict[str, int]
     revisions: int = 0
+    previous: str | None = None  # the snapshot its revisions are against (None: the first publication)
+
+    def summary(self) -> str:
+        """What the operator is told once it is published."""
+        if self.previous is None:
+            return f"published {self.path}: the first publication here (no earlier snapshot to revise)"
+        return f"published {self.path}: {self.revisions} revision(s) against the previous snapshot ({self.previous})"
 
 
 def published_tables(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:
@@ -129,7 +136,7 @@ def publish_snapshot(
         raise
     _switch_current(serving_dir, final.name)
     _prune(serving_dir, keep)
-    return Snapshot(final, snapshot_id, counts, revisions)
+    return Snapshot(final, snapshot_id, counts, revisions, previous and Path(previous).stem)
 
 
 def _remove_leftovers(serving_dir: Path) -> None:

@@ -69,7 +69,7 @@ def serving_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     switched to it (under the run's writer claim)."""
     settings = get_settings()
     snapshot = publish_snapshot(warehouse.path, settings.serving_dir, models=_models())
-    context.log.info(f"published {snapshot.path}: {snapshot.revisions} revision(s) against the previous snapshot")
+    context.log.info(snapshot.summary())
     plan_id = context.run.tags.get(PLAN_TAG)
     if plan_id:  # a scheduled or sensed refresh: recorded as `mhw refresh` records its own, so the next skips
         # until an input changes and then runs only what changed since

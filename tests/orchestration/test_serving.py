@@ -63,6 +63,10 @@ def test_publish_switches_atomically_and_keeps_history(warehouse, manifest, tmp_
     assert len(snapshots) == 2 and first.path not in snapshots
     assert os.path.realpath(serving / "current.duckdb") == str(last.path)
     assert not list(serving.glob(".*tmp"))
+    assert first.previous is None and "the first publication here" in first.summary()  # nothing to revise
+    assert last.previous == snapshots[0].stem and f"0 revision(s) against the previous snapshot ({last.previous})" in (
+        last.summary()
+    )
 
 
 @pytest.mark.parametrize(
