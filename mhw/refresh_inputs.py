@@ -187,18 +187,47 @@ def last_refresh_now(settings: Settings) -> tuple[LastRefresh | None, str]:
     return last_refresh(settings, code_fingerprint(), ledger)
 
 
-def stale_plan(settings: Settings, tags: Mapping[str, str]) -> str | None:
+def stale_plan(settings: Settings, tags: Mapping[str, str], parent_run_id: str | None = None) -> str | None:
     """Why a run planned to build only the dbt models its sources change may not run as planned, or None. The
     models it leaves out were built by the code of the last refresh, from the warehouse it left: a run started
     later (a schedule's or the sensor's waits in Dagster's queue) checks, under the writer claim, that neither the
-    code nor the load ledger changed since it was planned."""
+    code nor the load ledger changed since it was planned. A re-execution of a failed run (`parent_run_id`, from the
+    Dagster UI) runs on when the ledger is as that earlier attempt left it (record_attempt): no one else wrote since."""
     if CODE_TAG not in tags:
         return None
     if tags[CODE_TAG] != code_fingerprint():
         return "the code changed after this refresh was planned"
-    if json.loads(tags.get(LEDGER_TAG, "null")) != list(ledger_totals(settings)):
-        return "the load ledger changed after this refresh was planned (another writer, or this run's earlier attempt)"
-    return None
+    ledger = list(ledger_totals(settings))
+    if json.loads(tags.get(LEDGER_TAG, "null")) == ledger:
+        return None
+    if parent_run_id is not None and _attempt_ledger(settings, parent_run_id) == ledger:
+        return None
+    return (
+        "the load ledger changed after this refresh was planned (another writer, or an earlier attempt of this run "
+        "that did not end cleanly)"
+    )
+
+
+def _attempt_path(settings: Settings, run_id: str) -> Path:
+    return settings.home / PLANS / f"attempt-{run_id}.json"
+
+
+def record_attempt(settings: Settings, run_id: str) -> None:
+    """At the end of a planned run whose check passed (it may have loaded files, then failed): the load ledger as it
+    left it, so that a re-execution of it runs on from there (stale_plan). Kept a week, as the plans."""
+    path = _attempt_path(settings, run_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_week_old(path.parent)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(list(ledger_totals(settings))) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def _attempt_ledger(settings: Settings, run_id: str) -> list[int] | None:
+    try:
+        return json.loads(_attempt_path(settings, run_id).read_text(encoding="utf-8"))
+    except FileNotFoundError:  # the attempt was killed (no record), or was not a planned run
+        return None
 
 
 def save_plan(settings: Settings, fingerprint: str, code: str, landing: Mapping[str, str]) -> str:
@@ -209,6 +238,15 @@ def save_plan(settings: Settings, fingerprint: str, code: str, landing: Mapping[
     folder.mkdir(parents=True, exist_ok=True)
     text = json.dumps({"fingerprint": fingerprint, "code": code, "landing": dict(landing)}, sort_keys=True)
     plan_id = hashlib.sha256(text.encode()).hexdigest()[:20]
+    _remove_week_old(folder)
+    tmp = folder / f".{plan_id}.tmp"
+    tmp.write_text(text + "\n", encoding="utf-8")
+    tmp.replace(folder / f"{plan_id}.json")
+    return plan_id
+
+
+def _remove_week_old(folder: Path) -> None:
+    """Plans and attempts of runs that never published, a week on."""
     week_ago = time.time() - 7 * 86400
     for old in folder.glob("*.json"):
         try:
@@ -216,10 +254,6 @@ def save_plan(settings: Settings, fingerprint: str, code: str, landing: Mapping[
                 old.unlink()
         except FileNotFoundError:  # recorded meanwhile by its run's publish
             pass
-    tmp = folder / f".{plan_id}.tmp"
-    tmp.write_text(text + "\n", encoding="utf-8")
-    tmp.replace(folder / f"{plan_id}.json")
-    return plan_id
 
 
 def record_planned_refresh(settings: Settings, plan_id: str, ledger: Sequence[int]) -> bool:

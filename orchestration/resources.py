@@ -9,7 +9,7 @@ import duckdb
 from pydantic import PrivateAttr
 
 from mhw import writer_claim
-from mhw.refresh_inputs import stale_plan
+from mhw.refresh_inputs import CODE_TAG, record_attempt, stale_plan
 from mhw.settings import get_settings
 
 WAREHOUSE_POOL = "warehouse"  # every asset that writes the DuckDB file runs in this pool (limit 1)
@@ -21,11 +21,12 @@ class WarehouseResource(dg.ConfigurableResource):
     another process holds it; it then cleans up after a predecessor that died (orchestration/stale_runs.py)."""
 
     _claim: writer_claim.Claim | None = PrivateAttr(default=None)
+    _planned_run: str | None = PrivateAttr(default=None)  # a planned run's id, once its check passed
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         from .stale_runs import release_dead_runs
 
-        run = context.dagster_run
+        run = context.run
         command = f"Dagster run of {run.job_name}" if run else "Dagster"
         self._claim = writer_claim.acquire(
             get_settings(), command, on_wait=context.log.warning, run_id=run.run_id if run else None
@@ -33,7 +34,7 @@ class WarehouseResource(dg.ConfigurableResource):
         if self._claim.depth == 1 and context.instance is not None:  # taken now, not shared with `mhw refresh`
             for note in release_dead_runs(context.instance, self._claim.previous, run.run_id if run else None):
                 context.log.warning(note)
-        stale = stale_plan(get_settings(), run.tags) if run else None
+        stale = stale_plan(get_settings(), run.tags, run.parent_run_id) if run else None
         if stale:  # before any step writes: the run's selection no longer holds
             self.teardown_after_execution(context)
             raise dg.Failure(
@@ -41,8 +42,15 @@ class WarehouseResource(dg.ConfigurableResource):
                 "the one it was planned on, so it does not run. The next refresh plans afresh (every model).",
                 allow_retries=False,
             )
+        self._planned_run = run.run_id if run and CODE_TAG in run.tags else None
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._planned_run is not None:  # still under the claim: where a re-execution may run on from
+            try:
+                record_attempt(get_settings(), self._planned_run)
+            except (OSError, duckdb.Error) as exc:  # never hides how the run ended; a re-execution then stops
+                context.log.warning(f"the load ledger after this run could not be noted: {exc}")
+            self._planned_run = None
         if self._claim is not None:
             writer_claim.release(self._claim)
             self._claim = None

@@ -20,12 +20,14 @@ from mhw.refresh_inputs import (
     CODE_TAG,
     LEDGER_TAG,
     PLAN_TAG,
+    PLANS,
     LastRefresh,
     code_fingerprint,
     last_refresh,
     record_planned_refresh,
     record_refresh,
     save_plan,
+    stale_plan,
 )
 from mhw.settings import get_settings
 from orchestration.assets.ingestion import LANDING_SOURCES, MONTHLY_SOURCES, landing_asset
@@ -352,3 +354,56 @@ def test_the_national_sources_run_only_when_the_public_data_changed(tmp_path, in
     ):
         assert plan.national and national <= set(plan.asset_selection(keys) or keys)
         assert set(NATIONAL_SOURCES) <= plan.raw_tables
+
+
+ATTEMPTS: list[str] = []
+
+
+@dg.asset
+def loads_then_fails(warehouse: WarehouseResource) -> None:
+    """A ledger entry written, then (on the first attempt only) a failure: a planned run stopped half-way."""
+    with warehouse.connect() as con:
+        con.execute("create schema if not exists raw")
+        con.execute("create table if not exists raw.load_ledger (rows_loaded bigint, rows_rejected bigint)")
+        if not ATTEMPTS:
+            con.execute("insert into raw.load_ledger values (10, 1)")
+    ATTEMPTS.append("ran")
+    if len(ATTEMPTS) == 1:
+        raise RuntimeError("stopped half-way")
+
+
+def _half_way_job() -> dg.JobDefinition:
+    return dg.define_asset_job("half_way", [loads_then_fails], executor_def=dg.in_process_executor).resolve(
+        asset_graph=dg.Definitions(
+            assets=[loads_then_fails], resources={"warehouse": WarehouseResource()}
+        ).resolve_asset_graph()
+    )
+
+
+def test_a_failed_planned_run_re_executed_runs_on_from_where_it_stopped_unless_someone_else_wrote(env, dagster_home):
+    """Re-executing a failed schedule's run from the Dagster UI (which keeps the run's tags): its first attempt loaded
+    a file, so the ledger is no longer the planned one, but it is as that attempt left it, so the re-execution runs;
+    a new run with the same tags, or a re-execution after another writer, does not."""
+    ATTEMPTS.clear()
+    settings = get_settings()
+    tags = {CODE_TAG: code_fingerprint(), LEDGER_TAG: "[0, 0, 0]"}
+    with dg.DagsterInstance.get() as instance:
+        job = dg.reconstructable(_half_way_job)
+        first = dg.execute_job(job, instance, tags=tags, raise_on_error=False)
+        assert not first.success and ATTEMPTS == ["ran"]
+        assert stale_plan(settings, tags) and stale_plan(settings, tags, first.run_id) is None
+        again = dg.execute_job(
+            job, instance, tags=tags, reexecution_options=dg.ReexecutionOptions.from_failure(first.run_id, instance)
+        )
+        assert again.success and ATTEMPTS == ["ran", "ran"]
+        assert instance.get_run_by_id(again.run_id).parent_run_id == first.run_id
+
+        with duckdb.connect(str(settings.warehouse)) as con:  # another writer, after the first attempt
+            con.execute("insert into raw.load_ledger values (5, 0)")
+        assert "the load ledger changed" in stale_plan(settings, tags, first.run_id)
+        refused = dg.execute_job(
+            job, instance, tags=tags, reexecution_options=dg.ReexecutionOptions.from_failure(first.run_id, instance),
+            raise_on_error=False,
+        )  # fmt: skip
+        assert not refused.success and ATTEMPTS == ["ran", "ran"]
+        assert not (env / PLANS / f"attempt-{refused.run_id}.json").exists()  # its check failed: nothing to run on
