@@ -392,7 +392,7 @@ def escalation_frame(items: pl.DataFrame) -> pl.DataFrame:
             link = links.address(links.EXPLORER, measure=r["measure_id"])
         out.append(
             {
-                "Level": LEVELS.get(r["escalation_level"], r["escalation_level"]),
+                "Escalated to": LEVELS.get(r["escalation_level"], r["escalation_level"]),
                 "Status": STATUS.get(r["status"], r["status"]),
                 "Area": r["geography_name"],
                 "Region": r["region_name"] or "–",
@@ -404,6 +404,6 @@ def escalation_frame(items: pl.DataFrame) -> pl.DataFrame:
                 "Open": link,
             }
         )
-    schema = {k: pl.String for k in ("Level", "Status", "Area", "Region", "Measure", "Signal", "Since")}
+    schema = {k: pl.String for k in ("Escalated to", "Status", "Area", "Region", "Measure", "Signal", "Since")}
     schema |= {"Periods running": pl.Int64, "Latest period": pl.String, "Open": pl.String}
     return pl.DataFrame(out, schema=schema)

@@ -14,6 +14,10 @@ import streamlit as st
 from apps import benchmarks, data, state, ui
 
 LEVEL_PARAM, STATUS_PARAM, REGION_PARAM = "level", "status", "region"
+ESCALATED_TO = (
+    "Who the escalation rule raises the item to: local (the force), regional (the region's lead) or national. "
+    "Not the area's own level: a force's item can be escalated regionally."
+)
 ALL = "all"
 
 
@@ -37,10 +41,10 @@ def main() -> None:
     cols = st.columns(4)
     for col, status in zip(cols, ("new", "continuing", "resolved"), strict=False):
         col.metric(benchmarks.STATUS[status], f"{items.filter(pl.col('status') == status).height}")
-    cols[3].metric("National level", f"{items.filter(pl.col('escalation_level') == 'national').height}")
+    cols[3].metric("Escalated nationally", f"{items.filter(pl.col('escalation_level') == 'national').height}")
 
     f = st.columns(4)
-    level = state.choose("Level", [ALL, *benchmarks.LEVELS], LEVEL_PARAM, column=f[0],
+    level = state.choose("Escalated to", [ALL, *benchmarks.LEVELS], LEVEL_PARAM, column=f[0], help=ESCALATED_TO,
                          fmt=lambda v: "Every level" if v == ALL else benchmarks.LEVELS[v])  # fmt: skip
     status = state.choose("Status", [ALL, *benchmarks.STATUS], STATUS_PARAM, column=f[1],
                           fmt=lambda v: "Every status" if v == ALL else benchmarks.STATUS[v])  # fmt: skip
@@ -67,6 +71,7 @@ def main() -> None:
             "Download these items (CSV)",
             height=ui.rows_height(frame.height),
             column_config={
+                "Escalated to": st.column_config.TextColumn(help=ESCALATED_TO),
                 "Signal": st.column_config.TextColumn(width="large"),
                 "Open": st.column_config.LinkColumn(display_text="Open ›", help="The force profile, or the measure"),
             },
@@ -75,7 +80,7 @@ def main() -> None:
     with st.expander("Items by level and status"):
         ui.table(
             by_level.select(
-                pl.col("escalation_level").replace_strict(benchmarks.LEVELS).alias("Level"),
+                pl.col("escalation_level").replace_strict(benchmarks.LEVELS).alias("Escalated to"),
                 pl.col("status").replace_strict(benchmarks.STATUS).alias("Status"),
                 pl.col("len").alias("Items"),
             ),

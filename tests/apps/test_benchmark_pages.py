@@ -154,9 +154,9 @@ def test_escalations_count_and_filter_the_items_of_the_mart(published):
         assert metric(at, label) == str(counts.get(status, 0))
     level = published.query("select escalation_level from mart_escalations order by 1 limit 1")[0][0]
     at = no_exception(open_page(links.ESCALATIONS, level=level))
-    table = frame_with(at, "Level", "Signal", "Open")
+    table = frame_with(at, "Escalated to", "Signal", "Open")
     expected = published.query("select count(*) from mart_escalations where escalation_level = ?", [level])[0][0]
-    assert len(table) == expected and set(table["Level"]) == {benchmarks.LEVELS[level]}
+    assert len(table) == expected and set(table["Escalated to"]) == {benchmarks.LEVELS[level]}
     force_items = published.frame("select * from mart_escalations where escalation_level = ? and "
                                   "geography_level = 'force'", [level])  # fmt: skip
     for row in force_items.iter_rows(named=True):
