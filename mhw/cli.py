@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from . import manifest, writer_claim
+from . import atomic, manifest, writer_claim
 from .refresh_inputs import LastRefresh, ledger_totals
 from .settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings, get_settings
 
@@ -117,12 +117,9 @@ def prepare_dagster_home(settings: Settings) -> None:
     import yaml
 
     home = settings.dagster_home
-    home.mkdir(parents=True, exist_ok=True)
     config = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text(encoding="utf-8"))
     config["event_log_storage"]["config"] = {"base_dir": str(home / "history" / "runs")}  # Dagster's own place
-    tmp = home / ".dagster.yaml.tmp"
-    tmp.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    tmp.replace(home / "dagster.yaml")  # a Dagster UI reading it meanwhile never sees half a file
+    atomic.write_text(home / "dagster.yaml", yaml.safe_dump(config, sort_keys=False))  # a Dagster UI may read it
     os.environ["DAGSTER_HOME"] = str(home)
 
 

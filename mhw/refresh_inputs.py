@@ -26,6 +26,7 @@ from datetime import date
 from pathlib import Path
 from stat import S_ISREG
 
+from . import atomic
 from .settings import DBT_PROJECT_DIR, PROJECT_ROOT, SEEDS_DIR, Settings
 
 CODE = (
@@ -139,10 +140,7 @@ def record_refresh(
     stamp: dict = {"fingerprint": fingerprint}
     if code is not None and landing is not None and ledger is not None:
         stamp |= {"code": code, "landing": dict(landing), "ledger": list(ledger), "day": date.today().isoformat()}
-    settings.home.mkdir(parents=True, exist_ok=True)
-    tmp = settings.home / f".{STAMP}.tmp"
-    tmp.write_text(json.dumps(stamp) + "\n", encoding="utf-8")
-    tmp.replace(settings.home / STAMP)
+    atomic.write_text(settings.home / STAMP, json.dumps(stamp) + "\n")
 
 
 def last_refresh(settings: Settings, code: str, ledger: Sequence[int]) -> tuple[LastRefresh | None, str]:
@@ -216,11 +214,8 @@ def record_attempt(settings: Settings, run_id: str) -> None:
     """At the end of a planned run whose check passed (it may have loaded files, then failed): the load ledger as it
     left it, so that a re-execution of it runs on from there (stale_plan). Kept a week, as the plans."""
     path = _attempt_path(settings, run_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
     _remove_week_old(path.parent)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(list(ledger_totals(settings))) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    atomic.write_text(path, json.dumps(list(ledger_totals(settings))) + "\n")
 
 
 def _attempt_ledger(settings: Settings, run_id: str) -> list[int] | None:
@@ -235,13 +230,10 @@ def save_plan(settings: Settings, fingerprint: str, code: str, landing: Mapping[
     under $MHW_HOME/refresh_plans until its publish records it (record_planned_refresh); returns the plan's id, for
     a run tag. Plans older than a week (of runs that never published) are removed."""
     folder = settings.home / PLANS
-    folder.mkdir(parents=True, exist_ok=True)
     text = json.dumps({"fingerprint": fingerprint, "code": code, "landing": dict(landing)}, sort_keys=True)
     plan_id = hashlib.sha256(text.encode()).hexdigest()[:20]
     _remove_week_old(folder)
-    tmp = folder / f".{plan_id}.tmp"
-    tmp.write_text(text + "\n", encoding="utf-8")
-    tmp.replace(folder / f"{plan_id}.json")
+    atomic.write_text(folder / f"{plan_id}.json", text + "\n")
     return plan_id
 
 

@@ -92,6 +92,7 @@ def publish_snapshot(
     if previous is not None and not previous.is_file():
         raise PublishError(f"no previous snapshot at {previous} to compare with")
     previous = os.path.realpath(previous or current) if (previous or current.exists()) else None
+    previous_id = previous and Path(previous).stem
     snapshot_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     final = serving_dir / f"{snapshot_id}.duckdb"
     tmp = serving_dir / f".{snapshot_id}.duckdb.tmp"
@@ -124,7 +125,7 @@ def publish_snapshot(
             "create table main.publication as select ? as snapshot_id, now()::timestamp as published_at, "
             "? as warehouse_loads, ? as tables_published, ?::timestamp as ledger_loaded_until, "
             "? as previous_snapshot, ? as revisions",
-            [snapshot_id, loads, ", ".join(tables), loaded_until, previous and Path(previous).stem, revisions],
+            [snapshot_id, loads, ", ".join(tables), loaded_until, previous_id, revisions],
         )
         write_publication_tables(con, counts, models)
         con.execute("detach wh")
@@ -136,7 +137,7 @@ def publish_snapshot(
         raise
     _switch_current(serving_dir, final.name)
     _prune(serving_dir, keep)
-    return Snapshot(final, snapshot_id, counts, revisions, previous and Path(previous).stem)
+    return Snapshot(final, snapshot_id, counts, revisions, previous_id)
 
 
 def _remove_leftovers(serving_dir: Path) -> None:

@@ -29,9 +29,10 @@ from .dbt_child import PARENT_ENV, dbt_executable
 from .resources import WAREHOUSE_POOL, WarehouseResource
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-if dbt_project.preparer.using_dagster_dev():  # `dagster dev` picks up edits to the project: parse when it changed,
-    manifest.prepare()  # as `make manifest` does (dagster-dbt's own parse, for another profile, would make the next
-    # build parse the whole project again)
+# `dagster dev` picks up edits to the project: parse when it changed, as `make manifest` does (dagster-dbt's own
+# parse, for another profile, would make the next build parse the whole project again)
+if dbt_project.preparer.using_dagster_dev():
+    manifest.prepare()
 
 
 class Translator(DagsterDbtTranslator):
