@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import Annotated
 
@@ -303,7 +304,8 @@ def _run_refresh(
         selection = [k for k in (selection or asset_keys) if k != SERVING_SNAPSHOT]
     run_id = str(uuid.uuid4())
     claim.set_run(run_id)
-    with dg.DagsterInstance.get() as instance:
+    console = settings.dbt_dir / DBT_CONSOLE
+    with dg.DagsterInstance.get() as instance, _dbt_console(console):
         _release_dead_runs(settings, None, run_id, instance)  # a slot left by a dead run would stall this run's steps
         result = defs.resolve_job_def(REFRESH_JOB).execute_in_process(
             instance=instance,
@@ -316,7 +318,10 @@ def _run_refresh(
     failed_checks, warnings = _failed_checks(result.all_events)
     if not result.success or failed_checks:
         failures = [e.message for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-        _fail(f"refresh failed (Dagster run {result.run_id}):\n" + "\n".join(failures + failed_checks))
+        _fail(
+            f"refresh failed (Dagster run {result.run_id}):\n"
+            + "\n".join(failures + failed_checks + dbt_summary(console))
+        )
     for warning in warnings:
         typer.secho(f"warning: check {warning}", fg=typer.colors.YELLOW, err=True)
     after = ledger_totals(settings)
@@ -328,6 +333,33 @@ def _run_refresh(
         return None
     typer.echo(f"serving snapshot: {os.path.realpath(settings.current_snapshot)}")
     return landing, after
+
+
+DBT_CONSOLE = "console.log"  # under the home's dbt folder: what dbt printed in the last `mhw refresh`
+
+
+@contextmanager
+def _dbt_console(path: Path) -> Iterator[None]:
+    """What this process prints while the refresh runs, into `path`. dagster-dbt echoes every line dbt prints to
+    stdout (some 700 for a full build), for the Dagster UI's captured output; in the terminal they would bury the
+    refresh's own progress lines (Dagster's log, on stderr), which report the dbt build as it goes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as out, redirect_stdout(out):
+        yield
+
+
+def dbt_summary(console: Path) -> list[str]:
+    """The end of what dbt printed in the console file, which says what failed or warned: from its last "Completed
+    with ..." or "Encountered an error" line on, and where the whole of it is (nothing when dbt said neither)."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", console.read_text()) if console.exists() else ""  # without dbt's colours
+    lines = text.rstrip().splitlines()
+    if not lines:
+        return []
+    starts = [n for n, line in enumerate(lines) if line.startswith(("Completed with", "Encountered an error"))]
+    if not starts:
+        return []
+    tail = [line for line in lines[starts[-1] :] if line.strip()]
+    return ["dbt said:", *(f"  {line}" for line in tail), f"(the whole of dbt's output: {console})"]
 
 
 def _failed_checks(events) -> tuple[list[str], list[str]]:

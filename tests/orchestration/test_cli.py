@@ -42,6 +42,39 @@ def test_only_error_checks_fail_the_refresh():
     assert warnings == ["raw/incidents: incidents_freshness (1 force(s) more than 2 months behind)"]
 
 
+def test_a_failed_dbt_build_is_summed_up_from_dbts_own_words(tmp_path):
+    """dbt's output goes to a file during `mhw refresh` (test_refresh_e2e); a failed build's error message carries
+    the end of it, as dbt wrote it (this is what dbt 1.11 prints for a failing test), without its colours."""
+    red, plain = "\x1b[31m", "\x1b[0m"
+    console = tmp_path / "console.log"
+    console.write_text(
+        "386 of 387 PASS unique_combination_mart_x .. [\x1b[32mPASS\x1b[0m in 0.08s]\n\n"
+        "Finished running 7 incremental models, 13 seeds in 0 hours 0 minutes and 29.25 seconds (29.25s).\n\n"
+        f"{red}Completed with 1 error, 0 partial successes, and 0 warnings:{plain}\n\n"
+        f"{red}Failure in test not_null_fct_x_id (models/fct_x.yml){plain}\n"
+        "  Got 2 results, configured to fail if != 0\n\n"
+        "  compiled code at /home/dbt/build-1/compiled/mhw/models/fct_x.yml/not_null_fct_x_id.sql\n\n"
+        "Done. PASS=386 WARN=0 ERROR=1 SKIP=0 NO-OP=0 TOTAL=387\n"
+    )
+    assert cli.dbt_summary(console) == [
+        "dbt said:",
+        "  Completed with 1 error, 0 partial successes, and 0 warnings:",
+        "  Failure in test not_null_fct_x_id (models/fct_x.yml)",
+        "    Got 2 results, configured to fail if != 0",
+        "    compiled code at /home/dbt/build-1/compiled/mhw/models/fct_x.yml/not_null_fct_x_id.sql",
+        "  Done. PASS=386 WARN=0 ERROR=1 SKIP=0 NO-OP=0 TOTAL=387",
+        f"(the whole of dbt's output: {console})",
+    ]
+    console.write_text("Encountered an error:\nRuntime Error\n  Could not find profile named 'mhw'\n")
+    assert cli.dbt_summary(console)[1:4] == [
+        "  Encountered an error:",
+        "  Runtime Error",
+        "    Could not find profile named 'mhw'",
+    ]
+    console.write_text("1 of 1 OK created sql view model staging.x\n\nCompleted successfully\n")
+    assert cli.dbt_summary(console) == [] and cli.dbt_summary(tmp_path / "no-build-ran.log") == []
+
+
 def _landing_home(tmp_path, monkeypatch):
     """A warehouse loaded by the gate from a small landing zone (two parts of a month, a stray, a lock file)."""
     import duckdb

@@ -197,6 +197,17 @@ def changed(home, incidents_file):
     return {**before, "stdout": done.stdout, "stderr": done.stderr}
 
 
+def test_the_terminal_shows_the_refreshs_progress_and_dbts_own_lines_go_to_a_file(home, changed):
+    """dagster-dbt echoes every line dbt prints; `mhw refresh` keeps them out of the terminal, in the home's dbt
+    folder, beside the progress lines its log gives (a failed build's summary: test_cli)."""
+    from mhw.cli import DBT_CONSOLE
+
+    assert "dbt build: " in changed["stderr"] and "this refresh: " in changed["stdout"]
+    assert not re.search(r"\d+ of \d+ (START|OK created|PASS)", changed["stdout"] + changed["stderr"])
+    console = (home / "dbt" / DBT_CONSOLE).read_text()
+    assert re.search(r"\d+ of \d+ OK created sql", console) and "Completed successfully" in console
+
+
 def test_corrected_redelivery_replaces(home, changed):
     statuses = _query(
         home / "warehouse.duckdb",
