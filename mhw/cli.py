@@ -20,6 +20,7 @@ from .refresh_inputs import LastRefresh, ledger_totals
 from .settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings, get_settings
 
 BUSY = 3  # exit status when another process writes the warehouse and the command would not wait
+DBT_CONSOLE = "console.log"  # under the home's dbt folder: what dbt printed in the last `mhw refresh`
 NO_WAIT = typer.Option("--no-wait", help="Exit at once (status 3) instead of waiting while another process writes.")
 
 app = typer.Typer(help="mh-policing-warehouse operator commands.", no_args_is_help=True, add_completion=False)
@@ -333,9 +334,6 @@ def _run_refresh(
         return None
     typer.echo(f"serving snapshot: {os.path.realpath(settings.current_snapshot)}")
     return landing, after
-
-
-DBT_CONSOLE = "console.log"  # under the home's dbt folder: what dbt printed in the last `mhw refresh`
 
 
 @contextmanager
