@@ -290,6 +290,7 @@ def _run_refresh(
     from orchestration.assets.publish import SERVING_SNAPSHOT
     from orchestration.definitions import asset_keys, defs
     from orchestration.refresh import REFRESH_JOB, plan_now
+    from orchestration.terminal_log import terminal_logger
 
     plan, landing = plan_now(last)  # monthly sources: the partition range of the months to run
     since = f" (every month: {why})" if last is None else " (months new or changed since the last refresh)"
@@ -308,7 +309,8 @@ def _run_refresh(
     console = settings.dbt_dir / DBT_CONSOLE
     with dg.DagsterInstance.get() as instance, _dbt_console(console):
         _release_dead_runs(settings, None, run_id, instance)  # a slot left by a dead run would stall this run's steps
-        result = defs.resolve_job_def(REFRESH_JOB).execute_in_process(
+        job = defs.resolve_job_def(REFRESH_JOB).with_logger_defs({"console": terminal_logger})  # no stack traces
+        result = job.execute_in_process(
             instance=instance,
             run_config=run_config,
             raise_on_error=False,
