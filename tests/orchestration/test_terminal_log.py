@@ -1,4 +1,5 @@
-"""The refresh's terminal log (orchestration/terminal_log.py): a failed step says what failed, without the stack."""
+"""The refresh's terminal log (orchestration/terminal_log.py): a failed step says what failed, without the stack,
+and the steps it stopped name it once."""
 
 from __future__ import annotations
 
@@ -11,9 +12,19 @@ class ForceFileError(Exception):
     pass
 
 
-@dg.op
+@dg.op(out={"rows": dg.Out(), "rejects": dg.Out()})
 def load_a_bad_file():
     raise ForceFileError("custody/E23000001/2024-05/may.csv: row 7, field detained_at: expected an ISO date")
+
+
+@dg.op
+def build_marts(rows, rejects):
+    return rows, rejects
+
+
+@dg.graph
+def load_then_build():
+    build_marts(*load_a_bad_file())
 
 
 @dg.op
@@ -24,8 +35,8 @@ def caused_by_another():
         raise RuntimeError("the step's own error") from exc
 
 
-def _run(op, capfd) -> tuple[dg.ExecuteInProcessResult, str]:
-    job = dg.GraphDefinition(name="g", node_defs=[op]).to_job(logger_defs={"console": terminal_logger})
+def _run(graph: dg.GraphDefinition, capfd) -> tuple[dg.ExecuteInProcessResult, str]:
+    job = graph.to_job(logger_defs={"console": terminal_logger})
     result = job.execute_in_process(
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}}, raise_on_error=False
     )
@@ -33,8 +44,9 @@ def _run(op, capfd) -> tuple[dg.ExecuteInProcessResult, str]:
 
 
 def test_a_failed_step_is_logged_with_its_error_and_without_the_stack(capfd):
-    result, err = _run(load_a_bad_file, capfd)
+    result, err = _run(load_then_build, capfd)
     assert not result.success
+    assert "Dependencies for step build_marts failed: ['load_a_bad_file']." in err, "each step named once"
     assert (
         "STEP_FAILURE" in err and "ForceFileError: custody/E23000001/2024-05/may.csv: row 7, field detained_at" in err
     )
@@ -44,7 +56,7 @@ def test_a_failed_step_is_logged_with_its_error_and_without_the_stack(capfd):
 
 
 def test_each_cause_keeps_its_message(capfd):
-    result, err = _run(caused_by_another, capfd)
+    result, err = _run(dg.GraphDefinition(name="one_op", node_defs=[caused_by_another]), capfd)
     assert not result.success and "Stack Trace" not in err and 'File "' not in err
     assert "RuntimeError: the step's own error" in err and "ValueError: the first cause" in err
     assert "The above exception was caused by the following exception" in err
