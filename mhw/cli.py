@@ -352,9 +352,7 @@ def dbt_summary(console: Path) -> list[str]:
     """The end of what dbt printed in the console file, which says what failed or warned: from its last "Completed
     with ..." or "Encountered an error" line on, and where the whole of it is (nothing when dbt said neither)."""
     text = re.sub(r"\x1b\[[0-9;]*m", "", console.read_text()) if console.exists() else ""  # without dbt's colours
-    lines = text.rstrip().splitlines()
-    if not lines:
-        return []
+    lines = text.splitlines()
     starts = [n for n, line in enumerate(lines) if line.startswith(("Completed with", "Encountered an error"))]
     if not starts:
         return []
