@@ -75,6 +75,26 @@ def test_a_failed_dbt_build_is_summed_up_from_dbts_own_words(tmp_path):
     assert cli.dbt_summary(console) == [] and cli.dbt_summary(tmp_path / "no-build-ran.log") == []
 
 
+def test_dbts_summary_follows_a_failure_of_the_dbt_step_only(tmp_path):
+    """A dbt build that passed with warnings is not the cause of a later step's failure (say, the publish): the
+    refresh's error then names that step's failure and not dbt's warnings."""
+    from types import SimpleNamespace
+
+    console = tmp_path / "console.log"
+    console.write_text(
+        "Completed with 1 warning:\n\nWarning in test freshness_x (models/x.yml)\n  Got 1 result\n\n"
+        "Done. PASS=385 WARN=1 ERROR=0 SKIP=0 NO-OP=0 TOTAL=386\n"
+    )
+
+    def failure(step):
+        return SimpleNamespace(event_type_value="STEP_FAILURE", step_key=step, message=f'step "{step}" failed.')
+
+    success = SimpleNamespace(event_type_value="STEP_SUCCESS", step_key="dbt_models", message="")
+    assert cli.failure_lines([success, failure("serving_snapshot")], console) == ['step "serving_snapshot" failed.']
+    dbt_failed = cli.failure_lines([failure("dbt_models")], console)
+    assert dbt_failed[:3] == ['step "dbt_models" failed.', "dbt said:", "  Completed with 1 warning:"]
+
+
 def _landing_home(tmp_path, monkeypatch):
     """A warehouse loaded by the gate from a small landing zone (two parts of a month, a stray, a lock file)."""
     import duckdb
