@@ -320,7 +320,8 @@ def _run_refresh(
         )
     failed_checks, warnings = _failed_checks(result.all_events)
     if not result.success or failed_checks:
-        _fail(f"refresh failed (Dagster run {result.run_id}):\n" + "\n".join(failure_lines(result.all_events, console)))
+        lines = failure_lines(result.all_events, failed_checks, console)
+        _fail(f"refresh failed (Dagster run {result.run_id}):\n" + "\n".join(lines))
     for warning in warnings:
         typer.secho(f"warning: check {warning}", fg=typer.colors.YELLOW, err=True)
     after = ledger_totals(settings)
@@ -356,15 +357,15 @@ def dbt_summary(console: Path) -> list[str]:
     return ["dbt said:", *(f"  {line}" for line in tail), f"(the whole of dbt's output: {console})"]
 
 
-def failure_lines(events, console: Path) -> list[str]:
-    """What a failed refresh says: each failed step's error, each failed error-level check, and dbt's summary
+def failure_lines(events, failed_checks: list[str], console: Path) -> list[str]:
+    """What a failed refresh says: each failed step's error, its failed error-level checks, and dbt's summary
     (dbt_summary) when the dbt step is one that failed (after a build that passed with warnings, a later step's
     failure is not dbt's)."""
     from orchestration.dbt import dbt_models
 
     failures = [e for e in events if e.event_type_value == "STEP_FAILURE"]
     dbt_failed = any(e.step_key == dbt_models.op.name for e in failures)
-    return [e.message for e in failures] + _failed_checks(events)[0] + (dbt_summary(console) if dbt_failed else [])
+    return [e.message for e in failures] + failed_checks + (dbt_summary(console) if dbt_failed else [])
 
 
 def _failed_checks(events) -> tuple[list[str], list[str]]:

@@ -90,8 +90,8 @@ def test_dbts_summary_follows_a_failure_of_the_dbt_step_only(tmp_path):
         return SimpleNamespace(event_type_value="STEP_FAILURE", step_key=step, message=f'step "{step}" failed.')
 
     success = SimpleNamespace(event_type_value="STEP_SUCCESS", step_key="dbt_models", message="")
-    assert cli.failure_lines([success, failure("serving_snapshot")], console) == ['step "serving_snapshot" failed.']
-    dbt_failed = cli.failure_lines([failure("dbt_models")], console)
+    assert cli.failure_lines([success, failure("serving_snapshot")], [], console) == ['step "serving_snapshot" failed.']
+    dbt_failed = cli.failure_lines([failure("dbt_models")], [], console)
     assert dbt_failed[:3] == ['step "dbt_models" failed.', "dbt said:", "  Completed with 1 warning:"]
 
 
