@@ -19,9 +19,11 @@ if _ROOT not in sys.path:
 
 from apps import links  # noqa: E402
 
+# the tab's icon is drawn from this file: a ":material/…:" icon would make every visitor's browser fetch it from
+# Google's font service, and the app makes no request beyond its own server (tests/e2e/test_browser.py)
 st.set_page_config(
     page_title="Mental health & policing benchmarks",
-    page_icon=":material/analytics:",
+    page_icon=str(Path(__file__).with_name("icon.svg")),
     layout="wide",
 )
 

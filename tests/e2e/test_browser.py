@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -63,8 +64,10 @@ def browser():
         chromium.close()
 
 
-def _open(browser, url: str, width: int = 1400, height: int = 1000):
+def _open(browser, url: str, width: int = 1400, height: int = 1000, on_request=None):
     page = browser.new_page(viewport={"width": width, "height": height})
+    if on_request:
+        page.on("request", on_request)
     page.goto(url, wait_until="domcontentloaded")
     wait_until_drawn(page)
     return page
@@ -76,12 +79,15 @@ def _no_error(page, where: str) -> None:
 
 
 def test_every_page_renders_its_content_without_developer_chrome(app_url, browser, pipeline_snapshot_build):
+    """... and asks nothing of any server but the app's own (no font service, CDN or tracker sees the visitor)."""
     from playwright.sync_api import expect
 
     keep = os.environ.get("MHW_SCREENSHOT_DIR")
+    elsewhere: set[str] = set()
     for path, title in PAGES.items():
         query, shows = OPENED_WITH.get(path, ("", None))
-        page = _open(browser, f"{app_url}/{links.url_path(path)}{query}")
+        page = _open(browser, f"{app_url}/{links.url_path(path)}{query}", on_request=lambda request: _is_elsewhere(
+            request.url, app_url) and elsewhere.add(request.url))  # fmt: skip
         expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=60_000)
         _no_error(page, path)
         if shows:
@@ -97,6 +103,12 @@ def test_every_page_renders_its_content_without_developer_chrome(app_url, browse
             Path(keep).mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(Path(keep) / f"{path}.png"))
         page.close()
+    assert not elsewhere, f"requests beyond the app's server: {sorted(elsewhere)}"
+
+
+def _is_elsewhere(url: str, app_url: str) -> bool:
+    """A request to any server but the app's (inline data: URLs are not requests to a server)."""
+    return urlsplit(url).scheme not in ("data", "blob") and urlsplit(url).netloc != urlsplit(app_url).netloc
 
 
 def test_the_overview_shows_the_national_figures_and_links_to_each_measure(app_url, browser, pipeline_snapshot_build):
