@@ -1,8 +1,9 @@
 """raw.load_ledger: one entry per file the gate answered, and every read and write of it the loaders share.
 
 Statuses: loaded (in force: its rows count), superseded (replaced by the file in superseded_by), duplicate (the same
-bytes as a file in force), rejected_file (refused whole; the reason in message), withdrawn (taken out by an
-operator with `mhw withdraw`). Staging keeps rows whose load is 'loaded' (dbt macro active_loads).
+bytes as a file in force in the same force and period folders), rejected_file (refused whole; the reason in message),
+withdrawn (taken out by an operator with `mhw withdraw`). Staging keeps rows whose load is 'loaded' (dbt macro
+active_loads).
 """
 
 from __future__ import annotations
@@ -106,10 +107,10 @@ def seen_files(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, tuple[s
 
 
 class LedgerView:
-    """What the writer asks the ledger of one source: which load ids are taken, which file in force holds given
-    bytes, whether a path has a file in force, a force's files in force. Read once for an ingestion, then told of
-    every entry the writer makes and every file it supersedes (nothing else writes the ledger while the writer holds
-    the claim), so a file's questions cost no query."""
+    """What the writer asks the ledger of one source: which load ids are taken, which file in force in given folders
+    holds given bytes, whether a path has a file in force, a force's files in force. Read once for an ingestion, then
+    told of every entry the writer makes and every file it supersedes (nothing else writes the ledger while the
+    writer holds the claim), so a file's questions cost no query."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, source: str):
         rows = con.execute(
@@ -138,9 +139,12 @@ class LedgerView:
             load_id = f"{base}~{n}"
         return load_id
 
-    def active_copy(self, sha: str) -> str | None:
-        """The path of the oldest file in force holding exactly these bytes, if any."""
-        return next(iter(self._by_sha.get(sha, {}).values()), None)
+    def active_copy(self, sha: str, force_code: str | None, period: str | None) -> str | None:
+        """The path of the oldest file in force for this force and period holding exactly these bytes, if any. The
+        same bytes in another force's or period's folder are not a copy: that file's rows are checked against its
+        own folders (a misfiled copy's rows are refused there, and must not stand in for the right file)."""
+        copies = self._by_sha.get(sha, {})
+        return next((p for load_id, p in copies.items() if self._in_force[load_id][:2] == (force_code, period)), None)
 
     def path_in_force(self, path: str) -> bool:
         return any(path == in_force for _, _, in_force, _ in self._in_force.values())

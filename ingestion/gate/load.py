@@ -298,7 +298,7 @@ def commit_file(
     if prepared.rejection:
         return _reject_file(tx, ledger, prepared, prepared.rejection.reason)
     load_id = _load_id(ledger, prepared)
-    copy = ledger.active_copy(prepared.delivered.sha)
+    copy = ledger.active_copy(prepared.delivered.sha, prepared.force_code, prepared.period)
     if copy:
         message = f"identical to {copy}, already loaded: nothing loaded again"
         _write(tx, ledger, _entry(prepared, load_id, "duplicate", message=message))

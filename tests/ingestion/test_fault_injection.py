@@ -629,6 +629,26 @@ def test_identical_bytes_are_a_duplicate_and_the_same_file_again_is_nothing(gate
     assert con.execute("select count(*) from raw.load_ledger").fetchone() == before
 
 
+def test_a_misfiled_copy_is_checked_in_its_own_folder_and_never_stands_in_for_the_right_file(gate):
+    """The same bytes in another period's or force's folder are not a duplicate: the copy's rows are refused there
+    (outside the file's period, another force's rows), and the file in the right folder loads whichever came first."""
+    june = incidents(["J-1", "J-2"], month="2024-06")
+    gwent = incidents(["K-1"], force="W15000002")
+    seen = gate({at("june.csv"): june, at("june.csv", month="2024-06"): june, at("k.csv"): gwent,
+                 at("k.csv", force="W15000002"): gwent})  # fmt: skip
+    assert seen.status(at("june.csv", month="2024-06")) == seen.status(at("k.csv", force="W15000002")) == "loaded"
+    misfiled = seen.entry(at("june.csv"))
+    assert (misfiled["status"], misfiled["rows_loaded"], misfiled["rows_rejected"]) == ("loaded", 0, 2)
+    assert (seen.entry(at("k.csv"))["rows_loaded"], seen.entry(at("k.csv"))["rows_rejected"]) == (0, 1)
+    assert seen.active_ids() == ["J-1", "J-2"] and seen.active_ids("W15000002") == ["K-1"]
+
+
+def test_the_same_nil_return_in_two_months_covers_both(gate):
+    nil = (HEADER + "\n").encode()
+    seen = gate({at("nil.csv"): nil, at("nil.csv", month="2024-06"): nil})
+    assert seen.status(at("nil.csv")) == seen.status(at("nil.csv", month="2024-06")) == "loaded"
+
+
 def test_unreadable_new_version_leaves_the_earlier_one_in_force(gate):
     gate({at("may.csv"): incidents(["A-1", "A-2"])})
     seen = gate({at("may.csv"): b""})
