@@ -13,3 +13,10 @@
     select load_id from ({{ mhw.active_loads() }}) as active
     where load_id not in (select distinct load_id from {{ relation }} where {{ where }})
 {%- endmacro %}
+
+{#- An active load that covers its period: it loaded rows, or it is a nil return (no data rows: a real zero). A file
+    whose rows were all refused covers nothing, so its period shows as missing, never as 0 (docs/methods.md,
+    "Partial periods"). -#}
+{% macro covers_its_period(alias='') -%}
+    ({{ alias }}rows_loaded > 0 or {{ alias }}rows_read = 0)
+{%- endmacro %}

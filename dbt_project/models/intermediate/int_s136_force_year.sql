@@ -1,5 +1,6 @@
 -- the force x financial year cells s136 statistics are published for: every cell with an active detention,
--- plus cells covered only by an active return without rows (a nil return shows 0, not a missing row)
+-- plus cells covered only by an active return without rows (a nil return shows 0, not a missing row; a return whose
+-- rows were all refused covers nothing)
 with detention_cells as (
     select distinct force_code, {{ mhw.fy_start_year('detained_at') }} as fy_start_year
     from {{ ref('stg_s136__detentions') }}
@@ -8,6 +9,7 @@ with detention_cells as (
 return_cells as (
     select force_code, fy_start_year, count(*) as n_active_loads
     from {{ ref('stg_s136__loads') }}
+    where {{ mhw.covers_its_period() }}
     group by force_code, fy_start_year
 ),
 

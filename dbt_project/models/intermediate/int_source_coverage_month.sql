@@ -1,5 +1,6 @@
 -- Which force has data for which source and calendar month (docs/methods.md, "Partial periods"): one row per
--- force x landing source x month that an active load covers (status 'loaded'; a nil return covers its period too).
+-- force x landing source x month that an active load covers (status 'loaded'; a nil return covers its period too,
+-- a file none of whose rows could be loaded does not: its period is "no data", with the rejects saying why).
 -- A monthly file covers its month; an annual return ('YYYY-YY', s136) the twelve months of its financial year.
 -- A file cannot hold a month that had not begun when it was loaded, and holds only part of a month that had not
 -- ended: such months are left out or marked incomplete. Marts use this to tell "no data" (NULL or a partial
@@ -8,6 +9,7 @@ with loads as (
     select source, force_code, period, period_type, month_start, loaded_at
     from {{ ref('stg_ingestion__loads') }}
     where status = 'loaded' and force_code <> 'national' and period_type in ('month', 'financial_year')
+        and {{ mhw.covers_its_period() }}
 ),
 
 fy_months as (

@@ -20,12 +20,14 @@ months as (
 ),
 
 s136_months as (
-    -- months covered by an active s136 return (a financial-year return covers its 12 months; nil returns count)
+    -- months covered by an active s136 return (a financial-year return covers its 12 months; nil returns count,
+    -- a return whose rows were all refused does not)
     select distinct l.force_code, m.month_start, m.fy_start_year, m.days_in_month
     from {{ ref('stg_s136__loads') }} as l
     inner join months as m
         on m.fy_start_year = l.fy_start_year
         and (l.period_type = 'financial_year' or l.period = substr(cast(m.month_start as varchar(10)), 1, 7))
+    where {{ mhw.covers_its_period('l.') }}
 ),
 
 detentions as (
