@@ -49,6 +49,14 @@ def _count_rows(raw: bytes) -> int:
 ENCODING_NAMES = {"utf-8": "UTF-8", "cp1252": "Windows-1252"}
 
 
+def _where(raw: bytes, offset: int) -> str:
+    """Where a byte offset lies, as a person finds it in an editor: its line and its byte within the line (lines end
+    with LF, or with CR in a file that has no LF)."""
+    end = b"\n" if b"\n" in raw else b"\r"
+    before = raw[:offset]
+    return f"line {before.count(end) + 1}, byte {offset - before.rfind(end)} of the line"
+
+
 def _decode(raw: bytes, encodings: tuple[str, ...]) -> str:
     """Text of a CSV in the first of `encodings` that decodes it (UTF-8 always first; a BOM is tolerated)."""
     if b"\x00" in raw:
@@ -65,7 +73,8 @@ def _decode(raw: bytes, encodings: tuple[str, ...]) -> str:
             first_error = first_error or exc
     expected = " or ".join(ENCODING_NAMES[e] for e in dict.fromkeys(("utf-8", *encodings)))
     raise FileRejected(
-        f"the file is not {expected} text (first bad byte at position {first_error.start}); save it as CSV UTF-8",
+        f"the file is not {expected} text: {_where(raw, first_error.start)} is the first byte that is not; save it "
+        "as CSV UTF-8",
         _count_rows(raw),
     )
 
@@ -113,7 +122,12 @@ def _csv_pass(text: str, collect: bool) -> _CsvPass:
                     "would be read as one field: check the quoting and resend the file",
                     number,
                 ) from None
-            problems[number] = f"the row's quoting is broken ({exc}): a quote inside a field must be doubled"
+            problems[number] = (
+                "the row holds a line break (a carriage return) in a field that is not quoted: quote the field or "
+                "remove the line break"
+                if "new-line character seen in unquoted field" in str(exc)
+                else f"the row's quoting is broken ({exc}): a quote inside a field must be doubled"
+            )
             record = []
         else:
             number += 1
@@ -154,6 +168,8 @@ def _csv_frame(raw: bytes, encodings: tuple[str, ...]) -> tuple[pl.DataFrame, di
     """All-string frame of a CSV and its refused rows. Clean files are parsed by polars; a file with any refused
     row is built from the strict reader's own records, so row numbers and fields are exactly the checked ones."""
     text = _decode(raw, encodings)
+    if "\r" in text and "\n" not in text:  # every line ends with CR alone (Excel's "CSV (Macintosh)")
+        text = text.replace("\r", "\n")
     checked = _csv_pass(text, collect=False)
     header = _unnamed(checked.header, checked.rows)
     if not checked.problems:
@@ -173,12 +189,19 @@ def _csv_frame(raw: bytes, encodings: tuple[str, ...]) -> tuple[pl.DataFrame, di
 def _xlsx_frame(raw: bytes) -> pl.DataFrame:
     """All-string frame of the first sheet of a workbook (its first row names the columns)."""
     try:
-        sheet = pl.read_excel(io.BytesIO(raw), engine="calamine", has_header=False, infer_schema_length=0)
+        sheet = pl.read_excel(  # blank rows kept, so a row's number is its sheet row less the header's
+            io.BytesIO(raw),
+            engine="calamine",
+            has_header=False,
+            infer_schema_length=0,
+            drop_empty_rows=False,
+            raise_if_empty=False,
+        )
     except Exception:  # noqa: BLE001 - whatever the library raises, the user's answer is the same
         raise FileRejected("the file could not be read as an Excel workbook (.xlsx)") from None
     sheet = sheet.select(pl.all().cast(pl.String))
     if sheet.height == 0:
-        raise FileRejected("the file is empty")
+        raise FileRejected("the workbook's first sheet is empty: the data must be on the first sheet")
     header = _unnamed([(cell or "").strip() for cell in sheet.row(0)], sheet.height - 1)
     return sheet.slice(1).rename(dict(zip(sheet.columns, header, strict=True)))
 

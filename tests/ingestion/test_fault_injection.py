@@ -172,7 +172,7 @@ WHOLE_FILE_CASES: dict[str, tuple[bytes, str, int]] = {
     "utf16": (incidents(["A-1", "A-2"]).decode().encode("utf-16"), "contains NUL bytes (UTF-16", 2),
     "latin1_for_a_utf8_force": (
         HEADER.encode() + b"\nA-1,E23000001,2024-05-01T10:00,Y,N\xe9\n",
-        "the file is not UTF-8 text",
+        "the file is not UTF-8 text: line 2, byte 35 of the line is the first byte that is not",
         1,
     ),
     "nul_deep_inside": (incidents([f"A-{i}" for i in range(400)]) + b"\x00\n", "contains NUL bytes", 0),
@@ -260,6 +260,22 @@ def test_broken_quoting_refuses_that_row_only(gate):
     assert seen.entry(at("quotes.csv"))["rows_loaded"] == 2
     ((row, field, reason),) = seen.rejects(at("quotes.csv"))
     assert (row, field) == (2, "row") and "the row's quoting is broken" in reason
+
+
+def test_a_file_whose_lines_end_with_cr_alone_is_read(gate):
+    """Excel's "CSV (Macintosh)" ends every line with a carriage return alone."""
+    seen = gate({at("mac.csv"): incidents(["A-1", "A-2"]).replace(b"\n", b"\r")})
+    assert (seen.entry(at("mac.csv"))["rows_loaded"], seen.active_ids()) == (2, ["A-1", "A-2"])
+
+
+def test_a_line_break_in_an_unquoted_field_refuses_that_row_with_its_reason(gate):
+    body = HEADER + "\n" + rows(["A-1"]) + f"A-2,{FORCE},2024-05-02T10:00,Y\rY,N\n" + rows(["A-3"])
+    seen = gate({at("cr.csv"): body.encode()})
+    assert seen.rejects(at("cr.csv")) == [
+        (2, "row", "the row holds a line break (a carriage return) in a field that is not quoted: quote the field "
+         "or remove the line break")
+    ]  # fmt: skip
+    assert seen.active_ids() == ["A-1", "A-3"]
 
 
 def test_ragged_rows_are_refused_row_by_row(gate):

@@ -99,6 +99,35 @@ def test_xlsx_with_excel_serial_times_and_local_codes(con, landing, tmp_path):
     assert (row, field) == (2, "grade") and "'G9' is not an allowed code" in reason
 
 
+def test_a_workbook_rows_number_is_its_sheet_row_with_blank_rows_between(con, landing):
+    """Rejects name the row as the sheet shows it (the header is row 1, so data row n is sheet row n + 1): blank
+    rows are counted, then left out, as in a CSV."""
+    frame = pl.DataFrame(
+        {"INC_REF": ["G-1", None, None, "G-2"], "FORCE_CODE": [GMP, None, None, GMP],
+         "CREATED": [45413.5625, None, None, 45414.0], "MH_OPEN": [1, None, None, 0], "MH_CLOSE": [1, None, None, 1],
+         "GRADE": ["G1", None, None, "G9"]}
+    )  # fmt: skip
+    path = landing / "incidents" / GMP / "2024-05" / "cad.xlsx"
+    path.parent.mkdir(parents=True)
+    frame.write_excel(path)
+    (result,) = ingest_source(con, landing, "incidents", KEY, KEY_ID).files
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (2, 1, 1)
+    ((row, field, _),) = rejects(con)
+    assert (row, field) == (4, "grade")
+
+
+def test_a_workbook_whose_first_sheet_is_empty_is_refused_saying_so(con, landing):
+    import xlsxwriter
+
+    path = landing / "incidents" / GMP / "2024-05" / "cad.xlsx"
+    path.parent.mkdir(parents=True)
+    with xlsxwriter.Workbook(path) as book:
+        book.add_worksheet("Notes")
+        book.add_worksheet("Data").write_row(0, 0, ["INC_REF", "FORCE_CODE"])
+    (result,) = ingest_source(con, landing, "incidents", KEY, KEY_ID).files
+    assert result.status == "rejected_file" and "the workbook's first sheet is empty" in result.message
+
+
 @pytest.mark.parametrize(
     ("force", "content", "message"),
     [
