@@ -325,20 +325,20 @@ def forces_compared(rows: pl.DataFrame) -> dict[str, int]:
     return {r["assessment_vs_national"]: r["len"] for r in counts.iter_rows(named=True)}
 
 
-def spine_inputs(latest: pl.DataFrame, spread: pl.DataFrame, comparator: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The force's rows and every measure's spread of force values, as apps.charts.spine_frame takes them."""
+def spine_rows(latest: pl.DataFrame, comparator: str) -> pl.DataFrame:
+    """The force's rows as apps.charts.spine_frame takes them, each compared with ``comparator`` (national, region
+    or peers); the spine itself is always centred on England and Wales."""
     rows = latest.filter(pl.col("value").is_not_null() & pl.col("national_value").is_not_null())
-    force = rows.select(
+    return rows.select(
         pl.col("measure_name").alias("Measure"),
         pl.col("value").alias("Value"),
         pl.col("national_value").alias("E&W"),
         pl.col("peer_value").alias("Peers"),
         pl.struct(rows.columns)
-        .map_elements(lambda r: COMPARISON[comparison(r, "national")][0], return_dtype=pl.String)
+        .map_elements(lambda r: COMPARISON[comparison(r, comparator)][0], return_dtype=pl.String)
         .alias("Compared"),
         "polarity",
     )
-    return force, spread
 
 
 def spc_points(series: pl.DataFrame) -> pl.DataFrame:

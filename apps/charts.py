@@ -185,7 +185,7 @@ def interval_chart(
     if reference is not None:
         ref = pl.DataFrame({"Reference": [float(reference)]})
         layers.append(alt.Chart(ref).mark_rule(color=INK, strokeDash=[4, 3]).encode(x=alt.X("Reference:Q")))
-    return alt.layer(*layers).properties(height=22 * max(rows.height, 1) + 70)
+    return alt.layer(*layers).properties(height=alt.Step(22))  # a band a row, never squeezed by the legends
 
 
 # --- spine chart ------------------------------------------------------------------------------------------
@@ -202,8 +202,9 @@ def spine_frame(force_rows: pl.DataFrame, spread: pl.DataFrame) -> pl.DataFrame:
     reach = pl.max_horizontal((pl.col("E&W") - pl.col("Lowest")).abs(), (pl.col("Highest") - pl.col("E&W")).abs())
     flip = pl.when(pl.col("polarity") == "lower_is_better").then(-1.0).otherwise(1.0)
 
-    def position(column: str) -> pl.Expr:
-        return (flip * (pl.col(column) - pl.col("E&W")) / reach).clip(-1.0, 1.0)
+    def position(column: str) -> pl.Expr:  # every force at E&W's value (one force reporting): all at the centre
+        spread_out = (flip * (pl.col(column) - pl.col("E&W")) / reach).clip(-1.0, 1.0)
+        return pl.when(reach > 0).then(spread_out).when(pl.col(column).is_not_null()).then(0.0)
 
     return joined.with_columns(
         position("Value").alias("pos_value"),
@@ -213,9 +214,10 @@ def spine_frame(force_rows: pl.DataFrame, spread: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def spine_chart(spine: pl.DataFrame) -> alt.LayerChart:
+def spine_chart(spine: pl.DataFrame, compared_with: str = "E&W") -> alt.LayerChart:
     """Spine chart: a row per measure; the grey band holds the middle half of forces, the centre line is England
-    and Wales, the marker the force (coloured and shaped by its comparison), the black tick its peer group."""
+    and Wales, the marker the force (coloured and shaped by its comparison with ``compared_with``, the legend's
+    words), the black tick its peer group."""
     order = spine["Measure"].to_list()
     y = alt.Y("Measure:N", sort=order, title=None, axis=alt.Axis(labelLimit=330, labelFontSize=12))
     x_axis = alt.Axis(values=[-1, 0, 1], labelExpr="datum.value == 0 ? 'E&W' : datum.value < 0 ? 'Worst / lowest' "
@@ -241,12 +243,12 @@ def spine_chart(spine: pl.DataFrame) -> alt.LayerChart:
             y=y,
             x=x,
             color=alt.Color("Compared:N", scale=_scale(COMPARISON, keys, 1), legend=alt.Legend(orient="bottom",
-                            title="Compared with E&W")),
+                            title=f"Compared with {compared_with}")),
             shape=alt.Shape("Compared:N", scale=_scale(COMPARISON, keys, 3), legend=None),
             tooltip=_tips("Measure:N", ("Value:Q", ",.2f"), ("E&W:Q", ",.2f"), ("Peers:Q", ",.2f"), "Compared:N"),
         )
     )  # fmt: skip
-    return alt.layer(whole, band, centre, peers, marker).properties(height=34 * max(spine.height, 1) + 60)
+    return alt.layer(whole, band, centre, peers, marker).properties(height=alt.Step(34))
 
 
 # --- SPC (Making Data Count) ------------------------------------------------------------------------------
@@ -392,7 +394,7 @@ def status_grid_chart(cells: pl.DataFrame, statuses: dict[str, tuple[str, str, s
         text=alt.Text("Mark:N"),
         color=alt.Color("Status:N", scale=alt.Scale(domain=list(ink), range=list(ink.values())), legend=None),
     )
-    return alt.layer(rects, text).resolve_scale(color="independent").properties(height=28 * len(forces) + 150)
+    return alt.layer(rects, text).resolve_scale(color="independent").properties(height=alt.Step(28))
 
 
 # --- map --------------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from apps.charts import COMPARISON
 
 SPC_PARAM = "spc"
 SECTIONS = ("Every measure", "Monthly measures (SPC)", "Open escalations")  # tabs (ui.open_tab)
+SPINE_COMPARATOR = {"national": "E&W", "region": "its region", "peers": "its peer group"}
 
 
 def spread_of_forces(forces_latest: pl.DataFrame) -> pl.DataFrame:
@@ -88,25 +89,27 @@ def _spc_section(snapshot: data.Snapshot, monthly: pl.DataFrame, force: str, nam
     ui.spc(series, unit, names[measure_id], name, f"spc_{measure_id}_{force}.csv")
 
 
-def _compared(latest: pl.DataFrame, spread: pl.DataFrame, force: str, name: str) -> None:
+def _compared(latest: pl.DataFrame, spread: pl.DataFrame, force: str, name: str, comparator: str) -> None:
     st.subheader("Against England and Wales and the spread of forces")
-    force_rows, _ = benchmarks.spine_inputs(latest, spread, "national")
-    spine = charts.spine_frame(force_rows, spread)
+    spine = charts.spine_frame(benchmarks.spine_rows(latest, comparator), spread)
+    compared_with = SPINE_COMPARATOR[comparator]
     shown = spine.select("Measure", "Value", "E&W", "Peers", "Compared", "Lowest", "Q1", "Q3", "Highest")
     if spine.is_empty():
         st.info(f"No published value for {name} to place against England and Wales.")
     else:
         ui.chart(
-            charts.spine_chart(spine),
-            shown,
+            charts.spine_chart(spine, compared_with),
+            shown.rename({"Compared": f"Compared with {compared_with}"}),
             f"Spine chart of {name}'s measures against England and Wales: the centre line is E&W, the grey band "
-            "the middle half of forces, the marker the force and the tick its peer group; the values are in the table.",
+            f"the middle half of forces, the marker the force, coloured and shaped by its comparison with "
+            f"{compared_with}, and the tick its peer group; the values are in the table.",
             f"spine_{force}.csv",
         )
         st.caption(
             "Each row is scaled so that England and Wales sits at the centre; the ends are the furthest forces, with "
             "the better end on the right where the measure has an agreed good direction (else the higher end). The "
-            "dark band holds the middle half of forces; the black tick is the peer group's pooled value."
+            "dark band holds the middle half of forces; the black tick is the peer group's pooled value. The "
+            f"marker's colour and shape compare the force with {compared_with} ('Compare with' above)."
         )
     st.subheader("Every measure compared")
     table = comparison_table(latest)
@@ -138,7 +141,7 @@ def main() -> None:
         with_figures = data.forces_with_figures(snapshot.conn, snapshot.key)
         default = min(with_figures, key=dict(forces.select("force_code", "force_name").iter_rows()).get, default=None)
         force = state.choose_force(forces, column=cols[0], default=default)
-        state.choose_comparator(column=cols[1])
+        comparator = state.choose_comparator(column=cols[1])
         latest = data.not_empty(data.benchmark_latest(snapshot.conn, snapshot.key, force), "benchmark figures")
         spread = spread_of_forces(data.benchmark_forces_latest(snapshot.conn, snapshot.key))
         peers = data.peer_group(snapshot.conn, snapshot.key, force)
@@ -160,7 +163,7 @@ def main() -> None:
     section, tab = ui.open_tab(SECTIONS)
     with tab:
         if section == SECTIONS[0]:
-            _compared(latest, spread, force, name)
+            _compared(latest, spread, force, name, comparator)
         elif section == SECTIONS[1]:
             _spc_section(snapshot, measures.filter(pl.col("frequency") == "month"), force, name)
         else:

@@ -188,6 +188,13 @@ def inspections_section(snapshot: data.Snapshot) -> None:
     st.caption(f"{shown.height:,} open items shown.")
 
 
+SECTIONS = {
+    "Deaths (IOPC)": iopc_section,
+    "Coroners' reports": coroners_section,
+    "Inspections": inspections_section,
+}  # tabs (ui.open_tab)
+
+
 def main() -> None:
     st.title("Learning: deaths, coroners and inspections")
     st.caption(
@@ -199,10 +206,9 @@ def main() -> None:
     except data.SnapshotUnavailable as exc:
         ui.show_unavailable(exc)
         return
-    tabs = st.tabs(["Deaths (IOPC)", "Coroners' reports", "Inspections"])
-    for tab, render in zip(tabs, (iopc_section, coroners_section, inspections_section), strict=True):
-        with tab:
-            ui.section(render, snapshot)
+    section, tab = ui.open_tab(list(SECTIONS))
+    with tab:
+        ui.section(SECTIONS[section], snapshot)
     ui.footnotes(
         [
             "**IOPC.** Deaths during or following police contact, England and Wales, latest annual edition; counts as "

@@ -115,6 +115,9 @@ def population_section(snapshot: data.Snapshot) -> None:
     )
 
 
+SECTIONS = {"Use of force": use_of_force_section, "Population": population_section}  # tabs (ui.open_tab)
+
+
 def main() -> None:
     st.title("National sources")
     st.caption(
@@ -126,10 +129,9 @@ def main() -> None:
     except data.SnapshotUnavailable as exc:
         ui.show_unavailable(exc)
         return
-    tabs = st.tabs(["Use of force", "Population"])
-    for tab, render in zip(tabs, (use_of_force_section, population_section), strict=True):
-        with tab:
-            ui.section(render, snapshot)
+    section, tab = ui.open_tab(list(SECTIONS))
+    with tab:
+        ui.section(SECTIONS[section], snapshot)
     st.page_link(
         links.page_file(links.LEARNING), label="Learning: deaths, coroners and inspections", icon=":material/menu_book:"
     )

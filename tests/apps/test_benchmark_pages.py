@@ -132,6 +132,14 @@ def test_force_profile_shows_every_measure_its_spc_with_the_go_live_and_its_esca
                                         for r in latest.iter_rows(named=True)]  # fmt: skip
     spine = frame_with(at, "Measure", "E&W", "Lowest", "Highest")
     assert set(spine["Measure"]) <= set(latest["measure_name"].to_list())
+    at = no_exception(open_page(links.FORCE_PROFILE, force=rcrp_force, cmp="peers"))  # the spine follows "Compare with"
+    spine = frame_with(at, "Measure", "Compared with its peer group")
+    by_peers = {r["measure_name"]: COMPARISON[benchmarks.comparison(r, "peers")][0]
+                for r in latest.iter_rows(named=True)}  # fmt: skip
+    assert dict(zip(spine["Measure"], spine["Compared with its peer group"], strict=True)) == {
+        m: by_peers[m] for m in spine["Measure"]
+    }
+    assert '"title": "Compared with its peer group"' in json.dumps(chart_specs(at))
     series = published.frame("select * from mart_spc where measure_id = ? and geography_code = ? and value is not null "
                              "order by month_start", [measure, rcrp_force])  # fmt: skip
     at = no_exception(open_page(links.FORCE_PROFILE, force=rcrp_force, spc=measure, section="Monthly measures (SPC)"))

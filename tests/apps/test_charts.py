@@ -83,6 +83,9 @@ def test_interval_chart_ranks_and_shapes_by_comparison():
     assert [_mark(layer) for layer in layers] == ["rule", "point", "rule"]
     assert layers[1]["encoding"]["y"]["sort"] == ["B", "A"]
     assert layers[1]["encoding"]["shape"]["scale"]["range"] == ["triangle-up", "triangle-down"]
+    # a band of 22 px a force, however tall the legends below: with a fixed height they squeezed the rows until
+    # Vega dropped force names (the chosen force's among them)
+    assert charts.interval_chart(rows, "rate").to_dict()["height"] == {"step": 22}
 
 
 def test_spine_positions_put_england_and_wales_at_the_centre_and_better_to_the_right():
@@ -100,6 +103,16 @@ def test_spine_positions_put_england_and_wales_at_the_centre_and_better_to_the_r
     assert bad["pos_value"] == pytest.approx(-0.5)  # lower is better: a higher value sits on the worse (left) side
     layers = _layers(charts.spine_chart(spine))
     assert [_mark(layer) for layer in layers] == ["rule", "rule", "rule", "tick", "point"]
+
+
+def test_spine_puts_a_measure_whose_forces_all_equal_england_and_wales_at_the_centre():
+    """One force reporting: its value is E&W's, the lowest and the highest, so there is no spread to scale by."""
+    force = pl.DataFrame({"Measure": ["triage"], "Value": [94.25], "E&W": [94.25], "Peers": [None],
+                          "Compared": ["Not compared"], "polarity": ["no_judgement"]})  # fmt: skip
+    spread = pl.DataFrame({"Measure": ["triage"], "Lowest": [94.25], "Q1": [94.25], "Q3": [94.25],
+                           "Highest": [94.25]})  # fmt: skip
+    (row,) = charts.spine_frame(force, spread).iter_rows(named=True)
+    assert (row["pos_value"], row["pos_q1"], row["pos_q3"], row["pos_peers"]) == (0.0, 0.0, 0.0, None)
 
 
 def test_spc_chart_colours_points_by_type_and_marks_the_go_live():

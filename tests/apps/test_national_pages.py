@@ -74,9 +74,12 @@ def test_adr125_reconciliation_counts_the_force_items_by_status(published):
 def test_learning_shows_deaths_coroners_and_inspections(published):
     at = no_exception(open_page(links.LEARNING))
     assert at.title[0].value == "Learning: deaths, coroners and inspections"
+    assert [t.label for t in at.tabs] == ["Deaths (IOPC)", "Coroners' reports", "Inspections"]
+    inspections = no_exception(open_page(links.LEARNING, section="Inspections"))  # the open tab is in the address
     open_items = published.query("select count(*) from mart_inspection_recommendations where status = 'open'")[0][0]
-    assert metric(at, "Open") == f"{open_items:,}"
-    assert f"{open_items:,} open items shown." in all_text(at)
+    assert metric(inspections, "Open") == f"{open_items:,}"
+    assert f"{open_items:,} open items shown." in all_text(inspections)
+    assert "open items shown" not in all_text(at), "only the open tab is drawn"
     if published.public_data:
         fy = published.query("select max(fy_label) from mart_iopc_deaths_national where is_latest_edition")[0][0]
         custody = published.query(
@@ -85,7 +88,8 @@ def test_learning_shows_deaths_coroners_and_inspections(published):
             [fy],
         )[0][0]
         assert f"deaths in or following police custody **{int(custody):,}**" in all_text(at)
-        assert frame_with(at, "Coroner area", "Reports", "Latest report") is not None
+        coroners = no_exception(open_page(links.LEARNING, section="Coroners' reports"))
+        assert frame_with(coroners, "Coroner area", "Reports", "Latest report") is not None
     else:
         assert "IOPC" in all_text(at) and "not in this snapshot" not in all_text(at)
 
@@ -101,7 +105,8 @@ def test_national_sources_show_use_of_force_and_population(published):
     )[0][0]
     assert len(frame_with(at, "Area", "Value", "Lower 95%")) == forces
     year = published.query("select max(mid_year) from mart_population_force_year")[0][0]
-    assert at.query_params["mid_year"] == str(year)
+    at = no_exception(open_page(links.NATIONAL_SOURCES, section="Population"))
+    assert at.query_params["mid_year"] == str(year) and at.query_params["section"] == "Population"
     population = frame_with(at, "Area", "Population", "Vintage")
     assert len(population) == published.query(
         "select count(*) from mart_population_force_year where mid_year = ?", [year])[0][0]  # fmt: skip
@@ -110,9 +115,10 @@ def test_national_sources_show_use_of_force_and_population(published):
 def test_a_missing_table_blanks_only_its_own_section(own_copy: Path, pipeline_snapshot_build):
     with duckdb.connect(str(own_copy)) as con:
         con.execute("drop table mart_inspection_force_summary")
-    at = no_exception(open_page(links.LEARNING))
+    at = no_exception(open_page(links.LEARNING, section="Inspections"))
     assert "`mart_inspection_force_summary` is not in this snapshot" in all_text(at)
     if pipeline_snapshot_build.public_data:
+        at = no_exception(open_page(links.LEARNING, section="Coroners' reports"))
         assert "Coroners' prevention of future deaths reports" in [s.value for s in at.subheader]
 
 
@@ -123,10 +129,11 @@ def test_national_tables_left_empty_say_which_folder_the_refresh_lacked(own_copy
         for table in ("mart_iopc_deaths_national", "mart_coroner_pfd_learning", "mart_use_of_force_mh",
                       "mart_population_force_year"):  # fmt: skip
             con.execute(f"delete from {table}")
-    for page, empty in ((links.LEARNING, ("IOPC deaths figures", "coroners' prevention of future deaths reports")),
-                        (links.NATIONAL_SOURCES, ("use of force figures", "population figures"))):  # fmt: skip
-        text = all_text(no_exception(open_page(page)))
-        for what in empty:
-            assert f"The serving snapshot holds no {what} yet. They are read from the national public files in the " \
-                   "folder `MHW_PUBLIC_DATA_DIR` names" in text, (page, what)  # fmt: skip
+    for page, section, what in ((links.LEARNING, "Deaths (IOPC)", "IOPC deaths figures"),
+                                (links.LEARNING, "Coroners' reports", "coroners' prevention of future deaths reports"),
+                                (links.NATIONAL_SOURCES, "Use of force", "use of force figures"),
+                                (links.NATIONAL_SOURCES, "Population", "population figures")):  # fmt: skip
+        text = all_text(no_exception(open_page(page, section=section)))
+        assert f"The serving snapshot holds no {what} yet. They are read from the national public files in the " \
+               "folder `MHW_PUBLIC_DATA_DIR` names" in text, (page, what)  # fmt: skip
         assert "Run `make refresh` to build the warehouse" not in text, page
