@@ -88,7 +88,7 @@ def trend_sentence(row: dict[str, Any]) -> str:
 
 
 def caveat_list(row: dict[str, Any]) -> list[str]:
-    caveats = [c.strip() for c in (row.get("caveats") or "").split("; ") if c.strip()]
+    caveats = [c.strip() for c in (row.get("caveats") or "").splitlines() if c.strip()]  # one a line
     return [c[0].upper() + c[1:] for c in caveats]
 
 

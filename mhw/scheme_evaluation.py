@@ -52,6 +52,7 @@ SHORT_AFTER = {"month": 12, "financial_year": 5}
 MIN_EVENTS = 10  # events before and after: fewer and the counts do not allow an estimate
 MIN_COMPARISON_FORCES = 3
 CONFOUNDING_MONTHS = 6  # another scheme of the force starting this close is a caveat
+CAVEAT_LINES = "\n"  # caveats are one a line: a caveat's own text (a record's phase) may hold '; '
 
 
 def _period_end(start: date, grain: str) -> date:
@@ -152,8 +153,9 @@ def _labels(outcome: Outcome) -> dict:
     }
 
 
-def _not_evaluable(base: dict, reason: str) -> dict:
-    return {**base, "status": "not_evaluable", "reason": reason}
+def _not_evaluable(base: dict, caveats: list[str] | None, reason: str) -> dict:
+    lines = None if caveats is None else CAVEAT_LINES.join(caveats)
+    return {**base, "caveats": lines, "status": "not_evaluable", "reason": reason}
 
 
 def evaluate_one(
@@ -194,7 +196,7 @@ def evaluate_one(
     if confounders:
         caveats.append("other schemes starting within 6 months: " + ", ".join(confounders))
     if scheme["other_records"]:
-        caveats.append("other records: " + scheme["other_records"])
+        caveats.append("other records: " + " ".join(scheme["other_records"].split()))  # on one line
     base = {
         "scheme_key": scheme["scheme_key"],
         **_labels(outcome),
@@ -212,10 +214,10 @@ def evaluate_one(
             f"too short: {n_before} usable period(s) before and {n_after} after the start; at least "
             f"{MIN_BEFORE[grain]} before and {MIN_AFTER[grain]} after are needed"
         )
-        return _not_evaluable({**base, "caveats": "; ".join(caveats)}, reason), None
+        return _not_evaluable(base, caveats, reason), None
     if events_before < MIN_EVENTS or events_after < MIN_EVENTS:
         reason = f"the counts do not allow it: fewer than {MIN_EVENTS} events before or after the start"
-        return _not_evaluable({**base, "caveats": "; ".join(caveats)}, reason), None
+        return _not_evaluable(base, caveats, reason), None
     if n_before < SHORT_BEFORE[grain] or n_after < SHORT_AFTER[grain]:
         caveats.append(f"short series ({n_before} periods before, {n_after} after): wide intervals")
     fit_rows = rows.filter("in_run")
@@ -226,7 +228,7 @@ def evaluate_one(
     try:
         own = fit(treated, t0, PERIODS_PER_YEAR[grain])
     except ValueError as exc:
-        return _not_evaluable({**base, "caveats": "; ".join(caveats)}, f"the model could not be fitted: {exc}"), None
+        return _not_evaluable(base, caveats, f"the model could not be fitted: {exc}"), None
     if own.ljung_box_p is not None and own.ljung_box_p < 0.05:
         caveats.append(
             f"residual autocorrelation (Ljung-Box p = {own.ljung_box_p:.3f}): the intervals allow for lag-1 "
@@ -253,7 +255,7 @@ def evaluate_one(
     elif basis == "all_forces_fallback":
         caveats.append(
             f"fewer than {MIN_COMPARISON_FORCES} of the force's peer group had no such scheme and data for every "
-            "period: compared with every other force that had"
+            "period: compared with every other force that had neither such a scheme nor a gap in its data"
         )
     elif own.level.excludes_one and not did.level.excludes_one:
         caveats.append("the change is also seen in the comparison forces: it may not be the scheme's")
@@ -261,7 +263,7 @@ def evaluate_one(
         **base,
         "status": "evaluated",
         "reason": None,
-        "caveats": "; ".join(caveats),
+        "caveats": CAVEAT_LINES.join(caveats),
         "n_used": own.n_used,
         "level_ratio": own.level.ratio,
         "level_lcl": own.level.lcl,
@@ -344,7 +346,7 @@ def evaluate(
                 continue
             if not scheme["has_start_date"]:
                 base = {"scheme_key": scheme["scheme_key"], **_labels(outcome), "period_grain": rows["period_grain"][0]}
-                evaluations.append(_not_evaluable(base, "no start date: the scheme cannot be evaluated"))
+                evaluations.append(_not_evaluable(base, None, "no start date: the scheme cannot be evaluated"))
                 continue
             row, period_rows = evaluate_one(
                 scheme, outcome, rows, outcome_rows, candidates.get(scheme["scheme_key"], {}), schemes

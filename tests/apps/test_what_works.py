@@ -20,7 +20,8 @@ ROW = {
     "start_basis": "assumed", "start_as_printed": "2024-04-01", "level_ratio": 0.76, "level_lcl": 0.73,
     "level_ucl": 0.80, "level_finding": "fell", "trend_ratio_per_year": 0.97, "trend_lcl": 0.91, "trend_ucl": 1.03,
     "did_level_ratio": 0.78, "did_level_lcl": 0.74, "did_level_ucl": 0.82, "did_level_finding": "fell",
-    "n_comparison_forces": 7, "caveats": "the start date is assumed, not published or recorded by the force; "
+    "n_comparison_forces": 7, "caveats": "the start date is assumed, not published or recorded by the force\n"
+    "other records: Phase 1 (concern for welfare; AWOL), May 2024 (published)\n"
     "short series (24 periods before, 11 after): wide intervals",
 }  # fmt: skip
 
@@ -50,6 +51,7 @@ def test_the_start_says_its_basis_and_precision(page):
 def test_caveats_and_findings(page):
     assert page.caveat_list(ROW) == [
         "The start date is assumed, not published or recorded by the force",
+        "Other records: Phase 1 (concern for welfare; AWOL), May 2024 (published)",  # one caveat, '; ' and all
         "Short series (24 periods before, 11 after): wide intervals",
     ]
     assert page.finding(ROW) == "fell"

@@ -39,7 +39,10 @@ others as (
     select
         c.scheme_group,
         {{ dbt.listagg(
-            "r.source_kind || ' ' || r.date_basis || ': ' || coalesce(r.phase || ' ', '') || coalesce(r.date_as_printed, 'no date') || coalesce(' [' || r.event_kind || ']', '')",
+            "coalesce(r.phase, r.event_kind) || ', ' || coalesce(r.date_as_printed, 'no date') || ' ('"
+            " || case when r.source_kind = 'force_register' then 'force register' else 'published' end"
+            " || case r.date_basis when 'assumed' then ', date assumed' when 'force_record' then ', date recorded by the force' else '' end"
+            " || case when r.event_kind <> 'start' then ', ' || r.event_kind else '' end || ')'",
             "'; '", "order by r.start_from, r.record_key") }} as other_records
     from chosen as c
     inner join records as r
