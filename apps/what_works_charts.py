@@ -154,16 +154,20 @@ def forest_chart(rows: pl.DataFrame, title: str) -> alt.Chart:
     return (rule + point + one).properties(title=title, height=alt.Step(14))
 
 
+FIT_POINTS = ("Used in the fit", "Left out of the fit")  # the observed points' legend (fit_usable)
+
+
 def series_chart(series: pl.DataFrame, row: dict[str, Any]) -> alt.LayerChart:
     """Observed rate, fitted line, counterfactual (own trend) with its band, and the comparison-forces counterfactual;
     the start marked, with the periods the start may fall in shaded."""
-    frame = series.with_columns(pl.col("period_start").cast(pl.Date)).to_pandas()
+    fitted_or_not = pl.when(pl.col("fit_usable")).then(pl.lit(FIT_POINTS[0])).otherwise(pl.lit(FIT_POINTS[1]))
+    frame = series.with_columns(pl.col("period_start").cast(pl.Date), fitted_or_not.alias("Point")).to_pandas()
     base = alt.Chart(frame)
     x = alt.X("period_start:T", title=None)
     unit = row.get("outcome_unit") or ""
     band = base.mark_area(opacity=0.2, color=OWN_COLOUR).encode(
         x=x,
-        y=alt.Y("counterfactual_lcl:Q", title=f"{row.get('outcome_label')} ({unit})"),
+        y=alt.Y("counterfactual_lcl:Q", title=[str(row.get("outcome_label")), f"({unit})"]),  # two lines: not cut
         y2=alt.Y2("counterfactual_ucl:Q"),
     )
     counterfactual = base.mark_line(strokeDash=[6, 4], color=OWN_COLOUR).encode(x=x, y=alt.Y("counterfactual_rate:Q"))
@@ -174,9 +178,7 @@ def series_chart(series: pl.DataFrame, row: dict[str, Any]) -> alt.LayerChart:
     observed = base.mark_point(filled=True, color=OBSERVED_COLOUR, size=25).encode(
         x=x,
         y=alt.Y("observed_rate:Q"),
-        shape=alt.Shape(
-            "fit_usable:N", title="Fitted", scale=alt.Scale(domain=[True, False], range=["circle", "cross"])
-        ),
+        shape=alt.Shape("Point:N", title=None, scale=alt.Scale(domain=list(FIT_POINTS), range=["circle", "cross"])),
         tooltip=[
             alt.Tooltip("period_start:T", title="Period", format="%b %Y"),
             alt.Tooltip("observed_rate:Q", format=".2f", title="Observed"),

@@ -83,6 +83,9 @@ def test_the_series_chart_marks_the_start_and_the_counterfactual_band(page):
     spec = page.series_chart(series, {**ROW, "start_to": date(2024, 4, 1)}).to_dict()
     marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in spec["layer"]]
     assert marks == ["area", "line", "line", "line", "point", "rule"]
+    shape = spec["layer"][4]["encoding"]["shape"]
+    assert shape["field"] == "Point" and shape["scale"]["domain"] == ["Used in the fit", "Left out of the fit"]
+    assert spec["layer"][0]["encoding"]["y"]["title"] == [ROW["outcome_label"], f"({ROW['outcome_unit']})"]
 
 
 def test_the_page_says_so_when_the_snapshot_has_no_evaluation_yet(own_copy):
