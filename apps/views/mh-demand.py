@@ -164,9 +164,13 @@ def fy_grid(rows: pl.DataFrame, measure: str) -> pl.DataFrame:
 # --- page sections ----------------------------------------------------------------------------------------
 
 
-def _headline(national: pl.DataFrame, month: str) -> None:
+def _headline(national: pl.DataFrame, month: str, territorial_forces: int) -> None:
+    """The month's national figures; the published all-force figure (54 an hour) is set beside this month's only
+    when every territorial force reports, since fewer forces' incidents are not the same quantity."""
     row = national.filter(pl.col("month_start").dt.strftime("%Y-%m") == month).row(0, named=True)
+    reporting = int(row["forces_reporting"])
     published = row.get("published_incidents_per_hour")
+    comparable = published is not None and reporting >= territorial_forces
     basis = row.get("published_incidents_per_hour_basis") or f"{published} an hour"
     per_hour = row.get("incidents_per_hour")
     if row.get("is_standin_denominator"):
@@ -190,13 +194,18 @@ def _headline(national: pl.DataFrame, month: str) -> None:
     top[0].metric(
         "MH incidents an hour (E&W)",
         fmt.num(per_hour),
-        delta=None if fmt.missing(per_hour) or published is None else f"{per_hour - published:+.1f} on {published}",
+        delta=None if fmt.missing(per_hour) or not comparable else f"{per_hour - published:+.1f} on {published}",
         delta_color="off",
         help="Exact national MH incidents divided by the hours in the month.",
     )
-    if published is not None:
+    if comparable:
         ratio = row.get("ratio_to_published_per_hour")
         top[0].caption(f"Published figure: {basis}. This month is {fmt.num(ratio, 2)} times it.")
+    elif published is not None:
+        top[0].caption(
+            f"Published figure: {basis}, for every force. Only {reporting} of the {territorial_forces} territorial "
+            "forces report here, so this month's figure is not compared with it."
+        )
     top[1].metric("MH incidents (E&W)", f"{int(row['mh_incidents']):,}", help="Exact national count.")
     top[1].caption(f"{row['forces_reporting']} forces reporting")
     top[2].metric("MH incidents per 1,000 incidents", fmt.num(row.get("mh_per_1000_incidents")))
@@ -229,9 +238,10 @@ def _headline(national: pl.DataFrame, month: str) -> None:
     bottom[3].caption(f"{denominator}; 5+ contacts in 30 days or 12+ in 91 days")
 
     if not fmt.missing(per_hour):
-        compared = "" if published is None else f", against the published national figure of {published:g} an hour"
+        compared = f", against the published national figure of {published:g} an hour" if comparable else ""
+        who = "police in England and Wales" if reporting >= territorial_forces else f"the {reporting} reporting forces"
         st.markdown(
-            f"In {fmt.month_long(month)} police in England and Wales recorded **{int(row['mh_incidents']):,}** "
+            f"In {fmt.month_long(month)} {who} recorded **{int(row['mh_incidents']):,}** "
             f"mental-health incidents: **{per_hour:.1f} an hour**{compared}."
         )
 
@@ -440,6 +450,7 @@ def main() -> None:
     try:
         snapshot = data.open_snapshot()
         national = data.not_empty(data.demand_national(snapshot.conn, snapshot.key), "national MH demand figures")
+        territorial = data.forces(snapshot.conn, snapshot.key).filter(pl.col("is_territorial")).height
         pub = data.publication(snapshot.conn, snapshot.key)
     except data.SnapshotUnavailable as exc:
         ui.show_unavailable(exc)
@@ -447,7 +458,7 @@ def main() -> None:
 
     months = sorted({month_iso(m) for m in national["month_start"].to_list()}, reverse=True)
     month = state.choose("Month", months, MONTH_PARAM, fmt=fmt.month_long, column=st.columns([1, 2])[0])
-    _headline(national, month)
+    _headline(national, month, territorial)
     section, tab = ui.open_tab(SECTIONS)
     with tab:
         if section == SECTIONS[0]:

@@ -140,3 +140,22 @@ def test_without_the_force_mart_the_national_figures_stay(own_copy: Path):
     at = no_exception(open_page(links.DEMAND, section="One force over time"))
     assert metric(at, "MH incidents (E&W)")
     assert "`mart_demand_force_month` is not in this snapshot" in all_text(at)
+
+
+def test_the_published_54_an_hour_is_not_set_beside_a_month_without_every_territorial_force(published):
+    """The test landing zone has seven forces: their incidents an hour are not the quantity the all-force 54 an hour
+    measures, so no difference or ratio is shown."""
+    at = no_exception(open_page(links.DEMAND))
+    (headline,) = [m for m in at.metric if m.label == "MH incidents an hour (E&W)"]
+    assert not headline.delta and "against the published national figure" not in all_text(at)
+    assert "territorial forces report here, so this month's figure is not compared with it" in all_text(at)
+
+
+def test_the_published_54_an_hour_is_set_beside_a_month_when_every_territorial_force_reports(own_copy: Path):
+    with duckdb.connect(str(own_copy)) as con:
+        territorial = con.execute("select count(*) from dim_force where is_territorial").fetchone()[0]
+        con.execute("update mart_demand_national_month set forces_reporting = ?", [territorial])
+    at = no_exception(open_page(links.DEMAND))
+    (headline,) = [m for m in at.metric if m.label == "MH incidents an hour (E&W)"]
+    assert headline.delta and "against the published national figure of 54 an hour" in all_text(at)
+    assert "times it" in all_text(at)
