@@ -127,6 +127,22 @@ def map_features(boundaries: pl.DataFrame, ratios: pl.DataFrame, codes: dict[str
     return features
 
 
+def grey_areas_caption(ratios: pl.DataFrame, areas: int, fy: str) -> str:
+    """The map's key: what the shades mean and why each grey area is grey (a withheld ratio, or no figures)."""
+    withheld = sorted(ratios.filter(pl.col("Black:White rate ratio").is_null())["Force"].to_list())
+    without = areas - ratios.height
+    reasons = []
+    if withheld:
+        reasons.append(
+            f"{len(withheld)} with figures but no published ratio ({', '.join(withheld)}: a count is suppressed, "
+            "1 to 7, there were no White detentions, or the group population is under 1,000)"
+        )
+    if without > 0:
+        reasons.append(f"{without} with no s136 figures for {fy} in this snapshot")
+    grey = f"Grey = no ratio: {'; '.join(reasons)}." if reasons else "Every force area has a published ratio."
+    return f"Darker blue = a higher ratio (log scale; 1 = the same rate as White residents). {grey}"
+
+
 def _headline(rows: pl.DataFrame) -> None:
     first = rows.row(0, named=True)
     if first.get("population_caveat"):
@@ -176,16 +192,7 @@ def _map_section(snapshot: data.Snapshot, fy: str) -> None:
         "Map of force areas shaded by the Black:White rate ratio; the same figures are in the table below.",
         f"s136_black_white_ratio_by_force_{fy}.csv",
     )  # fmt: skip
-    grey = sorted(ratios.filter(pl.col("Black:White rate ratio").is_null())["Force"].to_list())
-    st.caption(
-        "Darker blue = a higher ratio (log scale; 1 = the same rate as White residents). "
-        + (
-            f"Grey = no published ratio ({len(grey)} forces: {', '.join(grey)}): a count is suppressed (1 to 7), "
-            "there were no White detentions, or the group population is under 1,000."
-            if grey
-            else "Every force has a published ratio this year."
-        )
-    )
+    st.caption(grey_areas_caption(ratios, boundaries["force_code"].n_unique(), fy))
     attribution = boundaries["attribution"].drop_nulls()
     if attribution.len():
         st.caption(f"Boundaries: {attribution[0]}")

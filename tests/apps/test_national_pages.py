@@ -45,6 +45,12 @@ def test_disproportionality_shows_the_groups_and_ratios_of_the_mart(published):
     )[0][0]
     assert len(ratios) == forces
     assert len(chart_specs(at)) == 2, "the rates by group and the map"
+    areas = published.query("select count(distinct force_code) from dim_force_boundary")[0][0]
+    withheld = ratios[ratios["Black:White rate ratio"].isna()]["Force"].tolist()
+    key = next(c.value for c in at.caption if c.value.startswith("Darker blue"))  # every grey area accounted for
+    assert f"{areas - forces} with no s136 figures for {fy} in this snapshot" in key
+    named = f"{len(withheld)} with figures but no published ratio ({', '.join(sorted(withheld))}"
+    assert (named in key) == bool(withheld)
 
 
 def test_disproportionality_of_the_chosen_force_carries_small_counts_as_published(published):
