@@ -36,6 +36,13 @@ def count(value: Any, flag: str | None = None) -> str:
     return DASH if missing(value) else f"{int(value):,}"
 
 
+def gist(text: str, limit: int = 60) -> str:
+    """A long definition as a label: what comes before its first bracket or semicolon, cut at a word with '…' when
+    still longer than ``limit`` ('Resident population (ONS mid-year ...; ...)' -> 'Resident population')."""
+    head = text.split(" (")[0].split(";")[0].strip() or text
+    return head if len(head) <= limit else head[:limit].rsplit(" ", 1)[0] + "…"
+
+
 def interval(lo: Any, hi: Any, digits: int = 1) -> str:
     """'4.8 to 18.4', or '–' when either limit is missing."""
     if missing(lo) or missing(hi):

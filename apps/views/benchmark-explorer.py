@@ -43,7 +43,7 @@ def _funnel(rows: pl.DataFrame, measure: dict, period_words: str, focus: str | N
         return False
     ui.chart(
         charts.funnel_chart(points, curve, points["Target"][0],
-                            f"Denominator ({measure['denominator_definition'][:60]})", measure["unit"]),
+                            "Denominator: " + fmt.gist(measure["denominator_definition"]), measure["unit"]),
         points,
         f"Funnel plot of {measure['measure_name']} by force, {period_words}, against the denominator; the figures "
         "are in the table below the chart.",

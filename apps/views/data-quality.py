@@ -212,7 +212,9 @@ def main() -> None:
                     help="Rows quarantined, including every row of a file refused whole. Rounded to 5; * = 1 to 7."
                 ),
                 "% rows rejected": st.column_config.NumberColumn(
-                    format="%.2f", help="Of rows read, from exact counts; blank when 1 to 7 rows were read."
+                    format="%.2f",
+                    help="Of rows read, from exact counts; blank when the rows read or the rows rejected are 1 to 7 "
+                    "(disclosure control).",
                 ),
                 "Fields most often rejected": st.column_config.TextColumn(width="medium"),
                 "Why files were refused": st.column_config.TextColumn(width="large"),

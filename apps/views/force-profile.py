@@ -50,7 +50,7 @@ def comparison_table(latest: pl.DataFrame) -> pl.DataFrame:
                 "vs region": COMPARISON[benchmarks.comparison(r, "region")][0],
                 "Peer group": fmt.num(r["peer_value"], 2),
                 "vs peers": COMPARISON[benchmarks.comparison(r, "peers")][0],
-                "Rank": "–" if r["value_rank"] is None else f"{r['value_rank']} of {r['ranked_of']}",
+                "Rank (highest first)": "–" if r["value_rank"] is None else f"{r['value_rank']} of {r['ranked_of']}",
                 "Change": benchmarks.CHANGE.get(r["change_significance"] or "", ""),
             }
         )
@@ -74,8 +74,8 @@ def _spc_section(snapshot: data.Snapshot, monthly: pl.DataFrame, force: str, nam
         return
     summary = icons.join(monthly.select("measure_id", "sort_order"), on="measure_id").sort("sort_order").select(
         pl.col("measure_name").alias("Measure"),
-        pl.col("period").alias("Latest month"),
-        pl.col("value").alias("Latest value"),
+        pl.col("period").map_elements(fmt.month_long, return_dtype=pl.String).alias("Latest month"),
+        pl.col("value").round(2).alias("Latest value"),
         pl.col("variation_type").replace_strict(benchmarks.VARIATION, default="").alias("Variation"),
         pl.col("assurance_type").replace_strict(benchmarks.ASSURANCE, default="").alias("Assurance"),
     )  # fmt: skip

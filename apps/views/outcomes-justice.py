@@ -74,9 +74,12 @@ def _measure(snapshot: data.Snapshot, measure: dict, period: str, period_words: 
     national = rows.filter(pl.col("geography_level") == "national")
     if national.height:
         r = national.row(0, named=True)
+        unit = measure["unit"]  # '% of ...': the figures carry their % sign; a rate says what it is per
+        pct = "%" if unit.startswith("%") else ""
+        shown = benchmarks.value_text(r, 1) + ("" if r.get("withheld_reason") else pct)
+        interval = fmt.interval(r["lcl95"], r["ucl95"], 1) + (pct if r["lcl95"] is not None else "")
         st.markdown(
-            f"England and Wales, {period_words}: **{benchmarks.value_text(r, 1)}** "
-            f"(95% interval {fmt.interval(r['lcl95'], r['ucl95'], 1)}). "
+            f"England and Wales, {period_words}: **{shown}** {unit.removeprefix('% ')} (95% interval {interval}). "
             + (benchmarks.CHANGE.get(r["change_significance"] or "", "") or "")
         )
     focus = state.current(state.FORCE)

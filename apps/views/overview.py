@@ -39,7 +39,7 @@ def _summary(
         cols[2].metric("Higher / lower (no good direction)", f"{words.is_in(['higher', 'lower']).sum()}")
     open_items = items.filter(pl.col("status") != "resolved")
     cols[3].metric("Open escalations", f"{open_items.height}")
-    cols[3].caption(f"Signals on {name}'s measures")
+    cols[3].caption(f"Signals on the measures of {name}")
 
 
 def main() -> None:

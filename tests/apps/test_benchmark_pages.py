@@ -186,3 +186,12 @@ def test_outcomes_show_every_force_with_its_interval_for_the_theme_in_the_addres
         (r[0], r[1], r[2]) for r in rows.rows()
     )
     assert frame_with(at, "Force", "% MH identified") is not None
+    national = published.query(
+        "select value, lcl95, ucl95 from mart_benchmark where measure_id = 'custody_mh_identified_pct' and period = ? "
+        "and geography_level = 'national'",
+        [period[0][0]],
+    )[0]
+    assert (
+        f"**{national[0]:.1f}%** of custody detentions (95% interval {national[1]:.1f} to {national[2]:.1f}%)"
+        in all_text(at)
+    ), "a percentage is written with its % sign and what it is of"

@@ -34,6 +34,15 @@ def test_published_counts_are_written_as_published():
     assert [fmt.fy_of_month(m) for m in ("2024-03", "2024-04", "2025-12")] == ["2023-24", "2024-25", "2025-26"]
 
 
+def test_a_long_definition_becomes_a_label_without_an_open_bracket():
+    long = "Resident population (ONS mid-year estimate for the year; the latest earlier year carried forward)"
+    assert fmt.gist(long) == "Resident population"
+    assert fmt.gist("s136 detentions less those with transport not known or already at a place of safety", 40) == (
+        "s136 detentions less those with…"
+    )
+    assert fmt.gist("All incidents") == "All incidents"
+
+
 def test_a_trend_line_in_a_table_is_written_out_in_the_csv():
     frame = pl.DataFrame({"Measure": ["a"], "Trend": [[1.0, 2.5, 3.25]]})
     assert ui.csv_text(frame).splitlines() == ["Measure,Trend", "a,1.0; 2.5; 3.25"]
