@@ -51,6 +51,7 @@ CHANGE = {
     "not_tested": "",
 }
 LEVELS = {"national": "National", "regional": "Regional", "local": "Local"}
+SPC_SECTION = "Monthly measures (SPC)"  # the force profile's tab of SPC charts, as its address names it
 STATUS = {"new": "New", "continuing": "Continuing", "resolved": "Resolved"}
 WITHHELD = {
     "count_1_7": "withheld: count of 1 to 7",
@@ -382,14 +383,22 @@ def spc_sentence(series: pl.DataFrame, name: str) -> str:
     )
 
 
+def signal_address(item: dict[str, Any]) -> str:
+    """Where an escalation item's signal is seen: a force's SPC signal on its profile's SPC chart of the measure, a
+    force's funnel signal on the explorer's funnel of that period with the force chosen, else the explorer."""
+    measure, force = item["measure_id"], item["geography_code"]
+    if item["geography_level"] != "force":
+        return links.address(links.EXPLORER, measure=measure)
+    if item["signal_source"] == "spc":
+        return links.address(links.FORCE_PROFILE, force=force, measure=measure, spc=measure, section=SPC_SECTION)
+    return links.address(links.EXPLORER, measure=measure, force=force, period=item["latest_period"])
+
+
 def escalation_frame(items: pl.DataFrame) -> pl.DataFrame:
-    """Escalation items in words, with the address of the force profile (or the explorer for E&W and regions)."""
+    """Escalation items in words, with the address of the view that shows the signal (signal_address)."""
     out = []
     for r in items.iter_rows(named=True):
-        if r["geography_level"] == "force":
-            link = links.address(links.FORCE_PROFILE, force=r["geography_code"], measure=r["measure_id"])
-        else:
-            link = links.address(links.EXPLORER, measure=r["measure_id"])
+        link = signal_address(r)
         out.append(
             {
                 "Escalated to": LEVELS.get(r["escalation_level"], r["escalation_level"]),

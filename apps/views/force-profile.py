@@ -16,7 +16,7 @@ from apps import format as fmt
 from apps.charts import COMPARISON
 
 SPC_PARAM = "spc"
-SECTIONS = ("Every measure", "Monthly measures (SPC)", "Open escalations")  # tabs (ui.open_tab)
+SECTIONS = ("Every measure", benchmarks.SPC_SECTION, "Open escalations")  # tabs (ui.open_tab)
 SPINE_COMPARATOR = {"national": "E&W", "region": "its region", "peers": "its peer group"}
 
 

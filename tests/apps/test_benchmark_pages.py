@@ -167,9 +167,16 @@ def test_escalations_count_and_filter_the_items_of_the_mart(published):
     assert len(table) == expected and set(table["Escalated to"]) == {benchmarks.LEVELS[level]}
     force_items = published.frame("select * from mart_escalations where escalation_level = ? and "
                                   "geography_level = 'force'", [level])  # fmt: skip
-    for row in force_items.iter_rows(named=True):
-        link = links.address(links.FORCE_PROFILE, force=row["geography_code"], measure=row["measure_id"])
-        assert link in table["Open"].tolist()
+    for row in force_items.iter_rows(named=True):  # each opens where its signal is seen
+        force, measure = row["geography_code"], row["measure_id"]
+        if row["signal_source"] == "spc":
+            view = (links.FORCE_PROFILE, {"force": force, "measure": measure, "spc": measure,
+                                          "section": "Monthly measures (SPC)"})  # fmt: skip
+        else:
+            view = (links.EXPLORER, {"measure": measure, "force": force, "period": row["latest_period"]})
+        assert links.address(view[0], **view[1]) in table["Open"].tolist()
+        opened = no_exception(open_page(view[0], **view[1]))
+        assert all(opened.query_params[k] == v for k, v in view[1].items()), "the link's view is the one shown"
 
 
 def test_outcomes_show_every_force_with_its_interval_for_the_theme_in_the_address(published):

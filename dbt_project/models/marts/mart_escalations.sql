@@ -203,6 +203,7 @@ current_items as (
             else 'beyond the ' || case when m.special_cause_type like '%998' then '99.8%' else '95%' end
                 || ' funnel limit, ' || case when m.special_cause_type like 'above%' then 'above' else 'below' end
                 || ' the forces'' centre line'
+                || case when m.signal_type like '%neutral' then ' (no agreed good direction)' else ' (concern)' end
         end
         || ' in ' || m.latest_period
         || case when m.periods_running > 1
