@@ -60,7 +60,7 @@ def _category(
     """Colour and shape by a palette's labels in ``field``, size by Highlight (chosen force, peer, other)."""
     return {
         "color": alt.Color(f"{field}:N", scale=_scale(palette, keys, 1), legend=alt.Legend(orient="bottom",
-                           title=title)),
+                           title=title, labelLimit=0)),
         "shape": alt.Shape(f"{field}:N", scale=_scale(palette, keys, 3), legend=None),
         "size": alt.Size("Highlight:N", scale=alt.Scale(domain=["Chosen force", "Peer", "Other"], range=list(sizes)),
                          legend=alt.Legend(orient="bottom", title=None)),

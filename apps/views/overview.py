@@ -103,7 +103,9 @@ def main() -> None:
             "Change on previous": st.column_config.TextColumn(
                 help="The change on the period before, tested (rate ratio or difference with its 95% interval)."
             ),
-            "Trend": st.column_config.LineChartColumn(f"Trend (last {TREND_POINTS} periods)", width="small"),
+            "Trend": st.column_config.LineChartColumn(
+                f"Trend (last {TREND_POINTS} periods)", width="small", color="#505A5F"
+            ),  # grey: a trend is not a judgement
             "Variation": st.column_config.TextColumn(help="Making Data Count: the latest SPC point (monthly)."),
             "Assurance": st.column_config.TextColumn(help="Making Data Count: against the target, where set."),
             "Open": st.column_config.LinkColumn("Open", display_text="Explore ›", help="The measure in the explorer"),

@@ -166,3 +166,12 @@ def test_the_what_works_page_reads_one_force_as_a_national_lead_would(built, mon
     assert f"against {n} comparison forces without such a scheme" in text
     assert "The start date is assumed" in text
     assert len(at.get("vega_lite_chart")) == 1  # the force's series with its counterfactual
+
+
+def test_the_one_scheme_view_opens_on_a_scheme_that_was_evaluated(built, monkeypatch, tmp_path):
+    monkeypatch.setenv("MHW_HOME", str(tmp_path))
+    monkeypatch.setenv("MHW_SERVING_DIR", str(built["snapshot"].parent))
+    at = no_exception(open_page(links.WHAT_WORKS, section="One scheme in one force"))
+    sql = "select distinct scheme_key from marts.mart_scheme_evaluation where status = 'evaluated' and outcome = ?"
+    evaluated = _frame(built["warehouse"], sql, [at.query_params["outcome"]])["scheme_key"].to_list()
+    assert at.query_params["scheme"] in evaluated and not all_text(at).count("Not evaluated:")
