@@ -106,7 +106,7 @@ select
     files_rejected,
     files_withdrawn,
     received,
-    received and (rows_loaded > 0 or rows_read = 0) as has_usable_data,
+    received and {{ mhw.covers_its_period() }} as has_usable_data,  -- the cell's active files, summed
     {{ mhw.sdc_round5('rows_read') }} as rows_read,
     {{ mhw.sdc_flag('rows_read') }} as rows_read_sdc_flag,
     {{ mhw.sdc_round5('rows_loaded') }} as rows_loaded,
