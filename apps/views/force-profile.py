@@ -17,7 +17,6 @@ from apps.charts import COMPARISON
 
 SPC_PARAM = "spc"
 SECTIONS = ("Every measure", benchmarks.SPC_SECTION, "Open escalations")  # tabs (ui.open_tab)
-SPINE_COMPARATOR = {"national": "E&W", "region": "its region", "peers": "its peer group"}
 
 
 def spread_of_forces(forces_latest: pl.DataFrame) -> pl.DataFrame:
@@ -92,7 +91,7 @@ def _spc_section(snapshot: data.Snapshot, monthly: pl.DataFrame, force: str, nam
 def _compared(latest: pl.DataFrame, spread: pl.DataFrame, force: str, name: str, comparator: str) -> None:
     st.subheader("Against England and Wales and the spread of forces")
     spine = charts.spine_frame(benchmarks.spine_rows(latest, comparator), spread)
-    compared_with = SPINE_COMPARATOR[comparator]
+    compared_with = benchmarks.COMPARATOR_WORDS[comparator]
     shown = spine.select("Measure", "Value", "E&W", "Peers", "Compared", "Lowest", "Q1", "Q3", "Highest")
     if spine.is_empty():
         st.info(f"No published value for {name} to place against England and Wales.")

@@ -79,11 +79,10 @@ def _scheme(snapshot: data.Snapshot, evaluations: pl.DataFrame, scheme_type: str
     keys = schemes["scheme_key"].to_list()
     names = {k: f"{f} — {n or k}" for f, n, k in schemes.select("force_name", "scheme_name", "scheme_key").iter_rows()}
     st.subheader("One scheme in one force")
-    evaluated = schemes.filter(pl.col("scheme_key").is_in(
-        evaluations.filter((pl.col("status") == "evaluated") & (pl.col("outcome") == outcome))["scheme_key"].implode()
-    ))["scheme_key"].to_list()  # fmt: skip
+    on_outcome = evaluations.filter((pl.col("status") == "evaluated") & (pl.col("outcome") == outcome))
+    evaluated = set(on_outcome["scheme_key"])
     key = state.choose("Force and scheme", keys, SCHEME_PARAM, fmt=lambda k: names[k],
-                       default=evaluated[0] if evaluated else None)  # fmt: skip
+                       default=next((k for k in keys if k in evaluated), None))  # fmt: skip
     rows = evaluations.filter(pl.col("scheme_key") == key)
     chosen = rows.filter(pl.col("outcome") == outcome)
     row = (chosen if chosen.height else rows).row(0, named=True)
