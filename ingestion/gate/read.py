@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,26 +58,70 @@ def _where(raw: bytes, offset: int) -> str:
     return f"line {before.count(end) + 1}, byte {offset - before.rfind(end)} of the line"
 
 
-def _decode(raw: bytes, encodings: tuple[str, ...]) -> str:
-    """Text of a CSV in the first of `encodings` that decodes it (UTF-8 always first; a BOM is tolerated)."""
+# one character of UTF-8 written as two to four bytes (RFC 3629's well-formed sequences); Windows-1252 text all but
+# never holds one, since it would read as two or more odd symbols such as "Ã«"
+UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]"
+    rb"|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+
+ASCII_BYTES = bytes(range(0x80))
+
+
+def _decode(raw: bytes, encodings: tuple[str, ...]) -> tuple[str, dict[int, str]]:
+    """Text of a CSV, and {line: why that line is refused}. UTF-8 is always tried first (a BOM is tolerated); a file
+    that is not UTF-8 is read line by line in the first other encoding of `encodings` that decodes it, except that a
+    line that is UTF-8 is read as UTF-8 (a system that moved to UTF-8 while its old layout still names Windows-1252),
+    and a line with both UTF-8 characters and bytes that are not UTF-8 is refused: its text cannot be told."""
     if b"\x00" in raw:
         utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
         raise FileRejected(
             "the file is not plain text: it contains NUL bytes (UTF-16 or a binary file?); save it as CSV UTF-8",
             _count_rows(raw.decode("utf-16", errors="replace").encode()) if utf16 else 0,
         )
-    first_error = None
-    for encoding in dict.fromkeys(("utf-8", *encodings)):
+    try:
+        return raw.decode("utf-8-sig"), {}
+    except UnicodeDecodeError as exc:
+        first_error = exc
+    body = raw.removeprefix(b"\xef\xbb\xbf")
+    for encoding in [e for e in dict.fromkeys(encodings) if e != "utf-8"]:
         try:
-            return raw.decode("utf-8-sig" if encoding == "utf-8" else encoding)
-        except UnicodeDecodeError as exc:
-            first_error = first_error or exc
+            text = body.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return _decode_lines(body, encoding) if _holds_utf8(body) else (text, {})
     expected = " or ".join(ENCODING_NAMES[e] for e in dict.fromkeys(("utf-8", *encodings)))
     raise FileRejected(
         f"the file is not {expected} text: {_where(raw, first_error.start)} is the first byte that is not; save it "
         "as CSV UTF-8",
         _count_rows(raw),
     )
+
+
+def _holds_utf8(raw: bytes) -> bool:
+    """Whether the bytes hold a UTF-8 character of two or more bytes. Such a character is a run of bytes >= 0x80, so
+    it survives the deletion of every ASCII byte, which leaves little for the (slow) pattern to search."""
+    high = raw.translate(None, ASCII_BYTES)
+    return bool(UTF8_MULTIBYTE.search(high)) and bool(UTF8_MULTIBYTE.search(raw))
+
+
+def _decode_lines(raw: bytes, encoding: str) -> tuple[str, dict[int, str]]:
+    """_decode's reading of a file that is not UTF-8, line by line (lines end as in _where)."""
+    end = b"\n" if b"\n" in raw else b"\r"
+    texts, mixed = [], {}
+    for number, line in enumerate(raw.split(end), start=1):
+        try:
+            texts.append(line.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            texts.append(line.decode(encoding))
+            utf8 = UTF8_MULTIBYTE.search(line)
+            if utf8:
+                mixed[number] = (
+                    f"the row mixes two text encodings: it holds UTF-8 text ('{utf8.group().decode()}') and a byte "
+                    f"that is not UTF-8 (byte {exc.start + 1} of line {number}), so its text cannot be read "
+                    "reliably; save the file as CSV UTF-8 and resend it"
+                )
+    return end.decode().join(texts), mixed
 
 
 ROW_PROBLEM = "__row_problem"  # a reason the whole row is refused before its fields are read (e.g. ragged)
@@ -92,8 +137,9 @@ class _CsvPass:
     records: list[list[str]] | None  # the data records, when collected
 
 
-def _csv_pass(text: str, collect: bool) -> _CsvPass:
-    """Read every record strictly: field counts, broken quoting, a quote never closed, a cut-off last row.
+def _csv_pass(text: str, collect: bool, line_problems: dict[int, str] | None = None) -> _CsvPass:
+    """Read every record strictly: field counts, broken quoting, a quote never closed, a cut-off last row; a record
+    on a line of `line_problems` (line -> reason) is refused for that reason.
 
     A row with broken quoting is refused on its own (the reader resumes on the next line); a quote left open to the
     end of the file, or a short last row without a line ending (a file cut off in transit), rejects the file.
@@ -136,6 +182,10 @@ def _csv_pass(text: str, collect: bool) -> _CsvPass:
                     f"the row has {len(record)} fields but the header has {len(header)}: "
                     "check its quoting and separators"
                 )
+        if line_problems and number not in problems:
+            on_lines = [line_problems[n] for n in range(start, reader.line_num + 1) if n in line_problems]
+            if on_lines:
+                problems[number] = on_lines[0]
         line, last = reader.line_num, record
         if records is not None:
             records.append(record)
@@ -167,10 +217,10 @@ def _unnamed(header: list[str], rows: int) -> list[str]:
 def _csv_frame(raw: bytes, encodings: tuple[str, ...]) -> tuple[pl.DataFrame, dict[int, str]]:
     """All-string frame of a CSV and its refused rows. Clean files are parsed by polars; a file with any refused
     row is built from the strict reader's own records, so row numbers and fields are exactly the checked ones."""
-    text = _decode(raw, encodings)
+    text, line_problems = _decode(raw, encodings)
     if "\r" in text and "\n" not in text:  # every line ends with CR alone (Excel's "CSV (Macintosh)")
         text = text.replace("\r", "\n")
-    checked = _csv_pass(text, collect=False)
+    checked = _csv_pass(text, collect=False, line_problems=line_problems)
     header = _unnamed(checked.header, checked.rows)
     if not checked.problems:
         try:

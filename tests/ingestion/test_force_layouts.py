@@ -174,3 +174,22 @@ def test_incident_totals_load_without_person_columns(con, landing):
     assert con.execute("select month, all_incidents from raw.incident_totals").fetchall() == [
         (datetime(2024, 5, 1), 91234)
     ]
+
+
+def test_a_windows_1252_layouts_file_in_utf_8_with_one_stray_byte_keeps_its_utf_8_names(con, landing):
+    """A force whose layout names Windows-1252 sends UTF-8 (its system moved on) with one Windows-1252 byte. Read
+    as Windows-1252 whole, 'Zoë' became 'ZoÃ«' and the person's token changed without a word. Each line is read as
+    what it is; the line that holds both is refused, saying why."""
+    rows = [
+        "WM-1,E23000014,01/05/2024 13:45:00,,TRUE,FALSE,Zoë Brown,03/02/1990,Female\n".encode(),
+        "WM-2,E23000014,02/05/2024 09:05:10,,FALSE,TRUE,Sian O'Neil,1990-02-03,Female\n".encode("cp1252"),
+        b"WM-3,E23000014,02/05/2024 10:00:00,,TRUE,TRUE," + "Zoë ".encode() + "Siân".encode("cp1252") + b",,Male\n",
+        "WM-4,E23000014,03/05/2024 11:00:00,,TRUE,TRUE,Zoë Brown,03/02/1990,Female\n".encode("cp1252"),
+    ]
+    _write(landing, "incidents", WEST_MIDLANDS, "2024-05", "log.csv", CP1252_HEADER.encode() + b"".join(rows))
+    (result,) = ingest_source(con, landing, "incidents", KEY, KEY_ID).files
+    assert (result.status, result.rows_read, result.rows_loaded, result.rows_rejected) == ("loaded", 4, 3, 1)
+    tokens = dict(con.execute("select incident_id, person_token from raw.incidents").fetchall())
+    assert tokens["WM-1"] == tokens["WM-4"], "Zoë in UTF-8 and in Windows-1252 is the same person"
+    ((row, _, reason),) = rejects(con)
+    assert row == 3 and "mixes two text encodings" in reason and "'ë'" in reason and "line 4" in reason
