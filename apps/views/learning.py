@@ -213,7 +213,9 @@ def main() -> None:
         [
             "**IOPC.** Deaths during or following police contact, England and Wales, latest annual edition; counts as "
             "published (category definitions per the IOPC). Force rows include bodies other than territorial forces "
-            "and deaths involving more than one force.",
+            "and deaths involving more than one force. Each category is its own IOPC table, and each table lists its "
+            "own forces and bodies: a dash in the force table means that category's table does not list the force or "
+            "body, a 0 that it lists it with no deaths.",
             "**Coroners.** Prevention of future deaths reports from judiciary.uk, counted by coroner area and year; "
             "'mention police' and 's136' come from a text search of the reports. The reports are linked; the names "
             "of the deceased are not repeated here.",

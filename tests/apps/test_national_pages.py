@@ -94,6 +94,9 @@ def test_learning_shows_deaths_coroners_and_inspections(published):
             [fy],
         )[0][0]
         assert f"deaths in or following police custody **{int(custody):,}**" in all_text(at)
+        table = frame_with(at, "Force or body", "All deaths")
+        assert table.isna().any().any() and table.eq(0).any().any(), "the real tables leave some cells out, list 0s"
+        assert "a dash in the force table means that category's table does not list the force" in all_text(at)
         coroners = no_exception(open_page(links.LEARNING, section="Coroners' reports"))
         assert frame_with(coroners, "Coroner area", "Reports", "Latest report") is not None
     else:
