@@ -190,9 +190,10 @@ def _headline(national: pl.DataFrame, month: str, territorial_forces: int) -> No
             "months of history before this month, so the look-back windows are cut short."
         )
 
+    scope = "E&W" if reporting >= territorial_forces else "reporting forces"  # the label never claims more forces
     top = st.columns(4)
     top[0].metric(
-        "MH incidents an hour (E&W)",
+        f"MH incidents an hour ({scope})",
         fmt.num(per_hour),
         delta=None if fmt.missing(per_hour) or not comparable else f"{per_hour - published:+.1f} on {published}",
         delta_color="off",
@@ -206,7 +207,7 @@ def _headline(national: pl.DataFrame, month: str, territorial_forces: int) -> No
             f"Published figure: {basis}, for every force. Only {reporting} of the {territorial_forces} territorial "
             "forces report here, so this month's figure is not compared with it."
         )
-    top[1].metric("MH incidents (E&W)", f"{int(row['mh_incidents']):,}", help="Exact national count.")
+    top[1].metric(f"MH incidents ({scope})", f"{int(row['mh_incidents']):,}", help="Exact national count.")
     top[1].caption(f"{row['forces_reporting']} forces reporting")
     top[2].metric("MH incidents per 1,000 incidents", fmt.num(row.get("mh_per_1000_incidents")))
     top[2].caption(

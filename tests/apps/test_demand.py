@@ -23,8 +23,8 @@ def test_headline_and_national_trend_are_the_exact_national_figures(published):
     at = no_exception(open_page(links.DEMAND))
     assert at.title[0].value == "Mental-health demand"
     assert at.query_params["month"] == latest["month_start"].strftime("%Y-%m")
-    assert metric(at, "MH incidents an hour (E&W)") == fmt.num(latest["incidents_per_hour"])
-    assert metric(at, "MH incidents (E&W)") == f"{latest['mh_incidents']:,}"  # exact, not rounded to 5
+    assert metric(at, "MH incidents an hour (reporting forces)") == fmt.num(latest["incidents_per_hour"])
+    assert metric(at, "MH incidents (reporting forces)") == f"{latest['mh_incidents']:,}"  # exact, not rounded to 5
     assert metric(at, "Repeat share of demand") == fmt.pct(latest["repeat_share"])
     assert f"Of **{int(latest['contacts_with_person']):,}** contacts with a resolvable person" in all_text(at)
     trend = frame_with(at, "Month", "Series", "Value")
@@ -138,7 +138,7 @@ def test_without_the_force_mart_the_national_figures_stay(own_copy: Path):
     with duckdb.connect(str(own_copy)) as con:
         con.execute("drop table mart_demand_force_month")
     at = no_exception(open_page(links.DEMAND, section="One force over time"))
-    assert metric(at, "MH incidents (E&W)")
+    assert metric(at, "MH incidents (reporting forces)")
     assert "`mart_demand_force_month` is not in this snapshot" in all_text(at)
 
 
@@ -146,7 +146,7 @@ def test_the_published_54_an_hour_is_not_set_beside_a_month_without_every_territ
     """The test landing zone has seven forces: their incidents an hour are not the quantity the all-force 54 an hour
     measures, so no difference or ratio is shown."""
     at = no_exception(open_page(links.DEMAND))
-    (headline,) = [m for m in at.metric if m.label == "MH incidents an hour (E&W)"]
+    (headline,) = [m for m in at.metric if m.label == "MH incidents an hour (reporting forces)"]
     assert not headline.delta and "against the published national figure" not in all_text(at)
     assert "territorial forces report here, so this month's figure is not compared with it" in all_text(at)
 
@@ -156,6 +156,6 @@ def test_the_published_54_an_hour_is_set_beside_a_month_when_every_territorial_f
         territorial = con.execute("select count(*) from dim_force where is_territorial").fetchone()[0]
         con.execute("update mart_demand_national_month set forces_reporting = ?", [territorial])
     at = no_exception(open_page(links.DEMAND))
-    (headline,) = [m for m in at.metric if m.label == "MH incidents an hour (E&W)"]
+    (headline,) = [m for m in at.metric if m.label == "MH incidents an hour (E&W)"]  # every force: the label says so
     assert headline.delta and "against the published national figure of 54 an hour" in all_text(at)
     assert "times it" in all_text(at)
