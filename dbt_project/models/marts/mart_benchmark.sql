@@ -176,7 +176,9 @@ assessed as (
             then {{ mhw.compare_interval('cmp_lcl95', 'cmp_ucl95', 'region_value') }} end as cmp_region,
         case when is_comparable and geography_level = 'force'
             then {{ mhw.compare_interval('cmp_lcl95', 'cmp_ucl95', 'peer_value') }} end as cmp_peers,
-        is_comparable and is_previous_comparable and method in ('rate', 'proportion') as is_change_tested,
+        -- a rate's change is its ratio to the period before: none when that period counted 0 (methods.md §2.4, §2.6)
+        is_comparable and is_previous_comparable
+            and (method = 'proportion' or (method = 'rate' and change_rr_method is not null)) as is_change_tested,
         -- change of a proportion: the difference, with Newcombe's hybrid score interval (x multiplier)
         case when method = 'proportion' then multiplier
             * {{ mhw.newcombe_difference_limit('numerator', 'denominator', 'previous_numerator', 'previous_denominator', mhw.z95(), 'lower') }}
