@@ -236,7 +236,9 @@ def refresh(
     at once (nothing would load and the snapshot would be the same); --force runs it anyway. One writer at a time:
     while another refresh (or any warehouse writer) runs, it says for whom it waits, or exits with --no-wait.
     """
-    from ingestion.gate.pseudonymise import MissingKeyError, resolve_key
+    import duckdb
+
+    from ingestion.gate.pseudonymise import MissingKeyError, check_key_matches, resolve_key
 
     from .refresh_inputs import (
         code_fingerprint,
@@ -248,10 +250,16 @@ def refresh(
 
     settings = get_settings()
     try:
-        resolve_key(settings)
+        _, key_id = resolve_key(settings)
     except MissingKeyError as exc:
         _fail(str(exc))
     with _claimed(settings, "mhw refresh", no_wait) as claim:
+        if settings.warehouse.exists():  # the wrong key is refused once, here, before Dagster starts
+            with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+                try:
+                    check_key_matches(con, key_id)
+                except MissingKeyError as exc:
+                    _fail(str(exc))
         fingerprint, code = inputs_fingerprint(settings), code_fingerprint()
         if not force and unchanged_since_last_refresh(settings, fingerprint):
             typer.echo(

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from mhw.settings import Settings
@@ -31,6 +32,10 @@ PERSON_COLUMNS = ("person_id", "person_name", "person_dob")  # never stored; the
 
 class MissingKeyError(RuntimeError):
     """No pseudonymisation key is configured (and this is not a demo)."""
+
+
+class KeyMismatchError(MissingKeyError):
+    """The key set is not the one the warehouse's person tokens were made with (so that key is missing)."""
 
 
 class InvalidPersonId(ValueError):
@@ -334,3 +339,25 @@ def resolve_key(settings: Settings) -> tuple[bytes, str]:
         f"optionally {KEY_ID_ENV} to name it; keep the key outside the warehouse. "
         "For a local demo only, set MHW_DEMO=1 to use a generated demo key."
     )
+
+
+def check_key_matches(con: duckdb.DuckDBPyConnection, key_id: str) -> None:
+    """Refuse a key other than the one the warehouse's active loads were made with: the same person would get a
+    second token, so repeat and high-intensity contacts would be split without a word (a demo home, for one, makes
+    its own key when none is set)."""
+    if not con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = 'load_ledger'"
+    ).fetchone()[0]:
+        return  # a new warehouse
+    other = con.execute(
+        "select key_id, count(*) from raw.load_ledger where status = 'loaded' and key_id is not null "
+        "and key_id <> ? group by key_id order by count(*) desc",
+        [key_id],
+    ).fetchall()
+    if other:
+        held = ", ".join(f"'{kid}' ({n:,} active load{'s' if n != 1 else ''})" for kid, n in other)
+        raise KeyMismatchError(
+            f"the pseudonymisation key set now (id '{key_id}') is not the one this warehouse's person tokens were "
+            f"made with: {held}. The same person would get a second token. Set {KEY_ENV} to that key (and "
+            f"{KEY_ID_ENV} to its id if it was named); nothing was loaded"
+        )

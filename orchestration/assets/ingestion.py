@@ -14,7 +14,7 @@ import dagster as dg
 
 from ingestion.gate.landing import UNKNOWN_SOURCE
 from ingestion.gate.load import ingest_source, ingest_strays
-from ingestion.gate.pseudonymise import MissingKeyError, resolve_key
+from ingestion.gate.pseudonymise import KeyMismatchError, MissingKeyError, resolve_key
 from ingestion.schema import ensure_raw_schema
 from mhw.progress import Reporter
 from mhw.settings import get_settings
@@ -86,15 +86,18 @@ def landing_asset(
         reporter = Reporter(context.log.info, source)
         with warehouse.connect(memory_limit=settings.ingest_memory_limit) as con:
             ensure_raw_schema(con)
-            report = ingest_source(
-                con,
-                settings.landing_dir,
-                source=source,
-                key=key,
-                key_id=key_id,
-                periods=periods,
-                progress=lambda p: reporter.update(p.bytes_done, p.bytes_total, p.describe()),
-            )
+            try:
+                report = ingest_source(
+                    con,
+                    settings.landing_dir,
+                    source=source,
+                    key=key,
+                    key_id=key_id,
+                    periods=periods,
+                    progress=lambda p: reporter.update(p.bytes_done, p.bytes_total, p.describe()),
+                )
+            except KeyMismatchError as exc:
+                raise dg.Failure(description=str(exc), allow_retries=False) from None
         for line in report.warnings():
             context.log.warning(line)
         return dg.MaterializeResult(

@@ -9,9 +9,11 @@ import stat
 import polars as pl
 import pytest
 
+from ingestion.gate.load import ingest_source
 from ingestion.gate.pseudonymise import (
     PERSON_COLUMNS,
     InvalidPersonId,
+    KeyMismatchError,
     MissingKeyError,
     _token_and_method,
     identifier_problem,
@@ -24,6 +26,8 @@ from ingestion.gate.pseudonymise import (
     resolve_key,
 )
 from mhw.settings import get_settings
+
+from .helpers import KEY, KEY_ID, ledger, place
 
 
 @pytest.mark.parametrize("number", ["9434765919", "4000079190", "4000142542"])
@@ -200,3 +204,16 @@ def test_vectorised_normalisation_matches_the_reference_value_by_value():
     assert out["person_token"].to_list() == [r[0] if r else None for r in reference]
     assert out["person_match_method"].to_list() == [r[1] if r else None for r in reference]
     assert len(rows) > 1000 and out["person_token"].n_unique() > 300
+
+
+def test_a_key_other_than_the_warehouses_is_refused_before_anything_loads(con, landing):
+    """A demo home makes its own key when none is set: run once without the key its warehouse was made with, it
+    used to load on with the new key, and one person had two tokens."""
+    place(landing, "s136_good.csv", period="2022-23")
+    ingest_source(con, landing, "s136", KEY, KEY_ID)
+    place(landing, "s136_good.csv", period="2023-24")
+    with pytest.raises(KeyMismatchError, match=r"\(id 'k-demo'\) is not the one .* 'k-test' \(1 active load\)"):
+        ingest_source(con, landing, "s136", b"another-key", "k-demo")
+    assert len(ledger(con)) == 1, "nothing was loaded with the other key"
+    report = ingest_source(con, landing, "s136", KEY, KEY_ID)  # the right key loads the new file
+    assert [f.status for f in report.files] == ["loaded"]

@@ -168,6 +168,18 @@ def test_withdraw_records_the_act_and_forgets_the_last_refresh(tmp_path, monkeyp
     assert "incidents E23000001 2024-05: 1 part(s): may.csv (2)" in status
 
 
+def test_a_refresh_with_another_key_than_the_warehouses_stops_at_once(tmp_path, monkeypatch):
+    """A demo home makes its own key when none is set; its warehouse was made with key 'k1'."""
+    _landing_home(tmp_path, monkeypatch)
+    monkeypatch.setenv("MHW_DEMO", "1")
+    monkeypatch.delenv("MHW_PSEUDONYMISATION_KEY", raising=False)
+    monkeypatch.delenv("MHW_PSEUDONYMISATION_KEY_ID", raising=False)
+    result = CliRunner().invoke(cli.app, ["refresh"])
+    assert result.exit_code == 2, result.output
+    assert "is not the one this warehouse's person tokens were made with: 'k1' (2 active loads)" in result.output
+    assert "nothing was loaded" in result.output and "Traceback" not in result.output
+
+
 def test_readers_and_writers_say_who_holds_the_warehouse(tmp_path, monkeypatch):
     import subprocess
     import sys
