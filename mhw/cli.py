@@ -249,6 +249,11 @@ def refresh(
     )
 
     settings = get_settings()
+    if not settings.landing_dir.is_dir():  # a mistyped MHW_HOME would otherwise publish a warehouse of no deliveries
+        _fail(
+            f"no landing zone at {settings.landing_dir}: set MHW_HOME to the home whose landing/ folder holds the "
+            "forces' deliveries, or create that folder to start a new home (`make demo-data` fills it with demo data)"
+        )
     try:
         _, key_id = resolve_key(settings)
     except MissingKeyError as exc:

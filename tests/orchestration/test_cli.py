@@ -168,6 +168,16 @@ def test_withdraw_records_the_act_and_forgets_the_last_refresh(tmp_path, monkeyp
     assert "incidents E23000001 2024-05: 1 part(s): may.csv (2)" in status
 
 
+def test_a_refresh_of_a_home_without_a_landing_zone_stops_at_once(tmp_path, monkeypatch):
+    """A mistyped MHW_HOME used to refresh the national files alone and publish them, exit code 0."""
+    monkeypatch.setenv("MHW_HOME", str(tmp_path / "typo"))
+    monkeypatch.setenv("MHW_PSEUDONYMISATION_KEY", "k")
+    result = CliRunner().invoke(cli.app, ["refresh"])
+    assert result.exit_code == 2, result.output
+    assert f"no landing zone at {tmp_path / 'typo' / 'landing'}: set MHW_HOME" in result.output
+    assert not (tmp_path / "typo").exists(), "nothing is made in the mistyped home"
+
+
 def test_a_refresh_with_another_key_than_the_warehouses_stops_at_once(tmp_path, monkeypatch):
     """A demo home makes its own key when none is set; its warehouse was made with key 'k1'."""
     _landing_home(tmp_path, monkeypatch)
