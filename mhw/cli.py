@@ -399,23 +399,26 @@ def _print_status(settings: Settings, *, parts: bool = False, **only: str | None
     """The ledger by source and status; with parts, the files in force per source, force and period."""
     from ingestion.gate.ledger import active_parts_by_period
 
+    chosen = {name: value for name, value in only.items() if value}  # source, force_code, period
     with _read_warehouse(settings) as con:
         rows = con.execute(
-            """
+            f"""
             select source, status, count(*) as files, sum(rows_read) as rows_read,
                    sum(rows_loaded) as rows_loaded, sum(rows_rejected) as rows_rejected
-            from raw.load_ledger group by all order by all
-            """
+            from raw.load_ledger where {" and ".join(f"{name} = ?" for name in chosen) or "true"}
+            group by all order by all
+            """,
+            list(chosen.values()),
         ).fetchall()
         active = active_parts_by_period(con) if parts else None
-    typer.echo("load ledger (source, status, files, rows read, loaded, rejected):")
+    narrowed = "".join(f", {name.replace('_code', '')} {value}" for name, value in chosen.items())
+    typer.echo(f"load ledger (source, status, files, rows read, loaded, rejected{narrowed}):")
     for row in rows:
         typer.echo("  " + "  ".join(str(v) for v in row))
     if active is None:
         return
-    for name, value in only.items():
-        if value:
-            active = active.filter(active[name] == value)
+    for name, value in chosen.items():
+        active = active.filter(active[name] == value)
     typer.echo("files in force (source force period: parts, rows loaded each):")
     for (source, force, period), group in active.group_by(["source", "force_code", "period"], maintain_order=True):
         files = ", ".join(
@@ -470,7 +473,7 @@ def rejects(
         total = total.fetchone()[0]
     for file_path, row_number, field, reason in rows:
         where = f"row {row_number}" if row_number is not None else "whole file"
-        said = reason if field and reason.startswith(f"{field}:") else f"{field or '-'}: {reason}"
+        said = reason if not field or reason.startswith(f"{field}:") else f"{field}: {reason}"
         typer.echo(f"{file_path}  {where}  {said}")
     under = f" under '{file}'" if file else ""
     more = f"; the first {len(rows):,} shown (--limit, --file)" if total > len(rows) else ""

@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+DEMO_MARKER = ".demo-landing"  # the file `mhw synth` leaves at the top of a demo landing zone
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 DBT_MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"  # `dbt parse`: models, columns and their meta
@@ -58,7 +59,7 @@ class Settings:
     @property
     def demo_marker(self) -> Path:
         """Written by `mhw synth`: this landing zone holds demo data, so a local demo key may be used."""
-        return self.landing_dir / ".demo-landing"
+        return self.landing_dir / DEMO_MARKER
 
     @property
     def demo_key_file(self) -> Path:
@@ -84,7 +85,7 @@ def get_settings() -> Settings:
         pseudonymisation_key=os.environ.get("MHW_PSEUDONYMISATION_KEY") or None,
         pseudonymisation_key_id=os.environ.get("MHW_PSEUDONYMISATION_KEY_ID") or None,
         dagster_home=_path("DAGSTER_HOME", home / "dagster_home"),
-        demo=os.environ.get("MHW_DEMO", "").lower() in {"1", "true", "yes"} or (landing / ".demo-landing").exists(),
+        demo=os.environ.get("MHW_DEMO", "").lower() in {"1", "true", "yes"} or (landing / DEMO_MARKER).exists(),
         alert_webhook_url=os.environ.get("MHW_ALERT_WEBHOOK_URL") or None,
         duckdb_memory_limit=os.environ.get("MHW_DUCKDB_MEMORY_LIMIT") or DUCKDB_MEMORY_LIMIT,
         ingest_memory_limit=os.environ.get("MHW_INGEST_MEMORY_LIMIT") or INGEST_MEMORY_LIMIT,

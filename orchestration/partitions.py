@@ -22,6 +22,12 @@ monthly_partitions = dg.MonthlyPartitionsDefinition(
 )
 
 
+def month_span(months: Iterable[str]) -> str:
+    """Months as a person reads them: '2024-05', or '2024-01..2024-04 (4 months)'."""
+    months = sorted(months)
+    return months[0] if len(months) == 1 else f"{months[0]}..{months[-1]} ({len(months)} months)"
+
+
 def is_month(period: str | None) -> bool:
     """A calendar month folder like 2024-05 (a financial year like 2024-25 is not)."""
     return bool(period and _MONTH.match(period))

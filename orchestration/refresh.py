@@ -41,7 +41,7 @@ from mhw.settings import get_settings
 from .assets.ingestion import LANDING_SOURCES, MONTHLY_SOURCES
 from .assets.national_sources import NATIONAL_SOURCES
 from .dbt import models_unaffected_by
-from .partitions import key_range, monthly_partitions, partition_key_of, range_tags
+from .partitions import key_range, month_span, monthly_partitions, partition_key_of, range_tags
 
 REFRESH_JOB = "refresh"
 PUBLIC_BUCKET = "public_data/"  # the bucket of the public data folder among the landing zone's (mhw refresh)
@@ -132,9 +132,10 @@ class RefreshPlan:
         parts = []
         for source in self.monthly_sources:
             months = sorted(self.months.get(source, ()))
-            parts.append(f"{source} {months[0]}..{months[-1]} ({len(months)} months)" if months else source)
+            parts.append(f"{source} {month_span(months)}" if months else source)
         first, last = self.partition_range
-        return f"monthly sources over partitions {first}..{last}: " + "; ".join(parts)
+        over = f"partition {first}" if first == last else f"partitions {first}..{last}"
+        return f"monthly sources over {over}: " + "; ".join(parts)
 
 
 def bucket_of(source: str, period: str | None) -> str:

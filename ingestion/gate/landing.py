@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ingestion.forces import known_force_codes
 from ingestion.gate.read import SUFFIXES, FileRejected
-from mhw.settings import SEEDS_DIR
+from mhw.settings import DEMO_MARKER, SEEDS_DIR
 
 NATIONAL = "national"  # the force folder of national sources (contract scope 'national')
 UNKNOWN_SOURCE = "landing_zone"  # ledger source of a file outside every source folder
@@ -201,6 +201,8 @@ def scan_landing(landing_dir: Path, sources: set[str] | frozenset[str], within: 
             rel_path = f"{rel}/{entry.name}" if rel else entry.name
             if entry.is_dir(follow_symlinks=False):
                 folders.append((entry.path, rel_path))
+                continue
+            if rel_path == DEMO_MARKER:  # the project's own mark of a demo landing zone
                 continue
             lf = _split(Path(entry.path), rel_path)
             reason = not_data_reason(rel_path)

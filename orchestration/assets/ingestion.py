@@ -19,7 +19,7 @@ from ingestion.schema import ensure_raw_schema
 from mhw.progress import Reporter
 from mhw.settings import get_settings
 
-from ..partitions import monthly_partitions, months_of_keys, partition_key_of
+from ..partitions import month_span, monthly_partitions, months_of_keys, partition_key_of
 from ..resources import WAREHOUSE_POOL, WarehouseResource
 
 LANDING_SOURCES = {
@@ -108,16 +108,11 @@ def landing_asset(
                 "rows_rejected": report.rows_rejected,
                 "files_rejected": report.count("rejected_file"),
                 "key_id": key_id,
-                **({"months": _span(context.partition_keys)} if monthly else {}),
+                **({"months": month_span(context.partition_keys)} if monthly else {}),
             }
         )
 
     return _asset
-
-
-def _span(keys) -> str:
-    keys = sorted(keys)
-    return keys[0] if len(keys) == 1 else f"{keys[0]}..{keys[-1]} ({len(keys)} months)"
 
 
 landing_assets = [

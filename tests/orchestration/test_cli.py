@@ -110,6 +110,7 @@ def _landing_home(tmp_path, monkeypatch):
     (month / "may.csv").write_text(header + "A-1,E23000001,2024-05-01T10:00,Y,N\nA-2,E23000001,2024-05-02T10:00,Y,N\n")
     (month / "may_late.csv").write_text(header + "B-1,E23000001,2024-05-03T10:00,Y,N\n")
     (month / "~$may.xlsx").write_bytes(b"lock")
+    (tmp_path / "landing" / ".demo-landing").write_text("mhw synth's mark: not a delivery, not reported\n")
     (tmp_path / "landing" / "incidentz").mkdir()
     (tmp_path / "landing" / "incidentz" / "x.csv").write_text(header)
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
@@ -123,14 +124,17 @@ def test_status_shows_the_parts_in_force_per_force_and_period(tmp_path, monkeypa
     result = CliRunner().invoke(cli.app, ["status", "--force-code", "E23000001"])
     assert result.exit_code == 0, result.output
     assert "incidents E23000001 2024-05: 2 part(s): may.csv (2), may_late.csv (1)" in result.output
-    assert "landing_zone  rejected_file  1" in result.output
+    assert "landing_zone" not in result.output, "the stray file has no force: --force-code leaves it out"
     assert "1 file(s) under the landing zone are not data" in result.output
+    narrowed = CliRunner().invoke(cli.app, ["status", "--source", "landing_zone"]).output
+    assert "rejected, source landing_zone):\n  landing_zone  rejected_file  1" in narrowed
+    assert "incidents  loaded" not in narrowed and "incidents E23000001" not in narrowed, "both sections narrowed"
 
 
 def test_rejects_lists_refused_files_and_what_is_not_data(tmp_path, monkeypatch):
     _landing_home(tmp_path, monkeypatch)
     result = CliRunner().invoke(cli.app, ["rejects"])
-    assert "incidentz/x.csv  whole file  -: 'incidentz' is not a source folder" in result.output
+    assert "incidentz/x.csv  whole file  'incidentz' is not a source folder" in result.output
     assert "incidents/E23000001/2024-05/~$may.xlsx  not data, left alone: a temporary file" in result.output
 
 

@@ -238,7 +238,7 @@ def test_bad_rows_are_named_and_good_rows_kept(home, env, changed):
 def test_monthly_source_loads_its_months_in_one_run_and_is_published(home, changed, monkeypatch):
     assert (
         "monthly sources over partitions 2024-01..2024-04: custody 2024-01..2024-02 (2 months); "
-        "incidents 2024-01..2024-04 (4 months); street_triage 2024-01..2024-01 (1 months) "
+        "incidents 2024-01..2024-04 (4 months); street_triage 2024-01 "
         "(months new or changed since the last refresh)" in changed["stdout"]
     )
     ledger = _query(
