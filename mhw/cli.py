@@ -48,7 +48,7 @@ def _claimed(settings: Settings, command: str, no_wait: bool) -> Iterator[writer
         if claim.previous:
             from .refresh_inputs import forget_last_refresh
 
-            forget_last_refresh(settings)
+            forget_last_refresh(settings, f"the previous writer, {claim.previous.describe()}, did not finish")
             if claim.previous.run_id:
                 _release_dead_runs(settings, claim.previous, None)
             else:
@@ -400,17 +400,22 @@ def _print_status(settings: Settings, *, parts: bool = False, **only: str | None
     from ingestion.gate.ledger import active_parts_by_period
 
     chosen = {name: value for name, value in only.items() if value}  # source, force_code, period
+    where = " and ".join(f"{name} = ?" for name in chosen) or "true"
     with _read_warehouse(settings) as con:
         rows = con.execute(
             f"""
             select source, status, count(*) as files, sum(rows_read) as rows_read,
                    sum(rows_loaded) as rows_loaded, sum(rows_rejected) as rows_rejected
-            from raw.load_ledger where {" and ".join(f"{name} = ?" for name in chosen) or "true"}
+            from raw.load_ledger where {where}
             group by all order by all
             """,
             list(chosen.values()),
         ).fetchall()
         active = active_parts_by_period(con) if parts else None
+        withdrawn = con.execute(
+            f"select file_path, message from raw.load_ledger where status = 'withdrawn' and {where} order by all",
+            list(chosen.values()),
+        ).fetchall()
     narrowed = "".join(f", {name.replace('_code', '')} {value}" for name, value in chosen.items())
     typer.echo(f"load ledger (source, status, files, rows read, loaded, rejected{narrowed}):")
     for row in rows:
@@ -425,6 +430,11 @@ def _print_status(settings: Settings, *, parts: bool = False, **only: str | None
             f"{path.rsplit('/', 1)[-1]} ({n})" for path, n in group.select("file_path", "rows_loaded").rows()
         )
         typer.echo(f"  {source} {force} {period}: {group.height} part(s): {files}")
+    if withdrawn:
+        typer.echo("files withdrawn (when, by whom and why):")
+    for path, message in withdrawn:  # the ledger's message ends with ledger.withdraw's note
+        note = re.search(r"withdrawn (\d{4}-\d\d-\d\d \d\d:\d\d by .*)", message or "", re.S)
+        typer.echo(f"  {path}: {note.group(1) if note else message}")
 
 
 @app.command()
@@ -515,7 +525,7 @@ def withdraw(
                 _fail(str(exc))
         from .refresh_inputs import forget_last_refresh
 
-        forget_last_refresh(settings)
+        forget_last_refresh(settings, f"{file} was withdrawn since the last refresh ({reason})")
     typer.echo(
         f"withdrew {file} ({done.rows_loaded} rows of {done.source} {done.force_code} {done.period}); "
         "`mhw refresh` publishes the warehouse without it"

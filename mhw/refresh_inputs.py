@@ -151,7 +151,7 @@ def last_refresh(settings: Settings, code: str, ledger: Sequence[int]) -> tuple[
     except (OSError, ValueError):
         stamp = {}
     if "landing" not in stamp:
-        return None, "no record of an earlier refresh's landing zone in this home"
+        return None, stamp.get("forgotten") or "no record of an earlier refresh's landing zone in this home"
     if stamp.get("code") != code:
         return None, "the code that builds the warehouse changed since the last refresh"
     if stamp.get("ledger") != list(ledger):
@@ -263,6 +263,7 @@ def record_planned_refresh(settings: Settings, plan_id: str, ledger: Sequence[in
     return True
 
 
-def forget_last_refresh(settings: Settings) -> None:
-    """Make the next refresh run in full (the warehouse changed outside a refresh, or a writer died mid-way)."""
-    (settings.home / STAMP).unlink(missing_ok=True)
+def forget_last_refresh(settings: Settings, why: str) -> None:
+    """Make the next refresh run in full (the warehouse changed outside a refresh, or a writer died mid-way); the
+    next refresh says `why`."""
+    atomic.write_text(settings.home / STAMP, json.dumps({"forgotten": why}) + "\n")

@@ -1,6 +1,7 @@
 """Operator CLI pieces that need no warehouse: clear errors."""
 
 import os
+import re
 
 from typer.testing import CliRunner
 
@@ -165,11 +166,22 @@ def test_withdraw_records_the_act_and_forgets_the_last_refresh(tmp_path, monkeyp
     result = CliRunner().invoke(cli.app, ["withdraw", path, "--reason", "sent twice"])
     assert result.exit_code == 0, result.output
     assert f"withdrew {path} (1 rows of incidents E23000001 2024-05)" in result.output
-    assert not (home / "last_refresh.json").exists(), "the next refresh must run to publish without it"
+    from mhw.refresh_inputs import last_refresh, unchanged_since_last_refresh
+    from mhw.settings import get_settings
+
+    settings = get_settings()
+    assert not unchanged_since_last_refresh(settings, "{}"), "the next refresh must run to publish without it"
+    assert last_refresh(settings, "code", (0, 0, 0)) == (
+        None,
+        f"{path} was withdrawn since the last refresh (sent twice)",
+    )
     again = CliRunner().invoke(cli.app, ["withdraw", path, "--reason", "again"])
     assert again.exit_code == 2 and "is not in force (its latest ledger entry is 'withdrawn')" in again.output
     status = CliRunner().invoke(cli.app, ["status"]).output
     assert "incidents E23000001 2024-05: 1 part(s): may.csv (2)" in status
+    assert re.search(
+        rf"files withdrawn \(when, by whom and why\):\n  {path}: \d{{4}}-\d\d-\d\d \d\d:\d\d by \S+: sent twice", status
+    )
 
 
 def test_a_refresh_of_a_home_without_a_landing_zone_stops_at_once(tmp_path, monkeypatch):
