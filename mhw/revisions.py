@@ -198,9 +198,9 @@ def _attribute_causes(con: duckdb.DuckDBPyConnection, models: Mapping[str, Publi
         matched as (
             select distinct {SPAN}, r.file_path,
                 case when r.is_national and not r.supersedes then 'new_edition'
+                     when not r.same_period then 'series_recalculated'
                      when r.supersedes then 'corrected_delivery'
                      when r.change_type = 'added' then 'new_delivery'
-                     when not r.same_period then 'series_recalculated'
                      else 'late_delivery' end as cause
             from candidates r
             where r.is_national

@@ -168,3 +168,18 @@ def test_a_whole_series_table_blames_a_month_of_the_same_force_for_its_other_mon
         ("mart_x_force_year", "W15000002", "2024-25"): "late_delivery",  # June 2024 falls in 2024-25
         ("mart_x_force_year", "E23000001", "2023-24"): None,
     }
+
+
+def test_a_corrected_month_recalculates_the_other_months_of_a_whole_series_table(warehouse, publish):
+    """A corrected June revises May's SPC-like row through the series: that is `series_recalculated`, not a
+    correction of May (the operator audit found it labelled `corrected_delivery`)."""
+    series = {**MODELS, "mart_x_month": replace(MODELS["mart_x_month"], revised_by_other_periods=True)}
+    with duckdb.connect(str(warehouse)) as con:
+        june = deliver(con, "incidents", "W15000002", "2024-06", "gwent_june.csv")
+        con.execute("insert into marts.mart_x_month values (date '2024-06-01', 9)")
+    publish(warehouse, series)
+    with duckdb.connect(str(warehouse)) as con:
+        deliver(con, "incidents", "W15000002", "2024-06", "gwent_june_v2.csv", supersedes=june)
+        con.execute("update marts.mart_x_month set n = n + 1 where month_start >= date '2024-05-01'")
+    found = {r["period"]: r["cause"] for r in revisions(publish(warehouse, series))}
+    assert found == {"2024-05": "series_recalculated", "2024-06": "corrected_delivery"}
