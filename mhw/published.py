@@ -55,6 +55,9 @@ class PublishedModel:
     # its rows hold statistics of a whole series (SPC limits, run rules): a delivery for any period of a force may
     # revise every row of that force (meta `revised_by_other_periods: true`; mhw.revisions)
     revised_by_other_periods: bool = False
+    # its force rows hold comparators drawn from every force (E&W, region and peer values, funnel limits, rank): a
+    # delivery of one force for a period may revise every force's row of that period (meta `revised_by_other_forces`)
+    revised_by_other_forces: bool = False
 
     @property
     def lineage_checksum(self) -> str:
@@ -157,5 +160,6 @@ def published_models(
             lineage=lineage,
             npcc_objectives=tuple(int(o) for o in meta.get("npcc_objectives", [])),
             revised_by_other_periods=bool(meta.get("revised_by_other_periods", False)),
+            revised_by_other_forces=bool(meta.get("revised_by_other_forces", False)),
         )
     return dict(sorted(models.items()))

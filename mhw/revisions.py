@@ -8,6 +8,8 @@ the force and period read from the grain and the cause where it is known:
 - `late_delivery` / `new_delivery`: a new delivery of that force and period changed (or added) the row;
 - `series_recalculated`: a delivery for another period of that force changed a row of a table whose statistics use
   the whole series (SPC centre and limits, run rules, the latest point: meta `revised_by_other_periods`);
+- `comparators_recalculated`: a delivery of another force for the row's period changed the comparators of a table
+  that compares each force with all (E&W, region and peer values, funnel limits, rank: meta `revised_by_other_forces`);
 - `new_edition`: a new edition of a national publication the table is built from;
 - `method_change`: the code of the table's lineage changed (models, seeds, macros, vars: its checksum).
 Deliveries are the ledger entries loaded since the previous publication, attributed to a table when their rows sit
@@ -166,12 +168,17 @@ def _attribute_causes(con: duckdb.DuckDBPyConnection, models: Mapping[str, Publi
             "where load_id in (select load_id from new_loads)"
         )
     con.execute("insert into load_tables select load_id, unnest(?::varchar[]) from new_loads", [list(LEDGER_TABLES)])
-    lineage = [(name, raw, m.revised_by_other_periods) for name, m in models.items() for raw in m.raw_tables]
+    lineage = [
+        (name, raw, m.revised_by_other_periods, m.revised_by_other_forces)
+        for name, m in models.items()
+        for raw in m.raw_tables
+    ]
     con.execute(
-        "create temp table table_sources (table_name varchar, raw_table varchar, revised_by_other_periods boolean)"
+        "create temp table table_sources (table_name varchar, raw_table varchar, revised_by_other_periods boolean, "
+        "revised_by_other_forces boolean)"
     )
     if lineage:
-        con.executemany("insert into table_sources values (?, ?, ?)", lineage)
+        con.executemany("insert into table_sources values (?, ?, ?, ?)", lineage)
     has_forces = "dim_force" in table_names(con, "main")
     known_force = "r.force_code in (select force_code from main.dim_force)" if has_forces else "true"
     con.execute(
@@ -186,7 +193,7 @@ def _attribute_causes(con: duckdb.DuckDBPyConnection, models: Mapping[str, Publi
             select *, {_period_bound("period")} as p_start, {_period_bound("period", end=True)} as p_end from new_loads
         ),
         candidates as (
-            select r.*, l.file_path, l.is_national, l.supersedes, s.revised_by_other_periods,
+            select r.*, l.file_path, l.is_national, l.supersedes, s.revised_by_other_periods, s.revised_by_other_forces,
                    r.force_code is null or r.force_code = l.force_code or not ({known_force}) as same_force,
                    r.p_start is null or l.p_start is null
                        or (r.p_start < l.p_end and l.p_start < r.p_end) as same_period
@@ -198,6 +205,7 @@ def _attribute_causes(con: duckdb.DuckDBPyConnection, models: Mapping[str, Publi
         matched as (
             select distinct {SPAN}, r.file_path,
                 case when r.is_national and not r.supersedes then 'new_edition'
+                     when not r.same_force then 'comparators_recalculated'
                      when not r.same_period then 'series_recalculated'
                      when r.supersedes then 'corrected_delivery'
                      when r.change_type = 'added' then 'new_delivery'
@@ -205,6 +213,7 @@ def _attribute_causes(con: duckdb.DuckDBPyConnection, models: Mapping[str, Publi
             from candidates r
             where r.is_national
                or (r.same_force and (r.same_period or (r.revised_by_other_periods and r.change_type = 'revised')))
+               or (r.revised_by_other_forces and r.same_period and r.change_type = 'revised')
         ),
         by_cause as (  -- how many files, and the first few by name: a national month matches every force's file
             select {SPAN}, cause, count(*) - {DETAIL_FILES} as more, min(file_path, {DETAIL_FILES}) as named

@@ -27,6 +27,8 @@ CAUSES = {
     "new_delivery": "a new delivery for that force and period added the row",
     "series_recalculated": "a month delivered for that force changed a statistic drawn from its whole series (SPC "
     "limits while they are trial limits, points in a run, the latest point)",
+    "comparators_recalculated": "a delivery of another force for that period moved what the force is compared with "
+    "(England and Wales, region and peer values, funnel limits, rank)",
     "new_edition": "a new edition of a national publication the table is built from was loaded",
     "method_change": "the code that builds the table changed (models, reference data or statistical methods)",
     "not known": "none of the above was found: for example a withdrawal, or a change upstream of several sources",

@@ -183,3 +183,20 @@ def test_a_corrected_month_recalculates_the_other_months_of_a_whole_series_table
         con.execute("update marts.mart_x_month set n = n + 1 where month_start >= date '2024-05-01'")
     found = {r["period"]: r["cause"] for r in revisions(publish(warehouse, series))}
     assert found == {"2024-05": "series_recalculated", "2024-06": "corrected_delivery"}
+
+
+def test_a_comparing_table_blames_another_forces_delivery_for_the_comparators_of_that_period(warehouse, publish):
+    """Each force's benchmark row holds E&W, region and peer values, funnel limits and a rank drawn from every force:
+    one force's month moves them for all (the operator audit found these revisions without a cause)."""
+    comparing = {**MODELS, "mart_x_force_year": replace(MODELS["mart_x_force_year"], revised_by_other_forces=True)}
+    publish(warehouse, comparing)
+    with duckdb.connect(str(warehouse)) as con:
+        deliver(con, "incidents", "W15000002", "2023-06", "gwent_june.csv")
+        con.execute("update marts.mart_x_force_year set rate = rate + 0.5")
+    found = {(r["force_code"], r["period"]): r["cause"] for r in revisions(publish(warehouse, comparing))}
+    assert found == {
+        ("E23000001", "2023-24"): "comparators_recalculated",
+        ("W15000002", "2023-24"): "late_delivery",
+        ("E&W", "2023-24"): "late_delivery",  # not a force: any force's delivery is its own
+        ("W15000002", "2024-25"): None,  # June 2023 is not in 2024-25
+    }
