@@ -1,7 +1,9 @@
 """Fingerprint of everything a refresh reads, so a refresh with nothing new can stop in seconds.
 
 Inputs: the landing zone, the public data folder, and the code that turns them into tables (ingestion contracts and
-code, the dbt project, seeds). Each file counts by path, size and modification time (contents are not read). After a
+code, the dbt project, seeds). Each file counts by path, size and modification time (contents are not read), except
+that the code's own fingerprint (which decides whether a refresh may run only the changed months) is of its files'
+contents, so that a checkout of the same code is not a change, and a change is named. After a
 successful refresh the fingerprint taken at its start is stored in $MHW_HOME/last_refresh.json; the next refresh
 compares and, when equal and the warehouse and current snapshot still exist, does nothing.
 
@@ -101,9 +103,28 @@ def public_data_digest(settings: Settings) -> str:
     return _digest(hashlib.sha256(f"set: {public is not None}\n".encode()), [("public", public)] if public else [])
 
 
-def code_fingerprint() -> str:
-    """sha256 over (file, size, mtime) of the code alone: what decides which files are loaded, and how."""
-    return _digest(hashlib.sha256(), _code_roots())
+def code_files() -> dict[str, str]:
+    """Each file of the code (what decides which files are loaded, and how) -> a digest of its contents: a checkout
+    that rewrites a file as it was does not change the code (some 2 MB, read in milliseconds)."""
+    found = {}
+    for root in CODE:
+        for name, _, _ in _files(root):
+            path = root if root.is_file() else root / name
+            where = path.relative_to(PROJECT_ROOT).as_posix() if path.is_relative_to(PROJECT_ROOT) else str(path)
+            found[where] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    return found
+
+
+def code_fingerprint(files: Mapping[str, str] | None = None) -> str:
+    """sha256 over the code's files and their contents (code_files())."""
+    return hashlib.sha256(json.dumps(files or code_files(), sort_keys=True).encode()).hexdigest()
+
+
+def changed_code(before: Mapping[str, str], now: Mapping[str, str], shown: int = 3) -> str:
+    """The code files changed, added or removed between two code_files(), named (the first few) and counted."""
+    changed = sorted(name for name in before.keys() | now.keys() if before.get(name) != now.get(name))
+    more = f" and {len(changed) - shown} more" if len(changed) > shown else ""
+    return ", ".join(changed[:shown]) + more
 
 
 def unchanged_since_last_refresh(settings: Settings, fingerprint: str) -> bool:
@@ -140,6 +161,9 @@ def record_refresh(
     stamp: dict = {"fingerprint": fingerprint}
     if code is not None and landing is not None and ledger is not None:
         stamp |= {"code": code, "landing": dict(landing), "ledger": list(ledger), "day": date.today().isoformat()}
+        files = code_files()
+        if code_fingerprint(files) == code:  # the files as they were when the refresh started, to name changes
+            stamp["code_files"] = files
     atomic.write_text(settings.home / STAMP, json.dumps(stamp) + "\n")
 
 
@@ -153,7 +177,9 @@ def last_refresh(settings: Settings, code: str, ledger: Sequence[int]) -> tuple[
     if "landing" not in stamp:
         return None, stamp.get("forgotten") or "no record of an earlier refresh's landing zone in this home"
     if stamp.get("code") != code:
-        return None, "the code that builds the warehouse changed since the last refresh"
+        changed = changed_code(stamp["code_files"], code_files()) if "code_files" in stamp else ""
+        named = f" ({changed})" if changed else ""
+        return None, f"the code that builds the warehouse changed since the last refresh{named}"
     if stamp.get("ledger") != list(ledger):
         return None, "the load ledger changed outside a refresh (another writer, a withdrawal or a restored warehouse)"
     return LastRefresh(stamp["landing"], date.fromisoformat(stamp["day"]), code, tuple(ledger)), ""

@@ -75,6 +75,30 @@ def test_the_last_refresh_counts_only_with_the_same_code_and_ledger(tmp_path, mo
     )  # fmt: skip
 
 
+def test_the_code_is_its_files_contents_and_a_change_is_named(tmp_path, monkeypatch):
+    """A checkout that rewrites a file as it was is no change (it used to rebuild every model); an edit is named."""
+    from mhw import refresh_inputs
+
+    code = tmp_path / "code"
+    (code / "models").mkdir(parents=True)
+    for name in ("a.sql", "b.sql", "c.sql", "d.sql", "e.sql"):
+        (code / "models" / name).write_text(f"select '{name}'\n")
+    monkeypatch.setattr(refresh_inputs, "CODE", (code / "models",))
+    monkeypatch.setenv("MHW_HOME", str(tmp_path / "home"))
+    settings = get_settings()
+    before = code_fingerprint()
+    os.utime(code / "models" / "a.sql", ns=(1, 1))
+    assert code_fingerprint() == before, "touched, not changed"
+    record_refresh(settings, "f", code=before, landing={}, ledger=(0, 0, 0))
+    (code / "models" / "b.sql").write_text("select 2\n")
+    assert code_fingerprint() != before
+    assert last_refresh(settings, code_fingerprint(), (0, 0, 0))[1].endswith(f"refresh ({code}/models/b.sql)")
+    for name in ("c.sql", "d.sql", "e.sql"):
+        (code / "models" / name).unlink()
+    why = last_refresh(settings, code_fingerprint(), (0, 0, 0))[1]
+    assert why.endswith(f"({code}/models/b.sql, {code}/models/c.sql, {code}/models/d.sql and 1 more)")
+
+
 def test_the_public_data_digest_follows_its_files_and_tells_unset_from_empty(tmp_path, monkeypatch):
     public = tmp_path / "public"
     public.mkdir()
