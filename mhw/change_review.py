@@ -316,6 +316,7 @@ def _name(fqn: str) -> tuple[str, str]:
 
 def review_change(settings: Settings, base: str | None = None, root: Path = PROJECT_ROOT) -> Review:
     """Plan the work tree's project against the base with SQLMesh (see the module docstring)."""
+    from sqlglot.errors import SqlglotError
     from sqlmesh.core import constants
     from sqlmesh.utils.errors import SQLMeshError
 
@@ -346,7 +347,7 @@ def review_change(settings: Settings, base: str | None = None, root: Path = PROJ
             share_caches(base_context.cache_dir, work / "change" / base_context.cache_dir.relative_to(work / "base"))
             marker.write_text(json.dumps(state))
         plan = _context(work / "change", profiles).plan_builder("prod", skip_tests=True).build()
-    except (SQLMeshError, ValueError) as exc:
+    except (SQLMeshError, SqlglotError, ValueError) as exc:  # SQL that does not parse: sqlglot's SchemaError
         raise ReviewError(f"SQLMesh could not plan the change: {exc}") from None
     finally:
         constants.MAX_FORK_WORKERS = workers

@@ -90,6 +90,10 @@ def test_plan_classifies_a_breaking_and_a_non_breaking_change(tmp_path, home):
     assert (home / "sqlmesh" / "plan.duckdb").exists()
     assert not list((project / "dbt_project").glob("external_models.yaml"))
     assert not (project / "dbt_project" / ".cache").exists()
+    # SQL that does not parse: one plain error naming the model and the line (it was three tracebacks)
+    edit(models / "marts" / "dim_force.sql", "1 as review_marker", "1 as review_marker (")
+    with pytest.raises(ReviewError, match=r"(?s)SQLMesh could not plan the change: .*dim_force\.sql.*Line \d+"):
+        review_change(get_settings(), base=str(base), root=project)
 
 
 def test_base_defaults_to_the_last_commit_when_there_is_no_main(tmp_path):
