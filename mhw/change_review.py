@@ -380,8 +380,12 @@ def _review(label: str, plan) -> Review:
         review.changes.append(
             ModelChange(schema, name, category, direct, () if direct else tuple(sorted(set(causes[s_id]))))
         )
-    review.added = sorted(_name(s.name)[1] for s in plan.context_diff.added if snapshots[s].is_model)
-    review.removed = sorted(_name(s.name)[1] for s in plan.context_diff.removed_snapshots)
+    diff = plan.context_diff
+    for name, (current, _) in sorted(diff.modified_snapshots.items()):  # descriptions, tags: nothing to rebuild
+        if current.is_model and diff.metadata_updated(name) and not review.change(_name(name)[1]):
+            review.changes.append(ModelChange(*_name(name), CATEGORY["METADATA"], True))
+    review.added = sorted(_name(s.name)[1] for s in diff.added if snapshots[s].is_model)
+    review.removed = sorted(_name(s.name)[1] for s in diff.removed_snapshots)
     return review
 
 

@@ -57,6 +57,8 @@ def test_plan_classifies_a_breaking_and_a_non_breaking_change(tmp_path, home):
         "coalesce(r.n_active_loads, 1)",
     )
     edit(models / "marts" / "dim_force.sql", "as peer_group", "as peer_group,\n    1 as review_marker")
+    # a description only: reported as metadata only (it was not reported at all)
+    edit(models / "marts" / "dim_ethnicity.yml", "Ethnicity codes by scheme", "Ethnicity codes, by scheme")
     # the benchmarking core: one decimal place less of tau2 in the funnel
     edit(models / "intermediate" / "int_benchmark_funnel.sql", "'funnel_tau2', 8", "'funnel_tau2', 7")
 
@@ -79,10 +81,12 @@ def test_plan_classifies_a_breaking_and_a_non_breaking_change(tmp_path, home):
         for n, m in published_models().items()
         if not {"model.mhw.int_s136_force_year", "model.mhw.dim_force", "model.mhw.int_benchmark_funnel"}
         & set(m.lineage)
+        and n != "dim_ethnicity"
     ]
     assert untouched and not any(review.change(name) for name in untouched)
     report = format_review(review)
     assert "int_s136_force_year: breaking" in report and "dim_force: non-breaking" in report
+    assert review.change("dim_ethnicity").category == "metadata only" and "dim_ethnicity: metadata only" in report
     assert "mart_s136_force_year: breaking (indirect), downstream of dim_force, int_s136_force_year" in report
     assert "mart_iopc_deaths" not in report
     # SQLMesh worked on its scratch copies only: no warehouse, nothing written into the project
