@@ -5,7 +5,9 @@ previous snapshot's, row by row on each table's grain (from the dbt manifest, mh
 `mart_revisions` into the new snapshot: one row per changed value (or added / removed row, column or table), with
 the force and period read from the grain and the cause where it is known:
 - `corrected_delivery`: a file that superseded an earlier delivery of that force and period (or edition);
-- `late_delivery` / `new_delivery`: a new delivery of that force and period changed (or added) the row;
+- `new_delivery`: the first delivery of that force and period added the row, or its period to a longer one (a month
+  to its year);
+- `late_delivery`: a further file for a force and period that already had one changed the row;
 - `series_recalculated`: a delivery for another period of that force changed a row of a table whose statistics use
   the whole series (SPC centre and limits, run rules, the latest point: meta `revised_by_other_periods`);
 - `comparators_recalculated`: a delivery of another force for the row's period changed the comparators of a table
@@ -147,11 +149,16 @@ def _attribute_causes(con: duckdb.DuckDBPyConnection, models: Mapping[str, Publi
         create temp table new_loads as
         select l.load_id, l.source, l.force_code, l.period, l.file_path,
                l.force_code = 'national' as is_national,
-               exists (select 1 from wh.raw.load_ledger e where e.superseded_by = l.load_id) as supersedes
+               exists (select 1 from wh.raw.load_ledger e where e.superseded_by = l.load_id) as supersedes,
+               not exists (  -- no earlier file of that source, force and period carried rows
+                   select 1 from wh.raw.load_ledger e
+                   where e.source = l.source and e.force_code = l.force_code and e.period = l.period
+                     and e.loaded_at <= ? and e.rows_loaded > 0
+               ) as is_first
         from wh.raw.load_ledger l
         where l.loaded_at > ? and l.status = 'loaded'
         """,
-        [since],
+        [since, since],
     )
     con.execute("create temp table load_tables (load_id varchar, raw_table varchar)")
     raw_tables = {t for m in models.values() for t in m.raw_tables} - set(LEDGER_TABLES)
@@ -193,7 +200,8 @@ def _attribute_causes(con: duckdb.DuckDBPyConnection, models: Mapping[str, Publi
             select *, {_period_bound("period")} as p_start, {_period_bound("period", end=True)} as p_end from new_loads
         ),
         candidates as (
-            select r.*, l.file_path, l.is_national, l.supersedes, s.revised_by_other_periods, s.revised_by_other_forces,
+            select r.*, l.file_path, l.is_national, l.supersedes, l.is_first, s.revised_by_other_periods,
+                   s.revised_by_other_forces,
                    r.force_code is null or r.force_code = l.force_code or not ({known_force}) as same_force,
                    r.p_start is null or l.p_start is null
                        or (r.p_start < l.p_end and l.p_start < r.p_end) as same_period
@@ -208,7 +216,7 @@ def _attribute_causes(con: duckdb.DuckDBPyConnection, models: Mapping[str, Publi
                      when not r.same_force then 'comparators_recalculated'
                      when not r.same_period then 'series_recalculated'
                      when r.supersedes then 'corrected_delivery'
-                     when r.change_type = 'added' then 'new_delivery'
+                     when r.change_type = 'added' or r.is_first then 'new_delivery'
                      else 'late_delivery' end as cause
             from candidates r
             where r.is_national

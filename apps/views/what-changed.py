@@ -24,7 +24,7 @@ CHANGE_LABELS = {
 CAUSES = {
     "corrected_delivery": "a corrected file for that force and period (or edition) replaced the earlier one",
     "late_delivery": "a further file arrived for that force and period after it was first published",
-    "new_delivery": "a new delivery for that force and period added the row",
+    "new_delivery": "the first delivery for that force and period added the row, or added its month to the year",
     "series_recalculated": "a month delivered for that force changed a statistic drawn from its whole series (SPC "
     "limits while they are trial limits, points in a run, the latest point)",
     "comparators_recalculated": "a delivery of another force for that period moved what the force is compared with "

@@ -7,6 +7,7 @@ warehouse as a delivery or a code change would, publishes again and reads mart_r
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timedelta
 
 import duckdb
 import pytest
@@ -80,6 +81,10 @@ def test_a_corrected_delivery_is_the_cause_of_the_values_it_changed(warehouse, p
 
 
 def test_a_late_delivery_matches_its_period_only(warehouse, publish):
+    """A further part of a month already published is late; the first file of a month is new, also for its year (a
+    routine month used to be called late on every year row it moved)."""
+    with duckdb.connect(str(warehouse)) as con:
+        deliver(con, "incidents", "W15000002", "2024-05", "gwent_may.csv", when=datetime.now() - timedelta(days=1))
     publish(warehouse)
     with duckdb.connect(str(warehouse)) as con:
         deliver(con, "incidents", "W15000002", "2024-05", "gwent_may_part2.csv")
@@ -87,6 +92,11 @@ def test_a_late_delivery_matches_its_period_only(warehouse, publish):
     found = {r["period"]: r for r in revisions(publish(warehouse))}
     assert found["2024-25"]["cause"] == "late_delivery", "May 2024 falls in 2024-25"
     assert found["2023-24"]["cause"] is None
+    with duckdb.connect(str(warehouse)) as con:
+        deliver(con, "incidents", "W15000002", "2024-06", "gwent_june.csv")
+        con.execute("update marts.mart_x_force_year set n = 55 where force_code = 'W15000002' and fy_label = '2024-25'")
+    (june,) = revisions(publish(warehouse))
+    assert (june["period"], june["cause"]) == ("2024-25", "new_delivery"), "June's first file: new in its year"
 
 
 def test_a_month_every_force_delivered_names_three_of_its_files_and_counts_the_rest(warehouse, publish):
@@ -100,7 +110,7 @@ def test_a_month_every_force_delivered_names_three_of_its_files_and_counts_the_r
         )  # national: any force's
     (row,) = revisions(publish(warehouse))
     named = ", ".join(f"incidents/{f}/2024-05/incidents_{f}.csv" for f in sorted(forces)[:3])
-    assert (row["cause"], row["cause_detail"]) == ("late_delivery", f"late_delivery: {named} and 2 more files")
+    assert (row["cause"], row["cause_detail"]) == ("new_delivery", f"new_delivery: {named} and 2 more files")
 
 
 def test_a_new_edition_of_a_national_publication(warehouse, publish):
@@ -165,7 +175,7 @@ def test_a_whole_series_table_blames_a_month_of_the_same_force_for_its_other_mon
     found = {(r["table_name"], r["force_code"], r["period"]): r["cause"] for r in revisions(publish(warehouse, series))}
     assert found == {
         ("mart_x_month", None, "2024-05"): "series_recalculated",
-        ("mart_x_force_year", "W15000002", "2024-25"): "late_delivery",  # June 2024 falls in 2024-25
+        ("mart_x_force_year", "W15000002", "2024-25"): "new_delivery",  # June 2024 falls in 2024-25
         ("mart_x_force_year", "E23000001", "2023-24"): None,
     }
 
@@ -196,7 +206,7 @@ def test_a_comparing_table_blames_another_forces_delivery_for_the_comparators_of
     found = {(r["force_code"], r["period"]): r["cause"] for r in revisions(publish(warehouse, comparing))}
     assert found == {
         ("E23000001", "2023-24"): "comparators_recalculated",
-        ("W15000002", "2023-24"): "late_delivery",
-        ("E&W", "2023-24"): "late_delivery",  # not a force: any force's delivery is its own
+        ("W15000002", "2023-24"): "new_delivery",
+        ("E&W", "2023-24"): "new_delivery",  # not a force: any force's delivery is its own
         ("W15000002", "2024-25"): None,  # June 2023 is not in 2024-25
     }
