@@ -167,9 +167,12 @@ def evaluate_one(
     start_from, start_to = scheme["start_from"], scheme["start_to"]
     phase = [classify(d, grain, start_from, start_to) for d in rows["period_start"].to_list()]
     end = scheme["end_date"]
+    running = pl.lit(end).is_null() | (pl.col("period_start") <= pl.lit(end))
     rows = rows.with_columns(
         pl.Series("phase", phase, pl.String),
-        (pl.col("is_usable") & (pl.lit(end).is_null() | (pl.col("period_start") <= pl.lit(end)))).alias("in_run"),
+        (pl.col("is_usable") & running).alias("in_run"),
+        # shown in the published series: the run, and its months under COVID-19 restrictions (left out of the fit)
+        ((pl.col("is_usable") | pl.col("is_covid_restrictions")) & running).alias("is_shown"),
     ).with_columns((pl.col("in_run") & (pl.col("phase") != "transition")).alias("fit_usable"))
     used = rows.filter("fit_usable")
     n_before = used.filter(pl.col("phase") == "before").height
@@ -257,7 +260,7 @@ def evaluate_one(
             f"fewer than {MIN_COMPARISON_FORCES} of the force's peer group had no such scheme and data for every "
             "period: compared with every other force that had neither such a scheme nor a gap in its data"
         )
-    elif own.level.excludes_one and not did.level.excludes_one:
+    if did is not None and own.level.excludes_one and not did.level.excludes_one:
         caveats.append("the change is also seen in the comparison forces: it may not be the scheme's")
     row = {
         **base,
@@ -285,22 +288,31 @@ def evaluate_one(
         "did_trend_ucl": did.trend.ucl if did else None,
     }
     per = outcome.per
-    periods_out = fit_rows.select(
-        pl.lit(scheme["scheme_key"]).alias("scheme_key"),
-        pl.lit(outcome.code).alias("outcome"),
-        "force_code",
+    model = fit_rows.select(
         "period_start",
-        "phase",
-        "fit_usable",
-        "is_covid_restrictions",
-        "numerator_count",
-        "denominator_count",
-        (pl.col("numerator") / pl.col("exposure") * per).alias("observed_rate"),
         pl.Series("fitted_rate", own.fitted * per),
         pl.Series("counterfactual_rate", own.counterfactual * per),
         pl.Series("counterfactual_lcl", own.counterfactual_lcl * per),
         pl.Series("counterfactual_ucl", own.counterfactual_ucl * per),
         pl.Series("comparison_counterfactual_rate", did.counterfactual * per if did else [None] * fit_rows.height),
+    )
+    periods_out = (
+        rows.filter("is_shown")
+        .join(model, on="period_start", how="left")  # a month left out of the fit has no model values
+        .select(
+            pl.lit(scheme["scheme_key"]).alias("scheme_key"),
+            pl.lit(outcome.code).alias("outcome"),
+            "force_code",
+            "period_start",
+            "phase",
+            "fit_usable",
+            "is_covid_restrictions",
+            "numerator_count",
+            "denominator_count",
+            (pl.col("numerator") / pl.col("exposure") * per).alias("observed_rate"),
+            *model.columns[1:],
+        )
+        .sort("period_start")
     )
     return row, periods_out
 

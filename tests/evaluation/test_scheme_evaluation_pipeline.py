@@ -149,6 +149,32 @@ def test_the_published_evaluation_is_disclosure_controlled(built):
         assert shown == 0
 
 
+def test_the_series_shows_the_covid_months_the_fit_left_out_and_every_comparison_is_judged(built):
+    """Found by an independent refit (2026-12-03): the COVID-19 months a fit leaves out were missing from the series
+    behind it, though its caveat counts them; and a change on the force's own trend that the comparison forces share
+    lacked its caveat whenever the comparison fell back to all forces."""
+    import re
+
+    evaluations = _frame(
+        built["snapshot"],
+        "select scheme_key, outcome, caveats, level_lcl, level_ucl, did_level_lcl, did_level_ucl "
+        "from mart_scheme_evaluation where status = 'evaluated'",
+    )
+    series = _frame(built["snapshot"], "select * from mart_scheme_evaluation_series")
+    left_out = 0
+    for row in evaluations.iter_rows(named=True):
+        one = series.filter((pl.col("scheme_key") == row["scheme_key"]) & (pl.col("outcome") == row["outcome"]))
+        covid = one.filter("is_covid_restrictions")
+        said = re.search(r"(\d+) month\(s\) under COVID-19 restrictions left out of the fit", row["caveats"] or "")
+        assert covid.height == (int(said.group(1)) if said else 0), row["scheme_key"]
+        assert not covid["fit_usable"].any() and covid["fitted_rate"].is_null().all()
+        left_out += covid.height
+        own_change = not row["level_lcl"] <= 1 <= row["level_ucl"]
+        shared = row["did_level_lcl"] is not None and row["did_level_lcl"] <= 1 <= row["did_level_ucl"]
+        assert ("also seen in the comparison forces" in (row["caveats"] or "")) == (own_change and shared)
+    assert left_out > 0, "the fixture's s136 series cross the 2021 restrictions"
+
+
 def test_the_what_works_page_reads_one_force_as_a_national_lead_would(built, monkeypatch, tmp_path):
     monkeypatch.setenv("MHW_HOME", str(tmp_path))
     monkeypatch.setenv("MHW_SERVING_DIR", str(built["snapshot"].parent))
