@@ -233,9 +233,13 @@ def evaluate_one(
     except ValueError as exc:
         return _not_evaluable(base, caveats, f"the model could not be fitted: {exc}"), None
     if own.ljung_box_p is not None and own.ljung_box_p < 0.05:
+        allowed = (
+            f"the intervals allow for lag-1 autocorrelation ({own.rho:.2f})"
+            if own.rho > 0
+            else "the lag-1 autocorrelation is not positive, so the intervals make no allowance"
+        )
         caveats.append(
-            f"residual autocorrelation (Ljung-Box p = {own.ljung_box_p:.3f}): the intervals allow for lag-1 "
-            f"autocorrelation ({own.rho:.2f}) but may still be too narrow"
+            f"residual autocorrelation (Ljung-Box p = {own.ljung_box_p:.3f}): {allowed} and may be too narrow"
         )
     periods = fit_rows["period_start"].to_list()
     pooled, used_forces, basis, why = _comparison(scheme, outcome_rows, candidates, schemes, periods)

@@ -172,6 +172,7 @@ def test_the_series_shows_the_covid_months_the_fit_left_out_and_every_comparison
         own_change = not row["level_lcl"] <= 1 <= row["level_ucl"]
         shared = row["did_level_lcl"] is not None and row["did_level_lcl"] <= 1 <= row["did_level_ucl"]
         assert ("also seen in the comparison forces" in (row["caveats"] or "")) == (own_change and shared)
+        assert "autocorrelation (0.00)" not in (row["caveats"] or ""), "no allowance is not an allowance of 0"
     assert left_out > 0, "the fixture's s136 series cross the 2021 restrictions"
 
 
