@@ -75,10 +75,19 @@ def _release_dead_runs(
         _note(f"note: {note}")
 
 
+def _no_warehouse(settings: Settings) -> str:
+    """What to do when the warehouse is missing: a mistyped MHW_HOME is as likely as a home never refreshed (and
+    `make refresh` would fill a wrong home with demo data)."""
+    return (
+        f"no warehouse at {settings.warehouse}: check MHW_HOME ({settings.home}); if this is the right home, build it "
+        "with `mhw refresh` (`make refresh` also writes demo data into an empty landing zone)"
+    )
+
+
 def _check_readable(settings: Settings) -> None:
     """Stop with a clear message when the warehouse is missing or a writer holds it (a read would meet its lock)."""
     if not settings.warehouse.exists():
-        _fail(f"no warehouse at {settings.warehouse}: run `make refresh` first")
+        _fail(_no_warehouse(settings))
     holder = writer_claim.current_holder(settings)
     if holder:
         _fail(
@@ -510,7 +519,7 @@ def withdraw(
 
     settings = get_settings()
     if not settings.warehouse.exists():
-        _fail(f"no warehouse at {settings.warehouse}: run `make refresh` first")
+        _fail(_no_warehouse(settings))
     path = Path(file)
     if path.is_absolute() and path.resolve().is_relative_to(settings.landing_dir):
         file = path.resolve().relative_to(settings.landing_dir).as_posix()

@@ -12,7 +12,7 @@ def test_status_without_warehouse_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("MHW_HOME", str(tmp_path))
     result = CliRunner().invoke(cli.app, ["status"])
     assert result.exit_code == 2
-    assert "run `make refresh` first" in result.output
+    assert f"no warehouse at {tmp_path / 'warehouse.duckdb'}: check MHW_HOME ({tmp_path})" in result.output
     assert "Traceback" not in result.output
 
 
