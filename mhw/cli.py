@@ -247,7 +247,7 @@ def refresh(
     """
     import duckdb
 
-    from ingestion.gate.pseudonymise import MissingKeyError, check_key_matches, resolve_key
+    from ingestion.gate.pseudonymise import KeyMismatchError, MissingKeyError, check_key_matches, resolve_key
 
     from .refresh_inputs import (
         code_fingerprint,
@@ -272,7 +272,7 @@ def refresh(
             with duckdb.connect(str(settings.warehouse), read_only=True) as con:
                 try:
                     check_key_matches(con, key_id)
-                except MissingKeyError as exc:
+                except KeyMismatchError as exc:
                     _fail(str(exc))
         fingerprint, code = inputs_fingerprint(settings), code_fingerprint()
         if not force and unchanged_since_last_refresh(settings, fingerprint):
@@ -406,7 +406,7 @@ def _failed_checks(events) -> tuple[list[str], list[str]]:
 
 def _print_status(settings: Settings, *, parts: bool = False, **only: str | None) -> None:
     """The ledger by source and status; with parts, the files in force per source, force and period."""
-    from ingestion.gate.ledger import active_parts_by_period
+    from ingestion.gate.ledger import active_parts_by_period, withdrawal_note
 
     chosen = {name: value for name, value in only.items() if value}  # source, force_code, period
     where = " and ".join(f"{name} = ?" for name in chosen) or "true"
@@ -441,9 +441,8 @@ def _print_status(settings: Settings, *, parts: bool = False, **only: str | None
         typer.echo(f"  {source} {force} {period}: {group.height} part(s): {files}")
     if withdrawn:
         typer.echo("files withdrawn (when, by whom and why):")
-    for path, message in withdrawn:  # the ledger's message ends with ledger.withdraw's note
-        note = re.search(r"withdrawn (\d{4}-\d\d-\d\d \d\d:\d\d by .*)", message or "", re.S)
-        typer.echo(f"  {path}: {note.group(1) if note else message}")
+    for path, message in withdrawn:
+        typer.echo(f"  {path}: {withdrawal_note(message) or message}")
 
 
 @app.command()

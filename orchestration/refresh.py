@@ -131,7 +131,7 @@ class RefreshPlan:
             return "monthly sources: no landing files, not run"
         parts = []
         for source in self.monthly_sources:
-            months = sorted(self.months.get(source, ()))
+            months = self.months.get(source, ())
             parts.append(f"{source} {month_span(months)}" if months else source)
         first, last = self.partition_range
         over = f"partition {first}" if first == last else f"partitions {first}..{last}"

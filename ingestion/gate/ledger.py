@@ -8,6 +8,7 @@ active_loads).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -301,6 +302,15 @@ class Withdrawal:
     rows_loaded: int
 
 
+WITHDRAWN = "withdrawn"  # withdraw's note, appended to the entry's message: 'withdrawn <when> by <whom>: <why>'
+
+
+def withdrawal_note(message: str | None) -> str | None:
+    """'<when> by <whom>: <why>' from a withdrawn entry's message (the note withdraw appended), if it holds one."""
+    found = re.search(rf"{WITHDRAWN} (\d{{4}}-\d\d-\d\d \d\d:\d\d by .*)", message or "", re.S)
+    return found.group(1) if found else None
+
+
 def withdraw(con: duckdb.DuckDBPyConnection, file_path: str, reason: str, by: str) -> Withdrawal:
     """Take a file in force out of force (status 'withdrawn'), recording when, by whom and why."""
     found = con.execute(
@@ -316,7 +326,7 @@ def withdraw(con: duckdb.DuckDBPyConnection, file_path: str, reason: str, by: st
             raise LedgerError(f"no delivery {file_path} in the ledger (give the path under the landing zone)")
         raise LedgerError(f"{file_path} is not in force (its latest ledger entry is '{latest}'): nothing to withdraw")
     load_id, source, force_code, period, rows = found
-    note = f"withdrawn {datetime.now():%Y-%m-%d %H:%M} by {by}: {reason}"
+    note = f"{WITHDRAWN} {datetime.now():%Y-%m-%d %H:%M} by {by}: {reason}"
     con.execute(
         "update raw.load_ledger set status = 'withdrawn', message = concat_ws('; ', message, ?) where load_id = ?",
         [note, load_id],
