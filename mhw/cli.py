@@ -295,9 +295,9 @@ def _run_refresh(
     claim: writer_claim.Claim,
     publish: bool,
     last: LastRefresh | None,
-    before: tuple[int, int, int],
+    before: tuple[int, ...],
     why: str = "",
-) -> tuple[dict[str, str], tuple[int, int, int]] | None:
+) -> tuple[dict[str, str], tuple[int, ...]] | None:
     """The refresh job through Dagster, in this process, under the caller's writer claim. Monthly sources run over
     the months changed since `last` (every month without it, for the reason `why`); `before`: the ledger's totals
     at the start. Returns
@@ -347,7 +347,7 @@ def _run_refresh(
     for warning in warnings:
         typer.secho(f"warning: check {warning}", fg=typer.colors.YELLOW, err=True)
     after = ledger_totals(settings)
-    files, rows, rejected = (a - b for a, b in zip(after, before, strict=True))
+    files, rows, rejected = (a - b for a, b in zip(after[:3], before[:3], strict=True))
     typer.echo(f"this refresh: {files} new ledger entries, {rows} rows loaded, {rejected} rows rejected")
     _print_status(settings)
     if not publish:

@@ -24,7 +24,7 @@ import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from stat import S_ISREG
 
@@ -49,6 +49,7 @@ STAMP = "last_refresh.json"
 # a run building only the dbt models its sources change: the code and ledger totals it was planned with (stale_plan)
 CODE_TAG = "mhw/planned_with_code"
 LEDGER_TAG = "mhw/planned_with_ledger"
+TESTED_THROUGH_ENV = "MHW_TESTED_THROUGH"  # for dbt: data_tested_through() of the run
 PLAN_TAG = "mhw/refresh_plan"  # a schedule's or the sensor's run: the id of the plan its publish records
 PLANS = "refresh_plans"  # what each Dagster-launched refresh was planned from, until it publishes
 
@@ -185,19 +186,33 @@ def last_refresh(settings: Settings, code: str, ledger: Sequence[int]) -> tuple[
     return LastRefresh(stamp["landing"], date.fromisoformat(stamp["day"]), code, tuple(ledger)), ""
 
 
-def ledger_totals(settings: Settings) -> tuple[int, int, int]:
-    """(ledger entries, rows loaded, rows rejected) so far; zeros before the first refresh. Raises duckdb.IOException
-    while another process writes the warehouse (its lock)."""
+def ledger_totals(settings: Settings) -> tuple[int, int, int, int]:
+    """(ledger entries, rows loaded, rows rejected, the latest load's time in microseconds since 1970) so far; zeros
+    before the first refresh. Raises duckdb.IOException while another process writes the warehouse (its lock)."""
     import duckdb
 
     if not settings.warehouse.exists():
-        return (0, 0, 0)
+        return (0, 0, 0, 0)
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         if not con.execute("select count(*) from duckdb_tables() where table_name = 'load_ledger'").fetchone()[0]:
-            return (0, 0, 0)
+            return (0, 0, 0, 0)
         return con.execute(
-            "select count(*), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_rejected), 0) from raw.load_ledger"
+            "select count(*), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_rejected), 0), "
+            "coalesce(epoch_us(max(loaded_at)), 0) from raw.load_ledger"
         ).fetchone()
+
+
+def data_tested_through(tags: Mapping[str, str]) -> str | None:
+    """For a run planned to build only the dbt models its sources change (CODE_TAG): the time of the latest load when
+    it was planned, as 'YYYY-MM-DD HH:MM:SS.ffffff'. The plan stands only on the warehouse the last successful refresh
+    left (stale_plan), whose build tested every row then loaded, so the data tests marked __loaded_since_tested__ need
+    test only the rows loaded after it (dbt_project/macros/get_where_subquery.sql). None for any other run, or when
+    nothing was loaded then: every row is tested."""
+    if CODE_TAG not in tags:
+        return None
+    ledger = json.loads(tags.get(LEDGER_TAG, "[]"))
+    latest = ledger[3] if len(ledger) == 4 else 0
+    return f"{datetime(1970, 1, 1) + timedelta(microseconds=latest):%Y-%m-%d %H:%M:%S.%f}" if latest else None
 
 
 def last_refresh_now(settings: Settings) -> tuple[LastRefresh | None, str]:

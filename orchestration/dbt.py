@@ -6,7 +6,8 @@ import os
 import shutil
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from dagster_dbt.dbt_manifest import validate_manifest
 from mhw import manifest
 from mhw.progress import Reporter
 from mhw.published import NPCC_OBJECTIVES
+from mhw.refresh_inputs import TESTED_THROUGH_ENV, data_tested_through
 from mhw.settings import DBT_PROJECT_DIR, get_settings
 
 from .dbt_child import PARENT_ENV, dbt_executable
@@ -155,6 +157,21 @@ def drop_outdated_tables(con, manifest: Mapping[str, Any], selected: set[dg.Asse
 BUILD = ["build", "--exclude-resource-type", "unit_test"]  # unit tests check logic, not data: `make test` runs them
 
 
+@contextmanager
+def _env_only_for_dbt(name: str, value: str | None) -> Iterator[None]:
+    """os.environ[name] is value (unset when None) while dbt's process starts, then as it was: a later build in this
+    process (a test's, another run's) does not inherit it."""
+    saved = os.environ.pop(name, None)
+    if value is not None:
+        os.environ[name] = value
+    try:
+        yield
+    finally:
+        os.environ.pop(name, None)
+        if saved is not None:
+            os.environ[name] = saved
+
+
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=translator, pool=WAREHOUSE_POOL)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """Seeds, models and data tests, in dependency order (under this run's writer claim); says how far it has come
@@ -162,6 +179,12 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     (tests/dbt), not in every refresh."""
     os.environ["MHW_WAREHOUSE"] = str(warehouse.path)  # dbt resolves the same absolute path
     os.environ[PARENT_ENV] = str(os.getpid())  # mhw-dbt dies with this process
+    through = data_tested_through(context.run.tags)  # dbt_project/macros/get_where_subquery.sql
+    if through:
+        context.log.info(
+            f"data tests marked __loaded_since_tested__ read the rows of loads made after {through}: the last "
+            "refresh's build tested every earlier row"
+        )
     target = build_target(get_settings().dbt_dir)
     with warehouse.connect() as con:
         for table in drop_outdated_tables(con, MANIFEST, set(context.selected_asset_keys)):
@@ -169,7 +192,8 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     total = build_events(MANIFEST, set(context.selected_asset_keys))
     reporter = Reporter(context.log.info, "dbt build")
     done = 0
-    build = dbt.cli(BUILD, context=context, target_path=target)
+    with _env_only_for_dbt(TESTED_THROUGH_ENV, through):  # dbt's process starts here, with this run's value
+        build = dbt.cli(BUILD, context=context, target_path=target)
     for done, event in enumerate(build.stream(), start=1):
         if done == 1:  # dbt has parsed the project: keep its parse state for the next build
             keep_parse_state(target)

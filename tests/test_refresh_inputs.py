@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import date
 
+import duckdb
+
 from mhw.refresh_inputs import (
+    CODE_TAG,
+    LEDGER_TAG,
     LastRefresh,
     code_fingerprint,
+    data_tested_through,
     inputs_fingerprint,
     last_refresh,
+    ledger_totals,
     public_data_digest,
     record_refresh,
     unchanged_since_last_refresh,
@@ -112,3 +119,23 @@ def test_the_public_data_digest_follows_its_files_and_tells_unset_from_empty(tmp
     assert len({unset, empty, one}) == 3 and public_data_digest(get_settings()) == one
     (public / "census.csv").write_text("a,b,c\n")
     assert public_data_digest(get_settings()) != one
+
+
+def test_a_planned_run_tests_the_rows_loaded_after_the_ledgers_latest_load_when_planned(tmp_path, monkeypatch):
+    """ledger_totals() ends with the latest load's time; a run planned on it (CODE_TAG) passes that time to dbt
+    (data_tested_through, to the microsecond); a run not so planned, or planned on an empty ledger, tests every row."""
+    monkeypatch.setenv("MHW_HOME", str(tmp_path))
+    monkeypatch.delenv("MHW_WAREHOUSE", raising=False)
+    settings = get_settings()
+    assert ledger_totals(settings) == (0, 0, 0, 0)
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute("create schema raw")
+        con.execute("create table raw.load_ledger (rows_loaded int, rows_rejected int, loaded_at timestamp)")
+        con.execute("insert into raw.load_ledger values (9, 1, '2026-12-03 19:19:50.000001'), (4, 0, '2026-11-01')")
+    totals = ledger_totals(settings)
+    assert totals[:3] == (2, 13, 1)
+    planned = {CODE_TAG: "code", LEDGER_TAG: json.dumps(list(totals))}
+    assert data_tested_through(planned) == "2026-12-03 19:19:50.000001"
+    assert data_tested_through({LEDGER_TAG: planned[LEDGER_TAG]}) is None  # a full refresh: every row
+    assert data_tested_through({**planned, LEDGER_TAG: "[0, 0, 0, 0]"}) is None
+    assert data_tested_through({**planned, LEDGER_TAG: "[2, 13, 1]"}) is None  # planned before the ledger kept the time

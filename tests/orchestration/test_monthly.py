@@ -218,7 +218,7 @@ def test_landing_sensor_with_an_empty_landing_zone_skips(tmp_path, monkeypatch):
     assert isinstance(result, dg.SkipReason) and cursor == "{}"
 
 
-def _record_refresh_now(ledger=(0, 0, 0)):
+def _record_refresh_now(ledger=(0, 0, 0, 0)):
     """What `mhw refresh` records after a successful refresh of the landing zone as it is now."""
     settings = get_settings()
     record_refresh(settings, "f", code=code_fingerprint(), landing=plan_now(None)[1], ledger=ledger)
@@ -238,7 +238,7 @@ def test_the_sensor_after_a_recorded_refresh_plans_what_changed_since_and_its_pu
     assert isinstance(quiet, dg.SkipReason) and "none changed since the last refresh" in quiet.skip_message
     _settled(incidents_file(landing, B, "2024-02"))
     new, _ = _tick(sensor, cursor)
-    assert new.tags[CODE_TAG] == code_fingerprint() and json.loads(new.tags[LEDGER_TAG]) == [0, 0, 0]
+    assert new.tags[CODE_TAG] == code_fingerprint() and json.loads(new.tags[LEDGER_TAG]) == [0, 0, 0, 0]
     assert new.tags.items() >= range_tags("2024-02", "2024-02").items()  # the month changed since, not January
     assert INCIDENTS in new.asset_selection and S136 not in new.asset_selection
     settings = get_settings()
@@ -267,7 +267,7 @@ def test_a_planned_run_whose_code_or_ledger_changed_since_does_not_run(env):
         with warehouse.connect() as con:
             con.execute("create table written as select 1 as x")
 
-    current = {CODE_TAG: code_fingerprint(), LEDGER_TAG: "[0, 0, 0]"}
+    current = {CODE_TAG: code_fingerprint(), LEDGER_TAG: "[0, 0, 0, 0]"}
     for tags, stale in (
         ({**current, CODE_TAG: "an older code"}, "the code changed after this refresh was planned"),
         ({**current, LEDGER_TAG: "[5, 100, 2]"}, "the load ledger changed after this refresh was planned"),
@@ -364,9 +364,11 @@ def loads_then_fails(warehouse: WarehouseResource) -> None:
     """A ledger entry written, then (on the first attempt only) a failure: a planned run stopped half-way."""
     with warehouse.connect() as con:
         con.execute("create schema if not exists raw")
-        con.execute("create table if not exists raw.load_ledger (rows_loaded bigint, rows_rejected bigint)")
+        con.execute(
+            "create table if not exists raw.load_ledger (rows_loaded bigint, rows_rejected bigint, loaded_at timestamp)"
+        )
         if not ATTEMPTS:
-            con.execute("insert into raw.load_ledger values (10, 1)")
+            con.execute("insert into raw.load_ledger values (10, 1, now())")
     ATTEMPTS.append("ran")
     if len(ATTEMPTS) == 1:
         raise RuntimeError("stopped half-way")
@@ -386,7 +388,7 @@ def test_a_failed_planned_run_re_executed_runs_on_from_where_it_stopped_unless_s
     a new run with the same tags, or a re-execution after another writer, does not."""
     ATTEMPTS.clear()
     settings = get_settings()
-    tags = {CODE_TAG: code_fingerprint(), LEDGER_TAG: "[0, 0, 0]"}
+    tags = {CODE_TAG: code_fingerprint(), LEDGER_TAG: "[0, 0, 0, 0]"}
     with dg.DagsterInstance.get() as instance:
         job = dg.reconstructable(_half_way_job)
         first = dg.execute_job(job, instance, tags=tags, raise_on_error=False)
@@ -399,7 +401,7 @@ def test_a_failed_planned_run_re_executed_runs_on_from_where_it_stopped_unless_s
         assert instance.get_run_by_id(again.run_id).parent_run_id == first.run_id
 
         with duckdb.connect(str(settings.warehouse)) as con:  # another writer, after the first attempt
-            con.execute("insert into raw.load_ledger values (5, 0)")
+            con.execute("insert into raw.load_ledger values (5, 0, now())")
         assert "the load ledger changed" in stale_plan(settings, tags, first.run_id)
         refused = dg.execute_job(
             job, instance, tags=tags, reexecution_options=dg.ReexecutionOptions.from_failure(first.run_id, instance),

@@ -63,7 +63,7 @@ def test_the_nightly_sweep_skips_until_an_input_changes(defs, home):
     settings.serving_dir.mkdir(parents=True)
     settings.warehouse.touch()
     settings.current_snapshot.touch()
-    assert record_planned_refresh(settings, request.tags[PLAN_TAG], (0, 0, 0))
+    assert record_planned_refresh(settings, request.tags[PLAN_TAG], (0, 0, 0, 0))
     skipped = sweep.evaluate_tick(dg.build_schedule_context())
     assert not skipped.run_requests and "nothing new" in skipped.skip_message
     monthly = defs.resolve_schedule_def("monthly_national_refresh")

@@ -277,6 +277,18 @@ def test_monthly_source_loads_its_months_in_one_run_and_is_published(home, chang
     assert sorted(published) == [(f, m, 10) for f, months in sorted(INCIDENT_MONTHS.items()) for m in months]
 
 
+def test_the_months_refresh_tests_the_rows_loaded_since_the_last_refresh_and_the_first_every_row(home, changed):
+    """The first refresh tested every row; the month's, planned on the warehouse it left, passes dbt the time of
+    its latest load, so the data tests marked __loaded_since_tested__ read the new loads' rows (and their keys'
+    clashes) only (dbt_project/macros/get_where_subquery.sql)."""
+    said = re.search(r"__loaded_since_tested__ read the rows of loads made after (\S+ \S+):", changed["stderr"])
+    assert said
+    [(latest,)] = _query(home / "warehouse.duckdb", "select max(loaded_at) from raw.load_ledger where source = 's136'")
+    assert said[1] < str(latest)  # before this refresh's corrected s136 return
+    compiled = next((home / "dbt").glob("build-*/run/**/unique_stg_custody__detentions_custody_key.sql")).read_text()
+    assert f"where loaded_at > cast('{said[1]}' as timestamp)" in compiled
+
+
 def test_refresh_without_key_stops_with_clear_message(tmp_path):
     generate_s136(tmp_path / "landing", seed=1, years=("2023-24",), forces=("E23000034",))
     done = _refresh(_env(tmp_path))
