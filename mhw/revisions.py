@@ -13,9 +13,11 @@ the force and period read from the grain and the cause where it is known:
 - `comparators_recalculated`: a delivery of another force for the row's period changed the comparators of a table
   that compares each force with all (E&W, region and peer values, funnel limits, rank: meta `revised_by_other_forces`);
 - `new_edition`: a new edition of a national publication the table is built from;
+- `withdrawn_delivery`: an operator withdrew a file of that force and period (or edition), `mhw withdraw`;
 - `method_change`: the code of the table's lineage changed (models, seeds, macros, vars: its checksum).
-Deliveries are the ledger entries loaded since the previous publication, attributed to a table when their rows sit
-in a raw table it is built from. An identical refresh changes no value, so it adds no revision.
+Deliveries are the ledger entries loaded since the previous publication, and those withdrawn since it was
+published (the minute the withdrawal note gives), attributed to a table when their rows sit in a raw table it is
+built from. An identical refresh changes no value, so it adds no revision.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import json
 from collections.abc import Mapping
 
 import duckdb
+
+from ingestion.gate.ledger import withdrawal_note
 
 from .catalog import table_columns, table_names
 from .published import PublishedModel, is_published
@@ -142,8 +146,19 @@ def _previous_lineage(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str
     return {table: json.loads(lineage) for table, lineage in rows if lineage}
 
 
-def _attribute_causes(con: duckdb.DuckDBPyConnection, models: Mapping[str, PublishedModel], since) -> None:
-    """Fill cause and cause_detail from the deliveries loaded since the previous publication and the lineage."""
+def _withdrawn_since(con: duckdb.DuckDBPyConnection, published_at) -> list[str]:
+    """Loads withdrawn since the previous publication: their withdrawal note's minute is not before its minute (a
+    withdrawal in the minute of that publication counts as after it)."""
+    bound = f"{published_at:%Y-%m-%d %H:%M}"
+    withdrawn = con.execute("select load_id, message from wh.raw.load_ledger where status = 'withdrawn'").fetchall()
+    return [load_id for load_id, message in withdrawn if (withdrawal_note(message) or "")[:16] >= bound]
+
+
+def _attribute_causes(
+    con: duckdb.DuckDBPyConnection, models: Mapping[str, PublishedModel], since, published_at
+) -> None:
+    """Fill cause and cause_detail from the deliveries loaded since the previous publication (`since`: the newest
+    ledger entry it had seen), the loads withdrawn since it was published (`published_at`) and the lineage."""
     con.execute(
         """
         create temp table new_loads as
@@ -154,11 +169,12 @@ def _attribute_causes(con: duckdb.DuckDBPyConnection, models: Mapping[str, Publi
                    select 1 from wh.raw.load_ledger e
                    where e.source = l.source and e.force_code = l.force_code and e.period = l.period
                      and e.loaded_at <= ? and e.rows_loaded > 0
-               ) as is_first
+               ) as is_first,
+               l.status = 'withdrawn' as is_withdrawal
         from wh.raw.load_ledger l
-        where l.loaded_at > ? and l.status = 'loaded'
+        where (l.loaded_at > ? and l.status = 'loaded') or l.load_id in (select unnest(?::varchar[]))
         """,
-        [since, since],
+        [since, since, _withdrawn_since(con, published_at)],
     )
     con.execute("create temp table load_tables (load_id varchar, raw_table varchar)")
     raw_tables = {t for m in models.values() for t in m.raw_tables} - set(LEDGER_TABLES)
@@ -200,7 +216,8 @@ def _attribute_causes(con: duckdb.DuckDBPyConnection, models: Mapping[str, Publi
             select *, {_period_bound("period")} as p_start, {_period_bound("period", end=True)} as p_end from new_loads
         ),
         candidates as (
-            select r.*, l.file_path, l.is_national, l.supersedes, l.is_first, s.revised_by_other_periods,
+            select r.*, l.file_path, l.is_national, l.supersedes, l.is_first, l.is_withdrawal,
+                   s.revised_by_other_periods,
                    s.revised_by_other_forces,
                    r.force_code is null or r.force_code = l.force_code or not ({known_force}) as same_force,
                    r.p_start is null or l.p_start is null
@@ -212,7 +229,9 @@ def _attribute_causes(con: duckdb.DuckDBPyConnection, models: Mapping[str, Publi
         ),
         matched as (
             select distinct {SPAN}, r.file_path,
-                case when r.is_national and not r.supersedes then 'new_edition'
+                case when r.is_withdrawal and (r.is_national or (r.same_force and r.same_period))
+                         then 'withdrawn_delivery'
+                     when r.is_national and not r.supersedes then 'new_edition'
                      when not r.same_force then 'comparators_recalculated'
                      when not r.same_period then 'series_recalculated'
                      when r.supersedes then 'corrected_delivery'
@@ -297,7 +316,8 @@ def write_revisions(
             )
         con.execute(f"update main.{REVISIONS} set previous_snapshot = ?, new_snapshot = ?", [prev_id, snapshot_id])
         since = _ledger_loaded_until(con, "prev")
-        _attribute_causes(con, {t: m for t, m in models.items() if t in tables}, since)
+        published_at = con.execute("select max(published_at) from prev.main.publication").fetchone()[0]
+        _attribute_causes(con, {t: m for t, m in models.items() if t in tables}, since, published_at)
         _attribute_method_changes(con, models, _previous_lineage(con))
         return con.execute(f"select count(*) from main.{REVISIONS}").fetchone()[0]
     finally:

@@ -30,8 +30,9 @@ CAUSES = {
     "comparators_recalculated": "a delivery of another force for that period moved what the force is compared with "
     "(England and Wales, region and peer values, funnel limits, rank)",
     "new_edition": "a new edition of a national publication the table is built from was loaded",
+    "withdrawn_delivery": "a file for that force and period (or edition) was withdrawn, its rows taken out",
     "method_change": "the code that builds the table changed (models, reference data or statistical methods)",
-    "not known": "none of the above was found: for example a withdrawal, or a change upstream of several sources",
+    "not known": "none of the above was found: for example a change upstream of several sources",
 }
 
 st.title("What changed since the last publication")

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import duckdb
 import pytest
 
+from ingestion.gate.ledger import withdraw, withdrawal_note
 from mhw.identifier_scan import scan_identifiers
 from mhw.serving import publish_snapshot
 from tests.revisions_fixture import LINEAGE, MODELS, build_warehouse, deliver, fixture_manifest, model
@@ -97,6 +98,31 @@ def test_a_late_delivery_matches_its_period_only(warehouse, publish):
         con.execute("update marts.mart_x_force_year set n = 55 where force_code = 'W15000002' and fy_label = '2024-25'")
     (june,) = revisions(publish(warehouse))
     assert (june["period"], june["cause"]) == ("2024-25", "new_delivery"), "June's first file: new in its year"
+
+
+def test_a_withdrawal_since_the_last_publication_is_the_cause_of_the_values_it_changed(warehouse, publish):
+    """`mhw withdraw` takes May out after May was published: the rows of its year that change say why; a file
+    withdrawn before that publication (an hour earlier) explains nothing now."""
+    may, june = "incidents/W15000002/2024-05/gwent_may.csv", "incidents/W15000002/2024-06/gwent_june.csv"
+    with duckdb.connect(str(warehouse)) as con:
+        deliver(con, "incidents", "W15000002", "2024-05", "gwent_may.csv", when=datetime.now() - timedelta(days=1))
+        deliver(con, "incidents", "W15000002", "2024-06", "gwent_june.csv", when=datetime.now() - timedelta(days=1))
+        withdraw(con, june, "sent twice", "analyst")
+        (note,) = con.execute("select message from raw.load_ledger where file_path = ?", [june]).fetchone()
+        when = withdrawal_note(note)[:16]
+        earlier = f"{datetime.strptime(when, '%Y-%m-%d %H:%M') - timedelta(hours=1):%Y-%m-%d %H:%M}"
+        con.execute("update raw.load_ledger set message = ? where file_path = ?", [note.replace(when, earlier), june])
+    publish(warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        withdraw(con, may, "the wrong month's extract", "analyst")
+        con.execute("update marts.mart_x_force_year set n = 30 where force_code = 'W15000002' and fy_label = '2024-25'")
+        con.execute("update marts.mart_x_force_year set n = 31 where force_code = 'W15000002' and fy_label = '2023-24'")
+    found = {r["period"]: r for r in revisions(publish(warehouse))}
+    assert (found["2024-25"]["cause"], found["2024-25"]["cause_detail"]) == (
+        "withdrawn_delivery",
+        f"withdrawn_delivery: {may}",
+    )
+    assert found["2023-24"]["cause"] is None, "neither file is of 2023-24"
 
 
 def test_a_month_every_force_delivered_names_three_of_its_files_and_counts_the_rest(warehouse, publish):
