@@ -517,6 +517,20 @@ def data_quality(_conn: duckdb.DuckDBPyConnection, key: str, source: str) -> pl.
 
 
 @cached
+def key_field_completeness(_conn: duckdb.DuckDBPyConnection, key: str, source: str) -> pl.DataFrame:
+    """``mart_data_completeness`` for one source's latest period (every key field of every force that sent it),
+    with force names where ``dim_force`` has them; empty for a source without key fields."""
+    names = "coalesce(f.force_name, c.force_code)" if "dim_force" in tables(_conn, key) else "c.force_code"
+    join = "left join dim_force f using (force_code)" if "dim_force" in tables(_conn, key) else ""
+    return from_table(
+        _conn, key, "mart_data_completeness", "key field completeness",
+        f"select c.*, {names} as force_name from mart_data_completeness c {join} "
+        "where c.source = ? and c.period = (select max(period) from mart_data_completeness where source = ?) "
+        "order by force_name, c.field_order", [source, source],
+    )  # fmt: skip
+
+
+@cached
 def scheme_evaluations(_conn: duckdb.DuckDBPyConnection, key: str) -> pl.DataFrame:
     """Every scheme x outcome row of ``mart_scheme_evaluation`` (estimates or the reason there are none)."""
     return from_table(

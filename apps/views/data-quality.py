@@ -111,6 +111,17 @@ def grid_frame(cells: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def key_field_table(rows: pl.DataFrame) -> pl.DataFrame:
+    """One row per force, one column per key field (in the source's order): the share of its rows holding a value,
+    as published (blank when withheld)."""
+    fields = rows.sort("field_order")["field"].unique(maintain_order=True).to_list()
+    wide = rows.pivot(on="field", index="force_name", values="pct_complete", aggregate_function="first")
+    return wide.select(
+        pl.col("force_name").alias("Force"),
+        *(pl.col(f).cast(pl.Float64).alias(f"{f} (% complete)") for f in fields),
+    ).sort("Force")
+
+
 def latest_periods(cells: pl.DataFrame, window: str) -> pl.DataFrame:
     """The force-periods of the latest ``window`` periods (a key of WINDOWS; 'all': every period)."""
     if window == "all":
@@ -195,6 +206,25 @@ def main() -> None:
         f"Grid of {label.lower()} deliveries by force and period; the same statuses are in the table below the chart.",
         f"data_quality_{source}_completeness.csv",
     )
+
+    if "mart_data_completeness" in data.tables(snapshot.conn, snapshot.key):
+        key_fields = data.key_field_completeness(snapshot.conn, snapshot.key, source)
+        if not key_fields.is_empty():
+            latest = key_fields["period"][0]
+            st.subheader(f"{label}: key fields recorded, {latest}")
+            st.caption(
+                "Of each force's rows in force for the latest period, the share holding each key field: the optional "
+                'fields a published measure reads, where blank means not recorded (docs/methods.md, "Completeness '
+                'of key fields"). Blank cells are withheld: the rows, or the rows with a value, are 1 to 7.'
+            )
+            table = key_field_table(key_fields)
+            ui.table(
+                table,
+                f"data_quality_{source}_key_fields_{latest}.csv",
+                "Download the table (CSV)",
+                height=ui.rows_height(table.height, 600),
+                column_config={c: st.column_config.NumberColumn(format="%.1f") for c in table.columns if c != "Force"},
+            )
 
     st.subheader("Rejected files and high reject rates")
     if problems.is_empty():

@@ -28,7 +28,7 @@ def test_completeness_of_each_force_period_is_the_marts(published):
     grid = frame_with(at, "Force", "Period", "Status", "Mark")
     assert len(grid) == cells.height
     for frame in show_tables(at).dataframe:  # aggregates only (every table opened): no column of any record
-        assert set(frame.value.columns) <= AGGREGATES
+        assert {c for c in frame.value.columns if not c.endswith(" (% complete)")} <= AGGREGATES
 
 
 def test_the_latest_24_periods_are_shown_unless_the_address_asks_for_more(published):
@@ -80,3 +80,20 @@ def test_a_snapshot_without_the_mart_says_so(own_copy: Path):
     at = no_exception(open_page(links.DATA_QUALITY))
     assert not at.metric and not at.dataframe
     assert len(at.info) == 1 and "`mart_data_quality` is not in this snapshot" in at.info[0].value
+
+
+def test_the_key_fields_recorded_in_the_latest_period_are_the_marts(published):
+    rows = published.frame(
+        "select c.*, f.force_name from mart_data_completeness c join dim_force f using (force_code) where source = "
+        "'custody' and period = (select max(period) from mart_data_completeness where source = 'custody')"
+    )
+    assert rows.height and rows["pct_complete"].null_count() < rows.height
+    at = no_exception(open_page(links.DATA_QUALITY, source="custody", periods="all"))
+    table = frame_with(at, "Force", "released_at (% complete)").set_index("Force")
+    assert len(table) == rows["force_code"].n_unique()
+    assert list(table.columns) == [
+        f"{f} (% complete)" for f in rows.sort("field_order")["field"].unique(maintain_order=True)
+    ]
+    for row in rows.iter_rows(named=True):
+        shown = table.loc[row["force_name"], f"{row['field']} (% complete)"]
+        assert shown == row["pct_complete"] if row["pct_complete"] is not None else shown != shown  # NaN: withheld

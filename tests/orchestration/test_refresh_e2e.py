@@ -289,6 +289,32 @@ def test_the_months_refresh_tests_the_rows_loaded_since_the_last_refresh_and_the
     assert f"where loaded_at > cast('{said[1]}' as timestamp)" in compiled
 
 
+def test_key_field_completeness_counts_each_active_loads_rows_once_across_refreshes(home, changed):
+    """int_load_field_completeness appends each new load once (the first refresh's s136 returns, this refresh's
+    custody files and Gwent's corrected return); the active loads' counts are those of their raw rows, and the
+    superseded return's stay in the table, unread by the marts."""
+    warehouse = home / "warehouse.duckdb"
+    for source, field in (("s136", "ethnicity_self_defined"), ("custody", "released_at")):
+        direct = _query(
+            warehouse,
+            f"select l.force_code, l.period, count(*), count(r.{field}) from raw.{source} r "
+            "join raw.load_ledger l using (load_id) where l.status = 'loaded' group by all order by all",
+        )
+        kept = _query(
+            warehouse,
+            "select l.force_code, l.period, sum(c.rows_loaded), sum(c.rows_with_value) "
+            "from intermediate.int_load_field_completeness c join raw.load_ledger l using (load_id) "
+            f"where l.status = 'loaded' and c.field = '{field}' group by all order by all",
+        )
+        assert direct and kept == direct
+    [(superseded,)] = _query(
+        warehouse,
+        "select count(*) from intermediate.int_load_field_completeness c join raw.load_ledger l using (load_id) "
+        "where l.status = 'superseded'",
+    )
+    assert superseded > 0
+
+
 def test_refresh_without_key_stops_with_clear_message(tmp_path):
     generate_s136(tmp_path / "landing", seed=1, years=("2023-24",), forces=("E23000034",))
     done = _refresh(_env(tmp_path))

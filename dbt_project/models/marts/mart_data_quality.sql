@@ -1,6 +1,6 @@
 {#-
   Data quality by force x source x period (data-contract.md): what was expected, received, read, loaded and
-  rejected. Expected = every period any force delivered for that source, for every force that has ever delivered
+  rejected, and the least complete key field (mart_data_completeness has them all). Expected = every period any force delivered for that source, for every force that has ever delivered
   it, so a force-month whose only file was rejected (or never came) shows as received = false. A file refused
   for its folder (an unknown force, a period outside the calendar) has no force or period in the ledger and is
   left out here: it is reported in the ledger and `mhw rejects`.
@@ -68,6 +68,21 @@ per_period as (
     group by source, force_code, period
 ),
 
+-- the least complete key field of the cell (mart_data_completeness), when every key field's percentage is shown
+least_complete as (
+    select source, force_code, period, field as lowest_key_field, pct_complete as lowest_key_field_pct
+    from (
+        select
+            source, force_code, period, field, pct_complete,
+            row_number() over (partition by source, force_code, period order by pct_complete, field_order)
+                as rank_in_cell,
+            count(*) over (partition by source, force_code, period)
+                = count(pct_complete) over (partition by source, force_code, period) as all_shown
+        from {{ ref('mart_data_completeness') }}
+    ) as ranked_fields
+    where rank_in_cell = 1 and all_shown
+),
+
 joined as (
     select
         e.source,
@@ -86,12 +101,16 @@ joined as (
         coalesce(p.rows_rejected, 0) as rows_rejected,
         p.last_delivery_at,
         t.top_reject_fields,
-        p.rejected_file_reasons
+        p.rejected_file_reasons,
+        c.lowest_key_field,
+        c.lowest_key_field_pct
     from expected as e
     left join per_period as p
         on e.source = p.source and e.force_code = p.force_code and e.period = p.period
     left join top_fields as t
         on e.source = t.source and e.force_code = t.force_code and e.period = t.period
+    left join least_complete as c
+        on e.source = c.source and e.force_code = c.force_code and e.period = c.period
 )
 
 select
@@ -116,5 +135,7 @@ select
     {{ mhw.pct('rows_rejected', 'rows_read', places=2) }} as pct_rows_rejected,
     last_delivery_at,
     top_reject_fields,
-    rejected_file_reasons
+    rejected_file_reasons,
+    lowest_key_field,
+    lowest_key_field_pct
 from joined

@@ -1,0 +1,53 @@
+{#-
+  How complete each delivery's key fields are: one row per load x key field, its loaded rows and how many hold a
+  value (docs/methods.md, "Completeness of key fields"). A key field is an optional field of the landing contract
+  that a published measure reads and whose NULL means "not recorded" (not "did not happen", as an empty L&D referral
+  time does): the required fields are always there, as a row without one is rejected at the gate.
+  A load's rows never change, so the table is incremental by load and only appends the loads it does not hold yet;
+  the marts keep the active loads' rows (a superseded or withdrawn load's stay here, unread).
+-#}
+{{ config(
+    materialized='incremental',
+    unique_key=['load_id', 'field'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    meta={'rebuildable': true}
+) }}
+
+{%- set key_fields = {
+    'incidents': ['grade', 'deployed', 'closed_at', 'outcome', 'person_age', 'person_ethnicity', 'person_token'],
+    's136': ['ethnicity_self_defined', 'transport_method', 'first_place_of_safety', 'arrived_first_pos_at',
+             'detention_ended_at', 'outcome', 'person_token'],
+    'custody': ['released_at', 'age', 'ethnicity', 'mh_risk_identified', 'outcome', 'person_token'],
+    'street_triage': ['response_minutes', 'outcome', 'person_token'],
+} %}
+
+{% for raw_table, fields in key_fields.items() %}
+{{ 'union all' if not loop.first }}
+select * from (
+    with counted as (
+        select
+            load_id,
+            count(*) as rows_loaded,
+            {%- for field in fields %}
+            count({{ field }}) as {{ field }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        from {{ source('raw', raw_table) }}
+        {% if is_incremental() %}
+        where load_id in ({{ mhw.new_loads(this) }})
+        {% endif %}
+        group by load_id
+    )
+    {% for field in fields %}
+    {{ 'union all' if not loop.first }}
+    select
+        cast('{{ raw_table }}' as varchar) as source,
+        load_id,
+        cast('{{ field }}' as varchar) as field,
+        {{ loop.index }} as field_order,
+        rows_loaded,
+        {{ field }} as rows_with_value
+    from counted
+    {% endfor %}
+) as {{ raw_table }}_fields
+{% endfor %}
