@@ -111,7 +111,7 @@ def test_a_current_builds_tables_are_all_kept(pipeline_snapshot_build, tmp_path)
     """The rebuildable models are incremental and document every column of their table, so a warehouse the current
     project built has nothing to drop."""
     rebuildable = [n for n in MANIFEST["nodes"].values() if n["config"].get("meta", {}).get("rebuildable")]
-    assert len(rebuildable) == 6 and {n["config"]["materialized"] for n in rebuildable} == {"incremental"}
+    assert len(rebuildable) == 7 and {n["config"]["materialized"] for n in rebuildable} == {"incremental"}
     copy = tmp_path / "warehouse.duckdb"
     copy.write_bytes(pipeline_snapshot_build.warehouse.read_bytes())
     every = {translator.get_asset_key(n) for n in rebuildable}
