@@ -118,7 +118,7 @@ def key_field_table(rows: pl.DataFrame) -> pl.DataFrame:
     wide = rows.pivot(on="field", index="force_name", values="pct_complete", aggregate_function="first")
     return wide.select(
         pl.col("force_name").alias("Force"),
-        *(pl.col(f).cast(pl.Float64).alias(f"{f} (% complete)") for f in fields),
+        *(pl.col(f).cast(pl.Float64).alias(f"{f} %") for f in fields),
     ).sort("Force")
 
 
@@ -213,9 +213,10 @@ def main() -> None:
             latest = key_fields["period"][0]
             st.subheader(f"{label}: key fields recorded, {latest}")
             st.caption(
-                "Of each force's rows in force for the latest period, the share holding each key field: the optional "
-                'fields a published measure reads, where blank means not recorded (docs/methods.md, "Completeness '
-                'of key fields"). Blank cells are withheld: the rows, or the rows with a value, are 1 to 7.'
+                "Of each force's rows in force for the latest period, the % holding each key field: the optional "
+                "fields a published measure reads (ethnicity for disproportionality, the person identifier for repeat "
+                "contacts, ...), where an empty value means not recorded. A blank cell is withheld: the rows, or the "
+                "rows with a value, are 1 to 7."
             )
             table = key_field_table(key_fields)
             ui.table(

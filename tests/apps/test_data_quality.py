@@ -28,7 +28,7 @@ def test_completeness_of_each_force_period_is_the_marts(published):
     grid = frame_with(at, "Force", "Period", "Status", "Mark")
     assert len(grid) == cells.height
     for frame in show_tables(at).dataframe:  # aggregates only (every table opened): no column of any record
-        assert {c for c in frame.value.columns if not c.endswith(" (% complete)")} <= AGGREGATES
+        assert {c for c in frame.value.columns if not c.endswith(" %")} <= AGGREGATES
 
 
 def test_the_latest_24_periods_are_shown_unless_the_address_asks_for_more(published):
@@ -89,11 +89,9 @@ def test_the_key_fields_recorded_in_the_latest_period_are_the_marts(published):
     )
     assert rows.height and rows["pct_complete"].null_count() < rows.height
     at = no_exception(open_page(links.DATA_QUALITY, source="custody", periods="all"))
-    table = frame_with(at, "Force", "released_at (% complete)").set_index("Force")
+    table = frame_with(at, "Force", "released_at %").set_index("Force")
     assert len(table) == rows["force_code"].n_unique()
-    assert list(table.columns) == [
-        f"{f} (% complete)" for f in rows.sort("field_order")["field"].unique(maintain_order=True)
-    ]
+    assert list(table.columns) == [f"{f} %" for f in rows.sort("field_order")["field"].unique(maintain_order=True)]
     for row in rows.iter_rows(named=True):
-        shown = table.loc[row["force_name"], f"{row['field']} (% complete)"]
+        shown = table.loc[row["force_name"], f"{row['field']} %"]
         assert shown == row["pct_complete"] if row["pct_complete"] is not None else shown != shown  # NaN: withheld
