@@ -202,17 +202,30 @@ def ledger_totals(settings: Settings) -> tuple[int, int, int, int]:
         ).fetchone()
 
 
-def data_tested_through(tags: Mapping[str, str]) -> str | None:
+def data_tested_through(tags: Mapping[str, str], con) -> tuple[str | None, str]:
     """For a run planned to build only the dbt models its sources change (CODE_TAG): the time of the latest load when
-    it was planned, as 'YYYY-MM-DD HH:MM:SS.ffffff'. The plan stands only on the warehouse the last successful refresh
-    left (stale_plan), whose build tested every row then loaded, so the data tests marked __loaded_since_tested__ need
-    test only the rows loaded after it (dbt_project/macros/get_where_subquery.sql). None for any other run, or when
-    nothing was loaded then: every row is tested."""
+    it was planned, as 'YYYY-MM-DD HH:MM:SS.ffffff', with ''; else None, with why every row is tested. The plan stands
+    only on the warehouse the last successful refresh left (stale_plan), whose build tested every row then loaded,
+    so the data tests marked __loaded_since_tested__ need test only the rows of the loads made since
+    (dbt_project/macros/get_where_subquery.sql). Those are the ledger entries added since the plan (entries are never
+    deleted); `con` (the warehouse) confirms that every one of them is stamped after that time, as a clock set back
+    (a correction, the autumn hour, another process's time zone) could stamp one before it, and then every row is
+    tested."""
     if CODE_TAG not in tags:
-        return None
+        return None, "not a run planned on the last refresh's warehouse"
     ledger = json.loads(tags.get(LEDGER_TAG, "[]"))
-    latest = ledger[3] if len(ledger) == 4 else 0
-    return f"{datetime(1970, 1, 1) + timedelta(microseconds=latest):%Y-%m-%d %H:%M:%S.%f}" if latest else None
+    if len(ledger) != 4 or not ledger[3]:
+        return None, "nothing was loaded when the run was planned"
+    through = f"{datetime(1970, 1, 1) + timedelta(microseconds=ledger[3]):%Y-%m-%d %H:%M:%S.%f}"
+    entries, after = con.execute(
+        "select count(*), count(*) filter (where loaded_at > cast(? as timestamp)) from raw.load_ledger", [through]
+    ).fetchone()
+    if after != entries - ledger[0]:
+        return None, (
+            f"{entries - ledger[0] - after} of the {entries - ledger[0]} ledger entries made since the run was "
+            f"planned are stamped at or before {through} (the clock was set back)"
+        )
+    return through, ""
 
 
 def last_refresh_now(settings: Settings) -> tuple[LastRefresh | None, str]:

@@ -179,16 +179,18 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     (tests/dbt), not in every refresh."""
     os.environ["MHW_WAREHOUSE"] = str(warehouse.path)  # dbt resolves the same absolute path
     os.environ[PARENT_ENV] = str(os.getpid())  # mhw-dbt dies with this process
-    through = data_tested_through(context.run.tags)  # dbt_project/macros/get_where_subquery.sql
+    target = build_target(get_settings().dbt_dir)
+    with warehouse.connect() as con:
+        for table in drop_outdated_tables(con, MANIFEST, set(context.selected_asset_keys)):
+            context.log.info(f"{table}: its columns or constraints changed in this release; rebuilt from raw")
+        through, why = data_tested_through(context.run.tags, con)  # dbt_project/macros/get_where_subquery.sql
     if through:
         context.log.info(
             f"data tests marked __loaded_since_tested__ read the rows of loads made after {through}: the last "
             "refresh's build tested every earlier row"
         )
-    target = build_target(get_settings().dbt_dir)
-    with warehouse.connect() as con:
-        for table in drop_outdated_tables(con, MANIFEST, set(context.selected_asset_keys)):
-            context.log.info(f"{table}: its columns or constraints changed in this release; rebuilt from raw")
+    else:
+        context.log.info(f"data tests read every row: {why}")
     total = build_events(MANIFEST, set(context.selected_asset_keys))
     reporter = Reporter(context.log.info, "dbt build")
     done = 0

@@ -123,7 +123,8 @@ def test_the_public_data_digest_follows_its_files_and_tells_unset_from_empty(tmp
 
 def test_a_planned_run_tests_the_rows_loaded_after_the_ledgers_latest_load_when_planned(tmp_path, monkeypatch):
     """ledger_totals() ends with the latest load's time; a run planned on it (CODE_TAG) passes that time to dbt
-    (data_tested_through, to the microsecond); a run not so planned, or planned on an empty ledger, tests every row."""
+    (data_tested_through, to the microsecond) while every entry made since is stamped after it; one stamped before it
+    (a clock set back) makes every row tested, as does a run not so planned or one planned on an empty ledger."""
     monkeypatch.setenv("MHW_HOME", str(tmp_path))
     monkeypatch.delenv("MHW_WAREHOUSE", raising=False)
     settings = get_settings()
@@ -135,7 +136,17 @@ def test_a_planned_run_tests_the_rows_loaded_after_the_ledgers_latest_load_when_
     totals = ledger_totals(settings)
     assert totals[:3] == (2, 13, 1)
     planned = {CODE_TAG: "code", LEDGER_TAG: json.dumps(list(totals))}
-    assert data_tested_through(planned) == "2026-12-03 19:19:50.000001"
-    assert data_tested_through({LEDGER_TAG: planned[LEDGER_TAG]}) is None  # a full refresh: every row
-    assert data_tested_through({**planned, LEDGER_TAG: "[0, 0, 0, 0]"}) is None
-    assert data_tested_through({**planned, LEDGER_TAG: "[2, 13, 1]"}) is None  # planned before the ledger kept the time
+    with duckdb.connect(str(settings.warehouse)) as con:
+        assert data_tested_through(planned, con) == ("2026-12-03 19:19:50.000001", "")
+        con.execute("insert into raw.load_ledger values (5, 0, '2026-12-04 09:00')")  # this run's load
+        assert data_tested_through(planned, con) == ("2026-12-03 19:19:50.000001", "")
+        assert data_tested_through({LEDGER_TAG: planned[LEDGER_TAG]}, con)[0] is None  # a full refresh: every row
+        assert data_tested_through({**planned, LEDGER_TAG: "[0, 0, 0, 0]"}, con)[0] is None
+        assert data_tested_through({**planned, LEDGER_TAG: "[2, 13, 1]"}, con)[0] is None  # before the time was kept
+        con.execute("insert into raw.load_ledger values (5, 0, '2026-12-03 18:30')")  # the clock set back an hour
+        through, why = data_tested_through(planned, con)
+        assert through is None
+        assert why == (
+            "1 of the 2 ledger entries made since the run was planned are stamped at or before "
+            "2026-12-03 19:19:50.000001 (the clock was set back)"
+        )
