@@ -146,11 +146,14 @@ def _previous_lineage(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str
     return {table: json.loads(lineage) for table, lineage in rows if lineage}
 
 
-def _withdrawn_since(con: duckdb.DuckDBPyConnection, published_at) -> list[str]:
-    """Loads withdrawn since the previous publication: their withdrawal note's minute is not before its minute (a
-    withdrawal in the minute of that publication counts as after it)."""
+def _withdrawn_since(con: duckdb.DuckDBPyConnection, since, published_at) -> list[str]:
+    """Loads the previous publication had seen (loaded by `since`) and withdrawn after it: their withdrawal note's
+    minute is not before the minute it was published (a withdrawal in that minute counts as after it). A file loaded
+    and withdrawn between two publications was never published, so it explains nothing."""
     bound = f"{published_at:%Y-%m-%d %H:%M}"
-    withdrawn = con.execute("select load_id, message from wh.raw.load_ledger where status = 'withdrawn'").fetchall()
+    withdrawn = con.execute(
+        "select load_id, message from wh.raw.load_ledger where status = 'withdrawn' and loaded_at <= ?", [since]
+    ).fetchall()
     return [load_id for load_id, message in withdrawn if (withdrawal_note(message) or "")[:16] >= bound]
 
 
@@ -174,7 +177,7 @@ def _attribute_causes(
         from wh.raw.load_ledger l
         where (l.loaded_at > ? and l.status = 'loaded') or l.load_id in (select unnest(?::varchar[]))
         """,
-        [since, since, _withdrawn_since(con, published_at)],
+        [since, since, _withdrawn_since(con, since, published_at)],
     )
     con.execute("create temp table load_tables (load_id varchar, raw_table varchar)")
     raw_tables = {t for m in models.values() for t in m.raw_tables} - set(LEDGER_TABLES)

@@ -100,18 +100,24 @@ def test_a_late_delivery_matches_its_period_only(warehouse, publish):
     assert (june["period"], june["cause"]) == ("2024-25", "new_delivery"), "June's first file: new in its year"
 
 
+def _an_hour_earlier(con, path: str) -> None:
+    """The withdrawal note of `path` an hour earlier: a withdrawal long before the next publication."""
+    (note,) = con.execute("select message from raw.load_ledger where file_path = ?", [path]).fetchone()
+    when = withdrawal_note(note)[:16]
+    earlier = f"{datetime.strptime(when, '%Y-%m-%d %H:%M') - timedelta(hours=1):%Y-%m-%d %H:%M}"
+    con.execute("update raw.load_ledger set message = ? where file_path = ?", [note.replace(when, earlier), path])
+
+
 def test_a_withdrawal_since_the_last_publication_is_the_cause_of_the_values_it_changed(warehouse, publish):
     """`mhw withdraw` takes May out after May was published: the rows of its year that change say why; a file
-    withdrawn before that publication (an hour earlier) explains nothing now."""
+    withdrawn before that publication (an hour earlier) explains nothing now, nor does a file sent and withdrawn
+    between two publications (never published)."""
     may, june = "incidents/W15000002/2024-05/gwent_may.csv", "incidents/W15000002/2024-06/gwent_june.csv"
     with duckdb.connect(str(warehouse)) as con:
         deliver(con, "incidents", "W15000002", "2024-05", "gwent_may.csv", when=datetime.now() - timedelta(days=1))
         deliver(con, "incidents", "W15000002", "2024-06", "gwent_june.csv", when=datetime.now() - timedelta(days=1))
         withdraw(con, june, "sent twice", "analyst")
-        (note,) = con.execute("select message from raw.load_ledger where file_path = ?", [june]).fetchone()
-        when = withdrawal_note(note)[:16]
-        earlier = f"{datetime.strptime(when, '%Y-%m-%d %H:%M') - timedelta(hours=1):%Y-%m-%d %H:%M}"
-        con.execute("update raw.load_ledger set message = ? where file_path = ?", [note.replace(when, earlier), june])
+        _an_hour_earlier(con, june)
     publish(warehouse)
     with duckdb.connect(str(warehouse)) as con:
         withdraw(con, may, "the wrong month's extract", "analyst")
@@ -123,6 +129,17 @@ def test_a_withdrawal_since_the_last_publication_is_the_cause_of_the_values_it_c
         f"withdrawn_delivery: {may}",
     )
     assert found["2023-24"]["cause"] is None, "neither file is of 2023-24"
+    with duckdb.connect(str(warehouse)) as con:  # sent and withdrawn between two publications: never published
+        _an_hour_earlier(con, may)  # (an hour passes: May's withdrawal is then older than the publication above)
+        deliver(con, "incidents", "W15000002", "2024-07", "gwent_july.csv")
+        withdraw(con, "incidents/W15000002/2024-07/gwent_july.csv", "the wrong force's file", "analyst")
+        deliver(con, "incidents", "W15000002", "2024-07", "gwent_july_v2.csv")
+        con.execute("update marts.mart_x_force_year set n = 32 where force_code = 'W15000002' and fy_label = '2024-25'")
+    (july,) = revisions(publish(warehouse))
+    assert (july["cause"], july["cause_detail"]) == (
+        "new_delivery",
+        "new_delivery: incidents/W15000002/2024-07/gwent_july_v2.csv",
+    )
 
 
 def test_a_month_every_force_delivered_names_three_of_its_files_and_counts_the_rest(warehouse, publish):
