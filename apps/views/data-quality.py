@@ -112,7 +112,7 @@ def grid_frame(cells: pl.DataFrame) -> pl.DataFrame:
 
 
 def key_field_table(rows: pl.DataFrame) -> pl.DataFrame:
-    """One row per force, one column per key field (in the source's order): the share of its rows holding a value,
+    """One row per force, one column per key field (in the source's order): the share of its rows recording it,
     as published (blank when withheld)."""
     fields = rows.sort("field_order")["field"].unique(maintain_order=True).to_list()
     wide = rows.pivot(on="field", index="force_name", values="pct_complete", aggregate_function="first")
@@ -213,10 +213,11 @@ def main() -> None:
             latest = key_fields["period"][0]
             st.subheader(f"{label}: key fields recorded, {latest}")
             st.caption(
-                "Of each force's rows in force for the latest period, the % holding each key field: the optional "
-                "fields a published measure reads (ethnicity for disproportionality, the person identifier for repeat "
-                "contacts, ...), where an empty value means not recorded. A blank cell is withheld: the rows, or the "
-                "rows with a value, are 1 to 7."
+                f"The forces that have sent {latest} so far ({key_fields['force_code'].n_unique()}): of each one's "
+                "rows in force, the % recording each key field, the optional fields a published measure reads "
+                "(ethnicity for disproportionality, the person identifier for repeat contacts, ...). An empty value, "
+                "or the code for not known / not stated, is not recorded. A blank cell is withheld: the rows, or the "
+                "rows recording the field, are 1 to 7."
             )
             table = key_field_table(key_fields)
             ui.table(

@@ -291,18 +291,22 @@ def test_the_months_refresh_tests_the_rows_loaded_since_the_last_refresh_and_the
 
 def test_key_field_completeness_counts_each_active_loads_rows_once_across_refreshes(home, changed):
     """int_load_field_completeness appends each new load once (the first refresh's s136 returns, this refresh's
-    custody files and Gwent's corrected return); the active loads' counts are those of their raw rows, and the
-    superseded return's stay in the table, unread by the marts."""
+    custody files and Gwent's corrected return); the active loads' counts are those of their raw rows (ethnicity 'NS',
+    not stated, is not recorded), and the superseded return's stay in the table, unread by the marts."""
     warehouse = home / "warehouse.duckdb"
+    recorded = {
+        "ethnicity_self_defined": "count(nullif(r.ethnicity_self_defined, 'NS'))",
+        "released_at": "count(r.released_at)",
+    }
     for source, field in (("s136", "ethnicity_self_defined"), ("custody", "released_at")):
         direct = _query(
             warehouse,
-            f"select l.force_code, l.period, count(*), count(r.{field}) from raw.{source} r "
+            f"select l.force_code, l.period, count(*), {recorded[field]} from raw.{source} r "
             "join raw.load_ledger l using (load_id) where l.status = 'loaded' group by all order by all",
         )
         kept = _query(
             warehouse,
-            "select l.force_code, l.period, sum(c.rows_loaded), sum(c.rows_with_value) "
+            "select l.force_code, l.period, sum(c.rows_loaded), sum(c.rows_recorded) "
             "from intermediate.int_load_field_completeness c join raw.load_ledger l using (load_id) "
             f"where l.status = 'loaded' and c.field = '{field}' group by all order by all",
         )

@@ -21,7 +21,7 @@ cells as (
         c.field,
         min(c.field_order) as field_order,
         sum(c.rows_loaded) as rows_loaded,
-        sum(c.rows_with_value) as rows_with_value
+        sum(c.rows_recorded) as rows_recorded
     from {{ ref('int_load_field_completeness') }} as c
     inner join loads as l on c.load_id = l.load_id
     group by l.source, l.force_code, l.period, c.field
@@ -37,7 +37,7 @@ select
     field_order,
     {{ mhw.sdc_round5('rows_loaded') }} as rows_loaded,
     {{ mhw.sdc_flag('rows_loaded') }} as rows_loaded_sdc_flag,
-    {{ mhw.sdc_round5('rows_with_value') }} as rows_with_value,
-    {{ mhw.sdc_flag('rows_with_value') }} as rows_with_value_sdc_flag,
-    {{ mhw.pct('rows_with_value', 'rows_loaded') }} as pct_complete
+    {{ mhw.sdc_round5('rows_recorded') }} as rows_recorded,
+    {{ mhw.sdc_flag('rows_recorded') }} as rows_recorded_sdc_flag,
+    {{ mhw.pct('rows_recorded', 'rows_loaded') }} as pct_complete
 from cells
