@@ -168,13 +168,18 @@ def record_refresh(
     atomic.write_text(settings.home / STAMP, json.dumps(stamp) + "\n")
 
 
+def _stamp(settings: Settings) -> dict:
+    """What the last successful refresh recorded ({} when nothing, or {"forgotten": why} once set aside)."""
+    try:
+        return json.loads((settings.home / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
 def last_refresh(settings: Settings, code: str, ledger: Sequence[int]) -> tuple[LastRefresh | None, str]:
     """The landing zone the last successful refresh found, if the code is the same and the ledger's totals are
     those it left (no other writer, withdrawal or restored warehouse since); else None (every month runs) and why."""
-    try:
-        stamp = json.loads((settings.home / STAMP).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        stamp = {}
+    stamp = _stamp(settings)
     if "landing" not in stamp:
         return None, stamp.get("forgotten") or "no record of an earlier refresh's landing zone in this home"
     if stamp.get("code") != code:
@@ -244,11 +249,15 @@ def stale_plan(settings: Settings, tags: Mapping[str, str], parent_run_id: str |
     models it leaves out were built by the code of the last refresh, from the warehouse it left: a run started
     later (a schedule's or the sensor's waits in Dagster's queue) checks, under the writer claim, that neither the
     code nor the load ledger changed since it was planned. A re-execution of a failed run (`parent_run_id`, from the
-    Dagster UI) runs on when the ledger is as that earlier attempt left it (record_attempt): no one else wrote since."""
+    Dagster UI) runs on when the ledger is as that earlier attempt left it (record_attempt): no one else wrote since.
+    A record of the last refresh set aside since it was planned (forget_last_refresh: a file withdrawn, a writer
+    that died) stops it too: a withdrawal leaves the ledger's totals as they were, and asks for a full refresh."""
     if CODE_TAG not in tags:
         return None
     if tags[CODE_TAG] != code_fingerprint():
         return "the code changed after this refresh was planned"
+    if forgotten := _stamp(settings).get("forgotten"):
+        return f"the last refresh's record was set aside after this refresh was planned ({forgotten})"
     ledger = list(ledger_totals(settings))
     if json.loads(tags.get(LEDGER_TAG, "null")) == ledger:
         return None

@@ -23,6 +23,7 @@ from mhw.refresh_inputs import (
     PLANS,
     LastRefresh,
     code_fingerprint,
+    forget_last_refresh,
     last_refresh,
     record_planned_refresh,
     record_refresh,
@@ -275,6 +276,14 @@ def test_a_planned_run_whose_code_or_ledger_changed_since_does_not_run(env):
         result = dg.materialize([writes], resources={"warehouse": WarehouseResource()}, tags=tags, raise_on_error=False)
         assert not result.success
         assert stale in str(result.all_events)
+    # `mhw withdraw` after the run was queued: the ledger's totals stay, the record of the last refresh is set aside
+    forget_last_refresh(get_settings(), "x.csv was withdrawn since the last refresh (sent twice)")
+    result = dg.materialize([writes], resources={"warehouse": WarehouseResource()}, tags=current, raise_on_error=False)
+    assert not result.success
+    assert "the last refresh's record was set aside after this refresh was planned (x.csv was withdrawn" in str(
+        result.all_events
+    )
+    (env / "last_refresh.json").unlink()
     assert (
         not (env / "warehouse.duckdb").exists()
         or not duckdb.connect(str(env / "warehouse.duckdb"))
