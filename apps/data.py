@@ -504,11 +504,18 @@ def data_quality_sources(_conn: duckdb.DuckDBPyConnection, key: str) -> list[str
     return frame["source"].to_list()
 
 
+def _force_names(conn: duckdb.DuckDBPyConnection, key: str, alias: str) -> tuple[str, str]:
+    """(the force name of table `alias`'s rows, the join that gives it): dim_force's name, else the force code when
+    the snapshot has no dim_force (or not that force)."""
+    if "dim_force" not in tables(conn, key):
+        return f"{alias}.force_code", ""
+    return f"coalesce(f.force_name, {alias}.force_code)", "left join dim_force f using (force_code)"
+
+
 @cached
 def data_quality(_conn: duckdb.DuckDBPyConnection, key: str, source: str) -> pl.DataFrame:
     """``mart_data_quality`` for one source, with force names where ``dim_force`` has them."""
-    names = "coalesce(f.force_name, q.force_code)" if "dim_force" in tables(_conn, key) else "q.force_code"
-    join = "left join dim_force f using (force_code)" if "dim_force" in tables(_conn, key) else ""
+    names, join = _force_names(_conn, key, "q")
     return from_table(
         _conn, key, "mart_data_quality", "data quality",
         f"select q.*, {names} as force_name from mart_data_quality q {join} where q.source = ? "
@@ -520,8 +527,7 @@ def data_quality(_conn: duckdb.DuckDBPyConnection, key: str, source: str) -> pl.
 def key_field_completeness(_conn: duckdb.DuckDBPyConnection, key: str, source: str) -> pl.DataFrame:
     """``mart_data_completeness`` for one source's latest period (every key field of every force that sent it),
     with force names where ``dim_force`` has them; empty for a source without key fields."""
-    names = "coalesce(f.force_name, c.force_code)" if "dim_force" in tables(_conn, key) else "c.force_code"
-    join = "left join dim_force f using (force_code)" if "dim_force" in tables(_conn, key) else ""
+    names, join = _force_names(_conn, key, "c")
     return from_table(
         _conn, key, "mart_data_completeness", "key field completeness",
         f"select c.*, {names} as force_name from mart_data_completeness c {join} "

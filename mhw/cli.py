@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from . import atomic, manifest, writer_claim
-from .refresh_inputs import LastRefresh, ledger_totals
+from .refresh_inputs import LastRefresh, LedgerTotals, ledger_totals
 from .settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings, get_settings
 
 BUSY = 3  # exit status when another process writes the warehouse and the command would not wait
@@ -295,9 +295,9 @@ def _run_refresh(
     claim: writer_claim.Claim,
     publish: bool,
     last: LastRefresh | None,
-    before: tuple[int, ...],
+    before: LedgerTotals,
     why: str = "",
-) -> tuple[dict[str, str], tuple[int, ...]] | None:
+) -> tuple[dict[str, str], LedgerTotals] | None:
     """The refresh job through Dagster, in this process, under the caller's writer claim. Monthly sources run over
     the months changed since `last` (every month without it, for the reason `why`); `before`: the ledger's totals
     at the start. Returns
@@ -347,8 +347,11 @@ def _run_refresh(
     for warning in warnings:
         typer.secho(f"warning: check {warning}", fg=typer.colors.YELLOW, err=True)
     after = ledger_totals(settings)
-    files, rows, rejected = (a - b for a, b in zip(after[:3], before[:3], strict=True))
-    typer.echo(f"this refresh: {files} new ledger entries, {rows} rows loaded, {rejected} rows rejected")
+    typer.echo(
+        f"this refresh: {after.entries - before.entries} new ledger entries, "
+        f"{after.rows_loaded - before.rows_loaded} rows loaded, "
+        f"{after.rows_rejected - before.rows_rejected} rows rejected"
+    )
     _print_status(settings)
     if not publish:
         typer.echo("not published (--no-publish): run `mhw publish` once the checks pass")

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from stat import S_ISREG
+from typing import NamedTuple
 
 from . import atomic
 from .settings import DBT_PROJECT_DIR, PROJECT_ROOT, SEEDS_DIR, Settings
@@ -191,20 +192,31 @@ def last_refresh(settings: Settings, code: str, ledger: Sequence[int]) -> tuple[
     return LastRefresh(stamp["landing"], date.fromisoformat(stamp["day"]), code, tuple(ledger)), ""
 
 
-def ledger_totals(settings: Settings) -> tuple[int, int, int, int]:
-    """(ledger entries, rows loaded, rows rejected, the latest load's time in microseconds since 1970) so far; zeros
-    before the first refresh. Raises duckdb.IOException while another process writes the warehouse (its lock)."""
+class LedgerTotals(NamedTuple):
+    """The load ledger summed up; a refresh records it, and a plan's tags carry it (as a JSON list)."""
+
+    entries: int
+    rows_loaded: int
+    rows_rejected: int
+    latest_load_us: int  # the latest load's time, in microseconds since 1970
+
+
+def ledger_totals(settings: Settings) -> LedgerTotals:
+    """The ledger's totals so far; zeros before the first refresh. Raises duckdb.IOException while another process
+    writes the warehouse (its lock)."""
     import duckdb
 
     if not settings.warehouse.exists():
-        return (0, 0, 0, 0)
+        return LedgerTotals(0, 0, 0, 0)
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         if not con.execute("select count(*) from duckdb_tables() where table_name = 'load_ledger'").fetchone()[0]:
-            return (0, 0, 0, 0)
-        return con.execute(
-            "select count(*), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_rejected), 0), "
-            "coalesce(epoch_us(max(loaded_at)), 0) from raw.load_ledger"
-        ).fetchone()
+            return LedgerTotals(0, 0, 0, 0)
+        return LedgerTotals(
+            *con.execute(
+                "select count(*), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_rejected), 0), "
+                "coalesce(epoch_us(max(loaded_at)), 0) from raw.load_ledger"
+            ).fetchone()
+        )
 
 
 def data_tested_through(tags: Mapping[str, str], con) -> tuple[str | None, str]:
@@ -218,17 +230,19 @@ def data_tested_through(tags: Mapping[str, str], con) -> tuple[str | None, str]:
     tested."""
     if CODE_TAG not in tags:
         return None, "not a run planned on the last refresh's warehouse"
-    ledger = json.loads(tags.get(LEDGER_TAG, "[]"))
-    if len(ledger) != 4 or not ledger[3]:
+    tagged = json.loads(tags.get(LEDGER_TAG, "[]"))
+    planned = LedgerTotals(*tagged) if len(tagged) == len(LedgerTotals._fields) else None
+    if planned is None or not planned.latest_load_us:
         return None, "nothing was loaded when the run was planned"
-    through = f"{datetime(1970, 1, 1) + timedelta(microseconds=ledger[3]):%Y-%m-%d %H:%M:%S.%f}"
+    through = f"{datetime(1970, 1, 1) + timedelta(microseconds=planned.latest_load_us):%Y-%m-%d %H:%M:%S.%f}"
     entries, after = con.execute(
         "select count(*), count(*) filter (where loaded_at > cast(? as timestamp)) from raw.load_ledger", [through]
     ).fetchone()
-    if after != entries - ledger[0]:
+    made = entries - planned.entries
+    if after != made:
         return None, (
-            f"{entries - ledger[0] - after} of the {entries - ledger[0]} ledger entries made since the run was "
-            f"planned are stamped at or before {through} (the clock was set back)"
+            f"{made - after} of the {made} ledger entries made since the run was planned are stamped at or before "
+            f"{through} (the clock was set back)"
         )
     return through, ""
 
