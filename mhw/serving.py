@@ -84,7 +84,7 @@ def publish_snapshot(
         described = load_manifest(manifest)
     except ManifestError as exc:
         raise PublishError(str(exc)) from None
-    rules = load_rules(manifest)
+    rules = load_rules(described)
     models = published_models(described) if models is None else models
     serving_dir.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(serving_dir)

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
-from orchestration.dbt_child import WAREHOUSE_ENV, WAREHOUSE_NAME, in_warehouse_folder
+from orchestration.dbt_child import WAREHOUSE_ENV, WAREHOUSE_NAME, close_duckdb, in_warehouse_folder
 
 REPO = Path(__file__).resolve().parents[1]
 DBT_DIR = REPO / "dbt_project"
@@ -45,16 +45,6 @@ def _as_a_subprocess(cwd: Path, env: dict[str, str]) -> Iterator[None]:
         os.environ.update(saved_env)
 
 
-def _close_duckdb() -> None:
-    """dbt-duckdb keeps its database open for the next call in the process: close it, as a subprocess's exit would."""
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    with DuckDBConnectionManager._LOCK:
-        if DuckDBConnectionManager._ENV is not None:
-            DuckDBConnectionManager._ENV.close()
-            DuckDBConnectionManager._ENV = None
-
-
 def _dbt(args: list[str], cwd: Path, env: dict[str, str], target: Path) -> subprocess.CompletedProcess:
     """`dbt <args>` in this process; the result as subprocess.run(capture_output=True, text=True) gives it."""
     from dbt.cli.main import dbtRunner
@@ -71,7 +61,7 @@ def _dbt(args: list[str], cwd: Path, env: dict[str, str], target: Path) -> subpr
             result = dbtRunner().invoke(cmd)
     finally:
         stop_capture_stdout_logs()
-        _close_duckdb()
+        close_duckdb()
     # dbt's exit codes: 0 success, 1 a node failed, 2 dbt itself failed (result.exception)
     code = 0 if result.success else 2 if result.exception is not None else 1
     error = "" if result.exception is None else f"{type(result.exception).__name__}: {result.exception}"

@@ -2,11 +2,12 @@
   One row per active custody detention (all detentions, so that MH identification has its denominator), with the
   mental-health identification and Liaison & Diversion (L&D) pathway of methods.md §7.4. Incremental by load like
   fct_s136_detentions: the pre-hook deletes rows of loads no longer active, a run inserts rows of new loads.
+  Append, not delete+insert by key: a run selects only loads the table lacks (docs/operations.md, "How an
+  incremental run picks its new rows").
 -#}
 {{ config(
     materialized='incremental',
-    unique_key='custody_key',
-    incremental_strategy='delete+insert',
+    incremental_strategy='append',
     on_schema_change='fail',
     meta={'rebuildable': true},
     pre_hook="{% if is_incremental() %}delete from {{ this }} where load_id not in (select load_id from ({{ mhw.active_loads() }}) as a){% endif %}"

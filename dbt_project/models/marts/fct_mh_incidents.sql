@@ -26,14 +26,16 @@ with links as (
 ),
 
 {% if is_incremental() %}
--- incidents whose detention link is not the table's: only an incident linked now or linked before can differ, so
--- the (small) linked sides are compared, not every incident
+-- incidents in the table whose detention link is no longer the one it holds: an incident linked now or linked
+-- before. One not in the table is of a new load (read below) or of none, so it is not looked for: looking for those
+-- made every month read every incident, as the s136 returns name incidents that no extract holds
 relinked as (
-    select coalesce(l.incident_key, t.incident_key) as incident_key
-    from (select * from {{ this }} where n_linked_detentions > 0) as t
-    full join links as l on l.incident_key = t.incident_key
-    where t.linked_detention_key is distinct from l.linked_detention_key
-       or coalesce(t.n_linked_detentions, 0) <> coalesce(l.n_linked_detentions, 0)
+    select t.incident_key
+    from {{ this }} as t
+    left join links as l on l.incident_key = t.incident_key
+    where (t.n_linked_detentions > 0 or l.incident_key is not null)
+      and (t.linked_detention_key is distinct from l.linked_detention_key
+           or coalesce(t.n_linked_detentions, 0) <> coalesce(l.n_linked_detentions, 0))
 ),
 {% endif %}
 
@@ -43,8 +45,12 @@ incidents as (
     select * from {{ ref('stg_incidents__incidents') }}
     {% if is_incremental() %}
     where load_id in ({{ mhw.new_loads(this) }})
-       -- the relinked incidents have no raw column to pick them by, so DuckDB reads every incident (1.3 s at ten years)
-       or incident_key in (select incident_key from relinked)
+    union all
+    -- the relinked incidents have no raw column to pick them by: a second read, which costs next to nothing when
+    -- none is (a month without a new s136 return); in one `where` with the new loads, DuckDB read every incident
+    select * from {{ ref('stg_incidents__incidents') }}
+    where incident_key in (select incident_key from relinked)
+      and load_id not in ({{ mhw.new_loads(this) }})
     {% endif %}
 ),
 

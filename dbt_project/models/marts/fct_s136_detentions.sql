@@ -2,11 +2,12 @@
   Incremental by load: a run inserts the rows of active loads not yet in the table, and the pre-hook first deletes
   rows whose load is no longer active (superseded, or withdrawn from the ledger). So a superseded load's rows
   disappear without a full refresh. Seed changes (age bands, ethnicity groups) need `--full-refresh`.
+  Append, not delete+insert by key: a run selects only loads the table lacks (docs/operations.md, "How an
+  incremental run picks its new rows").
 -#}
 {{ config(
     materialized='incremental',
-    unique_key='detention_key',
-    incremental_strategy='delete+insert',
+    incremental_strategy='append',
     on_schema_change='fail',
     meta={'rebuildable': true},
     pre_hook="{% if is_incremental() %}delete from {{ this }} where load_id not in (select load_id from ({{ mhw.active_loads() }}) as a){% endif %}"

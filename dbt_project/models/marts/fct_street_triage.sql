@@ -1,11 +1,12 @@
 {#-
   One row per active street triage contact (methods.md §7.3). Incremental by load like fct_s136_detentions: the
   pre-hook deletes rows of loads no longer active, a run inserts rows of new loads.
+  Append, not delete+insert by key: a run selects only loads the table lacks (docs/operations.md, "How an
+  incremental run picks its new rows").
 -#}
 {{ config(
     materialized='incremental',
-    unique_key='triage_key',
-    incremental_strategy='delete+insert',
+    incremental_strategy='append',
     on_schema_change='fail',
     meta={'rebuildable': true},
     pre_hook="{% if is_incremental() %}delete from {{ this }} where load_id not in (select load_id from ({{ mhw.active_loads() }}) as a){% endif %}"
