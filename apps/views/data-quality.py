@@ -37,6 +37,8 @@ PERIODS_PARAM = "periods"
 # how many of the latest periods the page shows: ten years of months are 5,000+ cells, too many to take in (or draw)
 WINDOWS = {"12": "Latest 12", "24": "Latest 24", "60": "Latest 60", "all": "All"}
 DEFAULT_WINDOW = "24"
+# tabs, the open one drawn (ui.open_tab; docs/app.md, "Speed")
+SECTIONS = ("Completeness by period", "Key fields recorded", "Rejected files and high reject rates")
 
 
 def source_label(source: str) -> str:
@@ -130,6 +132,73 @@ def latest_periods(cells: pl.DataFrame, window: str) -> pl.DataFrame:
     return cells.filter(pl.col("period").is_in(periods))
 
 
+def _completeness(cells: pl.DataFrame, label: str, source: str) -> None:
+    st.subheader(f"{label}: completeness by force and period")
+    grid = grid_frame(cells)
+    ui.chart(
+        charts.status_grid_chart(grid, STATUS),
+        grid,
+        f"Grid of {label.lower()} deliveries by force and period; the same statuses are in the table below the chart.",
+        f"data_quality_{source}_completeness.csv",
+    )
+
+
+def _key_fields(snapshot: data.Snapshot, label: str, source: str) -> None:
+    key_fields = (
+        data.key_field_completeness(snapshot.conn, snapshot.key, source)
+        if "mart_data_completeness" in data.tables(snapshot.conn, snapshot.key)
+        else None
+    )
+    if key_fields is None or key_fields.is_empty():
+        st.info(f"This snapshot has no completeness of key fields for {label}.")
+        return
+    latest = key_fields["period"][0]
+    st.subheader(f"{label}: key fields recorded, {latest}")
+    st.caption(
+        f"The forces that have sent {latest} so far ({key_fields['force_code'].n_unique()}): of each one's "
+        "rows in force, the % recording each key field, the optional fields a published measure reads "
+        "(ethnicity for disproportionality, the person identifier for repeat contacts, ...). An empty value, "
+        "or the code for not known / not stated, is not recorded. A blank cell is withheld: the rows, or the "
+        "rows recording the field, are 1 to 7."
+    )
+    table = key_field_table(key_fields)
+    ui.table(
+        table,
+        f"data_quality_{source}_key_fields_{latest}.csv",
+        "Download the table (CSV)",
+        height=ui.rows_height(table.height, 600),
+        column_config={c: st.column_config.NumberColumn(format="%.1f") for c in table.columns if c != "Force"},
+    )
+
+
+def _problems(problems: pl.DataFrame, label: str, source: str, threshold: float) -> None:
+    st.subheader("Rejected files and high reject rates")
+    if problems.is_empty():
+        st.success(f"No {label} force-period has a rejected file or {threshold:g}% or more rows rejected.")
+        return
+    ui.table(
+        problems,
+        f"data_quality_{source}_problems.csv",
+        "Download the list (CSV)",
+        height=ui.rows_height(problems.height, 900),
+        column_config={
+            "Rows read": st.column_config.TextColumn(help="Rounded to the nearest 5; * = 1 to 7."),
+            "Rows loaded": st.column_config.TextColumn(help="Rounded to the nearest 5; * = 1 to 7."),
+            "Rows rejected": st.column_config.TextColumn(
+                help="Rows quarantined, including every row of a file refused whole. Rounded to 5; * = 1 to 7."
+            ),
+            "% rows rejected": st.column_config.NumberColumn(
+                format="%.2f",
+                help="Of rows read, from exact counts; blank when the rows read or the rows rejected are 1 to 7 "
+                "(disclosure control).",
+            ),
+            "Fields most often rejected": st.column_config.TextColumn(width="medium"),
+            "Why files were refused": st.column_config.TextColumn(width="large"),
+            "Last delivery": st.column_config.DatetimeColumn(format="D MMM YYYY HH:mm"),
+        },
+    )
+
+
 def main() -> None:
     st.title("Data quality of force extracts")
     st.caption(
@@ -192,67 +261,20 @@ def main() -> None:
     m[2].caption("Nothing delivered")
     m[3].metric("Rejected, nothing in force", f"{counts.get('rejected', 0):,}")
     m[3].caption("Every file refused whole")
-    m[4].metric("Listed below", f"{problems.height:,}")
-    m[4].caption(f"A rejected file or {threshold:g}%+ rows rejected")
+    m[4].metric("Flagged", f"{problems.height:,}")
+    m[4].caption(f"A rejected file or {threshold:g}%+ rows rejected: listed under '{SECTIONS[2]}'")
     last = cells["last_delivery_at"].drop_nulls()
     if last.len():
         st.caption(f"Latest delivery of {label} processed {last.max():%d %B %Y %H:%M}.")
 
-    st.subheader(f"{label}: completeness by force and period")
-    grid = grid_frame(cells)
-    ui.chart(
-        charts.status_grid_chart(grid, STATUS),
-        grid,
-        f"Grid of {label.lower()} deliveries by force and period; the same statuses are in the table below the chart.",
-        f"data_quality_{source}_completeness.csv",
-    )
-
-    if "mart_data_completeness" in data.tables(snapshot.conn, snapshot.key):
-        key_fields = data.key_field_completeness(snapshot.conn, snapshot.key, source)
-        if not key_fields.is_empty():
-            latest = key_fields["period"][0]
-            st.subheader(f"{label}: key fields recorded, {latest}")
-            st.caption(
-                f"The forces that have sent {latest} so far ({key_fields['force_code'].n_unique()}): of each one's "
-                "rows in force, the % recording each key field, the optional fields a published measure reads "
-                "(ethnicity for disproportionality, the person identifier for repeat contacts, ...). An empty value, "
-                "or the code for not known / not stated, is not recorded. A blank cell is withheld: the rows, or the "
-                "rows recording the field, are 1 to 7."
-            )
-            table = key_field_table(key_fields)
-            ui.table(
-                table,
-                f"data_quality_{source}_key_fields_{latest}.csv",
-                "Download the table (CSV)",
-                height=ui.rows_height(table.height, 600),
-                column_config={c: st.column_config.NumberColumn(format="%.1f") for c in table.columns if c != "Force"},
-            )
-
-    st.subheader("Rejected files and high reject rates")
-    if problems.is_empty():
-        st.success(f"No {label} force-period has a rejected file or {threshold:g}% or more rows rejected.")
-    else:
-        ui.table(
-            problems,
-            f"data_quality_{source}_problems.csv",
-            "Download the list (CSV)",
-            height=ui.rows_height(problems.height, 900),
-            column_config={
-                "Rows read": st.column_config.TextColumn(help="Rounded to the nearest 5; * = 1 to 7."),
-                "Rows loaded": st.column_config.TextColumn(help="Rounded to the nearest 5; * = 1 to 7."),
-                "Rows rejected": st.column_config.TextColumn(
-                    help="Rows quarantined, including every row of a file refused whole. Rounded to 5; * = 1 to 7."
-                ),
-                "% rows rejected": st.column_config.NumberColumn(
-                    format="%.2f",
-                    help="Of rows read, from exact counts; blank when the rows read or the rows rejected are 1 to 7 "
-                    "(disclosure control).",
-                ),
-                "Fields most often rejected": st.column_config.TextColumn(width="medium"),
-                "Why files were refused": st.column_config.TextColumn(width="large"),
-                "Last delivery": st.column_config.DatetimeColumn(format="D MMM YYYY HH:mm"),
-            },
-        )
+    section, tab = ui.open_tab(SECTIONS)
+    with tab:
+        if section == SECTIONS[0]:
+            _completeness(cells, label, source)
+        elif section == SECTIONS[1]:
+            _key_fields(snapshot, label, source)
+        else:
+            _problems(problems, label, source, threshold)
 
     ui.footnotes(
         [

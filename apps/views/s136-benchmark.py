@@ -3,7 +3,7 @@
 National headline figures (mart_s136_national_year), the funnel plot of force rates per 100,000 against population
 read from mart_benchmark (measure s136_per_100k: each force's value, limits, position and the funnel's phi and tau2;
 the curves between forces drawn by mhw.stats with the mart's target and tau2), and the force table
-(mart_s136_force_year with the funnel position). Nothing here computes a statistic.
+(mart_s136_force_year with the funnel position), one or the other as the open tab. Nothing here computes a statistic.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from apps import format as fmt
 from apps.charts import FUNNEL
 
 MEASURE = "s136_per_100k"
+SECTIONS = ("Funnel plot", "Force table")  # tabs, the open one drawn (ui.open_tab; docs/app.md, "Speed")
 YEAR_PARAM = "fy"
 POPULATION_SOURCES = {
     "ons_mye": "ONS mid-year population estimates",
@@ -161,32 +162,12 @@ def _funnel_section(rows: pl.DataFrame, forces: pl.DataFrame, focus: str | None,
         else:
             left_out.append(f"{r['force_name']} (no complete rate)")
     if left_out:
-        st.caption(f"Not shown in the plot: {'; '.join(left_out)}. They are listed in the table with their counts.")
+        st.caption(
+            f"Not shown in the plot: {'; '.join(left_out)}. They are listed in the force table with their counts."
+        )
 
 
-def main() -> None:
-    st.title("s136 detentions: national benchmark")
-    st.caption(
-        "Police use of section 136 of the Mental Health Act 1983 in England and Wales: 43 territorial forces and "
-        "British Transport Police, by financial year."
-    )
-    try:
-        snapshot = data.open_snapshot()
-        national = data.not_empty(data.s136_national(snapshot.conn, snapshot.key), "s136 figures")
-        years = sorted(national["fy_label"].to_list(), reverse=True)
-        fy = state.choose("Financial year", years, YEAR_PARAM, fmt=fmt.fy_long, column=st.columns([1, 2])[0])
-        forces = data.s136_force_year(snapshot.conn, snapshot.key, fy)
-        rows = data.benchmark(snapshot.conn, snapshot.key, MEASURE, fy)
-        focus = state.current(state.FORCE)
-        peers = data.peer_group(snapshot.conn, snapshot.key, focus)["peer_force_code"].to_list() if focus else []
-        pub = data.publication(snapshot.conn, snapshot.key)
-    except data.SnapshotUnavailable as exc:
-        ui.show_unavailable(exc)
-        return
-
-    _denominator_notes(forces, national.filter(pl.col("fy_label") == fy).row(0, named=True))
-    _headline(national, fy)
-    _funnel_section(rows, forces, focus, peers)
+def _force_table(forces: pl.DataFrame, rows: pl.DataFrame, fy: str) -> None:
     st.subheader("Forces")
     table = force_table(forces, benchmarks.force_rows(rows))
     ui.table(
@@ -211,6 +192,36 @@ def main() -> None:
             ),
         },
     )  # fmt: skip
+
+
+def main() -> None:
+    st.title("s136 detentions: national benchmark")
+    st.caption(
+        "Police use of section 136 of the Mental Health Act 1983 in England and Wales: 43 territorial forces and "
+        "British Transport Police, by financial year."
+    )
+    try:
+        snapshot = data.open_snapshot()
+        national = data.not_empty(data.s136_national(snapshot.conn, snapshot.key), "s136 figures")
+        years = sorted(national["fy_label"].to_list(), reverse=True)
+        fy = state.choose("Financial year", years, YEAR_PARAM, fmt=fmt.fy_long, column=st.columns([1, 2])[0])
+        forces = data.s136_force_year(snapshot.conn, snapshot.key, fy)
+        rows = data.benchmark(snapshot.conn, snapshot.key, MEASURE, fy)
+        focus = state.current(state.FORCE)
+        peers = data.peer_group(snapshot.conn, snapshot.key, focus)["peer_force_code"].to_list() if focus else []
+        pub = data.publication(snapshot.conn, snapshot.key)
+    except data.SnapshotUnavailable as exc:
+        ui.show_unavailable(exc)
+        return
+
+    _denominator_notes(forces, national.filter(pl.col("fy_label") == fy).row(0, named=True))
+    _headline(national, fy)
+    section, tab = ui.open_tab(SECTIONS)
+    with tab:
+        if section == SECTIONS[0]:
+            _funnel_section(rows, forces, focus, peers)
+        else:
+            _force_table(forces, rows, fy)
     st.page_link(
         links.page_file(links.EXPLORER),
         label="Explore this measure with peers and change over time",

@@ -16,6 +16,7 @@ AGGREGATES = {
     "Rows loaded", "Rows rejected", "% rows rejected", "Fields most often rejected", "Why files were refused",
     "Last delivery",
 }  # fmt: skip
+SECTIONS = ("Completeness by period", "Key fields recorded", "Rejected files and high reject rates")  # the tabs
 
 
 def test_completeness_of_each_force_period_is_the_marts(published):
@@ -27,8 +28,11 @@ def test_completeness_of_each_force_period_is_the_marts(published):
     assert metric(at, "Received") == f"{cells.filter(cells['received']).height:,}"
     grid = frame_with(at, "Force", "Period", "Status", "Mark")
     assert len(grid) == cells.height
-    for frame in show_tables(at).dataframe:  # aggregates only (every table opened): no column of any record
-        assert {c for c in frame.value.columns if not c.endswith(" %")} <= AGGREGATES
+    for section in SECTIONS:  # aggregates only (every tab, every table opened): no column of any record
+        tab = show_tables(no_exception(open_page(links.DATA_QUALITY, periods="all", section=section)))
+        assert tab.dataframe or section == SECTIONS[2], section
+        for frame in tab.dataframe:
+            assert {c for c in frame.value.columns if not c.endswith(" %")} <= AGGREGATES
 
 
 def test_the_latest_24_periods_are_shown_unless_the_address_asks_for_more(published):
@@ -53,7 +57,7 @@ def test_rejected_files_are_listed_with_their_reasons(published):
     )
     assert rejected.height, "the fixture plants whole bad files"
     source = rejected["source"][0]
-    at = no_exception(open_page(links.DATA_QUALITY, source=source, periods="all"))
+    at = no_exception(open_page(links.DATA_QUALITY, source=source, periods="all", section=SECTIONS[2]))
     problems = frame_with(at, "Why files were refused").set_index(["Force", "Period"])
     for row in rejected.filter(rejected["source"] == source).iter_rows(named=True):
         listed = problems.loc[(row["force_name"], row["period"])]
@@ -62,7 +66,7 @@ def test_rejected_files_are_listed_with_their_reasons(published):
 
 
 def test_a_lower_threshold_lists_the_rows_rejected_by_the_gate(published):
-    at = no_exception(open_page(links.DATA_QUALITY, source="custody", periods="all"))
+    at = no_exception(open_page(links.DATA_QUALITY, source="custody", periods="all", section=SECTIONS[2]))
     before = len(frame_with(at, "Why files were refused")) if any(
         "Why files were refused" in d.value.columns for d in at.dataframe) else 0  # fmt: skip
     at.number_input(key="dq_threshold").set_value(0.01).run()
@@ -88,7 +92,7 @@ def test_the_key_fields_recorded_in_the_latest_period_are_the_marts(published):
         "'custody' and period = (select max(period) from mart_data_completeness where source = 'custody')"
     )
     assert rows.height and rows["pct_complete"].null_count() < rows.height
-    at = no_exception(open_page(links.DATA_QUALITY, source="custody", periods="all"))
+    at = no_exception(open_page(links.DATA_QUALITY, source="custody", periods="all", section=SECTIONS[1]))
     table = frame_with(at, "Force", "released_at %").set_index("Force")
     assert len(table) == rows["force_code"].n_unique()
     assert list(table.columns) == [f"{f} %" for f in rows.sort("field_order")["field"].unique(maintain_order=True)]

@@ -43,6 +43,8 @@ def test_headline_funnel_and_force_table_are_the_marts(published):
     assert points["99.8% upper limit"].tolist() == funnel["funnel_ucl998"].to_list()
     assert f"pooled rate of the {funnel.height} forces" in all_text(at)
 
+    assert frame_with(at, "Force", "Detentions", "Funnel", default=None) is None, "the force table is the other tab's"
+    at = no_exception(open_page(links.S136, section="Force table"))
     forces = published.frame("select * from mart_s136_force_year where fy_label = ? order by force_name", [latest])
     table = frame_with(at, "Force", "Detentions", "Funnel")
     assert table["Force"].tolist() == forces["force_name"].to_list()
@@ -108,6 +110,6 @@ def test_suppressed_counts_show_as_a_star_with_no_rate(published):
     )
     assert suppressed.height, "the fixture's City of London has years of 1 to 7 s136 detentions"
     fy, force = suppressed.row(0)
-    at = no_exception(open_page(links.S136, fy=fy))
+    at = no_exception(open_page(links.S136, fy=fy, section="Force table"))
     row = frame_with(at, "Force", "Detentions").set_index("Force").loc[force]
     assert row["Detentions"] == "*" and pl.Series([row["Rate per 100k"]]).is_nan().all()
