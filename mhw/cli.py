@@ -639,13 +639,9 @@ def plan(
 def main() -> None:
     """The `mhw` command: the app, then the process ends without tearing down the libraries it loaded (about 1 s;
     mhw/process_exit.py). Tests call `app` itself."""
-    from .process_exit import exit_now
+    from .process_exit import run_then_exit
 
-    try:
-        app()
-    except SystemExit as exc:
-        exit_now(exc.code)
-    exit_now(0)
+    run_then_exit(app)
 
 
 if __name__ == "__main__":

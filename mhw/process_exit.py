@@ -14,6 +14,7 @@ import atexit
 import os
 import sys
 import threading
+from collections.abc import Callable
 from typing import NoReturn
 
 
@@ -35,3 +36,15 @@ def exit_now(code: object = 0) -> NoReturn:
         except (OSError, ValueError):  # a closed pipe or stream: nothing more can be written to it
             pass
     os._exit(code)
+
+
+def run_then_exit(command: Callable[[], object], before_exit: Callable[[], None] = lambda: None) -> NoReturn:
+    """Run a command line (a click or typer command, which ends by raising SystemExit), then ``before_exit``, then
+    exit_now with the command's status. Any other exception propagates, and Python's own exit follows."""
+    try:
+        command()
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    before_exit()
+    exit_now(code)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from mhw.child_process import end_with_parent
-from mhw.process_exit import exit_now
+from mhw.process_exit import run_then_exit
 
 PARENT_ENV = "MHW_DBT_PARENT_PID"  # set by the parent: the pid whose death must end dbt
 WAREHOUSE_ENV = "MHW_WAREHOUSE"  # the DuckDB file of dbt's profile (dbt_project/profiles.yml)
@@ -93,13 +93,7 @@ def run_dbt(args: list[str]) -> NoReturn:
     from dbt.cli.main import cli
 
     sys.argv = ["dbt", *args]
-    try:
-        cli()
-        code: object = 0
-    except SystemExit as exc:
-        code = exc.code
-    close_duckdb()
-    exit_now(code)
+    run_then_exit(cli, close_duckdb)
 
 
 if __name__ == "__main__":

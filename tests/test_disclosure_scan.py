@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from mhw.disclosure_scan import load_rules, scan_disclosure
+from mhw.published import load_manifest
 
 MART = {
     "config": {"meta": {"disclosure_national_rows": "geography = 'E&W'"}},
@@ -32,7 +33,7 @@ def rules(tmp_path):
     }
     path = tmp_path / "manifest.json"
     path.write_text(json.dumps({"nodes": nodes}))
-    return load_rules(path)
+    return load_rules(load_manifest(path))
 
 
 CLEAN_ROWS = [
@@ -123,10 +124,10 @@ def test_row_cases_classify_a_long_table(tmp_path):
     ]
     leaks = [("here", "mean", 4.5, None), ("here", "rate", 3, 20), ("other_body", "mean", 2.5, None)]
     con.executemany("insert into mart_long values (?, ?, ?, ?)", clean)
-    assert _found(con, load_rules(manifest)) == set()
+    assert _found(con, load_rules(load_manifest(manifest))) == set()
     con.executemany("insert into mart_long values (?, ?, ?, ?)", leaks)
     # the mean's hours shown without their count are found; another body's figures (even a mean) are not checked
-    assert _found(con, load_rules(manifest)) == {
+    assert _found(con, load_rules(load_manifest(manifest))) == {
         ("numerator", "shown_while_withheld", 1),
         ("numerator", "small_count", 1),
         ("numerator", "not_rounded", 1),

@@ -1,4 +1,4 @@
-"""mhw.process_exit.exit_now: the status, the exit handlers and a running thread survive the quick exit."""
+"""mhw.process_exit: the status, the exit handlers and a running thread survive the quick exit."""
 
 from __future__ import annotations
 
@@ -56,3 +56,18 @@ def test_waits_for_a_running_thread(tmp_path):
     )
     assert done.returncode == 3
     assert (tmp_path / "thread_done").read_text() == "yes"
+
+
+def test_run_then_exit_keeps_a_command_lines_status_and_runs_the_step_before(tmp_path):
+    done = _run(
+        """
+        from mhw.process_exit import run_then_exit
+        def command():
+            print('ran')
+            sys.exit(2)
+        run_then_exit(command, lambda: open('closed', 'w').write('yes'))
+        """,
+        tmp_path,
+    )
+    assert (done.returncode, done.stdout) == (2, "ran\n")
+    assert (tmp_path / "closed").read_text() == "yes"

@@ -38,20 +38,16 @@ def all_text(at: AppTest) -> str:
     return "\n".join(str(e.value) for kind in kinds for e in getattr(at, kind))
 
 
-_NONE = object()
-
-
-def frame_with(at: AppTest, *columns: str, default=_NONE):
+def frame_with(at: AppTest, *columns: str):
     """The first table shown that has every one of ``columns`` (a pandas frame), opening the page's tables drawn on
-    request (a chart's figures) when none is shown yet; ``default`` when given and there is none even then."""
+    request (a chart's figures) when none is shown yet."""
 
     def shown() -> list:
         return [d.value for d in at.dataframe if set(columns) <= set(d.value.columns)]
 
     if not shown():
         show_tables(at)
-    found = shown()
-    return found[0] if found or default is _NONE else default
+    return shown()[0]
 
 
 def show_tables(at: AppTest) -> AppTest:

@@ -27,6 +27,7 @@ import pytest
 from ingestion.schema import ensure_raw_schema
 from mhw import stats
 from mhw.disclosure_scan import load_rules, scan_disclosure
+from mhw.published import load_manifest
 from tests import dbt_runner
 from tests.dbt.test_dbt_build import _detention, _ledger
 from tests.stats import plotthedots
@@ -189,7 +190,7 @@ def test_disclosure_control_of_published_rows(build):
 def test_publish_scan_passes_and_finds_planted_leaks(build):
     """The publish's disclosure scan (docs/methods.md §7) over the built marts, by the classes their yml declare
     (row cases in the long tables); leaks planted in a copy are found."""
-    rules = load_rules(build["manifest"])
+    rules = load_rules(load_manifest(build["manifest"]))
     con = duckdb.connect()
     con.execute(f"attach '{build['warehouse']}' as wh (read_only)")
     for table in ("mart_benchmark", "mart_spc", "mart_escalations", "dim_measure", "dim_force_peer_group",

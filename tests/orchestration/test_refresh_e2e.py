@@ -25,6 +25,7 @@ import pytest
 from demo.s136 import generate_s136
 from mhw.disclosure_scan import load_rules, scan_disclosure
 from mhw.identifier_scan import scan_identifiers
+from mhw.published import load_manifest
 from mhw.settings import DBT_MANIFEST, get_settings
 from tests.orchestration.conftest import write_custody, write_triage
 
@@ -339,7 +340,7 @@ def test_snapshot_meets_disclosure_control_and_the_scan_finds_planted_leaks(home
     """Every sub-national count of people is 0 or a multiple of 5 (not 1-7), and nothing derived from a withheld
     count is shown, by the column classes the dbt models declare; a leak planted in a copy is found."""
     current = (home / "serving" / "current.duckdb").resolve()
-    rules = load_rules(DBT_MANIFEST)
+    rules = load_rules(load_manifest(DBT_MANIFEST))
     with duckdb.connect(str(current), read_only=True) as con:
         assert scan_disclosure(con, rules) == []
         # the fixture has real small cells, withheld: the scan ran over something that needed control
