@@ -15,7 +15,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 DBT_MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"  # `dbt parse`: models, columns and their meta
 SEEDS_DIR = PROJECT_ROOT / "seeds"
-DUCKDB_MEMORY_LIMIT = "1GB"  # the default; dbt_project/profiles.yml repeats it for dbt run on its own
+DUCKDB_MEMORY_LIMIT = "768MB"  # the default; dbt_project/profiles.yml repeats it for dbt run on its own
 # the landing gate's default: it reads little back, and the Python around it holds the rest of a refresh's peak
 # (docs/operations.md: the ten-year refresh's peak while loading, refresh process and workers, 2,079 MB at 512MB,
 # 1,951 MB at 384MB; at 256MB the peak is dbt's, 1,854 MB)
