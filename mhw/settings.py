@@ -17,8 +17,7 @@ DBT_MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"  # `dbt parse`: mode
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 DUCKDB_MEMORY_LIMIT = "768MB"  # the default; dbt_project/profiles.yml repeats it for dbt run on its own
 # the landing gate's default: it reads little back, and the Python around it holds the rest of a refresh's peak
-# (docs/operations.md: the ten-year refresh's peak while loading, refresh process and workers, 2,079 MB at 512MB,
-# 1,951 MB at 384MB; at 256MB the peak is dbt's, 1,854 MB)
+# (docs/operations.md: the two limits keep the ten-year refresh under 2 GB)
 INGEST_MEMORY_LIMIT = "256MB"
 
 

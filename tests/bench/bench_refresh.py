@@ -123,7 +123,7 @@ def _peak(refresh: Refresh) -> str:
 
 
 def _keep_home(home: Path, kept: Path) -> None:
-    """A copy of the home without its landing zone (hard links to the demo's files, placed again by _restore)."""
+    """A copy of the home without its landing zone (hard links to the demo's files, placed again by _restore_home)."""
     shutil.copytree(home, kept, symlinks=True, ignore=lambda folder, names: ["landing"] if Path(folder) == home else [])
 
 
