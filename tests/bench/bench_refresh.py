@@ -9,7 +9,10 @@ In one run, on ten financial years of monthly extracts for 44 forces (tests/benc
 4. one new month (month 120 of the four monthly sources) refreshed, as a share of the full refresh: MONTH_RUNS
    times, each from the same home of months 1 to 119 (copied before the first), the median reported, as one month
    on this shared machine varies by a quarter from run to run (docs/benchmarks.md);
-5. a refresh with no change (after the first month).
+5. a refresh with no change (after the last month);
+6. the same month MONTH_RUNS times on a home holding only the year before it (months 108 to 119, with every file
+   that is not a monthly extract): what a month costs when its whole-series models have one year to rebuild, not
+   ten, so the difference from item 4 is the most that rebuilding only the periods a delivery touches could save.
 Every run starts from an empty MHW_HOME (MHW_BENCH_HOME, default /tmp/mhw-bench-10y), kept afterwards for the
 app's render bench, and the environment it is started in.
 """
@@ -42,6 +45,7 @@ KEY = "bench-key-not-secret"
 HOME = Path(os.environ.get("MHW_BENCH_HOME", "/tmp/mhw-bench-10y"))  # the refreshed ten-year home, kept
 COMPARED_MONTHS = 12  # the gate and DuckDB's reader compared on the custody CSV files of the first year
 MONTH_RUNS = 3
+SHORT_SINCE = "2024-03"  # the one-year history of item 6: months 108 to 119
 
 
 @dataclass(frozen=True)
@@ -127,18 +131,47 @@ def _keep_home(home: Path, kept: Path) -> None:
     shutil.copytree(home, kept, symlinks=True, ignore=lambda folder, names: ["landing"] if Path(folder) == home else [])
 
 
-def _restore_home(kept: Path, home: Path, demo: Path) -> None:
-    """The home of months 1 to 119 again, with month 120 delivered."""
+def _restore_home(kept: Path, home: Path, demo: Path, since: str) -> None:
+    """The home of the months before month 120 again (those from `since`), with month 120 delivered."""
     shutil.rmtree(home)
     shutil.copytree(kept, home, symlinks=True)
     for last_month in (False, True):
-        link_landing(demo, home / "landing", last_month=last_month)
+        link_landing(demo, home / "landing", last_month=last_month, since=since)
 
 
 def _settled() -> None:
     """Written data on disk before a timed refresh, so that it does not wait for the copy before it."""
     os.sync()
     time.sleep(2)
+
+
+def _month_runs(env: dict[str, str], home: Path, kept: Path, demo: Path, since: str) -> tuple[list[Refresh], int]:
+    """Month 120 delivered to the refreshed home and refreshed MONTH_RUNS times, each from the same home (kept
+    first); the runs and the number of month 120's files."""
+    _keep_home(home, kept)
+    new = link_landing(demo, home / "landing", last_month=True)
+    runs = []
+    for n in range(MONTH_RUNS):
+        if n:
+            _restore_home(kept, home, demo, since)
+        _settled()
+        runs.append(_refresh(env, home))
+    return runs, len(new)
+
+
+def _median(runs: list[Refresh]) -> Refresh:
+    return sorted(runs, key=lambda r: r.seconds)[len(runs) // 2]
+
+
+def _month_line(what: str, runs: list[Refresh], full: Refresh) -> str:
+    month = _median(runs)
+    return (
+        f"| {what}, median of {len(runs)} runs from the same home | {duration(month.seconds)} ({month.seconds:.0f} s) "
+        f"= {month.seconds / full.seconds:.1%} of the ten-year full refresh (runs: "
+        f"{', '.join(f'{m.seconds:.0f} s' for m in runs)}); that run: ingestion {month.phase('raw__'):.0f} s, "
+        f"dbt {month.phase('dbt_models'):.0f} s, publish {month.phase('serving_snapshot'):.0f} s; "
+        f"peak RSS {_peak(month)} |"
+    )
 
 
 def main() -> None:
@@ -163,17 +196,15 @@ def main() -> None:
         cases = [case for f in FORCES for case in ((empty, first[f]), (warehouse, last[f]))]
         costs = file_costs(cases, demo, KEY.encode())
         month1, month120 = dict(zip(FORCES, costs[0::2], strict=True)), dict(zip(FORCES, costs[1::2], strict=True))
-        kept = Path(tmp) / "months-1-119"
-        _keep_home(home, kept)
-        new = link_landing(demo, home / "landing", last_month=True)
-        _settled()
-        months = [_refresh(env, home)]
+        months, new = _month_runs(env, home, Path(tmp) / "months-1-119", demo, MONTHS[0])
         unchanged = _refresh(env, home)
-        for _ in range(MONTH_RUNS - 1):
-            _restore_home(kept, home, demo)
-            _settled()
-            months.append(_refresh(env, home))
-    one_month = sorted(months, key=lambda r: r.seconds)[len(months) // 2]
+
+        short = Path(tmp) / "one-year"
+        link_landing(demo, short / "landing", last_month=False, since=SHORT_SINCE)
+        short_env = {**env, "MHW_HOME": str(short)}
+        short_history = _refresh(short_env, short)
+        short_months, _ = _month_runs(short_env, short, Path(tmp) / "one-year-kept", demo, SHORT_SINCE)
+    one_month, short_month = _median(months), _median(short_months)
 
     gate = [round(g) for g, _, _ in compared]
     native = [round(n) for _, n, _ in compared]
@@ -183,7 +214,7 @@ def main() -> None:
         f"\n## {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: ten years, 44 forces",
         f"Machine: {_machine()}. `MHW_PUBLIC_DATA_DIR` {'set' if 'MHW_PUBLIC_DATA_DIR' in env else 'not set'}. "
         f"Data: `mhw synth --months {':'.join(MONTHS)}` (seed 42; s136 for the default six years), "
-        f"{len(files):,} files for months 1 to 119, then {len(new):,} files of month 120.",
+        f"{len(files):,} files for months 1 to 119, then {new:,} files of month 120.",
         "",
         "| measure | result |",
         "|---|---|",
@@ -194,13 +225,16 @@ def main() -> None:
         f"{full.phase('raw__'):.0f} s ({full_rows / max(full.phase('raw__'), 1):,.0f} rows/s over {full_rows:,} rows "
         f"read), dbt {full.phase('dbt_models'):.0f} s, publish {full.phase('serving_snapshot'):.0f} s; "
         f"peak RSS {_peak(full)} |",
-        f"| one new month (month 120), median of {len(months)} runs from the same home | "
-        f"{duration(one_month.seconds)} ({one_month.seconds:.0f} s) = {one_month.seconds / full.seconds:.1%} of the "
-        f"full refresh (runs: {', '.join(f'{m.seconds:.0f} s' for m in months)}); that run: ingestion "
-        f"{one_month.phase('raw__'):.0f} s, "
-        f"dbt {one_month.phase('dbt_models'):.0f} s, publish {one_month.phase('serving_snapshot'):.0f} s; "
-        f"{one_month.ledger[1] - full_rows:,} rows read; peak RSS {_peak(one_month)} |",
+        _month_line(f"one new month (month 120, {one_month.ledger[1] - full_rows:,} rows read)", months, full),
         f"| refresh with no change | {unchanged.seconds:.1f} s; peak RSS {_mb(unchanged.peak_rss)} |",
+        _month_line(
+            f"the same month on one year of history (months {SHORT_SINCE} on, and every file that is not a monthly "
+            f"extract; that home's own refresh {short_history.seconds:.0f} s)",
+            short_months,
+            full,
+        ),
+        f"| what grows with history (the month on ten years less the month on one year) | "
+        f"{one_month.seconds - short_month.seconds:.0f} s of {one_month.seconds:.0f} s |",
     ]
     for force in FORCES:
         a, b = month1[force], month120[force]

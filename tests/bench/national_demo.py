@@ -76,7 +76,14 @@ def link_files(source: Path, files: list[Path], dest: Path) -> list[Path]:
     return placed
 
 
-def link_landing(source: Path, dest: Path, *, last_month: bool) -> list[Path]:
-    """The demo's files in dest: every file but month 120's monthly extracts (last_month=False), or only those."""
-    files = [p for p in source.rglob("*") if p.is_file() and is_last_month(p.relative_to(source)) == last_month]
+def _before(rel: Path, since: str) -> bool:
+    """A monthly force extract of a month before `since` (YYYY-MM)."""
+    return len(rel.parts) == 4 and rel.parts[0] in MONTHLY_SOURCES and rel.parts[2] < since
+
+
+def link_landing(source: Path, dest: Path, *, last_month: bool, since: str = MONTHS[0]) -> list[Path]:
+    """The demo's files in dest: every file but month 120's monthly extracts (last_month=False), or only those;
+    with `since`, the monthly extracts of earlier months are left out as well (a shorter history)."""
+    rels = (p.relative_to(source) for p in source.rglob("*") if p.is_file())
+    files = [source / rel for rel in rels if is_last_month(rel) == last_month and not _before(rel, since)]
     return link_files(source, files, dest)
