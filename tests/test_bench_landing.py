@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from tests.bench.national_demo import MONTHS, link_landing
 
 FILES = [
@@ -16,15 +14,17 @@ FILES = [
 ]
 
 
-def _linked(tmp_path: Path, **how) -> set[str]:
-    demo, dest = tmp_path / "demo", tmp_path / f"home-{len(list(tmp_path.iterdir()))}"
+def test_a_shorter_history_leaves_out_only_the_monthly_extracts_before_it(tmp_path):
+    demo = tmp_path / "demo"
     for rel in FILES:
         (demo / rel).parent.mkdir(parents=True, exist_ok=True)
         (demo / rel).write_text(rel)
-    return {p.relative_to(dest).as_posix() for p in link_landing(demo, dest, **how)}
+    homes = iter(range(4))
 
+    def linked(**how) -> set[str]:
+        dest = tmp_path / f"home-{next(homes)}"
+        return {p.relative_to(dest).as_posix() for p in link_landing(demo, dest, **how)}
 
-def test_a_shorter_history_leaves_out_only_the_monthly_extracts_before_it(tmp_path):
-    assert _linked(tmp_path, last_month=False) == set(FILES) - {FILES[3]}
-    assert _linked(tmp_path, last_month=False, since="2024-03") == {FILES[2], FILES[4], FILES[5]}
-    assert _linked(tmp_path, last_month=True) == _linked(tmp_path, last_month=True, since="2024-03") == {FILES[3]}
+    assert linked(last_month=False) == set(FILES) - {FILES[3]}
+    assert linked(last_month=False, since="2024-03") == {FILES[2], FILES[4], FILES[5]}
+    assert linked(last_month=True) == linked(last_month=True, since="2024-03") == {FILES[3]}

@@ -57,9 +57,14 @@ def national_demo(log=print) -> Path:
     return landing
 
 
+def _extract_month(rel: Path) -> str | None:
+    """The month (YYYY-MM) of a monthly force extract (source/force/month/file); None for any other file."""
+    return rel.parts[2] if len(rel.parts) == 4 and rel.parts[0] in MONTHLY_SOURCES else None
+
+
 def is_last_month(rel: Path) -> bool:
     """A monthly force extract of month 120 (what the one-new-month refresh delivers)."""
-    return len(rel.parts) == 4 and rel.parts[0] in MONTHLY_SOURCES and rel.parts[2] == MONTHS[1]
+    return _extract_month(rel) == MONTHS[1]
 
 
 def link_files(source: Path, files: list[Path], dest: Path) -> list[Path]:
@@ -76,14 +81,11 @@ def link_files(source: Path, files: list[Path], dest: Path) -> list[Path]:
     return placed
 
 
-def _before(rel: Path, since: str) -> bool:
-    """A monthly force extract of a month before `since` (YYYY-MM)."""
-    return len(rel.parts) == 4 and rel.parts[0] in MONTHLY_SOURCES and rel.parts[2] < since
-
-
 def link_landing(source: Path, dest: Path, *, last_month: bool, since: str = MONTHS[0]) -> list[Path]:
     """The demo's files in dest: every file but month 120's monthly extracts (last_month=False), or only those;
     with `since`, the monthly extracts of earlier months are left out as well (a shorter history)."""
-    rels = (p.relative_to(source) for p in source.rglob("*") if p.is_file())
-    files = [source / rel for rel in rels if is_last_month(rel) == last_month and not _before(rel, since)]
+    rels = (p.relative_to(source) for p in source.rglob("*") if p.is_file())  # files not monthly: kept whatever `since`
+    files = [
+        source / rel for rel in rels if is_last_month(rel) == last_month and (_extract_month(rel) or since) >= since
+    ]
     return link_files(source, files, dest)
