@@ -54,7 +54,7 @@ refresh: demo-data
 run: refresh app
 
 app: install
-	streamlit run apps/app.py --server.address 127.0.0.1 --server.port $(APP_PORT) --server.headless true
+	streamlit run apps/serve.py --server.address 127.0.0.1 --server.port $(APP_PORT) --server.headless true
 
 dev: manifest
 	mkdir -p $${DAGSTER_HOME:-data/dagster_home} && cp dagster.yaml $${DAGSTER_HOME:-data/dagster_home}/

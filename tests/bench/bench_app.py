@@ -4,7 +4,7 @@ The snapshot: the ten-year national home that `make bench`'s first part refreshe
 MHW_BENCH_HOME, default /tmp/mhw-bench-10y); without it this stops and says so, rather than build the same ten years
 a second way.
 
-Each page is opened in Debian's Chromium (Playwright) against `streamlit run apps/app.py`, twice to warm the caches,
+Each page is opened in Debian's Chromium (Playwright) against `streamlit run apps/serve.py`, twice to warm the caches,
 then RUNS times, in two ways:
 - as a link: the address typed or shared, a full page load (the browser starts the app's front end again);
 - in the app: its link in the sidebar clicked, the way a user moves between pages once the app is open.
@@ -163,7 +163,7 @@ def main() -> None:
     section = [
         f"\n## App page render times, {stamp}",
         f"Machine: {_machine()}; load average {load:.1f} at the end of the run. Snapshot: {size}.",
-        f"Chromium (headless) against `streamlit run apps/app.py`; {WARM} warm-up rounds then {RUNS} timed rounds, "
+        f"Chromium (headless) against `streamlit run apps/serve.py`; {WARM} warm-up rounds then {RUNS} timed rounds, "
         "each visiting every page once, from asking for the address to the page drawn (script finished, no "
         "placeholder, every chart drawn). Reference: a page that only writes a title, served by a second Streamlit "
         f"and visited in the same rounds as the pages: p95 {ref95:.2f} s.",

@@ -53,8 +53,9 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None
 def running_app(
     home: Path, log_path: Path, serving_dir: Path | None = None, script: Path | None = None
 ) -> Iterator[str]:
-    """`streamlit run apps/app.py` (or another script) from the project root, so .streamlit/config.toml applies, on
-    the snapshots in serving_dir (default home/serving); yields its address and stops it by its process id."""
+    """`streamlit run apps/serve.py` (the app as `make app` serves it) or another script, from the project root so
+    .streamlit/config.toml applies, on the snapshots in serving_dir (default home/serving); yields its address and
+    stops it by its process id."""
     port = _free_port()
     env = {
         **os.environ,
@@ -65,7 +66,7 @@ def running_app(
     env.pop("MHW_WAREHOUSE", None)
     env.pop("STREAMLIT_CLIENT_SHOW_ERROR_DETAILS", None)  # as a user sees it
     log = log_path.open("w")
-    app = script or ROOT / "apps" / "app.py"
+    app = script or ROOT / "apps" / "serve.py"
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
                "--server.address", "127.0.0.1", "--server.port", str(port)]  # fmt: skip
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -79,15 +79,24 @@ def _no_error(page, where: str) -> None:
 
 
 def test_every_page_renders_its_content_without_developer_chrome(app_url, browser, pipeline_snapshot_build):
-    """... and asks nothing of any server but the app's own (no font service, CDN or tracker sees the visitor)."""
+    """... and asks nothing of any server but the app's own (no font service, CDN or tracker sees the visitor), and
+    finds that server at once, not first under the page's own path (apps/server_address.py)."""
     from playwright.sync_api import expect
 
     keep = os.environ.get("MHW_SCREENSHOT_DIR")
     elsewhere: set[str] = set()
+    detours: set[str] = set()
+
+    def note(request) -> None:
+        if _is_elsewhere(request.url, app_url):
+            elsewhere.add(request.url)
+        elif "/_stcore/" in (where := urlsplit(request.url).path) and not where.startswith("/_stcore/"):
+            detours.add(request.url)
+
     for path, title in PAGES.items():
         query, shows = OPENED_WITH.get(path, ("", None))
-        page = _open(browser, f"{app_url}/{links.url_path(path)}{query}", on_request=lambda request: _is_elsewhere(
-            request.url, app_url) and elsewhere.add(request.url))  # fmt: skip
+        page = _open(browser, f"{app_url}/{links.url_path(path)}{query}", on_request=note)
+        assert page.evaluate("() => window.__streamlit?.BACKEND_BASE_URL") == f"{app_url}/", path
         expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=60_000)
         _no_error(page, path)
         if shows:
@@ -104,6 +113,7 @@ def test_every_page_renders_its_content_without_developer_chrome(app_url, browse
             page.screenshot(path=str(Path(keep) / f"{path}.png"))
         page.close()
     assert not elsewhere, f"requests beyond the app's server: {sorted(elsewhere)}"
+    assert not detours, f"the server looked for under a page's path: {sorted(detours)}"
 
 
 def _is_elsewhere(url: str, app_url: str) -> bool:
