@@ -27,14 +27,14 @@ def setting_script(base_path: str) -> bytes:
 
 
 class ServerAddressInPage:
-    """ASGI middleware: the setting script written first into the `<head>` of every HTML response."""
+    """ASGI middleware: the setting script written first into the `<head>` of every HTML page answering a GET."""
 
     def __init__(self, app: ASGIApp, base_path: str = "") -> None:
         self.app = app
         self.script = setting_script(base_path)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["method"] != "GET":  # a HEAD's headers describe the page as it is
             await self.app(scope, receive, send)
             return
         start: Message | None = None

@@ -10,7 +10,7 @@ from apps.server_address import ServerAddressInPage, setting_script
 PAGE = b"<!doctype html><html><head><meta charset='UTF-8'><script type=module src=./static/js/index.js></script></head>"
 
 
-def served(messages: list[dict], scope_type: str = "http", base_path: str = "") -> list[dict]:
+def served(messages: list[dict], scope_type: str = "http", method: str = "GET") -> list[dict]:
     """What the middleware sends on when the app behind it sends ``messages``."""
 
     async def inner(scope, receive, send):
@@ -25,7 +25,8 @@ def served(messages: list[dict], scope_type: str = "http", base_path: str = "") 
     async def receive():
         return {"type": "http.request"}
 
-    asyncio.run(ServerAddressInPage(inner, base_path)({"type": scope_type, "path": "/x"}, receive, send))
+    scope = {"type": scope_type, "path": "/x", "method": method}
+    asyncio.run(ServerAddressInPage(inner)(scope, receive, send))
     return sent
 
 
@@ -68,6 +69,8 @@ def test_anything_but_html_passes_through_as_it_came():
     assert served(messages) == messages
     socket = [{"type": "websocket.accept"}, {"type": "websocket.send", "bytes": b"<head>"}]
     assert served(socket, scope_type="websocket") == socket
+    head = [start("text/html", (b"content-length", str(len(PAGE)).encode())), {"type": "http.response.body"}]
+    assert served(head, method="HEAD") == head  # the length of the page as it is, not of an empty body
 
 
 def test_the_address_carries_streamlits_base_path():
