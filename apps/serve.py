@@ -7,7 +7,9 @@ from pathlib import Path
 import streamlit as st
 from starlette.middleware import Middleware
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `streamlit run` puts apps/, not the project, on the path
+_ROOT = str(Path(__file__).resolve().parents[1])
+if _ROOT not in sys.path:  # `streamlit run` puts apps/, not the project, on the path (as in apps/app.py)
+    sys.path.insert(0, _ROOT)
 
 from apps.server_address import ServerAddressInPage  # noqa: E402
 

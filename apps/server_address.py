@@ -13,7 +13,7 @@ from __future__ import annotations
 import gzip
 import json
 
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -43,7 +43,7 @@ class ServerAddressInPage:
         async def send_page(message: Message) -> None:
             nonlocal start
             if message["type"] == "http.response.start":
-                if MutableHeaders(raw=message["headers"]).get("content-type", "").startswith("text/html"):
+                if Headers(raw=message["headers"]).get("content-type", "").startswith("text/html"):
                     start = message  # held until the whole page is here
                     return
                 await send(message)
@@ -61,8 +61,7 @@ class ServerAddressInPage:
         if headers.get("content-encoding") == "gzip":
             body = gzip.decompress(body)
             del headers["content-encoding"]
-        if b"<head>" in body:
-            body = body.replace(b"<head>", b"<head>" + self.script, 1)
+        body = body.replace(b"<head>", b"<head>" + self.script, 1)
         headers["content-length"] = str(len(body))
         await send({**start, "headers": headers.raw})
         await send({"type": "http.response.body", "body": body, "more_body": False})
