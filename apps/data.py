@@ -566,11 +566,14 @@ def revisions_summary(_conn: duckdb.DuckDBPyConnection, key: str) -> pl.DataFram
 
 
 @cached
-def revisions_of(_conn: duckdb.DuckDBPyConnection, key: str, table_name: str) -> pl.DataFrame:
-    """Every row of ``mart_revisions`` for one published table, by kind of change, force, period and measure."""
+def revisions_of(_conn: duckdb.DuckDBPyConnection, key: str, table_name: str, cause: str | None = None) -> pl.DataFrame:
+    """Every row of ``mart_revisions`` for one published table, by kind of change, force, period and measure; with
+    ``cause``, only the rows that name it among their causes ('not known': the rows with none)."""
     return run_query(
         _conn,
         "select change_type, measure, force_code, period, row_key, old_value, new_value, cause, cause_detail "
-        "from mart_revisions where table_name = ? order by change_type, force_code, period, measure, row_key",
-        [table_name],
+        "from mart_revisions where table_name = ? "
+        "and (cast(? as varchar) is null or list_contains(string_split(coalesce(cause, 'not known'), ', '), ?)) "
+        "order by change_type, force_code, period, measure, row_key",
+        [table_name, cause, cause],
     )

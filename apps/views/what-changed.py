@@ -34,6 +34,16 @@ CAUSES = {
     "method_change": "the code that builds the table changed (models, reference data or statistical methods)",
     "not known": "none of the above was found: for example a change upstream of several sources",
 }
+# figures changed because the data behind them was corrected, arrived late or was withdrawn: what a reader of the
+# earlier publication needs to know, apart from the routine changes that new data and recalculation bring
+CORRECTIONS = ("corrected_delivery", "late_delivery", "withdrawn_delivery")
+ALL_CAUSES = "all"
+
+
+def causes_of(cause: str) -> list[str]:
+    """The causes a revision names (`mart_revisions.cause` joins several with ', ')."""
+    return cause.split(", ")
+
 
 st.title("What changed since the last publication")
 try:
@@ -54,11 +64,21 @@ if summary.is_empty():
     st.stop()
 
 counts = {kind: int(summary.filter(summary["change_type"] == kind)["changes"].sum()) for kind in CHANGE_LABELS}
-cols = st.columns(4)
+corrections = sum(
+    n for cause, n in zip(summary["cause"], summary["changes"], strict=True) if set(causes_of(cause)) & set(CORRECTIONS)
+)
+cols = st.columns(5)
 cols[0].metric("Values revised", f"{counts['revised']:,}")
 cols[1].metric("Rows added", f"{counts['added']:,}")
 cols[2].metric("Rows removed", f"{counts['removed']:,}")
 cols[3].metric("Tables changed", f"{summary['table_name'].n_unique():,}")
+cols[4].metric(
+    "Corrections",
+    f"{corrections:,}",
+    help="Changes whose cause is a corrected delivery, a late delivery or a withdrawn file: figures of the earlier "
+    "publication that the data behind them changed, apart from what new months and recalculation bring. "
+    "Choose a table and the cause below to list them.",
+)
 
 st.subheader("By table and cause")
 ui.table(
@@ -70,9 +90,22 @@ ui.table(
 )
 
 tables = summary["table_name"].unique(maintain_order=True).to_list()
-table = state.choose("Table", tables, "table")
-detail = data.revisions_of(snapshot.conn, snapshot.key, table)
-st.subheader(f"Changes to {table}")
+left, right = st.columns(2)
+table = state.choose("Table", tables, "table", column=left)
+in_table = summary.filter(summary["table_name"] == table)["cause"]
+order = list(CAUSES)
+causes = sorted(
+    {c for cause in in_table for c in causes_of(cause)}, key=lambda c: (order.index(c) if c in order else len(order), c)
+)
+cause = state.choose(
+    "Cause",
+    [ALL_CAUSES, *causes],
+    "cause",
+    fmt=lambda c: "All causes" if c == ALL_CAUSES else c.replace("_", " "),
+    column=right,
+)
+detail = data.revisions_of(snapshot.conn, snapshot.key, table, None if cause == ALL_CAUSES else cause)
+st.subheader(f"Changes to {table}" + ("" if cause == ALL_CAUSES else f": {cause.replace('_', ' ')}"))
 ui.table(
     detail.rename(
         {
@@ -87,7 +120,7 @@ ui.table(
             "cause_detail": "Cause in detail",
         }
     ),
-    f"revisions_{table}_{pub.get('snapshot_id')}.csv",
+    f"revisions_{table}{'' if cause == ALL_CAUSES else '_' + cause}_{pub.get('snapshot_id')}.csv",
     "Download these changes (CSV)",
 )
 with st.expander("What the causes mean"):

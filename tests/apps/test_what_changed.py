@@ -35,6 +35,7 @@ def test_first_publication_then_a_correction_with_its_cause(isolated_home):
     at = run_page(table="mart_x_force_year")
     assert not at.exception
     assert metric(at, "Values revised") == "1" and metric(at, "Rows added") == "1"
+    assert metric(at, "Corrections") == "1"  # the corrected value; the added row has no known cause
     summary = frame_with(at, "Table", "Change", "Cause", "Changes")
     assert {tuple(r) for r in summary.itertuples(index=False)} == {
         ("mart_x_force_year", "Value revised", "corrected_delivery", 1),
@@ -45,6 +46,17 @@ def test_first_publication_then_a_correction_with_its_cause(isolated_home):
     assert (revised["Force"], revised["Period"], revised["Measure"]) == ("W15000002", "2023-24", "n")
     assert (revised["Previously published"], revised["Now published"]) == ("40", "35")
     assert "v2.csv" in revised["Cause in detail"]
+    assert len(detail) == 2 and at.selectbox(key="choose_cause").value == "all"
+
+    at = run_page(table="mart_x_force_year", cause="corrected_delivery")  # a shared link to the corrections alone
+    assert not at.exception
+    assert at.selectbox(key="choose_cause").options == ["All causes", "corrected delivery", "not known"]
+    detail = frame_with(at, "Previously published", "Now published")
+    assert detail[["Change", "Force", "Cause"]].values.tolist() == [["revised", "W15000002", "corrected_delivery"]]
+    at.selectbox(key="choose_cause").set_value("not known").run()
+    assert at.query_params["cause"] == "not known"
+    detail = frame_with(at, "Previously published", "Now published")
+    assert detail[["Change", "Force"]].values.tolist() == [["added", "E23000001"]]
 
 
 def test_a_snapshot_without_the_report_is_a_message_not_a_stack_trace(own_copy):
