@@ -36,13 +36,17 @@ CAUSES = {
 }
 # figures changed because the data behind them was corrected, arrived late or was withdrawn: what a reader of the
 # earlier publication needs to know, apart from the routine changes that new data and recalculation bring
-CORRECTIONS = ("corrected_delivery", "late_delivery", "withdrawn_delivery")
+CORRECTIONS = frozenset({"corrected_delivery", "late_delivery", "withdrawn_delivery"})
 ALL_CAUSES = "all"
 
 
-def causes_of(cause: str) -> list[str]:
+def causes_of(cause: str) -> set[str]:
     """The causes a revision names (`mart_revisions.cause` joins several with ', ')."""
-    return cause.split(", ")
+    return set(cause.split(", "))
+
+
+def cause_label(cause: str) -> str:
+    return "All causes" if cause == ALL_CAUSES else cause.replace("_", " ")
 
 
 st.title("What changed since the last publication")
@@ -65,7 +69,7 @@ if summary.is_empty():
 
 counts = {kind: int(summary.filter(summary["change_type"] == kind)["changes"].sum()) for kind in CHANGE_LABELS}
 corrections = sum(
-    n for cause, n in zip(summary["cause"], summary["changes"], strict=True) if set(causes_of(cause)) & set(CORRECTIONS)
+    n for cause, n in zip(summary["cause"], summary["changes"], strict=True) if causes_of(cause) & CORRECTIONS
 )
 cols = st.columns(5)
 cols[0].metric("Values revised", f"{counts['revised']:,}")
@@ -92,20 +96,11 @@ ui.table(
 tables = summary["table_name"].unique(maintain_order=True).to_list()
 left, right = st.columns(2)
 table = state.choose("Table", tables, "table", column=left)
-in_table = summary.filter(summary["table_name"] == table)["cause"]
-order = list(CAUSES)
-causes = sorted(
-    {c for cause in in_table for c in causes_of(cause)}, key=lambda c: (order.index(c) if c in order else len(order), c)
-)
-cause = state.choose(
-    "Cause",
-    [ALL_CAUSES, *causes],
-    "cause",
-    fmt=lambda c: "All causes" if c == ALL_CAUSES else c.replace("_", " "),
-    column=right,
-)
+present = set().union(*map(causes_of, summary.filter(summary["table_name"] == table)["cause"]))
+causes = [c for c in CAUSES if c in present] + sorted(present - CAUSES.keys())  # in the order they are explained
+cause = state.choose("Cause", [ALL_CAUSES, *causes], "cause", fmt=cause_label, column=right)
 detail = data.revisions_of(snapshot.conn, snapshot.key, table, None if cause == ALL_CAUSES else cause)
-st.subheader(f"Changes to {table}" + ("" if cause == ALL_CAUSES else f": {cause.replace('_', ' ')}"))
+st.subheader(f"Changes to {table}" + ("" if cause == ALL_CAUSES else f": {cause_label(cause)}"))
 ui.table(
     detail.rename(
         {
