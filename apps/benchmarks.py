@@ -105,15 +105,18 @@ def value_text(row: dict[str, Any], digits: int = 1) -> str:
     return fmt.num(row.get("value"), digits)
 
 
-def ci_method_text(rows: pl.DataFrame) -> str:
+def ci_method_text(rows: pl.DataFrame, method: str | None = None) -> str:
+    """The interval methods of the rows shown, or why there are none (`method`: the measure's)."""
     methods = sorted({m for m in rows["ci_method"].drop_nulls().to_list()}) if "ci_method" in rows.columns else []
-    return ", ".join(CI_METHODS.get(m, m) for m in methods) or "none (a mean has no interval here)"
+    none = "none (a mean has no interval here)" if method == "mean" else "none for this period"
+    return ", ".join(CI_METHODS.get(m, m) for m in methods) or none
 
 
 def method_note(measure: dict[str, Any], rows: pl.DataFrame) -> str:
     """What a number rests on, written beside it: interval, denominator and its vintage, disclosure rule."""
     sources = sorted({s for s in rows["denominator_source"].drop_nulls().to_list()})
-    source_text = "; ".join(DENOMINATOR_SOURCES.get(s, s) for s in sources) or "not recorded"
+    # the marts name a source only beside a denominator it gave
+    source_text = "; ".join(DENOMINATOR_SOURCES.get(s, s) for s in sources) or "none for this period"
     disclosure = (
         "counts about people below national level are rounded to 5 and 1 to 7 suppressed; a value resting on 1 "
         "to 7 is withheld with its interval"
@@ -123,7 +126,7 @@ def method_note(measure: dict[str, Any], rows: pl.DataFrame) -> str:
     return (
         f"**{measure['measure_name']}** — numerator: {measure['numerator_definition']}; denominator: "
         f"{measure['denominator_definition']} (source: {source_text}). Intervals: 95% and 99.8%, "
-        f"{ci_method_text(rows)}. Disclosure: {disclosure}."
+        f"{ci_method_text(rows, measure.get('method'))}. Disclosure: {disclosure}."
         + (f" {measure['caveats']}" if measure.get("caveats") else "")
     )
 
@@ -262,12 +265,14 @@ def _text_schema(rows: list[dict[str, Any]], integers: tuple[str, ...] = ()) -> 
     return {n: (pl.Int64 if n in integers else pl.String) for n in names}
 
 
-def forces_compared_text(forces: pl.DataFrame) -> str:
-    """'2 higher, 1 worse, 3 similar': the forces' comparisons with England and Wales for one measure and period."""
+def forces_compared_text(forces: pl.DataFrame, why_none: str | None = None) -> str:
+    """'2 higher, 1 worse, 3 similar': the forces' comparisons with England and Wales for one measure and period;
+    when none is compared, why (`why_none`: the national row's completeness note, e.g. no force has a denominator)."""
     counts = forces.group_by("assessment_vs_national").len()
     by_word = dict(counts.iter_rows())
     order = ("better", "worse", "higher", "lower", "similar")
-    return ", ".join(f"{by_word[w]} {w}" for w in order if by_word.get(w)) or "none compared"
+    text = ", ".join(f"{by_word[w]} {w}" for w in order if by_word.get(w))
+    return text or ("none compared: " + why_none if why_none else "none compared")
 
 
 def overview_frame(
@@ -295,7 +300,8 @@ def overview_frame(
             forces = (
                 forces_latest.filter(pl.col("measure_id") == r["measure_id"]) if forces_latest is not None else None
             )
-            comparator_text, compared = "–", "–" if forces is None else forces_compared_text(forces)
+            compared = "–" if forces is None else forces_compared_text(forces, r.get("completeness_note"))
+            comparator_text = "–"
         else:
             comparator_text = fmt.num(r[COMPARATOR_VALUE[comparator]], 2)
             compared = COMPARISON[comparison(r, comparator)][0]

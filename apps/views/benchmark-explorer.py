@@ -30,7 +30,11 @@ def _headline(rows: pl.DataFrame, measure: dict, period_words: str) -> None:
     compared = benchmarks.forces_compared(rows)
     cols[2].metric("Forces higher or worse than E&W", f"{compared.get('higher', 0) + compared.get('worse', 0)}")
     cols[3].metric("Forces lower or better than E&W", f"{compared.get('lower', 0) + compared.get('better', 0)}")
-    cols[3].caption(f"Of {benchmarks.force_rows(rows).height} forces with figures for {period_words}")
+    forces = benchmarks.force_rows(rows)
+    valued = forces.filter(pl.col("value").is_not_null()).height
+    cols[3].caption(f"Of {forces.height} forces, {valued} with a published value for {period_words}")
+    if not valued and national.height and national["completeness_note"][0]:
+        st.info(f"No force has a published value for {period_words}: {national['completeness_note'][0]}.")
 
 
 def _funnel(rows: pl.DataFrame, measure: dict, period_words: str, focus: str | None, peers: list[str],

@@ -26,6 +26,29 @@ def test_assessment_follows_the_measure_polarity(significance, polarity, expecte
     assert benchmarks.assessment(significance, polarity) == expected
 
 
+def test_the_forces_compared_with_england_and_wales_are_counted_or_why_none_is_said():
+    forces = pl.DataFrame({"assessment_vs_national": ["worse", "similar", "worse", "not_compared"]})
+    assert benchmarks.forces_compared_text(forces) == "2 worse, 1 similar"
+    none = pl.DataFrame({"assessment_vs_national": ["not_compared", "not_compared"]})
+    assert benchmarks.forces_compared_text(none) == "none compared"
+    why = "no force has a denominator"  # mart_benchmark's note when no Census file is loaded
+    assert benchmarks.forces_compared_text(none, why) == f"none compared: {why}"
+    assert benchmarks.forces_compared_text(forces, why) == "2 worse, 1 similar"
+
+
+def test_the_method_note_names_a_denominator_source_only_where_one_gave_a_denominator():
+    measure = {"measure_name": "Ratio", "numerator_definition": "n", "denominator_definition": "d",
+               "disclosure_rule": "person_level", "caveats": None}  # fmt: skip
+    loaded = pl.DataFrame({"denominator_source": ["census2011_qs201ew", None], "ci_method": ["log", None]})
+    assert "(source: Census 2011 (QS201EW))" in benchmarks.method_note(measure, loaded)
+    absent = pl.DataFrame({"denominator_source": [None, None], "ci_method": [None, None]},
+                          schema={"denominator_source": pl.String, "ci_method": pl.String})  # fmt: skip
+    assert "(source: none for this period). Intervals: 95% and 99.8%, none for this period." in (
+        benchmarks.method_note(measure, absent)
+    )
+    assert "none (a mean has no interval here)" in benchmarks.method_note({**measure, "method": "mean"}, absent)
+
+
 def test_the_region_comparison_is_judged_as_the_mart_judges_the_national_one(pipeline_snapshot_build):
     rows = pipeline_snapshot_build.frame("select * from mart_benchmark where geography_level = 'force'")
     for row in rows.iter_rows(named=True):

@@ -350,7 +350,8 @@ rows_yearly as (
     {%- endfor %}
     select
         's136_black_white_rr', force_code, fy_label, null, n_black, pop_black, months_covered = 12, year_note,
-        'census2011_qs201ew'
+        -- no source named without both populations (the public data folder may not hold the Census file)
+        case when pop_black is not null and pop_white is not null then 'census2011_qs201ew' end
     from black_white
     union all
     select

@@ -42,10 +42,11 @@ force_rows as (
         {{ mhw.exact_sum("case when is_included then reference_denominator end") }} as reference_denominator,
         cast(count(case when is_expected then 1 end) as integer) as forces_expected,
         cast(count(case when is_included then 1 end) as integer) as forces_included,
-        -- one source for every force of an aggregate, else 'mixed'
+        -- one source for every force of an aggregate, else 'mixed'; none when no force is summed in
         case when min(case when is_included then denominator_source end)
                   = max(case when is_included then denominator_source end)
-             then min(case when is_included then denominator_source end) else 'mixed' end as denominator_source
+             then min(case when is_included then denominator_source end)
+             when count(case when is_included then 1 end) > 0 then 'mixed' end as denominator_source
 {%- endset %}
 
 regions as (
@@ -72,7 +73,8 @@ aggregates as (
     select
         *,
         forces_included > 0 and forces_included = forces_expected as is_complete,
-        case when forces_included = 0 then 'no force with complete data'
+        case when forces_expected = 0 then 'no force has a denominator'
+             when forces_included = 0 then 'no force with complete data'
              when forces_included < forces_expected
                  then 'covers ' || cast(forces_included as varchar(3)) || ' of ' || cast(forces_expected as varchar(3))
                      || ' forces (the others are incomplete)' end as completeness_note

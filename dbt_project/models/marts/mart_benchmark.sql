@@ -249,6 +249,11 @@ final as (
         case
             when geography_level = 'national' then 'England and Wales is the comparator'
             when withheld_reason is not null then 'value withheld (disclosure control)'
+            -- before 'incomplete': an aggregate with no force to sum is incomplete because no force has a denominator
+            when value is null
+                 and (forces_expected = 0 or (numerator is not null
+                      and (denominator is null or (method = 'rate_ratio' and reference_denominator is null))))
+                then 'no denominator'
             when not is_complete then 'submissions for the period are incomplete: significance withheld'
             when value is null then 'no value'
             when cmp_lcl95 is null then 'no interval (a mean): compared descriptively only'
