@@ -105,6 +105,11 @@ def value_text(row: dict[str, Any], digits: int = 1) -> str:
     return fmt.num(row.get("value"), digits)
 
 
+def note_text(row: dict[str, Any]) -> str:
+    """Why a row is not compared, or what it is missing, as the mart says (comparison_note, completeness_note)."""
+    return row.get("comparison_note") or row.get("completeness_note") or ""
+
+
 def ci_method_text(rows: pl.DataFrame, method: str | None = None) -> str:
     """The interval methods of the rows shown, or why there are none (`method`: the measure's)."""
     methods = sorted({m for m in rows["ci_method"].drop_nulls().to_list()}) if "ci_method" in rows.columns else []
@@ -254,7 +259,7 @@ def ranked_table(rows: pl.DataFrame, comparator: str, focus: str | None, peers: 
                 "Funnel": FUNNEL.get(r["funnel_position"] or "", ("",))[0],
                 "Previous period": fmt.num(r["previous_value"], 2),
                 "Change": CHANGE.get(r["change_significance"] or "", ""),
-                "Notes": r["comparison_note"] or r["completeness_note"] or "",
+                "Notes": note_text(r),
             }
         )
     return pl.DataFrame(out, schema=_text_schema(out, ("Rank",)))

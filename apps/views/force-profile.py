@@ -51,6 +51,7 @@ def comparison_table(latest: pl.DataFrame) -> pl.DataFrame:
                 "vs peers": COMPARISON[benchmarks.comparison(r, "peers")][0],
                 "Rank (highest first)": "–" if r["value_rank"] is None else f"{r['value_rank']} of {r['ranked_of']}",
                 "Change": benchmarks.CHANGE.get(r["change_significance"] or "", ""),
+                "Note": benchmarks.note_text(r),
             }
         )
     return pl.DataFrame(out, schema=dict.fromkeys(out[0] if out else ["Measure"], pl.String))

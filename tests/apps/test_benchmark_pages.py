@@ -133,6 +133,10 @@ def test_force_profile_shows_every_measure_its_spc_with_the_go_live_and_its_esca
     assert table["Measure"].tolist() == latest["measure_name"].to_list()
     assert table["vs E&W"].tolist() == [COMPARISON[benchmarks.comparison(r, "national")][0]
                                         for r in latest.iter_rows(named=True)]  # fmt: skip
+    # a measure not compared says why, as the mart does (withheld, a mean, no denominator, incomplete)
+    assert table["Note"].tolist() == [r["comparison_note"] or r["completeness_note"] or ""
+                                      for r in latest.iter_rows(named=True)]  # fmt: skip
+    assert "no interval (a mean): compared descriptively only" in table["Note"].tolist()
     spine = frame_with(at, "Measure", "E&W", "Lowest", "Highest")
     assert set(spine["Measure"]) <= set(latest["measure_name"].to_list())
     at = no_exception(open_page(links.FORCE_PROFILE, force=rcrp_force, cmp="peers"))  # the spine follows "Compare with"
