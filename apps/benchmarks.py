@@ -289,7 +289,8 @@ def overview_frame(
     forces_latest: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """One row per measure for one area: latest value and interval, the comparator and the comparison, the change
-    on the period before, a trend line of the recent values, the MDC variation and assurance icons, and a link.
+    on the period before, a trend line of the recent values, the MDC variation and assurance icons, a link, and a
+    note of why a value is not compared or is incomplete.
 
     latest: the area's mart_benchmark row per measure (latest period); icons: its mart_spc latest points;
     sparks: measure_id -> recent values; link: measure_id -> the explorer's address for that row. For England and
@@ -323,11 +324,14 @@ def overview_frame(
                 "Variation": VARIATION.get(spc.get("variation_type") or "", ""),
                 "Assurance": ASSURANCE.get(spc.get("assurance_type") or "", ""),
                 "Open": link.get(r["measure_id"], ""),
+                # a force's row: why it is not compared; E&W's: what its figure is missing
+                "Note": (r["completeness_note"] or "") if national else note_text(r),
             }
         )
     schema = {k: pl.String for k in ("Measure", "Period", "Value", "95% interval", "Comparator", "Compared",
                                      "Change on previous")}  # fmt: skip
-    schema |= {"Trend": pl.List(pl.Float64), "Variation": pl.String, "Assurance": pl.String, "Open": pl.String}
+    schema |= {"Trend": pl.List(pl.Float64), "Variation": pl.String, "Assurance": pl.String, "Open": pl.String,
+               "Note": pl.String}  # fmt: skip
     return pl.DataFrame(out, schema=schema)
 
 

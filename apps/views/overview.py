@@ -109,6 +109,10 @@ def main() -> None:
             "Variation": st.column_config.TextColumn(help="Making Data Count: the latest SPC point (monthly)."),
             "Assurance": st.column_config.TextColumn(help="Making Data Count: against the target, where set."),
             "Open": st.column_config.LinkColumn("Open", display_text="Explore ›", help="The measure in the explorer"),
+            "Note": st.column_config.TextColumn(
+                help="Why a force's value is not compared (withheld, a mean, no denominator, incomplete), or what "
+                "England and Wales' figure is missing."
+            ),
         },
         height=ui.rows_height(frame.height),
         alt_text=f"Every benchmark measure for {name}",

@@ -58,6 +58,7 @@ def test_overview_lists_every_measure_for_england_and_wales_as_the_marts_publish
         for r in latest.iter_rows(named=True)
     ]
     assert table["Compared"].tolist() == expected  # how many forces differ from E&W (or why none is compared)
+    assert table["Note"].tolist() == [r["completeness_note"] or "" for r in latest.iter_rows(named=True)]
 
 
 def test_overview_of_a_force_compares_with_its_peers_from_the_link(published, rcrp_force):
@@ -67,6 +68,8 @@ def test_overview_of_a_force_compares_with_its_peers_from_the_link(published, rc
     latest = _latest(published, rcrp_force)
     expected = [COMPARISON[benchmarks.comparison(r, "peers")][0] for r in latest.iter_rows(named=True)]
     assert table["Compared"].tolist() == expected
+    assert table["Note"].tolist() == [r["comparison_note"] or r["completeness_note"] or ""
+                                      for r in latest.iter_rows(named=True)]  # fmt: skip
     assert table["Comparator"].tolist() == [fmt.num(v, 2) for v in latest["peer_value"].to_list()]
     widget(at, "Compare with").set_value("national").run()
     assert at.query_params["cmp"] == "national"
