@@ -143,11 +143,14 @@ def _funnel_section(rows: pl.DataFrame, forces: pl.DataFrame, focus: str | None,
     )  # fmt: skip
     counts = points.group_by("Position").len()
     summary = ", ".join(f"{n} {label.lower()}" for label, n in counts.sort("Position").iter_rows())
+    # the pooled rate is of every complete force, its count withheld or not (mart_benchmark's funnel_units)
+    units = int(benchmarks.force_rows(rows)["funnel_units"].max() or points.height)
+    pooled = f"{units} forces in the funnel" + (f", {points.height} of them drawn" if units > points.height else "")
     st.markdown(
         f"Each point is a force: its rate per 100,000 against its resident population. The solid horizontal line is "
-        f"the pooled rate of the {points.height} forces in the funnel (**{target:.1f}** per 100,000); the headline "
-        "E&W rate above also counts detentions by forces not shown, such as British Transport Police. Dashed lines "
-        f"are 95% limits and solid curves 99.8% limits. This year: {summary}."
+        f"the pooled rate of the {pooled} (**{target:.1f}** per 100,000); the headline E&W rate above also counts "
+        "detentions by forces not in the funnel, such as British Transport Police. Dashed lines are 95% limits and "
+        f"solid curves 99.8% limits. This year: {summary}."
     )
     st.caption(benchmarks.funnel_note(rows))
     shown = set(points["Force"].to_list())

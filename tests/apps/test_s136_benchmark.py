@@ -41,7 +41,13 @@ def test_headline_funnel_and_force_table_are_the_marts(published):
     assert points["Value"].tolist() == funnel["value"].to_list()
     assert points["Position"].tolist() == [FUNNEL[p][0] for p in funnel["funnel_position"].to_list()]
     assert points["99.8% upper limit"].tolist() == funnel["funnel_ucl998"].to_list()
-    assert f"pooled rate of the {funnel.height} forces" in all_text(at)
+    units = published.query(
+        "select max(funnel_units) from mart_benchmark where measure_id = 's136_per_100k' and period = ? "
+        "and geography_level = 'force'",
+        [latest],
+    )[0][0]  # every complete force is pooled, a withheld count too; only published values are drawn
+    drawn = f", {funnel.height} of them drawn" if units > funnel.height else ""
+    assert f"pooled rate of the {units} forces in the funnel{drawn} (" in all_text(at)
 
     assert not any({"Detentions", "Funnel"} <= set(d.value.columns) for d in show_tables(at).dataframe), "other tab"
     at = no_exception(open_page(links.S136, section="Force table"))
