@@ -169,6 +169,8 @@ def _headline(rows: pl.DataFrame) -> None:
         m[2].caption("The reference group for every ratio")
     if first.get("forces_reporting") is not None:
         m[3].metric("Forces reporting", f"{int(first['forces_reporting'])}")
+        # so E&W here is fewer detentions than the s136 page's headline, which counts BTP's too
+        m[3].caption("Territorial forces only: British Transport Police has no resident population to rate against")
 
 
 def _map_section(snapshot: data.Snapshot, fy: str) -> None:

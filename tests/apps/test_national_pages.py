@@ -37,6 +37,8 @@ def test_disproportionality_shows_the_groups_and_ratios_of_the_mart(published):
     assert table["Detentions"].tolist() == [f"{int(n):,}" for n in rows["numerator"].to_list()]  # national: exact
     black = rows.filter(rows["ethnic_group"] == "Black").row(0, named=True)
     assert metric(at, "Black:White rate ratio") == fmt.num(black["rate_ratio_vs_white"], 2)
+    assert metric(at, "Forces reporting") == str(black["forces_reporting"])
+    assert any(c.value.startswith("Territorial forces only") for c in at.caption), "why E&W is below the s136 total"
     ratios = frame_with(at, "Force", "Black:White rate ratio", "95% CI")
     forces = published.query(
         "select count(*) from mart_disproportionality where ethnicity_scheme = 'broad_5p1' and fy_label = ? "
