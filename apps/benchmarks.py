@@ -270,14 +270,12 @@ def _text_schema(rows: list[dict[str, Any]], integers: tuple[str, ...] = ()) -> 
     return {n: (pl.Int64 if n in integers else pl.String) for n in names}
 
 
-def forces_compared_text(forces: pl.DataFrame, why_none: str | None = None) -> str:
-    """'2 higher, 1 worse, 3 similar': the forces' comparisons with England and Wales for one measure and period;
-    when none is compared, why (`why_none`: the national row's completeness note, e.g. no force has a denominator)."""
+def forces_compared_text(forces: pl.DataFrame) -> str:
+    """'2 higher, 1 worse, 3 similar': the forces' comparisons with England and Wales for one measure and period."""
     counts = forces.group_by("assessment_vs_national").len()
     by_word = dict(counts.iter_rows())
     order = ("better", "worse", "higher", "lower", "similar")
-    text = ", ".join(f"{by_word[w]} {w}" for w in order if by_word.get(w))
-    return text or ("none compared: " + why_none if why_none else "none compared")
+    return ", ".join(f"{by_word[w]} {w}" for w in order if by_word.get(w)) or "none compared"
 
 
 def overview_frame(
@@ -306,8 +304,7 @@ def overview_frame(
             forces = (
                 forces_latest.filter(pl.col("measure_id") == r["measure_id"]) if forces_latest is not None else None
             )
-            compared = "–" if forces is None else forces_compared_text(forces, r.get("completeness_note"))
-            comparator_text = "–"
+            comparator_text, compared = "–", "–" if forces is None else forces_compared_text(forces)
         else:
             comparator_text = fmt.num(r[COMPARATOR_VALUE[comparator]], 2)
             compared = COMPARISON[comparison(r, comparator)][0]
@@ -324,7 +321,8 @@ def overview_frame(
                 "Variation": VARIATION.get(spc.get("variation_type") or "", ""),
                 "Assurance": ASSURANCE.get(spc.get("assurance_type") or "", ""),
                 "Open": link.get(r["measure_id"], ""),
-                # a force's row: why it is not compared; E&W's: what its figure is missing
+                # a force's row: why it is not compared; E&W's: what its figure is missing (no force has a
+                # denominator, the forces it covers)
                 "Note": (r["completeness_note"] or "") if national else note_text(r),
             }
         )

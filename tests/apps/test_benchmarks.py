@@ -26,14 +26,12 @@ def test_assessment_follows_the_measure_polarity(significance, polarity, expecte
     assert benchmarks.assessment(significance, polarity) == expected
 
 
-def test_the_forces_compared_with_england_and_wales_are_counted_or_why_none_is_said():
-    forces = pl.DataFrame({"assessment_vs_national": ["worse", "similar", "worse", "not_compared"]})
-    assert benchmarks.forces_compared_text(forces) == "2 worse, 1 similar"
-    none = pl.DataFrame({"assessment_vs_national": ["not_compared", "not_compared"]})
-    assert benchmarks.forces_compared_text(none) == "none compared"
-    why = "no force has a denominator"  # mart_benchmark's note when no Census file is loaded
-    assert benchmarks.forces_compared_text(none, why) == f"none compared: {why}"
-    assert benchmarks.forces_compared_text(forces, why) == "2 worse, 1 similar"
+def test_a_row_not_compared_says_why_as_the_mart_does():
+    assert benchmarks.note_text({"comparison_note": "no denominator", "completeness_note": None}) == "no denominator"
+    assert benchmarks.note_text({"comparison_note": None, "completeness_note": "covers 3 of 4 forces"}) == (
+        "covers 3 of 4 forces"
+    )
+    assert benchmarks.note_text({"comparison_note": None, "completeness_note": None}) == ""
 
 
 def test_the_method_note_names_a_denominator_source_only_where_one_gave_a_denominator():
