@@ -127,6 +127,8 @@ def forest_chart(rows: pl.DataFrame, title: str) -> alt.Chart:
     colour = alt.Color(
         "comparison:N", scale=alt.Scale(domain=[OWN, PEERS], range=[OWN_COLOUR, PEER_COLOUR]), title=None
     )
+    # a shape as well as a colour for each comparison, for readers who cannot tell the colours apart
+    shape = alt.Shape("comparison:N", scale=alt.Scale(domain=[OWN, PEERS], range=["circle", "diamond"]), title=None)
     offset = alt.YOffset("comparison:N", scale=alt.Scale(domain=[OWN, PEERS]))
     low = min([*rows["lcl"].to_list(), 1.0]) * 0.95
     high = max([*rows["ucl"].to_list(), 1.0]) * 1.05
@@ -138,6 +140,7 @@ def forest_chart(rows: pl.DataFrame, title: str) -> alt.Chart:
         y=y,
         yOffset=offset,
         color=colour,
+        shape=shape,
         tooltip=[
             alt.Tooltip("force_name:N", title="Force"),
             alt.Tooltip("comparison:N", title="Comparison"),

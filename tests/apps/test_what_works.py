@@ -68,6 +68,10 @@ def test_the_forest_plot_has_a_point_and_interval_per_force_and_comparison(page)
     }  # fmt: skip
     spec = page.forest_chart(forest, "t").to_dict()
     assert spec["layer"][1]["encoding"]["x"]["scale"]["type"] == "log"
+    point = spec["layer"][1]["encoding"]  # each comparison has its own shape as well as its own colour
+    assert point["shape"]["field"] == point["color"]["field"] == "comparison"
+    assert point["shape"]["scale"]["domain"] == [page.OWN, page.PEERS]
+    assert len(set(point["shape"]["scale"]["range"])) == 2
 
 
 def test_the_series_chart_marks_the_start_and_the_counterfactual_band(page):
