@@ -164,17 +164,20 @@ def interval_chart(
     order = rows.sort("Value", descending=True, nulls_last=True)["Area"].to_list() if sort else rows["Area"].to_list()
     y = alt.Y("Area:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelFontSize=12))
     keys = [k for k in palette if palette[k][0] in set(rows["Compared"].to_list())]
+    # points and intervals, not bars: the axis spans the intervals (and the reference), not from zero, so forces
+    # at 85-100% are not pressed into the last sixth of a 0-100 axis
+    span = alt.Scale(zero=False, nice=True)
     bars = (
         alt.Chart(rows)
         .mark_rule(color=GREY, strokeWidth=1.5)
-        .encode(y=y, x=alt.X("Lower 95%:Q"), x2=alt.X2("Upper 95%:Q"))
+        .encode(y=y, x=alt.X("Lower 95%:Q", scale=span), x2=alt.X2("Upper 95%:Q"))
     )
     dots = (
         alt.Chart(rows)
         .mark_point(filled=True, stroke=INK, strokeWidth=0.8, opacity=1)
         .encode(
             y=y,
-            x=alt.X("Value:Q", title=value_title),
+            x=alt.X("Value:Q", title=value_title, scale=span),
             **_category("Compared", palette, keys, (260, 130, 70)),
             tooltip=_tips(
                 "Area:N", ("Value:Q", ",.2f"), ("Lower 95%:Q", ",.2f"), ("Upper 95%:Q", ",.2f"), "Compared:N"

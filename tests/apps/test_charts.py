@@ -95,6 +95,9 @@ def test_interval_chart_ranks_and_shapes_by_comparison():
     # a band of 22 px a force, however tall the legends below: with a fixed height they squeezed the rows until
     # Vega dropped force names (the chosen force's among them)
     assert charts.interval_chart(rows, "rate").to_dict()["height"] == {"step": 22}
+    # points with intervals, not bars: the value axis spans the data, not from zero (forces at 85-100% were pressed
+    # into the last sixth of a 0-100 axis)
+    assert layers[0]["encoding"]["x"]["scale"]["zero"] is False and layers[1]["encoding"]["x"]["scale"]["zero"] is False
 
 
 def test_spine_positions_put_england_and_wales_at_the_centre_and_better_to_the_right():
