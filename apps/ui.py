@@ -12,7 +12,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import altair as alt
+import pandas as pd
 import polars as pl
+import pyarrow as pa
 import streamlit as st
 
 from apps import benchmarks, charts, data
@@ -70,7 +72,8 @@ def coloured(frame: pl.DataFrame, palettes: Mapping[str, Mapping[str, tuple]]) -
                                                                  else "")
             for v in palette.values()
         }  # fmt: skip
-    styler = frame.to_pandas().style
+    # integer columns stay integers where a value is missing (numpy would make them floats, shown as 1.000000)
+    styler = frame.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int32Dtype()}.get).style
     for column, style in styles.items():
         if column in frame.columns:
             styler = styler.map(lambda value, style=style: style.get(value, ""), subset=[column])

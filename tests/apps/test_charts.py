@@ -43,6 +43,17 @@ def test_a_long_definition_becomes_a_label_without_an_open_bracket():
     assert fmt.gist("All incidents") == "All incidents"
 
 
+def test_a_coloured_table_keeps_whole_numbers_whole_where_one_is_missing():
+    """A rank column with a force not ranked went through numpy as floats and showed as 1.000000 in the explorer."""
+    frame = pl.DataFrame({"Rank": [1, 2, None], "Compared": ["Worse", "Similar", "Not compared"]},
+                         schema={"Rank": pl.Int64, "Compared": pl.String})  # fmt: skip
+    styler = ui.coloured(frame, {"Compared": charts.COMPARISON})
+    assert str(styler.data["Rank"].dtype) == "Int64"
+    html = styler.to_html()
+    assert ">1</td>" in html and "1.000000" not in html
+    assert f"background-color: {charts.COMPARISON['worse'][1]}" in html
+
+
 def test_a_trend_line_in_a_table_is_written_out_in_the_csv():
     frame = pl.DataFrame({"Measure": ["a"], "Trend": [[1.0, 2.5, 3.25]]})
     assert ui.csv_text(frame).splitlines() == ["Measure,Trend", "a,1.0; 2.5; 3.25"]
