@@ -60,6 +60,10 @@ def download(frame: pl.DataFrame, label: str, file_name: str) -> None:
     )
 
 
+# integer columns stay integers where a value is missing (numpy would make them floats, shown as 1.000000)
+_NULLABLE_INTEGERS = {pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int32Dtype()}
+
+
 def coloured(frame: pl.DataFrame, palettes: Mapping[str, Mapping[str, tuple]]) -> Any:
     """The frame styled for display: each cell of a column in ``palettes`` filled by its label's colours.
 
@@ -72,8 +76,7 @@ def coloured(frame: pl.DataFrame, palettes: Mapping[str, Mapping[str, tuple]]) -
                                                                  else "")
             for v in palette.values()
         }  # fmt: skip
-    # integer columns stay integers where a value is missing (numpy would make them floats, shown as 1.000000)
-    styler = frame.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int32Dtype()}.get).style
+    styler = frame.to_pandas(types_mapper=_NULLABLE_INTEGERS.get).style
     for column, style in styles.items():
         if column in frame.columns:
             styler = styler.map(lambda value, style=style: style.get(value, ""), subset=[column])

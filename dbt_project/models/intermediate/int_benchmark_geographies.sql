@@ -42,11 +42,9 @@ force_rows as (
         {{ mhw.exact_sum("case when is_included then reference_denominator end") }} as reference_denominator,
         cast(count(case when is_expected then 1 end) as integer) as forces_expected,
         cast(count(case when is_included then 1 end) as integer) as forces_included,
-        -- one source for every force of an aggregate, else 'mixed'; none when no force is summed in
-        case when min(case when is_included then denominator_source end)
-                  = max(case when is_included then denominator_source end)
-             then min(case when is_included then denominator_source end)
-             when count(case when is_included then 1 end) > 0 then 'mixed' end as denominator_source
+        -- the one source of the forces summed in, 'mixed' when they differ, none when no force is summed in
+        case when count(distinct case when is_included then denominator_source end) > 1 then 'mixed'
+             else min(case when is_included then denominator_source end) end as denominator_source
 {%- endset %}
 
 regions as (
