@@ -55,6 +55,9 @@ class Layout:
         return {k.strip().lower(): v for k, v in self.column_aliases.items()}
 
 
+PERIOD_KINDS = ("financial_year", "month")  # what a period folder may be: 'YYYY-YY' or 'YYYY-MM'
+
+
 @dataclass(frozen=True)
 class Contract:
     source: str
@@ -68,6 +71,8 @@ class Contract:
     # 'force': an id may be active once per force (across its files and periods); 'period': once per force and
     # period (the same id in other periods is the record's history, e.g. status snapshots, or a month's total)
     id_unique_within: str = "force"
+    # the kinds of period folder the source is delivered by (`periods` in the contract; default: either)
+    periods: tuple[str, ...] = PERIOD_KINDS
 
     @property
     def id_field(self) -> str | None:
@@ -167,6 +172,9 @@ def load_contract(source: str) -> Contract:
     scope, id_unique_within = doc.get("scope", "force"), doc.get("id_unique_within", "force")
     if scope not in {"force", "national"} or id_unique_within not in {"force", "period"}:
         raise ValueError(f"{path.name}: scope {scope!r} / id_unique_within {id_unique_within!r} not recognised")
+    periods = tuple(doc.get("periods") or PERIOD_KINDS)
+    if not periods or set(periods) - set(PERIOD_KINDS):
+        raise ValueError(f"{path.name}: periods {list(periods)} not recognised; expected some of {list(PERIOD_KINDS)}")
     id_fields = tuple(doc.get("id_fields") or ([doc["id_field"]] if doc.get("id_field") else []))
     if set(id_fields) - names:
         raise ValueError(f"{path.name}: id columns {sorted(set(id_fields) - names)} are not columns")
@@ -190,6 +198,7 @@ def load_contract(source: str) -> Contract:
         rules=doc.get("rules") or {},
         scope=scope,
         id_unique_within=id_unique_within,
+        periods=periods,
     )
 
 

@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 
 from ingestion.forces import known_force_codes
+from ingestion.gate.contract import PERIOD_KINDS, Contract
 from ingestion.gate.read import SUFFIXES, FileRejected
 from mhw.settings import DEMO_MARKER, SEEDS_DIR
 
@@ -28,6 +29,7 @@ ARCHIVES = (".zip", ".gz", ".tgz", ".tar", ".7z", ".rar", ".bz2", ".xz")
 TEMPORARY = (".tmp", ".temp", ".part", ".partial", ".crdownload", ".download", ".swp", ".lock")
 SYSTEM_FILES = {"thumbs.db", "desktop.ini", "__macosx", ".ds_store"}
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+PERIOD_EXAMPLES = {"month": "a month like 2024-05", "financial_year": "a financial year like 2024-25"}
 
 
 @dataclass(frozen=True)
@@ -54,17 +56,26 @@ def _split(path: Path, rel: str) -> LandingFile:
     return LandingFile(path, rel, source, force, period)
 
 
-def period_bounds(period: str) -> tuple[datetime, datetime] | None:
-    """[start, end) of a period folder: 'YYYY-YY' financial year (April-March) or 'YYYY-MM' month; else None."""
+def period_kind(period: str) -> str | None:
+    """'financial_year' for a 'YYYY-YY' folder (April-March), 'month' for 'YYYY-MM', else None."""
     m = _PERIOD.match(period)
     if not m:
         return None
     year, tail = int(m.group(1)), int(m.group(2))
     if tail == (year + 1) % 100:
+        return "financial_year"
+    return "month" if 1 <= tail <= 12 else None
+
+
+def period_bounds(period: str) -> tuple[datetime, datetime] | None:
+    """[start, end) of a period folder: 'YYYY-YY' financial year (April-March) or 'YYYY-MM' month; else None."""
+    kind = period_kind(period)
+    if kind is None:
+        return None
+    year, tail = int(period[:4]), int(period[5:])
+    if kind == "financial_year":
         return datetime(year, 4, 1), datetime(year + 1, 4, 1)
-    if 1 <= tail <= 12:
-        return datetime(year, tail, 1), datetime(year + tail // 12, tail % 12 + 1, 1)
-    return None
+    return datetime(year, tail, 1), datetime(year + tail // 12, tail % 12 + 1, 1)
 
 
 @cache
@@ -131,11 +142,17 @@ def force_problem(lf: LandingFile, *, national: bool = False) -> str | None:
     return None
 
 
-def period_problem(period: str | None, today: date) -> str | None:
-    """Why a period folder is not a period of the warehouse calendar that has begun, or None."""
+def period_problem(period: str | None, today: date, kinds: tuple[str, ...] = PERIOD_KINDS) -> str | None:
+    """Why a period folder is not a period of the warehouse calendar that has begun, of a kind the source is
+    delivered by (`kinds`: its contract's `periods`), or None."""
     bounds = period_bounds(period or "")
+    expected = " or ".join(PERIOD_EXAMPLES[kind] for kind in kinds)
     if bounds is None:
-        return f"'{period}' is not a period: expected a financial year like 2024-25 or a month like 2024-05"
+        return f"'{period}' is not a period: expected {expected}"
+    kind = period_kind(period or "")
+    if kind not in kinds:
+        name, by = (k.replace("_", " ") for k in (kind, kinds[0]))
+        return f"'{period}' is a {name}, but this source is delivered by {by}: expected {expected}"
     first, end = calendar_bounds()
     if not (first <= bounds[0].date() and bounds[1].date() <= end):
         last = date.fromordinal(end.toordinal() - 1)
@@ -148,19 +165,23 @@ def period_problem(period: str | None, today: date) -> str | None:
     return None
 
 
-def check_landing_path(lf: LandingFile, *, national: bool = False, today: date | None = None) -> None:
+def check_landing_path(lf: LandingFile, contract: Contract, today: date | None = None) -> None:
     """Raise FileRejected unless the path is <source>/<force_code>/<period>/<file> with a known force (or
-    'national' for a national source) and a period of the warehouse calendar that has begun."""
-    problem = force_problem(lf, national=national) or period_problem(lf.period, today or date.today())
+    'national' for a national source) and a period of the warehouse calendar that has begun, of a kind the source's
+    contract accepts."""
+    national = contract.scope == NATIONAL
+    problem = force_problem(lf, national=national) or period_problem(lf.period, today or date.today(), contract.periods)
     if problem:
         raise FileRejected(problem)
 
 
-def ledger_force_and_period(lf: LandingFile, *, national: bool, today: date) -> tuple[str | None, str | None]:
+def ledger_force_and_period(lf: LandingFile, contract: Contract, today: date) -> tuple[str | None, str | None]:
     """The force and period the ledger records for a file: each only when valid, so that nothing downstream ever
-    meets a force or month outside the reference tables (the path itself is kept in file_path)."""
+    meets a force or month outside the reference tables, or a period its source is not delivered by (the path
+    itself is kept in file_path)."""
+    national = contract.scope == NATIONAL
     force = None if lf.force_code is None or force_problem(lf, national=national) else lf.force_code
-    period = None if period_problem(lf.period, today) else lf.period
+    period = None if period_problem(lf.period, today, contract.periods) else lf.period
     return force, period
 
 

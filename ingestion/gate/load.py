@@ -196,16 +196,15 @@ def prepare_files(
     """prepare_file of each file: read and mapped one by one, then the files of one layout validated and
     pseudonymised together (validate.validate_files: a file gets what it would get alone, at a fraction of the
     cost of a polars query per file)."""
-    national = contract.scope == "national"
     prepared: list[Prepared | None] = [None] * len(delivered)
     layouts: dict[str, tuple[Layout, list[tuple[int, str | None, str | None]], list[FileRows]]] = {}
     for n, one in enumerate(delivered):
         lf = one.lf
-        force, period = ledger_force_and_period(lf, national=national, today=now.date())
+        force, period = ledger_force_and_period(lf, contract, now.date())
         try:
             if one.refusal:
                 raise FileRejected(one.refusal)
-            check_landing_path(lf, national=national, today=now.date())
+            check_landing_path(lf, contract, now.date())
             table = parse_table(one.raw, lf.path.suffix, contract.encodings_for(lf.force_code))
             canonical, layout = to_canonical(table, contract, lf.force_code)
         except FileRejected as exc:
@@ -309,14 +308,14 @@ def commit_file(
     rows, rejects = prepared.rows, prepared.rejects
     if decision.holders:
         rows, rejects = _refuse_held_ids(rows, rejects, decision.holders, contract)
-    read, loaded = prepared.rows_read, rows.height
+    read, loaded, held = prepared.rows_read, rows.height, prepared.rows.height - rows.height
     notes = [f"{loaded} of {read} rows loaded" if read else "no data rows (a nil return)", decision.describe()]
     beside = sorted(p.file_path.rsplit("/", 1)[-1] for p in active.parts if p not in decision.supersedes)
     if beside:
         notes.append(f"another part of {prepared.force_code} {prepared.period}, beside {', '.join(beside)}")
-    if decision.holders:
+    if held:  # the holders' ids of rows refused for another reason already are not named here
         clashed = sorted(set(decision.holders.values()))
-        notes.append(f"rows whose ids are already in force were refused (see {', '.join(clashed)})")
+        notes.append(f"{held} row(s) whose ids are already in force were refused (see {', '.join(clashed)})")
     message = "; ".join(n for n in notes if n)
     if decision.supersedes:
         tx.flush()  # the files it supersedes may be held back still
@@ -395,7 +394,7 @@ def _prepare_tasks(tasks: list[_Task]) -> list[tuple[LandingFile, Prepared | Non
         return []
     first = tasks[0]
     contract = load_contract(first.source)
-    folders = partial(ledger_force_and_period, national=contract.scope == "national", today=first.now.date())
+    folders = partial(ledger_force_and_period, contract=contract, today=first.now.date())
     found = [(task.lf, *_delivered(task.landing_dir, task.lf, task.answered, folders)) for task in tasks]
     new = [delivered for _, delivered, answered in found if not answered]
     prepared = iter(prepare_files(new, contract, key=first.key, key_id=first.key_id, now=first.now))
@@ -455,7 +454,7 @@ def ingest_source(
     files = [lf for lf in source_files(landing_dir, source) if periods is None or periods(lf.period)]
     report = IngestReport(source)
     latest, seen = latest_versions(con, source), seen_files(con, source)
-    folders = partial(ledger_force_and_period, national=contract.scope == "national", today=now.date())
+    folders = partial(ledger_force_and_period, contract=contract, today=now.date())
     stats = {lf.rel_path: _lstat(lf.path) for lf in files}
     skipped = {
         lf.rel_path

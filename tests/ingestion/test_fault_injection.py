@@ -405,6 +405,12 @@ MISFILED: dict[str, tuple[str, str, str | None, str | None]] = {
     "unknown_force": (at("x.csv", force="E23009999"), "'E23009999' is not a known force code", None, MONTH),
     "not_a_period": (at("x.csv", month="2024-5"), "'2024-5' is not a period", FORCE, None),
     "month_13": (at("x.csv", month="2024-13"), "'2024-13' is not a period", FORCE, None),
+    "year_folder_of_a_monthly_source": (
+        at("x.csv", month="2023-24"),
+        "'2023-24' is a financial year, but this source is delivered by month: expected a month like 2024-05",
+        FORCE,
+        None,
+    ),
     "before_the_calendar": (at("x.csv", month="2009-01"), "outside the warehouse calendar (April 2010", FORCE, None),
     "after_the_calendar": (at("x.csv", month="2035-01"), "outside the warehouse calendar", FORCE, None),
     "period_not_begun": (at("x.csv", month="2024-08"), "the period 2024-08 has not begun yet", FORCE, None),
@@ -586,6 +592,20 @@ def test_overlapping_new_file_keeps_both_and_refuses_repeated_ids_naming_the_fil
         (1, "incident_id", f"incident_id: 'A-3' is already loaded for this force from {at('part1.csv')}")
     ]
     assert seen.active_ids() == ["A-1", "A-2", "A-3", "B-1", "B-2"]
+    assert "1 row(s) whose ids are already in force were refused (see " in seen.entry(at("part2.csv"))["message"]
+
+
+def test_a_misfiled_copy_is_refused_for_its_dates_not_for_ids_held_elsewhere(gate):
+    """May's file copied into April's folder: every row is outside April. The ledger says so, and does not blame
+    the ids that May's file holds (rows refused already are not refused again)."""
+    gate({at("may.csv"): incidents(["A-1", "A-2"])})
+    seen = gate({at("may.csv", month="2024-04"): incidents(["A-1", "A-2"])})
+    entry = seen.entry(at("may.csv", month="2024-04"))
+    assert (entry["rows_loaded"], entry["rows_rejected"]) == (0, 2)
+    assert "already in force" not in entry["message"]
+    assert all(
+        "outside the file's period 2024-04" in reason for _, _, reason in seen.rejects(at("may.csv", month="2024-04"))
+    )
 
 
 def test_id_active_in_another_month_is_refused(gate):

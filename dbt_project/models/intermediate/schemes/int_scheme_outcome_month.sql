@@ -8,11 +8,15 @@
 -- a table, not a view: read by the scheme fits and its tests (a view is recomputed by each reader, docs/benchmarks.md)
 {{ config(materialized='table') }}
 
+-- months covered by an active incidents load (a nil return counts; a file whose rows were all refused does not:
+-- its month has no data, NULL counts in int_demand_force_month)
 with demand as (
     select d.*
     from {{ ref('int_demand_force_month') }} as d
-    inner join (select distinct force_code, month_start from {{ ref('stg_incidents__loads') }} where source = 'incidents')
-        as l on l.force_code = d.force_code and l.month_start = d.month_start
+    inner join (
+        select distinct force_code, month_start from {{ ref('stg_incidents__loads') }}
+        where source = 'incidents' and {{ mhw.covers_its_period() }}
+    ) as l on l.force_code = d.force_code and l.month_start = d.month_start
 ),
 
 months as (
