@@ -196,17 +196,19 @@ def interval_chart(
 
 def spine_frame(force_rows: pl.DataFrame, spread: pl.DataFrame) -> pl.DataFrame:
     """Positions on a spine: each measure's England and Wales value at the centre, the worst (or lowest) force at -1
-    and the best (or highest) at +1, with the middle half of forces as a band (Fingertips area profiles).
+    and the best (or highest) at +1, with the middle half of forces as a band (Fingertips area profiles). Each half
+    is scaled to its own furthest force, so the ends of the pale bar are the lowest and highest forces.
 
     force_rows: Measure, Value, E&W, Peers, Compared, polarity. spread: Measure, Lowest, Q1, Q3, Highest.
     Returns the plotted positions alongside the values.
     """
     joined = force_rows.join(spread, on="Measure", how="left")
-    reach = pl.max_horizontal((pl.col("E&W") - pl.col("Lowest")).abs(), (pl.col("Highest") - pl.col("E&W")).abs())
     flip = pl.when(pl.col("polarity") == "lower_is_better").then(-1.0).otherwise(1.0)
 
-    def position(column: str) -> pl.Expr:  # every force at E&W's value (one force reporting): all at the centre
-        spread_out = (flip * (pl.col(column) - pl.col("E&W")) / reach).clip(-1.0, 1.0)
+    def position(column: str) -> pl.Expr:  # a value at E&W's (or a half with no spread): at the centre
+        offset = pl.col(column) - pl.col("E&W")
+        reach = pl.when(offset < 0).then(pl.col("E&W") - pl.col("Lowest")).otherwise(pl.col("Highest") - pl.col("E&W"))
+        spread_out = (flip * offset / reach).clip(-1.0, 1.0)
         return pl.when(reach > 0).then(spread_out).when(pl.col(column).is_not_null()).then(0.0)
 
     return joined.with_columns(

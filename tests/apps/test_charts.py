@@ -128,6 +128,16 @@ def test_spine_positions_put_england_and_wales_at_the_centre_and_better_to_the_r
     assert [_mark(layer) for layer in layers] == ["rule", "rule", "rule", "tick", "point"]
 
 
+def test_spine_scales_each_half_to_its_own_furthest_force():
+    """E&W at 50, the forces from 45 to 90: the lowest force is at the left end and the highest at the right end
+    (scaled by one reach, the lowest would sit an eighth of the way in from the left)."""
+    force = pl.DataFrame({"Measure": ["m"], "Value": [45.0], "E&W": [50.0], "Peers": [70.0],
+                          "Compared": ["Lower"], "polarity": ["no_judgement"]})  # fmt: skip
+    spread = pl.DataFrame({"Measure": ["m"], "Lowest": [45.0], "Q1": [47.5], "Q3": [60.0], "Highest": [90.0]})
+    (row,) = charts.spine_frame(force, spread).iter_rows(named=True)
+    assert (row["pos_value"], row["pos_q1"], row["pos_q3"], row["pos_peers"]) == pytest.approx((-1.0, -0.5, 0.25, 0.5))
+
+
 def test_spine_puts_a_measure_whose_forces_all_equal_england_and_wales_at_the_centre():
     """One force reporting: its value is E&W's, the lowest and the highest, so there is no spread to scale by."""
     force = pl.DataFrame({"Measure": ["triage"], "Value": [94.25], "E&W": [94.25], "Peers": [None],
