@@ -142,16 +142,17 @@ def funnel_note(rows: pl.DataFrame) -> str:
     if forces.is_empty():
         return "No funnel for this measure and period (a mean or a ratio, or fewer than two forces to compare)."
     r = forces.row(0, named=True)
+    drawn = forces.filter(pl.col("value").is_not_null()).height  # a withheld value is pooled, not drawn
+    units = f"{r['funnel_units']} forces in the funnel" + (
+        f", {drawn} of them drawn (the others' values are withheld)." if drawn < r["funnel_units"] else "."
+    )
     if r["funnel_od_adjusted"]:
         return (
             f"The forces vary more than chance alone would explain (overdispersion φ = {r['funnel_phi']:.2f}, "
             f"τ² = {r['funnel_tau2']:.4g}), so the limits are widened by a random-effects term (Spiegelhalter 2005, "
-            f"as FunnelPlotR). {r['funnel_units']} forces in the funnel."
+            f"as FunnelPlotR). {units}"
         )
-    return (
-        f"No overdispersion (φ = {r['funnel_phi']:.2f}): the limits are the unadjusted ones. "
-        f"{r['funnel_units']} forces in the funnel."
-    )
+    return f"No overdispersion (φ = {r['funnel_phi']:.2f}): the limits are the unadjusted ones. {units}"
 
 
 # --- frames for charts and tables -------------------------------------------------------------------------

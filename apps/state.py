@@ -36,10 +36,15 @@ def current(param: str) -> str | None:
     return value
 
 
-def remember(param: str, value: str) -> None:
-    """Put a choice in the address (and, when shared, in the session for the next page)."""
+def _show(param: str, value: str) -> None:
+    """Put a value in the address."""
     if st.query_params.get(param) != value:
         st.query_params[param] = value
+
+
+def remember(param: str, value: str) -> None:
+    """Put a choice in the address (and, when shared, in the session for the next page)."""
+    _show(param, value)
     if param in SHARED:
         st.session_state[_session_key(param)] = value
 
@@ -66,7 +71,9 @@ def choose(
     """A selector (``kind``: selectbox or radio) whose choice lives in the address; returns the choice."""
     options = list(options)
     value = resolve(param, options, default)
-    remember(param, value)
+    # the choice made (in the address or on another page) is carried on; a page's own fallback (a measure or period
+    # it does not offer, or nothing chosen yet) is this page's view only, and the next page still gets the choice
+    (remember if value == current(param) else _show)(param, value)
     key = _WIDGET.format(param)
     st.session_state[key] = value  # the address decides; set before the widget is drawn
     getattr(column if column is not None else st, kind)(

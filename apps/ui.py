@@ -83,6 +83,23 @@ def coloured(frame: pl.DataFrame, palettes: Mapping[str, Mapping[str, tuple]]) -
     return styler
 
 
+SHOWN_DECIMALS = 4  # Streamlit shows a float with at most 4 decimals unless its column's format says otherwise
+
+
+def as_shown(frame: pl.DataFrame, column_config: Mapping[str, Any] | None = None) -> pl.DataFrame:
+    """The frame with each float column rounded to the decimals the table shows it with (a column's printf format
+    such as '%.1f', else Streamlit's 4): the CSV then holds the numbers on the screen, not 53.24271844660194."""
+
+    def decimals(name: str) -> int:
+        config = (column_config or {}).get(name)
+        printf = config.get("type_config", {}).get("format") if isinstance(config, dict) else None
+        found = re.fullmatch(r"%\.(\d+)f.*", printf or "")
+        return int(found.group(1)) if found else SHOWN_DECIMALS
+
+    floats = [name for name, dtype in frame.schema.items() if dtype.is_float()]
+    return frame.with_columns(pl.col(name).round(decimals(name)) for name in floats)
+
+
 def table(
     frame: pl.DataFrame,
     file_name: str,
@@ -92,7 +109,7 @@ def table(
     alt_text: str | None = None,
     palettes: Mapping[str, Mapping[str, tuple]] | None = None,
 ) -> None:
-    """A table (cells coloured by ``palettes``) and the CSV of exactly that table."""
+    """A table (cells coloured by ``palettes``) and the CSV of exactly that table (its numbers as shown)."""
     st.dataframe(
         coloured(frame, palettes) if palettes else frame,
         hide_index=True,
@@ -102,7 +119,7 @@ def table(
         column_config=column_config,
         alt=alt_text,
     )
-    download(frame, label, file_name)
+    download(as_shown(frame, column_config), label, file_name)
 
 
 def chart(

@@ -47,6 +47,16 @@ def test_the_method_note_names_a_denominator_source_only_where_one_gave_a_denomi
     assert "none (a mean has no interval here)" in benchmarks.method_note({**measure, "method": "mean"}, absent)
 
 
+def test_the_funnel_note_counts_the_forces_pooled_and_those_drawn():
+    """A withheld value is pooled into the centre line but not drawn: the note says both counts."""
+    rows = pl.DataFrame({"funnel_phi": [1.0, 1.0, 1.0], "funnel_tau2": [0.0] * 3, "funnel_od_adjusted": [False] * 3,
+                         "funnel_units": [3, 3, 3], "value": [1.5, None, 2.5]})  # fmt: skip
+    assert benchmarks.funnel_note(rows).endswith(
+        "3 forces in the funnel, 2 of them drawn (the others' values are withheld)."
+    )
+    assert benchmarks.funnel_note(rows.with_columns(pl.lit(1.0).alias("value"))).endswith(" 3 forces in the funnel.")
+
+
 def test_the_region_comparison_is_judged_as_the_mart_judges_the_national_one(pipeline_snapshot_build):
     rows = pipeline_snapshot_build.frame("select * from mart_benchmark where geography_level = 'force'")
     for row in rows.iter_rows(named=True):

@@ -59,6 +59,15 @@ def test_a_trend_line_in_a_table_is_written_out_in_the_csv():
     assert ui.csv_text(frame).splitlines() == ["Measure,Trend", "a,1.0; 2.5; 3.25"]
 
 
+def test_a_tables_csv_holds_its_numbers_as_the_table_shows_them():
+    """Streamlit shows a float with 4 decimals, or as its column's format says: the CSV holds those numbers."""
+    import streamlit as st
+
+    frame = pl.DataFrame({"Value": [53.24271844660194], "Share": [55.692204000000004], "Count": [64]})
+    config = {"Share": st.column_config.NumberColumn("Share", format="%.1f")}
+    assert ui.csv_text(ui.as_shown(frame, config)).splitlines() == ["Value,Share,Count", "53.2427,55.7,64"]
+
+
 def test_funnel_chart_draws_limits_target_and_forces_by_position_and_shape():
     points = pl.DataFrame(
         {

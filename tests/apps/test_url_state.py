@@ -42,3 +42,18 @@ def test_an_unknown_value_in_the_address_falls_back_to_the_default(published):
     first_measure = published.query("select measure_id from dim_measure order by sort_order limit 1")[0][0]
     assert widget(at, "Measure").value == first_measure
     assert at.query_params["measure"] == first_measure and at.query_params["cmp"] == "national"
+
+
+def test_a_page_that_does_not_offer_the_chosen_measure_and_period_leaves_them_for_the_next(published):
+    """Escalations lists only the measures with escalations, Outcomes & justice its own themes' periods: passing
+    through them (by the sidebar) keeps the measure and period chosen in the explorer."""
+    measure, period = published.query(
+        "select measure_id, period from mart_benchmark where geography_level = 'force' and period_type = 'month' "
+        "and measure_id not in (select measure_id from mart_escalations) order by period limit 1"
+    )[0]
+    at = no_exception(open_page(links.EXPLORER, measure=measure, period=period))
+    assert (widget(at, "Measure").value, widget(at, "Period").value) == (measure, period)
+    for page in (links.ESCALATIONS, links.OUTCOMES, links.EXPLORER):
+        no_exception(go(at, page))
+    assert (widget(at, "Measure").value, widget(at, "Period").value) == (measure, period)
+    assert (at.query_params["measure"], at.query_params["period"]) == (measure, period)
