@@ -13,6 +13,8 @@ from typing import Any
 
 SUPPRESSED = "suppressed_1_7"
 DASH = "–"
+# a published count's *_sdc_flag in words (dbt_project/macros/stats/sdc.sql); no flag: not disclosure-controlled
+DISCLOSURE = {"none": "zero (shown as is)", "rounded5": "rounded to the nearest 5", SUPPRESSED: "withheld (1 to 7)"}
 
 
 def missing(value: Any) -> bool:

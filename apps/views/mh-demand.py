@@ -274,7 +274,7 @@ def heatmap_frame(rows: pl.DataFrame, fy: str) -> pl.DataFrame:
         pl.col("weekday").replace_strict(dict(enumerate(charts.WEEKDAYS, start=1))).alias("Day"),
         pl.col("hour").alias("Hour"),
         pl.col("mh_incidents").alias("Value"),
-        pl.col("mh_incidents_sdc_flag").alias("Disclosure"),
+        pl.col("mh_incidents_sdc_flag").replace_strict(fmt.DISCLOSURE, default="exact").alias("Disclosure"),
         pl.col("pct_of_year").alias("% of the year's MH incidents"),
     )
 

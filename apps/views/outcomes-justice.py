@@ -136,8 +136,9 @@ def main() -> None:
             "already at a place of safety (as the Home Office), durations of those with both times recorded.",
             "**Intervals**: Wilson score 95% intervals; a force is higher or lower than England and Wales when its "
             "interval excludes the national value.",
-            "**Disclosure control.** A percentage is withheld when its numerator or denominator is 1 to 7; counts "
-            "below national level are rounded to 5.",
+            "**Disclosure control.** A percentage is withheld (shown as –, blank in the CSV) when its numerator or "
+            "denominator is 1 to 7; counts below national level are rounded to 5, and a count of 1 to 7 is shown as "
+            "*.",
         ],
         pub,
     )

@@ -64,6 +64,7 @@ def test_the_heatmap_shows_the_published_cells_of_the_year(published):
     assert len(grid) == 168
     assert grid["Day"].tolist() == [WEEKDAYS[d - 1] for d in rows["weekday"].to_list()]
     assert grid["Value"].tolist() == rows["mh_incidents"].to_list()
+    assert set(grid["Disclosure"]) <= {"exact", *fmt.DISCLOSURE.values()}, "in words, not the mart's codes"
 
 
 def test_hour_weekday_counts_are_the_loaded_incidents(published):
