@@ -1,4 +1,4 @@
-"""What works: the words and charts of the What works page (apps/views/what_works.py), importable for tests.
+"""What works: the words and charts of the What works page (apps/views/what-works.py), importable for tests.
 
 Words: the start with its basis and precision, the effect and trend with their intervals, the caveats, the finding.
 Charts (Altair): the forest plot across forces and one scheme's series with its counterfactual and band.
@@ -14,7 +14,7 @@ import polars as pl
 
 from apps import format as fmt
 
-OWN, PEERS = "Against its own trend", "Against comparison forces"
+OWN, PEERS = "Its own trend", "Comparison forces"  # the forest plot's "Compared with"
 OWN_COLOUR, PEER_COLOUR, OBSERVED_COLOUR = "#1D70B8", "#F47738", "#0B0C0C"
 BASIS_WORDS = {
     "published": "published",
@@ -103,38 +103,48 @@ def finding(row: dict[str, Any]) -> str:
 # --- charts -----------------------------------------------------------------------------------------------
 
 
+RATIO_DIGITS, RATE_DIGITS = 2, 2  # the precision shown: each chart's table and CSV hold its values rounded once
+
+
 def forest_rows(evaluations: pl.DataFrame) -> pl.DataFrame:
-    """One row per force and comparison (own trend, comparison forces) with ratio and interval, for the forest plot."""
+    """One row per force and comparison (its own trend, the comparison forces) with the level change as a ratio and
+    its 95% interval: the forest plot's frame, which is also its table and CSV (columns named for people)."""
     evaluated = evaluations.filter(pl.col("status") == "evaluated")
+    scheme = pl.col("scheme_name") if "scheme_name" in evaluated.columns else pl.lit(None, pl.String)
     parts = [
         evaluated.filter(pl.col(f"{prefix}level_ratio").is_not_null()).select(
-            "force_name",
-            "scheme_key",
-            pl.lit(label).alias("comparison"),
-            pl.col(f"{prefix}level_ratio").alias("ratio"),
-            pl.col(f"{prefix}level_lcl").alias("lcl"),
-            pl.col(f"{prefix}level_ucl").alias("ucl"),
+            pl.col("force_name").alias("Force"),
+            pl.coalesce(scheme, pl.col("scheme_key")).alias("Scheme"),
+            pl.lit(label).alias("Compared with"),
+            pl.col(f"{prefix}level_ratio").round(RATIO_DIGITS).alias("Level change (ratio)"),
+            pl.col(f"{prefix}level_lcl").round(RATIO_DIGITS).alias("Lower 95%"),
+            pl.col(f"{prefix}level_ucl").round(RATIO_DIGITS).alias("Upper 95%"),
         )
         for prefix, label in (("", OWN), ("did_", PEERS))
     ]
-    return pl.concat(parts).sort("force_name", "comparison")
+    return pl.concat(parts).sort("Force", "Scheme", maintain_order=True)  # its own trend first in each force
 
 
 def forest_chart(rows: pl.DataFrame, title: str) -> alt.Chart:
-    """Level change at the start by force (log scale, 1 = no change), own trend and against comparison forces."""
+    """Level change at the start by force (log scale, 1 = no change), own trend and against comparison forces, drawn
+    from forest_rows."""
     base = alt.Chart(rows.to_pandas())
-    y = alt.Y("force_name:N", title=None, sort="ascending")
+    y = alt.Y("Force:N", title=None, sort="ascending")
     colour = alt.Color(
-        "comparison:N", scale=alt.Scale(domain=[OWN, PEERS], range=[OWN_COLOUR, PEER_COLOUR]), title=None
+        "Compared with:N", scale=alt.Scale(domain=[OWN, PEERS], range=[OWN_COLOUR, PEER_COLOUR]), title="Compared with"
     )
     # a shape as well as a colour for each comparison, for readers who cannot tell the colours apart
-    shape = alt.Shape("comparison:N", scale=alt.Scale(domain=[OWN, PEERS], range=["circle", "diamond"]), title=None)
-    offset = alt.YOffset("comparison:N", scale=alt.Scale(domain=[OWN, PEERS]))
-    low = min([*rows["lcl"].to_list(), 1.0]) * 0.95
-    high = max([*rows["ucl"].to_list(), 1.0]) * 1.05
+    shape = alt.Shape(
+        "Compared with:N", scale=alt.Scale(domain=[OWN, PEERS], range=["circle", "diamond"]), title="Compared with"
+    )
+    offset = alt.YOffset("Compared with:N", scale=alt.Scale(domain=[OWN, PEERS]))
+    low = min([*rows["Lower 95%"].to_list(), 1.0]) * 0.95
+    high = max([*rows["Upper 95%"].to_list(), 1.0]) * 1.05
     scale = alt.Scale(type="log", domain=[low, high], nice=False)
-    x = alt.X("ratio:Q", scale=scale, title="Level change at the start (ratio, 1 = no change)")
-    rule = base.mark_rule().encode(x=alt.X("lcl:Q", scale=scale), x2=alt.X2("ucl:Q"), y=y, yOffset=offset, color=colour)
+    x = alt.X("Level change (ratio):Q", scale=scale, title="Level change at the start (ratio, 1 = no change)")
+    rule = base.mark_rule().encode(
+        x=alt.X("Lower 95%:Q", scale=scale), x2=alt.X2("Upper 95%:Q"), y=y, yOffset=offset, color=colour
+    )
     point = base.mark_point(filled=True, size=60).encode(
         x=x,
         y=y,
@@ -142,11 +152,12 @@ def forest_chart(rows: pl.DataFrame, title: str) -> alt.Chart:
         color=colour,
         shape=shape,
         tooltip=[
-            alt.Tooltip("force_name:N", title="Force"),
-            alt.Tooltip("comparison:N", title="Comparison"),
-            alt.Tooltip("ratio:Q", format=".2f"),
-            alt.Tooltip("lcl:Q", format=".2f", title="lower 95%"),
-            alt.Tooltip("ucl:Q", format=".2f", title="upper 95%"),
+            alt.Tooltip("Force:N"),
+            alt.Tooltip("Scheme:N"),
+            alt.Tooltip("Compared with:N"),
+            alt.Tooltip("Level change (ratio):Q", format=f".{RATIO_DIGITS}f"),
+            alt.Tooltip("Lower 95%:Q", format=f".{RATIO_DIGITS}f"),
+            alt.Tooltip("Upper 95%:Q", format=f".{RATIO_DIGITS}f"),
         ],
     )
     one = (
@@ -157,44 +168,69 @@ def forest_chart(rows: pl.DataFrame, title: str) -> alt.Chart:
     return (rule + point + one).properties(title=title, height=alt.Step(14))
 
 
-FIT_POINTS = ("Used in the fit", "Left out of the fit")  # the observed points' legend (fit_usable)
+PHASES = {"before": "Before the start", "transition": "Around the start", "after": "After the start"}
+YES_NO = ("Yes", "No")  # the observed points' legend: used in the fit or not
+SERIES_VALUES = {
+    "observed_rate": "Observed",
+    "fitted_rate": "Model",
+    "counterfactual_rate": "Own trend continued",
+    "counterfactual_lcl": "Own trend lower 95%",
+    "counterfactual_ucl": "Own trend upper 95%",
+    "comparison_counterfactual_rate": "Following comparison forces",
+}
 
 
-def series_chart(series: pl.DataFrame, row: dict[str, Any]) -> alt.LayerChart:
-    """Observed rate, fitted line, counterfactual (own trend) with its band, and the comparison-forces counterfactual;
-    the start marked, with the periods the start may fall in shaded."""
-    fitted_or_not = pl.when(pl.col("fit_usable")).then(pl.lit(FIT_POINTS[0])).otherwise(pl.lit(FIT_POINTS[1]))
-    frame = series.with_columns(pl.col("period_start").cast(pl.Date), fitted_or_not.alias("Point")).to_pandas()
-    base = alt.Chart(frame)
-    x = alt.X("period_start:T", title=None)
+def series_rows(series: pl.DataFrame) -> pl.DataFrame:
+    """One scheme's periods (mart_scheme_evaluation_series) for people: the period's first day as a date, the phase
+    and whether the period entered the fit in words, the rates rounded as shown, and why a period was left out or its
+    values withheld. The series chart's frame, which is also its table and CSV."""
+    notes = [
+        pl.when(pl.col("observed_sdc_flag") == "suppressed_1_7").then(pl.lit("withheld: 1 to 7 records")),
+        pl.when(pl.col("is_covid_restrictions")).then(pl.lit("not fitted: COVID-19 restrictions")),
+        pl.when(pl.col("phase") == "transition").then(pl.lit("not fitted: the start may fall in it")),
+    ]
+    note = pl.concat_str(notes, separator="; ", ignore_nulls=True)
+    return series.select(
+        pl.col("period_start").cast(pl.Date).alias("Period start"),
+        pl.col("phase").replace_strict(PHASES, default=pl.col("phase")).alias("Phase"),
+        pl.when(pl.col("fit_usable")).then(pl.lit(YES_NO[0])).otherwise(pl.lit(YES_NO[1])).alias("Used in the fit"),
+        *[pl.col(column).round(RATE_DIGITS).alias(name) for column, name in SERIES_VALUES.items()],
+        pl.when(note != "").then(note).alias("Note"),
+    )
+
+
+def series_chart(rows: pl.DataFrame, row: dict[str, Any]) -> alt.LayerChart:
+    """Observed rate, fitted line, counterfactual (own trend) with its band, and the comparison-forces counterfactual,
+    drawn from series_rows; the start marked, with the periods the start may fall in shaded."""
+    observed, fitted, own, lower, upper, following = SERIES_VALUES.values()
+    base = alt.Chart(rows.to_pandas())
+    x = alt.X("Period start:T", title=None)
     unit = row.get("outcome_unit") or ""
     band = base.mark_area(opacity=0.2, color=OWN_COLOUR).encode(
         x=x,
-        y=alt.Y("counterfactual_lcl:Q", title=[str(row.get("outcome_label")), f"({unit})"]),  # two lines: not cut
-        y2=alt.Y2("counterfactual_ucl:Q"),
+        y=alt.Y(f"{lower}:Q", title=[str(row.get("outcome_label")), f"({unit})"]),  # two lines: not cut
+        y2=alt.Y2(f"{upper}:Q"),
     )
-    counterfactual = base.mark_line(strokeDash=[6, 4], color=OWN_COLOUR).encode(x=x, y=alt.Y("counterfactual_rate:Q"))
-    fitted = base.mark_line(color=OWN_COLOUR).encode(x=x, y=alt.Y("fitted_rate:Q"))
-    peers = base.mark_line(strokeDash=[2, 3], color=PEER_COLOUR).encode(
-        x=x, y=alt.Y("comparison_counterfactual_rate:Q")
-    )
-    observed = base.mark_point(filled=True, color=OBSERVED_COLOUR, size=25).encode(
+    counterfactual = base.mark_line(strokeDash=[6, 4], color=OWN_COLOUR).encode(x=x, y=alt.Y(f"{own}:Q"))
+    model = base.mark_line(color=OWN_COLOUR).encode(x=x, y=alt.Y(f"{fitted}:Q"))
+    peers = base.mark_line(strokeDash=[2, 3], color=PEER_COLOUR).encode(x=x, y=alt.Y(f"{following}:Q"))
+    points = base.mark_point(filled=True, color=OBSERVED_COLOUR, size=25).encode(
         x=x,
-        y=alt.Y("observed_rate:Q"),
-        shape=alt.Shape("Point:N", title=None, scale=alt.Scale(domain=list(FIT_POINTS), range=["circle", "cross"])),
+        y=alt.Y(f"{observed}:Q"),
+        shape=alt.Shape("Used in the fit:N", scale=alt.Scale(domain=list(YES_NO), range=["circle", "cross"])),
         tooltip=[
-            alt.Tooltip("period_start:T", title="Period", format="%b %Y"),
-            alt.Tooltip("observed_rate:Q", format=".2f", title="Observed"),
-            alt.Tooltip("counterfactual_rate:Q", format=".2f", title="Counterfactual (own trend)"),
-            alt.Tooltip("comparison_counterfactual_rate:Q", format=".2f", title="Counterfactual (comparison)"),
-            alt.Tooltip("phase:N"),
+            alt.Tooltip("Period start:T", title="Period", format="%b %Y"),
+            alt.Tooltip(f"{observed}:Q", format=f".{RATE_DIGITS}f"),
+            alt.Tooltip(f"{own}:Q", format=f".{RATE_DIGITS}f"),
+            alt.Tooltip(f"{following}:Q", format=f".{RATE_DIGITS}f"),
+            alt.Tooltip("Phase:N"),
         ],
     )
-    transition = series.filter(pl.col("phase") == "transition")
-    layers = [band, counterfactual, fitted, peers, observed]
+    transition = rows.filter(pl.col("Phase") == PHASES["transition"])
+    layers = [band, counterfactual, model, peers, points]
     if transition.height:
         shade = pl.DataFrame(
-            {"from": [transition["period_start"].min()], "to": [transition["period_start"].max()]}
+            {"from": [transition["Period start"].min()], "to": [transition["Period start"].max()]}
         ).to_pandas()
         layers.insert(
             0, alt.Chart(shade).mark_rect(color="#B1B4B6", opacity=0.3).encode(x=alt.X("from:T"), x2=alt.X2("to:T"))

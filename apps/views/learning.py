@@ -127,6 +127,14 @@ def coroners_section(snapshot: data.Snapshot) -> None:
 
 # --- inspections ------------------------------------------------------------------------------------------
 
+# the latest statuses of mart_inspection_force_summary, which add up to its items (recommendations and AFIs)
+STATUS_COUNTS = {
+    "Open": "n_open",
+    "In progress": "n_in_progress",
+    "Complete": "n_complete",
+    "Superseded": "n_superseded",
+}
+
 
 def inspections_section(snapshot: data.Snapshot) -> None:
     summary = data.inspection_summary(snapshot.conn, snapshot.key)
@@ -134,26 +142,32 @@ def inspections_section(snapshot: data.Snapshot) -> None:
         raise data.EmptyTable("inspection recommendations")
     period = summary["latest_snapshot_period"].drop_nulls()
     st.subheader("Inspection recommendations and areas for improvement")
-    cols = st.columns(4)
-    cols[0].metric("Open", f"{int(summary['n_open'].sum()):,}")
-    cols[1].metric("In progress", f"{int(summary['n_in_progress'].sum()):,}")
-    cols[2].metric("Complete", f"{int(summary['n_complete'].sum()):,}")
-    oldest = summary["oldest_open_age_days"].max()
-    cols[3].metric("Oldest open item (days)", "–" if oldest is None else f"{int(oldest):,}")
+    cols = st.columns(5)
+    for col, (label, column) in zip(cols[:4], STATUS_COUNTS.items(), strict=True):
+        col.metric(label, f"{int(summary[column].sum()):,}")
+    oldest = summary["oldest_outstanding_age_days"].max()
+    cols[4].metric(
+        "Oldest outstanding item (days)",
+        "–" if oldest is None else f"{int(oldest):,}",
+        help="Open or in progress: days from the report's publication to its latest status assessment.",
+    )
     if period.len():
         st.caption(f"Status as at the {period[0]} tracker snapshot.")
-    table = summary.sort("n_open", "oldest_open_age_days", descending=True, nulls_last=True).select(
+    table = summary.sort("n_open", "oldest_outstanding_age_days", descending=True, nulls_last=True).select(
         pl.col("force_name").alias("Force"),
         pl.col("recommendations").alias("Recommendations"),
         pl.col("afis").alias("AFIs"),
-        pl.col("n_open").alias("Open"),
-        pl.col("n_in_progress").alias("In progress"),
-        pl.col("n_complete").alias("Complete"),
-        pl.col("oldest_open_age_days").alias("Oldest open (days)"),
+        *[pl.col(column).alias(label) for label, column in STATUS_COUNTS.items()],
+        pl.col("oldest_outstanding_age_days").alias("Oldest outstanding (days)"),
         pl.col("causes_of_concern_outstanding").alias("Causes of concern outstanding"),
         pl.col("latest_peel_grade").str.replace_all("_", " ").alias("Latest PEEL grade"),
     )
     ui.table(table, "inspection_force_summary.csv", "Download the inspection summary (CSV)")
+    st.caption(
+        "Each recommendation and AFI is counted once, by its latest status in the tracker: open, in progress, complete "
+        "and superseded add up to the recommendations and AFIs of the row. Oldest outstanding: the oldest item open "
+        "or in progress, in days from the report's publication to its latest status assessment."
+    )
 
     items = data.inspection_open_items(snapshot.conn, snapshot.key)
     st.markdown("**Open recommendations**")

@@ -21,6 +21,7 @@ from apps.what_works_charts import (
     forest_chart,
     forest_rows,
     series_chart,
+    series_rows,
     start_label,
     trend_sentence,
 )
@@ -92,12 +93,13 @@ def _scheme(snapshot: data.Snapshot, evaluations: pl.DataFrame, scheme_type: str
     st.markdown(effect_sentence(row))
     if row["status"] == "evaluated":
         st.caption(trend_sentence(row))
-        series = data.scheme_evaluation_series(snapshot.conn, snapshot.key, key, row["outcome"])
+        series = series_rows(data.scheme_evaluation_series(snapshot.conn, snapshot.key, key, row["outcome"]))
         ui.chart(
             series_chart(series, row),
             series,
-            f"The monthly series of {row['outcome_label'].lower()} in {row['force_name']} with the model, the "
-            "force's own trend continued and its 95% band, and the comparison counterfactual; figures in the table.",
+            f"The series of {row['outcome_label'].lower()} ({row.get('outcome_unit') or ''}) in "
+            f"{row['force_name']} with the model, the force's own trend continued and its 95% band, and the "
+            "comparison counterfactual; figures in the table.",
             f"what_works_series_{key}_{row['outcome']}.csv",
         )
         st.caption(

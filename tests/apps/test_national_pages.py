@@ -88,6 +88,16 @@ def test_learning_shows_deaths_coroners_and_inspections(published):
     assert metric(inspections, "Open") == f"{open_items:,}"
     assert f"{open_items:,} open items shown." in all_text(inspections)
     assert "open items shown" not in all_text(at), "only the open tab is drawn"
+    summary = published.frame("select * from mart_inspection_force_summary")
+    table = frame_with(inspections, "Force", "Recommendations", "AFIs", "Open", "In progress", "Complete", "Superseded")
+    statuses = table[["Open", "In progress", "Complete", "Superseded"]].sum(axis=1)
+    assert statuses.tolist() == (table["Recommendations"] + table["AFIs"]).tolist(), "the statuses add up"
+    assert metric(inspections, "Superseded") == f"{int(summary['n_superseded'].sum()):,}"
+    national = summary.filter(summary["force_code"] == "national").row(0, named=True)
+    shown = table[table["Force"] == "National"].iloc[0]
+    assert shown["Oldest outstanding (days)"] == national["oldest_outstanding_age_days"], "open or in progress"
+    oldest = summary["oldest_outstanding_age_days"].max()
+    assert metric(inspections, "Oldest outstanding item (days)") == f"{oldest:,}"
     if published.public_data:
         fy = published.query("select max(fy_label) from mart_iopc_deaths_national where is_latest_edition")[0][0]
         custody = published.query(
