@@ -430,3 +430,109 @@ def escalation_frame(items: pl.DataFrame) -> pl.DataFrame:
     schema = {k: pl.String for k in ("Escalated to", "Status", "Area", "Region", "Measure", "Signal", "Since")}
     schema |= {"Periods running": pl.Int64, "Latest period": pl.String, "Open": pl.String}
     return pl.DataFrame(out, schema=schema)
+
+
+# --- the Overview's trend, comparison symbols and every measure (added after the functions above) ---------------
+
+NO_AREA_DATA = "no data from this force for the period"
+TREND_GAP = "·"  # a period of the trend with no published value (withheld, or not reported by the area)
+_BLOCKS = "▁▂▃▄▅▆▇█"
+# the direction of a difference (mart_benchmark significance_*) as a symbol, as VARIATION writes its icons
+DIRECTION_SYMBOL = {"higher": "▲", "lower": "▼", "similar": "●", "not_compared": "□"}
+
+
+def trend_periods(history: pl.DataFrame, periods: pl.DataFrame, latest: dict[str, str], points: int) -> dict:
+    """measure_id -> the measure's latest ``points`` periods up to the row's period (``latest``: measure_id -> it),
+    oldest first: the periods England and Wales has (``periods``: measure_id, period, data.benchmark_area('E&W'))
+    and any the area has (``history``: measure_id, period, value, data.benchmark_area)."""
+    out = {}
+    for measure, last in latest.items():
+        own = set(history.filter(pl.col("measure_id") == measure)["period"].to_list())
+        known = set(periods.filter(pl.col("measure_id") == measure)["period"].to_list()) | own
+        out[measure] = sorted(p for p in known if p <= last)[-points:]
+    return out
+
+
+def trend_values(history: pl.DataFrame, shown: dict[str, list[str]]) -> dict[str, list[float | None]]:
+    """measure_id -> the area's value at each of its trend periods (``shown``: trend_periods), None where the period
+    has no published value (withheld, or no row for the area): gaps are kept, so values either side of a gap are
+    never joined as if consecutive."""
+    out = {}
+    for measure, periods in shown.items():
+        own = history.filter(pl.col("measure_id") == measure)
+        values = dict(zip(own["period"].to_list(), own["value"].to_list(), strict=True))
+        out[measure] = [None if fmt.missing(values.get(p)) else float(values[p]) for p in periods]
+    return out
+
+
+def sparkline(values: list) -> str:
+    """A trend as text, one block a period on the row's own scale (the lowest block its lowest value, the full block
+    its highest; the middle block throughout when every value is the same), TREND_GAP where a period has no value.
+    Nothing is smoothed, interpolated or joined across a gap."""
+    shown = [v for v in values if v is not None]
+    lo, hi = (min(shown), max(shown)) if shown else (0.0, 0.0)
+    top = len(_BLOCKS) - 1
+
+    def block(v: float) -> str:
+        return _BLOCKS[round((v - lo) / (hi - lo) * top)] if hi > lo else _BLOCKS[top // 2]
+
+    return "".join(TREND_GAP if v is None else block(v) for v in values)
+
+
+def trend_text(values: list, periods: list[str], digits: int = 2) -> str:
+    """'2019-20 to 2024-25: 0.00; 0.00; –; 0.00; –; –': the trend's periods and values, '–' where a period has no
+    published value."""
+    if not periods:
+        return ""
+    span = periods[0] if len(periods) == 1 else f"{periods[0]} to {periods[-1]}"
+    return f"{span}: " + "; ".join(fmt.num(v, digits) for v in values)
+
+
+def with_every_measure(
+    latest: pl.DataFrame, national: pl.DataFrame, area: str, note: str = NO_AREA_DATA
+) -> pl.DataFrame:
+    """The area's rows of the measures' latest periods (data.benchmark_latest) with a row for every measure England
+    and Wales has in its latest period, in the catalogue's order: a measure the area has no row for gets one with no
+    value, not compared, its note saying why (``note``) and England and Wales' published value as the national
+    comparator. national: data.benchmark_latest('E&W')."""
+    if area == NATIONAL or national.is_empty():
+        return latest
+    have = set(latest["measure_id"].to_list()) if latest.height else set()
+    absent = national.filter(~pl.col("measure_id").is_in(list(have)))
+    if absent.is_empty():
+        return latest
+    measure_level = ["measure_id", "measure_name", "period", "period_type", "polarity"]
+    placeholder = absent.select(
+        *[c for c in measure_level if c in absent.columns],
+        pl.col("value").alias("national_value"),
+        pl.lit(area).alias("geography_code"),
+        pl.lit("force").alias("geography_level"),
+        pl.lit(area).alias("force_code"),
+        pl.lit(note).alias("comparison_note"),
+    )
+    order = national.select("measure_id").with_row_index("_order")
+    combined = pl.concat([latest, placeholder], how="diagonal_relaxed") if latest.height else placeholder
+    return combined.join(order, on="measure_id", how="left").sort("_order", nulls_last=True).drop("_order")
+
+
+def compared_symbols() -> dict[str, tuple[str, str, str, str]]:
+    """The COMPARISON palette for a table, each label led by the symbol of the difference's direction (▲ higher,
+    ▼ lower, ● similar, □ not compared) and, for better / worse, the direction in words: 'Better (lower)'. Keys are
+    '<assessment>/<direction>' (compared_key)."""
+    out = {}
+    for key, (label, fill, ink, shape) in COMPARISON.items():
+        for direction, symbol in DIRECTION_SYMBOL.items():
+            words = f"{label} ({direction})" if key in ("better", "worse") else label
+            out[f"{key}/{direction}"] = (f"{symbol} {words}", fill, ink, shape)
+    return out
+
+
+def compared_key(row: dict[str, Any], comparator: str) -> str:
+    """A row's key in compared_symbols: its comparison and the direction of the difference."""
+    direction = row.get(COMPARATOR_SIGNIFICANCE[comparator]) or "not_compared"
+    return f"{comparison(row, comparator)}/{direction if direction in DIRECTION_SYMBOL else 'not_compared'}"
+
+
+def compared_label(row: dict[str, Any], comparator: str) -> str:
+    """A row's comparison in words with its symbol: '▲ Higher', '▼ Better (lower)', '● Similar', '□ Not compared'."""
+    return compared_symbols()[compared_key(row, comparator)][0]

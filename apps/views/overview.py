@@ -1,9 +1,11 @@
 """Overview (the landing page): every measure for England and Wales, or for one force, as one table.
 
 Each row: the latest value with its 95% interval, the comparator (England and Wales, the region or the peer group)
-and the comparison in Fingertips colours and shapes, the change on the period before, a trend line of recent values,
-the Making Data Count variation and assurance icons, and a link to the measure in the Benchmark explorer. Reads
-mart_benchmark, mart_spc, mart_escalations, dim_measure, dim_force (docs/methods.md for every statistic).
+and the comparison in Fingertips colours with a symbol and words, the change on the period before, the trend of the
+latest periods (a period withheld or not reported is a gap, never dropped), the Making Data Count variation and
+assurance icons, and a link to the measure in the Benchmark explorer. A force has a row for every measure England and
+Wales has; one it has no figure for says so in the Note. Reads mart_benchmark, mart_spc, mart_escalations,
+dim_measure, dim_force (docs/methods.md for every statistic).
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import polars as pl
 import streamlit as st
 
 from apps import benchmarks, data, links, state, ui
-from apps.charts import COMPARISON
 
 TREND_POINTS = 12
 
@@ -42,6 +43,31 @@ def _summary(
     cols[3].caption(f"Signals on the measures of {name}")
 
 
+def _overview_table(
+    frame: pl.DataFrame,
+    latest: pl.DataFrame,
+    comparator: str,
+    periods: dict[str, list[str]],
+    trends: dict[str, list[float | None]],
+    national: bool,
+) -> pl.DataFrame:
+    """benchmarks.overview_frame with the trend as text keeping its gaps (and its values beside it) and, for a force,
+    each comparison led by the symbol of its direction."""
+    rows = list(latest.iter_rows(named=True))
+    measures = [r["measure_id"] for r in rows]
+    frame = frame.with_columns(
+        pl.Series("Trend", [benchmarks.sparkline(trends.get(m, [])) for m in measures], dtype=pl.String),
+        pl.Series("Trend values", [benchmarks.trend_text(trends.get(m, []), periods.get(m, [])) for m in measures],
+                  dtype=pl.String),
+    )  # fmt: skip
+    if not national:
+        labels = [benchmarks.compared_label(r, comparator) for r in rows]
+        frame = frame.with_columns(pl.Series("Compared", labels, dtype=pl.String))
+    order = frame.columns
+    order.insert(order.index("Trend") + 1, order.pop(order.index("Trend values")))
+    return frame.select(order)
+
+
 def main() -> None:
     st.title("Overview")
     st.caption(
@@ -57,9 +83,15 @@ def main() -> None:
                                   default=benchmarks.NATIONAL)  # fmt: skip
         national = area == benchmarks.NATIONAL
         comparator = state.choose_comparator(column=cols[1], disabled=national)
-        latest = data.not_empty(data.benchmark_latest(snapshot.conn, snapshot.key, area), "benchmark figures")
+        national_latest = data.benchmark_latest(snapshot.conn, snapshot.key, benchmarks.NATIONAL)
+        latest = data.not_empty(
+            benchmarks.with_every_measure(data.benchmark_latest(snapshot.conn, snapshot.key, area), national_latest,
+                                          area),
+            "benchmark figures",
+        )  # fmt: skip
         icons = data.spc_latest(snapshot.conn, snapshot.key, area)
         history = data.benchmark_area(snapshot.conn, snapshot.key, area)
+        national_history = data.benchmark_area(snapshot.conn, snapshot.key, benchmarks.NATIONAL)
         spread = data.benchmark_forces_latest(snapshot.conn, snapshot.key)
         items = data.escalations(snapshot.conn, snapshot.key)
         pub = data.publication(snapshot.conn, snapshot.key)
@@ -71,18 +103,19 @@ def main() -> None:
     area_items = items.filter(pl.col("geography_code") == area)
     _summary(area, name, comparator, latest, spread, area_items)
 
-    sparks = {
-        m: history.filter((pl.col("measure_id") == m) & pl.col("value").is_not_null())["value"].tail(TREND_POINTS)
-        .to_list()
-        for m in latest["measure_id"].to_list()
-    }  # fmt: skip
+    # the trend keeps its gaps: a period withheld or not reported is None, never dropped (Streamlit's chart columns
+    # refuse a missing value and smooth their line, so the trend is drawn as text, one block a period)
+    periods = benchmarks.trend_periods(history, national_history, dict(latest.select("measure_id", "period")
+                                                                        .iter_rows()), TREND_POINTS)  # fmt: skip
+    trends = benchmarks.trend_values(history, periods)
     force_param = None if national else area
     link = {
         r["measure_id"]: links.address(links.EXPLORER, measure=r["measure_id"], period=r["period"],
                                        force=force_param, cmp=comparator)
         for r in latest.iter_rows(named=True)
     }  # fmt: skip
-    frame = benchmarks.overview_frame(latest, icons, sparks, comparator, link, spread)
+    frame = _overview_table(benchmarks.overview_frame(latest, icons, {}, comparator, link, spread), latest,
+                            comparator, periods, trends, national)  # fmt: skip
     words = "England and Wales" if national else f"{name} compared with {benchmarks.COMPARATOR_WORDS[comparator]}"
     st.subheader(words)
     ui.table(
@@ -97,15 +130,26 @@ def main() -> None:
             "Measure": st.column_config.TextColumn(width="medium"),
             "Compared": st.column_config.TextColumn(
                 help="The force's 95% interval against the comparator: better / worse where the measure has an "
-                "agreed good direction, higher / lower where it has none. For England and Wales: how many forces "
-                "differ from it."
+                "agreed good direction, higher / lower where it has none; ▲ the force's value is higher, ▼ lower, "
+                "● similar, □ not compared. For England and Wales: how many forces differ from it."
             ),
             "Change on previous": st.column_config.TextColumn(
                 help="The change on the period before, tested (rate ratio or difference with its 95% interval)."
             ),
-            "Trend": st.column_config.LineChartColumn(
-                f"Trend (last {TREND_POINTS} periods)", width="small", color="#505A5F"
-            ),  # grey: a trend is not a judgement
+            "Trend": st.column_config.TextColumn(
+                f"Trend (up to {TREND_POINTS} latest periods; {benchmarks.TREND_GAP} no value)",
+                width="small",
+                help=f"The latest periods of the measure (up to {TREND_POINTS} months or years, as it is published), "
+                "oldest first, one block a period on the row's own scale: the lowest block its lowest value, the full "
+                "block its highest (the middle block throughout when all are equal), so small changes look large. "
+                f"{benchmarks.TREND_GAP} marks a period withheld or not reported, kept as a gap. Drawn as text, so "
+                "nothing is smoothed or joined across a gap; the values are under 'Trend values'.",
+            ),
+            "Trend values": st.column_config.TextColumn(
+                width="small",
+                help="The trend's first and last period and its values, oldest first; '–' where a period is "
+                "withheld or not reported.",
+            ),
             "Variation": st.column_config.TextColumn(help="Making Data Count: the latest SPC point (monthly)."),
             "Assurance": st.column_config.TextColumn(help="Making Data Count: against the target, where set."),
             "Open": st.column_config.LinkColumn("Open", display_text="Explore ›", help="The measure in the explorer"),
@@ -116,7 +160,7 @@ def main() -> None:
         },
         height=ui.rows_height(frame.height),
         alt_text=f"Every benchmark measure for {name}",
-        palettes={"Compared": COMPARISON},
+        palettes={"Compared": benchmarks.compared_symbols()},
     )
     if not national:
         st.page_link(
@@ -133,8 +177,14 @@ def main() -> None:
     ui.footnotes(
         [
             "**Comparisons** use the force's 95% confidence interval against the comparator's value (Fingertips). "
-            "Green / red where the measure has an agreed good direction, blues where it has none; triangles point "
-            "the way the value differs; a hollow square is not compared (withheld, incomplete, or no interval).",
+            "Each is written in words with a symbol and filled in its colour: green / red (better / worse) where "
+            "the measure has an agreed good direction, blues (higher / lower) where it has none, yellow similar; "
+            "▲ the force's value is higher than the comparator's, ▼ lower, ● similar, □ not compared (withheld, "
+            "no data from the force, incomplete, or no interval: the Note says why). For England and Wales the "
+            "column counts the forces in each comparison.",
+            f"**Trend**: up to the {TREND_POINTS} latest periods of each measure (months or years), oldest first, "
+            f"one block a period; {benchmarks.TREND_GAP} is a period withheld or not reported, kept as a gap. "
+            "'Trend values' lists them.",
             "**Variation and assurance** icons are the Making Data Count ones from each monthly measure's SPC chart: "
             "the latest point's special cause (or common cause) and, where a target is set, whether the process "
             "limits put it consistently met, consistently missed, or hit and miss.",

@@ -63,7 +63,7 @@ def test_overview_of_a_force_compares_with_its_peers_from_the_link(published, rc
     assert widget(at, "Area").value == rcrp_force and widget(at, "Compare with").value == "peers"
     table = frame_with(at, "Measure", "Compared", "Comparator")
     latest = _latest(published, rcrp_force)
-    expected = [COMPARISON[benchmarks.comparison(r, "peers")][0] for r in latest.iter_rows(named=True)]
+    expected = [benchmarks.compared_label(r, "peers") for r in latest.iter_rows(named=True)]  # '▲ Higher'
     assert table["Compared"].tolist() == expected
     assert table["Note"].tolist() == [r["comparison_note"] or r["completeness_note"] or ""
                                       for r in latest.iter_rows(named=True)]  # fmt: skip
@@ -71,9 +71,8 @@ def test_overview_of_a_force_compares_with_its_peers_from_the_link(published, rc
     widget(at, "Compare with").set_value("national").run()
     assert at.query_params["cmp"] == "national"
     table = frame_with(at, "Measure", "Compared")
-    assert table["Compared"].tolist() == [
-        COMPARISON[benchmarks.comparison(r, "national")][0] for r in latest.iter_rows(named=True)
-    ]
+    rows = latest.iter_rows(named=True)
+    assert table["Compared"].tolist() == [benchmarks.compared_label(r, "national") for r in rows]
 
 
 def test_explorer_restores_measure_period_force_and_comparator_from_the_address(published, rcrp_force):
