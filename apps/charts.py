@@ -12,6 +12,7 @@ with shapes for the direction.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date
 
@@ -32,12 +33,16 @@ COMPARISON: dict[str, tuple[str, str, str, str]] = {
 }
 # significance direction (mart_benchmark significance_*) -> shape: the direction of the difference
 DIRECTION_SHAPE = {"higher": "triangle-up", "lower": "triangle-down", "similar": "circle", "not_compared": "square"}
+# two stacked triangles (Vega-Lite draws an SVG path as a shape): beyond the 99.8% limit, one step further out than
+# the single triangle of the 95% limit, so the two are told apart without their shades of blue
+DOUBLE_UP = "M0,-1L1,-0.1L-1,-0.1Z M0,0.1L1,1L-1,1Z"
+DOUBLE_DOWN = "M0,1L1,0.1L-1,0.1Z M0,-0.1L1,-1L-1,-1Z"
 FUNNEL: dict[str, tuple[str, str, str, str]] = {
-    "above_998": ("Above the 99.8% limit", "#003078", "#FFFFFF", "triangle-up"),
+    "above_998": ("Above the 99.8% limit", "#003078", "#FFFFFF", DOUBLE_UP),
     "above_95": ("Above the 95% limit", "#1D70B8", "#FFFFFF", "triangle-up"),
     "within": ("Within the limits", "#FFDD00", INK, "circle"),
     "below_95": ("Below the 95% limit", "#A9CCEB", INK, "triangle-down"),
-    "below_998": ("Below the 99.8% limit", "#5694CA", INK, "triangle-down"),
+    "below_998": ("Below the 99.8% limit", "#5694CA", INK, DOUBLE_DOWN),
     "not_compared": ("Not compared", "#FFFFFF", INK, "square"),
 }
 # Making Data Count point types (mart_spc.point_type) -> label, colour, shape
@@ -54,16 +59,22 @@ def _scale(mapping: dict[str, tuple], keys: Sequence[str], index: int) -> alt.Sc
     return alt.Scale(domain=[mapping[k][0] for k in keys], range=[mapping[k][index] for k in keys])
 
 
+HIGHLIGHTS = ("Chosen force", "Peer", "Other")
+
+
 def _category(
-    field: str, palette: dict[str, tuple], keys: Sequence[str], sizes: tuple[int, int, int], title: str | None = None
+    field: str, palette: dict[str, tuple], keys: Sequence[str], sizes: tuple[int, int, int], shown: Sequence[str]
 ) -> dict:
-    """Colour and shape by a palette's labels in ``field``, size by Highlight (chosen force, peer, other)."""
+    """Colour and shape by a palette's labels in ``field``, size by Highlight (chosen force, peer, other); the size
+    legend names only the highlights ``shown`` (no "Chosen force" when none is chosen)."""
+    present = [(h, size) for h, size in zip(HIGHLIGHTS, sizes, strict=True) if h in set(shown)]
     return {
         "color": alt.Color(f"{field}:N", scale=_scale(palette, keys, 1), legend=alt.Legend(orient="bottom",
-                           title=title, labelLimit=0)),
+                           title=None, labelLimit=0, columns=3)),  # wraps: five funnel positions overflowed a laptop
         "shape": alt.Shape(f"{field}:N", scale=_scale(palette, keys, 3), legend=None),
-        "size": alt.Size("Highlight:N", scale=alt.Scale(domain=["Chosen force", "Peer", "Other"], range=list(sizes)),
-                         legend=alt.Legend(orient="bottom", title=None)),
+        "size": alt.Size("Highlight:N", scale=alt.Scale(domain=[h for h, _ in present],
+                         range=[size for _, size in present]),
+                         legend=alt.Legend(orient="bottom", title=None) if len(present) > 1 else None),
     }  # fmt: skip
 
 
@@ -137,7 +148,7 @@ def funnel_chart(
     dots = drawn.mark_point(filled=True, stroke=INK, strokeWidth=0.8, opacity=1).encode(
         x=x,
         y=alt.Y("Drawn:Q", title=y_title, scale=y_scale),
-        **_category("Position", FUNNEL, keys, (320, 160, 90)),
+        **_category("Position", FUNNEL, keys, (320, 160, 90), points["Highlight"].to_list()),
         tooltip=_tips("Force:N", ("Value:Q", ",.2f"), ("Denominator:Q", ","), "Position:N", "Highlight:N"),
     )  # fmt: skip
     named = drawn.transform_filter(
@@ -162,7 +173,10 @@ def interval_chart(
     rows: Area, Value, Lower 95%, Upper 95%, Compared (a label of ``palette``, by default a COMPARISON), Highlight.
     """
     order = rows.sort("Value", descending=True, nulls_last=True)["Area"].to_list() if sort else rows["Area"].to_list()
-    y = alt.Y("Area:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelFontSize=12))
+    chosen = json.dumps(rows.filter(pl.col("Highlight") == "Chosen force")["Area"].to_list())
+    bold = alt.expr(f"indexof({chosen}, datum.value) >= 0 ? 'bold' : 'normal'")  # the chosen force's name in bold
+    y = alt.Y("Area:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelFontSize=12,
+                                                              labelFontWeight=bold))  # fmt: skip
     keys = [k for k in palette if palette[k][0] in set(rows["Compared"].to_list())]
     # points and intervals, not bars: the axis spans the intervals (and the reference), not from zero, so forces
     # at 85-100% are not pressed into the last sixth of a 0-100 axis
@@ -178,7 +192,7 @@ def interval_chart(
         .encode(
             y=y,
             x=alt.X("Value:Q", title=value_title, scale=span),
-            **_category("Compared", palette, keys, (260, 130, 70)),
+            **_category("Compared", palette, keys, (360, 130, 70), rows["Highlight"].to_list()),
             tooltip=_tips(
                 "Area:N", ("Value:Q", ",.2f"), ("Lower 95%:Q", ",.2f"), ("Upper 95%:Q", ",.2f"), "Compared:N"
             ),

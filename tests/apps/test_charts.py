@@ -84,9 +84,17 @@ def test_funnel_chart_draws_limits_target_and_forces_by_position_and_shape():
     assert [_mark(layer) for layer in layers] == ["line", "rule", "point", "text"]
     dots = layers[2]["encoding"]
     assert dots["color"]["scale"]["domain"] == ["Above the 99.8% limit", "Within the limits", "Below the 95% limit"]
-    assert dots["shape"]["scale"]["range"] == ["triangle-up", "circle", "triangle-down"]
+    # beyond the 99.8% limit two triangles, beyond the 95% one: told apart by shape, not only by shade
+    assert dots["shape"]["scale"]["range"] == [charts.DOUBLE_UP, "circle", "triangle-down"]
+    assert len({shape for *_, shape in charts.FUNNEL.values()}) == len(charts.FUNNEL)
     assert dots["color"]["scale"]["range"] == [charts.FUNNEL[k][1] for k in ("above_998", "within", "below_95")]
     assert layers[0]["encoding"]["x"]["scale"]["type"] == "log"
+    assert dots["size"]["scale"]["domain"] == ["Chosen force", "Peer", "Other"]
+    unchosen = _layers(charts.funnel_chart(points.with_columns(pl.lit("Other").alias("Highlight")), curve, 40.0,
+                                           "Population", "per 100,000"))[2]["encoding"]  # fmt: skip
+    assert unchosen["size"]["scale"]["domain"] == ["Other"] and unchosen["size"]["legend"] is None, (
+        "no 'Chosen force' in the legend when none is chosen"
+    )
 
 
 def test_a_tiny_force_off_the_scale_is_drawn_at_the_edge_and_labelled():
@@ -112,6 +120,9 @@ def test_interval_chart_ranks_and_shapes_by_comparison():
     assert [_mark(layer) for layer in layers] == ["rule", "point", "rule"]
     assert layers[1]["encoding"]["y"]["sort"] == ["B", "A"]
     assert layers[1]["encoding"]["shape"]["scale"]["range"] == ["triangle-up", "triangle-down"]
+    assert 'indexof(["B"], datum.value)' in str(layers[1]["encoding"]["y"]["axis"]["labelFontWeight"]), (
+        "the chosen force's name in bold"
+    )
     # a band of 22 px a force, however tall the legends below: with a fixed height they squeezed the rows until
     # Vega dropped force names (the chosen force's among them)
     assert charts.interval_chart(rows, "rate").to_dict()["height"] == {"step": 22}
