@@ -282,19 +282,19 @@ def forces_compared_text(forces: pl.DataFrame) -> str:
 def overview_frame(
     latest: pl.DataFrame,
     icons: pl.DataFrame,
-    sparks: dict[str, list[float]],
+    trends: dict[str, tuple[str, str]],
     comparator: str,
     link: dict[str, str],
     forces_latest: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """One row per measure for one area: latest value and interval, the comparator and the comparison, the change
-    on the period before, a trend line of the recent values, the MDC variation and assurance icons, a link, and a
-    note of why a value is not compared or is incomplete.
+    on the period before, the trend of the latest periods (as text, gaps kept, and its values), the MDC variation
+    and assurance icons, a link, and a note of why a value is not compared or is incomplete.
 
     latest: the area's mart_benchmark row per measure (latest period); icons: its mart_spc latest points;
-    sparks: measure_id -> recent values; link: measure_id -> the explorer's address for that row. For England and
-    Wales (no comparator) the comparison column counts how the forces compare with it (forces_latest: every
-    force's row of each measure's latest period).
+    trends: measure_id -> (sparkline, trend_text); link: measure_id -> the explorer's address for that row. For
+    England and Wales (no comparator) the comparison column counts how the forces compare with it (forces_latest:
+    every force's row of each measure's latest period).
     """
     by_measure = {r["measure_id"]: r for r in icons.iter_rows(named=True)}
     national = latest.filter(pl.col("geography_level") == "national").height > 0
@@ -308,7 +308,8 @@ def overview_frame(
             comparator_text, compared = "–", "–" if forces is None else forces_compared_text(forces)
         else:
             comparator_text = fmt.num(r[COMPARATOR_VALUE[comparator]], 2)
-            compared = COMPARISON[comparison(r, comparator)][0]
+            compared = compared_label(r, comparator)
+        trend, trend_values = trends.get(r["measure_id"], ("", ""))
         out.append(
             {
                 "Measure": r["measure_name"],
@@ -318,7 +319,8 @@ def overview_frame(
                 "Comparator": comparator_text,
                 "Compared": compared,
                 "Change on previous": CHANGE.get(r["change_significance"] or "", ""),
-                "Trend": sparks.get(r["measure_id"], []),
+                "Trend": trend,
+                "Trend values": trend_values,
                 "Variation": VARIATION.get(spc.get("variation_type") or "", ""),
                 "Assurance": ASSURANCE.get(spc.get("assurance_type") or "", ""),
                 "Open": link.get(r["measure_id"], ""),
@@ -329,8 +331,7 @@ def overview_frame(
         )
     schema = {k: pl.String for k in ("Measure", "Period", "Value", "95% interval", "Comparator", "Compared",
                                      "Change on previous")}  # fmt: skip
-    schema |= {"Trend": pl.List(pl.Float64), "Variation": pl.String, "Assurance": pl.String, "Open": pl.String,
-               "Note": pl.String}  # fmt: skip
+    schema |= {k: pl.String for k in ("Trend", "Trend values", "Variation", "Assurance", "Open", "Note")}
     return pl.DataFrame(out, schema=schema)
 
 

@@ -43,31 +43,6 @@ def _summary(
     cols[3].caption(f"Signals on the measures of {name}")
 
 
-def _overview_table(
-    frame: pl.DataFrame,
-    latest: pl.DataFrame,
-    comparator: str,
-    periods: dict[str, list[str]],
-    trends: dict[str, list[float | None]],
-    national: bool,
-) -> pl.DataFrame:
-    """benchmarks.overview_frame with the trend as text keeping its gaps (and its values beside it) and, for a force,
-    each comparison led by the symbol of its direction."""
-    rows = list(latest.iter_rows(named=True))
-    measures = [r["measure_id"] for r in rows]
-    frame = frame.with_columns(
-        pl.Series("Trend", [benchmarks.sparkline(trends.get(m, [])) for m in measures], dtype=pl.String),
-        pl.Series("Trend values", [benchmarks.trend_text(trends.get(m, []), periods.get(m, [])) for m in measures],
-                  dtype=pl.String),
-    )  # fmt: skip
-    if not national:
-        labels = [benchmarks.compared_label(r, comparator) for r in rows]
-        frame = frame.with_columns(pl.Series("Compared", labels, dtype=pl.String))
-    order = frame.columns
-    order.insert(order.index("Trend") + 1, order.pop(order.index("Trend values")))
-    return frame.select(order)
-
-
 def main() -> None:
     st.title("Overview")
     st.caption(
@@ -114,8 +89,8 @@ def main() -> None:
                                        force=force_param, cmp=comparator)
         for r in latest.iter_rows(named=True)
     }  # fmt: skip
-    frame = _overview_table(benchmarks.overview_frame(latest, icons, {}, comparator, link, spread), latest,
-                            comparator, periods, trends, national)  # fmt: skip
+    texts = {m: (benchmarks.sparkline(v), benchmarks.trend_text(v, periods[m])) for m, v in trends.items()}
+    frame = benchmarks.overview_frame(latest, icons, texts, comparator, link, spread)
     words = "England and Wales" if national else f"{name} compared with {benchmarks.COMPARATOR_WORDS[comparator]}"
     st.subheader(words)
     ui.table(
