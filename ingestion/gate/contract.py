@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -236,3 +237,19 @@ def match_layout(contract: Contract, header: list[str], force_code: str | None =
             best = (score, LayoutMatch(lay, rename, missing, doubled))
     assert best is not None, "a contract has at least one layout open to every force"
     return best[1]
+
+
+def columns_not_read(contract: Contract, match: LayoutMatch, header: list[str]) -> list[str]:
+    """The header cells that are no column of the matched layout (an extra column, or a misspelt optional one, whose
+    values would otherwise vanish without a word), each with the layout's closest spelling of a column the file
+    lacks: "officer_minute (did you mean 'officer_minutes'?)". The rows load without them; the ledger names them."""
+    lay = match.layout
+    spellings = {k.strip(): v for k, v in lay.column_aliases.items()}
+    spellings |= {name: name for name in contract.names if name not in lay.column_aliases.values()}
+    lacking = [k for k, v in spellings.items() if v not in match.rename.values() and v not in lay.omits]
+    unread = []
+    for cell in (c.strip() for c in header if c not in match.rename):
+        close = difflib.get_close_matches(cell.lower(), [k.lower() for k in lacking], n=1, cutoff=0.8)
+        spelled = next((k for k in lacking if close and k.lower() == close[0]), None)
+        unread.append(f"{cell} (did you mean '{spelled}'?)" if spelled else cell)
+    return unread

@@ -57,6 +57,7 @@ class FileResult:
     rows_rejected: int
     message: str | None = None
     load_id: str | None = None
+    unread: tuple[str, ...] = ()  # header cells that are no column of the layout (named in the message)
 
 
 @dataclass
@@ -88,6 +89,7 @@ class IngestReport:
             "refused whole": [f for f in self.files if f.status == "rejected_file"],
             "identical to files already loaded": [f for f in self.files if f.status == "duplicate"],
             "loaded with rows refused": [f for f in self.files if f.status == "loaded" and f.rows_rejected],
+            "loaded with columns not read": [f for f in self.files if f.status == "loaded" and f.unread],
         }
         listing = "`mhw rejects`" if self.source == UNKNOWN_SOURCE else f"`mhw rejects --file {self.source}/`"
         lines = []
@@ -178,6 +180,7 @@ class Prepared:
     rejects: pl.DataFrame | None = None  # row_number, field, reason
     rows_read: int = 0
     keys: frozenset[str] = frozenset()
+    unread: tuple[str, ...] = ()  # header cells that are no column of the layout (read.Canonical)
 
     @property
     def path(self) -> str:
@@ -197,7 +200,7 @@ def prepare_files(
     pseudonymised together (validate.validate_files: a file gets what it would get alone, at a fraction of the
     cost of a polars query per file)."""
     prepared: list[Prepared | None] = [None] * len(delivered)
-    layouts: dict[str, tuple[Layout, list[tuple[int, str | None, str | None]], list[FileRows]]] = {}
+    layouts: dict[str, tuple[Layout, list[tuple[int, str | None, str | None, tuple[str, ...]]], list[FileRows]]] = {}
     for n, one in enumerate(delivered):
         lf = one.lf
         force, period = ledger_force_and_period(lf, contract, now.date())
@@ -206,12 +209,12 @@ def prepare_files(
                 raise FileRejected(one.refusal)
             check_landing_path(lf, contract, now.date())
             table = parse_table(one.raw, lf.path.suffix, contract.encodings_for(lf.force_code))
-            canonical, layout = to_canonical(table, contract, lf.force_code)
+            canonical, layout, unread = to_canonical(table, contract, lf.force_code)
         except FileRejected as exc:
             prepared[n] = Prepared(one, contract.source, force, period, rejection=exc, rows_read=exc.rows_read)
             continue
         _, numbers, files = layouts.setdefault(layout.name, (layout, [], []))
-        numbers.append((n, force, period))
+        numbers.append((n, force, period, unread))
         files.append(FileRows(canonical, lf.force_code, lf.period))
     for layout, numbers, files in layouts.values():
         checked = validate_files(files, contract, layout, now=now)
@@ -219,7 +222,7 @@ def prepare_files(
         tokens = pseudonymise_frame(good, key, key_id)
         by_file = tokens.partition_by("__file", as_dict=True, include_key=False)
         empty = tokens.clear().drop("__file")
-        for i, ((n, force, period), valid) in enumerate(zip(numbers, checked, strict=True)):
+        for i, ((n, force, period, unread), valid) in enumerate(zip(numbers, checked, strict=True)):
             prepared[n] = Prepared(
                 delivered[n],
                 contract.source,
@@ -230,6 +233,7 @@ def prepare_files(
                 rejects=valid.rejects,
                 rows_read=valid.rows_read,
                 keys=valid.keys,
+                unread=unread,
             )
     return prepared
 
@@ -313,6 +317,8 @@ def commit_file(
     beside = sorted(p.file_path.rsplit("/", 1)[-1] for p in active.parts if p not in decision.supersedes)
     if beside:
         notes.append(f"another part of {prepared.force_code} {prepared.period}, beside {', '.join(beside)}")
+    if prepared.unread:
+        notes.append(f"columns not read (no column of layout '{prepared.layout}'): {', '.join(prepared.unread)}")
     if held:  # the holders' ids of rows refused for another reason already are not named here
         clashed = sorted(set(decision.holders.values()))
         notes.append(f"{held} row(s) whose ids are already in force were refused (see {', '.join(clashed)})")
@@ -328,7 +334,7 @@ def commit_file(
     index.loaded(load_id, prepared.force_code, rows)
     source_and_file = [pl.lit(prepared.source).alias("source"), pl.lit(prepared.path).alias("file_path")]
     tx.insert("raw.rejected_rows", rejects.with_columns(pl.lit(load_id).alias("load_id"), *source_and_file))
-    return FileResult(prepared.path, "loaded", read, loaded, read - loaded, message, load_id)
+    return FileResult(prepared.path, "loaded", read, loaded, read - loaded, message, load_id, prepared.unread)
 
 
 def _delivered(

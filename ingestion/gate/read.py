@@ -12,10 +12,11 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import polars as pl
 
-from ingestion.gate.contract import Contract, Layout, match_layout
+from ingestion.gate.contract import Contract, Layout, columns_not_read, match_layout
 
 SUFFIXES = (".csv", ".xlsx")
 MAX_FILE_BYTES = 256 * 1024 * 1024  # a bigger delivery is split into parts (files) of the same force and period
@@ -198,9 +199,13 @@ def _csv_pass(text: str, collect: bool, line_problems: dict[int, str] | None = N
     return _CsvPass(header, number, problems, records)
 
 
+UNNAMED = "(unnamed column {})"  # a blank header cell, by its position
+_UNNAMED = re.compile(r"\(unnamed column \d+\)")
+
+
 def _unnamed(header: list[str], rows: int) -> list[str]:
     """Header cells, a blank one named by its position (a trailing separator makes one); repeats refused."""
-    cells = [cell or f"(unnamed column {i})" for i, cell in enumerate(header, start=1)]
+    cells = [cell or UNNAMED.format(i) for i, cell in enumerate(header, start=1)]
     first: dict[str, int] = {}
     for i, cell in enumerate(cells, start=1):
         key = cell.strip().lower()
@@ -309,7 +314,16 @@ def read_table(path: Path, encodings: tuple[str, ...] = ("utf-8",)) -> pl.DataFr
     return parse_table(path.read_bytes(), path.suffix, encodings)
 
 
-def to_canonical(df: pl.DataFrame, contract: Contract, force_code: str | None) -> tuple[pl.DataFrame, Layout]:
+class Canonical(NamedTuple):
+    """A file's rows in the canonical columns (strings), the layout recognised, and the named header cells that are
+    no column of it (not read: the ledger names them, contract.columns_not_read)."""
+
+    frame: pl.DataFrame
+    layout: Layout
+    unread: tuple[str, ...] = ()
+
+
+def to_canonical(df: pl.DataFrame, contract: Contract, force_code: str | None) -> Canonical:
     """Recognise the layout from the header and rename/complete the columns to the canonical set (strings)."""
     header = [c for c in df.columns if c not in ("row_number", ROW_PROBLEM)]
     if not header:
@@ -332,8 +346,9 @@ def to_canonical(df: pl.DataFrame, contract: Contract, force_code: str | None) -
             f"the columns '{first}' and '{second}' both mean {name} (layout '{match.layout.name}'): keep one of them",
             df.height,
         )
+    unread = columns_not_read(contract, match, [cell for cell in header if not _UNNAMED.fullmatch(cell)])
     problem = pl.col(ROW_PROBLEM) if ROW_PROBLEM in df.columns else pl.lit(None, pl.String).alias(ROW_PROBLEM)
     out = df.select(["row_number", problem, *[pl.col(cell).alias(name) for cell, name in match.rename.items()]])
     absent = [name for name in contract.names if name not in out.columns]
     out = out.with_columns([pl.lit(None, pl.String).alias(name) for name in absent])
-    return out.select(["row_number", *contract.names, ROW_PROBLEM]), match.layout
+    return Canonical(out.select(["row_number", *contract.names, ROW_PROBLEM]), match.layout, tuple(unread))

@@ -183,7 +183,8 @@ def test_incident_totals_validate_and_give_the_mh_share(demo):
         if not path.is_file() or "-resend-" in path.name:
             continue
         force, month = path.parts[-3], path.parts[-2]
-        canonical, layout = to_canonical(read_table(path, contract.encodings_for(force)), contract, force)
+        canonical, layout, unread = to_canonical(read_table(path, contract.encodings_for(force)), contract, force)
+        assert unread == (), f"{path}: the demo writes only columns its layout reads"
         checked = validate_rows(canonical, contract, layout, force_code=force, period=month, now=NOW)
         totals += checked.good["all_incidents"].sum()
         mh += read_table(next((landing / "incidents" / force / month).glob("*[0-9].*")), ("utf-8", "cp1252")).height

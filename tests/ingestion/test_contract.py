@@ -43,7 +43,7 @@ def test_legacy_layout_recognised_and_mapped():
     assert match.rename["Detention Ref"] == "detention_id"
     assert match.rename["Gender"] == "sex"
 
-    frame, layout = to_canonical(read_table(FIXTURES / "s136_legacy.csv"), contract, "E23000005")
+    frame, layout, _ = to_canonical(read_table(FIXTURES / "s136_legacy.csv"), contract, "E23000005")
     assert layout.name == "legacy_dmy"
     assert frame.columns == ["row_number", *contract.names, ROW_PROBLEM]
     assert frame["detention_id"].to_list() == ["L-1", "L-2", "L-3"]

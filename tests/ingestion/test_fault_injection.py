@@ -380,6 +380,19 @@ def test_canonical_layout_reads_common_spellings(gate, con):
     ], "12:45 UTC in May is 13:45 in London; A-5 (January, GMT) falls outside the May folder"
 
 
+def test_columns_the_layout_does_not_read_are_named_in_the_ledger(gate, con):
+    """A misspelt optional column (its values would vanish without a word) and an extra column: the rows load, and
+    the ledger names both, with the spelling the layout expects."""
+    body = f"{HEADER},officer_minute,notes,\nA-1,{FORCE},{MONTH}-01T10:00,Y,N,60,free text,\n"
+    seen = gate({at("misspelt.csv"): body.encode()})
+    entry = seen.entry(at("misspelt.csv"))
+    assert (entry["status"], entry["rows_loaded"]) == ("loaded", 1)
+    assert entry["message"].endswith(
+        "columns not read (no column of layout 'canonical'): officer_minute (did you mean 'officer_minutes'?), notes"
+    ), "the blank trailing column is not named"
+    assert con.execute("select officer_minutes from raw.incidents where incident_id = 'A-1'").fetchall() == [(None,)]
+
+
 def test_force_layout_keeps_its_declared_spellings(gate):
     """cad_dmy_yn (E23000002) says Y/N: 'true' stays an error there."""
     header = "Incident Number,Force,Created Date/Time,MH Flag (Opening),MH Flag (Closing)"

@@ -96,8 +96,8 @@ def test_round_trip_every_layout(tmp_path, source, layout_name):
     path = write_file(format_values(typed, contract, layout), contract, layout, tmp_path / force / f"{source}_x")
     assert path.suffix == f".{layout.file_format}"
     table = read_table(path, contract.encodings_for(force))
-    canonical, matched = to_canonical(table, contract, force)
-    assert matched.name == layout.name
+    canonical, matched, unread = to_canonical(table, contract, force)
+    assert matched.name == layout.name and unread == (), "every column the layout writes is read"
     checked = validate_rows(canonical, contract, matched, force_code=force, period=period, now=NOW)
     assert checked.rejects.height == 0, checked.rejects.rows()[:5]
     kept = written_columns(contract, layout, typed.columns)
