@@ -65,7 +65,7 @@ def format_values(df: pl.DataFrame, contract: Contract, layout: Layout) -> pl.Da
 
 def header_of(layout: Layout, name: str) -> str:
     """The header a layout gives a canonical column: its first alias, else the canonical name."""
-    return _inverse(layout.column_aliases).get(name, name)
+    return layout.header_of(name)
 
 
 def write_file(df_str: pl.DataFrame, contract: Contract, layout: Layout, path_stem: Path | str) -> Path:

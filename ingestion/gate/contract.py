@@ -51,6 +51,10 @@ class Layout:
         key = header.strip().lower()
         return self._aliases_lower.get(key, key)
 
+    def header_of(self, name: str) -> str:
+        """How this layout heads a canonical column: its first alias for it, else the canonical name."""
+        return next((cell for cell, canonical in self.column_aliases.items() if canonical == name), name)
+
     @property
     def _aliases_lower(self) -> dict[str, str]:
         return {k.strip().lower(): v for k, v in self.column_aliases.items()}

@@ -323,6 +323,40 @@ class Canonical(NamedTuple):
     unread: tuple[str, ...] = ()
 
 
+SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+def no_header_reason(header: list[str], contract: Contract, force_code: str | None) -> str:
+    """Why no header was recognised, with the columns the force's layout expects first (its own spelling), and the
+    separator when the cells were split on something other than commas. The cells themselves are not quoted: the
+    first row of a file without a header is a record."""
+    layout = contract.delivery_layout(force_code) if force_code else contract.layouts[0]
+    expected = ", ".join(layout.header_of(name) for name in contract.required)
+    reason = (
+        f"no header row recognised: the first row (of the first sheet, in a workbook) must name the columns, as "
+        f"layout '{layout.name}' does: {expected}"
+    )
+    for separator, words in SEPARATORS.items():
+        split = [part for cell in header for part in cell.split(separator)]
+        if len(split) > len(header) and match_layout(contract, split, force_code).rename:
+            return f"{reason}; the columns seem to be separated by {words}: save the file as CSV with commas"
+    return reason + other_force_layout(header, contract, force_code)
+
+
+def other_force_layout(header: list[str], contract: Contract, force_code: str | None) -> str:
+    """When the header is whole in a layout declared for other forces only: a sentence saying so, else ''."""
+    for layout in contract.layouts:
+        if layout.forces and force_code not in layout.forces:
+            match = match_layout(contract, header, layout.forces[0])
+            if match.layout is layout and not match.missing_required:
+                return (
+                    f"; the header is that of layout '{layout.name}', declared for {', '.join(layout.forces)} only: "
+                    f"list {force_code} under that layout's forces in ingestion/contracts/{contract.source}.yml, or "
+                    "send the force's own layout"
+                )
+    return ""
+
+
 def to_canonical(df: pl.DataFrame, contract: Contract, force_code: str | None) -> Canonical:
     """Recognise the layout from the header and rename/complete the columns to the canonical set (strings)."""
     header = [c for c in df.columns if c not in ("row_number", ROW_PROBLEM)]
@@ -330,16 +364,14 @@ def to_canonical(df: pl.DataFrame, contract: Contract, force_code: str | None) -
         raise FileRejected("the file is empty")
     match = match_layout(contract, header, force_code)
     if not match.rename:
-        raise FileRejected(
-            "no header row recognised: the first line must name the columns, e.g. " + ", ".join(contract.required),
-            df.height + 1,
-        )
+        raise FileRejected(no_header_reason(header, contract, force_code), df.height + 1)
     if match.missing_required:
         raise FileRejected(
             f"required column(s) missing: {', '.join(match.missing_required)} "
-            f"(closest layout '{match.layout.name}'; found {', '.join(header)})",
+            f"(closest layout '{match.layout.name}'; found {', '.join(header)})" + other_force_layout(header, contract,
+                                                                                                    force_code),
             df.height,
-        )
+        )  # fmt: skip
     if match.doubled:
         first, second, name = match.doubled[0]
         raise FileRejected(

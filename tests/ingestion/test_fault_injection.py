@@ -186,10 +186,15 @@ WHOLE_FILE_CASES: dict[str, tuple[bytes, str, int]] = {
     ),
     "semicolon_separated": (
         incidents(["A-1"]).replace(b",", b";"),
-        "no header row recognised",
+        "the columns seem to be separated by semicolons: save the file as CSV with commas",
         2,
     ),
-    "report_title_above_header": (b"Incidents report May 2024\n" + incidents(["A-1"]), "no header row recognised", 3),
+    "report_title_above_header": (
+        b"Incidents report May 2024\n" + incidents(["A-1"]),
+        "no header row recognised: the first row (of the first sheet, in a workbook) must name the columns, as "
+        "layout 'canonical' does: incident_id, force_code, created_at, mh_flag_opening, mh_flag_closing",
+        3,
+    ),
     "required_column_missing": (
         b"incident_id,force_code,created_at\nA-1,E23000001,2024-05-01T10:00\n",
         "required column(s) missing: mh_flag_opening, mh_flag_closing",
@@ -391,6 +396,19 @@ def test_columns_the_layout_does_not_read_are_named_in_the_ledger(gate, con):
         "columns not read (no column of layout 'canonical'): officer_minute (did you mean 'officer_minutes'?), notes"
     ), "the blank trailing column is not named"
     assert con.execute("select officer_minutes from raw.incidents where incident_id = 'A-1'").fetchall() == [(None,)]
+
+
+def test_a_layout_declared_for_other_forces_is_named_when_a_force_sends_it(gate):
+    """E23000001 delivers in the layout of E23000002: the refusal says whose layout it is and where to declare it."""
+    header = "Incident Number,Force,Created Date/Time,MH Flag (Opening),MH Flag (Closing),Grade"
+    seen = gate({at("theirs.csv"): f"{header}\nB-1,{FORCE},01/05/2024 10:00,Y,N,Emergency\n".encode()})
+    assert (
+        "the header is that of layout 'cad_dmy_yn', declared for E23000002, " in seen.entry(at("theirs.csv"))["message"]
+    )
+    assert (
+        f"list {FORCE} under that layout's forces in ingestion/contracts/incidents.yml"
+        in seen.entry(at("theirs.csv"))["message"]
+    )
 
 
 def test_force_layout_keeps_its_declared_spellings(gate):
