@@ -52,6 +52,8 @@ CHANGE = {
 }
 LEVELS = {"national": "National", "regional": "Regional", "local": "Local"}
 SPC_SECTION = "Monthly measures (SPC)"  # the force profile's tab of SPC charts, as its address names it
+EXPLORER_SPC_SECTION = "Over time (SPC)"  # the explorer's tab of one area's SPC chart
+SPC_AREA_PARAM = "spc_area"  # the explorer's choice of that area: E&W, a region or the chosen force
 STATUS = {"new": "New", "continuing": "Continuing", "resolved": "Resolved"}
 WITHHELD = {
     "count_1_7": "withheld: count of 1 to 7",
@@ -400,9 +402,13 @@ def spc_sentence(series: pl.DataFrame, name: str) -> str:
 
 def signal_address(item: dict[str, Any]) -> str:
     """Where an escalation item's signal is seen: a force's SPC signal on its profile's SPC chart of the measure, a
-    force's funnel signal on the explorer's funnel of that period with the force chosen, else the explorer."""
+    region's or England and Wales' on the explorer's SPC chart of that area, a force's funnel signal on the
+    explorer's funnel of that period with the force chosen, else the explorer."""
     measure, force = item["measure_id"], item["geography_code"]
     if item["geography_level"] != "force":
+        if item["signal_source"] == "spc":
+            return links.address(links.EXPLORER, measure=measure, section=EXPLORER_SPC_SECTION,
+                                 **{SPC_AREA_PARAM: force})  # fmt: skip
         return links.address(links.EXPLORER, measure=measure)
     if item["signal_source"] == "spc":
         return links.address(links.FORCE_PROFILE, force=force, measure=measure, spc=measure, section=SPC_SECTION)

@@ -92,7 +92,7 @@ def record_frame(landing_dir: Path | str, *, now: datetime | None = None) -> pl.
     frames = []
     for (force, period), path in sorted(newest.items()):
         try:
-            canonical, layout = to_canonical(read_table(path), contract, force)
+            canonical, layout, _ = to_canonical(read_table(path), contract, force)
         except FileRejected:
             continue
         good = validate_rows(canonical, contract, layout, force_code=force, period=period, now=now).good

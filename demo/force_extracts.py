@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 from tqdm import tqdm
 
-from demo.layout_writer import format_values, header_of, write_file
+from demo.layout_writer import format_values, write_file
 from demo.s136 import (
     DEFAULT_YEARS,
     DIVERSITY,
@@ -1101,7 +1101,7 @@ def _write_bad_file(kind: str, cells: pl.DataFrame, contract: Contract, layout: 
     """A broken re-send next to the good file. Named <stem>-resend-<kind>.csv, it sorts before the good file, so
     even a file the loader could read is superseded by the good one (the demo totals stay calibrated)."""
     path = stem.with_name(f"{stem.name}-resend-{kind}.csv")
-    header = ",".join(header_of(layout, name) for name in cells.columns)
+    header = ",".join(layout.header_of(name) for name in cells.columns)
     body = cells.with_columns(pl.when(pl.all() == "").then(None).otherwise(pl.all()).name.keep()).write_csv(
         include_header=False
     )

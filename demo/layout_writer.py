@@ -63,11 +63,6 @@ def format_values(df: pl.DataFrame, contract: Contract, layout: Layout) -> pl.Da
     return df.select(exprs)
 
 
-def header_of(layout: Layout, name: str) -> str:
-    """The header a layout gives a canonical column: its first alias, else the canonical name."""
-    return layout.header_of(name)
-
-
 def write_file(df_str: pl.DataFrame, contract: Contract, layout: Layout, path_stem: Path | str) -> Path:
     """Write formatted strings (canonical names) as the layout delivers them; returns the path written.
 
@@ -76,11 +71,11 @@ def write_file(df_str: pl.DataFrame, contract: Contract, layout: Layout, path_st
     """
     path_stem = Path(path_stem)
     path_stem.parent.mkdir(parents=True, exist_ok=True)
-    frame = df_str.rename({name: header_of(layout, name) for name in df_str.columns if name in contract.names})
+    frame = df_str.rename({name: layout.header_of(name) for name in df_str.columns if name in contract.names})
     if layout.file_format == "xlsx":
         path = path_stem.with_name(path_stem.name + ".xlsx")
         serial = {
-            header_of(layout, c.name)
+            layout.header_of(c.name)
             for c in contract.columns
             if c.type in TEMPORAL and layout.timestamp_formats[0] == EXCEL_SERIAL
         }

@@ -1,9 +1,11 @@
 """Benchmark explorer: any measure and period, every force.
 
 A funnel plot with 95% and 99.8% limits (overdispersion noted), forces ranked with their intervals, the chosen force
-and its peer group highlighted, the comparison with the chosen comparator, and the change on the period before.
-Reads mart_benchmark (values, limits, funnel statistics, comparisons, change), dim_measure, dim_force,
-dim_force_peer_group; draws the funnel's curves with mhw.stats from the mart's target and tau2.
+and its peer group highlighted, the comparison with the chosen comparator, and the change on the period before; for
+a monthly measure, the SPC chart of England and Wales, a region or the chosen force (where regional and national
+escalations are seen). Reads mart_benchmark (values, limits, funnel statistics, comparisons, change), mart_spc,
+dim_measure, dim_force, dim_force_peer_group; draws the funnel's curves with mhw.stats from the mart's target and
+tau2.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from apps import benchmarks, charts, data, links, state, ui
 from apps import format as fmt
 from apps.charts import COMPARISON, FUNNEL
 
-CHARTS = ("Funnel plot", "Forces ranked with intervals")  # tabs (ui.open_tab)
+CHARTS = ("Funnel plot", "Forces ranked with intervals", benchmarks.EXPLORER_SPC_SECTION)  # tabs (ui.open_tab)
 
 
 def _headline(rows: pl.DataFrame, measure: dict, period_words: str) -> None:
@@ -61,6 +63,21 @@ def _funnel(rows: pl.DataFrame, measure: dict, period_words: str, focus: str | N
         f"next tab, '{CHARTS[1]}'."
     )
     return True
+
+
+def _spc(snapshot: data.Snapshot, measure: dict, forces: pl.DataFrame, focus_code: str | None) -> None:
+    """The SPC chart of the measure for England and Wales, a region or the chosen force (its own address choice)."""
+    if measure["frequency"] != "month":
+        st.info(f"{measure['measure_name']} is published by financial year: SPC charts are drawn for monthly measures.")
+        return
+    regions = forces.filter(pl.col("region_code").is_not_null()).select("region_code", "region_name").unique()
+    areas = {benchmarks.NATIONAL: "England and Wales", **dict(regions.sort("region_name").iter_rows())}
+    if focus_code:
+        areas[focus_code] = dict(forces.select("force_code", "force_name").iter_rows())[focus_code]
+    area = state.choose("Series", list(areas), benchmarks.SPC_AREA_PARAM, fmt=areas.get,
+                        default=focus_code or benchmarks.NATIONAL)  # fmt: skip
+    series = data.spc(snapshot.conn, snapshot.key, measure["measure_id"], area)
+    ui.spc(series, measure["unit"], measure["measure_name"], areas[area], f"spc_{measure['measure_id']}_{area}.csv")
 
 
 def _ranked_table(rows: pl.DataFrame, measure: dict, measure_id: str, period: str, period_words: str,
@@ -118,7 +135,10 @@ def main() -> None:
 
     chart, tab = ui.open_tab(CHARTS)
     with tab:
-        if chart == CHARTS[0]:
+        if chart == CHARTS[2]:
+            drawn = True
+            _spc(snapshot, measure, forces, focus_code)
+        elif chart == CHARTS[0]:
             drawn = _funnel(rows, measure, period_words, focus_code, peers, f"funnel_{measure_id}_{period}.csv")
         else:
             drawn = ui.ranked(rows, measure, period_words, f"ranked_{measure_id}_{period}.csv", comparator,

@@ -185,6 +185,24 @@ def test_escalations_count_and_filter_the_items_of_the_mart(published):
         assert all(opened.query_params[k] == v for k, v in view[1].items()), "the link's view is the one shown"
 
 
+def test_a_regional_or_national_spc_signal_opens_the_explorers_spc_chart_of_that_area(published):
+    """Escalations of a region or of England and Wales come from their SPC series: the link opens the explorer's
+    SPC tab of that area, which draws the mart's points."""
+    item = {"measure_id": "mh_incidents_per_1000", "geography_level": "region", "signal_source": "spc"}
+    region, name = published.query(
+        "select geography_code, geography_name from mart_spc where geography_level = 'region' "
+        "and measure_id = ? and value is not null order by 1 limit 1", [item["measure_id"]]
+    )[0]  # fmt: skip
+    params = {"measure": item["measure_id"], "section": "Over time (SPC)", "spc_area": region}
+    assert benchmarks.signal_address({**item, "geography_code": region}) == links.address(links.EXPLORER, **params)
+    at = no_exception(open_page(links.EXPLORER, **params))
+    series = published.frame("select * from mart_spc where measure_id = ? and geography_code = ? and value is not "
+                             "null order by month_start", [item["measure_id"], region])  # fmt: skip
+    points = frame_with(at, "Month", "Point type", "Upper limit")
+    assert points["Value"].tolist() == pytest.approx(series["value"].to_list())
+    assert widget(at, "Series").value == region, f"the series of {name}"
+
+
 def test_outcomes_show_every_force_with_its_interval_for_the_theme_in_the_address(published):
     period = published.query("select max(period) from mart_benchmark where measure_id = 'custody_mh_identified_pct'")
     at = no_exception(open_page(links.OUTCOMES, theme="custody", period=period[0][0]))

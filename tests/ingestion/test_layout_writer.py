@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from demo.layout_writer import format_values, header_of, write_file, written_columns
+from demo.layout_writer import format_values, write_file, written_columns
 from ingestion.forces import known_force_codes
 from ingestion.gate.contract import CONTRACTS_DIR, TEMPORAL, Contract, Layout, load_contract
 from ingestion.gate.read import read_table, to_canonical
@@ -120,7 +120,7 @@ def test_cp1252_layouts_write_windows_1252_bytes(tmp_path):
             with pytest.raises(UnicodeDecodeError):
                 raw.decode("utf-8")
         assert raw.startswith(
-            ",".join(header_of(layout, n) for n in written_columns(contract, layout, typed.columns)).encode("cp1252")
+            ",".join(layout.header_of(n) for n in written_columns(contract, layout, typed.columns)).encode("cp1252")
         )
 
 
