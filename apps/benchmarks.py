@@ -75,6 +75,12 @@ DENOMINATOR_SOURCES = {
     "census2011_qs201ew": "Census 2011 (QS201EW)",
     "home_office_officers_fte_same_year": "Home Office police workforce (FTE officers, same year)",
     "mixed": "a mix of sources across forces",
+    # the forces' own extracts: the denominator is of the same force and period as the numerator
+    "force_incidents": "the forces' incident extracts, same period",
+    "force_incident_totals": "the forces' all-incident totals, same period",
+    "force_s136": "the forces' s136 returns, same period",
+    "force_custody": "the forces' custody extracts, same period",
+    "force_street_triage": "the forces' street triage extracts, same period",
 }
 
 

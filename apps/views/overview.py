@@ -145,7 +145,8 @@ def main() -> None:
             query_params=state.link_params(force=area),
         )
     if area_items.height:
-        with st.expander(f"Escalations on {name} ({area_items.height})"):
+        open_now = area_items.filter(pl.col("status") != "resolved").height
+        with st.expander(f"Escalations on {name}: {open_now} open, {area_items.height - open_now} resolved"):
             ui.table(benchmarks.escalation_frame(area_items), f"escalations_{area}.csv",
                      column_config={"Open": st.column_config.LinkColumn(display_text="Open ›")})  # fmt: skip
     st.page_link(links.page_file(links.ESCALATIONS), label="Every escalation", icon=":material/priority_high:")

@@ -57,6 +57,12 @@ def test_the_funnel_note_counts_the_forces_pooled_and_those_drawn():
     assert benchmarks.funnel_note(rows.with_columns(pl.lit(1.0).alias("value"))).endswith(" 3 forces in the funnel.")
 
 
+def test_every_denominator_source_the_mart_names_is_written_in_words(pipeline_snapshot_build):
+    published = pipeline_snapshot_build
+    sources = {r[0] for r in published.query("select distinct denominator_source from mart_benchmark") if r[0]}
+    assert sources and sources <= set(benchmarks.DENOMINATOR_SOURCES), "a method note would show the mart's code"
+
+
 def test_the_region_comparison_is_judged_as_the_mart_judges_the_national_one(pipeline_snapshot_build):
     rows = pipeline_snapshot_build.frame("select * from mart_benchmark where geography_level = 'force'")
     for row in rows.iter_rows(named=True):

@@ -141,3 +141,13 @@ def test_the_footnote_describes_the_compared_column_as_it_is_shown(published):
     assert "▲ the force's value is higher than the comparator's, ▼ lower, ● similar, □ not compared" in text
     labels = {v[0] for v in benchmarks.compared_symbols().values()}
     assert set(table["Compared"]) <= labels and all(c[0] in "▲▼●□" for c in table["Compared"])
+
+
+def test_the_escalations_of_a_force_are_counted_open_and_resolved_as_the_summary_counts_them(published):
+    force, name, open_now, resolved = published.query(
+        "select e.geography_code, f.force_name, count(*) filter (where e.status <> 'resolved'), "
+        "count(*) filter (where e.status = 'resolved') from mart_escalations e join dim_force f "
+        "on f.force_code = e.geography_code group by 1, 2 order by 4 desc, 1 limit 1"
+    )[0]
+    at = no_exception(open_page(links.OVERVIEW, force=force))
+    assert f"Escalations on {name}: {open_now} open, {resolved} resolved" in [e.label for e in at.expander]
