@@ -11,7 +11,10 @@ select
     source,
     force_code,
     period,
-    cast(period || '-01' as date) as month_start,
+    -- the cast under the where's own test: a query may compute it before filtering (a 'YYYY-YY' period loaded
+    -- before monthly sources refused one would stop the build)
+    cast(case when cast(substr(period, 6, 2) as integer) between 1 and 12 then period || '-01' end as date)
+        as month_start,
     loaded_at,
     rows_read,
     rows_loaded,
