@@ -213,11 +213,11 @@ def _headline(national: pl.DataFrame, month: str, territorial_forces: int) -> No
     top[2].caption(
         f"Forces with an all-incident total: {row['forces_with_all_incidents']} of {row['forces_reporting']}"
     )
-    top[3].metric("MH incidents per 100,000 residents", fmt.num(row.get("mh_per_100k_population")))
+    top[3].metric(f"MH incidents per 100,000 residents in {fmt.month_long(month)}",
+                  fmt.num(row.get("mh_per_100k_population")))  # fmt: skip
     top[3].caption(
-        "Stand-in populations — not ONS figures"
-        if row.get("is_standin_denominator")
-        else "Territorial forces with a resident population"
+        "Territorial forces with a resident population (not British Transport Police)"
+        + ("; stand-in populations, not ONS figures" if row.get("is_standin_denominator") else "")
     )
 
     with_person = row.get("contacts_with_person")

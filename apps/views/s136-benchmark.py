@@ -84,7 +84,10 @@ def _headline(national: pl.DataFrame, fy: str) -> None:
     )
     cols[1].metric("Rate per 100,000", fmt.num(current.get("rate_per_100k")), delta=delta("rate_per_100k"),
                    delta_color="off")  # fmt: skip
-    cols[1].caption(f"95% CI {fmt.interval(current.get('rate_lcl95'), current.get('rate_ucl95'))}")
+    cols[1].caption(
+        f"95% CI {fmt.interval(current.get('rate_lcl95'), current.get('rate_ucl95'))}; detentions by forces with a "
+        "resident population (British Transport Police's are in the count, not the rate)"
+    )
     for col, field, label, note in (
         (cols[2], "pct_ae_pos", "A&E first place of safety", "of known first places of safety"),
         (cols[3], "pct_police_station_pos", "Police station first place of safety", "of known first places"),
@@ -148,9 +151,9 @@ def _funnel_section(rows: pl.DataFrame, forces: pl.DataFrame, focus: str | None,
     pooled = f"{units} forces in the funnel" + (f", {points.height} of them drawn" if units > points.height else "")
     st.markdown(
         f"Each point is a force: its rate per 100,000 against its resident population. The solid horizontal line is "
-        f"the pooled rate of the {pooled} (**{target:.1f}** per 100,000); the headline E&W rate above also counts "
-        "detentions by forces not in the funnel, such as British Transport Police. Dashed lines are 95% limits and "
-        f"solid curves 99.8% limits. This year: {summary}."
+        f"the pooled rate of the {pooled} (**{target:.1f}** per 100,000). British Transport Police has no resident "
+        "population: its detentions are in the headline count above, not in the rate or the funnel. Dashed lines "
+        f"are 95% limits and solid curves 99.8% limits. This year: {summary}."
     )
     st.caption(benchmarks.funnel_note(rows))
     shown = set(points["Force"].to_list())

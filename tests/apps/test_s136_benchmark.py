@@ -48,6 +48,8 @@ def test_headline_funnel_and_force_table_are_the_marts(published):
     )[0][0]  # every complete force is pooled, a withheld count too; only published values are drawn
     drawn = f", {funnel.height} of them drawn" if units > funnel.height else ""
     assert f"pooled rate of the {units} forces in the funnel{drawn} (" in all_text(at)
+    # the headline rate is of the forces with a resident population (mart_s136_national_year), as the funnel's
+    assert "its detentions are in the headline count above, not in the rate or the funnel" in all_text(at)
 
     assert not any({"Detentions", "Funnel"} <= set(d.value.columns) for d in show_tables(at).dataframe), "other tab"
     at = no_exception(open_page(links.S136, section="Force table"))
