@@ -8,6 +8,7 @@ the funnel's limit curves between forces are drawn by mhw.stats with the mart's 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -245,6 +246,20 @@ def interval_rows(rows: pl.DataFrame, comparator: str, focus: str | None, peers:
         highlight(pl.col("force_code"), focus, peers).alias("Highlight"),
         pl.col("value_rank").alias("Rank"),
     ).sort("Value", descending=True)
+
+
+def not_drawn_text(rows: pl.DataFrame) -> str:
+    """The forces a ranked chart leaves out (no published value) by the mart's reason: 'Not drawn: 28 of 44
+    forces. value withheld (disclosure control): Essex, Kent, …' ('' when every force is drawn)."""
+    forces = force_rows(rows)
+    missing = forces.filter(pl.col("value").is_null())
+    if missing.is_empty():
+        return ""
+    by_reason: dict[str, list[str]] = defaultdict(list)
+    for r in missing.sort("geography_name").iter_rows(named=True):
+        by_reason[note_text(r) or "no published value"].append(r["geography_name"])
+    reasons = "; ".join(f"{reason}: {', '.join(names)}" for reason, names in by_reason.items())
+    return f"Not drawn: {missing.height} of {forces.height} forces. {reasons}."
 
 
 def ranked_table(rows: pl.DataFrame, comparator: str, focus: str | None, peers: Iterable[str]) -> pl.DataFrame:

@@ -161,6 +161,8 @@ def ranked(rows: pl.DataFrame, measure: Mapping[str, Any], period_words: str, fi
         "and Wales.",
         file_name,
     )
+    if left_out := benchmarks.not_drawn_text(rows):
+        st.caption(left_out)
     return True
 
 

@@ -57,6 +57,19 @@ def test_the_funnel_note_counts_the_forces_pooled_and_those_drawn():
     assert benchmarks.funnel_note(rows.with_columns(pl.lit(1.0).alias("value"))).endswith(" 3 forces in the funnel.")
 
 
+def test_a_ranked_chart_says_which_forces_it_leaves_out_and_why():
+    rows = pl.DataFrame({
+        "geography_level": ["force", "force", "force", "national"], "geography_name": ["Kent", "Essex", "Avon", "E&W"],
+        "value": [None, 2.0, None, 1.5], "comparison_note": ["value withheld (disclosure control)", None,
+                                                             "value withheld (disclosure control)", None],
+        "completeness_note": [None, None, None, None],
+    })  # fmt: skip
+    assert benchmarks.not_drawn_text(rows) == (
+        "Not drawn: 2 of 3 forces. value withheld (disclosure control): Avon, Kent."
+    )
+    assert benchmarks.not_drawn_text(rows.filter(pl.col("value").is_not_null())) == ""
+
+
 def test_every_denominator_source_the_mart_names_is_written_in_words(pipeline_snapshot_build):
     published = pipeline_snapshot_build
     sources = {r[0] for r in published.query("select distinct denominator_source from mart_benchmark") if r[0]}
