@@ -153,7 +153,7 @@ def funnel_note(rows: pl.DataFrame) -> str:
     r = forces.row(0, named=True)
     drawn = forces.filter(pl.col("value").is_not_null()).height  # a withheld value is pooled, not drawn
     units = f"{r['funnel_units']} forces in the funnel" + (
-        f", {drawn} of them drawn (the others' values are withheld)." if drawn < r["funnel_units"] else "."
+        f", {drawn} of them drawn (the others: a value withheld, or not comparable)." if drawn < r["funnel_units"] else "."
     )
     if r["funnel_od_adjusted"]:
         return (

@@ -52,7 +52,7 @@ def test_the_funnel_note_counts_the_forces_pooled_and_those_drawn():
     rows = pl.DataFrame({"funnel_phi": [1.0, 1.0, 1.0], "funnel_tau2": [0.0] * 3, "funnel_od_adjusted": [False] * 3,
                          "funnel_units": [3, 3, 3], "value": [1.5, None, 2.5]})  # fmt: skip
     assert benchmarks.funnel_note(rows).endswith(
-        "3 forces in the funnel, 2 of them drawn (the others' values are withheld)."
+        "3 forces in the funnel, 2 of them drawn (the others: a value withheld, or not comparable)."
     )
     assert benchmarks.funnel_note(rows.with_columns(pl.lit(1.0).alias("value"))).endswith(" 3 forces in the funnel.")
 

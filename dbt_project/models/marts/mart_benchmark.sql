@@ -29,6 +29,12 @@ peers as (
     select force_code, peer_force_code from {{ ref('dim_force_peer_group') }}
 ),
 
+-- forces whose resident population is very small (the City of London): a rate per resident is shown but compared
+-- with no other force, placed in no funnel and ranked with none (docs/methods.md, small populations)
+small_forces as (
+    select force_code from {{ ref('dim_force') }} where is_small_population
+),
+
 -- the interval every comparison uses: the rate ratio's own for the ratio measure
 intervals as (
     select
@@ -40,11 +46,21 @@ intervals as (
         case when v.method = 'rate_ratio' then r.lcl998 else v.lcl998 end as pub_lcl998,
         case when v.method = 'rate_ratio' then r.ucl998 else v.ucl998 end as pub_ucl998,
         v.withheld_reason is null and v.value is not null as is_shown,
-        v.is_complete and v.withheld_reason is null and v.value is not null as is_comparable
+        v.is_complete and v.withheld_reason is null and v.value is not null as is_comparable,
+        -- a rate per resident of a small force (its populations: ONS, the stand-in or the Census)
+        sf.force_code is not null
+            and v.denominator_source in ('ons_mye', 'ons_mye_carried_forward', 'standin', 'census2011_qs201ew')
+            as is_small_population_rate
     from values_ as v
     left join rate_ratios as r
         on r.kind = 'value' and r.measure_id = v.measure_id and r.geography_code = v.geography_code
         and r.period = v.period
+    left join small_forces as sf on sf.force_code = case when v.geography_level = 'force' then v.force_code end
+),
+
+-- compared with other geographies (its own change over time is tested whenever is_comparable)
+compared as (
+    select *, is_comparable and not is_small_population_rate as is_compared from intervals
 ),
 
 national as (
@@ -104,8 +120,8 @@ ranked as (
         period,
         rank() over (partition by measure_id, period, geography_level order by value desc) as value_rank,
         count(*) over (partition by measure_id, period, geography_level) as ranked_of
-    from intervals
-    where is_comparable
+    from compared
+    where is_compared
 ),
 
 previous as (
@@ -144,7 +160,7 @@ joined as (
         cr.lcl95 as change_rr_lcl95,
         cr.ucl95 as change_rr_ucl95,
         cr.rr_method as change_rr_method
-    from intervals as i
+    from compared as i
     inner join measures as m on m.measure_id = i.measure_id
     left join national as n on n.measure_id = i.measure_id and n.period = i.period
     -- force rows only: the key is null on other rows (an equality, so a hash join; a test on i's own columns in
@@ -170,11 +186,11 @@ joined as (
 assessed as (
     select
         *,
-        case when is_comparable and geography_level <> 'national'
+        case when is_compared and geography_level <> 'national'
             then {{ mhw.compare_interval('cmp_lcl95', 'cmp_ucl95', 'national_value') }} end as cmp_national,
-        case when is_comparable and geography_level = 'force' and region_withheld_reason is null
+        case when is_compared and geography_level = 'force' and region_withheld_reason is null
             then {{ mhw.compare_interval('cmp_lcl95', 'cmp_ucl95', 'region_value') }} end as cmp_region,
-        case when is_comparable and geography_level = 'force'
+        case when is_compared and geography_level = 'force'
             then {{ mhw.compare_interval('cmp_lcl95', 'cmp_ucl95', 'peer_value') }} end as cmp_peers,
         -- a rate's change is its ratio to the period before: none when that period counted 0 (methods.md §2.4, §2.6)
         is_comparable and is_previous_comparable
@@ -254,24 +270,25 @@ final as (
                  and (forces_expected = 0 or (numerator is not null
                       and (denominator is null or (method = 'rate_ratio' and reference_denominator is null))))
                 then 'no denominator'
+            when is_small_population_rate then 'small resident population: not comparable with other forces'
             when not is_complete then 'submissions for the period are incomplete: significance withheld'
             when value is null then 'no value'
             when cmp_lcl95 is null then 'no interval (a mean): compared descriptively only'
         end as comparison_note,
         -- funnel (forces; complete and published only)
-        case when is_comparable then funnel_target end as funnel_target,
-        case when is_comparable then funnel_lcl95 end as funnel_lcl95,
-        case when is_comparable then funnel_ucl95 end as funnel_ucl95,
-        case when is_comparable then funnel_lcl998 end as funnel_lcl998,
-        case when is_comparable then funnel_ucl998 end as funnel_ucl998,
-        case when is_comparable then funnel_z end as funnel_z,
-        case when is_comparable then funnel_z_adjusted end as funnel_z_adjusted,
-        case when is_comparable then funnel_position
+        case when is_compared then funnel_target end as funnel_target,
+        case when is_compared then funnel_lcl95 end as funnel_lcl95,
+        case when is_compared then funnel_ucl95 end as funnel_ucl95,
+        case when is_compared then funnel_lcl998 end as funnel_lcl998,
+        case when is_compared then funnel_ucl998 end as funnel_ucl998,
+        case when is_compared then funnel_z end as funnel_z,
+        case when is_compared then funnel_z_adjusted end as funnel_z_adjusted,
+        case when is_compared then funnel_position
              when geography_level = 'force' and method in ('rate', 'proportion') then 'not_compared' end
             as funnel_position,
-        case when is_comparable then funnel_phi end as funnel_phi,
-        case when is_comparable then funnel_tau2 end as funnel_tau2,
-        case when is_comparable then funnel_od_adjusted end as funnel_od_adjusted,
+        case when is_compared then funnel_phi end as funnel_phi,
+        case when is_compared then funnel_tau2 end as funnel_tau2,
+        case when is_compared then funnel_od_adjusted end as funnel_od_adjusted,
         funnel_units,
         -- rank among the same level's geographies with a comparable value (1 = highest value)
         value_rank,
