@@ -133,7 +133,11 @@ def main() -> None:
         [
             "**Percentages** are of known values (not known left out of the denominator): places of safety of "
             "detentions with a known first place, conveyance of detentions with a known conveyance, excluding people "
-            "already at a place of safety (as the Home Office), durations of those with both times recorded.",
+            "already at a place of safety (as the Home Office), durations of those with both times recorded."
+            if period_type == "financial_year"
+            else "**Percentages** are of the force's records of the month that the measure's denominator names "
+            "(custody detentions, those referred to Liaison and Diversion, out-of-court disposals, street triage "
+            "contacts), each measure's definition above.",
             "**Intervals**: Wilson score 95% intervals; a force is higher or lower than England and Wales when its "
             "interval excludes the national value.",
             "**Disclosure control.** A percentage is withheld (shown as –, blank in the CSV) when its numerator or "

@@ -187,8 +187,9 @@ def _force_table(forces: pl.DataFrame, rows: pl.DataFrame, fy: str) -> None:
             "Detentions": st.column_config.TextColumn(help="Published count: rounded to the nearest 5; * = 1 to 7."),
             "Rate per 100k": st.column_config.NumberColumn(format="%.1f"),
             "Funnel": st.column_config.TextColumn(
-                help="Against the funnel limits around the pooled rate of the forces (mart_benchmark): 99.8% limits "
-                "for 'outlier', 95% for 'alert'. No judgement of better or worse is implied."
+                help="Against the funnel limits around the pooled rate of the forces (mart_benchmark): above or below "
+                "the 99.8% limit (an outlier), above or below the 95% limit (an alert), or within the limits. No "
+                "judgement of better or worse is implied."
             ),
             "Notes": st.column_config.TextColumn(width="medium"),
             **{c: st.column_config.NumberColumn(format="%.1f", help="Of known first places of safety.")
