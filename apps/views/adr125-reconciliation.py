@@ -22,27 +22,143 @@ STATUS_WORDS = {
 }
 
 
-def item_label(frame: pl.DataFrame) -> pl.Expr:
-    return pl.format("{}: {}", pl.col("measure_label"), pl.col("category_label"))
+def _force_list(names: list[str]) -> str:
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
 
 
-def national_table(national: pl.DataFrame) -> pl.DataFrame:
-    return national.sort("item_order").select(
-        item_label(national).alias("Item"),
-        pl.col("record_count").cast(pl.Int64).alias("Records (E&W)"),
-        pl.col("published_count").cast(pl.Int64).alias("Published (E&W)"),
-        pl.col("difference").cast(pl.Int64).alias("Difference"),
-        pl.col("status").replace_strict(STATUS_WORDS, default=pl.col("status")).alias("Status"),
-        pl.col("forces_match").cast(pl.Int64).alias("Forces matching"),
-        pl.col("forces_differ").cast(pl.Int64).alias("Forces differing"),
-        pl.col("forces_record_only").cast(pl.Int64).alias("Records only"),
-        pl.col("forces_published_only").cast(pl.Int64).alias("Published only"),
-        pl.col("published_release").alias("Release"),
+def one_side_only(forces: pl.DataFrame) -> dict[tuple[str, str], str]:
+    """Per item, the forces in one side only, in words with their figure: 'Lancashire: records only (850)'."""
+    words: dict[tuple[str, str], list[str]] = {}
+    for r in (
+        forces.filter(pl.col("status").is_in(["record_only", "published_only"]))
+        .sort("force_name")
+        .iter_rows(named=True)
+    ):
+        if r["status"] == "record_only":
+            text = f"{r['force_name']}: records only ({fmt.count(r['record_count'], r['record_count_sdc_flag'])})"
+        else:
+            text = f"{r['force_name']}: published only ({fmt.count(r['published_count'])})"
+        words.setdefault((r["measure"], r["category"]), []).append(text)
+    return {item: "; ".join(texts) for item, texts in words.items()}
+
+
+def like_for_like(forces: pl.DataFrame) -> dict[tuple[str, str], str]:
+    """Per item, the difference over the forces in both (records and published), as published: 0 when every one
+    matches (exact), the one differing force's disclosure-controlled difference, or '–' when two or more differ
+    (their rounded differences are not added up: no count is recomputed from rounded ones)."""
+    out: dict[tuple[str, str], str] = {}
+    both = forces.filter(pl.col("status").is_in(["match", "differs"]))
+    for (measure, category), rows in both.group_by("measure", "category"):
+        differ = rows.filter(pl.col("status") == "differs")
+        if differ.is_empty():
+            out[(measure, category)] = "0"
+        elif differ.height == 1:
+            r = differ.row(0, named=True)
+            out[(measure, category)] = fmt.count(r["difference"], r["difference_sdc_flag"])
+        else:
+            out[(measure, category)] = fmt.DASH
+    return out
+
+
+def national_table(national: pl.DataFrame, forces: pl.DataFrame) -> pl.DataFrame:
+    """E&W by item: the totals of every force, then like for like: the forces in both, how many differ and the
+    difference over them, and the forces in one side only by name (what makes the totals differ besides)."""
+    one_sided, lfl = one_side_only(forces), like_for_like(forces)
+    rows = []
+    for r in national.sort("item_order").iter_rows(named=True):
+        item = (r["measure"], r["category"])
+        in_both = int(r["forces_match"]) + int(r["forces_differ"])
+        if in_both == 0:
+            status = STATUS_WORDS.get(r["status"], r["status"])
+        else:
+            status = "Match" if int(r["forces_differ"]) == 0 else "Differs"
+        rows.append(
+            {
+                "Item": f"{r['measure_label']}: {r['category_label']}",
+                "Records (E&W)": None if r["record_count"] is None else int(r["record_count"]),
+                "Published (E&W)": None if r["published_count"] is None else int(r["published_count"]),
+                "Difference (E&W totals)": None if r["difference"] is None else int(r["difference"]),
+                "Forces in both": in_both,
+                "Forces differing": int(r["forces_differ"]),
+                "Difference, forces in both": lfl.get(item, fmt.DASH) if in_both else fmt.DASH,
+                "Status, forces in both": status,
+                "In one side only": one_sided.get(item, ""),
+                "Release": r["published_release"],
+            }
+        )
+    schema = {"Item": pl.String}
+    schema |= {c: pl.Int64 for c in ("Records (E&W)", "Published (E&W)", "Difference (E&W totals)")}
+    schema |= {"Forces in both": pl.Int64, "Forces differing": pl.Int64, "Difference, forces in both": pl.String}
+    schema |= {"Status, forces in both": pl.String, "In one side only": pl.String, "Release": pl.String}
+    return pl.DataFrame(rows, schema=schema)
+
+
+def national_summary(national: pl.DataFrame, forces: pl.DataFrame, fy: str) -> str | None:
+    """In words, why the E&W totals are not like for like (forces in one side only), and the first item compared
+    over the forces in both; None when every force is in both."""
+    record_only = sorted(forces.filter(pl.col("status") == "record_only")["force_name"].unique().to_list())
+    published_only = sorted(forces.filter(pl.col("status") == "published_only")["force_name"].unique().to_list())
+    if not record_only and not published_only or national.is_empty():
+        return None
+    parts = []
+    if record_only:
+        parts.append(
+            f"**{_force_list(record_only)}** {'has' if len(record_only) == 1 else 'have'} records but no published "
+            "figure (records only), so the records' E&W total includes "
+            f"{'its' if len(record_only) == 1 else 'their'} detentions and the published one does not"
+        )
+    if published_only:
+        parts.append(
+            f"**{_force_list(published_only)}** {'has' if len(published_only) == 1 else 'have'} a published figure "
+            "but no records (published only), so the published E&W total includes "
+            f"{'it' if len(published_only) == 1 else 'them'} and the records' total does not"
+        )
+    first = national.sort("item_order").row(0, named=True)
+    table = national_table(national.sort("item_order").head(1), forces).row(0, named=True)
+    in_both, differ = table["Forces in both"], table["Forces differing"]
+    item = f"{first['measure_label']}: {first['category_label']}".lower()
+    if differ == 0:
+        compared = f"all {in_both:,} match exactly"
+    else:
+        names = sorted(
+            forces.filter(
+                (pl.col("measure") == first["measure"])
+                & (pl.col("category") == first["category"])
+                & (pl.col("status") == "differs")
+            )["force_name"].to_list()
+        )
+        difference = table["Difference, forces in both"]
+        by = ""
+        if differ == 1:
+            by = " by 1 to 7 (shown as *)" if difference == "*" else f" by {difference} (rounded to 5)"
+        compared = f"{in_both - differ:,} match exactly and {_force_list(names)} differ{'s' if differ == 1 else ''}{by}"
+    return (
+        f"The E&W totals of {fmt.fy_long(fy)} are not like for like: {'; '.join(parts)}. The difference of the "
+        f"totals is not an over- or under-count. Over the {in_both:,} forces in both ({item}), {compared}."
     )
 
 
+def force_note(r: dict) -> str:
+    """Why a force item is not a match, where its shown counts do not say it themselves."""
+    if r["status"] == "record_only":
+        return "No published figure"
+    if r["status"] == "published_only":
+        return "No records for the force-year"
+    if r["status"] == "differs" and r["difference_sdc_flag"] == fmt.SUPPRESSED:
+        shown_equal = (
+            r["record_count_sdc_flag"] != fmt.SUPPRESSED
+            and not fmt.missing(r["record_count"])
+            and not fmt.missing(r["published_count"])
+            and int(r["record_count"]) == int(r["published_count"])
+        )
+        if shown_equal:
+            return "Same after rounding: the exact counts differ by 1 to 7"
+        return "Differs by 1 to 7"
+    return ""
+
+
 def force_table(forces: pl.DataFrame) -> pl.DataFrame:
-    """Force items that do not match, with suppressed counts as '*'."""
+    """Force items that do not match, with suppressed counts as '*' and a note where rounding hides the gap."""
     rows = []
     for r in forces.filter(pl.col("status") != "match").sort("force_name", "item_order").iter_rows(named=True):
         rows.append(
@@ -53,6 +169,7 @@ def force_table(forces: pl.DataFrame) -> pl.DataFrame:
                 "Records": fmt.count(r["record_count"], r["record_count_sdc_flag"]),
                 "Published": "–" if fmt.missing(r["published_count"]) else f"{int(r['published_count']):,}",
                 "Difference": fmt.count(r["difference"], r["difference_sdc_flag"]),
+                "Note": force_note(r),
                 "Release": r["published_release"] or "–",
                 "Revised since first release": "Yes" if r["is_revised_since_first"] else "",
             }
@@ -64,6 +181,7 @@ def force_table(forces: pl.DataFrame) -> pl.DataFrame:
         "Records",
         "Published",
         "Difference",
+        "Note",
         "Release",
         "Revised since first release",
     ]
@@ -100,14 +218,39 @@ def main() -> None:
     )
 
     st.subheader("England and Wales, by item")
+    summary = national_summary(national, forces, fy)
+    if summary:
+        st.markdown(summary)
     ui.table(
-        national_table(national),
+        national_table(national, forces),
         f"adr125_national_{fy}.csv",
         "Download the national table (CSV)",
         column_config={
-            "Difference": st.column_config.NumberColumn(help="Records minus published."),
-            "Records (E&W)": st.column_config.NumberColumn(format="localized"),
-            "Published (E&W)": st.column_config.NumberColumn(format="localized"),
+            "Records (E&W)": st.column_config.NumberColumn(
+                format="localized", help="Exact, from the records of every force with an s136 return."
+            ),
+            "Published (E&W)": st.column_config.NumberColumn(format="localized", help="The Home Office's E&W figure."),
+            "Difference (E&W totals)": st.column_config.NumberColumn(
+                format="localized",
+                help="Records minus published over all forces: it includes the forces in one side only, so it is "
+                "not like for like when any are named.",
+            ),
+            "Forces in both": st.column_config.NumberColumn(help="Forces with records and a published figure."),
+            "Forces differing": st.column_config.NumberColumn(
+                help="Forces in both whose exact record count is not the published figure."
+            ),
+            "Difference, forces in both": st.column_config.TextColumn(
+                help="Records minus published over the forces in both: 0 when every one matches; the one differing "
+                "force's difference (rounded to 5, * = 1 to 7); – when two or more differ (see the force items)."
+            ),
+            "Status, forces in both": st.column_config.TextColumn(
+                help="Match when every force in both matches exactly; else Differs."
+            ),
+            "In one side only": st.column_config.TextColumn(
+                width="large",
+                help="Forces with records but no published figure, or the reverse, with their figure: the E&W "
+                "totals differ by these besides.",
+            ),
         },
     )
 
@@ -140,8 +283,12 @@ def main() -> None:
             "**Status** is decided on the exact counts: *match*; *differs* (both exist and are not equal); "
             "*records only* (our records give a figure, the Home Office published none); *published only* (the "
             "Home Office published a figure, we hold no records for that force-year).",
+            "**Like for like.** The E&W totals add up every force on each side, so a force with records and no "
+            "published figure (or the reverse) makes them differ by its whole count; the table names such forces "
+            "and compares the forces in both apart.",
             "**Disclosure control.** Force counts from our records and their differences are rounded to the nearest "
-            "5 and counts of 1 to 7 are shown as `*`, so a small difference can show as `*` or 0. Published counts "
+            "5 and counts of 1 to 7 are shown as `*`, so a difference of 1 to 7 shows as `*` and the rounded "
+            "records count can equal the published figure (the Note says *same after rounding*). Published counts "
             "are the Home Office's public figures; national figures are exact.",
             "**Source.** Warehouse s136 records against the Home Office police powers and procedures tables "
             "(release named in the table).",

@@ -39,6 +39,13 @@ WINDOWS = {"12": "Latest 12", "24": "Latest 24", "60": "Latest 60", "all": "All"
 DEFAULT_WINDOW = "24"
 # tabs, the open one drawn (ui.open_tab; docs/app.md, "Speed")
 SECTIONS = ("Completeness by period", "Key fields recorded", "Rejected files and high reject rates")
+FILE_COLUMNS = (
+    "Files delivered",
+    "Files in force",
+    "Files refused whole",
+    "Files replaced by a correction",
+    "Files withdrawn",
+)
 
 
 def source_label(source: str) -> str:
@@ -69,47 +76,77 @@ def _rows_text(value, flag: str | None = None) -> str:
     return "*" if value is None or flag == fmt.SUPPRESSED else fmt.count(value)
 
 
+# The mart's rows read and rejected (and so its % rejected) add the rows of files refused whole to those of the files
+# in force (status loaded; superseded and withdrawn files are left out). Where no file was refused whole they are the
+# files in force alone; where one was, the rows of the files in force are not published apart, so the page shows no
+# rows read, rows rejected or reject rate for that force-period rather than a rate inflated by the refused file.
+REFUSED_FILE_NOTE = (
+    "A file was refused whole: the rows read and rejected published for this period include its rows, so the reject "
+    "rate over the files in force is not shown."
+)
+
+
+def with_reject_rate_in_force(cells: pl.DataFrame) -> pl.DataFrame:
+    """Add `pct_rejected_in_force`: the mart's % of rows rejected where it is over the files in force only (no file
+    refused whole in the force-period), else NULL."""
+    clean = pl.col("files_rejected").cast(pl.Int64) == 0
+    return cells.with_columns(
+        pl.when(clean).then(pl.col("pct_rows_rejected").cast(pl.Float64)).alias("pct_rejected_in_force")
+    )
+
+
 def problem_table(cells: pl.DataFrame, threshold: float) -> pl.DataFrame:
-    """Force-periods with a rejected file or a reject rate at or above ``threshold`` %, with their reasons."""
+    """Force-periods with a file refused whole or a reject rate (over the files in force) at or above ``threshold``
+    %, with their reasons."""
+    cells = with_reject_rate_in_force(cells)
     flagged = cells.filter(
-        (pl.col("files_rejected").cast(pl.Int64) > 0) | (pl.col("pct_rows_rejected").cast(pl.Float64) >= threshold)
+        (pl.col("files_rejected").cast(pl.Int64) > 0) | (pl.col("pct_rejected_in_force") >= threshold)
     ).sort("force_name", "period")
-    out = [
-        {
-            "Force": r["force_name"],
-            "Period": r["period"],
-            "Status": STATUS[r["status"]][0],
-            "Files delivered": int(r["files_delivered"]),
-            "Files rejected": int(r["files_rejected"]),
-            "Files superseded": int(r["files_superseded"]),
-            "Rows read": _rows_text(r["rows_read"]),
-            "Rows loaded": _rows_text(r["rows_loaded"], r["rows_loaded_sdc_flag"]),
-            "Rows rejected": _rows_text(r["rows_rejected"]),
-            "% rows rejected": None if r["pct_rows_rejected"] is None else float(r["pct_rows_rejected"]),
-            "Fields most often rejected": r["top_reject_fields"] or "",
-            "Why files were refused": r["rejected_file_reasons"] or "",
-            "Last delivery": r["last_delivery_at"],
-        }
-        for r in flagged.iter_rows(named=True)
-    ]
+    out = []
+    for r in flagged.iter_rows(named=True):
+        refused = int(r["files_rejected"]) > 0
+        out.append(
+            {
+                "Force": r["force_name"],
+                "Period": r["period"],
+                "Status": STATUS[r["status"]][0],
+                "Files delivered": int(r["files_delivered"]),
+                "Files in force": int(r["files_active"]),
+                "Files refused whole": int(r["files_rejected"]),
+                "Files replaced by a correction": int(r["files_superseded"]),
+                "Files withdrawn": int(r["files_withdrawn"]),
+                "Rows read": fmt.DASH if refused else _rows_text(r["rows_read"]),
+                "Rows loaded": _rows_text(r["rows_loaded"], r["rows_loaded_sdc_flag"]),
+                "Rows rejected": fmt.DASH if refused else _rows_text(r["rows_rejected"]),
+                "% rows rejected": r["pct_rejected_in_force"],
+                "Fields most often rejected": r["top_reject_fields"] or "",
+                "Why files were refused": r["rejected_file_reasons"] or "",
+                "Note": REFUSED_FILE_NOTE if refused else "",
+                "Last delivery": r["last_delivery_at"],
+            }
+        )
     schema = {"Force": pl.String, "Period": pl.String, "Status": pl.String}
-    schema |= {c: pl.Int64 for c in ("Files delivered", "Files rejected", "Files superseded")}
+    schema |= dict.fromkeys(FILE_COLUMNS, pl.Int64)
     schema |= {c: pl.String for c in ("Rows read", "Rows loaded", "Rows rejected")}
     schema |= {"% rows rejected": pl.Float64, "Fields most often rejected": pl.String}
-    schema |= {"Why files were refused": pl.String, "Last delivery": pl.Datetime("us")}
+    schema |= {"Why files were refused": pl.String, "Note": pl.String, "Last delivery": pl.Datetime("us")}
     return pl.DataFrame(out, schema=schema)
 
 
 def grid_frame(cells: pl.DataFrame) -> pl.DataFrame:
     """The completeness chart's frame: one row per force and period with its status, mark and counts."""
-    return cells.sort("force_name", "period").select(
-        pl.col("force_name").alias("Force"),
-        pl.col("period").alias("Period"),
-        pl.col("status").replace_strict({k: v[0] for k, v in STATUS.items()}).alias("Status"),
-        pl.col("status").replace_strict({k: v[3] for k, v in STATUS.items()}).alias("Mark"),
-        pl.col("files_delivered").cast(pl.Int64).alias("Files delivered"),
-        pl.col("files_rejected").cast(pl.Int64).alias("Files rejected"),
-        pl.col("pct_rows_rejected").cast(pl.Float64).alias("% rows rejected"),
+    return (
+        with_reject_rate_in_force(cells)
+        .sort("force_name", "period")
+        .select(
+            pl.col("force_name").alias("Force"),
+            pl.col("period").alias("Period"),
+            pl.col("status").replace_strict({k: v[0] for k, v in STATUS.items()}).alias("Status"),
+            pl.col("status").replace_strict({k: v[3] for k, v in STATUS.items()}).alias("Mark"),
+            pl.col("files_delivered").cast(pl.Int64).alias("Files delivered"),
+            pl.col("files_rejected").cast(pl.Int64).alias("Files refused whole"),
+            pl.col("pct_rejected_in_force").alias("% rows rejected"),
+        )
     )
 
 
@@ -182,16 +219,29 @@ def _problems(problems: pl.DataFrame, label: str, source: str, threshold: float)
         "Download the list (CSV)",
         height=ui.rows_height(problems.height, 900),
         column_config={
-            "Rows read": st.column_config.TextColumn(help="Rounded to the nearest 5; * = 1 to 7."),
-            "Rows loaded": st.column_config.TextColumn(help="Rounded to the nearest 5; * = 1 to 7."),
+            "Files in force": st.column_config.NumberColumn(help="Files whose rows are in force (loaded)."),
+            "Files refused whole": st.column_config.NumberColumn(
+                help="Files refused whole (wrong header, empty, cut off, ...): none of their rows is in force. "
+                "Why: the column 'Why files were refused'."
+            ),
+            "Files replaced by a correction": st.column_config.NumberColumn(
+                help="Earlier versions once in force and replaced by a corrected file. A file refused whole was "
+                "never in force, so a good file sent after it replaces nothing and is not counted here."
+            ),
+            "Files withdrawn": st.column_config.NumberColumn(help="Files an operator took out of force."),
+            "Rows read": st.column_config.TextColumn(
+                help="Of the files in force. Rounded to the nearest 5; * = 1 to 7; – not shown (see the Note)."
+            ),
+            "Rows loaded": st.column_config.TextColumn(help="Rows in force. Rounded to the nearest 5; * = 1 to 7."),
             "Rows rejected": st.column_config.TextColumn(
-                help="Rows quarantined, including every row of a file refused whole. Rounded to 5; * = 1 to 7."
+                help="Rows of the files in force quarantined. Rounded to 5; * = 1 to 7; – not shown (see the Note)."
             ),
             "% rows rejected": st.column_config.NumberColumn(
                 format="%.2f",
-                help="Of rows read, from exact counts; blank when the rows read or the rows rejected are 1 to 7 "
-                "(disclosure control).",
+                help="Of the rows read from the files in force, from exact counts; blank when the rows read or the "
+                "rows rejected are 1 to 7 (disclosure control), or when a file was refused whole (see the Note).",
             ),
+            "Note": st.column_config.TextColumn(width="medium"),
             "Fields most often rejected": st.column_config.TextColumn(width="medium"),
             "Why files were refused": st.column_config.TextColumn(width="large"),
             "Last delivery": st.column_config.DatetimeColumn(format="D MMM YYYY HH:mm"),
@@ -237,7 +287,8 @@ def main() -> None:
         value=DEFAULT_THRESHOLD,
         step=1.0,
         key="dq_threshold",
-        help="Force-periods whose share of rows rejected reaches this are listed below with the fields behind it.",
+        help="Force-periods whose share of the rows of their files in force rejected reaches this are listed "
+        "below with the fields behind it.",
     )
     cells = with_status(cells)
     counts = {r["status"]: r["len"] for r in cells.group_by("status").len().iter_rows(named=True)}
@@ -260,9 +311,12 @@ def main() -> None:
     m[2].metric("Missing", f"{counts.get('missing', 0):,}")
     m[2].caption("Nothing delivered")
     m[3].metric("Rejected, nothing in force", f"{counts.get('rejected', 0):,}")
-    m[3].caption("Every file refused whole")
+    refused = int(cells["files_rejected"].cast(pl.Int64).sum())
+    m[3].caption(f"Every file refused whole; {refused:,} file{'' if refused == 1 else 's'} refused whole in all")
     m[4].metric("Flagged", f"{problems.height:,}")
-    m[4].caption(f"A rejected file or {threshold:g}%+ rows rejected: listed under '{SECTIONS[2]}'")
+    m[4].caption(
+        f"A file refused whole or {threshold:g}%+ rows of the files in force rejected: listed under '{SECTIONS[2]}'"
+    )
     last = cells["last_delivery_at"].drop_nulls()
     if last.len():
         st.caption(f"Latest delivery of {label} processed {last.max():%d %B %Y %H:%M}.")
@@ -287,6 +341,10 @@ def main() -> None:
             "rounded to the nearest 5 and counts of 1 to 7 are shown as `*`; file counts are exact. The share of "
             "rows rejected is calculated from exact counts. Exact counts stay in the warehouse (`mhw status`, "
             "`mhw rejects`).",
+            "**Reject rates** are over the files in force: a file replaced by a correction or withdrawn is left "
+            "out. A file refused whole is counted apart (Files refused whole, with why); where a period has one, "
+            "the rows read and rejected published for it include the refused file's rows, so that period's rows "
+            "read, rows rejected and reject rate are not shown (–) and it is listed for its refused file.",
         ],
         pub,
     )

@@ -79,6 +79,79 @@ def test_adr125_reconciliation_counts_the_force_items_by_status(published):
     assert at.query_params["status"] == "Differs"
 
 
+def test_adr125_national_totals_are_compared_like_for_like(published):
+    """A force with records and no published figure makes the E&W totals differ by its whole count: the national
+    table names it and compares the forces in both apart, so the totals' difference is not read as an over-count."""
+    fy = published.query("select max(fy_label) from mart_adr125_return_national")[0][0]
+    forces = published.frame(
+        "select * from mart_adr125_return where fy_label = ? order by force_name, item_order", [fy]
+    )
+    national = published.frame("select * from mart_adr125_return_national where fy_label = ? order by item_order", [fy])
+    record_only = forces.filter(forces["status"] == "record_only")
+    assert record_only.height and national["forces_differ"].max() > 0, "the fixture has both kinds on its last year"
+    at = no_exception(open_page(links.ADR125))
+    table = frame_with(at, "Item", "Difference, forces in both", "In one side only")
+    assert len(table) == national.height
+    for row, shown in zip(national.iter_rows(named=True), table.to_dict("records"), strict=True):
+        alone = record_only.filter(
+            (record_only["measure"] == row["measure"]) & (record_only["category"] == row["category"])
+        )
+        assert shown["In one side only"] == "; ".join(
+            f"{r['force_name']}: records only ({fmt.count(r['record_count'], r['record_count_sdc_flag'])})"
+            for r in alone.iter_rows(named=True)
+        )
+        assert shown["Forces in both"] == row["forces_match"] + row["forces_differ"]
+        assert shown["Difference (E&W totals)"] == row["difference"]
+        differ = forces.filter(
+            (forces["measure"] == row["measure"]) & (forces["category"] == row["category"])
+            & (forces["status"] == "differs")
+        )  # fmt: skip
+        if differ.is_empty():  # every force in both matches: 0 and Match, whatever the totals' difference
+            assert (shown["Difference, forces in both"], shown["Status, forces in both"]) == ("0", "Match")
+        elif differ.height == 1:
+            one = differ.row(0, named=True)
+            assert shown["Difference, forces in both"] == fmt.count(one["difference"], one["difference_sdc_flag"])
+            assert shown["Status, forces in both"] == "Differs"
+    assert ((table["Status, forces in both"] == "Match") & (table["Difference (E&W totals)"] != 0)).any(), (
+        "an item whose totals differ only by the forces in one side only"
+    )
+    text = all_text(at)
+    names = sorted(set(record_only["force_name"]))
+    assert "not like for like" in text and f"**{names[0]}**" in text and "not an over- or under-count" in text
+    notes = frame_with(at, "Force", "Item", "Status", "Note")
+    assert set(notes.loc[notes["Status"] == "Records only", "Note"]) == {"No published figure"}
+    suppressed = notes[(notes["Status"] == "Differs") & (notes["Difference"] == "*")]
+    assert len(suppressed) and set(suppressed["Note"]) <= {
+        "Differs by 1 to 7", "Same after rounding: the exact counts differ by 1 to 7"
+    }  # fmt: skip
+
+
+def test_adr125_a_difference_hidden_by_rounding_says_so(own_copy: Path):
+    """A force item that differs by 1 to 7 can show the same records and published figures once the records are
+    rounded (Records 180, Published 180, Differs): its note says so."""
+    with duckdb.connect(str(own_copy)) as con:
+        fy, force, measure, category, rounded = con.execute(
+            "select fy_label, force_name, measure, category, record_count from mart_adr125_return where status = "
+            "'differs' and difference_sdc_flag = 'suppressed_1_7' and record_count is not null order by all limit 1"
+        ).fetchone()
+        con.execute(
+            "update mart_adr125_return set published_count = record_count + 2 where fy_label = ? and force_name = ? "
+            "and status = 'differs' and difference_sdc_flag = 'suppressed_1_7'", [fy, force]
+        )  # fmt: skip
+        con.execute(
+            "update mart_adr125_return set published_count = record_count where fy_label = ? and force_name = ? "
+            "and measure = ? and category = ?", [fy, force, measure, category]
+        )  # fmt: skip
+    at = no_exception(open_page(links.ADR125, fy=fy))
+    notes = frame_with(at, "Force", "Item", "Status", "Note")
+    mine = notes[notes["Force"] == force]
+    same = mine[mine["Published"] == f"{rounded:,}"]
+    assert len(same) == 1 and same.iloc[0]["Records"] == f"{rounded:,}" and same.iloc[0]["Status"] == "Differs"
+    assert same.iloc[0]["Note"] == "Same after rounding: the exact counts differ by 1 to 7"
+    others = mine[(mine["Status"] == "Differs") & (mine["Published"] != f"{rounded:,}")]
+    assert len(others) and set(others["Note"]) == {"Differs by 1 to 7"}
+
+
 def test_learning_shows_deaths_coroners_and_inspections(published):
     at = no_exception(open_page(links.LEARNING))
     assert at.title[0].value == "Learning: deaths, coroners and inspections"
