@@ -152,8 +152,9 @@ def funnel_note(rows: pl.DataFrame) -> str:
         return "No funnel for this measure and period (a mean or a ratio, or fewer than two forces to compare)."
     r = forces.row(0, named=True)
     drawn = forces.filter(pl.col("value").is_not_null()).height  # a withheld value is pooled, not drawn
+    others = " (the others: a value withheld, or not comparable)"
     units = f"{r['funnel_units']} forces in the funnel" + (
-        f", {drawn} of them drawn (the others: a value withheld, or not comparable)." if drawn < r["funnel_units"] else "."
+        f", {drawn} of them drawn{others}." if drawn < r["funnel_units"] else "."
     )
     if r["funnel_od_adjusted"]:
         return (
