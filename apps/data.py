@@ -555,25 +555,69 @@ def scheme_evaluation_series(_conn: duckdb.DuckDBPyConnection, key: str, scheme_
     )  # fmt: skip
 
 
+# the changed value's kind: a figure when its column is numeric in the table this snapshot publishes, else a note or
+# label (text, a yes/no flag, a date); `mart_revisions.measure` holds the changed column's name
+REVISION_KIND_SQL = (
+    "case when r.change_type <> 'revised' then null when coalesce(c.is_figure, true) then 'figure' else 'note' end"
+)
+REVISION_COLUMNS_SQL = (
+    "left join (select table_name, column_name, numeric_precision is not null as is_figure from duckdb_columns() "
+    "where database_name = current_database() and schema_name = 'main') c "
+    "on c.table_name = r.table_name and c.column_name = r.measure"
+)
+
+
 @cached
-def revisions_summary(_conn: duckdb.DuckDBPyConnection, key: str) -> pl.DataFrame:
-    """``mart_revisions`` counted by table, kind of change and cause (what changed since the last publication)."""
+def revision_counts(_conn: duckdb.DuckDBPyConnection, key: str) -> pl.DataFrame:
+    """``mart_revisions`` counted by table, kind of change, cause and, for a revised value, whether it is a figure
+    (``value_kind`` 'figure': a numeric column) or a note or label ('note': text, a flag, a date)."""
     return run_query(
         _conn,
-        "select table_name, change_type, coalesce(cause, 'not known') as cause, count(*) as changes "
-        "from mart_revisions group by all order by table_name, change_type, cause",
+        f"select r.table_name, r.change_type, {REVISION_KIND_SQL} as value_kind, "
+        "coalesce(r.cause, 'not known') as cause, count(*) as changes "
+        f"from mart_revisions r {REVISION_COLUMNS_SQL} "
+        "group by all order by r.table_name, r.change_type, value_kind, cause",
     )
 
 
 @cached
-def revisions_of(_conn: duckdb.DuckDBPyConnection, key: str, table_name: str, cause: str | None = None) -> pl.DataFrame:
-    """Every row of ``mart_revisions`` for one published table, by kind of change, force, period and measure; with
-    ``cause``, only the rows that name it among their causes ('not known': the rows with none)."""
+def revision_rows(
+    _conn: duckdb.DuckDBPyConnection, key: str, table_name: str, cause: str | None = None
+) -> pl.DataFrame:
+    """Every row of ``mart_revisions`` for one published table (with ``cause``, only the rows naming it among their
+    causes; 'not known': the rows with none), with the kind of the revised value (as in ``revision_counts``), the
+    changed column (``column_name``: the mart's ``measure``) and the measure the row is of (``measure_id``: read from
+    the row key, ``measure_id=…`` or ``measure=…``, NULL when the table's grain has none)."""
     return run_query(
         _conn,
-        "select change_type, measure, force_code, period, row_key, old_value, new_value, cause, cause_detail "
-        "from mart_revisions where table_name = ? "
-        "and (cast(? as varchar) is null or list_contains(string_split(coalesce(cause, 'not known'), ', '), ?)) "
-        "order by change_type, force_code, period, measure, row_key",
+        f"select r.change_type, {REVISION_KIND_SQL} as value_kind, r.measure as column_name, "
+        "nullif(regexp_extract(r.row_key, '(^|; )measure(_id)?=([^;]*)', 3), '') as measure_id, "
+        "r.force_code, r.period, r.row_key, r.old_value, r.new_value, r.cause, r.cause_detail "
+        f"from mart_revisions r {REVISION_COLUMNS_SQL} where r.table_name = ? "
+        "and (cast(? as varchar) is null or list_contains(string_split(coalesce(r.cause, 'not known'), ', '), ?)) "
+        "order by r.change_type, r.force_code, r.period, r.measure, r.row_key",
         [table_name, cause, cause],
     )
+
+
+@cached
+def rate_populations(_conn: duckdb.DuckDBPyConnection, key: str) -> pl.DataFrame:
+    """The resident populations the latest year's rates per 100,000 divide by: England and Wales first, the population
+    of the territorial forces reporting that year (``mart_s136_national_year``, with ``forces_reporting``), then each
+    force with s136 figures (``mart_s136_force_year``: ONS, ONS carried forward or the approximate stand-in,
+    ``population_source``; NULL for a force with no resident population)."""
+    if "mart_s136_national_year" not in tables(_conn, key):
+        raise SnapshotUnavailable(
+            f"The s136 national table `mart_s136_national_year` is not in this snapshot. {REFRESH_HINT}", missing=True
+        )
+    return from_table(
+        _conn, key, "mart_s136_force_year", "s136 by force and year",
+        "with latest as (select max(fy_label) as fy_label from mart_s136_force_year) "
+        "select 'england_and_wales' as geo_level, 'E&W' as geo_code, 'England and Wales' as geo_name, n.fy_label, "
+        "cast(n.population as bigint) as population, n.population_source, n.forces_reporting "
+        "from mart_s136_national_year n join latest using (fy_label) "
+        "union all "
+        "select 'force', f.force_code, f.force_name, f.fy_label, cast(f.population as bigint), f.population_source, "
+        "null from mart_s136_force_year f join latest using (fy_label) "
+        "order by geo_level, geo_name",  # 'england_and_wales' first
+    )  # fmt: skip

@@ -1,7 +1,8 @@
 """National sources: the published figures the benchmarks lean on, as their publishers released them.
 
-Home Office use of force statistics (mental-health share of tactics by force, mart_use_of_force_mh) and the ONS
-resident populations behind every rate per 100,000 (mart_population_force_year). Deaths, coroners' reports and
+Home Office use of force statistics (mental-health share of tactics by force, mart_use_of_force_mh) and the resident
+populations behind every rate per 100,000: the ONS estimates (mart_population_force_year) or, when no ONS file was
+loaded, the approximate stand-ins the rates divide by instead (mart_s136_force_year). Deaths, coroners' reports and
 inspections are on the Learning page. Published aggregates only; no person-level rows are read.
 """
 
@@ -27,8 +28,13 @@ RECORDING = {
 POPULATION_SOURCES = {
     "ons_mye": "ONS mid-year estimate",
     "ons_mye_carried_forward": "ONS estimate carried forward",
-    "standin": "Stand-in (not ONS)",
+    "standin": "Stand-in: approximate, not an ONS figure",
 }
+NO_RESIDENTS = "No resident population: no rate per 100,000"
+STANDIN_WARNING = (
+    "No ONS population file is loaded, so every rate per 100,000 divides by a stand-in population: an approximate "
+    "figure by force, not an ONS estimate. Treat those rates as illustrative."
+)
 
 
 def use_of_force_rows(forces: pl.DataFrame) -> pl.DataFrame:
@@ -91,9 +97,53 @@ def use_of_force_section(snapshot: data.Snapshot) -> None:
         ui.table(table, f"use_of_force_by_area_{fy}.csv", "Download the use of force table (CSV)")
 
 
+def ons_loaded(snapshot: data.Snapshot) -> bool:
+    """Whether the snapshot holds ONS population estimates (else the rates divide by stand-ins)."""
+    try:
+        return not data.population_years(snapshot.conn, snapshot.key).is_empty()
+    except data.SnapshotUnavailable:
+        return False
+
+
+def rate_population_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """The populations the rates divide by, as shown: area, population and where it comes from, in words."""
+    return frame.select(
+        pl.when(pl.col("geo_level") == "england_and_wales").then(pl.lit("England and Wales (forces reporting)"))
+        .otherwise(pl.col("geo_name")).alias("Area"),
+        pl.col("fy_label").alias("Financial year"),
+        pl.col("population").alias("Population"),
+        pl.when(pl.col("population").is_null()).then(pl.lit(NO_RESIDENTS))
+        .otherwise(pl.col("population_source").replace_strict(POPULATION_SOURCES, default=pl.col("population_source")))
+        .alias("Source"),
+    )  # fmt: skip
+
+
+def rate_population_section(snapshot: data.Snapshot) -> None:
+    """Without the ONS file: the stand-in populations the rates use, said to be stand-ins, by force."""
+    frame = data.rate_populations(snapshot.conn, snapshot.key)
+    frame = data.not_empty(frame, "population figures", data.PUBLIC_DATA_HINT)
+    fy = frame["fy_label"][0]
+    st.subheader("Resident population: the denominator of every rate per 100,000")
+    if (frame["population_source"] == "standin").any():
+        st.warning(STANDIN_WARNING)
+    rows = rate_population_rows(frame)
+    ui.table(rows, f"rate_populations_by_force_{fy}.csv", "Download the populations (CSV)",
+             column_config={"Population": st.column_config.NumberColumn(format="localized")},
+             height=ui.rows_height(rows.height, 900))  # fmt: skip
+    st.caption(
+        f"The populations the rates of {fy} divide by (the s136 and mental-health incident rates per 100,000), for "
+        "each force with s136 figures that year; England and Wales is the population of the territorial forces "
+        "reporting, the denominator of its rate. A stand-in is the same in every year. British Transport Police has "
+        "no resident population, so no rate per 100,000. ONS estimates are read from the national public "
+        "files in the folder `MHW_PUBLIC_DATA_DIR` names (README, 'National sources'): set it and run `make refresh`."
+    )
+
+
 def population_section(snapshot: data.Snapshot) -> None:
     frame = data.population_years(snapshot.conn, snapshot.key)
-    frame = data.not_empty(frame, "population figures", data.PUBLIC_DATA_HINT)
+    if frame.is_empty():
+        rate_population_section(snapshot)
+        return
     years = sorted(frame["mid_year"].unique().to_list(), reverse=True)
     st.subheader("Resident population: the denominator of every rate per 100,000")
     year = state.choose("Mid-year", [str(y) for y in years], "mid_year", column=st.columns([1, 3])[0])
@@ -121,8 +171,9 @@ SECTIONS = {"Use of force": use_of_force_section, "Population": population_secti
 def main() -> None:
     st.title("National sources")
     st.caption(
-        "Published national statistics beside the force figures: Home Office use of force and the ONS populations "
-        "behind every rate. Deaths, coroners' reports and inspections are on the Learning page."
+        "Published national statistics beside the force figures: Home Office use of force and the populations "
+        "behind every rate per 100,000 (ONS estimates, or approximate stand-ins where no ONS file is loaded). "
+        "Deaths, coroners' reports and inspections are on the Learning page."
     )
     try:
         snapshot = data.open_snapshot()
@@ -139,7 +190,10 @@ def main() -> None:
         [
             "**Use of force.** Home Office police use of force statistics; the share is of tactics (one incident can "
             "record several), not of people. Figures as the Home Office published them.",
-            "**Population.** ONS mid-year estimates by police force area (Open Government Licence).",
+            "**Population.** ONS mid-year estimates by police force area (Open Government Licence)."
+            if ons_loaded(snapshot)
+            else "**Population.** No ONS population file is loaded: rates per 100,000 divide by the warehouse's "
+            "approximate stand-in populations by force, not ONS figures.",
         ],
         data.publication(snapshot.conn, snapshot.key),
     )

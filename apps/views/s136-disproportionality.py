@@ -31,12 +31,69 @@ RR_STATUS = {
     "no_population": "No ratio: no population",
 }
 PUBLISHED_RR = ("published", "published_small_counts")  # small counts: exact conditional interval
+# every code the mart's reliability_flag can hold (its accepted values: tests/apps/test_national_pages.py checks)
 RELIABILITY = {
     "ok": "",
     "unreliable_lt20": "Unreliable: fewer than 20 detentions",
     "suppressed_1_7": "Count of 1–7 suppressed",
     "small_population": "Small population",
+    "no_population": "No rate: no Census population is loaded",
 }
+
+
+def reliability(code: str | None) -> str:
+    """A reliability flag in words (a code the page does not know yet reads as words too, never as the code)."""
+    return RELIABILITY.get(code or "ok", (code or "").replace("_", " ").capitalize())
+
+
+def census_loaded(rows: pl.DataFrame) -> bool:
+    """Whether the rows have a Census population behind their rates (the mart's population_vintage)."""
+    return rows["population_vintage"].is_not_null().any()
+
+
+def notes(census: bool, boundaries: bool) -> list[str]:
+    """The page's notes, naming only what this snapshot holds: the counts are the forces' own s136 records; the Census
+    populations and the force area boundaries only when they were loaded."""
+    if census:
+        denominators = (
+            "**Denominators.** Rates use Census 2011 usual residents by broad ethnic group (the latest population by "
+            "ethnicity for police force areas in this warehouse). Populations have changed since 2011, so rates are "
+            "approximate; do not compare them with rates on Census 2021 denominators."
+        )
+    else:
+        denominators = (
+            "**Denominators.** No Census ethnic-group population is loaded in this snapshot, so there is no rate and "
+            "no rate ratio: the table gives the detentions by group only. Rates would use Census 2011 usual "
+            "residents by broad ethnic group, read from the national public files in the folder "
+            "`MHW_PUBLIC_DATA_DIR` names (README, 'National sources')."
+        )
+    lines = [
+        denominators,
+        "**Ethnicity not stated.** Detentions with no recorded ethnicity are left out of every group, so every "
+        "rate is an undercount; a high share not stated makes comparisons between forces unsafe."
+        if census
+        else "**Ethnicity not stated.** Detentions with no recorded ethnicity are left out of every group; a high "
+        "share not stated makes comparisons between forces unsafe.",
+    ]
+    if census:
+        lines.append(
+            "**Method.** Crude rates with exact Poisson (fewer than 10) or Byar's 95% limits; the rate ratio against "
+            "White with a log-method 95% CI, or the exact conditional interval when either count is under 10 "
+            "(marked 'exact_conditional'); withheld where a count is suppressed or a group's population is under "
+            "1,000 (docs/methods.md). Higher / lower means the CI of the ratio excludes 1."
+        )
+    lines.append(
+        "**Disclosure control.** Force counts are rounded to the nearest 5, counts of 1 to 7 are shown as `*` "
+        "with no rate; national counts are exact."
+    )
+    sources = ["Detentions: the forces' own s136 records (their returns to this warehouse), by self-defined "
+               "ethnicity"]  # fmt: skip
+    if census:
+        sources.append("populations: ONS Census 2011, usual residents by ethnic group")
+    if boundaries:
+        sources.append("map: ONS police force area boundaries")
+    lines.append(f"**Source.** {'; '.join(sources)}.")
+    return lines
 
 
 def significance(row: dict[str, Any]) -> str:
@@ -67,7 +124,7 @@ def group_table(rows: pl.DataFrame, area: str, fy: str) -> pl.DataFrame:
                 "Ratio 95% CI": fmt.interval(r["rr_lcl"], r["rr_ucl"], 2) if published else "–",
                 "Ratio method": (r.get("rr_method") or "") if published else "",
                 "Compared with White": significance(r),
-                "Reliability": RELIABILITY.get(r["reliability_flag"] or "", r["reliability_flag"] or ""),
+                "Reliability": reliability(r["reliability_flag"]),
             }
         )
     schema = dict.fromkeys(["Area", "Financial year", "Ethnic group", "Detentions"], pl.String)
@@ -247,11 +304,13 @@ def main() -> None:
         },
     )
     flagged = rows.filter(pl.col("reliability_flag").is_not_null() & (pl.col("reliability_flag") != "ok"))
-    if flagged.height:
+    if flagged.height == rows.height and flagged["reliability_flag"].n_unique() == 1:  # every group: said once
+        st.caption(f"Reliability, every group: {reliability(flagged['reliability_flag'][0])}.")
+    elif flagged.height:
         st.caption(
             "Reliability: "
             + "; ".join(
-                f"{r['ethnic_group_label']}: {RELIABILITY.get(r['reliability_flag'], r['reliability_flag'])}"
+                f"{r['ethnic_group_label']}: {reliability(r['reliability_flag'])}"
                 for r in flagged.iter_rows(named=True)
             )
             + "."
@@ -267,22 +326,9 @@ def main() -> None:
             f"s136_rates_by_group_{area}_{fy}.csv",
         )
     _map_section(snapshot, fy)
+    boundaries = not data.force_boundaries(snapshot.conn, snapshot.key).is_empty()
     ui.footnotes(
-        [
-            "**Denominators.** Rates use Census 2011 usual residents by broad ethnic group (the latest population by "
-            "ethnicity for police force areas in this warehouse). Populations have changed since 2011, so rates are "
-            "approximate; do not compare them with rates on Census 2021 denominators.",
-            "**Ethnicity not stated.** Detentions with no recorded ethnicity are left out of every group, so every "
-            "rate is an undercount; a high share not stated makes comparisons between forces unsafe.",
-            "**Method.** Crude rates with exact Poisson (fewer than 10) or Byar's 95% limits; the rate ratio against "
-            "White with a log-method 95% CI, or the exact conditional interval when either count is under 10 "
-            "(marked 'exact_conditional'); withheld where a count is suppressed or a group's population is under "
-            "1,000 (docs/methods.md). Higher / lower means the CI of the ratio excludes 1.",
-            "**Disclosure control.** Force counts are rounded to the nearest 5, counts of 1 to 7 are shown as `*` "
-            "with no rate; national counts are exact.",
-            "**Source.** Home Office police powers and procedures: s136 detentions by self-defined ethnicity "
-            "(Annual Data Requirement 125); ONS Census 2011; ONS police force area boundaries.",
-        ],
+        notes(census_loaded(rows), boundaries),
         pub,
     )
 

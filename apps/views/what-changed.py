@@ -7,6 +7,8 @@ already published, disclosure controlled, in one of the two snapshots (docs/oper
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 import streamlit as st
 
@@ -21,6 +23,8 @@ CHANGE_LABELS = {
     "table_added": "Table added",
     "table_removed": "Table removed",
 }
+# a revised value is a figure (a numeric column) or a note or label (text, a yes/no flag, a date): data.revision_counts
+REVISED_LABELS = {"figure": "Figure revised", "note": "Note or label revised"}
 CAUSES = {
     "corrected_delivery": "a corrected file for that force and period (or edition) replaced the earlier one",
     "late_delivery": "a further file arrived for that force and period after it was first published",
@@ -46,13 +50,48 @@ def causes_of(cause: str) -> set[str]:
 
 
 def cause_label(cause: str) -> str:
-    return "All causes" if cause == ALL_CAUSES else cause.replace("_", " ")
+    return "All causes" if cause == ALL_CAUSES else cause_words(cause)
+
+
+def cause_words(cause: str | None) -> str:
+    """A cause in words (several joined with ', ' stay joined): 'method_change' reads 'method change'."""
+    return ", ".join(c.replace("_", " ") for c in (cause or "not known").split(", "))
+
+
+def detail_words(detail: str | None) -> str | None:
+    """`cause_detail` with each cause it names in words ('method_change: model …' reads 'method change: model …')."""
+    if detail is None:
+        return None
+
+    def words(m: re.Match) -> str:
+        return f"{m[1]}{m[2].replace('_', ' ')}: " if m[2] in CAUSES else m[0]
+
+    return re.sub(r"(^|; )([a-z_]+): ", words, detail)
+
+
+def change_label(change_type: str, value_kind: str | None) -> str:
+    if change_type == "revised":
+        return REVISED_LABELS.get(value_kind or "", CHANGE_LABELS["revised"])
+    return CHANGE_LABELS.get(change_type, change_type.replace("_", " "))
+
+
+def with_change_words(frame: pl.DataFrame) -> pl.DataFrame:
+    """`change_type` and `value_kind` as one label in words, `cause` (and `cause_detail`) in words."""
+    words = frame.with_columns(
+        pl.struct("change_type", "value_kind")
+        .map_elements(lambda r: change_label(r["change_type"], r["value_kind"]), return_dtype=pl.String)
+        .alias("change_type"),
+        pl.col("cause").map_elements(cause_words, return_dtype=pl.String, skip_nulls=False),
+    ).drop("value_kind")
+    if "cause_detail" in words.columns:
+        words = words.with_columns(pl.col("cause_detail").map_elements(detail_words, return_dtype=pl.String))
+    return words
 
 
 st.title("What changed since the last publication")
 try:
     snapshot = data.open_snapshot()
-    summary = data.revisions_summary(snapshot.conn, snapshot.key)
+    summary = data.revision_counts(snapshot.conn, snapshot.key)
 except data.SnapshotUnavailable as exc:
     ui.show_unavailable(exc)
     st.stop()
@@ -68,15 +107,25 @@ if summary.is_empty():
     st.stop()
 
 counts = {kind: int(summary.filter(summary["change_type"] == kind)["changes"].sum()) for kind in CHANGE_LABELS}
+revised = {kind: int(summary.filter(summary["value_kind"] == kind)["changes"].sum()) for kind in REVISED_LABELS}
 corrections = sum(
     n for cause, n in zip(summary["cause"], summary["changes"], strict=True) if causes_of(cause) & CORRECTIONS
 )
-cols = st.columns(5)
-cols[0].metric("Values revised", f"{counts['revised']:,}")
-cols[1].metric("Rows added", f"{counts['added']:,}")
-cols[2].metric("Rows removed", f"{counts['removed']:,}")
-cols[3].metric("Tables changed", f"{summary['table_name'].n_unique():,}")
-cols[4].metric(
+cols = st.columns(6)
+cols[0].metric(
+    "Figures revised",
+    f"{revised['figure']:,}",
+    help="Published numbers that changed: counts, rates, limits, ranks (a column of numbers).",
+)
+cols[1].metric(
+    "Notes and labels revised",
+    f"{revised['note']:,}",
+    help="Published text that changed, not a number: notes, sources, labels, yes/no flags and dates.",
+)
+cols[2].metric("Rows added", f"{counts['added']:,}")
+cols[3].metric("Rows removed", f"{counts['removed']:,}")
+cols[4].metric("Tables changed", f"{summary['table_name'].n_unique():,}")
+cols[5].metric(
     "Corrections",
     f"{corrections:,}",
     help="Changes whose cause is a corrected delivery, a late delivery or a withdrawn file: figures of the earlier "
@@ -86,7 +135,7 @@ cols[4].metric(
 
 st.subheader("By table and cause")
 ui.table(
-    summary.with_columns(pl.col("change_type").replace(CHANGE_LABELS)).rename(
+    with_change_words(summary).rename(
         {"table_name": "Table", "change_type": "Change", "cause": "Cause", "changes": "Changes"}
     ),
     f"revisions_summary_{pub.get('snapshot_id')}.csv",
@@ -99,13 +148,22 @@ table = state.choose("Table", tables, "table", column=left)
 present = set().union(*map(causes_of, summary.filter(summary["table_name"] == table)["cause"]))
 causes = [c for c in CAUSES if c in present] + sorted(present - CAUSES.keys())  # in the order they are explained
 cause = state.choose("Cause", [ALL_CAUSES, *causes], "cause", fmt=cause_label, column=right)
-detail = data.revisions_of(snapshot.conn, snapshot.key, table, None if cause == ALL_CAUSES else cause)
+detail = data.revision_rows(snapshot.conn, snapshot.key, table, None if cause == ALL_CAUSES else cause)
+measure_names = (
+    dict(data.measures(snapshot.conn, snapshot.key).select("measure_id", "measure_name").iter_rows())
+    if "dim_measure" in data.tables(snapshot.conn, snapshot.key)
+    else {}
+)
+detail = with_change_words(detail).with_columns(
+    pl.col("measure_id").replace_strict(measure_names, default=pl.col("measure_id"), return_dtype=pl.String)
+)
 st.subheader(f"Changes to {table}" + ("" if cause == ALL_CAUSES else f": {cause_label(cause)}"))
 ui.table(
     detail.rename(
         {
             "change_type": "Change",
-            "measure": "Measure",
+            "column_name": "Column",
+            "measure_id": "Measure",
             "force_code": "Force",
             "period": "Period",
             "row_key": "Row",
@@ -123,6 +181,8 @@ with st.expander("What the causes mean"):
         st.markdown(f"- **{cause.replace('_', ' ')}**: {meaning}")
 ui.footnotes(
     ["Values are compared on each table's grain; a number differing only in its last digits of rounding is not "
-     "counted as revised."],
+     "counted as revised. A figure is a value in a column of numbers; a note or label is text, a yes/no flag or a "
+     "date (a comparison note, a denominator's source). Column names the table's column that changed; Measure, the "
+     "measure of the row where the table has one."],
     pub,
 )  # fmt: skip

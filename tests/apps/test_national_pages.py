@@ -7,10 +7,13 @@ tested for saying the source is absent instead.
 
 from __future__ import annotations
 
+import ast
+import re
 from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 from page_helpers import all_text, chart_specs, frame_with, metric, no_exception, open_page, widget
 
 from apps import format as fmt
@@ -53,6 +56,59 @@ def test_disproportionality_shows_the_groups_and_ratios_of_the_mart(published):
     assert f"{areas - forces} with no s136 figures for {fy} in this snapshot" in key
     named = f"{len(withheld)} with figures but no published ratio ({', '.join(sorted(withheld))}"
     assert (named in key) == bool(withheld)
+
+
+def test_disproportionality_without_the_census_names_only_what_is_loaded(published):
+    """Without the public files (no Census population, no boundaries) the notes and the source line name the forces'
+    own s136 records the counts come from, not a Census or boundaries the snapshot does not hold; codes are words."""
+    if published.public_data:
+        pytest.skip("the national public files were loaded: the Census is there")
+    at = no_exception(open_page(links.DISPROPORTIONALITY))
+    text = all_text(at)
+    assert "No Census ethnic-group population is loaded" in text  # the mart's own caveat, as the banner
+    assert "Rates use Census 2011" not in text and "no rate and no rate ratio" in text
+    source = next(c.value for c in at.caption if c.value.startswith("**Source.**"))
+    assert "the forces' own s136 records" in source
+    assert not any(absent in source for absent in ("Census", "boundaries", "Annual Data Requirement 125", "ADR"))
+    assert not any(c.value.startswith("**Method.**") for c in at.caption), "no rate, so no rate method"
+    assert "no_population" not in text and "Reliability, every group: No rate: no Census population is loaded." in text
+    table = frame_with(at, "Ethnic group", "Reliability")
+    assert set(table["Reliability"]) == {"No rate: no Census population is loaded"}
+
+
+VIEWS = Path(__file__).resolve().parents[2] / "apps" / "views"
+MARTS = Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "marts"
+
+
+def page_constant(page: str, name: str):
+    """A constant of a page (a literal), read without running the page."""
+    tree = ast.parse((VIEWS / f"{page}.py").read_text())
+    assigned = (node for node in tree.body if isinstance(node, ast.Assign))
+    return next(ast.literal_eval(node.value) for node in assigned if any(getattr(t, "id", None) == name
+                                                                           for t in node.targets))  # fmt: skip
+
+
+def accepted_values(model: str, column: str) -> set[str]:
+    """The values a mart's column may hold, from its contract's check `column in ('a', 'b', ...)`."""
+    spec = yaml.safe_load((MARTS / f"{model}.yml").read_text())
+    col = next(c for m in spec["models"] if m["name"] == model for c in m["columns"] if c["name"] == column)
+    checks = [c["expression"] for c in col.get("constraints", []) if c.get("type") == "check"]
+    values = {v for e in checks if e.startswith(f"{column} in (") for v in re.findall(r"'([^']*)'", e)}
+    assert values, f"{model}.{column} declares no accepted values"
+    return values
+
+
+def test_every_code_the_disproportionality_mart_can_hold_has_words():
+    reliability = page_constant(links.DISPROPORTIONALITY, "RELIABILITY")
+    flags = accepted_values("mart_disproportionality", "reliability_flag")
+    assert flags <= reliability.keys(), flags - reliability.keys()
+    assert all(reliability[f] for f in flags - {"ok"}), "every flag but ok is said in words"
+    statuses = accepted_values("mart_disproportionality", "rr_status")
+    known = page_constant(links.DISPROPORTIONALITY, "RR_STATUS").keys() | set(
+        page_constant(links.DISPROPORTIONALITY, "PUBLISHED_RR"))  # fmt: skip
+    assert statuses <= known, statuses - known
+    significance = accepted_values("mart_disproportionality", "rr_significance")
+    assert significance <= page_constant(links.DISPROPORTIONALITY, "SIGNIFICANCE").keys()
 
 
 def test_disproportionality_of_the_chosen_force_carries_small_counts_as_published(published):
@@ -220,8 +276,9 @@ def test_national_tables_left_empty_say_which_folder_the_refresh_lacked(own_copy
     """A refresh without MHW_PUBLIC_DATA_DIR (a first `make run`) leaves the national tables empty: the pages say that
     folder is what is missing, not that the warehouse was never refreshed."""
     with duckdb.connect(str(own_copy)) as con:
+        # no ONS population, nor the stand-ins the rates would otherwise divide by
         for table in ("mart_iopc_deaths_national", "mart_coroner_pfd_learning", "mart_use_of_force_mh",
-                      "mart_population_force_year"):  # fmt: skip
+                      "mart_population_force_year", "mart_s136_force_year"):  # fmt: skip
             con.execute(f"delete from {table}")
     for page, section, what in ((links.LEARNING, "Deaths (IOPC)", "IOPC deaths figures"),
                                 (links.LEARNING, "Coroners' reports", "coroners' prevention of future deaths reports"),
@@ -231,3 +288,36 @@ def test_national_tables_left_empty_say_which_folder_the_refresh_lacked(own_copy
         assert f"The serving snapshot holds no {what} yet. They are read from the national public files in the " \
                "folder `MHW_PUBLIC_DATA_DIR` names" in text, (page, what)  # fmt: skip
         assert "Run `make refresh` to build the warehouse" not in text, page
+
+
+def test_without_the_ons_file_the_population_section_shows_the_stand_ins_the_rates_use(own_copy: Path):
+    """No ONS population is loaded (MHW_PUBLIC_DATA_DIR unset: the ten-year demo's case), yet every rate per 100,000
+    divides by a population: the page shows those, by force, said to be stand-ins, not 'no population figures'."""
+    with duckdb.connect(str(own_copy)) as con:
+        con.execute("delete from mart_population_force_year")
+        fy, sources = con.execute(
+            "select max(fy_label), list(distinct population_source) filter (population_source is not null) "
+            "from mart_s136_force_year where fy_label = (select max(fy_label) from mart_s136_force_year)"
+        ).fetchone()
+        forces = con.execute(
+            "select force_name, population, population_source from mart_s136_force_year where fy_label = ? "
+            "order by force_name",
+            [fy],
+        ).fetchall()
+        national = con.execute("select population from mart_s136_national_year where fy_label = ?", [fy]).fetchone()[0]
+    at = no_exception(open_page(links.NATIONAL_SOURCES, section="Population"))
+    text = all_text(at)
+    assert "holds no population figures" not in text
+    assert "ONS populations behind every rate" not in text
+    table = frame_with(at, "Area", "Population", "Source")
+    assert table["Area"].tolist() == ["England and Wales (forces reporting)", *(name for name, _, _ in forces)]
+    assert table["Population"].tolist()[1:] == [pop for _, pop, _ in forces]
+    assert table["Population"].iloc[0] == national, "what the E&W rate divides by"
+    assert set(table["Financial year"]) == {fy}
+    if sources == ["standin"]:
+        assert "every rate per 100,000 divides by a stand-in population" in text
+        assert "not an ONS estimate" in text
+        assert "Stand-in: approximate, not an ONS figure" in set(table["Source"])
+        assert set(table["Source"]) <= {"Stand-in: approximate, not an ONS figure",
+                                        "No resident population: no rate per 100,000"}  # fmt: skip
+        assert "rates per 100,000 divide by the warehouse's approximate stand-in populations" in text
