@@ -76,35 +76,16 @@ def _rows_text(value, flag: str | None = None) -> str:
     return "*" if value is None or flag == fmt.SUPPRESSED else fmt.count(value)
 
 
-# The mart's rows read and rejected (and so its % rejected) add the rows of files refused whole to those of the files
-# in force (status loaded; superseded and withdrawn files are left out). Where no file was refused whole they are the
-# files in force alone; where one was, the rows of the files in force are not published apart, so the page shows no
-# rows read, rows rejected or reject rate for that force-period rather than a rate inflated by the refused file.
-REFUSED_FILE_NOTE = (
-    "A file was refused whole: the rows read and rejected published for this period include its rows, so the reject "
-    "rate over the files in force is not shown."
-)
-
-
-def with_reject_rate_in_force(cells: pl.DataFrame) -> pl.DataFrame:
-    """Add `pct_rejected_in_force`: the mart's % of rows rejected where it is over the files in force only (no file
-    refused whole in the force-period), else NULL."""
-    clean = pl.col("files_rejected").cast(pl.Int64) == 0
-    return cells.with_columns(
-        pl.when(clean).then(pl.col("pct_rows_rejected").cast(pl.Float64)).alias("pct_rejected_in_force")
-    )
-
-
 def problem_table(cells: pl.DataFrame, threshold: float) -> pl.DataFrame:
-    """Force-periods with a file refused whole or a reject rate (over the files in force) at or above ``threshold``
-    %, with their reasons."""
-    cells = with_reject_rate_in_force(cells)
+    """Force-periods with a file refused whole or a reject rate at or above ``threshold`` %, with their reasons. Rows
+    and rates are of the files in force (mart_data_quality's *_in_force): a refused file's rows, which its corrected
+    file usually delivers again, would count a period twice."""
     flagged = cells.filter(
-        (pl.col("files_rejected").cast(pl.Int64) > 0) | (pl.col("pct_rejected_in_force") >= threshold)
+        (pl.col("files_rejected").cast(pl.Int64) > 0)
+        | (pl.col("pct_rows_rejected_in_force").cast(pl.Float64) >= threshold)
     ).sort("force_name", "period")
     out = []
     for r in flagged.iter_rows(named=True):
-        refused = int(r["files_rejected"]) > 0
         out.append(
             {
                 "Force": r["force_name"],
@@ -115,13 +96,14 @@ def problem_table(cells: pl.DataFrame, threshold: float) -> pl.DataFrame:
                 "Files refused whole": int(r["files_rejected"]),
                 "Files replaced by a correction": int(r["files_superseded"]),
                 "Files withdrawn": int(r["files_withdrawn"]),
-                "Rows read": fmt.DASH if refused else _rows_text(r["rows_read"]),
+                "Rows read": _rows_text(r["rows_read_in_force"], r["rows_read_in_force_sdc_flag"]),
                 "Rows loaded": _rows_text(r["rows_loaded"], r["rows_loaded_sdc_flag"]),
-                "Rows rejected": fmt.DASH if refused else _rows_text(r["rows_rejected"]),
-                "% rows rejected": r["pct_rejected_in_force"],
+                "Rows rejected": _rows_text(r["rows_rejected_in_force"], r["rows_rejected_in_force_sdc_flag"]),
+                "% rows rejected": None
+                if r["pct_rows_rejected_in_force"] is None
+                else float(r["pct_rows_rejected_in_force"]),
                 "Fields most often rejected": r["top_reject_fields"] or "",
                 "Why files were refused": r["rejected_file_reasons"] or "",
-                "Note": REFUSED_FILE_NOTE if refused else "",
                 "Last delivery": r["last_delivery_at"],
             }
         )
@@ -129,24 +111,20 @@ def problem_table(cells: pl.DataFrame, threshold: float) -> pl.DataFrame:
     schema |= dict.fromkeys(FILE_COLUMNS, pl.Int64)
     schema |= {c: pl.String for c in ("Rows read", "Rows loaded", "Rows rejected")}
     schema |= {"% rows rejected": pl.Float64, "Fields most often rejected": pl.String}
-    schema |= {"Why files were refused": pl.String, "Note": pl.String, "Last delivery": pl.Datetime("us")}
+    schema |= {"Why files were refused": pl.String, "Last delivery": pl.Datetime("us")}
     return pl.DataFrame(out, schema=schema)
 
 
 def grid_frame(cells: pl.DataFrame) -> pl.DataFrame:
     """The completeness chart's frame: one row per force and period with its status, mark and counts."""
-    return (
-        with_reject_rate_in_force(cells)
-        .sort("force_name", "period")
-        .select(
-            pl.col("force_name").alias("Force"),
-            pl.col("period").alias("Period"),
-            pl.col("status").replace_strict({k: v[0] for k, v in STATUS.items()}).alias("Status"),
-            pl.col("status").replace_strict({k: v[3] for k, v in STATUS.items()}).alias("Mark"),
-            pl.col("files_delivered").cast(pl.Int64).alias("Files delivered"),
-            pl.col("files_rejected").cast(pl.Int64).alias("Files refused whole"),
-            pl.col("pct_rejected_in_force").alias("% rows rejected"),
-        )
+    return cells.sort("force_name", "period").select(
+        pl.col("force_name").alias("Force"),
+        pl.col("period").alias("Period"),
+        pl.col("status").replace_strict({k: v[0] for k, v in STATUS.items()}).alias("Status"),
+        pl.col("status").replace_strict({k: v[3] for k, v in STATUS.items()}).alias("Mark"),
+        pl.col("files_delivered").cast(pl.Int64).alias("Files delivered"),
+        pl.col("files_rejected").cast(pl.Int64).alias("Files refused whole"),
+        pl.col("pct_rows_rejected_in_force").cast(pl.Float64).alias("% rows rejected"),
     )
 
 
@@ -230,18 +208,18 @@ def _problems(problems: pl.DataFrame, label: str, source: str, threshold: float)
             ),
             "Files withdrawn": st.column_config.NumberColumn(help="Files an operator took out of force."),
             "Rows read": st.column_config.TextColumn(
-                help="Of the files in force. Rounded to the nearest 5; * = 1 to 7; – not shown (see the Note)."
+                help="Of the files in force (not a file refused whole, whose rows a corrected file usually delivers "
+                "again). Rounded to the nearest 5; * = 1 to 7."
             ),
             "Rows loaded": st.column_config.TextColumn(help="Rows in force. Rounded to the nearest 5; * = 1 to 7."),
             "Rows rejected": st.column_config.TextColumn(
-                help="Rows of the files in force quarantined. Rounded to 5; * = 1 to 7; – not shown (see the Note)."
+                help="Rows of the files in force quarantined. Rounded to the nearest 5; * = 1 to 7."
             ),
             "% rows rejected": st.column_config.NumberColumn(
                 format="%.2f",
                 help="Of the rows read from the files in force, from exact counts; blank when the rows read or the "
-                "rows rejected are 1 to 7 (disclosure control), or when a file was refused whole (see the Note).",
+                "rows rejected are 1 to 7 (disclosure control).",
             ),
-            "Note": st.column_config.TextColumn(width="medium"),
             "Fields most often rejected": st.column_config.TextColumn(width="medium"),
             "Why files were refused": st.column_config.TextColumn(width="large"),
             "Last delivery": st.column_config.DatetimeColumn(format="D MMM YYYY HH:mm"),

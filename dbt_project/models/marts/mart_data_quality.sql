@@ -61,6 +61,9 @@ per_period as (
         sum(case when status in ('loaded', 'rejected_file') then rows_read else 0 end) as rows_read,
         sum(case when status = 'loaded' then rows_loaded else 0 end) as rows_loaded,
         sum(case when status in ('loaded', 'rejected_file') then rows_rejected else 0 end) as rows_rejected,
+        -- the files in force alone: a period's reject rate (a refused file and its replacement hold the same rows)
+        sum(case when status = 'loaded' then rows_read else 0 end) as rows_read_in_force,
+        sum(case when status = 'loaded' then rows_rejected else 0 end) as rows_rejected_in_force,
         max(loaded_at) as last_delivery_at,
         {{ mhw.string_agg_ordered("case when status = 'rejected_file' then message end", 'file_path', "' | '") }}
             as rejected_file_reasons
@@ -99,6 +102,8 @@ joined as (
         coalesce(p.rows_read, 0) as rows_read,
         coalesce(p.rows_loaded, 0) as rows_loaded,
         coalesce(p.rows_rejected, 0) as rows_rejected,
+        coalesce(p.rows_read_in_force, 0) as rows_read_in_force,
+        coalesce(p.rows_rejected_in_force, 0) as rows_rejected_in_force,
         p.last_delivery_at,
         t.top_reject_fields,
         p.rejected_file_reasons,
@@ -133,6 +138,11 @@ select
     {{ mhw.sdc_round5('rows_rejected') }} as rows_rejected,
     {{ mhw.sdc_flag('rows_rejected') }} as rows_rejected_sdc_flag,
     {{ mhw.pct('rows_rejected', 'rows_read', places=2) }} as pct_rows_rejected,
+    {{ mhw.sdc_round5('rows_read_in_force') }} as rows_read_in_force,
+    {{ mhw.sdc_flag('rows_read_in_force') }} as rows_read_in_force_sdc_flag,
+    {{ mhw.sdc_round5('rows_rejected_in_force') }} as rows_rejected_in_force,
+    {{ mhw.sdc_flag('rows_rejected_in_force') }} as rows_rejected_in_force_sdc_flag,
+    {{ mhw.pct('rows_rejected_in_force', 'rows_read_in_force', places=2) }} as pct_rows_rejected_in_force,
     last_delivery_at,
     top_reject_fields,
     rejected_file_reasons,
