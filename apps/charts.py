@@ -281,7 +281,11 @@ def spc_chart(points: pl.DataFrame, value_title: str, events: pl.DataFrame | Non
     """
     x = alt.X("Month:T", title=None, scale=alt.Scale(type="utc"), axis=alt.Axis(format="%b %Y", labelAngle=-40))
     base = alt.Chart(points).encode(x=x)
-    line = base.mark_line(color=GREY, strokeWidth=1.2).encode(y=alt.Y("Value:Q", title=value_title))
+    # the axis spans the points and limits, not from zero (as NHSRplotthedots draws them): a series at 45-52 drawn
+    # on 0-52 showed no variation to see
+    line = base.mark_line(color=GREY, strokeWidth=1.2).encode(
+        y=alt.Y("Value:Q", title=value_title, scale=alt.Scale(zero=False))
+    )
     lines = ["Centre", "Upper limit", "Lower limit"]  # one layer: the centre solid, the limits dashed
     limits = (
         base.transform_fold(lines, as_=["Line", "Limit"])

@@ -217,7 +217,7 @@ def _headline(rows: pl.DataFrame) -> None:
     m[1].metric("Ethnicity not stated", fmt.pct(first.get("pct_ethnicity_not_stated")))
     m[1].caption(
         f"{fmt.count(first.get('ethnicity_not_stated'), first.get('ethnicity_not_stated_sdc_flag'))} detentions "
-        "with no recorded ethnicity: left out of every rate below"
+        "with no recorded ethnicity: in no group below"
     )
     white = rows.filter(pl.col("ethnic_group") == "White")
     if white.height:
@@ -282,8 +282,12 @@ def main() -> None:
 
     name = rows["geography_name"][0]
     _headline(rows)
-    st.subheader(f"Rates by ethnic group: {name}, {fy}")
     table = group_table(rows, name, fy)
+    has_rates = table["Population (Census 2011)"].is_not_null().any()
+    if not has_rates:  # no Census population: counts by group only, without the columns of rates left empty
+        table = table.drop("Population (Census 2011)", "Rate per 100k", "Lower 95%", "Upper 95%",
+                           "Rate ratio vs White", "Ratio 95% CI", "Ratio method")  # fmt: skip
+    st.subheader(f"{'Rates' if has_rates else 'Detentions'} by ethnic group: {name}, {fy}")
     ui.table(
         table,
         f"s136_disproportionality_{area}_{fy}.csv",

@@ -181,6 +181,7 @@ def test_spc_chart_colours_points_by_type_and_marks_the_go_live():
     dots = layers[2]["encoding"]
     assert dots["color"]["scale"]["range"] == ["#A6A6A6", "#E46C0A"]
     assert dots["shape"]["scale"]["range"] == ["circle", "triangle-up"]
+    assert layers[0]["encoding"]["y"]["scale"]["zero"] is False, "the axis spans the data, not from zero"
 
 
 def test_series_heatmap_bar_and_status_grid_builders():

@@ -74,6 +74,8 @@ def test_disproportionality_without_the_census_names_only_what_is_loaded(publish
     assert "no_population" not in text and "Reliability, every group: No rate: no Census population is loaded." in text
     table = frame_with(at, "Ethnic group", "Reliability")
     assert set(table["Reliability"]) == {"No rate: no Census population is loaded"}
+    assert not {"Population (Census 2011)", "Rate per 100k"} & set(table.columns), "no columns of rates left empty"
+    assert "left out of every rate" not in text
 
 
 VIEWS = Path(__file__).resolve().parents[2] / "apps" / "views"
