@@ -139,8 +139,8 @@ def method_note(measure: dict[str, Any], rows: pl.DataFrame) -> str:
     )
     return (
         f"**{measure['measure_name']}** — numerator: {measure['numerator_definition']}; denominator: "
-        f"{measure['denominator_definition']} (source: {source_text}). Intervals: 95% and 99.8%, "
-        f"{ci_method_text(rows, measure.get('method'))}. Disclosure: {disclosure}."
+        f"{measure['denominator_definition']} (source: {source_text}). Intervals: 95% (comparisons and ranked "
+        f"charts) and 99.8% (funnel limits), {ci_method_text(rows, measure.get('method'))}. Disclosure: {disclosure}."
         + (f" {measure['caveats']}" if measure.get("caveats") else "")
     )
 

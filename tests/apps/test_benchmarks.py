@@ -41,8 +41,9 @@ def test_the_method_note_names_a_denominator_source_only_where_one_gave_a_denomi
     assert "(source: Census 2011 (QS201EW))" in benchmarks.method_note(measure, loaded)
     absent = pl.DataFrame({"denominator_source": [None, None], "ci_method": [None, None]},
                           schema={"denominator_source": pl.String, "ci_method": pl.String})  # fmt: skip
-    assert "(source: none for this period). Intervals: 95% and 99.8%, none for this period." in (
-        benchmarks.method_note(measure, absent)
+    assert (
+        "(source: none for this period). Intervals: 95% (comparisons and ranked charts) and 99.8% (funnel limits), "
+        "none for this period." in benchmarks.method_note(measure, absent)
     )
     assert "none (a mean has no interval here)" in benchmarks.method_note({**measure, "method": "mean"}, absent)
 
