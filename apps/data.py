@@ -122,14 +122,34 @@ def tables(_conn: duckdb.DuckDBPyConnection, key: str) -> frozenset[str]:
     return frozenset(run_query(_conn, "select table_name from duckdb_tables()")["table_name"].to_list())
 
 
+@cached
+def columns(_conn: duckdb.DuckDBPyConnection, key: str, table: str) -> frozenset[str]:
+    """The columns of one of this snapshot's tables."""
+    frame = run_query(_conn, "select column_name from duckdb_columns() where table_name = ?", [table])
+    return frozenset(frame["column_name"].to_list())
+
+
 def from_table(
-    conn: duckdb.DuckDBPyConnection, key: str, table: str, what: str, sql: str, params: list[Any] | None = None
+    conn: duckdb.DuckDBPyConnection,
+    key: str,
+    table: str,
+    what: str,
+    sql: str,
+    params: list[Any] | None = None,
+    needs: tuple[str, ...] = (),
 ) -> pl.DataFrame:
-    """``sql`` (on ``table``) after checking the snapshot holds the table: an older one says so politely."""
+    """``sql`` (on ``table``) after checking the snapshot holds the table and the columns a page ``needs`` that an
+    earlier release did not publish: an older snapshot says so politely."""
     if table not in tables(conn, key):
         raise SnapshotUnavailable(
             f"The {what} table `{table}` is not in this snapshot: it was published before that table existed. "
             f"{REFRESH_HINT}",
+            missing=True,
+        )
+    if lacking := sorted(set(needs) - columns(conn, key, table)):
+        raise SnapshotUnavailable(
+            f"The {what} table `{table}` of this snapshot has no {', '.join(lacking)}: it was published by an "
+            f"earlier release. {REFRESH_HINT}",
             missing=True,
         )
     return run_query(conn, sql, params)
@@ -520,6 +540,7 @@ def data_quality(_conn: duckdb.DuckDBPyConnection, key: str, source: str) -> pl.
         _conn, key, "mart_data_quality", "data quality",
         f"select q.*, {names} as force_name from mart_data_quality q {join} where q.source = ? "
         "order by q.force_code, q.period", [source],
+        needs=("rows_read_in_force", "rows_rejected_in_force", "pct_rows_rejected_in_force"),
     )  # fmt: skip
 
 

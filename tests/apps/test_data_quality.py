@@ -103,7 +103,7 @@ def test_a_lower_threshold_lists_the_rows_rejected_by_the_gate(published):
     after = frame_with(at, "Fields most often rejected")
     with_rejects = published.query(
         "select count(*) from mart_data_quality where source = 'custody' and (files_rejected > 0 or "
-        "pct_rows_rejected >= 0.01)"
+        "pct_rows_rejected_in_force >= 0.01)"
     )[0][0]
     assert len(after) == with_rejects > before
 
@@ -129,3 +129,14 @@ def test_the_key_fields_recorded_in_the_latest_period_are_the_marts(published):
     for row in rows.iter_rows(named=True):
         shown = table.loc[row["force_name"], f"{row['field']} %"]
         assert shown == row["pct_complete"] if row["pct_complete"] is not None else shown != shown  # NaN: withheld
+
+
+def test_a_snapshot_of_an_earlier_release_says_so(own_copy: Path):
+    """A snapshot published before the mart had the rows of the files in force: the page asks for a refresh."""
+    with duckdb.connect(str(own_copy)) as con:
+        con.execute("alter table mart_data_quality drop column pct_rows_rejected_in_force")
+    at = no_exception(open_page(links.DATA_QUALITY))
+    assert not at.dataframe
+    assert len(at.info) == 1 and "has no pct_rows_rejected_in_force: it was published by an earlier release" in (
+        at.info[0].value
+    )
