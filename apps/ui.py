@@ -22,6 +22,25 @@ from apps import benchmarks, charts, data
 SECTION = "section"  # the address parameter of a page's open tab
 
 
+DEMO_NOTICE = (
+    "**Demo data.** The forces' extracts in this snapshot (incidents, custody, street triage, s136 returns), the "
+    "ADR-125 published tables, the inspection tracker and the scheme registers are synthetic, written by `mhw synth` "
+    "for a demonstration: no figure drawn from them describes a real force. National public files (ONS, Census, "
+    "IOPC, Home Office, coroners), where loaded, are real."
+)
+
+
+def demo_notice() -> None:
+    """Above every page of a snapshot loaded from the demo landing zone (its publication says so): which figures are
+    synthetic. Nothing when there is no snapshot (the page says that itself)."""
+    try:
+        snapshot = data.open_snapshot()
+    except data.SnapshotUnavailable:
+        return
+    if data.publication(snapshot.conn, snapshot.key).get("is_demo_data"):
+        st.warning(DEMO_NOTICE)
+
+
 def show_unavailable(exc: data.SnapshotUnavailable) -> None:
     (st.info if exc.missing else st.error)(str(exc))
 

@@ -557,7 +557,7 @@ def publish(
     with _claimed(settings, "mhw publish", no_wait):
         prepare_manifest()  # the disclosure rules publish checks come from the models' yml
         try:
-            snapshot = publish_snapshot(settings.warehouse, settings.serving_dir, previous=previous)
+            snapshot = publish_snapshot(settings.warehouse, settings.serving_dir, previous=previous, demo=settings.demo)
         except PublishError as exc:
             _fail(str(exc))
     typer.echo(snapshot.summary())

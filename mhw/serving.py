@@ -70,13 +70,15 @@ def publish_snapshot(
     manifest: Path = DBT_MANIFEST,
     models: Mapping[str, PublishedModel] | None = None,
     previous: Path | None = None,
+    demo: bool = False,
 ) -> Snapshot:
     """Copy the published tables into serving/<stamp>.duckdb with their revisions against the previous snapshot,
     then point current.duckdb at it.
 
     `manifest` is the dbt manifest whose model yml declares each published column's disclosure class; `models` the
     published models (grain, lineage; default: read from that manifest); `previous` the snapshot to compare with
-    (default: the current one; CI passes the last run's, fetched from its artefacts).
+    (default: the current one; CI passes the last run's, fetched from its artefacts); `demo`: the warehouse was
+    loaded from the demo landing zone (`mhw synth`), which the publication records so that the app says so.
     """
     if not warehouse.exists():
         raise PublishError(f"no warehouse at {warehouse}: run the refresh first")
@@ -124,8 +126,8 @@ def publish_snapshot(
         con.execute(
             "create table main.publication as select ? as snapshot_id, now()::timestamp as published_at, "
             "? as warehouse_loads, ? as tables_published, ?::timestamp as ledger_loaded_until, "
-            "? as previous_snapshot, ? as revisions",
-            [snapshot_id, loads, ", ".join(tables), loaded_until, previous_id, revisions],
+            "? as previous_snapshot, ? as revisions, ? as is_demo_data",
+            [snapshot_id, loads, ", ".join(tables), loaded_until, previous_id, revisions, demo],
         )
         write_publication_tables(con, counts, models)
         con.execute("detach wh")

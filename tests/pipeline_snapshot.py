@@ -122,6 +122,6 @@ def build(home: Path) -> PipelineSnapshot:
 
     start = time.perf_counter()
     manifest = home / "dbt_target" / "manifest.json"
-    published: Snapshot = publish_snapshot(warehouse, home / "serving", manifest=manifest)
+    published: Snapshot = publish_snapshot(warehouse, home / "serving", manifest=manifest, demo=True)
     timings["publish"] = time.perf_counter() - start
     return PipelineSnapshot(home, warehouse, published.path, manifest, bool(public), timings)

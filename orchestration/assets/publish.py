@@ -68,7 +68,7 @@ def serving_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     """A new serving/<stamp>.duckdb of the published tables and their revisions, then serving/current.duckdb
     switched to it (under the run's writer claim)."""
     settings = get_settings()
-    snapshot = publish_snapshot(warehouse.path, settings.serving_dir, models=_models())
+    snapshot = publish_snapshot(warehouse.path, settings.serving_dir, models=_models(), demo=settings.demo)
     context.log.info(snapshot.summary())
     plan_id = context.run.tags.get(PLAN_TAG)
     if plan_id:  # a scheduled or sensed refresh: recorded as `mhw refresh` records its own, so the next skips

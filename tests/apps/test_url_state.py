@@ -57,3 +57,11 @@ def test_a_page_that_does_not_offer_the_chosen_measure_and_period_leaves_them_fo
         no_exception(go(at, page))
     assert (widget(at, "Measure").value, widget(at, "Period").value) == (measure, period)
     assert (at.query_params["measure"], at.query_params["period"]) == (measure, period)
+
+
+def test_a_demo_snapshot_says_on_every_page_which_figures_are_synthetic(published):
+    """The pipeline fixture is built from the demo generators, and its publication says so."""
+    assert published.query("select is_demo_data from publication")[0][0] is True
+    for page in (links.OVERVIEW, links.ADR125, links.LEARNING):
+        at = no_exception(open_page(page))
+        assert at.warning and at.warning[0].value.startswith("**Demo data.**"), page
