@@ -34,7 +34,9 @@ def _headline(rows: pl.DataFrame, measure: dict, period_words: str) -> None:
     cols[3].metric("Forces lower or better than E&W", f"{compared.get('lower', 0) + compared.get('better', 0)}")
     forces = benchmarks.force_rows(rows)
     valued = forces.filter(pl.col("value").is_not_null()).height
-    cols[3].caption(f"Of {forces.height} forces, {valued} with a published value for {period_words}")
+    # the forces the measure expects (British Transport Police has no resident population), else every force listed
+    expected = national["forces_expected"][0] if national.height and national["forces_expected"][0] else forces.height
+    cols[3].caption(f"Of {expected} forces, {valued} with a published value for {period_words}")
     if not valued and national.height and national["completeness_note"][0]:
         st.info(f"No force has a published value for {period_words}: {national['completeness_note'][0]}.")
 
@@ -161,7 +163,9 @@ def main() -> None:
             "lower than a comparator when its 95% interval excludes the comparator's value. The peer group value "
             "pools the peers' counts; regions pool their forces.",
             "**Disclosure control.** Values resting on 1 to 7 people are withheld with their interval, funnel "
-            "position, rank and change; counts below national level are rounded to 5. Only published values show.",
+            "position, rank and change; counts below national level are rounded to 5. Only published values show."
+            if measure.get("disclosure_rule") == "person_level"
+            else "**Disclosure control.** None: the figures are another body's, as it published them.",
         ],
         pub,
     )

@@ -108,7 +108,7 @@ def coroners_section(snapshot: data.Snapshot) -> None:
         pl.col("sent_to_police").alias("Sent to police"),
         pl.col("text_mentions_police").alias("Mention police"),
         pl.col("mentions_s136_or_place_of_safety").alias("Mention s136 / place of safety"),
-        pl.col("mental_health_category").alias("Mental health category"),
+        pl.col("mental_health_category").alias("Reports in the mental health category"),
         pl.col("report_refs").alias("References"),
     )
     ui.table(
@@ -232,7 +232,10 @@ def main() -> None:
             "body, a 0 that it lists it with no deaths.",
             "**Coroners.** Prevention of future deaths reports from judiciary.uk, counted by coroner area and year; "
             "'mention police' and 's136' come from a text search of the reports. The reports are linked; the names "
-            "of the deceased are not repeated here.",
+            "of the deceased are not repeated here. Which reports are here is a keyword selection (police and mental "
+            "health) of the reports as collected, so a year counts what the search found, not every relevant report: "
+            "the last year runs only to the collection date, and the text of older reports is less complete, so "
+            "the counts by year are not a trend.",
             "**Inspections.** HMICFRS recommendations and areas for improvement with their latest tracked status and "
             "age; mapped to the NPCC mental-health strategy objectives.",
         ],

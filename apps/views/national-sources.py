@@ -30,6 +30,7 @@ POPULATION_SOURCES = {
     "ons_mye_carried_forward": "ONS estimate carried forward",
     "standin": "Stand-in: approximate, not an ONS figure",
 }
+GEO_LEVELS = {"england_and_wales": "England and Wales", "force": "Police force area"}
 NO_RESIDENTS = "No resident population: no rate per 100,000"
 STANDIN_WARNING = (
     "No ONS population file is loaded, so every rate per 100,000 divides by a stand-in population: an approximate "
@@ -149,7 +150,7 @@ def population_section(snapshot: data.Snapshot) -> None:
     year = state.choose("Mid-year", [str(y) for y in years], "mid_year", column=st.columns([1, 3])[0])
     rows = frame.filter(pl.col("mid_year") == int(year)).select(
         pl.col("geo_name").alias("Area"),
-        pl.col("geo_level").alias("Level"),
+        pl.col("geo_level").replace_strict(GEO_LEVELS, default=pl.col("geo_level")).alias("Level"),
         pl.col("population").alias("Population"),
         pl.col("population_vintage").alias("Vintage"),
         pl.col("population_source").replace_strict(POPULATION_SOURCES, default=pl.col("population_source"))
@@ -158,10 +159,21 @@ def population_section(snapshot: data.Snapshot) -> None:
     ui.table(rows, f"population_by_force_{year}.csv", "Download the populations (CSV)",
              column_config={"Population": st.column_config.NumberColumn(format="localized")},
              height=ui.rows_height(rows.height, 900))  # fmt: skip
+    carried = (
+        data.s136_national(snapshot.conn, snapshot.key)
+        .filter(pl.col("population_source") == "ons_mye_carried_forward")["fy_label"]
+        .to_list()
+    )
+    carried_words = (
+        f" The rates of {carried[0]}{' to ' + carried[-1] if len(carried) > 1 else ''} divide by the mid-{years[0]} "
+        "estimate carried forward, the latest in the file; ONS has since revised its estimates on the 2021 Census."
+        if carried
+        else ""
+    )
     st.caption(
         "ONS mid-year population estimates by police force area, as published. Years after the latest ONS year use "
         "the latest year carried forward (labelled so in every rate). Without the ONS file, rates use an approximate "
-        "stand-in population, labelled 'stand-in' wherever it is used."
+        f"stand-in population, labelled 'stand-in' wherever it is used.{carried_words}"
     )
 
 
