@@ -253,6 +253,12 @@ use_of_force_ranked as (
         force_code,
         fy_label,
         n_mental_health,
+        -- a force that recorded the condition for at most half of its tactics is not compared (its count of
+        -- tactics with a mental health condition is short by the tactics it did not record; mart_use_of_force_mh
+        -- flags the same share_caution)
+        case when n_condition_reported = 0 then 'no condition recorded for any tactic'
+             when 2 * n_not_reported > n_tactic_reported then 'the condition not recorded for over half the tactics'
+        end as recording_note,
         row_number() over (partition by force_code, fy_label order by loaded_at desc, load_id desc) as pick
     from {{ ref('stg_home_office__use_of_force') }}
     where entity_type = 'force' and tactic_level = 'all_tactics'
@@ -361,7 +367,8 @@ rows_yearly as (
     left join population as p on p.force_code = i.force_code and p.fy_label = i.fy_label
     union all
     select
-        'uof_mh_per_1000_officers', u.force_code, u.fy_label, null, u.n_mental_health, o.officers_fte, true, null,
+        'uof_mh_per_1000_officers', u.force_code, u.fy_label, null, u.n_mental_health, o.officers_fte,
+        u.recording_note is null, u.recording_note,
         case when o.officers_fte is not null then 'home_office_officers_fte_same_year' end
     from use_of_force_ranked as u
     left join officers as o on o.force_code = u.force_code and o.fy_label = u.fy_label

@@ -271,7 +271,10 @@ final as (
                       and (denominator is null or (method = 'rate_ratio' and reference_denominator is null))))
                 then 'no denominator'
             when is_small_population_rate then 'small resident population: not comparable with other forces'
-            when not is_complete then 'submissions for the period are incomplete: significance withheld'
+            -- what is missing, as the counts say (no extract for the month, a condition not recorded, the forces an
+            -- aggregate covers)
+            when not is_complete
+                then coalesce(completeness_note, 'submissions for the period are incomplete') || ': significance withheld'
             when value is null then 'no value'
             when cmp_lcl95 is null then 'no interval (a mean): compared descriptively only'
         end as comparison_note,
