@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -544,6 +545,7 @@ def with_every_measure(
     return combined.join(order, on="measure_id", how="left").sort("_order", nulls_last=True).drop("_order")
 
 
+@cache  # built once: compared_label reads it for every row
 def compared_symbols() -> dict[str, tuple[str, str, str, str]]:
     """The COMPARISON palette for a table, each label led by the symbol of the difference's direction (▲ higher,
     ▼ lower, ● similar, □ not compared) and, for better / worse, the direction in words: 'Better (lower)'. Keys are

@@ -93,9 +93,10 @@ def national_table(national: pl.DataFrame, forces: pl.DataFrame) -> pl.DataFrame
     return pl.DataFrame(rows, schema=schema)
 
 
-def national_summary(national: pl.DataFrame, forces: pl.DataFrame, fy: str) -> str | None:
+def national_summary(national: pl.DataFrame, forces: pl.DataFrame, fy: str, table: pl.DataFrame) -> str | None:
     """In words, why the E&W totals are not like for like (forces in one side only), and the first item compared
-    over the forces in both; None when every force is in both."""
+    over the forces in both (``table``: national_table's, one row per item in item order); None when every force is
+    in both."""
     record_only = sorted(forces.filter(pl.col("status") == "record_only")["force_name"].unique().to_list())
     published_only = sorted(forces.filter(pl.col("status") == "published_only")["force_name"].unique().to_list())
     if not record_only and not published_only or national.is_empty():
@@ -114,8 +115,8 @@ def national_summary(national: pl.DataFrame, forces: pl.DataFrame, fy: str) -> s
             f"{'it' if len(published_only) == 1 else 'them'} and the records' total does not"
         )
     first = national.sort("item_order").row(0, named=True)
-    table = national_table(national.sort("item_order").head(1), forces).row(0, named=True)
-    in_both, differ = table["Forces in both"], table["Forces differing"]
+    first_row = table.row(0, named=True)
+    in_both, differ = first_row["Forces in both"], first_row["Forces differing"]
     item = f"{first['measure_label']}: {first['category_label']}".lower()
     if differ == 0:
         compared = f"all {in_both:,} match exactly"
@@ -127,7 +128,7 @@ def national_summary(national: pl.DataFrame, forces: pl.DataFrame, fy: str) -> s
                 & (pl.col("status") == "differs")
             )["force_name"].to_list()
         )
-        difference = table["Difference, forces in both"]
+        difference = first_row["Difference, forces in both"]
         by = ""
         if differ == 1:
             by = " by 1 to 7 (shown as *)" if difference == "*" else f" by {difference} (rounded to 5)"
@@ -218,11 +219,12 @@ def main() -> None:
     )
 
     st.subheader("England and Wales, by item")
-    summary = national_summary(national, forces, fy)
+    table = national_table(national, forces)
+    summary = national_summary(national, forces, fy, table)
     if summary:
         st.markdown(summary)
     ui.table(
-        national_table(national, forces),
+        table,
         f"adr125_national_{fy}.csv",
         "Download the national table (CSV)",
         column_config={
