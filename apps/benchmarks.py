@@ -450,7 +450,11 @@ def escalation_frame(items: pl.DataFrame) -> pl.DataFrame:
                 "Area": r["geography_name"],
                 "Region": r["region_name"] or "–",
                 "Measure": r["measure_name"],
-                "Signal": r["signal_text"],
+                "Signal": (
+                    f"Resolved: not signalled at {r['resolved_period']}. Last signal: {r['signal_text']}"
+                    if r["status"] == "resolved" and r.get("resolved_period")
+                    else r["signal_text"]
+                ),
                 "Since": r["since_period"],
                 "Periods running": r["periods_running"],
                 "Latest period": r["latest_period"],

@@ -72,14 +72,16 @@ def classify(period_start: date, grain: str, start_from: date | None, start_to: 
     return "transition"
 
 
+def _periods_since(period_start: date, grain: str, origin: date) -> int:
+    """How many periods of the grain `period_start` is after `origin` (the time axis of the fit)."""
+    years = period_start.year - origin.year
+    return years * 12 + period_start.month - origin.month if grain == "month" else years
+
+
 def _series(rows: pl.DataFrame, grain: str, origin: date) -> Series:
     starts = rows["period_start"].to_list()
-    if grain == "month":
-        t = np.array([(d.year - origin.year) * 12 + d.month - origin.month for d in starts], float)
-        season = np.array([d.month for d in starts], float)
-    else:
-        t = np.array([d.year - origin.year for d in starts], float)
-        season = None
+    t = np.array([_periods_since(d, grain, origin) for d in starts], float)
+    season = np.array([d.month for d in starts], float) if grain == "month" else None
     return Series(
         t=t,
         numerator=rows["numerator"].to_numpy().astype(float),
@@ -177,8 +179,9 @@ def evaluate_one(
     used = rows.filter("fit_usable")
     n_before = used.filter(pl.col("phase") == "before").height
     n_after = used.filter(pl.col("phase") == "after").height
-    events_before = int(used.filter(pl.col("phase") == "before")["numerator_count"].sum() or 0)
-    events_after = int(used.filter(pl.col("phase") == "after")["numerator_count"].sum() or 0)
+    # no usable period on a side: its events are unknown, not 0 (docs/methods.md, "Partial periods")
+    events_before = int(used.filter(pl.col("phase") == "before")["numerator_count"].sum()) if n_before else None
+    events_after = int(used.filter(pl.col("phase") == "after")["numerator_count"].sum()) if n_after else None
     caveats = []
     if scheme["start_basis"] == "assumed":
         caveats.append("the start date is assumed, not published or recorded by the force")
@@ -226,8 +229,10 @@ def evaluate_one(
     fit_rows = rows.filter("in_run")
     origin = fit_rows["period_start"].min()
     treated = _series(fit_rows, grain, origin)
-    after_t = treated.t[fit_rows["phase"].to_numpy() == "after"]
-    t0 = float(after_t.min())
+    # the change is at the first period after the start, fitted or not: when the months after the start were left
+    # out (COVID-19 restrictions), the level change is still the one at the start (docs/methods.md section 9)
+    first_after = rows.filter((pl.col("phase") == "after") & running)["period_start"].min()
+    t0 = float(_periods_since(first_after, grain, origin))
     try:
         own = fit(treated, t0, PERIODS_PER_YEAR[grain])
     except ValueError as exc:

@@ -71,6 +71,20 @@ def test_a_ranked_chart_says_which_forces_it_leaves_out_and_why():
     assert benchmarks.not_drawn_text(rows.filter(pl.col("value").is_not_null())) == ""
 
 
+def test_a_resolved_item_says_so_before_the_signal_it_last_had():
+    item = {"escalation_level": "regional", "geography_name": "City of London Police", "region_name": "London",
+            "measure_name": "s136 per 100,000", "since_period": "2025-03", "periods_running": 1,
+            "latest_period": "2025-03", "geography_level": "force", "geography_code": "E23000034",
+            "measure_id": "s136_per_100k_month", "signal_source": "funnel",
+            "signal_text": "s136 per 100,000, City of London: beyond the 99.8% funnel limit in 2025-03."}  # fmt: skip
+    frame = benchmarks.escalation_frame(pl.DataFrame([
+        item | {"status": "resolved", "resolved_period": "2025-04"}, item | {"status": "new", "resolved_period": None}
+    ]))  # fmt: skip
+    resolved, new = frame["Signal"].to_list()
+    assert resolved == f"Resolved: not signalled at 2025-04. Last signal: {item['signal_text']}"
+    assert new == item["signal_text"]
+
+
 def test_every_denominator_source_the_mart_names_is_written_in_words(pipeline_snapshot_build):
     published = pipeline_snapshot_build
     sources = {r[0] for r in published.query("select distinct denominator_source from mart_benchmark") if r[0]}

@@ -235,9 +235,23 @@ def test_planted_shift_is_special_cause_and_escalated(build):
     assert others and all(p["point_type"] == "common_cause" for p in others)
     items = _by(build["one"]["escalations"], measure_id="mh_incidents_per_1000", geography_code=LANCS)
     [item] = [i for i in items if i["signal_source"] == "spc"]
-    assert (item["status"], item["escalation_level"], item["signal_type"]) == (
-        "new", "local", "spc_special_cause_neutral")  # fmt: skip
+    assert (item["status"], item["signal_type"]) == ("new", "spc_special_cause_neutral")
+    # a neutral special cause held for six points escalates as one of concern would (methods.md section 6)
+    assert item["periods_running"] >= 6
+    assert (item["escalation_level"], item["rule_id"]) == ("regional", "spc_neutral_force_sustained")
     assert "Lancashire" in item["signal_text"] and item["latest_period"] == "2024-12"
+
+
+def test_neutral_signals_escalate_as_signals_of_concern():
+    """Every rule for a signal of concern has its twin for the neutral signal (a measure with no agreed direction):
+    the same geography level, periods running and escalation level."""
+    rules = list(csv.DictReader((REPO / "seeds" / "ref_escalation_rule.csv").open()))
+
+    def levels(kind: str) -> set[tuple[str, str, str, str]]:
+        return {(r["signal_type"].replace(kind, ""), r["geography_level"], r["min_periods_running"],
+                 r["escalation_level"]) for r in rules if r["signal_type"].endswith(kind)}  # fmt: skip
+
+    assert levels("_concern") == levels("_neutral")
 
 
 def test_escalation_status_across_refreshes(build):

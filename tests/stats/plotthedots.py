@@ -18,6 +18,12 @@ def _sign(x: float) -> int:
     return (x > 0) - (x < 0)
 
 
+def _compare(a: float, b: float) -> int:
+    """The sign of a - b at the published precision (6 decimal places), as the warehouse judges sides and steps
+    (docs/methods.md section 4; the package compares the unrounded doubles)."""
+    return _sign(round(a, 6) - round(b, 6))
+
+
 def spc_standard(y: Sequence[float], fix_after_n_points: int | None = None, screen_outliers: bool = True) -> dict:
     """mean_col, lpl, upl, nlpl, nupl, outside_limits, relative_to_mean and close_to_limits of one rebase group."""
     n = len(y)
@@ -34,7 +40,7 @@ def spc_standard(y: Sequence[float], fix_after_n_points: int | None = None, scre
     lpl, upl = mean - LIMIT * amr, mean + LIMIT * amr
     nlpl, nupl = mean - LIMIT_CLOSE * amr, mean + LIMIT_CLOSE * amr
     outside = [v > upl or v < lpl for v in y]
-    rtm = [_sign(v - mean) for v in y]
+    rtm = [_compare(v, mean) for v in y]
     close = [not o and (v < nlpl or v > nupl) for v, o in zip(y, outside, strict=True)]
     return {"n": n, "mean": mean, "lpl": lpl, "upl": upl, "outside": outside, "rtm": rtm, "close": close}
 
@@ -54,7 +60,7 @@ def _seven_point_trend(y: Sequence[float], run: int) -> list[int]:
         return [0] * len(y)
     out = [0] * (run - 1)
     for i in range(run - 1, len(y)):
-        d = [_sign(y[i - k] - y[i - k - 1]) for k in range(run - 1)]
+        d = [_compare(y[i - k], y[i - k - 1]) for k in range(run - 1)]
         out.append(1 if all(x == 1 for x in d) else -1 if all(x == -1 for x in d) else 0)
     return out
 
@@ -73,7 +79,7 @@ def special_cause_type(y: Sequence[float], std: dict, trend_run: int = 7, shift_
     trend = _part_of_seven_trend(_seven_point_trend(y, trend_run), trend_run)
     two = [int(a == 1 and b == 1) for a, b in zip(_two_in_three(close, rtm), close, strict=True)]
     shift = _part_of_seven_trend(_seven_point_one_side_mean(rtm, shift_run), shift_run)
-    sdy = [_sign(b - a) for a, b in zip(y, y[1:], strict=False)]
+    sdy = [_compare(b, a) for a, b in zip(y, y[1:], strict=False)]
     right = sdy + sdy[-1:]
     left = [0, *sdy]
     nxt = trend[1:] + [0]

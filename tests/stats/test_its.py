@@ -190,3 +190,26 @@ def test_evaluate_once_fits_the_same_inputs_once_and_new_inputs_afresh(monkeypat
     fewer = comparisons.filter(pl.col("comparison_force_code") != "C4")
     changed = scheme_evaluation.evaluate_once(schemes, pl.DataFrame(rows), fewer)
     assert len(fitted) == 2 and not changed[0].equals(first[0])
+
+
+def test_the_level_change_is_at_the_start_when_the_months_after_it_are_left_out():
+    """A go-live whose first months after the start are not fitted (COVID-19 restrictions): the step and the trend
+    change still begin at the start (methods.md section 9), not at the first month fitted; a force with no data
+    before its start has unknown events before it, not 0."""
+    schemes, rows, comparisons = _evaluation_inputs()
+    gap = [date(2024, m, 1) for m in (4, 5, 6, 7)]  # A's go-live month and the three after it
+    rows = [r | {"is_usable": False, "is_covid_restrictions": True} if r["force_code"] == "A" and r["period_start"]
+            in gap else r for r in rows]  # fmt: skip
+    late = [r | {"force_code": "E"} for r in rows if r["force_code"] == "L" and r["period_start"] >= date(2024, 4, 1)]
+    schemes = pl.concat([schemes, pl.DataFrame([_scheme("E:rcrp", "E", date(2024, 4, 1))])])
+    evaluations, _ = evaluate(schemes, pl.DataFrame(rows + late), comparisons)
+    a = evaluations.filter(pl.col("scheme_key") == "A:rcrp").row(0, named=True)
+    a_rows = pl.DataFrame(rows).filter(pl.col("force_code") == "A").sort("period_start")
+    months = np.array([d.month for d in a_rows["period_start"]], float)
+    series = Series(np.arange(36, dtype=float), a_rows["numerator"].to_numpy(), a_rows["exposure"].to_numpy(),
+                    a_rows["is_usable"].to_numpy(), months)  # fmt: skip
+    assert a["level_ratio"] == pytest.approx(fit(series, 24.0).level.ratio)  # the step at the go-live, month 24
+    assert a["level_ratio"] != pytest.approx(fit(series, 28.0).level.ratio)  # not at the first month fitted
+    e = evaluations.filter(pl.col("scheme_key") == "E:rcrp").row(0, named=True)
+    assert (e["status"], e["periods_before"], e["events_before"]) == ("not_evaluable", 0, None)
+    assert e["events_after"] == sum(r["numerator_count"] for r in late)

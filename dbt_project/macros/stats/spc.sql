@@ -15,6 +15,7 @@
        side of the centre: the near points are marked;
     4. a run of var('spc_shift_run_length') points on the same side of the centre (a point on the centre breaks it):
        every point of the run is marked.
+  Sides of the centre and steps are judged at the published precision (6 decimal places; docs/methods.md §4).
   Point types from the measure's improvement direction (1 higher is better, -1 lower is better, 0 none):
   common_cause, special_cause_improvement, special_cause_concern, special_cause_neutral_high / _low. Assurance
   against a target (last segment): consistent_pass / consistent_fail / inconsistent; NULL without a target or a
@@ -92,8 +93,9 @@
         select
             *,
             coalesce(value > upl or value < lpl, false) as outside_limits,
-            cast(sign(value - centre) as integer) as relative_to_mean,
-            cast(sign(value - lag(value) over ({{ seg_order }})) as integer) as step_sign
+            -- sides and steps as published (6 decimal places): a point shown on the centre is on it
+            cast(sign(round(value, 6) - round(centre, 6)) as integer) as relative_to_mean,
+            cast(sign(round(value, 6) - round(lag(value) over ({{ seg_order }}), 6)) as integer) as step_sign
         from spc_limits
     ),
 

@@ -21,7 +21,9 @@ select
     is_covid_restrictions,
     {{ mhw.sdc_round5('numerator_count') }} as records,
     {{ mhw.sdc_round5('denominator_count') }} as denominator_records,
-    case when is_withheld then 'suppressed_1_7' else 'none' end as observed_sdc_flag,
+    case when is_withheld then 'suppressed_1_7'
+         when numerator_count = 0 then 'none'
+         else 'rounded5' end as observed_sdc_flag,
     case when not is_withheld then observed_rate end as observed_rate,
     case when not {{ mhw.is_suppressed_1_7('numerator_count') }} then fitted_rate end as fitted_rate,
     case when not {{ mhw.is_suppressed_1_7('numerator_count') }} then counterfactual_rate end as counterfactual_rate,
