@@ -56,9 +56,10 @@ run: refresh app
 app: install
 	streamlit run apps/serve.py --server.address 127.0.0.1 --server.port $(APP_PORT) --server.headless true
 
+# the instance `mhw refresh` uses: $$DAGSTER_HOME, else $$MHW_HOME/dagster_home (prepared as mhw prepares it)
 dev: manifest
-	mkdir -p $${DAGSTER_HOME:-data/dagster_home} && cp dagster.yaml $${DAGSTER_HOME:-data/dagster_home}/
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/data/dagster_home} dagster dev -h 127.0.0.1 -p 3000
+	DAGSTER_HOME="$$(python -c 'from mhw.cli import dagster_home_for_dev; print(dagster_home_for_dev())')" \
+		dagster dev -h 127.0.0.1 -p 3000
 
 # the suite runs on PYTEST_WORKERS processes, one test file per worker (module fixtures build once), the longest
 # files first (tests/conftest.py); --durations shows where the time goes

@@ -630,6 +630,12 @@ def generate_national(
     nat = national_parameters(seed, months)
     contracts = {s: load_contract(s) for s in SOURCES}
     bad = _bad_file_slots(seed, nat, months, bad_files)
+    unknown = sorted(set(forces or ()) - set(nat.forces))
+    if unknown:
+        raise ValueError(
+            f"unknown force code(s): {', '.join(unknown)} (the 44 forces are those of seeds/ref_force.csv, "
+            "e.g. E23000001 for the Metropolitan Police, W15000001 for North Wales, BTP)"
+        )
     selected = [f for f in nat.forces if forces is None or f in forces]
     report = DemandReport()
     with tqdm(total=len(selected) * len(months), unit="force-month", desc="synth", disable=not progress) as bar:

@@ -1,4 +1,4 @@
-"""DDL of the raw layer: what ingestion writes and dbt reads as sources (architecture.md, data flow step 2).
+"""DDL of the raw layer: what ingestion writes and dbt reads as sources (docs/interfaces.md, "Raw layer").
 
 One SQL file per source in ingestion/ddl/, applied in name order (00_core first); every statement is
 idempotent (`CREATE ... IF NOT EXISTS`), so adding a source means adding a file.

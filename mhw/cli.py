@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
@@ -44,6 +45,9 @@ def _claimed(settings: Settings, command: str, no_wait: bool) -> Iterator[writer
         claim = writer_claim.acquire(settings, command, wait=not no_wait, on_wait=_note)
     except writer_claim.WarehouseBusy as exc:
         _fail(f"{exc.what}; not waiting (--no-wait)", BUSY)
+    except OSError as exc:  # a read-only or missing home: nothing can be written there
+        _fail(f"{command} cannot write in {settings.home}: {exc.strerror} ({exc.filename}); MHW_HOME must be a "
+              "folder this user can write")  # fmt: skip
     try:
         if claim.previous:
             from .refresh_inputs import forget_last_refresh
@@ -109,6 +113,11 @@ def _read_warehouse(settings: Settings):
         pid = writer_claim.duckdb_file_holder(settings.warehouse)
         who = f"pid {pid} ({writer_claim.process_name(pid)})" if pid else "another process"
         _fail(f"the warehouse file is open in {who}: try again when it is closed", BUSY)
+    if not con.execute("select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = 'load_ledger'"
+                       ).fetchone()[0]:  # fmt: skip
+        con.close()
+        _fail(f"the warehouse at {settings.warehouse} holds no load ledger: nothing was ever loaded into it. "
+              "Build it with `mhw refresh`")  # fmt: skip
     try:
         yield con
     finally:
@@ -132,6 +141,14 @@ def prepare_dagster_home(settings: Settings) -> None:
     config["event_log_storage"]["config"] = {"base_dir": str(home / "history" / "runs")}  # Dagster's own place
     atomic.write_text(home / "dagster.yaml", yaml.safe_dump(config, sort_keys=False))  # a Dagster UI may read it
     os.environ["DAGSTER_HOME"] = str(home)
+
+
+def dagster_home_for_dev() -> Path:
+    """`make dev`: the Dagster instance `mhw refresh` uses in this MHW_HOME (or DAGSTER_HOME), prepared as it prepares
+    it, so the UI shows the refreshes' runs and its runs are theirs."""
+    settings = get_settings()
+    prepare_dagster_home(settings)
+    return settings.dagster_home
 
 
 def prepare_manifest() -> None:
@@ -159,8 +176,10 @@ def synth(
     months: Annotated[
         str, typer.Option(help="Months of the monthly force extracts (incidents, custody, ...), first:last.")
     ] = "2023-04:2025-03",
-    dirt: Annotated[float, typer.Option(help="Share of rows planted with a data-quality fault (0 = none).")] = 0.002,
-    bad_files: Annotated[int, typer.Option(help="Whole bad files (re-sends) placed next to good ones.")] = 4,
+    dirt: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of rows planted with a data-quality fault (0 = none).")
+    ] = 0.002,
+    bad_files: Annotated[int, typer.Option(min=0, help="Whole bad files (re-sends) placed next to good ones.")] = 4,
     forces: Annotated[
         str | None, typer.Option(help="Only these force codes, comma separated (same files as a full run).")
     ] = None,
@@ -180,13 +199,21 @@ def synth(
         typer.echo(f"landing zone {settings.landing_dir} already has files: no demo data written")
         return
     fys = tuple(y.strip() for y in years.split(","))
+    for fy in fys:
+        if not re.fullmatch(r"\d{4}-\d{2}", fy) or (int(fy[:4]) + 1) % 100 != int(fy[5:]):
+            _fail(f"--years: '{fy}' is not a financial year like 2024-25")
     try:
         window = parse_months(months)
     except ValueError as exc:
         _fail(str(exc))
     only = tuple(f.strip() for f in forces.split(",")) if forces else None
     options = {"dirt": dirt, "bad_files": bad_files, "forces": only, "progress": progress}
-    report = generate_national(settings.landing_dir, seed=seed, years=fys, months=window, **options)
+    try:
+        report = generate_national(settings.landing_dir, seed=seed, years=fys, months=window, **options)
+    except ValueError as exc:
+        _fail(str(exc))
+    except OSError as exc:  # MHW_HOME a file, or a folder this user cannot write
+        _fail(f"cannot write the demo landing zone: {exc.strerror} ({exc.filename})")
     settings.demo_marker.write_text(f"synthetic demo data, seed {seed}\n")
     typer.echo(f"wrote synthetic force extracts under {settings.landing_dir}: {report.describe()}")
     if published:
@@ -221,6 +248,8 @@ def export_adr125_command(
         result = export_adr125(settings.warehouse, year, out or settings.home / "exports" / "adr125" / year)
     except ExportError as exc:
         _fail(str(exc))
+    except OSError as exc:  # --out an existing file, or a folder this user cannot write
+        _fail(f"cannot write the return: {exc.strerror} ({exc.filename})")
     typer.echo(
         f"wrote the {result.financial_year} return for {result.forces} force(s) ({result.detentions} s136 detentions) "
         f"to {result.out_dir}; combined file {result.combined_file.name} "
@@ -263,15 +292,20 @@ def refresh(
             f"no landing zone at {settings.landing_dir}: set MHW_HOME to the home whose landing/ folder holds the "
             "forces' deliveries, or create that folder to start a new home (`make demo-data` fills it with demo data)"
         )
+    if settings.public_data_dir is not None and not settings.public_data_dir.is_dir():
+        _fail(
+            f"MHW_PUBLIC_DATA_DIR is {settings.public_data_dir}, which is not a folder: correct it, or unset it to "
+            "refresh without the national public files (rates then divide by stand-in populations)"
+        )
     try:
-        _, key_id = resolve_key(settings)
+        key, key_id = resolve_key(settings)
     except MissingKeyError as exc:
         _fail(str(exc))
     with _claimed(settings, "mhw refresh", no_wait) as claim:
         if settings.warehouse.exists():  # the wrong key is refused once, here, before Dagster starts
             with duckdb.connect(str(settings.warehouse), read_only=True) as con:
                 try:
-                    check_key_matches(con, key_id)
+                    check_key_matches(con, key, key_id)
                 except KeyMismatchError as exc:
                     _fail(str(exc))
         fingerprint, code = inputs_fingerprint(settings), code_fingerprint()
@@ -432,6 +466,9 @@ def _print_status(settings: Settings, *, parts: bool = False, **only: str | None
     typer.echo(f"load ledger (source, status, files, rows read, loaded, rejected{narrowed}):")
     for row in rows:
         typer.echo("  " + "  ".join(str(v) for v in row))
+    if chosen and not rows:
+        typer.echo("  no ledger entry matches: check the spelling (sources as `mhw status` lists them, force codes "
+                   "like E23000001, periods like 2024-05 or 2024-25)")  # fmt: skip
     if active is None:
         return
     for name, value in chosen.items():
@@ -470,9 +507,20 @@ def _not_data(settings: Settings) -> list[tuple[str, str]]:
     return scan_landing(settings.landing_dir, {*LANDING_SOURCES, *MONTHLY_SOURCES}).not_data
 
 
+def _under_landing(settings: Settings, file: str) -> str:
+    """A path as the ledger records it: under the landing zone (an absolute path into it is made relative)."""
+    path = Path(file)
+    if not path.is_absolute() or not path.resolve().is_relative_to(settings.landing_dir):
+        return file
+    relative = path.resolve().relative_to(settings.landing_dir).as_posix()
+    if relative == ".":
+        return ""
+    return relative + "/" if file.endswith("/") else relative
+
+
 @app.command()
 def rejects(
-    limit: Annotated[int, typer.Option(help="Rows to show.")] = 50,
+    limit: Annotated[int, typer.Option(min=0, help="Rows to show.")] = 50,
     file: Annotated[
         str,
         typer.Option(
@@ -484,6 +532,7 @@ def rejects(
     """List quarantined rows and files (file, row, field, reason), then files under the landing zone that are not
     data (hidden, temporary or system files), which are left alone."""
     settings = get_settings()
+    file = _under_landing(settings, file)
     with _read_warehouse(settings) as con:
         rows = con.execute(
             "select file_path, row_number, field, reason from raw.rejected_rows where starts_with(file_path, ?) "
@@ -522,9 +571,9 @@ def withdraw(
     settings = get_settings()
     if not settings.warehouse.exists():
         _fail(_no_warehouse(settings))
-    path = Path(file)
-    if path.is_absolute() and path.resolve().is_relative_to(settings.landing_dir):
-        file = path.resolve().relative_to(settings.landing_dir).as_posix()
+    if not reason.strip():
+        _fail("--reason: say why the file is withdrawn (it is recorded in the ledger beside who withdrew it)")
+    file = _under_landing(settings, file)
     with _claimed(settings, f"mhw withdraw {file}", no_wait):
         with duckdb.connect(str(settings.warehouse)) as con:
             try:
@@ -587,16 +636,18 @@ def checks() -> None:
 
 
 @app.command()
-def docs() -> None:
+def docs(no_wait: Annotated[bool, NO_WAIT] = False) -> None:
     """Build the dbt documentation site (lineage from the sources to every published mart) into $MHW_HOME/docs."""
     settings = get_settings()
     out = settings.home / "docs"
     cmd = ["dbt", "docs", "generate", "--static", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
            str(DBT_PROJECT_DIR), "--target-path", str(out)]  # fmt: skip
-    if not settings.warehouse.exists():
-        cmd.append("--empty-catalog")  # no warehouse yet: lineage and docs without column types and row counts
-    env = {**_tool_env(), "MHW_WAREHOUSE": str(settings.warehouse)}
-    with _claimed(settings, "mhw docs", no_wait=False):  # dbt opens the warehouse for its catalog
+    with tempfile.TemporaryDirectory() as spare, _claimed(settings, "mhw docs", no_wait):
+        warehouse = settings.warehouse
+        if not warehouse.exists():  # lineage and docs without column types and row counts; dbt opens a warehouse
+            cmd.append("--empty-catalog")  # all the same, so one that goes away (not an empty file in the home)
+            warehouse = Path(spare) / settings.warehouse.name
+        env = {**_tool_env(), "MHW_WAREHOUSE": str(warehouse)}
         done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if done.returncode:
         _fail(f"dbt docs generate failed:\n{done.stdout[-4000:]}{done.stderr[-2000:]}")
@@ -615,8 +666,12 @@ def export_publication_command(
         written = export_publication(settings.serving_dir, settings.home / "docs", out)
     except PublishError as exc:
         _fail(str(exc))
+    except OSError as exc:  # --out an existing file, or a folder this user cannot write
+        _fail(f"cannot write the publication to {out}: {exc.strerror} ({exc.filename})")
     for path in written:
         typer.echo(f"wrote {path}")
+    if not (settings.home / "docs" / "static_index.html").exists():
+        _note("note: no dbt docs site in this home, so none was exported (`mhw docs` builds it)")
 
 
 @app.command()

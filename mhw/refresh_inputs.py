@@ -340,6 +340,18 @@ def record_planned_refresh(settings: Settings, plan_id: str, ledger: Sequence[in
     return True
 
 
+def set_aside_for_other_code(settings: Settings, code: str) -> bool:
+    """Before a dbt build with `code`: a record of the last refresh made by other code stops describing the warehouse
+    as soon as the build starts (it may rebuild some models, then fail; a rollback of the code would then find the
+    record's code again and leave those models as the other code built them), so it is set aside and the next
+    refresh builds every model. True when it was."""
+    recorded = _stamp(settings).get("code")
+    if recorded is None or recorded == code:
+        return False
+    forget_last_refresh(settings, "a dbt build with other code started after it (it may have rebuilt models)")
+    return True
+
+
 def forget_last_refresh(settings: Settings, why: str) -> None:
     """Make the next refresh run in full (the warehouse changed outside a refresh, or a writer died mid-way); the
     next refresh says `why`."""

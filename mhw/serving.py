@@ -1,8 +1,8 @@
 """Publish the serving snapshot: a new DuckDB file of published tables, switched in atomically.
 
-The app and analysts read only `serving/current.duckdb` (a symlink), never the warehouse, so a refresh
-never holds a lock they need (architecture.md, Locks). Only `dim_*` and `mart_*` tables of the `marts`
-schema are copied; a column that could carry a person identifier, or a value that breaks disclosure control by the
+The app and analysts read only `serving/current.duckdb` (a symlink), never the warehouse, so a refresh never holds a
+lock they need (docs/interfaces.md, "Writers: one at a time"). Only `dim_*` and `mart_*` tables of the `marts` schema
+are copied; a column that could carry a person identifier, or a value that breaks disclosure control by the
 rules the dbt models declare (`mhw.disclosure_scan`, docs/methods.md "Disclosure control"), stops the publish.
 Each snapshot also holds
 `mart_revisions`, what it changed against the snapshot before it (mhw.revisions), and `publication_tables`, the
@@ -93,6 +93,8 @@ def publish_snapshot(
     current = serving_dir / CURRENT
     if previous is not None and not previous.is_file():
         raise PublishError(f"no previous snapshot at {previous} to compare with")
+    if previous is not None:
+        _check_snapshot(previous)
     previous = os.path.realpath(previous or current) if (previous or current.exists()) else None
     previous_id = previous and Path(previous).stem
     snapshot_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
@@ -140,6 +142,18 @@ def publish_snapshot(
     _switch_current(serving_dir, final.name)
     _prune(serving_dir, keep)
     return Snapshot(final, snapshot_id, counts, revisions, previous_id)
+
+
+def _check_snapshot(path: Path) -> None:
+    """Refuse a `previous` that is not a serving snapshot (another file, or a DuckDB file without a publication)."""
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            published = con.execute("select count(*) from duckdb_tables() where table_name = 'publication'")
+            if published.fetchone()[0]:
+                return
+    except duckdb.Error as exc:
+        raise PublishError(f"{path} is not a serving snapshot to compare with: {exc}") from None
+    raise PublishError(f"{path} is not a serving snapshot to compare with: it holds no publication table")
 
 
 def _remove_leftovers(serving_dir: Path) -> None:

@@ -1,6 +1,6 @@
-"""One place that reads the MHW_* environment variables (architecture.md, Configuration).
+"""One place that reads the MHW_* environment variables (docs/interfaces.md, "Paths and settings").
 
-Every path defaults to a folder under MHW_HOME, which itself defaults to ./data in the project root.
+Every path defaults to a folder under MHW_HOME, which itself defaults to data/ in the project root.
 Settings are read afresh on every call so tests and subprocesses can point them elsewhere.
 """
 

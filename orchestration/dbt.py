@@ -24,7 +24,7 @@ from dagster_dbt.dbt_manifest import validate_manifest
 from mhw import manifest
 from mhw.progress import Reporter
 from mhw.published import NPCC_OBJECTIVES
-from mhw.refresh_inputs import TESTED_THROUGH_ENV, data_tested_through
+from mhw.refresh_inputs import TESTED_THROUGH_ENV, code_fingerprint, data_tested_through, set_aside_for_other_code
 from mhw.settings import DBT_PROJECT_DIR, get_settings
 
 from .dbt_child import PARENT_ENV, dbt_executable
@@ -179,7 +179,10 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     (tests/dbt), not in every refresh."""
     os.environ["MHW_WAREHOUSE"] = str(warehouse.path)  # dbt resolves the same absolute path
     os.environ[PARENT_ENV] = str(os.getpid())  # mhw-dbt dies with this process
-    target = build_target(get_settings().dbt_dir)
+    settings = get_settings()
+    target = build_target(settings.dbt_dir)
+    if set_aside_for_other_code(settings, code_fingerprint()):
+        context.log.info("the last refresh's record is set aside: its code built the warehouse, this build's differs")
     with warehouse.connect() as con:
         for table in drop_outdated_tables(con, MANIFEST, set(context.selected_asset_keys)):
             context.log.info(f"{table}: its columns or constraints changed in this release; rebuilt from raw")

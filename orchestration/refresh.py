@@ -128,7 +128,7 @@ class RefreshPlan:
 
     def describe(self) -> str:
         if not self.monthly_sources:
-            return "monthly sources: no landing files, not run"
+            return "monthly sources: no new or changed landing files, not run"
         parts = []
         for source in self.monthly_sources:
             months = self.months.get(source, ())

@@ -19,6 +19,7 @@ from mhw.refresh_inputs import (
     ledger_totals,
     public_data_digest,
     record_refresh,
+    set_aside_for_other_code,
     unchanged_since_last_refresh,
 )
 from mhw.settings import get_settings
@@ -79,6 +80,21 @@ def test_the_last_refresh_counts_only_with_the_same_code_and_ledger(tmp_path, mo
     )  # fmt: skip
     assert last_refresh(settings, "other code", ledger) == (
         None, "the code that builds the warehouse changed since the last refresh"
+    )  # fmt: skip
+
+
+def test_a_build_with_other_code_sets_the_last_refresh_aside_even_if_the_code_goes_back(tmp_path, monkeypatch):
+    """A dbt build with edited code may rebuild some models and then fail; after the edit is rolled back the code is
+    the record's again, but those models are not what it builds: the next refresh must build every model."""
+    monkeypatch.setenv("MHW_HOME", str(tmp_path))
+    settings = get_settings()
+    code, landing, ledger = code_fingerprint(), {"incidents/2024-05": "abc"}, (12, 3400, 5)
+    record_refresh(settings, "f", code=code, landing=landing, ledger=ledger)
+    assert not set_aside_for_other_code(settings, code)  # the same code: the record stands
+    assert last_refresh(settings, code, ledger)[0] is not None
+    assert set_aside_for_other_code(settings, "edited code")  # a build with the edit starts (and fails)
+    assert last_refresh(settings, code, ledger) == (
+        None, "a dbt build with other code started after it (it may have rebuilt models)"
     )  # fmt: skip
 
 

@@ -19,6 +19,15 @@ CREATE TABLE IF NOT EXISTS raw.load_ledger (
     key_id         VARCHAR                -- pseudonymisation key id used for person tokens
 );
 
+-- Each pseudonymisation key this warehouse's person tokens were made with: its id, and an HMAC of a fixed text under
+-- the key (a check value: it tells a different key given the same id, and does not reveal the key). Recorded when the
+-- key first loads; a refresh with another key under that id is refused (ingestion/gate/pseudonymise.py).
+CREATE TABLE IF NOT EXISTS raw.pseudonymisation_key_check (
+    key_id       VARCHAR PRIMARY KEY,
+    check_value  VARCHAR NOT NULL,
+    recorded_at  TIMESTAMP NOT NULL
+);
+
 -- Each landing file as the gate last read it: its signature (size, modification and change times, inode) and the
 -- sha256 of the bytes read. A refresh does not read again a file whose signature and latest ledger entry are as
 -- recorded here (docs/operations.md, "How a refresh reads files"); written in the same transaction as the file's entry.

@@ -37,7 +37,13 @@ from ingestion.gate.landing import (
     stray_reason,
 )
 from ingestion.gate.ledger import ActiveIndex, Entry, LedgerView, latest_versions, seen_files, supersede
-from ingestion.gate.pseudonymise import check_key_matches, key_id_for, pseudonymise_frame, resolve_key
+from ingestion.gate.pseudonymise import (
+    check_key_matches,
+    key_id_for,
+    pseudonymise_frame,
+    record_key_check,
+    resolve_key,
+)
 from ingestion.gate.read import MAX_FILE_BYTES, FileRejected, file_too_big, parse_table, to_canonical
 from ingestion.gate.validate import REJECT_SCHEMA, FileRows, validate_files
 from ingestion.gate.workers import in_order, worker_count
@@ -455,7 +461,8 @@ def ingest_source(
     landing_dir = Path(landing_dir)
     now = now or datetime.now(LONDON).replace(tzinfo=None)
     ensure_raw_schema(con)
-    check_key_matches(con, key_id)
+    check_key_matches(con, key, key_id)
+    record_key_check(con, key, key_id, now)
     contract = load_contract(source)
     files = [lf for lf in source_files(landing_dir, source) if periods is None or periods(lf.period)]
     report = IngestReport(source)

@@ -341,14 +341,44 @@ def resolve_key(settings: Settings) -> tuple[bytes, str]:
     )
 
 
-def check_key_matches(con: duckdb.DuckDBPyConnection, key_id: str) -> None:
+KEY_CHECK_TEXT = b"mh-policing-warehouse pseudonymisation key check"
+
+
+def key_check_value(key: bytes) -> str:
+    """HMAC-SHA256 of a fixed text under the key: the same for the same key, and telling nothing of it."""
+    return hmac.new(key, KEY_CHECK_TEXT, hashlib.sha256).hexdigest()
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    sql = "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = ?"
+    return bool(con.execute(sql, [table]).fetchone()[0])
+
+
+def record_key_check(con: duckdb.DuckDBPyConnection, key: bytes, key_id: str, now: datetime) -> None:
+    """Record the key's check value under its id, the first time the key is used here (raw schema in place)."""
+    con.execute(
+        "insert into raw.pseudonymisation_key_check values (?, ?, ?) on conflict do nothing",
+        [key_id, key_check_value(key), now],
+    )
+
+
+def check_key_matches(con: duckdb.DuckDBPyConnection, key: bytes, key_id: str) -> None:
     """Refuse a key other than the one the warehouse's active loads were made with: the same person would get a
     second token, so repeat and high-intensity contacts would be split without a word (a demo home, for one, makes
-    its own key when none is set)."""
-    if not con.execute(
-        "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = 'load_ledger'"
-    ).fetchone()[0]:
+    its own key when none is set). A key is told by its id and, once recorded, by its check value, so another key
+    given the id of the one in use (a rotated or mistyped secret beside an unchanged id) is refused too."""
+    if not _has_table(con, "load_ledger"):
         return  # a new warehouse
+    if _has_table(con, "pseudonymisation_key_check"):
+        recorded = con.execute(
+            "select check_value from raw.pseudonymisation_key_check where key_id = ?", [key_id]
+        ).fetchone()
+        if recorded and not hmac.compare_digest(recorded[0], key_check_value(key)):
+            raise KeyMismatchError(
+                f"the pseudonymisation key set now is not the key named '{key_id}' that made this warehouse's person "
+                f"tokens (its check value differs): the same person would get a second token. Set {KEY_ENV} to "
+                "that key; nothing was loaded"
+            )
     other = con.execute(
         "select key_id, count(*) from raw.load_ledger where status = 'loaded' and key_id is not null "
         "and key_id <> ? group by key_id order by count(*) desc",

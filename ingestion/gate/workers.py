@@ -28,7 +28,11 @@ MIN_BYTES_PER_WORKER = 16 * 1024 * 1024
 
 def worker_count(total_bytes: int, batches: int) -> int:
     """Worker processes worth starting to prepare this many bytes in this many batches (0: in the loading process)."""
-    cores = int(os.environ.get(WORKERS_ENV) or os.cpu_count() or 1)
+    setting = os.environ.get(WORKERS_ENV)
+    try:
+        cores = int(setting) if setting else os.cpu_count() or 1
+    except ValueError:
+        raise ValueError(f"{WORKERS_ENV} is '{setting}': a whole number of worker processes is expected") from None
     workers = min(cores, batches, total_bytes // MIN_BYTES_PER_WORKER)
     return workers if workers > 1 else 0
 

@@ -81,6 +81,14 @@ def landing_asset(
             raise dg.Failure(description=str(exc), allow_retries=False) from None
         periods = None
         if monthly:
+            if not (context.has_partition_key or context.has_partition_key_range):  # a run launched without months
+                raise dg.Failure(
+                    description=f"{source} loads by month: launch the run with a range of months (the launchpad's "
+                    "partition range; from the command line `dagster job execute ... --tags` with "
+                    "dagster/asset_partition_range_start and _end, e.g. 2024-04 and 2025-03), or use `mhw refresh`, "
+                    "which picks the months itself",
+                    allow_retries=False,
+                )
             periods = run_periods(context.partition_keys)
         context.log.info(f"{source}: reading new and changed files under {settings.landing_dir / source}")
         reporter = Reporter(context.log.info, source)

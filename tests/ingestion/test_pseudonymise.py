@@ -18,6 +18,7 @@ from ingestion.gate.pseudonymise import (
     _token_and_method,
     identifier_problem,
     identifier_problems,
+    key_check_value,
     key_id_for,
     nhs_number_is_valid,
     normalise_person_id,
@@ -217,3 +218,17 @@ def test_a_key_other_than_the_warehouses_is_refused_before_anything_loads(con, l
     assert len(ledger(con)) == 1, "nothing was loaded with the other key"
     report = ingest_source(con, landing, "s136", KEY, KEY_ID)  # the right key loads the new file
     assert [f.status for f in report.files] == ["loaded"]
+
+
+def test_another_key_under_the_id_of_the_warehouses_is_refused_by_its_check_value(con, landing):
+    """The id names a key, but a rotated or mistyped secret beside an unchanged id is another key: its check value
+    (an HMAC of a fixed text, recorded when the key first loads) differs, so nothing loads with it."""
+    place(landing, "s136_good.csv", period="2022-23")
+    ingest_source(con, landing, "s136", KEY, KEY_ID)
+    recorded = con.execute("select key_id, check_value from raw.pseudonymisation_key_check").fetchall()
+    assert recorded == [(KEY_ID, key_check_value(KEY))] and KEY.decode() not in recorded[0][1]
+    place(landing, "s136_good.csv", period="2023-24")
+    with pytest.raises(KeyMismatchError, match=rf"not the key named '{KEY_ID}' .*its check value differs"):
+        ingest_source(con, landing, "s136", b"a-rotated-key", KEY_ID)
+    assert len(ledger(con)) == 1, "nothing was loaded with the other key"
+    assert [f.status for f in ingest_source(con, landing, "s136", KEY, KEY_ID).files] == ["loaded"]

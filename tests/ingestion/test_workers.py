@@ -102,3 +102,6 @@ def test_little_to_read_is_prepared_in_the_loading_process(monkeypatch):
     assert worker_count(100 * per_worker, 1) == 0, "one batch: nothing to share"
     monkeypatch.setenv(WORKERS_ENV, "1")
     assert worker_count(100 * per_worker, 100) == 0
+    monkeypatch.setenv(WORKERS_ENV, "two")
+    with pytest.raises(ValueError, match="MHW_INGEST_WORKERS is 'two': a whole number of worker processes"):
+        worker_count(100 * per_worker, 100)

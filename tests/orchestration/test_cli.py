@@ -16,6 +16,35 @@ def test_status_without_warehouse_is_a_clear_error(tmp_path, monkeypatch):
     assert "Traceback" not in result.output
 
 
+def test_a_warehouse_nothing_was_loaded_into_is_a_clear_error_not_a_traceback(tmp_path, monkeypatch):
+    import duckdb
+
+    monkeypatch.setenv("MHW_HOME", str(tmp_path))
+    duckdb.connect(str(tmp_path / "warehouse.duckdb")).close()  # an empty file (left by an older `mhw docs`)
+    for command in (["status"], ["rejects"], ["checks"]):
+        result = CliRunner().invoke(cli.app, command)
+        assert result.exit_code == 2, command
+        assert "holds no load ledger: nothing was ever loaded into it. Build it with `mhw refresh`" in result.output
+        assert "Traceback" not in result.output
+
+
+def test_docs_before_the_first_refresh_leave_no_warehouse_behind(tmp_path, monkeypatch):
+    monkeypatch.setenv("MHW_HOME", str(tmp_path))
+    result = CliRunner().invoke(cli.app, ["docs", "--no-wait"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "docs" / "static_index.html").exists() and not (tmp_path / "warehouse.duckdb").exists()
+
+
+def test_a_refresh_with_a_mistyped_public_data_folder_stops_at_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("MHW_HOME", str(tmp_path))
+    monkeypatch.setenv("MHW_PUBLIC_DATA_DIR", str(tmp_path / "pubilc"))
+    (tmp_path / "landing").mkdir()
+    result = CliRunner().invoke(cli.app, ["refresh"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"MHW_PUBLIC_DATA_DIR is {tmp_path / 'pubilc'}, which is not a folder" in result.output
+    assert not (tmp_path / "warehouse.duckdb").exists()
+
+
 def test_only_error_checks_fail_the_refresh():
     from types import SimpleNamespace
 
@@ -157,6 +186,12 @@ def test_rejects_narrows_to_a_path_and_names_each_field_once(tmp_path, monkeypat
     assert "1 rejected row entries under 'incidents/' in all\n" in out
     first = CliRunner().invoke(cli.app, ["rejects", "--limit", "1"]).output
     assert "2 rejected row entries in all; the first 1 shown (--limit, --file)" in first
+    absolute = CliRunner().invoke(cli.app, ["rejects", "--file", f"{home / 'landing' / 'incidents'}/"]).output
+    assert "1 rejected row entries under 'incidents/' in all\n" in absolute, "a path into the landing zone, as withdraw"
+    negative = CliRunner().invoke(cli.app, ["rejects", "--limit", "-1"])
+    assert negative.exit_code == 2 and "Traceback" not in negative.output
+    nothing = CliRunner().invoke(cli.app, ["status", "--source", "incidentss"]).output
+    assert "no ledger entry matches: check the spelling" in nothing
 
 
 def test_withdraw_records_the_act_and_forgets_the_last_refresh(tmp_path, monkeypatch):
@@ -175,6 +210,8 @@ def test_withdraw_records_the_act_and_forgets_the_last_refresh(tmp_path, monkeyp
         None,
         f"{path} was withdrawn since the last refresh (sent twice)",
     )
+    blank = CliRunner().invoke(cli.app, ["withdraw", "incidents/E23000001/2024-05/may.csv", "--reason", "  "])
+    assert blank.exit_code == 2 and "--reason: say why the file is withdrawn" in blank.output
     again = CliRunner().invoke(cli.app, ["withdraw", path, "--reason", "again"])
     assert again.exit_code == 2 and "is not in force (its latest ledger entry is 'withdrawn')" in again.output
     status = CliRunner().invoke(cli.app, ["status"]).output

@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -34,6 +35,18 @@ def test_a_home_mhw_prepared_opens_by_path_without_dagster_home(tmp_path, monkey
     monkeypatch.delenv("DAGSTER_HOME")  # set by prepare_dagster_home for this process
     with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
         assert instance.event_log_storage._base_dir == str(settings.dagster_home / "history" / "runs")
+
+
+def test_make_dev_opens_the_instance_of_the_homes_refreshes(tmp_path, monkeypatch):
+    """`make dev` asks dagster_home_for_dev where the UI's instance is: MHW_HOME's, as mhw refresh prepares it."""
+    from mhw.cli import dagster_home_for_dev
+
+    monkeypatch.setenv("MHW_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    assert dagster_home_for_dev() == tmp_path / "home" / "dagster_home"
+    with dg.DagsterInstance.from_config(str(tmp_path / "home" / "dagster_home")) as instance:
+        assert instance.event_log_storage._base_dir == str(tmp_path / "home" / "dagster_home" / "history" / "runs")
+    assert "dagster_home_for_dev()" in (Path(__file__).parents[2] / "Makefile").read_text()
 
 
 def _events_seen_by_another_process(run_id: str) -> list[str]:

@@ -109,6 +109,17 @@ def test_monthly_asset_loads_its_partition_range_and_stray_folders(env, incident
     assert check.check_name == "incidents_reconciliation" and check.passed
 
 
+def test_a_monthly_asset_run_without_months_says_how_to_give_them(env, incidents_file):
+    incidents_file(env / "landing", A, "2024-01", n=3)
+    asset = landing_asset("incidents", MONTHLY_SOURCES["incidents"], monthly_partitions)
+    single = dg.materialize([asset], resources={"warehouse": WarehouseResource()}, partition_key="2024-01")
+    assert single.success  # one month is a range of one
+    result = dg.materialize([asset], resources={"warehouse": WarehouseResource()}, raise_on_error=False)
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    assert "incidents loads by month: launch the run with a range of months" in str(failure.step_failure_data.error)
+
+
 def _ledger(env, incidents_file, deliveries):
     landing = env / "landing"
     for force, months in deliveries.items():

@@ -96,6 +96,15 @@ def test_publish_without_warehouse_or_manifest_is_a_clear_error(warehouse, tmp_p
         publish_snapshot(warehouse, tmp_path / "serving", manifest=tmp_path / "missing.json")
 
 
+def test_a_previous_that_is_not_a_snapshot_is_refused_before_anything_is_written(warehouse, manifest, tmp_path):
+    (tmp_path / "notes.duckdb").write_text("not a database")
+    with pytest.raises(PublishError, match="notes.duckdb is not a serving snapshot to compare with: IO Error"):
+        publish_snapshot(warehouse, tmp_path / "serving", manifest=manifest, previous=tmp_path / "notes.duckdb")
+    with pytest.raises(PublishError, match="is not a serving snapshot to compare with: it holds no publication"):
+        publish_snapshot(warehouse, tmp_path / "serving", manifest=manifest, previous=warehouse)
+    assert not list((tmp_path / "serving").glob("*.duckdb"))
+
+
 def test_a_table_off_its_contract_fails_its_check_and_the_publish_does_not_run(
     pipeline_snapshot_build, tmp_path, monkeypatch
 ):
