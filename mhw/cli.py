@@ -318,10 +318,9 @@ def refresh(
             return
         before = ledger_totals(settings)
         last, why = (None, "--force") if force else last_refresh(settings, code, before)
-        published = _run_refresh(settings, claim, publish, last, before, why)
-        if published is not None:
-            landing, after = published
-            record_refresh(settings, fingerprint, code=code, landing=landing, ledger=after)
+        landing, after = _run_refresh(settings, claim, publish, last, before, why)
+        # unpublished (--no-publish, CI's order): the next refresh plans from here too, but is never "nothing new"
+        record_refresh(settings, fingerprint if publish else None, code=code, landing=landing, ledger=after)
 
 
 def _run_refresh(
@@ -331,12 +330,11 @@ def _run_refresh(
     last: LastRefresh | None,
     before: LedgerTotals,
     why: str = "",
-) -> tuple[dict[str, str], LedgerTotals] | None:
+) -> tuple[dict[str, str], LedgerTotals]:
     """The refresh job through Dagster, in this process, under the caller's writer claim. Monthly sources run over
     the months changed since `last` (every month without it, for the reason `why`); `before`: the ledger's totals
-    at the start. Returns
-    the landing zone as planned from (digests per source and period, and of the public data folder) and the
-    ledger's totals after, when published; else None."""
+    at the start. Returns the landing zone as planned from (digests per source and period, and of the public data
+    folder) and the ledger's totals after."""
     prepare_dagster_home(settings)
     prepare_manifest()
     os.environ["PATH"] = _tool_env()["PATH"]
@@ -389,8 +387,8 @@ def _run_refresh(
     _print_status(settings)
     if not publish:
         typer.echo("not published (--no-publish): run `mhw publish` once the checks pass")
-        return None
-    typer.echo(f"serving snapshot: {os.path.realpath(settings.current_snapshot)}")
+    else:
+        typer.echo(f"serving snapshot: {os.path.realpath(settings.current_snapshot)}")
     return landing, after
 
 

@@ -1,7 +1,8 @@
 """Fingerprint of everything a refresh reads, so a refresh with nothing new can stop in seconds.
 
 Inputs: the landing zone, the public data folder, and the code that turns them into tables (ingestion contracts and
-code, the dbt project, seeds). Each file counts by path, size and modification time (contents are not read), except
+code, the dbt project, seeds). Each file counts by path and signature (size, modification and change times, inode;
+contents are not read), except
 that the code's own fingerprint (which decides whether a refresh may run only the changed months) is of its files'
 contents, so that a checkout of the same code is not a change, and a change is named. After a
 successful refresh the fingerprint taken at its start is stored in $MHW_HOME/last_refresh.json; the next refresh
@@ -55,12 +56,19 @@ PLAN_TAG = "mhw/refresh_plan"  # a schedule's or the sensor's run: the id of the
 PLANS = "refresh_plans"  # what each Dagster-launched refresh was planned from, until it publishes
 
 
-def _files(root: Path) -> Iterator[tuple[str, int, int]]:
-    """(path under root, size, mtime) of each file, in path order; one stat per file (a landing zone of ten years
+def file_signature(stat: os.stat_result) -> str:
+    """What changes when a file is written, replaced, renamed onto or re-permissioned: size, modification and change
+    times, inode. Equal signatures mean the bytes read last time are still the file's (the rsync quick check, with
+    the change time and inode as well: a correction written back with its old size and modification time, as
+    `touch -r` or a copy keeping times can leave it, still changes them)."""
+    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
+
+
+def _files(root: Path) -> Iterator[tuple[str, str]]:
+    """(path under root, file_signature) of each file, in path order; one stat per file (a landing zone of ten years
     holds some 18,000 files, and a refresh with nothing new should take seconds)."""
     if root.is_file():
-        stat = root.stat()
-        yield root.name, stat.st_size, stat.st_mtime_ns
+        yield root.name, file_signature(root.stat())
         return
     found = []
     for folder, dirs, names in os.walk(root):
@@ -74,15 +82,16 @@ def _files(root: Path) -> Iterator[tuple[str, int, int]]:
             except OSError:  # a broken link, or gone since it was listed
                 continue
             if S_ISREG(stat.st_mode):
-                found.append(((*parts, name), stat.st_size, stat.st_mtime_ns))
-    for parts, size, mtime in sorted(found):
-        yield "/".join(parts), size, mtime
+                found.append(((*parts, name), file_signature(stat)))
+    for parts, signature in sorted(found):
+        yield "/".join(parts), signature
 
 
 def _digest(digest, roots: Sequence[tuple[str, Path]]) -> str:
     for label, root in roots:
-        for name, size, mtime in _files(root):
-            digest.update(f"{label}\t{name}\t{size}\t{mtime}\n".encode())
+        for name, signature in _files(root):
+            # a name that is not valid UTF-8 (decoded with surrogates by os.walk) counts by its bytes
+            digest.update(f"{label}\t{name}\t{signature}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 
@@ -91,7 +100,7 @@ def _code_roots() -> list[tuple[str, Path]]:
 
 
 def inputs_fingerprint(settings: Settings) -> str:
-    """sha256 over (place, file, size, mtime) of every input, plus the warehouse and serving paths."""
+    """sha256 over (place, file, file_signature) of every input, plus the warehouse and serving paths."""
     digest = hashlib.sha256(f"{settings.warehouse}\n{settings.serving_dir}\n".encode())
     roots = [("landing", settings.landing_dir), *_code_roots()]
     if settings.public_data_dir:
@@ -100,7 +109,7 @@ def inputs_fingerprint(settings: Settings) -> str:
 
 
 def public_data_digest(settings: Settings) -> str:
-    """sha256 over (file, size, mtime) of the public data folder (of nothing when MHW_PUBLIC_DATA_DIR is unset)."""
+    """sha256 over (file, file_signature) of the public data folder (of nothing when MHW_PUBLIC_DATA_DIR is unset)."""
     public = settings.public_data_dir
     return _digest(hashlib.sha256(f"set: {public is not None}\n".encode()), [("public", public)] if public else [])
 
@@ -110,7 +119,7 @@ def code_files() -> dict[str, str]:
     that rewrites a file as it was does not change the code (some 2 MB, read in milliseconds)."""
     found = {}
     for root in CODE:
-        for name, _, _ in _files(root):
+        for name, _ in _files(root):
             path = root if root.is_file() else root / name
             where = path.relative_to(PROJECT_ROOT).as_posix() if path.is_relative_to(PROJECT_ROOT) else str(path)
             found[where] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
@@ -152,15 +161,16 @@ class LastRefresh:
 
 def record_refresh(
     settings: Settings,
-    fingerprint: str,
+    fingerprint: str | None,
     *,
     code: str | None = None,
     landing: Mapping[str, str] | None = None,
     ledger: Sequence[int] | None = None,
 ) -> None:
     """Remember the inputs of a successful refresh (written atomically); with the code's fingerprint, the landing
-    zone and the ledger's totals after it, also what the next refresh needs to run only the months that changed."""
-    stamp: dict = {"fingerprint": fingerprint}
+    zone and the ledger's totals after it, also what the next refresh needs to run only the months that changed.
+    fingerprint None: the refresh did not publish, so the next one may plan from it but never stops as nothing new."""
+    stamp: dict = {} if fingerprint is None else {"fingerprint": fingerprint}
     if code is not None and landing is not None and ledger is not None:
         stamp |= {"code": code, "landing": dict(landing), "ledger": list(ledger), "day": date.today().isoformat()}
         files = code_files()

@@ -31,6 +31,7 @@ from mhw.refresh_inputs import (
     PLAN_TAG,
     LastRefresh,
     code_fingerprint,
+    file_signature,
     inputs_fingerprint,
     last_refresh_now,
     public_data_digest,
@@ -161,7 +162,7 @@ def plan_from_buckets(buckets: Iterable[str], *, all_unpartitioned: bool = False
 
 
 def landing_state(landing_dir: Path, *, settled_before_ns: int | None = None) -> tuple[dict[str, str], set[str]]:
-    """The landing zone as buckets 'source/period' -> a digest of its files' (path, size, mtime_ns); no file is read.
+    """The landing zone as buckets 'source/period' -> a digest of its files' (path, file_signature); no file is read.
 
     Buckets holding a file modified at or after settled_before_ns (still being written, perhaps) are returned
     apart, as unsettled, without a digest. Only files the loader would take count (same listing as ingestion).
@@ -175,7 +176,7 @@ def landing_state(landing_dir: Path, *, settled_before_ns: int | None = None) ->
             except FileNotFoundError:  # removed between listing and stat
                 continue
             bucket = bucket_of(source, lf.period)
-            files.setdefault(bucket, []).append(f"{lf.rel_path}\t{stat.st_size}\t{stat.st_mtime_ns}")
+            files.setdefault(bucket, []).append(f"{lf.rel_path}\t{file_signature(stat)}")
             if settled_before_ns is not None and stat.st_mtime_ns >= settled_before_ns:
                 unsettled.add(bucket)
     digests = {

@@ -23,6 +23,7 @@ from mhw.refresh_inputs import (
     unchanged_since_last_refresh,
 )
 from mhw.settings import get_settings
+from orchestration.refresh import landing_state
 
 
 def test_fingerprint_follows_landing_and_public_files(tmp_path, monkeypatch):
@@ -40,7 +41,13 @@ def test_fingerprint_follows_landing_and_public_files(tmp_path, monkeypatch):
     second = inputs_fingerprint(settings)
     assert second != first
     os.utime(landing / "b.csv", ns=(1, 1))  # same size, touched: counts as changed
-    assert inputs_fingerprint(settings) != second
+    touched = inputs_fingerprint(settings)
+    assert touched != second
+    state = landing_state(settings.landing_dir)[0]
+    (landing / "b.csv").write_text("z\n")  # a correction of the same size, its old modification time put back
+    os.utime(landing / "b.csv", ns=(1, 1))
+    assert inputs_fingerprint(settings) != touched, "the change time says it was written"
+    assert landing_state(settings.landing_dir)[0] != state, "and the month is planned again"
     (tmp_path / "public").mkdir()
     before_public = inputs_fingerprint(settings)
     (tmp_path / "public" / "ons.xlsx").write_bytes(b"1")

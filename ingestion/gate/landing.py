@@ -194,6 +194,34 @@ class LandingScan:
     not_data: list[tuple[str, str]]  # (path, reason): hidden, temporary and system files, left alone
 
 
+NOT_UTF8 = (
+    "its name is not valid UTF-8 (a Windows share or an old zip tool can write 'é' as one Latin-1 byte), so it is not "
+    "read: rename it (plain letters, digits, '-' and '_' are safest) and the next refresh reads it"
+)
+
+
+UNOPENABLE = "a folder the loader may not open"
+
+
+def needs_action(reason: str) -> bool:
+    """A not-data entry an operator must see to (a delivery no refresh can read), not a hidden or temporary file."""
+    return reason == NOT_UTF8 or reason.startswith(UNOPENABLE)
+
+
+def _is_utf8(name: str) -> bool:
+    """Python decodes a name that is not UTF-8 with surrogates standing for its bytes."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable(path: str) -> str:
+    """A path as text that can be shown and stored: the bytes of a name that is not UTF-8 written as \\xNN."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def scan_landing(landing_dir: Path, sources: set[str] | frozenset[str], within: str | None = None) -> LandingScan:
     """Walk the landing zone (or only its folder `within`) without following links (a link is itself an entry),
     in path order: a folder's own entries first, then its subfolders'.
@@ -214,12 +242,14 @@ def scan_landing(landing_dir: Path, sources: set[str] | frozenset[str], within: 
             with os.scandir(folder) as found:
                 entries = sorted(found, key=lambda entry: entry.name)
         except OSError as error:
-            reason = f"a folder the loader may not open ({error.strerror}): its files cannot be answered"
-            not_data.append((rel or ".", reason))
+            not_data.append((printable(rel or "."), f"{UNOPENABLE} ({error.strerror}): its files cannot be answered"))
             continue
         folders = []
         for entry in entries:
             rel_path = f"{rel}/{entry.name}" if rel else entry.name
+            if not _is_utf8(entry.name):  # neither read nor walked: the ledger keeps paths as text
+                not_data.append((printable(rel_path), NOT_UTF8))
+                continue
             if entry.is_dir(follow_symlinks=False):
                 folders.append((entry.path, rel_path))
                 continue

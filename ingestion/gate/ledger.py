@@ -123,9 +123,13 @@ class LedgerView:
         self._in_force: dict[str, tuple[str | None, str | None, str, str]] = {}  # load_id -> force, period, path, sha
         self._by_sha: dict[str, dict[str, str]] = {}  # sha256 -> {load_id: path}, oldest first
         self._by_force: dict[str | None, dict[str, tuple[str | None, str]]] = {}  # force -> {load_id: (period, path)}
-        for load_id, status, *file in rows:
+        # (sha256, force, period) -> (path, status) of the latest file put out of force holding those bytes
+        self._out_of_force: dict[tuple[str, str | None, str | None], tuple[str, str]] = {}
+        for load_id, status, force_code, period, path, sha in rows:
             if status == "loaded":
-                self._add(load_id, *file)
+                self._add(load_id, force_code, period, path, sha)
+            elif status in ("superseded", "withdrawn"):
+                self._out_of_force[(sha, force_code, period)] = (path, status)
 
     def _add(self, load_id: str, force_code: str | None, period: str | None, path: str, sha: str) -> None:
         self._in_force[load_id] = (force_code, period, path, sha)
@@ -147,6 +151,11 @@ class LedgerView:
         copies = self._by_sha.get(sha, {})
         return next((p for load_id, p in copies.items() if self._in_force[load_id][:2] == (force_code, period)), None)
 
+    def out_of_force_copy(self, sha: str, force_code: str | None, period: str | None) -> tuple[str, str] | None:
+        """(path, 'superseded' or 'withdrawn') of the latest file of this force and period taken out of force that
+        held exactly these bytes: a new file holding them puts that version back, which may not be meant."""
+        return self._out_of_force.get((sha, force_code, period))
+
     def path_in_force(self, path: str) -> bool:
         return any(path == in_force for _, _, in_force, _ in self._in_force.values())
 
@@ -161,9 +170,10 @@ class LedgerView:
 
     def superseded(self, load_id: str) -> None:
         if load_id in self._in_force:
-            force_code, _, _, sha = self._in_force.pop(load_id)
+            force_code, period, path, sha = self._in_force.pop(load_id)
             self._by_sha[sha].pop(load_id, None)
             self._by_force[force_code].pop(load_id, None)
+            self._out_of_force[(sha, force_code, period)] = (path, "superseded")
 
 
 class ActiveIndex:

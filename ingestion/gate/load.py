@@ -31,6 +31,7 @@ from ingestion.gate.landing import (
     LandingFile,
     check_landing_path,
     ledger_force_and_period,
+    needs_action,
     refusal_before_reading,
     scan_landing,
     source_files,
@@ -49,6 +50,7 @@ from ingestion.gate.validate import REJECT_SCHEMA, FileRows, validate_files
 from ingestion.gate.workers import in_order, worker_count
 from ingestion.gate.writer import Transaction, transactions
 from ingestion.schema import ensure_raw_schema
+from mhw.refresh_inputs import file_signature
 
 LONDON = ZoneInfo("Europe/London")
 NAMED_PER_KIND = 10  # files a refresh's log names one by one per outcome (IngestReport.warnings); the rest are counted
@@ -64,12 +66,14 @@ class FileResult:
     message: str | None = None
     load_id: str | None = None
     unread: tuple[str, ...] = ()  # header cells that are no column of the layout (named in the message)
+    restores: str | None = None  # the file taken out of force (superseded or withdrawn) whose bytes this one holds
 
 
 @dataclass
 class IngestReport:
     source: str
     files: list[FileResult] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (path, why): entries no refresh can read
 
     @property
     def rows_read(self) -> int:
@@ -96,9 +100,10 @@ class IngestReport:
             "identical to files already loaded": [f for f in self.files if f.status == "duplicate"],
             "loaded with rows refused": [f for f in self.files if f.status == "loaded" and f.rows_rejected],
             "loaded with columns not read": [f for f in self.files if f.status == "loaded" and f.unread],
+            "loaded with the bytes of a file taken out of force": [f for f in self.files if f.restores],
         }
         listing = "`mhw rejects`" if self.source == UNKNOWN_SOURCE else f"`mhw rejects --file {self.source}/`"
-        lines = []
+        lines = [f"{path}: not read; {why}" for path, why in self.unreadable]
         for kind, found in kinds.items():
             lines += [f"{f.path}: {f.status}; {f.message or ''}" for f in found[:named]]
             if len(found) > named:
@@ -129,13 +134,6 @@ class Delivered:
     raw: bytes | None = None
     refusal: str | None = None
     signature: str | None = None  # file_signature, taken before reading
-
-
-def file_signature(stat: os.stat_result) -> str:
-    """What changes when a file is written, replaced, renamed onto or re-permissioned (its os.lstat): size,
-    modification and change times, inode. Equal signatures mean the bytes read last time are still the file's (the
-    rsync quick check, with the change time and inode as well)."""
-    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
 
 
 def _sha(data: bytes) -> str:
@@ -325,6 +323,12 @@ def commit_file(
         notes.append(f"another part of {prepared.force_code} {prepared.period}, beside {', '.join(beside)}")
     if prepared.unread:
         notes.append(f"columns not read (no column of layout '{prepared.layout}'): {', '.join(prepared.unread)}")
+    earlier = ledger.out_of_force_copy(prepared.delivered.sha, prepared.force_code, prepared.period)
+    if earlier:
+        notes.append(
+            f"its bytes are those of {earlier[0]}, {earlier[1]} before: that version is back in force "
+            "(`mhw withdraw` this file if that was not meant)"
+        )
     if held:  # the holders' ids of rows refused for another reason already are not named here
         clashed = sorted(set(decision.holders.values()))
         notes.append(f"{held} row(s) whose ids are already in force were refused (see {', '.join(clashed)})")
@@ -340,7 +344,8 @@ def commit_file(
     index.loaded(load_id, prepared.force_code, rows)
     source_and_file = [pl.lit(prepared.source).alias("source"), pl.lit(prepared.path).alias("file_path")]
     tx.insert("raw.rejected_rows", rejects.with_columns(pl.lit(load_id).alias("load_id"), *source_and_file))
-    return FileResult(prepared.path, "loaded", read, loaded, read - loaded, message, load_id, prepared.unread)
+    restores = earlier[0] if earlier else None
+    return FileResult(prepared.path, "loaded", read, loaded, read - loaded, message, load_id, prepared.unread, restores)
 
 
 def _delivered(
@@ -527,8 +532,9 @@ def ingest_strays(con: duckdb.DuckDBPyConnection, landing_dir: Path | str, sourc
     """Answer every file outside the known source folders with a rejected ledger entry naming the sources."""
     landing_dir = Path(landing_dir)
     ensure_raw_schema(con)
-    strays = scan_landing(landing_dir, frozenset(sources)).strays
-    report = IngestReport(UNKNOWN_SOURCE)
+    scan = scan_landing(landing_dir, frozenset(sources))
+    strays = scan.strays
+    report = IngestReport(UNKNOWN_SOURCE, unreadable=[(p, why) for p, why in scan.not_data if needs_action(why)])
     with transactions(con) as tx:
         ledger = LedgerView(con, UNKNOWN_SOURCE)
         for delivered in _new_versions(con, landing_dir, UNKNOWN_SOURCE, strays, lambda _: (None, None)):

@@ -127,16 +127,17 @@ def _peak(refresh: Refresh) -> str:
 
 
 def _keep_home(home: Path, kept: Path) -> None:
-    """A copy of the home without its landing zone (hard links to the demo's files, placed again by _restore_home)."""
+    """A copy of the home without its landing zone (which _restore_home leaves in place)."""
     shutil.copytree(home, kept, symlinks=True, ignore=lambda folder, names: ["landing"] if Path(folder) == home else [])
 
 
-def _restore_home(kept: Path, home: Path, demo: Path, since: str) -> None:
-    """The home of the months before month 120 again (those from `since`), with month 120 delivered."""
-    shutil.rmtree(home)
-    shutil.copytree(kept, home, symlinks=True)
-    for last_month in (False, True):
-        link_landing(demo, home / "landing", last_month=last_month, since=since)
+def _restore_home(kept: Path, home: Path) -> None:
+    """The home as it was before month 120's refresh, its landing zone (month 120 delivered) left as it is: linking
+    the files again would change their change time, which a refresh takes for a new version of every file."""
+    for entry in home.iterdir():
+        if entry.name != "landing":
+            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+    shutil.copytree(kept, home, symlinks=True, dirs_exist_ok=True)
 
 
 def _settled() -> None:
@@ -145,7 +146,7 @@ def _settled() -> None:
     time.sleep(2)
 
 
-def _month_runs(env: dict[str, str], home: Path, kept: Path, demo: Path, since: str) -> tuple[list[Refresh], int]:
+def _month_runs(env: dict[str, str], home: Path, kept: Path, demo: Path) -> tuple[list[Refresh], int]:
     """Month 120 delivered to the refreshed home and refreshed MONTH_RUNS times, each from the same home (kept
     first); the runs and the number of month 120's files."""
     _keep_home(home, kept)
@@ -153,7 +154,7 @@ def _month_runs(env: dict[str, str], home: Path, kept: Path, demo: Path, since: 
     runs = []
     for n in range(MONTH_RUNS):
         if n:
-            _restore_home(kept, home, demo, since)
+            _restore_home(kept, home)
         _settled()
         runs.append(_refresh(env, home))
     return runs, len(new)
@@ -196,14 +197,14 @@ def main() -> None:
         cases = [case for f in FORCES for case in ((empty, first[f]), (warehouse, last[f]))]
         costs = file_costs(cases, demo, KEY.encode())
         month1, month120 = dict(zip(FORCES, costs[0::2], strict=True)), dict(zip(FORCES, costs[1::2], strict=True))
-        months, new = _month_runs(env, home, Path(tmp) / "months-1-119", demo, MONTHS[0])
+        months, new = _month_runs(env, home, Path(tmp) / "months-1-119", demo)
         unchanged = _refresh(env, home)
 
         short = Path(tmp) / "one-year"
         link_landing(demo, short / "landing", last_month=False, since=SHORT_SINCE)
         short_env = {**env, "MHW_HOME": str(short)}
         short_history = _refresh(short_env, short)
-        short_months, _ = _month_runs(short_env, short, Path(tmp) / "one-year-kept", demo, SHORT_SINCE)
+        short_months, _ = _month_runs(short_env, short, Path(tmp) / "one-year-kept", demo)
     one_month, short_month = _median(months), _median(short_months)
 
     gate = [round(g) for g, _, _ in compared]

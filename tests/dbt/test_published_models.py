@@ -52,3 +52,24 @@ def test_every_numeric_column_declares_its_disclosure_class(published):
                 if (kind == "statistic") != bool(sources) or not set(sources) <= set(node["columns"]):
                     problems.append(f"{name}.{col} where {rows}: withheld_with {list(sources)}")
     assert problems == []
+
+
+def test_a_published_model_built_on_the_repeat_contact_flags_is_revised_by_other_periods(published):
+    """The repeat and high-intensity flags count a person's contacts over the year before each contact, so a delivery
+    for one month moves the rows of later months: the revisions report must attribute those changes (meta
+    `revised_by_other_periods`, mhw/revisions.py) rather than leave them without a cause."""
+    nodes = json.loads(DBT_MANIFEST.read_text())["nodes"]
+    flags = "model.mhw.int_person_contact_flags"
+
+    def reads_flags(unique_id: str, seen: set[str]) -> bool:
+        parents = [p for p in nodes.get(unique_id, {}).get("depends_on", {}).get("nodes", []) if p not in seen]
+        seen.update(parents)
+        return flags in parents or any(reads_flags(p, seen) for p in parents)
+
+    on_flags = {name for name, n in published.items() if reads_flags(n["unique_id"], set())}
+    assert {"mart_demand_force_month", "mart_demand_national_month"} <= on_flags
+    assert [name for name in sorted(on_flags) if not n_meta(published[name]).get("revised_by_other_periods")] == []
+
+
+def n_meta(node: dict) -> dict:
+    return {**node.get("meta", {}), **node["config"].get("meta", {})}

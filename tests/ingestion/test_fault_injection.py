@@ -531,6 +531,24 @@ def test_a_folder_that_cannot_be_listed_is_named_and_the_rest_still_read(landing
     assert [lf.rel_path for lf in scan.by_source["incidents"]] == [beside]
 
 
+def test_a_name_that_is_not_utf8_is_named_and_the_rest_still_loads(gate, landing, con):
+    """One Latin-1 name from a Windows share or an old zip stopped every refresh with a UnicodeEncodeError: a file or
+    folder so named is left unread, shown with its bytes escaped, and the refresh warns; the rest loads."""
+    latin1 = os.fsdecode(b"caf\xe9")  # how Python names it: a surrogate for the byte
+    (landing / at("x.csv")).parent.mkdir(parents=True, exist_ok=True)
+    (landing / at(f"{latin1}.csv")).write_bytes(incidents(["L-1"]))
+    (landing / "incidents" / f"E2300000{latin1}" / "2024-05").mkdir(parents=True)
+    (landing / "incidents" / f"E2300000{latin1}" / "2024-05" / "a.csv").write_bytes(incidents(["L-2"]))
+    seen = gate({at("ok.csv"): incidents(["K-1"])})
+    assert seen.entry(at("ok.csv"))["status"] == "loaded"
+    assert not con.execute("select count(*) from raw.load_ledger where file_path like '%caf%'").fetchone()[0]
+    listed, shown = dict(scan_landing(landing, SOURCES).not_data), at("caf\\xe9.csv")  # the byte as \\xe9
+    assert listed[shown].startswith("its name is not valid UTF-8") and "rename it" in listed[shown]
+    assert "incidents/E2300000caf\\xe9" in listed, "a folder so named is not walked"
+    warnings = ingest_strays(con, landing, SOURCES).warnings()
+    assert f"{shown}: not read; its name is not valid UTF-8" in "\n".join(warnings)
+
+
 def test_link_leaving_the_landing_zone_is_refused_unread(gate, landing, tmp_path, con):
     secret = tmp_path / "outside" / "secret.csv"
     secret.parent.mkdir()
@@ -742,6 +760,22 @@ def test_withdrawal_is_an_operator_act_recorded_in_the_ledger(gate, con):
     assert seen.active_ids() == ["A-1"]
     seen = gate({at("part2.csv"): incidents(["B-1", "B-2"])})  # new content under its name is a new delivery
     assert seen.active_ids() == ["A-1", "B-1", "B-2"]
+
+
+def test_the_bytes_of_a_file_taken_out_of_force_under_a_new_name_load_with_a_warning(gate, con, landing):
+    """A copy of an old version ('part1 (1).csv') or of a withdrawn file puts that version back: it loads (a force
+    may mean to revert), but its entry and the refresh's warnings say which file it restores."""
+    old = incidents(["A-1", "A-2"])
+    gate({at("part1.csv"): old, at("part2.csv"): incidents(["B-1"])})
+    gate({at("part1.csv"): incidents(["A-1", "A-2"], flag="N")})  # corrected: the old version superseded
+    withdraw(con, at("part2.csv"), "sent twice", "operator")
+    seen = gate({at("part1 (1).csv"): old, at("part2_resend.csv"): incidents(["B-1"])})
+    assert seen.status(at("part1 (1).csv")) == "loaded"
+    assert f"its bytes are those of {at('part1.csv')}, superseded before" in seen.entry(at("part1 (1).csv"))["message"]
+    assert f"those of {at('part2.csv')}, withdrawn before" in seen.entry(at("part2_resend.csv"))["message"]
+    (landing / at("part3.csv")).write_bytes(incidents(["C-1"]))
+    report = ingest_source(con, landing, "incidents", KEY, KEY_ID)
+    assert not [w for w in report.warnings() if "taken out of force" in w], "only files that restore one"
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -456,6 +456,10 @@ def test_an_identical_refresh_publishes_no_revision(home, workflow_run):
     assert "(every month: no record of an earlier refresh's landing zone in this home)" in refresh
     assert "ok   published columns match their contracts" in workflow_run["out"]["checks"]
     assert workflow_run["after"] != workflow_run["before"], "make publish wrote a new snapshot"
+    # the unpublished refresh is recorded for planning (the next one runs only what changed since, not every month
+    # for "the load ledger changed outside a refresh"), but never as "nothing new"
+    stamp = json.loads((home / "last_refresh.json").read_text())
+    assert "landing" in stamp and "fingerprint" not in stamp
     assert _revisions(workflow_run["after"]) == []
     with duckdb.connect(str(workflow_run["after"]), read_only=True) as con:
         assert con.execute("select previous_snapshot, revisions from publication").fetchone() == (
