@@ -477,6 +477,11 @@ def _print_status(settings: Settings, *, parts: bool = False, **only: str | None
             f"{path.rsplit('/', 1)[-1]} ({n})" for path, n in group.select("file_path", "rows_loaded").rows()
         )
         typer.echo(f"  {source} {force} {period}: {group.height} part(s): {files}")
+    gone = _in_force_but_gone(settings, active.select("source", "file_path").rows())
+    if gone:
+        more = f" and {len(gone) - 5} more" if len(gone) > 5 else ""
+        typer.echo(f"{len(gone)} file(s) in force are no longer in the landing zone (their rows still count; "
+                   f"`mhw withdraw <path>` takes one out of force): {', '.join(gone[:5])}{more}")  # fmt: skip
     if withdrawn:
         typer.echo("files withdrawn (when, by whom and why):")
     for path, message in withdrawn:
@@ -495,6 +500,14 @@ def status(
     not_data = _not_data(settings)
     if not_data:
         typer.echo(f"{len(not_data)} file(s) under the landing zone are not data and were left alone: `mhw rejects`")
+
+
+def _in_force_but_gone(settings: Settings, files: list[tuple[str, str]]) -> list[str]:
+    """The landing files in force ((source, path) pairs) that are no longer in the landing zone."""
+    from orchestration.assets.ingestion import LANDING_SOURCES, MONTHLY_SOURCES
+
+    landing = {*LANDING_SOURCES, *MONTHLY_SOURCES}
+    return [path for source, path in files if source in landing and not (settings.landing_dir / path).exists()]
 
 
 def _not_data(settings: Settings) -> list[tuple[str, str]]:

@@ -168,6 +168,14 @@ def test_rejects_lists_refused_files_and_what_is_not_data(tmp_path, monkeypatch)
     assert "incidents/E23000001/2024-05/~$may.xlsx  not data, left alone: a temporary file" in result.output
 
 
+def test_status_names_files_in_force_that_left_the_landing_zone(tmp_path, monkeypatch):
+    home = _landing_home(tmp_path, monkeypatch)
+    (home / "landing" / "incidents" / "E23000001" / "2024-05" / "may_late.csv").unlink()
+    out = CliRunner().invoke(cli.app, ["status"]).output
+    assert "1 file(s) in force are no longer in the landing zone (their rows still count; `mhw withdraw <path>` " \
+        "takes one out of force): incidents/E23000001/2024-05/may_late.csv" in out  # fmt: skip
+
+
 def test_rejects_narrows_to_a_path_and_names_each_field_once(tmp_path, monkeypatch):
     import duckdb
 
