@@ -94,8 +94,10 @@
             *,
             coalesce(value > upl or value < lpl, false) as outside_limits,
             -- sides and steps as published (6 decimal places): a point shown on the centre is on it
-            cast(sign(round(value, 6) - round(centre, 6)) as integer) as relative_to_mean,
-            cast(sign(round(value, 6) - round(lag(value) over ({{ seg_order }}), 6)) as integer) as step_sign
+            cast(sign({{ mhw.round_double('value', 6) }} - {{ mhw.round_double('centre', 6) }}) as integer)
+                as relative_to_mean,
+            cast(sign({{ mhw.round_double('value', 6) }}
+                - {{ mhw.round_double('lag(value) over (' ~ seg_order ~ ')', 6) }}) as integer) as step_sign
         from spc_limits
     ),
 
