@@ -106,6 +106,8 @@ def _read_warehouse(settings: Settings):
     """A read-only connection to the warehouse, or a clear message when it is missing or being written."""
     import duckdb
 
+    from .catalog import table_names
+
     _check_readable(settings)
     try:
         con = duckdb.connect(str(settings.warehouse), read_only=True)
@@ -113,8 +115,7 @@ def _read_warehouse(settings: Settings):
         pid = writer_claim.duckdb_file_holder(settings.warehouse)
         who = f"pid {pid} ({writer_claim.process_name(pid)})" if pid else "another process"
         _fail(f"the warehouse file is open in {who}: try again when it is closed", BUSY)
-    if not con.execute("select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = 'load_ledger'"
-                       ).fetchone()[0]:  # fmt: skip
+    if "load_ledger" not in table_names(con, "raw"):
         con.close()
         _fail(f"the warehouse at {settings.warehouse} holds no load ledger: nothing was ever loaded into it. "
               "Build it with `mhw refresh`")  # fmt: skip
@@ -193,6 +194,7 @@ def synth(
     from demo.inspections import generate_inspections
     from demo.s136 import landing_is_empty
     from demo.scheme_register import generate_scheme_registers
+    from ingestion.gate.landing import period_kind
 
     settings = get_settings()
     if if_empty and not landing_is_empty(settings.landing_dir):
@@ -200,7 +202,7 @@ def synth(
         return
     fys = tuple(y.strip() for y in years.split(","))
     for fy in fys:
-        if not re.fullmatch(r"\d{4}-\d{2}", fy) or (int(fy[:4]) + 1) % 100 != int(fy[5:]):
+        if period_kind(fy) != "financial_year":
             _fail(f"--years: '{fy}' is not a financial year like 2024-25")
     try:
         window = parse_months(months)
@@ -502,20 +504,24 @@ def status(
         typer.echo(f"{len(not_data)} file(s) under the landing zone are not data and were left alone: `mhw rejects`")
 
 
-def _in_force_but_gone(settings: Settings, files: list[tuple[str, str]]) -> list[str]:
-    """The landing files in force ((source, path) pairs) that are no longer in the landing zone."""
+def _landing_sources() -> set[str]:
+    """The sources delivered through the landing zone (not the national public files)."""
     from orchestration.assets.ingestion import LANDING_SOURCES, MONTHLY_SOURCES
 
-    landing = {*LANDING_SOURCES, *MONTHLY_SOURCES}
+    return {*LANDING_SOURCES, *MONTHLY_SOURCES}
+
+
+def _in_force_but_gone(settings: Settings, files: list[tuple[str, str]]) -> list[str]:
+    """The landing files in force ((source, path) pairs) that are no longer in the landing zone."""
+    landing = _landing_sources()
     return [path for source, path in files if source in landing and not (settings.landing_dir / path).exists()]
 
 
 def _not_data(settings: Settings) -> list[tuple[str, str]]:
     """Hidden, temporary and system files under the landing zone (the only files without a ledger entry)."""
     from ingestion.gate.landing import scan_landing
-    from orchestration.assets.ingestion import LANDING_SOURCES, MONTHLY_SOURCES
 
-    return scan_landing(settings.landing_dir, {*LANDING_SOURCES, *MONTHLY_SOURCES}).not_data
+    return scan_landing(settings.landing_dir, _landing_sources()).not_data
 
 
 def _under_landing(settings: Settings, file: str) -> str:

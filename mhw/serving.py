@@ -148,8 +148,7 @@ def _check_snapshot(path: Path) -> None:
     """Refuse a `previous` that is not a serving snapshot (another file, or a DuckDB file without a publication)."""
     try:
         with duckdb.connect(str(path), read_only=True) as con:
-            published = con.execute("select count(*) from duckdb_tables() where table_name = 'publication'")
-            if published.fetchone()[0]:
+            if "publication" in table_names(con, "main"):
                 return
     except duckdb.Error as exc:
         raise PublishError(f"{path} is not a serving snapshot to compare with: {exc}") from None

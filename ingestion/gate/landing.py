@@ -192,20 +192,13 @@ class LandingScan:
     by_source: dict[str, list[LandingFile]]  # deliveries under a known source folder (read or refused there)
     strays: list[LandingFile]  # files outside every known source folder (refused with a ledger entry)
     not_data: list[tuple[str, str]]  # (path, reason): hidden, temporary and system files, left alone
+    unreadable: list[tuple[str, str]]  # (path, reason) of not_data that an operator must see to (no refresh reads it)
 
 
 NOT_UTF8 = (
     "its name is not valid UTF-8 (a Windows share or an old zip tool can write 'é' as one Latin-1 byte), so it is not "
     "read: rename it (plain letters, digits, '-' and '_' are safest) and the next refresh reads it"
 )
-
-
-UNOPENABLE = "a folder the loader may not open"
-
-
-def needs_action(reason: str) -> bool:
-    """A not-data entry an operator must see to (a delivery no refresh can read), not a hidden or temporary file."""
-    return reason == NOT_UTF8 or reason.startswith(UNOPENABLE)
 
 
 def _is_utf8(name: str) -> bool:
@@ -232,8 +225,9 @@ def scan_landing(landing_dir: Path, sources: set[str] | frozenset[str], within: 
     strays: list[LandingFile] = []
     not_data: list[tuple[str, str]] = []
     root = landing_dir / within if within else landing_dir
+    unreadable: list[tuple[str, str]] = []  # also in not_data
     if not root.is_dir() or root.is_symlink():
-        return LandingScan(by_source, strays, not_data)
+        return LandingScan(by_source, strays, not_data, unreadable)
 
     todo = [(str(root), within or "")]  # folders still to list, the next on top (a walk of any depth)
     while todo:
@@ -242,13 +236,16 @@ def scan_landing(landing_dir: Path, sources: set[str] | frozenset[str], within: 
             with os.scandir(folder) as found:
                 entries = sorted(found, key=lambda entry: entry.name)
         except OSError as error:
-            not_data.append((printable(rel or "."), f"{UNOPENABLE} ({error.strerror}): its files cannot be answered"))
+            reason = f"a folder the loader may not open ({error.strerror}): its files cannot be answered"
+            unreadable.append((printable(rel or "."), reason))
+            not_data.append(unreadable[-1])
             continue
         folders = []
         for entry in entries:
             rel_path = f"{rel}/{entry.name}" if rel else entry.name
             if not _is_utf8(entry.name):  # neither read nor walked: the ledger keeps paths as text
-                not_data.append((printable(rel_path), NOT_UTF8))
+                unreadable.append((printable(rel_path), NOT_UTF8))
+                not_data.append(unreadable[-1])
                 continue
             if entry.is_dir(follow_symlinks=False):
                 folders.append((entry.path, rel_path))
@@ -264,7 +261,7 @@ def scan_landing(landing_dir: Path, sources: set[str] | frozenset[str], within: 
             else:
                 strays.append(lf)
         todo.extend(reversed(folders))
-    return LandingScan(by_source, strays, not_data)
+    return LandingScan(by_source, strays, not_data, unreadable)
 
 
 def stray_reason(lf: LandingFile, sources: set[str] | frozenset[str]) -> str:

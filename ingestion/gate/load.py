@@ -31,7 +31,6 @@ from ingestion.gate.landing import (
     LandingFile,
     check_landing_path,
     ledger_force_and_period,
-    needs_action,
     refusal_before_reading,
     scan_landing,
     source_files,
@@ -534,7 +533,7 @@ def ingest_strays(con: duckdb.DuckDBPyConnection, landing_dir: Path | str, sourc
     ensure_raw_schema(con)
     scan = scan_landing(landing_dir, frozenset(sources))
     strays = scan.strays
-    report = IngestReport(UNKNOWN_SOURCE, unreadable=[(p, why) for p, why in scan.not_data if needs_action(why)])
+    report = IngestReport(UNKNOWN_SOURCE, unreadable=scan.unreadable)
     with transactions(con) as tx:
         ledger = LedgerView(con, UNKNOWN_SOURCE)
         for delivered in _new_versions(con, landing_dir, UNKNOWN_SOURCE, strays, lambda _: (None, None)):

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from mhw.catalog import table_names
 from mhw.settings import Settings
 
 KEY_ENV = "MHW_PSEUDONYMISATION_KEY"
@@ -349,11 +350,6 @@ def key_check_value(key: bytes) -> str:
     return hmac.new(key, KEY_CHECK_TEXT, hashlib.sha256).hexdigest()
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    sql = "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = ?"
-    return bool(con.execute(sql, [table]).fetchone()[0])
-
-
 def record_key_check(con: duckdb.DuckDBPyConnection, key: bytes, key_id: str, now: datetime) -> None:
     """Record the key's check value under its id, the first time the key is used here (raw schema in place)."""
     con.execute(
@@ -367,9 +363,10 @@ def check_key_matches(con: duckdb.DuckDBPyConnection, key: bytes, key_id: str) -
     second token, so repeat and high-intensity contacts would be split without a word (a demo home, for one, makes
     its own key when none is set). A key is told by its id and, once recorded, by its check value, so another key
     given the id of the one in use (a rotated or mistyped secret beside an unchanged id) is refused too."""
-    if not _has_table(con, "load_ledger"):
+    raw = set(table_names(con, "raw"))
+    if "load_ledger" not in raw:
         return  # a new warehouse
-    if _has_table(con, "pseudonymisation_key_check"):
+    if "pseudonymisation_key_check" in raw:
         recorded = con.execute(
             "select check_value from raw.pseudonymisation_key_check where key_id = ?", [key_id]
         ).fetchone()

@@ -135,8 +135,12 @@ def _restore_home(kept: Path, home: Path) -> None:
     """The home as it was before month 120's refresh, its landing zone (month 120 delivered) left as it is: linking
     the files again would change their change time, which a refresh takes for a new version of every file."""
     for entry in home.iterdir():
-        if entry.name != "landing":
-            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+        if entry.name == "landing":
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
     shutil.copytree(kept, home, symlinks=True, dirs_exist_ok=True)
 
 
