@@ -546,18 +546,22 @@ def rejects(
         ),
     ] = "",
 ) -> None:
-    """List quarantined rows and files (file, row, field, reason), then files under the landing zone that are not
-    data (hidden, temporary or system files), which are left alone."""
+    """List quarantined rows and files (file, row, field, reason) of the versions that stand (not those superseded
+    or withdrawn since), then files under the landing zone that are not data (hidden, temporary or system files),
+    which are left alone."""
     settings = get_settings()
     file = _under_landing(settings, file)
+    standing = (
+        "from raw.rejected_rows where starts_with(file_path, ?) and load_id not in "
+        "(select load_id from raw.load_ledger where status in ('superseded', 'withdrawn'))"
+    )
     with _read_warehouse(settings) as con:
         rows = con.execute(
-            "select file_path, row_number, field, reason from raw.rejected_rows where starts_with(file_path, ?) "
-            "order by file_path, row_number nulls first, field limit ?",
+            f"select file_path, row_number, field, reason {standing} order by file_path, row_number nulls first, "
+            "field limit ?",
             [file, limit],
         ).fetchall()
-        total = con.execute("select count(*) from raw.rejected_rows where starts_with(file_path, ?)", [file])
-        total = total.fetchone()[0]
+        total = con.execute(f"select count(*) {standing}", [file]).fetchone()[0]
     for file_path, row_number, field, reason in rows:
         where = f"row {row_number}" if row_number is not None else "whole file"
         said = reason if not field or reason.startswith(f"{field}:") else f"{field}: {reason}"

@@ -36,19 +36,27 @@ class ActivePart:
 
 
 @dataclass(frozen=True)
+class Holder:
+    """The file in force holding an id that a new delivery's row repeats (the row is refused, naming it)."""
+
+    load_id: str
+    file_path: str
+
+
+@dataclass(frozen=True)
 class ActiveIds:
     """What a new delivery can meet: the parts in force of its force and period (with their ids), and which of its
     own ids are in force in the force's other periods (id -> file), for ids unique per force."""
 
     parts: list[ActivePart]
-    elsewhere: dict[str, str] = field(default_factory=dict)
+    elsewhere: dict[str, Holder] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Decision:
     supersedes: tuple[ActivePart, ...] = ()
     why: str | None = None  # why the new file replaces them, in plain English
-    holders: dict[str, str] = field(default_factory=dict)  # id -> file already holding it (the rows are refused)
+    holders: dict[str, Holder] = field(default_factory=dict)  # id -> file already holding it (the rows are refused)
 
     def describe(self) -> str | None:
         """The ledger's words for what the new file did to the files in force."""
@@ -86,5 +94,5 @@ def decide(file_path: str, keys: frozenset[str], active: ActiveIds) -> Decision:
         else:
             supersedes, why = (), None
     holders = dict(active.elsewhere)
-    holders |= {k: p.file_path for p in parts if p not in supersedes for k in p.keys & keys}
+    holders |= {k: Holder(p.load_id, p.file_path) for p in parts if p not in supersedes for k in p.keys & keys}
     return Decision(supersedes, why, holders)

@@ -17,7 +17,7 @@ import duckdb
 import polars as pl
 
 from ingestion.gate.contract import Contract
-from ingestion.gate.delivery import KEY, ActiveIds, ActivePart, key_expr
+from ingestion.gate.delivery import KEY, ActiveIds, ActivePart, Holder, key_expr
 
 
 class LedgerError(ValueError):
@@ -273,7 +273,7 @@ class ActiveIndex:
                 for load_id, ids in self._rows(force_code, others, keys).items():
                     holders |= dict.fromkeys(ids, load_id)
         parts = [ActivePart(load_id, files[load_id][1], frozenset(by_load.get(load_id, ()))) for load_id in here]
-        elsewhere = {key: files[h][1] for key, h in holders.items() if h not in here}
+        elsewhere = {key: Holder(h, files[h][1]) for key, h in holders.items() if h not in here}
         return ActiveIds(parts, elsewhere)
 
     def loaded(self, load_id: str, force_code: str, rows: pl.DataFrame) -> None:

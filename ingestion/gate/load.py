@@ -25,7 +25,7 @@ import duckdb
 import polars as pl
 
 from ingestion.gate.contract import Contract, Layout, load_contract
-from ingestion.gate.delivery import KEY, decide, key_expr
+from ingestion.gate.delivery import KEY, ActiveIds, Decision, Holder, decide, key_expr
 from ingestion.gate.landing import (
     UNKNOWN_SOURCE,
     LandingFile,
@@ -66,6 +66,7 @@ class FileResult:
     load_id: str | None = None
     unread: tuple[str, ...] = ()  # header cells that are no column of the layout (named in the message)
     restores: str | None = None  # the file taken out of force (superseded or withdrawn) whose bytes this one holds
+    read_again: bool = False  # a file in force read again: ids its rows were refused for are free (reread_file)
 
 
 @dataclass
@@ -100,6 +101,9 @@ class IngestReport:
             "loaded with rows refused": [f for f in self.files if f.status == "loaded" and f.rows_rejected],
             "loaded with columns not read": [f for f in self.files if f.status == "loaded" and f.unread],
             "loaded with the bytes of a file taken out of force": [f for f in self.files if f.restores],
+            "read again, rows refused for ids no file in force holds now loaded": [
+                f for f in self.files if f.read_again
+            ],
         }
         listing = "`mhw rejects`" if self.source == UNKNOWN_SOURCE else f"`mhw rejects --file {self.source}/`"
         lines = [f"{path}: not read; {why}" for path, why in self.unreadable]
@@ -279,20 +283,46 @@ def _id_field(contract: Contract) -> str:
 
 
 def _refuse_held_ids(
-    rows: pl.DataFrame, rejects: pl.DataFrame, holders: dict[str, str], contract: Contract
+    rows: pl.DataFrame, rejects: pl.DataFrame, holders: dict[str, Holder], contract: Contract
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Move the rows whose id another file in force holds to the rejects, naming that file."""
+    """Move the rows whose id another file in force holds to the rejects, naming that file (and its load in
+    `held_by`)."""
     keyed = rows.with_columns(key_expr(contract.id_fields).alias(KEY))
     held = pl.DataFrame(
-        {KEY: list(holders), "__holder": list(holders.values())}, schema={KEY: pl.String, "__holder": pl.String}
+        {
+            KEY: list(holders),
+            "__holder": [h.file_path for h in holders.values()],
+            "held_by": [h.load_id for h in holders.values()],
+        },
+        schema={KEY: pl.String, "__holder": pl.String, "held_by": pl.String},
     )
     field_name = _id_field(contract)
     reason = pl.format("{}: '{}' is already loaded for this force from {}", pl.lit(field_name), KEY, "__holder")
     refused = keyed.join(held, on=KEY, how="inner").select(
-        "row_number", pl.lit(field_name).alias("field"), reason.alias("reason")
+        "row_number", pl.lit(field_name).alias("field"), reason.alias("reason"), "held_by"
     )
-    rejects = pl.concat([rejects, refused.cast(REJECT_SCHEMA)]).sort("row_number")
-    return keyed.filter(~pl.col(KEY).is_in(held[KEY].implode())).drop(KEY), rejects
+    rejects = pl.concat([rejects, refused.cast(REJECT_SCHEMA | {"held_by": pl.String})], how="diagonal")
+    return keyed.filter(~pl.col(KEY).is_in(held[KEY].implode())).drop(KEY), rejects.sort("row_number")
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What a prepared file meets in force: the delivery rule's decision, the rows it loads and its rejects."""
+
+    active: ActiveIds
+    decision: Decision
+    rows: pl.DataFrame
+    rejects: pl.DataFrame
+    held: int  # rows refused because another file in force holds their ids
+
+
+def _answer(prepared: Prepared, contract: Contract, index: ActiveIndex) -> _Answer:
+    active = index.active(prepared.force_code, prepared.period, prepared.keys)
+    decision = decide(prepared.path, prepared.keys, active)
+    rows, rejects = prepared.rows, prepared.rejects
+    if decision.holders:
+        rows, rejects = _refuse_held_ids(rows, rejects, decision.holders, contract)
+    return _Answer(active, decision, rows, rejects, prepared.rows.height - rows.height)
 
 
 def commit_file(
@@ -303,39 +333,52 @@ def commit_file(
     and re-send rule is delivery.decide's."""
     if prepared.rejection:
         return _reject_file(tx, ledger, prepared, prepared.rejection.reason)
-    load_id = _load_id(ledger, prepared)
     copy = ledger.active_copy(prepared.delivered.sha, prepared.force_code, prepared.period)
     if copy:
+        load_id = _load_id(ledger, prepared)
         message = f"identical to {copy}, already loaded: nothing loaded again"
         _write(tx, ledger, _entry(prepared, load_id, "duplicate", message=message))
         return FileResult(prepared.path, "duplicate", 0, 0, 0, message, load_id)
+    return _load_version(tx, ledger, prepared, _answer(prepared, contract, index), key_id, index)
 
-    active = index.active(prepared.force_code, prepared.period, prepared.keys)
-    decision = decide(prepared.path, prepared.keys, active)
-    rows, rejects = prepared.rows, prepared.rejects
-    if decision.holders:
-        rows, rejects = _refuse_held_ids(rows, rejects, decision.holders, contract)
-    read, loaded, held = prepared.rows_read, rows.height, prepared.rows.height - rows.height
-    notes = [f"{loaded} of {read} rows loaded" if read else "no data rows (a nil return)", decision.describe()]
-    beside = sorted(p.file_path.rsplit("/", 1)[-1] for p in active.parts if p not in decision.supersedes)
+
+def _load_version(
+    tx: Transaction,
+    ledger: LedgerView,
+    prepared: Prepared,
+    answer: _Answer,
+    key_id: str,
+    index: ActiveIndex,
+    read_again: str | None = None,
+) -> FileResult:
+    """A prepared file's rows into force as `answer` says: its entry, what it supersedes, its rows and rejects.
+    `read_again`: why a file in force was read again (reread_file), said first in its entry."""
+    decision, rows, rejects, held = answer.decision, answer.rows, answer.rejects, answer.held
+    load_id = _load_id(ledger, prepared)
+    read, loaded = prepared.rows_read, rows.height
+    notes = [read_again, f"{loaded} of {read} rows loaded" if read else "no data rows (a nil return)"]
+    notes.append(decision.describe())
+    beside = sorted(p.file_path.rsplit("/", 1)[-1] for p in answer.active.parts if p not in decision.supersedes)
     if beside:
         notes.append(f"another part of {prepared.force_code} {prepared.period}, beside {', '.join(beside)}")
     if prepared.unread:
         notes.append(f"columns not read (no column of layout '{prepared.layout}'): {', '.join(prepared.unread)}")
-    earlier = ledger.out_of_force_copy(prepared.delivered.sha, prepared.force_code, prepared.period)
+    earlier = (
+        None if read_again else ledger.out_of_force_copy(prepared.delivered.sha, prepared.force_code, prepared.period)
+    )
     if earlier:
         notes.append(
             f"its bytes are those of {earlier[0]}, {earlier[1]} before: that version is back in force "
             "(`mhw withdraw` this file if that was not meant)"
         )
     if held:  # the holders' ids of rows refused for another reason already are not named here
-        clashed = sorted(set(decision.holders.values()))
+        clashed = sorted({h.file_path for h in decision.holders.values()})
         notes.append(f"{held} row(s) whose ids are already in force were refused (see {', '.join(clashed)})")
     message = "; ".join(n for n in notes if n)
     if decision.supersedes:
         tx.flush()  # the files it supersedes may be held back still
     for part in decision.supersedes:
-        supersede(tx.con, part, load_id, prepared.path, decision.why)
+        supersede(tx.con, part, load_id, prepared.path, read_again or decision.why)
         ledger.superseded(part.load_id)
         index.superseded(part.load_id)
     _write(tx, ledger, _entry(prepared, load_id, "loaded", (read, loaded, read - loaded), message, key_id))
@@ -344,7 +387,76 @@ def commit_file(
     source_and_file = [pl.lit(prepared.source).alias("source"), pl.lit(prepared.path).alias("file_path")]
     tx.insert("raw.rejected_rows", rejects.with_columns(pl.lit(load_id).alias("load_id"), *source_and_file))
     restores = earlier[0] if earlier else None
-    return FileResult(prepared.path, "loaded", read, loaded, read - loaded, message, load_id, prepared.unread, restores)
+    return FileResult(
+        prepared.path, "loaded", read, loaded, read - loaded, message, load_id, prepared.unread, restores,
+        read_again=read_again is not None,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class HeldElsewhere:
+    """A file in force some of whose rows were refused for ids held by a file that is no longer in force."""
+
+    file_path: str
+    load_id: str
+    sha: str
+    held: int  # its rows refused for ids other files held
+
+
+def held_by_files_out_of_force(con: duckdb.DuckDBPyConnection, source: str) -> list[HeldElsewhere]:
+    """The source's files in force whose rows refused for held ids name (held_by) a file no longer in force: the
+    withdrawn, or superseded by a version that may not hold those ids."""
+    rows = con.execute(
+        """
+        select l.file_path, l.load_id, l.sha256, count(*)
+        from raw.rejected_rows as r
+        inner join raw.load_ledger as l on l.load_id = r.load_id
+        where r.source = $source and r.held_by is not null and l.status = 'loaded'
+        group by all
+        having bool_or(r.held_by not in (select load_id from raw.load_ledger where status = 'loaded'))
+        order by l.file_path
+        """,
+        {"source": source},
+    ).fetchall()
+    return [HeldElsewhere(*row) for row in rows]
+
+
+def reread_file(
+    tx: Transaction,
+    ledger: LedgerView,
+    prepared: Prepared,
+    contract: Contract,
+    key_id: str,
+    index: ActiveIndex,
+    in_force: HeldElsewhere,
+) -> FileResult | None:
+    """A file in force, read again with the same bytes because the file holding ids its rows were refused for left
+    force: a new version of it, superseding the one in force, when any of those ids is free now (nothing lost);
+    otherwise its refused rows name the files holding their ids now, and nothing else changes (None)."""
+    answer = _answer(prepared, contract, index)
+    if answer.held >= in_force.held:
+        _name_holders(tx, in_force.load_id, answer.rejects)
+        return None
+    why = (
+        f"read again: {in_force.held - answer.held} of its {in_force.held} row(s) refused for ids that other files "
+        "held are no longer held by a file in force"
+    )
+    return _load_version(tx, ledger, prepared, answer, key_id, index, read_again=why)
+
+
+def _name_holders(tx: Transaction, load_id: str, rejects: pl.DataFrame) -> None:
+    """The refused rows of load `load_id` name the files that hold their ids now (rows read again: same numbers)."""
+    tx.flush()
+    held = rejects.filter(pl.col("held_by").is_not_null()).select("row_number", "reason", "held_by")
+    tx.con.register("_mhw_held", held.to_arrow())
+    try:
+        tx.con.execute(
+            "update raw.rejected_rows as r set reason = h.reason, held_by = h.held_by from _mhw_held as h "
+            "where r.load_id = ? and r.row_number = h.row_number and r.held_by is not null",
+            [load_id],
+        )
+    finally:
+        tx.con.unregister("_mhw_held")
 
 
 def _delivered(
@@ -468,7 +580,8 @@ def ingest_source(
     check_key_matches(con, key, key_id)
     record_key_check(con, key, key_id, now)
     contract = load_contract(source)
-    files = [lf for lf in source_files(landing_dir, source) if periods is None or periods(lf.period)]
+    listed = source_files(landing_dir, source)
+    files = [lf for lf in listed if periods is None or periods(lf.period)]
     report = IngestReport(source)
     latest, seen = latest_versions(con, source), seen_files(con, source)
     folders = partial(ledger_force_and_period, contract=contract, today=now.date())
@@ -500,7 +613,57 @@ def ingest_source(
             bytes_done += sizes[lf.rel_path]
             if progress:
                 progress(Progress(source, done, len(files), bytes_done, total, rows_read, len(report.files)))
+        tx.flush()
+        listing = {lf.rel_path: lf for lf in listed}
+        _reread_freed(tx, ledger, index, report, landing_dir, listing, contract, key, key_id, now)
     return report
+
+
+def _reread_freed(
+    tx: Transaction,
+    ledger: LedgerView,
+    index: ActiveIndex,
+    report: IngestReport,
+    landing_dir: Path,
+    listed: dict[str, LandingFile],
+    contract: Contract,
+    key: bytes,
+    key_id: str,
+    now: datetime,
+) -> None:
+    """Read again, whatever their period, the files in force some of whose rows were refused for ids held by a file
+    that has left force since (reread_file), until none is left: a row is not lost because the file that held its
+    id was corrected without it or withdrawn. A file that cannot be read again as it was loaded (gone from the
+    landing zone, changed there, refused whole now) is named in the report instead. Each version is tried once, and
+    each new version loads more rows than the one it replaces, so this ends."""
+    tried: set[str] = set()
+    while found := [f for f in held_by_files_out_of_force(tx.con, contract.source) if f.load_id not in tried]:
+        for held in found:
+            tried.add(held.load_id)
+            lf = listed.get(held.file_path)
+            try:
+                delivered = None if lf is None else take_delivery(landing_dir, lf)
+            except FileNotFoundError:
+                delivered = None
+            if delivered is None or delivered.sha != held.sha:
+                why = "it is no longer in the landing zone" if delivered is None else "it has changed since"
+            else:
+                prepared = prepare_files([delivered], contract, key=key, key_id=key_id, now=now)[0]
+                why = prepared.rejection.reason if prepared.rejection else None
+            if why:
+                report.unreadable.append(
+                    (
+                        held.file_path,
+                        f"{held.held} of its rows were refused for ids held by a file no longer in force, and it "
+                        f"could not be read again ({why}): deliver it again to load them",
+                    )
+                )
+                continue
+            result = reread_file(tx, ledger, prepared, contract, key_id, index, held)
+            if result is not None:
+                report.files.append(result)
+            tx.file_written()
+        tx.flush()
 
 
 def _unchanged(

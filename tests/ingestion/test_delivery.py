@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingestion.gate.delivery import ActiveIds, ActivePart, decide
+from ingestion.gate.delivery import ActiveIds, ActivePart, Holder, decide
 
 A = ActivePart("load-a", "incidents/F/2024-05/a.csv", frozenset({"1", "2", "3", "4"}))
 B = ActivePart("load-b", "incidents/F/2024-05/b.csv", frozenset({"7", "8"}))
@@ -19,7 +19,7 @@ def ids(*values: str) -> frozenset[str]:
 def test_same_name_is_a_correction_of_that_file_only():
     decision = decide(A.file_path, ids("1", "7"), IN_FORCE)
     assert decision.supersedes == (A,)
-    assert decision.holders == {"7": B.file_path}, "ids of the other parts still clash"
+    assert decision.holders == {"7": Holder(B.load_id, B.file_path)}, "ids of the other parts still clash"
     assert "same name, new content" in decision.describe()
 
 
@@ -45,7 +45,7 @@ def test_new_ids_make_another_part():
 def test_partial_overlap_is_another_part_whose_repeated_ids_are_refused():
     decision = decide("incidents/F/2024-05/c.csv", ids("4", "5", "8"), IN_FORCE)
     assert decision.supersedes == ()
-    assert decision.holders == {"4": A.file_path, "8": B.file_path}
+    assert decision.holders == {"4": Holder(A.load_id, A.file_path), "8": Holder(B.load_id, B.file_path)}
 
 
 def test_all_ids_of_several_parts_replace_them_all():
@@ -59,7 +59,8 @@ def test_a_nil_return_never_replaces_by_ids_and_is_never_replaced_by_them():
 
 
 def test_ids_in_force_in_another_period_are_refused():
-    active = ActiveIds([A], elsewhere={"99": "incidents/F/2024-04/april.csv"})
+    april = Holder("load-april", "incidents/F/2024-04/april.csv")
+    active = ActiveIds([A], elsewhere={"99": april})
     decision = decide("incidents/F/2024-05/a_v2.csv", ids("1", "2", "3", "4", "99"), active)
     assert decision.supersedes == (A,), "a re-send of a.csv, with one more id"
-    assert decision.holders == {"99": "incidents/F/2024-04/april.csv"}, "which is April's: its row is refused"
+    assert decision.holders == {"99": april}, "which is April's: its row is refused"

@@ -778,6 +778,86 @@ def test_the_bytes_of_a_file_taken_out_of_force_under_a_new_name_load_with_a_war
     assert not [w for w in report.warnings() if "taken out of force" in w], "only files that restore one"
 
 
+def test_a_row_refused_for_an_id_held_by_a_file_corrected_without_it_loads_in_that_refresh(gate, con, landing):
+    """part2's A-3 was refused while part1 held A-3; part1 is corrected without A-3: part2 is read again in the same
+    refresh and A-3 loads from it (a new version of part2 replaces the one in force), so the row is not lost."""
+    gate({at("part1.csv"): incidents(["A-1", "A-2", "A-3"]), at("part2.csv"): incidents(["A-3", "B-1"])})
+    before = Seen(con).entry(at("part2.csv"))
+    seen = gate({at("part1.csv"): incidents(["A-1", "A-2"])})
+    assert seen.active_ids() == ["A-1", "A-2", "A-3", "B-1"]
+    now = seen.entry(at("part2.csv"))
+    assert (now["status"], now["rows_read"], now["rows_loaded"], now["rows_rejected"]) == ("loaded", 2, 2, 0)
+    assert now["message"].startswith(
+        "read again: 1 of its 1 row(s) refused for ids that other files held are no longer held by a file in force"
+    )
+    old = con.execute("select status, superseded_by, message from raw.load_ledger where load_id = ?",
+                      [before["load_id"]]).fetchone()  # fmt: skip
+    assert old[:2] == ("superseded", now["load_id"]) and "superseded by" in old[2] and "read again" in old[2]
+    assert seen.rejects(at("part2.csv")) == [
+        (1, "incident_id", f"incident_id: 'A-3' is already loaded for this force from {at('part1.csv')}")
+    ], "the superseded version keeps its reject (ledger history)"
+    report = ingest_source(con, landing, "incidents", KEY, KEY_ID, now=NOW)
+    assert report.files == [], "the next refresh has nothing to read again"
+
+
+def test_a_withdrawn_holder_frees_the_ids_it_held_in_another_month_whatever_months_the_refresh_runs(gate, con, landing):
+    """April's file held A-1, so May's A-1 was refused; April's file is withdrawn: the next refresh, even one over
+    June only, reads May's file again and loads A-1."""
+    april = at("april.csv", month="2024-04")
+    gate({april: incidents(["A-1"], month="2024-04"), at("may.csv"): incidents(["A-1", "A-2"])})
+    assert Seen(con).active_ids() == ["A-1", "A-2"]
+    withdraw(con, april, "sent in error", "operator")
+    report = ingest_source(con, landing, "incidents", KEY, KEY_ID, now=NOW, periods=lambda p: p == "2024-06")
+    assert [(f.path, f.rows_loaded, f.read_again) for f in report.files] == [(at("may.csv"), 2, True)]
+    assert any(w.startswith(f"{at('may.csv')}: loaded; read again") for w in report.warnings())
+    check_invariants(con, landing)
+    assert Seen(con).active_ids() == ["A-1", "A-2"]
+    assert Seen(con).rejects(at("may.csv"))[-1][2].endswith(april), "the old version's reject is kept"
+
+
+def test_a_refused_id_still_held_after_its_holder_is_corrected_names_the_new_holder_and_loads_nothing(gate, con):
+    gate({at("part1.csv"): incidents(["A-1", "A-2"]), at("part2.csv"): incidents(["A-2", "B-1"])})
+    before = Seen(con).entry(at("part2.csv"))
+    seen = gate({at("part1_v2.csv"): incidents(["A-1", "A-2", "A-3"])})  # a re-send of part1: A-2 still held
+    assert seen.entry(at("part2.csv")) == before, "no new version of part2"
+    assert seen.rejects(at("part2.csv")) == [
+        (1, "incident_id", f"incident_id: 'A-2' is already loaded for this force from {at('part1_v2.csv')}")
+    ]
+    held_by = con.execute("select held_by from raw.rejected_rows where file_path = ?", [at("part2.csv")]).fetchall()
+    assert held_by == [(seen.entry(at("part1_v2.csv"))["load_id"],)]
+    assert seen.active_ids() == ["A-1", "A-2", "A-3", "B-1"]
+
+
+def test_two_files_refusing_each_others_ids_are_not_read_again_forever(gate, con, landing):
+    """b refused A-2 (held by a); a is corrected with B-1, which b holds, so a's new version refuses it: b is read
+    again once (its holder left force), finds A-2 held by a's new version, and only names it."""
+    gate({at("a.csv"): incidents(["A-1", "A-2"]), at("b.csv"): incidents(["A-2", "B-1"])})
+    seen = gate({at("a.csv"): incidents(["A-1", "A-2", "B-1"])})
+    versions = dict(con.execute("select file_path, count(*) from raw.load_ledger group by all").fetchall())
+    assert (versions[at("a.csv")], versions[at("b.csv")]) == (2, 1)
+    assert seen.active_ids() == ["A-1", "A-2", "B-1"]
+    held_by = dict(con.execute(
+        "select r.file_path, (l.file_path, l.status) from raw.rejected_rows r join raw.load_ledger l "
+        "on l.load_id = r.held_by where r.load_id in (select load_id from raw.load_ledger where status = 'loaded')"
+    ).fetchall())  # fmt: skip
+    assert held_by == {at("a.csv"): (at("b.csv"), "loaded"), at("b.csv"): (at("a.csv"), "loaded")}
+    assert seen.entry(at("b.csv"))["status"] == "loaded"
+    again = ingest_source(con, landing, "incidents", KEY, KEY_ID, now=NOW)
+    assert again.files == [] and again.unreadable == []
+
+
+def test_a_file_gone_from_the_landing_zone_cannot_be_read_again_and_the_refresh_says_so(gate, con, landing):
+    gate({at("part1.csv"): incidents(["A-1", "A-2"]), at("part2.csv"): incidents(["A-2", "B-1"])})
+    (landing / at("part2.csv")).unlink()
+    drop(landing, {at("part1.csv"): incidents(["A-1"])})
+    report = ingest_source(con, landing, "incidents", KEY, KEY_ID, now=NOW)
+    assert [w for w in report.warnings() if w.startswith(at("part2.csv"))] == [
+        f"{at('part2.csv')}: not read; 1 of its rows were refused for ids held by a file no longer in force, and it "
+        "could not be read again (it is no longer in the landing zone): deliver it again to load them"
+    ]
+    assert Seen(con).active_ids() == ["A-1", "B-1"]
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # deliveries that change while the gate reads the landing zone
 

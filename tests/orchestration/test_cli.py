@@ -200,6 +200,11 @@ def test_rejects_narrows_to_a_path_and_names_each_field_once(tmp_path, monkeypat
     assert negative.exit_code == 2 and "Traceback" not in negative.output
     nothing = CliRunner().invoke(cli.app, ["status", "--source", "incidentss"]).output
     assert "no ledger entry matches: check the spelling" in nothing
+    (june / "june.csv").write_text(header + "C-1,E23000001,2024-06-03T10:00,Y,N\nC-2,E23000001,2024-06-02T10:00,Y,N\n")
+    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+        ingest_source(con, home / "landing", "incidents", b"k", "k1")
+    corrected = CliRunner().invoke(cli.app, ["rejects", "--file", "incidents/"]).output
+    assert "0 rejected row entries under 'incidents/' in all\n" in corrected, "the superseded version's are history"
 
 
 def test_withdraw_records_the_act_and_forgets_the_last_refresh(tmp_path, monkeypatch):
