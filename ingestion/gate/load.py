@@ -354,6 +354,8 @@ def _load_version(
     """A prepared file's rows into force as `answer` says: its entry, what it supersedes, its rows and rejects.
     `read_again`: why a file in force was read again (reread_file), said first in its entry."""
     decision, rows, rejects, held = answer.decision, answer.rows, answer.rejects, answer.held
+    if read_again:  # decide() took the same path for a correction
+        decision = replace(decision, why="the same bytes, read again")
     load_id = _load_id(ledger, prepared)
     read, loaded = prepared.rows_read, rows.height
     notes = [read_again, f"{loaded} of {read} rows loaded" if read else "no data rows (a nil return)"]
@@ -437,10 +439,8 @@ def reread_file(
     if answer.held >= in_force.held:
         _name_holders(tx, in_force.load_id, answer.rejects)
         return None
-    why = (
-        f"read again: {in_force.held - answer.held} of its {in_force.held} row(s) refused for ids that other files "
-        "held are no longer held by a file in force"
-    )
+    why = f"read again: the ids of {in_force.held - answer.held} of its {in_force.held} row(s) refused for ids held "
+    why += "elsewhere are no longer held by a file in force"
     return _load_version(tx, ledger, prepared, answer, key_id, index, read_again=why)
 
 

@@ -788,7 +788,8 @@ def test_a_row_refused_for_an_id_held_by_a_file_corrected_without_it_loads_in_th
     now = seen.entry(at("part2.csv"))
     assert (now["status"], now["rows_read"], now["rows_loaded"], now["rows_rejected"]) == ("loaded", 2, 2, 0)
     assert now["message"].startswith(
-        "read again: 1 of its 1 row(s) refused for ids that other files held are no longer held by a file in force"
+        "read again: the ids of 1 of its 1 row(s) refused for ids held elsewhere are no longer held by a file in "
+        f"force; 2 of 2 rows loaded; replaces {at('part2.csv')} (the same bytes, read again)"
     )
     old = con.execute("select status, superseded_by, message from raw.load_ledger where load_id = ?",
                       [before["load_id"]]).fetchone()  # fmt: skip
