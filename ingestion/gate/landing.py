@@ -78,6 +78,20 @@ def period_bounds(period: str) -> tuple[datetime, datetime] | None:
     return datetime(year, tail, 1), datetime(year + tail // 12, tail % 12 + 1, 1)
 
 
+def overlapping_periods(period: str | None) -> frozenset[str]:
+    """The period folders of the other kind that share months with this one: a month's financial year, or a
+    financial year's twelve months (a source that takes both, s136, can receive one month twice)."""
+    kind = period_kind(period or "")
+    if kind == "month":
+        year, month = int(period[:4]), int(period[5:])
+        start = year if month >= 4 else year - 1
+        return frozenset({f"{start}-{(start + 1) % 100:02d}"})
+    if kind == "financial_year":
+        year = int(period[:4])
+        return frozenset(f"{year + (m < 4)}-{m:02d}" for m in range(1, 13))
+    return frozenset()
+
+
 @cache
 def calendar_bounds() -> tuple[date, date]:
     """[first day, day after the last] of the warehouse calendar: the financial years of seeds/ref_financial_year.csv.

@@ -31,6 +31,7 @@ from ingestion.gate.landing import (
     LandingFile,
     check_landing_path,
     ledger_force_and_period,
+    overlapping_periods,
     refusal_before_reading,
     scan_landing,
     source_files,
@@ -67,6 +68,7 @@ class FileResult:
     unread: tuple[str, ...] = ()  # header cells that are no column of the layout (named in the message)
     restores: str | None = None  # the file taken out of force (superseded or withdrawn) whose bytes this one holds
     read_again: bool = False  # a file in force read again: ids its rows were refused for are free (reread_file)
+    overlaps: tuple[str, ...] = ()  # files in force of the force whose period shares months with this file's
 
 
 @dataclass
@@ -104,6 +106,7 @@ class IngestReport:
             "read again, rows refused for ids no file in force holds now loaded": [
                 f for f in self.files if f.read_again
             ],
+            "loaded beside files in force of an overlapping period": [f for f in self.files if f.overlaps],
         }
         listing = "`mhw rejects`" if self.source == UNKNOWN_SOURCE else f"`mhw rejects --file {self.source}/`"
         lines = [f"{path}: not read; {why}" for path, why in self.unreadable]
@@ -373,6 +376,13 @@ def _load_version(
             f"its bytes are those of {earlier[0]}, {earlier[1]} before: that version is back in force "
             "(`mhw withdraw` this file if that was not meant)"
         )
+    overlaps = _overlapping_files(ledger, prepared)
+    if overlaps:
+        notes.append(
+            f"its period {prepared.period} shares months with files in force of {prepared.force_code} "
+            f"({', '.join(overlaps)}): their rows count beside its rows, one event twice if it is in both under two "
+            "ids (withdraw the one not meant)"
+        )
     if held:  # the holders' ids of rows refused for another reason already are not named here
         clashed = sorted({h.file_path for h in decision.holders.values()})
         notes.append(f"{held} row(s) whose ids are already in force were refused (see {', '.join(clashed)})")
@@ -391,8 +401,18 @@ def _load_version(
     restores = earlier[0] if earlier else None
     return FileResult(
         prepared.path, "loaded", read, loaded, read - loaded, message, load_id, prepared.unread, restores,
-        read_again=read_again is not None,
+        read_again=read_again is not None, overlaps=overlaps,
     )  # fmt: skip
+
+
+def _overlapping_files(ledger: LedgerView, prepared: Prepared) -> tuple[str, ...]:
+    """The files in force of the prepared file's force whose period folder shares months with its own (a month
+    beside its financial year)."""
+    periods = overlapping_periods(prepared.period)
+    if not periods:
+        return ()
+    files = ledger.files_in_force(prepared.force_code).values()
+    return tuple(sorted(path for period, path in files if period in periods))
 
 
 @dataclass(frozen=True)

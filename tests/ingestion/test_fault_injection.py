@@ -26,7 +26,7 @@ from ingestion.gate.ledger import withdraw
 from ingestion.gate.load import ingest_source, ingest_strays
 from orchestration.assets.ingestion import LANDING_SOURCES, MONTHLY_SOURCES
 
-from .helpers import KEY, KEY_ID
+from .helpers import FIXTURES, KEY, KEY_ID
 
 SOURCES = {*LANDING_SOURCES, *MONTHLY_SOURCES}
 NOW = datetime(2024, 7, 1, 12, 0)
@@ -913,3 +913,25 @@ def test_file_refused_as_not_begun_loads_once_its_month_begins(con, landing):
     assert con.execute("select count(*) from raw.load_ledger").fetchone() == (1,), "nothing new on the same day"
     ingest_source(con, landing, "incidents", KEY, KEY_ID, now=datetime(2024, 9, 2))
     assert Seen(con).status(at("early.csv", month="2024-08")) == "loaded"
+
+
+def test_a_month_beside_its_financial_year_loads_and_says_its_rows_may_count_twice(con, landing):
+    """s136 takes a financial year's folder or a month's: a force's May sent again on its own, beside the year in
+    force, under other ids, would count May's detentions twice. It loads (the ids differ: nothing says the events
+    are the same) and the ledger and the refresh's warnings name the year's file."""
+    rows = (FIXTURES / "s136_good.csv").read_text().splitlines()
+    may = [rows[0], *(r.replace("D-", "M-", 1) for r in rows[1:] if ",2023-05-" in r)]
+    assert len(may) == 2, "the fixture's one May detention"
+    drop(landing, {"s136/E23000001/2023-24/year.csv": (FIXTURES / "s136_good.csv").read_bytes()})
+    ingest_source(con, landing, "s136", KEY, KEY_ID, now=NOW)
+    drop(landing, {"s136/E23000001/2023-05/may.csv": ("\n".join(may) + "\n").encode()})
+    report = ingest_source(con, landing, "s136", KEY, KEY_ID, now=NOW)
+    (month,) = report.files
+    assert month.status == "loaded" and month.overlaps == ("s136/E23000001/2023-24/year.csv",)
+    assert "its period 2023-05 shares months with files in force of E23000001 (s136/E23000001/2023-24/year.csv)" in (
+        month.message
+    )
+    assert any(w.startswith("s136/E23000001/2023-05/may.csv: loaded;") for w in report.warnings())
+    drop(landing, {"s136/E23000001/2024-05/may.csv": ("\n".join(may) + "\n").replace("2023-05", "2024-05").encode()})
+    (next_year,) = ingest_source(con, landing, "s136", KEY, KEY_ID, now=datetime(2024, 7, 1)).files
+    assert next_year.overlaps == () and "shares months" not in next_year.message

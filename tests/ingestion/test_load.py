@@ -8,6 +8,7 @@ import pytest
 
 import ingestion.gate.load as load_module
 import ingestion.gate.writer as writer_module
+from ingestion.gate.landing import overlapping_periods
 from ingestion.gate.load import FileResult, IngestReport, ingest_source
 
 from .helpers import FIXTURES, KEY, KEY_ID, ledger, place, rejects
@@ -282,3 +283,18 @@ def test_the_warnings_name_the_files_to_look_at_and_count_the_rest():
         "each file and row",
     ]
     assert IngestReport("s136", [loaded(0, refused=0)]).warnings() == [], "a clean file is not a warning"
+
+
+@pytest.mark.parametrize(
+    ("period", "overlapping"),
+    [
+        ("2023-05", {"2023-24"}),
+        ("2024-03", {"2023-24"}),
+        ("2024-04", {"2024-25"}),
+        ("2023-24", {f"2023-{m:02d}" for m in range(4, 13)} | {f"2024-{m:02d}" for m in range(1, 4)}),
+        ("2023-13", set()),
+        (None, set()),
+    ],
+)
+def test_the_periods_of_the_other_kind_that_share_months(period, overlapping):
+    assert overlapping_periods(period) == overlapping
