@@ -375,6 +375,13 @@ def _run_refresh(
             asset_selection=selection,
         )
     failed_checks, warnings = _failed_checks(result.all_events)
+    if not result.success and interrupted(result.all_events):
+        _fail(
+            f"refresh interrupted (Dagster run {result.run_id}): the serving snapshot is "
+            f"{os.path.realpath(settings.current_snapshot)} (published whole or not at all); the files loaded so far "
+            "stay loaded, and the next `mhw refresh` carries on from there",
+            130,
+        )
     if not result.success or failed_checks:
         lines = failure_lines(result.all_events, failed_checks, console)
         _fail(f"refresh failed (Dagster run {result.run_id}):\n" + "\n".join(lines))
@@ -425,6 +432,16 @@ def failure_lines(events, failed_checks: list[str], console: Path) -> list[str]:
     failures = [e for e in events if e.event_type_value == "STEP_FAILURE"]
     dbt_failed = any(e.step_key == dbt_models.op.name for e in failures)
     return [e.message for e in failures] + failed_checks + (dbt_summary(console) if dbt_failed else [])
+
+
+def interrupted(events) -> bool:
+    """Whether a run stopped because its process was interrupted (Ctrl-C, SIGINT)."""
+    return any(
+        e.event_type_value == "STEP_FAILURE"
+        and e.event_specific_data.error is not None
+        and e.event_specific_data.error.cls_name == "DagsterExecutionInterruptedError"
+        for e in events
+    )
 
 
 def _failed_checks(events) -> tuple[list[str], list[str]]:

@@ -282,3 +282,29 @@ def test_readers_and_writers_say_who_holds_the_warehouse(tmp_path, monkeypatch):
         holder.kill()
         holder.wait()
     assert (home / "warehouse.duckdb").exists()
+
+
+def test_an_interrupted_run_is_told_from_a_failed_one():
+    """Ctrl-C during a refresh (SIGINT: Dagster stops the step) is an interruption, said as such with status 130;
+    a step's own error is a failure."""
+    import os
+    import signal
+    import time
+
+    import dagster as dg
+
+    @dg.op
+    def interrupted_op():
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(5)  # Dagster's handler stops the step first
+
+    @dg.op
+    def failing_op():
+        raise ValueError("a step's own error")
+
+    runs = {}
+    for op in (interrupted_op, failing_op):
+        job = dg.GraphDefinition(name=f"job_{op.name}", node_defs=[op]).to_job()
+        runs[op.name] = job.execute_in_process(raise_on_error=False)
+    assert not runs["interrupted_op"].success and cli.interrupted(runs["interrupted_op"].all_events)
+    assert not runs["failing_op"].success and not cli.interrupted(runs["failing_op"].all_events)
