@@ -312,6 +312,15 @@ def s136_national(_conn: duckdb.DuckDBPyConnection, key: str) -> pl.DataFrame:
 
 
 @cached
+def s136_published(_conn: duckdb.DuckDBPyConnection, key: str) -> pl.DataFrame:
+    """``mart_s136_national_published``: the published national s136 totals beside the warehouse's, newest first."""
+    return from_table(
+        _conn, key, "mart_s136_national_published", "published national s136 figures",
+        "select * from mart_s136_national_published order by fy_label desc, publication",
+    )  # fmt: skip
+
+
+@cached
 def s136_force_year(_conn: duckdb.DuckDBPyConnection, key: str, fy_label: str) -> pl.DataFrame:
     """``mart_s136_force_year`` for one financial year, by force name."""
     return from_table(

@@ -1,4 +1,5 @@
-"""Fixtures shared across test folders: the serving snapshot the real pipeline builds (tests/pipeline_snapshot.py).
+"""Fixtures shared across test folders: a warehouse with the raw schema (`con`), and the serving snapshot the real
+pipeline builds (tests/pipeline_snapshot.py).
 
 It is built once per test session, also under pytest-xdist: the workers share the session's base temporary folder,
 and a file lock lets the first worker build while the others wait and then reuse it (the pattern pytest-xdist
@@ -13,14 +14,25 @@ import json
 import os
 from pathlib import Path
 
+import duckdb
 import pytest
 from filelock import FileLock
 
+from ingestion.schema import ensure_raw_schema
 from tests import pipeline_snapshot
 
 BUILT = "built.json"
 # the app hides tracebacks from its users (.streamlit/config.toml); tests want the whole error
 os.environ["STREAMLIT_CLIENT_SHOW_ERROR_DETAILS"] = "full"
+
+
+@pytest.fixture
+def con(tmp_path: Path):
+    """A warehouse file with the raw schema, as a refresh leaves it before its first load."""
+    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    ensure_raw_schema(connection)
+    yield connection
+    connection.close()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,8 +1,9 @@
 """National sources: the published figures the benchmarks lean on, as their publishers released them.
 
-Home Office use of force statistics (mental-health share of tactics by force, mart_use_of_force_mh) and the resident
+Home Office use of force statistics (mental-health share of tactics by force, mart_use_of_force_mh), the resident
 populations behind every rate per 100,000: the ONS estimates (mart_population_force_year) or, when no ONS file was
-loaded, the approximate stand-ins the rates divide by instead (mart_s136_force_year). Deaths, coroners' reports and
+loaded, the approximate stand-ins the rates divide by instead (mart_s136_force_year), and the published national s136
+totals beside the warehouse's own (mart_s136_national_published). Deaths, coroners' reports and
 inspections are on the Learning page. Published aggregates only; no person-level rows are read.
 """
 
@@ -177,15 +178,99 @@ def population_section(snapshot: data.Snapshot) -> None:
     )
 
 
-SECTIONS = {"Use of force": use_of_force_section, "Population": population_section}  # tabs (ui.open_tab)
+PARTIAL = "warehouse: some force's records cover part of the year only"
+
+
+def s136_published_rows(frame: pl.DataFrame, forces: int) -> pl.DataFrame:
+    """The published national s136 totals, each beside the warehouse's total of its year, as the table shows them
+    (`forces`: how many forces the warehouse knows, so a year some of them have not reported says so)."""
+    fewer = pl.col("warehouse_forces_reporting") < forces
+    missing = pl.when(fewer).then(pl.format("warehouse: {} of {} forces reporting", "warehouse_forces_reporting",
+                                            pl.lit(forces)))  # fmt: skip
+    return frame.select(
+        pl.col("fy_label").alias("Financial year"),
+        pl.col("published_s136_detentions").alias("s136, published"),
+        pl.col("published_s136_police_cell").alias("Police cell"),
+        pl.col("published_s136_health_based").alias("Health-based"),
+        pl.col("published_s135_detentions").alias("s135, published"),
+        pl.col("warehouse_s136_detentions").alias("s136, warehouse"),
+        pl.col("s136_difference").alias("Difference"),
+        pl.col("s136_difference_pct").alias("Difference %"),
+        pl.concat_str([pl.col("coverage_note"), missing, pl.when(pl.col("warehouse_is_partial_year"))
+                       .then(pl.lit(PARTIAL))], separator="; ", ignore_nulls=True).alias("Not like for like"),
+        pl.col("publication").alias("Publication"),
+    )  # fmt: skip
+
+
+def s136_published_sentence(frame: pl.DataFrame, forces: int, demo: bool) -> str:
+    """The years the warehouse holds, in words: its total against the published one (and how many of its `forces`
+    report that year, when not all), or that it holds none."""
+    held = frame.filter(pl.col("warehouse_s136_detentions").is_not_null()).sort("fy_label")
+    if held.is_empty():
+        return (
+            "The warehouse holds none of the years these texts publish, so nothing is compared: the table shows the "
+            "published figures alone."
+        )
+    parts = []
+    for r in held.iter_rows(named=True):
+        reporting = r["warehouse_forces_reporting"]
+        some = f"; {reporting} of {forces} forces reporting" if reporting < forces else ""
+        parts.append(
+            f"in {fmt.fy_long(r['fy_label'])} the warehouse holds **{r['warehouse_s136_detentions']:,}** s136 "
+            f"detentions for England and Wales against **{r['published_s136_detentions']:,}** published "
+            f"({r['s136_difference']:+,}, {r['s136_difference_pct']:+.1f}%{some})"
+        )
+    text = "; ".join(parts)
+    demo_words = (
+        " The warehouse's figures come from the synthetic demo data, so the difference says nothing about any force's "
+        "recording: the comparison shows what a refresh of the forces' real returns is checked against."
+        if demo
+        else ""
+    )
+    return f"{text[0].upper()}{text[1:]}.{demo_words}"
+
+
+def s136_published_section(snapshot: data.Snapshot) -> None:
+    frame = data.s136_published(snapshot.conn, snapshot.key)
+    frame = data.not_empty(frame, "published national s136 figures", data.PUBLIC_DATA_HINT)
+    st.subheader("s136 detentions: the national statistics beside the warehouse")
+    demo = bool(data.publication(snapshot.conn, snapshot.key).get("is_demo_data"))
+    forces = data.forces(snapshot.conn, snapshot.key).height
+    st.markdown(s136_published_sentence(frame, forces, demo))
+    rows = s136_published_rows(frame, forces)
+    counts = ["s136, published", "Police cell", "Health-based", "s135, published", "s136, warehouse", "Difference"]
+    ui.table(
+        rows,
+        "s136_national_published.csv",
+        "Download the published and warehouse totals (CSV)",
+        column_config={c: st.column_config.NumberColumn(format="localized") for c in counts}
+        | {"Difference %": st.column_config.NumberColumn(format="%+.1f", help="Of the published figure.")},
+    )
+    st.caption(
+        "England and Wales s136 detentions as two public texts print them: the House of Commons Home Affairs "
+        "Committee's *Policing and mental health* (2015; detentions taken to a place of safety, before the Home "
+        "Office's annual data requirement, 2011-12 rounded to thousands) and the Home Office's answer to "
+        "parliamentary question 190083 (June 2023; s136 without Dyfed-Powys, s135 without six forces, later "
+        "revised). The warehouse's figure is its exact national total of the same year (territorial forces and "
+        "BTP); the difference is the warehouse's minus the published, not like for like where either side leaves "
+        "forces or months out."
+    )
+
+
+SECTIONS = {  # tabs (ui.open_tab)
+    "Use of force": use_of_force_section,
+    "Population": population_section,
+    "s136 statistics": s136_published_section,
+}
 
 
 def main() -> None:
     st.title("National sources")
     st.caption(
-        "Published national statistics beside the force figures: Home Office use of force and the populations "
-        "behind every rate per 100,000 (ONS estimates, or approximate stand-ins where no ONS file is loaded). "
-        "Deaths, coroners' reports and inspections are on the Learning page."
+        "Published national statistics beside the force figures: Home Office use of force, the populations behind "
+        "every rate per 100,000 (ONS estimates, or approximate stand-ins where no ONS file is loaded) and the "
+        "published national s136 totals beside the warehouse's. Deaths, coroners' reports and inspections are on "
+        "the Learning page."
     )
     try:
         snapshot = data.open_snapshot()
@@ -206,6 +291,8 @@ def main() -> None:
             if ons_loaded(snapshot)
             else "**Population.** No ONS population file is loaded: rates per 100,000 divide by the warehouse's "
             "approximate stand-in populations by force, not ONS figures.",
+            "**s136 statistics.** Published figures as printed (Parliamentary copyright; Open Parliament Licence); "
+            "the warehouse's national totals are exact, as every national count is.",
         ],
         data.publication(snapshot.conn, snapshot.key),
     )

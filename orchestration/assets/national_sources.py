@@ -1,7 +1,7 @@
 """National publications from MHW_PUBLIC_DATA_DIR -> raw.<table> (group 'national_sources'): ONS population and
 boundaries, Census 2011 ethnic group and the LAD -> PFA lookup, IOPC deaths, Home Office use of force, officers and
-arrests, coroners' PFD reports, published RCRP and street triage schemes; plus the cross-check of LAD-summed force
-populations against a third-party file.
+arrests, coroners' PFD reports, published RCRP and street triage schemes, published national s136 totals; plus the
+cross-check of LAD-summed force populations against a third-party file.
 
 One asset per raw table, all made by `national_source_asset`: a new national source is one line in NATIONAL_SOURCES.
 Files already in the ledger load nothing. Without the folder or the file nothing is loaded and the metadata says so,
@@ -24,6 +24,7 @@ from ingestion.national.iopc import load_iopc_deaths
 from ingestion.national.load import PublicLoadReport
 from ingestion.national.police_denominators import load_arrests, load_police_officers
 from ingestion.national.population import load_ons_population
+from ingestion.national.s136_national import load_s136_published
 from ingestion.national.schemes import load_mh_schemes_published, load_rcrp_published
 from ingestion.national.use_of_force import load_use_of_force
 from ingestion.schema import ensure_raw_schema
@@ -86,6 +87,11 @@ NATIONAL_SOURCES: dict[str, tuple[Loader, str]] = {
     "mh_schemes_published": (
         load_mh_schemes_published,
         "Street triage and control-room mental health schemes by force as printed on public pages (transcribed).",
+    ),
+    "s136_published_national": (
+        load_s136_published,
+        "England and Wales s136 detentions as published (Home Affairs Committee 2015; Home Office answer to PQ "
+        "190083), set beside the warehouse's own national totals (transcribed).",
     ),
 }
 

@@ -323,3 +323,40 @@ def test_without_the_ons_file_the_population_section_shows_the_stand_ins_the_rat
         assert set(table["Source"]) <= {"Stand-in: approximate, not an ONS figure",
                                         "No resident population: no rate per 100,000"}  # fmt: skip
         assert "rates per 100,000 divide by the warehouse's approximate stand-in populations" in text
+
+
+def test_national_sources_set_the_published_s136_totals_beside_the_warehouses(published):
+    _needs_public(published)
+    at = no_exception(open_page(links.NATIONAL_SOURCES, section="s136 statistics"))
+    mart = published.frame("select * from mart_s136_national_published order by fy_label desc, publication")
+    table = frame_with(at, "Financial year", "s136, published", "s136, warehouse")
+    assert table["Financial year"].tolist() == mart["fy_label"].to_list()
+    assert table["s136, published"].tolist() == mart["published_s136_detentions"].to_list()
+    held = mart.filter(mart["warehouse_s136_detentions"].is_not_null()).row(0, named=True)
+    text = all_text(at)
+    forces = published.query("select count(*) from dim_force")[0][0]
+    assert (
+        f"the warehouse holds **{held['warehouse_s136_detentions']:,}** s136 detentions for England and Wales "
+        f"against **{held['published_s136_detentions']:,}** published ({held['s136_difference']:+,}, "
+        f"{held['s136_difference_pct']:+.1f}%; {held['warehouse_forces_reporting']} of {forces} forces reporting)"
+        in text
+    ), "the test snapshot holds a few forces: the sentence says so"
+    notes = table.set_index("Financial year")["Not like for like"]
+    assert "Dyfed-Powys" in notes[held["fy_label"]]
+    assert f"warehouse: {held['warehouse_forces_reporting']} of {forces} forces reporting" in notes[held["fy_label"]]
+
+
+def test_the_published_s136_totals_alone_when_the_warehouse_holds_none_of_their_years(
+    own_copy, pipeline_snapshot_build
+):
+    if not pipeline_snapshot_build.public_data:
+        pytest.skip("MHW_PUBLIC_DATA_DIR is not set: the national public files were not loaded")
+    with duckdb.connect(str(own_copy)) as con:
+        con.execute(
+            "update mart_s136_national_published set warehouse_s136_detentions = null, warehouse_s135_detentions = "
+            "null, warehouse_forces_reporting = null, warehouse_is_partial_year = null, s136_difference = null, "
+            "s136_difference_pct = null"
+        )
+    at = no_exception(open_page(links.NATIONAL_SOURCES, section="s136 statistics"))
+    assert "The warehouse holds none of the years these texts publish, so nothing is compared" in all_text(at)
+    assert frame_with(at, "Financial year", "s136, warehouse")["s136, warehouse"].isna().all()

@@ -35,14 +35,6 @@ def _write(landing: Path, folder: str, period: str, name: str, lines: list[str])
     return path
 
 
-@pytest.fixture
-def con(tmp_path):
-    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    ensure_raw_schema(connection)
-    yield connection
-    connection.close()
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # contract ingestion
 

@@ -89,14 +89,6 @@ def geojson(codes=("E23000013", "W15000001"), crs="urn:ogc:def:crs:OGC:1.3:CRS84
 
 
 @pytest.fixture
-def con(tmp_path):
-    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    ensure_raw_schema(connection)
-    yield connection
-    connection.close()
-
-
-@pytest.fixture
 def public(tmp_path) -> Path:
     folder = tmp_path / "public"
     folder.mkdir()

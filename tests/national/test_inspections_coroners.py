@@ -61,14 +61,6 @@ def _write(landing: Path, folder: str, period: str, rows: list[str], name: str =
     return path
 
 
-@pytest.fixture
-def con(tmp_path: Path):
-    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    ensure_raw_schema(connection)
-    yield connection
-    connection.close()
-
-
 def _ingest(con, landing: Path):
     return ingest_source(con, landing, source="inspections", key=KEY, key_id=KEY_ID, now=NOW)
 

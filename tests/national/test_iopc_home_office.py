@@ -104,14 +104,6 @@ Lancashire,2017/18,,600
 
 
 @pytest.fixture
-def con(tmp_path: Path):
-    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    ensure_raw_schema(connection)
-    yield connection
-    connection.close()
-
-
-@pytest.fixture
 def public(tmp_path: Path) -> Path:
     folder = tmp_path / "public"
     folder.mkdir()
@@ -422,6 +414,7 @@ def test_assets_are_keyed_raw_table_in_the_national_sources_group(dagster_env):
         "raw/coroners_pfd_reports",
         "raw/rcrp_go_live_published",
         "raw/mh_schemes_published",
+        "raw/s136_published_national",
     }
     for asset in module.national_source_assets:
         assert set(asset.group_names_by_key.values()) == {"national_sources"}

@@ -24,7 +24,6 @@ from ingestion.national.schemes import (
     load_rcrp_published,
     read_printed_date,
 )
-from ingestion.schema import ensure_raw_schema
 
 KEY, KEY_ID = b"test-key-not-secret", "k-test"
 RCRP_HEADER = "force,phase_or_event,date_as_printed,note,source"
@@ -67,14 +66,6 @@ def test_printed_dates_are_read_as_a_window_with_their_precision(text, window, p
 def test_a_date_form_the_parser_does_not_know_is_an_error_not_a_guess(text):
     with pytest.raises(ValueError, match="is not a"):
         read_printed_date(text)
-
-
-@pytest.fixture
-def con():
-    con = duckdb.connect()
-    ensure_raw_schema(con)
-    yield con
-    con.close()
 
 
 def _public(tmp_path: Path, rcrp: list[str], schemes: list[str]) -> Path:
