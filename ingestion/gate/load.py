@@ -317,15 +317,17 @@ class _Answer:
     rows: pl.DataFrame
     rejects: pl.DataFrame
     held: int  # rows refused because another file in force holds their ids
+    overlaps: tuple[str, ...]  # files in force of the force whose period shares months with this file's
 
 
-def _answer(prepared: Prepared, contract: Contract, index: ActiveIndex) -> _Answer:
+def _answer(prepared: Prepared, contract: Contract, index: ActiveIndex, ledger: LedgerView) -> _Answer:
     active = index.active(prepared.force_code, prepared.period, prepared.keys)
     decision = decide(prepared.path, prepared.keys, active)
     rows, rejects = prepared.rows, prepared.rejects
     if decision.holders:
         rows, rejects = _refuse_held_ids(rows, rejects, decision.holders, contract)
-    return _Answer(active, decision, rows, rejects, prepared.rows.height - rows.height)
+    overlaps = _overlapping_files(ledger, prepared) if len(contract.periods) > 1 else ()
+    return _Answer(active, decision, rows, rejects, prepared.rows.height - rows.height, overlaps)
 
 
 def commit_file(
@@ -342,7 +344,7 @@ def commit_file(
         message = f"identical to {copy}, already loaded: nothing loaded again"
         _write(tx, ledger, _entry(prepared, load_id, "duplicate", message=message))
         return FileResult(prepared.path, "duplicate", 0, 0, 0, message, load_id)
-    return _load_version(tx, ledger, prepared, _answer(prepared, contract, index), key_id, index)
+    return _load_version(tx, ledger, prepared, _answer(prepared, contract, index, ledger), key_id, index)
 
 
 def _load_version(
@@ -376,7 +378,7 @@ def _load_version(
             f"its bytes are those of {earlier[0]}, {earlier[1]} before: that version is back in force "
             "(`mhw withdraw` this file if that was not meant)"
         )
-    overlaps = _overlapping_files(ledger, prepared)
+    overlaps = answer.overlaps
     if overlaps:
         notes.append(
             f"its period {prepared.period} shares months with files in force of {prepared.force_code} "
@@ -407,7 +409,7 @@ def _load_version(
 
 def _overlapping_files(ledger: LedgerView, prepared: Prepared) -> tuple[str, ...]:
     """The files in force of the prepared file's force whose period folder shares months with its own (a month
-    beside its financial year)."""
+    beside its financial year: only a source delivered by both kinds of folder, s136)."""
     periods = overlapping_periods(prepared.period)
     if not periods:
         return ()
@@ -455,7 +457,7 @@ def reread_file(
     """A file in force, read again with the same bytes because the file holding ids its rows were refused for left
     force: a new version of it, superseding the one in force, when any of those ids is free now (nothing lost);
     otherwise its refused rows name the files holding their ids now, and nothing else changes (None)."""
-    answer = _answer(prepared, contract, index)
+    answer = _answer(prepared, contract, index, ledger)
     if answer.held >= in_force.held:
         _name_holders(tx, in_force.load_id, answer.rejects)
         return None
