@@ -244,7 +244,11 @@ def s136_published_section(snapshot: data.Snapshot) -> None:
         "s136_national_published.csv",
         "Download the published and warehouse totals (CSV)",
         column_config={c: st.column_config.NumberColumn(format="localized") for c in counts}
-        | {"Difference %": st.column_config.NumberColumn(format="%+.1f", help="Of the published figure.")},
+        | {"Difference %": st.column_config.NumberColumn(format="%+.1f", help="Of the published figure.")}
+        | {
+            "Not like for like": st.column_config.TextColumn(width="large"),
+            "Publication": st.column_config.TextColumn(width="large"),
+        },
     )
     st.caption(
         "England and Wales s136 detentions as two public texts print them: the House of Commons Home Affairs "
