@@ -425,6 +425,7 @@ class HeldElsewhere:
     load_id: str
     sha: str
     held: int  # its rows refused for ids other files held
+    gone: tuple[str, ...]  # the holders (load ids) its refused rows name that are no longer in force
 
 
 def held_by_files_out_of_force(con: duckdb.DuckDBPyConnection, source: str) -> list[HeldElsewhere]:
@@ -432,17 +433,22 @@ def held_by_files_out_of_force(con: duckdb.DuckDBPyConnection, source: str) -> l
     withdrawn, or superseded by a version that may not hold those ids."""
     rows = con.execute(
         """
-        select l.file_path, l.load_id, l.sha256, count(*)
-        from raw.rejected_rows as r
-        inner join raw.load_ledger as l on l.load_id = r.load_id
-        where r.source = $source and r.held_by is not null and l.status = 'loaded'
+        with refused as (
+            select l.file_path, l.load_id, l.sha256, r.held_by,
+                r.held_by not in (select load_id from raw.load_ledger where status = 'loaded') as is_gone
+            from raw.rejected_rows as r
+            inner join raw.load_ledger as l on l.load_id = r.load_id
+            where r.source = $source and r.held_by is not null and l.status = 'loaded'
+        )
+        select file_path, load_id, sha256, count(*), list(distinct held_by) filter (where is_gone)
+        from refused
         group by all
-        having bool_or(r.held_by not in (select load_id from raw.load_ledger where status = 'loaded'))
-        order by l.file_path
+        having bool_or(is_gone)
+        order by file_path
         """,
         {"source": source},
     ).fetchall()
-    return [HeldElsewhere(*row) for row in rows]
+    return [HeldElsewhere(path, load, sha, held, tuple(sorted(gone))) for path, load, sha, held, gone in rows]
 
 
 def reread_file(
@@ -656,36 +662,46 @@ def _reread_freed(
     """Read again, whatever their period, the files in force some of whose rows were refused for ids held by a file
     that has left force since (reread_file), until none is left: a row is not lost because the file that held its
     id was corrected without it or withdrawn. A file that cannot be read again as it was loaded (gone from the
-    landing zone, changed there, refused whole now) is named in the report instead. Each version is tried once, and
-    each new version loads more rows than the one it replaces, so this ends."""
-    tried: set[str] = set()
-    while found := [f for f in held_by_files_out_of_force(tx.con, contract.source) if f.load_id not in tried]:
-        for held in found:
-            tried.add(held.load_id)
-            lf = listed.get(held.file_path)
-            try:
-                delivered = None if lf is None else take_delivery(landing_dir, lf)
-            except FileNotFoundError:
-                delivered = None
-            if delivered is None or delivered.sha != held.sha:
-                why = "it is no longer in the landing zone" if delivered is None else "it has changed since"
-            else:
-                prepared = prepare_files([delivered], contract, key=key, key_id=key_id, now=now)[0]
-                why = prepared.rejection.reason if prepared.rejection else None
-            if why:
-                report.unreadable.append(
-                    (
-                        held.file_path,
-                        f"{held.held} of its rows were refused for ids held by a file no longer in force, and it "
-                        f"could not be read again ({why}): deliver it again to load them",
+    landing zone, changed there, refused whole now) is named in the report instead. Files are prepared BATCH_FILES
+    at a time. A file is tried again only when the holders it names that left force are others than when it was
+    last tried (a holder read again after the file was re-pointed to it); holders leave force only for new versions
+    that load more rows than the ones they replace, so this ends."""
+    tried: set[tuple[str, tuple[str, ...]]] = set()
+    while found := [f for f in held_by_files_out_of_force(tx.con, contract.source) if (f.load_id, f.gone) not in tried]:
+        tried.update((f.load_id, f.gone) for f in found)
+        for start in range(0, len(found), BATCH_FILES):
+            batch = [(held, _as_loaded(landing_dir, listed.get(held.file_path), held.sha)) for held in
+                     found[start : start + BATCH_FILES]]  # fmt: skip
+            readable = [delivered for _, delivered in batch if isinstance(delivered, Delivered)]
+            prepared = iter(prepare_files(readable, contract, key=key, key_id=key_id, now=now))
+            for held, delivered in batch:
+                one = next(prepared) if isinstance(delivered, Delivered) else None
+                why = delivered if one is None else one.rejection.reason if one.rejection else None
+                if why:
+                    report.unreadable.append(
+                        (
+                            held.file_path,
+                            f"{held.held} of its rows were refused for ids held by a file no longer in force, and it "
+                            f"could not be read again ({why}): deliver it again to load them",
+                        )
                     )
-                )
-                continue
-            result = reread_file(tx, ledger, prepared, contract, key_id, index, held)
-            if result is not None:
-                report.files.append(result)
-            tx.file_written()
+                    continue
+                result = reread_file(tx, ledger, one, contract, key_id, index, held)
+                if result is not None:
+                    report.files.append(result)
+                tx.file_written()
         tx.flush()
+
+
+def _as_loaded(landing_dir: Path, lf: LandingFile | None, sha: str) -> Delivered | str:
+    """The landing file read again with the bytes its version in force was loaded from, or why it cannot be."""
+    try:
+        delivered = None if lf is None else take_delivery(landing_dir, lf)
+    except FileNotFoundError:
+        delivered = None
+    if delivered is None:
+        return "it is no longer in the landing zone"
+    return delivered if delivered.sha == sha else "it has changed since"
 
 
 def _unchanged(

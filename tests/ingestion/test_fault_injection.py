@@ -23,7 +23,7 @@ import pytest
 import ingestion.gate.read as read_module
 from ingestion.gate.landing import UNKNOWN_SOURCE, scan_landing
 from ingestion.gate.ledger import withdraw
-from ingestion.gate.load import ingest_source, ingest_strays
+from ingestion.gate.load import held_by_files_out_of_force, ingest_source, ingest_strays
 from orchestration.assets.ingestion import LANDING_SOURCES, MONTHLY_SOURCES
 
 from .helpers import FIXTURES, KEY, KEY_ID
@@ -845,6 +845,27 @@ def test_two_files_refusing_each_others_ids_are_not_read_again_forever(gate, con
     assert seen.entry(at("b.csv"))["status"] == "loaded"
     again = ingest_source(con, landing, "incidents", KEY, KEY_ID, now=NOW)
     assert again.files == [] and again.unreadable == []
+
+
+def test_a_file_re_pointed_to_a_holder_read_again_later_in_the_same_pass_is_re_pointed_again(gate, con, landing):
+    """a refused Y while c held it. In one refresh c is corrected (now also holding W, which d holds) and d drops
+    W: the pass re-points a to c's new version, then reads c again (W is free) into a third version. a names that
+    one before the refresh ends, so the next refresh has nothing to do (found by a reviewer's fuzzing)."""
+    gate({at("c.csv"): incidents(["Y", "G1"]), at("d.csv"): incidents(["W", "D1"])})
+    gate({at("a.csv"): incidents(["Y", "A1"])})
+    seen = gate({at("c.csv"): incidents(["Y", "G1", "W"]), at("d.csv"): incidents(["D1"])})
+    assert held_by_files_out_of_force(con, "incidents") == []
+    c_now = seen.entry(at("c.csv"))["load_id"]
+    a_held_by = con.execute(
+        "select held_by from raw.rejected_rows r join raw.load_ledger l using (load_id) "
+        "where r.file_path = ? and l.status = 'loaded'",
+        [at("a.csv")],
+    ).fetchall()
+    assert a_held_by == [(c_now,)]
+    before = con.execute("select * from raw.rejected_rows order by all").fetchall()
+    again = ingest_source(con, landing, "incidents", KEY, KEY_ID, now=NOW)
+    assert again.files == [] and con.execute("select * from raw.rejected_rows order by all").fetchall() == before
+    assert seen.active_ids() == ["A1", "D1", "G1", "W", "Y"]
 
 
 def test_a_file_gone_from_the_landing_zone_cannot_be_read_again_and_the_refresh_says_so(gate, con, landing):
