@@ -26,7 +26,7 @@ DEMO_NOTICE = (
     "**Demo data.** The forces' extracts in this snapshot (incidents, custody, street triage, s136 returns), the "
     "ADR-125 published tables, the inspection tracker and the scheme registers are synthetic, written by `mhw synth` "
     "for a demonstration: no figure drawn from them describes a real force. National public files (ONS, Census, "
-    "IOPC, Home Office, coroners), where loaded, are real."
+    "IOPC, Home Office, coroners, Parliament), where loaded, are real."
 )
 
 

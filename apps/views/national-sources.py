@@ -194,6 +194,7 @@ def s136_published_rows(frame: pl.DataFrame, forces: int) -> pl.DataFrame:
         pl.col("published_s136_health_based").alias("Health-based"),
         pl.col("published_s135_detentions").alias("s135, published"),
         pl.col("warehouse_s136_detentions").alias("s136, warehouse"),
+        pl.col("warehouse_s136_like_for_like").alias("s136, warehouse like for like"),
         pl.col("s136_difference").alias("Difference"),
         pl.col("s136_difference_pct").alias("Difference %"),
         pl.concat_str([pl.col("coverage_note"), missing, pl.when(pl.col("warehouse_is_partial_year"))
@@ -202,9 +203,10 @@ def s136_published_rows(frame: pl.DataFrame, forces: int) -> pl.DataFrame:
     )  # fmt: skip
 
 
-def s136_published_sentence(frame: pl.DataFrame, forces: int, demo: bool) -> str:
-    """The years the warehouse holds, in words: its total against the published one (and how many of its `forces`
-    report that year, when not all), or that it holds none."""
+def s136_published_sentence(frame: pl.DataFrame, forces: int, names: dict[str, str], demo: bool) -> str:
+    """The years the warehouse holds, in words: its total, without the forces the published figure leaves out
+    (`names`: force code -> name), against the published one (and how many of its `forces` report that year, when
+    not all), or that it holds none."""
     held = frame.filter(pl.col("warehouse_s136_detentions").is_not_null()).sort("fy_label")
     if held.is_empty():
         return (
@@ -215,9 +217,16 @@ def s136_published_sentence(frame: pl.DataFrame, forces: int, demo: bool) -> str
     for r in held.iter_rows(named=True):
         reporting = r["warehouse_forces_reporting"]
         some = f"; {reporting} of {forces} forces reporting" if reporting < forces else ""
+        left_out = [names.get(code, code) for code in (r["s136_excluded_forces"] or "").split(",") if code]
+        without = (
+            f", **{r['warehouse_s136_like_for_like']:,}** without {' and '.join(left_out)}, which the published "
+            "figure leaves out,"
+            if left_out
+            else ""
+        )
         parts.append(
-            f"in {fmt.fy_long(r['fy_label'])} the warehouse holds **{r['warehouse_s136_detentions']:,}** s136 "
-            f"detentions for England and Wales against **{r['published_s136_detentions']:,}** published "
+            f"in {fmt.fy_long(r['fy_label'])} the warehouse holds {r['warehouse_s136_detentions']:,} s136 "
+            f"detentions for England and Wales{without} against **{r['published_s136_detentions']:,}** published "
             f"({r['s136_difference']:+,}, {r['s136_difference_pct']:+.1f}%{some})"
         )
     text = "; ".join(parts)
@@ -235,10 +244,12 @@ def s136_published_section(snapshot: data.Snapshot) -> None:
     frame = data.not_empty(frame, "published national s136 figures", data.PUBLIC_DATA_HINT)
     st.subheader("s136 detentions: the national statistics beside the warehouse")
     demo = bool(data.publication(snapshot.conn, snapshot.key).get("is_demo_data"))
-    forces = data.forces(snapshot.conn, snapshot.key).height
-    st.markdown(s136_published_sentence(frame, forces, demo))
+    force_table = data.forces(snapshot.conn, snapshot.key)
+    forces, names = force_table.height, dict(force_table.select("force_code", "force_name").iter_rows())
+    st.markdown(s136_published_sentence(frame, forces, names, demo))
     rows = s136_published_rows(frame, forces)
-    counts = ["s136, published", "Police cell", "Health-based", "s135, published", "s136, warehouse", "Difference"]
+    counts = ["s136, published", "Police cell", "Health-based", "s135, published", "s136, warehouse"]
+    counts += ["s136, warehouse like for like", "Difference"]
     ui.table(
         rows,
         "s136_national_published.csv",
@@ -256,8 +267,9 @@ def s136_published_section(snapshot: data.Snapshot) -> None:
         "Office's annual data requirement, 2011-12 rounded to thousands) and the Home Office's answer to "
         "parliamentary question 190083 (June 2023; s136 without Dyfed-Powys, s135 without six forces, later "
         "revised). The warehouse's figure is its exact national total of the same year (territorial forces and "
-        "BTP); the difference is the warehouse's minus the published, not like for like where either side leaves "
-        "forces or months out."
+        "BTP); like for like, it leaves out the forces the published figure leaves out, and the difference is that "
+        "total minus the published one. Neither text says whether British Transport Police's detentions are in "
+        "its figure; a partial warehouse year or fewer forces reporting is said in the table."
     )
 
 

@@ -10,6 +10,7 @@ CREATE TABLE IF NOT EXISTS raw.s136_published_national (
     s136_health_based  BIGINT,             -- taken to a health-based place of safety (HAC 2015 only)
     s135_detentions    BIGINT,             -- PQ 190083 only (Experimental Statistics)
     is_rounded         BOOLEAN NOT NULL,   -- the source rounds the year's figures
+    s136_excluded_forces VARCHAR,          -- force codes the s136 figure leaves out, comma-separated (from the note)
     coverage_note      VARCHAR,            -- what the figure leaves out, as the source says
     publication        VARCHAR NOT NULL
 );

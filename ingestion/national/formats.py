@@ -61,11 +61,14 @@ def fy_label_from_published(text: str) -> str | None:
     return f"{match.group(1)}-{match.group(2)}"
 
 
+_WHOLE = re.compile(r"(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.0*)?")
+
+
 def whole_number(text: str | None) -> int | None:
-    """'12', '12.0', '1,234' -> int; '' or None -> None; raises ValueError otherwise (also for negatives)."""
+    """'12', '12.0', '1,234' -> int; '' or None -> None; raises ValueError otherwise (negatives, fractions, and
+    forms float() would take that no table prints: 'inf', '1e3', '1_000')."""
     if text is None or text == "":
         return None
-    value = float(text.replace(",", ""))
-    if value < 0 or value != int(value):
+    if not _WHOLE.fullmatch(text):
         raise ValueError(text)
-    return int(value)
+    return int(text.replace(",", "").split(".")[0])

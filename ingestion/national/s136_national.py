@@ -20,7 +20,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from ingestion.national.formats import PublicFileError, read_text_csv, whole_number
+from ingestion.national.aliases import map_force_names
+from ingestion.national.formats import PublicFileError, read_text_csv, refuse_repeats, whole_number
 from ingestion.national.load import Editions, Publication, PublicLoadReport
 
 S136_PUBLISHED = Publication("s136_published_national", "s136_published_national")
@@ -36,6 +37,7 @@ COLUMNS = {
     "s136_health_based": pl.Int64,
     "s135_detentions": pl.Int64,
     "is_rounded": pl.Boolean,
+    "s136_excluded_forces": pl.String,
     "coverage_note": pl.String,
     "publication": pl.String,
 }
@@ -71,9 +73,26 @@ def _fy_labels(df: pl.DataFrame, field: str, name: str, read) -> list[str]:
         if label is None:
             raise S136PublishedFileError(f"{name}: row {row}, field {field}: '{text}' is not a financial year")
         labels.append(label)
-    if len(set(labels)) < len(labels):
-        raise S136PublishedFileError(f"{name}: field {field}: a financial year appears more than once")
+    refuse_repeats(df.with_columns(pl.Series("fy_label", labels)), ["fy_label"], name, S136PublishedFileError,
+                   describe=lambda r: f"financial year {r['fy_label']} (field {field})")  # fmt: skip
     return labels
+
+
+def _excluded_forces(notes: list[str | None], name: str) -> list[str | None]:
+    """The force codes a note says the s136 figure leaves out ('s136 excludes Dyfed-Powys (...)'), comma-separated;
+    None when it names none. A name the alias table does not know fails the load."""
+    names = []
+    for note in notes:
+        found = re.search(r"s136 excludes ([^;(]+)", note or "")
+        names.append([n.strip() for n in re.split(r",| and ", found.group(1)) if n.strip()] if found else [])
+    flat = pl.DataFrame({"name": [n for ns in names for n in ns], "row": [i + 1 for i, ns in enumerate(names)
+                                                                          for _ in ns]})  # fmt: skip
+    codes = map_force_names(flat, "name", name, row_column="row", field="note")["force_code"].to_list()
+    out, at = [], 0
+    for ns in names:
+        out.append(",".join(sorted(codes[at : at + len(ns)])) or None)
+        at += len(ns)
+    return out
 
 
 def _fy_written(text: str) -> str | None:
@@ -94,6 +113,11 @@ def read_hac_file(path: Path, _edition: str = "") -> pl.DataFrame:
     df = read_text_csv(path, HAC_COLUMNS, S136PublishedFileError)
     total, cell, health = HAC_COLUMNS[1:]
     n = _numbers(df, [total, cell, health], path.name, required=[total])
+    for row, t, c, h in zip(df["row"], n[total], n[cell], n[health], strict=True):
+        if c is not None and h is not None and c + h != t:
+            raise S136PublishedFileError(
+                f"{path.name}: row {row}: {cell} {c:,} and {health} {h:,} add up to {c + h:,}, not the {total} {t:,}"
+            )
     figures = zip(n[total], n[cell], n[health], strict=True)
     rounded = [all(v is not None and v % 1000 == 0 for v in vs) for vs in figures]
     return pl.DataFrame(
@@ -105,6 +129,7 @@ def read_hac_file(path: Path, _edition: str = "") -> pl.DataFrame:
             "s136_health_based": n[health],
             "s135_detentions": [None] * df.height,
             "is_rounded": rounded,
+            "s136_excluded_forces": [None] * df.height,
             "coverage_note": [
                 "s136 detentions taken to a place of safety, from before the Annual Data Requirement (ACPO and "
                 "HSCIC figures)" + ("; rounded to thousands in the source" if r else "")
@@ -130,7 +155,10 @@ def read_pq_file(path: Path, _edition: str = "") -> pl.DataFrame:
             "s136_health_based": [None] * df.height,
             "s135_detentions": n[s135],
             "is_rounded": [False] * df.height,
-            "coverage_note": df["note"].replace("", None),
+            "s136_excluded_forces": _excluded_forces(df["note"].to_list(), path.name),
+            "coverage_note": (
+                df["note"] + "; as answered in June 2023 (later Home Office editions revised 2021-22)"
+            ).str.strip_chars("; "),
             "publication": [PQ_PUBLICATION] * df.height,
         },
         schema=COLUMNS,

@@ -335,12 +335,15 @@ def test_national_sources_set_the_published_s136_totals_beside_the_warehouses(pu
     held = mart.filter(mart["warehouse_s136_detentions"].is_not_null()).row(0, named=True)
     text = all_text(at)
     forces = published.query("select count(*) from dim_force")[0][0]
+    assert held["s136_excluded_forces"] == "W15000004"
     assert (
-        f"the warehouse holds **{held['warehouse_s136_detentions']:,}** s136 detentions for England and Wales "
+        f"the warehouse holds {held['warehouse_s136_detentions']:,} s136 detentions for England and Wales, "
+        f"**{held['warehouse_s136_like_for_like']:,}** without Dyfed-Powys, which the published figure leaves out, "
         f"against **{held['published_s136_detentions']:,}** published ({held['s136_difference']:+,}, "
         f"{held['s136_difference_pct']:+.1f}%; {held['warehouse_forces_reporting']} of {forces} forces reporting)"
         in text
     ), "the test snapshot holds a few forces: the sentence says so"
+    assert table["s136, warehouse like for like"].dropna().tolist() == [held["warehouse_s136_like_for_like"]]
     notes = table.set_index("Financial year")["Not like for like"]
     assert "Dyfed-Powys" in notes[held["fy_label"]]
     assert f"warehouse: {held['warehouse_forces_reporting']} of {forces} forces reporting" in notes[held["fy_label"]]
@@ -354,8 +357,8 @@ def test_the_published_s136_totals_alone_when_the_warehouse_holds_none_of_their_
     with duckdb.connect(str(own_copy)) as con:
         con.execute(
             "update mart_s136_national_published set warehouse_s136_detentions = null, warehouse_s135_detentions = "
-            "null, warehouse_forces_reporting = null, warehouse_is_partial_year = null, s136_difference = null, "
-            "s136_difference_pct = null"
+            "null, warehouse_s136_like_for_like = null, warehouse_forces_reporting = null, "
+            "warehouse_is_partial_year = null, s136_difference = null, s136_difference_pct = null"
         )
     at = no_exception(open_page(links.NATIONAL_SOURCES, section="s136 statistics"))
     assert "The warehouse holds none of the years these texts publish, so nothing is compared" in all_text(at)
