@@ -14,3 +14,6 @@ CREATE TABLE IF NOT EXISTS raw.s136_published_national (
     coverage_note      VARCHAR,            -- what the figure leaves out, as the source says
     publication        VARCHAR NOT NULL
 );
+-- s136_excluded_forces came after the table's first release, hence ALTER (idempotent); files loaded before it load
+-- again under the reader's new layout name.
+ALTER TABLE raw.s136_published_national ADD COLUMN IF NOT EXISTS s136_excluded_forces VARCHAR;

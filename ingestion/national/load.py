@@ -161,16 +161,17 @@ class Publication:
         period: str | Callable[[pl.DataFrame], str], index: Path | None = None, replaces_all: bool = False,
         missing: str = "",
     ) -> FileLoad:  # fmt: skip
-        """Hash the file (with its index), skip it when already loaded, else read, check and write it with the ledger.
+        """Hash the file (with its index), skip it when already loaded with this layout, else read, check and write it
+        with the ledger (superseding the earlier load of its edition).
 
         replaces_all: the file supersedes every earlier load of the source, not only its own period's.
         missing: what the file came without (said in the note when it loads).
         """
         ensure_raw_schema(con)
         sha = file_sha256(path, index)
-        loaded = con.execute(
-            "select period from raw.load_ledger where source = ? and sha256 = ? and status = 'loaded'",
-            [self.source, sha],
+        loaded = con.execute(  # read with this layout: a reader that now keeps more (a new layout name) reloads it
+            "select period from raw.load_ledger where source = ? and sha256 = ? and layout = ? and status = 'loaded'",
+            [self.source, sha, layout],
         ).fetchone()
         if loaded:
             return FileLoad(path.name, loaded[0], 0, "already loaded (unchanged)")

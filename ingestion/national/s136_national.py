@@ -168,7 +168,9 @@ def read_pq_file(path: Path, _edition: str = "") -> pl.DataFrame:
 HAC = Editions(
     "transcribed_hac_2015_s136", "hac_2015_s136_detentions_police_cell_vs_health_*_transcribed.csv", read_hac_file
 )
-PQ_190083 = Editions("transcribed_pq_190083", "pq_190083_mha_s136_s135_detentions_*_transcribed.csv", read_pq_file)
+# the layout's name changes when its reader keeps more of the file (v2: s136_excluded_forces), so a file loaded by an
+# earlier reader loads again (ingestion/national/load.py)
+PQ_190083 = Editions("transcribed_pq_190083_v2", "pq_190083_mha_s136_s135_detentions_*_transcribed.csv", read_pq_file)
 
 
 def load_s136_published(con: duckdb.DuckDBPyConnection, public_dir: Path | str | None) -> PublicLoadReport:

@@ -126,3 +126,20 @@ def test_the_mart_sets_the_published_totals_beside_the_warehouses(pipeline_snaps
     assert r["s136_difference"] == r["national"] - dyfed - 36529
     assert r["s136_difference_pct"] == round(100 * (r["national"] - dyfed - 36529) / 36529, 1)
     assert rows.filter(rows["national"].is_null())["s136_difference"].null_count() == 4
+
+
+def test_a_file_loaded_by_an_earlier_reader_loads_again_with_what_the_reader_now_keeps(con, tmp_path):
+    """PQ 190083 loaded before s136_excluded_forces existed (its reader's earlier layout name, the column NULL):
+    the next load reads it again under the new layout and supersedes that load, so the like-for-like total does
+    not silently count Dyfed-Powys."""
+    public = _public(tmp_path, HAC_ROWS, PQ_ROWS)
+    load_s136_published(con, public)
+    con.execute("update raw.load_ledger set layout = 'transcribed_pq_190083' where layout like 'transcribed_pq%'")
+    con.execute("update raw.s136_published_national set s136_excluded_forces = null")
+    report = load_s136_published(con, public)
+    assert [(f.file, f.rows_loaded) for f in report.files] == [(HAC_FILE, 0), (PQ_FILE, 2)]
+    assert [forces for fy, *_, forces in _active(con) if fy == "2020-21"] == ["W15000004"]
+    statuses = con.execute(
+        "select layout, status from raw.load_ledger where layout like 'transcribed_pq%' order by loaded_at"
+    ).fetchall()
+    assert statuses == [("transcribed_pq_190083", "superseded"), ("transcribed_pq_190083_v2", "loaded")]
