@@ -44,8 +44,10 @@ CREATE TABLE IF NOT EXISTS raw.rejected_rows (
     row_number  INTEGER,                  -- 1-based data row (header excluded); NULL when the whole file is rejected
     field       VARCHAR,                  -- canonical field name; NULL for file-level reasons
     reason      VARCHAR NOT NULL,         -- plain English, never echoing a person identifier
-    held_by     VARCHAR                   -- a row refused for an id another file in force held: that file's load_id
+    held_by     VARCHAR,                  -- a row refused for an id another file in force held: that file's load_id
+    held_id     VARCHAR                   -- and that id (a record id, never a person identifier)
 );
 -- held_by came after the first release, hence ALTER (idempotent). A file whose rows were refused for ids held by a
 -- file no longer in force is read again (ingestion/gate/load.py, reread_freed).
 ALTER TABLE raw.rejected_rows ADD COLUMN IF NOT EXISTS held_by VARCHAR;
+ALTER TABLE raw.rejected_rows ADD COLUMN IF NOT EXISTS held_id VARCHAR;

@@ -302,9 +302,10 @@ def _refuse_held_ids(
     field_name = _id_field(contract)
     reason = pl.format("{}: '{}' is already loaded for this force from {}", pl.lit(field_name), KEY, "__holder")
     refused = keyed.join(held, on=KEY, how="inner").select(
-        "row_number", pl.lit(field_name).alias("field"), reason.alias("reason"), "held_by"
+        "row_number", pl.lit(field_name).alias("field"), reason.alias("reason"), "held_by", pl.col(KEY).alias("held_id")
     )
-    rejects = pl.concat([rejects, refused.cast(REJECT_SCHEMA | {"held_by": pl.String})], how="diagonal")
+    refused = refused.cast(REJECT_SCHEMA | {"held_by": pl.String, "held_id": pl.String})
+    rejects = pl.concat([rejects, refused], how="diagonal")
     return keyed.filter(~pl.col(KEY).is_in(held[KEY].implode())).drop(KEY), rejects.sort("row_number")
 
 
@@ -470,6 +471,41 @@ def reread_file(
     why = f"read again: the ids of {in_force.held - answer.held} of its {in_force.held} row(s) refused for ids held "
     why += "elsewhere are no longer held by a file in force"
     return _load_version(tx, ledger, prepared, answer, key_id, index, read_again=why)
+
+
+def point_at_holders(con: duckdb.DuckDBPyConnection, contract: Contract) -> int:
+    """Re-point, without reading any file, the refused rows naming a holder out of force whose id another file in
+    force of the same force holds now: their reason and held_by name that file. Only for ids unique per force in
+    one column (matched here as the gate matches them); the other files are read again (reread_file). Returns how
+    many rows were re-pointed."""
+    if contract.id_unique_within != "force" or len(contract.id_fields) != 1 or "force_code" not in contract.names:
+        return 0
+    field = contract.id_fields[0]
+    updated = con.execute(
+        f"""
+        update raw.rejected_rows as r
+        set held_by = h.holder,
+            reason = format('{{}}: ''{{}}'' is already loaded for this force from {{}}',
+                $field, r.held_id, h.holder_path)
+        from (
+            with gone as (
+                select r.load_id, r.row_number, r.held_id, l.force_code
+                from raw.rejected_rows as r
+                inner join raw.load_ledger as l on l.load_id = r.load_id and l.status = 'loaded'
+                where r.source = $source and r.held_id is not null
+                    and r.held_by not in (select load_id from raw.load_ledger where status = 'loaded')
+            )
+            select g.load_id, g.row_number, min(a.load_id) as holder, arg_min(a.file_path, a.load_id) as holder_path
+            from gone as g
+            inner join raw.{contract.source} as s on s.{field} = g.held_id and s.force_code = g.force_code
+            inner join raw.load_ledger as a on a.load_id = s.load_id and a.status = 'loaded'
+            group by g.load_id, g.row_number
+        ) as h
+        where r.load_id = h.load_id and r.row_number = h.row_number
+        """,
+        {"source": contract.source, "field": field},
+    ).fetchone()
+    return updated[0] if updated else 0
 
 
 def _name_holders(tx: Transaction, load_id: str, rejects: pl.DataFrame) -> None:
@@ -667,7 +703,13 @@ def _reread_freed(
     last tried (a holder read again after the file was re-pointed to it); holders leave force only for new versions
     that load more rows than the ones they replace, so this ends."""
     tried: set[tuple[str, tuple[str, ...]]] = set()
-    while found := [f for f in held_by_files_out_of_force(tx.con, contract.source) if (f.load_id, f.gone) not in tried]:
+
+    def pending() -> list[HeldElsewhere]:
+        return [f for f in held_by_files_out_of_force(tx.con, contract.source) if (f.load_id, f.gone) not in tried]
+
+    while found := pending():
+        if point_at_holders(tx.con, contract) and not (found := pending()):  # every id still held: none to read
+            break
         tried.update((f.load_id, f.gone) for f in found)
         for start in range(0, len(found), BATCH_FILES):
             batch = [(held, _as_loaded(landing_dir, listed.get(held.file_path), held.sha)) for held in

@@ -868,6 +868,20 @@ def test_a_file_re_pointed_to_a_holder_read_again_later_in_the_same_pass_is_re_p
     assert seen.active_ids() == ["A1", "D1", "G1", "W", "Y"]
 
 
+def test_refused_ids_still_held_by_the_holders_new_version_are_re_pointed_without_reading_the_file(gate, con, landing):
+    """part2's A-2 was refused while part1 held it; part1 is re-sent as part1_v2, still holding A-2. Nothing is free,
+    so part2 is not read at all (it may even be gone from the landing zone): its reject names part1_v2."""
+    gate({at("part1.csv"): incidents(["A-1", "A-2"]), at("part2.csv"): incidents(["A-2", "B-1"])})
+    (landing / at("part2.csv")).unlink()
+    drop(landing, {at("part1_v2.csv"): incidents(["A-1", "A-2", "A-3"])})
+    report = ingest_source(con, landing, "incidents", KEY, KEY_ID, now=NOW)
+    assert [f.path for f in report.files] == [at("part1_v2.csv")] and report.unreadable == []
+    assert Seen(con).rejects(at("part2.csv")) == [
+        (1, "incident_id", f"incident_id: 'A-2' is already loaded for this force from {at('part1_v2.csv')}")
+    ]
+    assert held_by_files_out_of_force(con, "incidents") == []
+
+
 def test_a_file_gone_from_the_landing_zone_cannot_be_read_again_and_the_refresh_says_so(gate, con, landing):
     gate({at("part1.csv"): incidents(["A-1", "A-2"]), at("part2.csv"): incidents(["A-2", "B-1"])})
     (landing / at("part2.csv")).unlink()
