@@ -285,6 +285,9 @@ def _id_field(contract: Contract) -> str:
     return contract.id_fields[0] if len(contract.id_fields) == 1 else "+".join(contract.id_fields)
 
 
+HELD_REASON = "{}: '{}' is already loaded for this force from {}"  # field, id, the holder's path (polars and SQL)
+
+
 def _refuse_held_ids(
     rows: pl.DataFrame, rejects: pl.DataFrame, holders: dict[str, Holder], contract: Contract
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -300,7 +303,7 @@ def _refuse_held_ids(
         schema={KEY: pl.String, "__holder": pl.String, "held_by": pl.String},
     )
     field_name = _id_field(contract)
-    reason = pl.format("{}: '{}' is already loaded for this force from {}", pl.lit(field_name), KEY, "__holder")
+    reason = pl.format(HELD_REASON, pl.lit(field_name), KEY, "__holder")
     refused = keyed.join(held, on=KEY, how="inner").select(
         "row_number", pl.lit(field_name).alias("field"), reason.alias("reason"), "held_by", pl.col(KEY).alias("held_id")
     )
@@ -473,7 +476,7 @@ def reread_file(
     return _load_version(tx, ledger, prepared, answer, key_id, index, read_again=why)
 
 
-def point_at_holders(con: duckdb.DuckDBPyConnection, contract: Contract) -> int:
+def _point_at_holders(con: duckdb.DuckDBPyConnection, contract: Contract) -> int:
     """Re-point, without reading any file, the refused rows naming a holder out of force whose id another file in
     force of the same force holds now: their reason and held_by name that file. Only for ids unique per force in
     one column (matched here as the gate matches them); the other files are read again (reread_file). Returns how
@@ -485,8 +488,7 @@ def point_at_holders(con: duckdb.DuckDBPyConnection, contract: Contract) -> int:
         f"""
         update raw.rejected_rows as r
         set held_by = h.holder,
-            reason = format('{{}}: ''{{}}'' is already loaded for this force from {{}}',
-                $field, r.held_id, h.holder_path)
+            reason = format($reason, $field, r.held_id, h.holder_path)
         from (
             with gone as (
                 select r.load_id, r.row_number, r.held_id, l.force_code
@@ -503,7 +505,7 @@ def point_at_holders(con: duckdb.DuckDBPyConnection, contract: Contract) -> int:
         ) as h
         where r.load_id = h.load_id and r.row_number = h.row_number
         """,
-        {"source": contract.source, "field": field},
+        {"source": contract.source, "field": field, "reason": HELD_REASON},
     ).fetchone()
     return updated[0] if updated else 0
 
@@ -708,7 +710,7 @@ def _reread_freed(
         return [f for f in held_by_files_out_of_force(tx.con, contract.source) if (f.load_id, f.gone) not in tried]
 
     while found := pending():
-        if point_at_holders(tx.con, contract) and not (found := pending()):  # every id still held: none to read
+        if _point_at_holders(tx.con, contract) and not (found := pending()):  # every id still held: none to read
             break
         tried.update((f.load_id, f.gone) for f in found)
         for start in range(0, len(found), BATCH_FILES):
@@ -717,8 +719,11 @@ def _reread_freed(
             readable = [delivered for _, delivered in batch if isinstance(delivered, Delivered)]
             prepared = iter(prepare_files(readable, contract, key=key, key_id=key_id, now=now))
             for held, delivered in batch:
-                one = next(prepared) if isinstance(delivered, Delivered) else None
-                why = delivered if one is None else one.rejection.reason if one.rejection else None
+                if isinstance(delivered, Delivered):
+                    one = next(prepared)
+                    why = one.rejection.reason if one.rejection else None
+                else:
+                    why = delivered
                 if why:
                     report.unreadable.append(
                         (

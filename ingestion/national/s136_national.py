@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from ingestion.gate.landing import period_kind
 from ingestion.national.aliases import map_force_names
 from ingestion.national.formats import PublicFileError, read_text_csv, refuse_repeats, whole_number
 from ingestion.national.load import Editions, Publication, PublicLoadReport
@@ -78,27 +79,24 @@ def _fy_labels(df: pl.DataFrame, field: str, name: str, read) -> list[str]:
     return labels
 
 
-def _excluded_forces(notes: list[str | None], name: str) -> list[str | None]:
-    """The force codes a note says the s136 figure leaves out ('s136 excludes Dyfed-Powys (...)'), comma-separated;
-    None when it names none. A name the alias table does not know fails the load."""
-    names = []
-    for note in notes:
-        found = re.search(r"s136 excludes ([^;(]+)", note or "")
-        names.append([n.strip() for n in re.split(r",| and ", found.group(1)) if n.strip()] if found else [])
-    flat = pl.DataFrame({"name": [n for ns in names for n in ns], "row": [i + 1 for i, ns in enumerate(names)
-                                                                          for _ in ns]})  # fmt: skip
-    codes = map_force_names(flat, "name", name, row_column="row", field="note")["force_code"].to_list()
-    out, at = [], 0
-    for ns in names:
-        out.append(",".join(sorted(codes[at : at + len(ns)])) or None)
-        at += len(ns)
-    return out
+def _excluded_forces(df: pl.DataFrame, name: str) -> list[str | None]:
+    """Per row, the force codes its note says the s136 figure leaves out ('s136 excludes Dyfed-Powys (...)'),
+    comma-separated; None when it names none. A name the alias table does not know fails the load."""
+    named = (
+        df.select("row", pl.col("note").str.extract(r"s136 excludes ([^;(]+)").str.replace_all(" and ", ",")
+                  .str.split(",").alias("name"))
+        .explode("name")
+        .with_columns(pl.col("name").str.strip_chars())
+        .filter(pl.col("name") != "")
+    )  # fmt: skip
+    codes = map_force_names(named, "name", name, row_column="row", field="note")
+    by_row = dict(codes.group_by("row").agg(pl.col("force_code").sort().str.join(",")).iter_rows())
+    return [by_row.get(row) for row in df["row"]]
 
 
 def _fy_written(text: str) -> str | None:
-    """'2012-13' -> '2012-13'; None otherwise."""
-    m = re.fullmatch(r"((?:19|20)\d\d)-(\d\d)", text.strip())
-    return m.group(0) if m and (int(m.group(1)) + 1) % 100 == int(m.group(2)) else None
+    """'2012-13' -> '2012-13' (a financial year as the landing zone's folders write it); None otherwise."""
+    return text if period_kind(text) == "financial_year" else None
 
 
 def _year_ending_march(text: str) -> str | None:
@@ -155,7 +153,7 @@ def read_pq_file(path: Path, _edition: str = "") -> pl.DataFrame:
             "s136_health_based": [None] * df.height,
             "s135_detentions": n[s135],
             "is_rounded": [False] * df.height,
-            "s136_excluded_forces": _excluded_forces(df["note"].to_list(), path.name),
+            "s136_excluded_forces": _excluded_forces(df, path.name),
             "coverage_note": (
                 df["note"] + "; as answered in June 2023 (later Home Office editions revised 2021-22)"
             ).str.strip_chars("; "),
