@@ -75,7 +75,10 @@ lint: install
 	ruff check .
 	ruff format --check .
 
-# the refresh timings, then the app's page render times on a 10-year national snapshot (docs/benchmarks.md)
+# the refresh timings, then the app's page render times on a 10-year national snapshot (docs/benchmarks.md); with
+# the public data a deployment has (MHW_PUBLIC_DATA_DIR, else ../shared/data/real when it exists, as .ci/run does):
+# without it there are no national sources, Census denominators, boundaries or published schemes to build and draw
+bench: export MHW_PUBLIC_DATA_DIR := $(or $(MHW_PUBLIC_DATA_DIR),$(wildcard $(abspath ../shared/data/real)))
 bench: install manifest
 	python -m tests.bench.bench_refresh
 	python -m tests.bench.bench_app

@@ -148,9 +148,11 @@ def chart(
     file_name: str,
     column_config: Mapping[str, Any] | None = None,
     table_open: bool = False,
+    datasets: Mapping[str, list[dict]] | None = None,
 ) -> None:
-    """A chart, its text alternative, and the frame it was drawn from as a table and a CSV."""
-    st.vega_lite_chart(spec(chart_), width="stretch", alt=alt_text)
+    """A chart, its text alternative, and the frame it was drawn from as a table and a CSV (datasets: the named
+    datasets the chart is drawn from, added to its spec as they are, e.g. charts.choropleth's areas)."""
+    st.vega_lite_chart(spec(chart_, datasets), width="stretch", alt=alt_text)
     if figures := on_request("The figures in this chart (table and CSV)", file_name, expanded=table_open):
         with figures:
             table(frame, file_name, "Download the chart's figures (CSV)", column_config)
@@ -208,11 +210,15 @@ def spc(series: pl.DataFrame, unit: str, what: str, name: str, file_name: str) -
     st.caption(benchmarks.spc_sentence(series, name))
 
 
-def spec(chart_: alt.TopLevelMixin) -> dict[str, Any]:
+def spec(chart_: alt.TopLevelMixin, datasets: Mapping[str, list[dict]] | None = None) -> dict[str, Any]:
     """The chart's Vega-Lite spec with its data inlined, without Altair's schema validation (most of a page's
-    running time; the builders are tested in tests/apps/test_charts.py), in Streamlit's "none" theme."""
+    running time; the builders are tested in tests/apps/test_charts.py), in Streamlit's "none" theme; ``datasets``
+    (named datasets the chart refers to) added after Altair, which would otherwise copy and walk every value."""
     with alt.theme.enable("none"), alt.data_transformers.enable("default", max_rows=None):
-        return chart_.to_dict(validate=False)
+        out = chart_.to_dict(validate=False)
+    if datasets:
+        out["datasets"] = {**out.get("datasets", {}), **datasets}
+    return out
 
 
 def rows_height(n: int, cap: int = 1_700) -> int:

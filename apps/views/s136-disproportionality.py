@@ -243,14 +243,16 @@ def _map_section(snapshot: data.Snapshot, fy: str) -> None:
         return
     codes = dict(zip(boundaries["force_name"].to_list(), boundaries["force_code"].to_list(), strict=True))
     codes |= {n: c for c, n in data.forces(snapshot.conn, snapshot.key).select("force_code", "force_name").iter_rows()}
+    chart, areas = charts.choropleth(map_features(boundaries, ratios, codes), "Black:White rate ratio",
+                                     {"force": "Force", "value": "Black:White rate ratio", "ci": "95% CI",
+                                      "status": "Compared with White"})  # fmt: skip
     ui.chart(
-        charts.choropleth(map_features(boundaries, ratios, codes), "Black:White rate ratio",
-                          {"force": "Force", "value": "Black:White rate ratio", "ci": "95% CI",
-                           "status": "Compared with White"}),
+        chart,
         ratios,
         "Map of force areas shaded by the Black:White rate ratio; the same figures are in the table below.",
         f"s136_black_white_ratio_by_force_{fy}.csv",
-    )  # fmt: skip
+        datasets=areas,
+    )
     st.caption(grey_areas_caption(ratios, boundaries["force_code"].n_unique(), fy))
     attribution = boundaries["attribution"].drop_nulls()
     if attribution.len():

@@ -205,6 +205,9 @@ def test_choropleth_greys_areas_without_a_value():
         {"type": "Feature", "geometry": square, "properties": {"value": 2.0, "force": "A"}},
         {"type": "Feature", "geometry": square, "properties": {"value": None, "force": "B"}},
     ]
-    layers = _layers(charts.choropleth(features, "ratio", {"force": "Force"}))
-    assert layers[0]["mark"]["fill"] == charts.NO_VALUE and len(layers[0]["data"]["values"]) == 1
+    chart, areas = charts.choropleth(features, "ratio", {"force": "Force"})
+    spec = ui.spec(chart, areas)
+    layers = spec["layer"]
+    assert layers[0]["mark"]["fill"] == charts.NO_VALUE and len(spec["datasets"][layers[0]["data"]["name"]]) == 1
+    assert spec["datasets"][layers[1]["data"]["name"]][0]["properties"]["force"] == "A"
     assert layers[1]["encoding"]["color"]["scale"]["type"] == "log"

@@ -51,6 +51,8 @@ def test_disproportionality_shows_the_groups_and_ratios_of_the_mart(published):
     assert len(ratios) == forces
     assert len(chart_specs(at)) == 2, "the rates by group and the map"
     areas = published.query("select count(distinct force_code) from dim_force_boundary")[0][0]
+    drawn = chart_specs(at)[1].get("datasets", {})  # the map's areas, as GeoJSON beside the spec (charts.choropleth)
+    assert sum(len(features) for features in drawn.values()) == areas
     withheld = ratios[ratios["Black:White rate ratio"].isna()]["Force"].tolist()
     key = next(c.value for c in at.caption if c.value.startswith("Darker blue"))  # every grey area accounted for
     assert f"{areas - forces} with no s136 figures for {fy} in this snapshot" in key
