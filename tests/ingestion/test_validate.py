@@ -85,6 +85,16 @@ def test_future_detention_rejected(con, landing):
     assert future[0][2] == "detained_at: 2023-06-12 02:10 is in the future"
 
 
+def test_an_end_in_the_future_is_refused_as_a_start_would_be(con, landing):
+    """A detention that had not ended when its file was loaded cannot have an end time: its row is refused and says
+    why, as a detention that had not begun is (before, a future end passed and lengthened the published durations)."""
+    place(landing, "s136_good.csv")
+    _ingest(con, landing, now=datetime(2023, 5, 1, 20, 0))
+    assert [r for r in rejects(con) if r[0] == 1] == [
+        (1, "detention_ended_at", "detention_ended_at: 2023-05-01 21:10 is in the future")
+    ]
+
+
 def test_detention_id_active_from_another_load_rejected(con, landing):
     place(landing, "s136_good.csv")
     _ingest(con, landing)
