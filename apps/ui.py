@@ -212,8 +212,9 @@ def spc(series: pl.DataFrame, unit: str, what: str, name: str, file_name: str) -
 
 def spec(chart_: alt.TopLevelMixin, datasets: Mapping[str, list[dict]] | None = None) -> dict[str, Any]:
     """The chart's Vega-Lite spec with its data inlined, without Altair's schema validation (most of a page's
-    running time; the builders are tested in tests/apps/test_charts.py), in Streamlit's "none" theme; ``datasets``
-    (named datasets the chart refers to) added after Altair, which would otherwise copy and walk every value."""
+    running time; the builders are tested in tests/apps/test_charts.py), in Streamlit's "none" theme. ``datasets``:
+    the named datasets the chart is drawn from (alt.NamedData), set into the spec as they are after Altair has
+    written it, for data too large for Altair to copy and walk on every draw (charts.choropleth's GeoJSON)."""
     with alt.theme.enable("none"), alt.data_transformers.enable("default", max_rows=None):
         out = chart_.to_dict(validate=False)
     if datasets:
