@@ -83,6 +83,7 @@ peer_sums as (
         v.period,
         min(v.method) as method,
         min(v.multiplier) as multiplier,
+        min(v.disclosure_rule) as disclosure_rule,
         {{ mhw.exact_sum("v.numerator") }} as numerator,
         {{ mhw.exact_sum("v.denominator") }} as denominator,
         {{ mhw.exact_sum("v.reference_numerator") }} as reference_numerator,
@@ -102,7 +103,8 @@ peer_values as (
         period,
         peer_forces_included,
         case
-            when {{ mhw.benchmark_withheld_reason('method', "'person_level'", "'peer_group'", 'numerator',
+            -- the measure's own rule: another body's published figure is exempt from the 1-7 rule (methods §7)
+            when {{ mhw.benchmark_withheld_reason('method', 'disclosure_rule', "'peer_group'", 'numerator',
                                                   'denominator', 'reference_numerator', 'reference_denominator') }}
                  is not null then null
             when method = 'rate_ratio'
