@@ -197,6 +197,10 @@ assessed as (
         -- a rate's change is its ratio to the period before: none when that period counted 0 (methods.md §2.4, §2.6)
         is_comparable and is_previous_comparable
             and (method = 'proportion' or (method = 'rate' and change_rr_method is not null)) as is_change_tested,
+        -- the change from the exact counts, rounded once (the difference of the two rounded values can be off by one
+        -- in the 6th decimal place)
+        multiplier * ({{ mhw.safe_divide('numerator', 'denominator') }}
+                      - {{ mhw.safe_divide('previous_numerator', 'previous_denominator') }}) as change_exact,
         -- change of a proportion: the difference, with Newcombe's hybrid score interval (x multiplier)
         case when method = 'proportion' then multiplier
             * {{ mhw.newcombe_difference_limit('numerator', 'denominator', 'previous_numerator', 'previous_denominator', mhw.z95(), 'lower') }}
@@ -301,12 +305,12 @@ final as (
         -- change on the period before
         previous_period,
         case when is_shown and is_previous_comparable then previous_value_exact end as previous_value,
-        case when is_change_tested then {{ mhw.round_double('value - previous_value_exact', 6) }} end as change,
+        case when is_change_tested then {{ mhw.round_double('change_exact', 6) }} end as change,
         case when is_change_tested and method = 'rate' then 'rate_ratio'
              when is_change_tested and method = 'proportion' then 'difference' end as change_statistic,
         case when is_change_tested and method = 'rate' then change_rate_ratio
              when is_change_tested and method = 'proportion'
-                 then {{ mhw.round_double('value - previous_value_exact', 6) }} end as change_estimate,
+                 then {{ mhw.round_double('change_exact', 6) }} end as change_estimate,
         case when is_change_tested and method = 'rate' then change_rr_lcl95
              when is_change_tested and method = 'proportion' then {{ mhw.round_double('change_diff_lcl95', 6) }}
         end as change_lcl95,
