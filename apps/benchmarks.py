@@ -29,6 +29,7 @@ COMPARATOR_SIGNIFICANCE = {
     "region": "significance_vs_region",
     "peers": "significance_vs_peers",
 }
+GOOD_DIRECTIONS = ("higher_is_better", "lower_is_better")  # dim_measure.polarity of a measure judged better / worse
 COMPARATOR_WORDS = {"national": "England and Wales", "region": "its region", "peers": "its peer group"}
 # Making Data Count variation and assurance icons (mart_spc.variation_type / assurance_type): words with a symbol,
 # so the meaning does not rest on colour

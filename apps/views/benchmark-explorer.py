@@ -30,8 +30,11 @@ def _headline(rows: pl.DataFrame, measure: dict, period_words: str) -> None:
         cols[1].metric("Previous period", fmt.num(r["previous_value"], 2))
         cols[1].caption(benchmarks.CHANGE.get(r["change_significance"] or "", "") or "Change not tested")
     compared = benchmarks.forces_compared(rows)
-    cols[2].metric("Forces higher or worse than E&W", f"{compared.get('higher', 0) + compared.get('worse', 0)}")
-    cols[3].metric("Forces lower or better than E&W", f"{compared.get('lower', 0) + compared.get('better', 0)}")
+    # a measure with an agreed good direction is judged better / worse, one without higher / lower (never both): a
+    # force worse on a higher-is-better measure is lower than E&W, so "higher or worse" would call it higher
+    above, below = ("worse", "better") if measure.get("polarity") in benchmarks.GOOD_DIRECTIONS else ("higher", "lower")
+    cols[2].metric(f"Forces {above} than E&W", f"{compared.get(above, 0)}")
+    cols[3].metric(f"Forces {below} than E&W", f"{compared.get(below, 0)}")
     forces = benchmarks.force_rows(rows)
     valued = forces.filter(pl.col("value").is_not_null()).height
     # the forces the measure expects (British Transport Police has no resident population), else every force listed

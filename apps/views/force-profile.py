@@ -143,6 +143,11 @@ def main() -> None:
         force = state.choose_force(forces, column=cols[0], default=default)
         comparator = state.choose_comparator(column=cols[1])
         latest = data.not_empty(data.benchmark_latest(snapshot.conn, snapshot.key, force), "benchmark figures")
+        # every measure England and Wales has keeps its row, as on the Overview: one the force has no figure for
+        # says so in its Note instead of leaving the table
+        latest = benchmarks.with_every_measure(
+            latest, data.benchmark_latest(snapshot.conn, snapshot.key, benchmarks.NATIONAL), force
+        )
         spread = spread_of_forces(data.benchmark_forces_latest(snapshot.conn, snapshot.key))
         peers = data.peer_group(snapshot.conn, snapshot.key, force)
         open_items = data.escalations(snapshot.conn, snapshot.key).filter(

@@ -12,6 +12,7 @@ from page_helpers import all_text, chart_specs, frame_with, metric, no_exception
 from apps import benchmarks, links
 from apps import format as fmt
 from apps.charts import COMPARISON, FUNNEL, SPC_POINT
+from tests.pipeline_snapshot import SMALL_FORCE
 
 
 def _latest(published, area: str) -> pl.DataFrame:
@@ -118,6 +119,41 @@ def test_explorer_says_why_a_mean_has_no_funnel_and_follows_a_new_choice_into_th
     assert at.query_params["measure"] == "mh_incidents_per_1000"
     latest = published.query("select max(period) from mart_benchmark where measure_id = 'mh_incidents_per_1000'")
     assert at.query_params["period"] == latest[0][0]  # the old period is not a month: the latest month instead
+
+
+def test_explorer_counts_forces_better_and_worse_or_higher_and_lower_as_the_measure_is_judged(published):
+    # a force worse on a higher-is-better measure is lower than E&W: the headline names the judgement it counts, never
+    # "higher or worse" (which called such a force higher)
+    counts = published.frame(
+        "select b.measure_id, b.period, m.polarity, b.assessment_vs_national as judged, count(*) as forces "
+        "from mart_benchmark b join dim_measure m using (measure_id) where b.geography_level = 'force' "
+        "group by all order by 1, 2"
+    )
+    for polarity, words in (("higher_is_better", ("worse", "better")), ("no_judgement", ("higher", "lower"))):
+        judged = counts.filter((pl.col("polarity") == polarity) & pl.col("judged").is_in(words))
+        assert judged.height, f"the test snapshot has a {polarity} measure with forces judged {words}"
+        measure, period = judged.row(0)[:2]
+        at = no_exception(open_page(links.EXPLORER, measure=measure, period=period))
+        shown = counts.filter((pl.col("measure_id") == measure) & (pl.col("period") == period))
+        by_word = dict(zip(shown["judged"], shown["forces"], strict=True))
+        for word in words:
+            assert metric(at, f"Forces {word} than E&W") == str(by_word.get(word, 0))
+        assert not [m for m in at.metric if " or " in m.label]
+
+
+def test_force_profile_keeps_a_row_for_every_measure_the_force_has_no_figure_for(published):
+    force = SMALL_FORCE  # the City of London: no street triage in the test snapshot
+    national = _latest(published, benchmarks.NATIONAL)
+    absent = set(national["measure_name"].to_list()) - set(_latest(published, force)["measure_name"].to_list())
+    assert absent, "the test force lacks a measure (street triage is delivered by one force only)"
+    at = no_exception(open_page(links.FORCE_PROFILE, force=force))
+    table = frame_with(at, "Measure", "vs E&W", "Note")
+    assert table["Measure"].tolist() == national["measure_name"].to_list()  # every measure, as on the Overview
+    rows = table.set_index("Measure")
+    values = dict(zip(national["measure_name"], national["value"], strict=True))
+    for name in absent:
+        shown = rows.loc[name, ["Value", "E&W", "vs E&W", "Note"]].tolist()
+        assert shown == ["–", fmt.num(values[name], 2), "Not compared", benchmarks.NO_AREA_DATA]
 
 
 def test_force_profile_shows_every_measure_its_spc_with_the_go_live_and_its_escalations(published, rcrp_force):
