@@ -68,7 +68,7 @@ def custody_context(rows: pl.DataFrame) -> pl.DataFrame:
     )  # fmt: skip
 
 
-def _measure(snapshot: data.Snapshot, measure: dict, period: str, period_words: str) -> None:
+def _measure(snapshot: data.Snapshot, measure: dict, period: str, period_words: str, focus: str | None) -> None:
     rows = data.benchmark(snapshot.conn, snapshot.key, measure["measure_id"], period)
     st.markdown(f"#### {measure['measure_name']}")
     national = rows.filter(pl.col("geography_level") == "national")
@@ -82,7 +82,6 @@ def _measure(snapshot: data.Snapshot, measure: dict, period: str, period_words: 
             f"England and Wales, {period_words}: **{shown}** {unit.removeprefix('% ')} (95% interval {interval}). "
             + (benchmarks.CHANGE.get(r["change_significance"] or "", "") or "")
         )
-    focus = state.current(state.FORCE)
     if not ui.ranked(rows, measure, period_words, f"outcomes_{measure['measure_id']}_{period}.csv", focus=focus):
         return
     st.caption(benchmarks.method_note(measure, rows))
@@ -109,6 +108,11 @@ def main() -> None:
             raise data.EmptyTable(f"{THEMES[theme][0].lower()} figures")
         period = state.choose("Period", periods, state.PERIOD, fmt=lambda p: fmt.period_long(p, period_type),
                               column=cols[1])  # fmt: skip
+        # the force drawn large in every chart is chosen here and kept in the address, so a copied link highlights
+        # the same force (it was read from the session only, and a link opened elsewhere lost it)
+        focus = state.choose_force(data.forces(snapshot.conn, snapshot.key), national=benchmarks.NATIONAL,
+                                   label="Highlight a force", column=st.columns([3, 2])[0],
+                                   default=benchmarks.NATIONAL)  # fmt: skip
         fy = period if period_type == "financial_year" else fmt.fy_of_month(period)
         context = (
             s136_context(data.s136_force_year(snapshot.conn, snapshot.key, fy))
@@ -122,7 +126,7 @@ def main() -> None:
 
     period_words = fmt.period_long(period, period_type)
     for measure in theme_measures.iter_rows(named=True):
-        _measure(snapshot, measure, period, period_words)
+        _measure(snapshot, measure, period, period_words, None if focus == benchmarks.NATIONAL else focus)
     st.subheader(f"The financial year {fmt.fy_long(fy)} by force")
     file_name = f"outcomes_context_{theme}_{fy}.csv"
     # drawn when opened, so that a first view draws its charts only (docs/app.md, "Speed")

@@ -3,9 +3,9 @@ on the next even when the sidebar drops the query string (apps/state.py)."""
 
 from __future__ import annotations
 
-from page_helpers import go, no_exception, open_page, widget
+from page_helpers import frame_with, go, no_exception, open_page, widget
 
-from apps import links
+from apps import benchmarks, links
 
 
 def _forces(published) -> list[str]:
@@ -65,3 +65,24 @@ def test_a_demo_snapshot_says_on_every_page_which_figures_are_synthetic(publishe
     for page in (links.OVERVIEW, links.ADR125, links.LEARNING):
         at = no_exception(open_page(page))
         assert at.warning and at.warning[0].value.startswith("**Demo data.**"), page
+
+
+def test_the_force_outcomes_and_justice_highlights_is_in_its_address(published):
+    """The force a lead chose is drawn large in the outcome charts; it is in the address, so a copied link highlights
+    the same force, and it can be changed there."""
+    force = published.query(  # a force with a published value in the theme's first chart (conveyance by ambulance)
+        "select force_code from mart_benchmark where measure_id = 's136_ambulance_pct' and geography_level = 'force' "
+        "and value is not null and period = (select max(period) from mart_benchmark where measure_id = "
+        "'s136_ambulance_pct') order by 1 limit 1"
+    )[0][0]
+    at = no_exception(open_page(links.OVERVIEW, force=force))
+    no_exception(go(at, links.OUTCOMES))  # the sidebar: no query string
+    widget(at, "Theme").set_value("conveyance").run()
+    assert widget(at, "Highlight a force").value == force
+    assert at.query_params["force"] == force, "written into the address, so the link is shareable"
+    link = dict(at.query_params)
+    at = no_exception(open_page(links.OUTCOMES, **link))  # the copied link in a new session
+    assert widget(at, "Highlight a force").value == force
+    name = published.query("select force_name from dim_force where force_code = ?", [force])[0][0]
+    chart = frame_with(at, "Area", "Highlight")  # the ranked chart's figures
+    assert chart[chart["Highlight"] == benchmarks.CHOSEN]["Area"].tolist() == [name]
