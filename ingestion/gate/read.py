@@ -258,7 +258,38 @@ def _xlsx_frame(raw: bytes) -> pl.DataFrame:
     if sheet.height == 0:
         raise FileRejected("the workbook's first sheet is empty: the data must be on the first sheet")
     header = _unnamed([(cell or "").strip() for cell in sheet.row(0)], sheet.height - 1)
+    more = _sheets_with_the_same_header(raw, header)
+    if more:
+        names = ", ".join(f"'{name}' ({rows:,} rows)" for name, rows in more)
+        raise FileRejected(
+            f"the workbook holds rows under the same header on other sheets too: {names}; only the first sheet is "
+            "read, so they would be left out: put every row on the first sheet, or deliver each sheet as a file of "
+            "its own in the same folder",
+            sheet.height - 1 + sum(rows for _, rows in more),
+        )
     return sheet.slice(1).rename(dict(zip(sheet.columns, header, strict=True)))
+
+
+def _sheets_with_the_same_header(raw: bytes, header: list[str]) -> list[tuple[str, int]]:
+    """(name, rows below the header) of the workbook's other sheets whose first row is the first sheet's header: a
+    month split across sheets, whose rows 'first sheet only' would leave unread without a word. A sheet that cannot
+    be read (a chart sheet, say) holds no such rows."""
+    import fastexcel
+
+    wanted = [cell.lower() for cell in header if not _UNNAMED.fullmatch(cell)]
+    found = []
+    try:
+        book = fastexcel.read_excel(raw)
+        for index, name in enumerate(book.sheet_names[1:], start=1):
+            first = book.load_sheet(index, header_row=None, n_rows=1, dtypes="string").to_polars()
+            cells = [(cell or "").strip().lower() for cell in (first.row(0) if first.height else ())]
+            if [cell for cell in cells if cell] != wanted:
+                continue
+            rows = book.load_sheet(index, header_row=None, dtypes="string").to_polars()
+            found.append((name, rows.slice(1).filter(~pl.all_horizontal(pl.all().is_null())).height))
+    except Exception:  # noqa: BLE001 - the first sheet was read; the others only warn of rows left out
+        return found
+    return found
 
 
 def _oversized(df: pl.DataFrame) -> dict[int, str]:

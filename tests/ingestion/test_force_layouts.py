@@ -128,6 +128,34 @@ def test_a_workbook_whose_first_sheet_is_empty_is_refused_saying_so(con, landing
     assert result.status == "rejected_file" and "the workbook's first sheet is empty" in result.message
 
 
+def test_a_workbook_with_rows_under_the_same_header_on_another_sheet_is_refused_naming_it(con, landing):
+    """Only the first sheet is read: a month split across sheets would lose the other sheets' rows without a word,
+    so such a workbook is refused whole, naming the sheets; a sheet of notes beside the data is no such sheet."""
+    import xlsxwriter
+
+    header = ["INC_REF", "FORCE_CODE", "CREATED", "MH_OPEN", "MH_CLOSE"]
+    split = landing / "incidents" / GMP / "2024-05" / "split.xlsx"
+    notes = landing / "incidents" / GMP / "2024-06" / "notes.xlsx"
+    split.parent.mkdir(parents=True)
+    notes.parent.mkdir(parents=True)
+    with xlsxwriter.Workbook(split) as book:
+        for sheet, refs in (("Week 1-2", ["G-1", "G-2"]), ("Week 3-4", ["G-3", "G-4", "G-5"])):
+            cells = book.add_worksheet(sheet)
+            cells.write_row(0, 0, header)
+            for row, ref in enumerate(refs, start=1):
+                cells.write_row(row, 0, [ref, GMP, 45413.5 + row, 1, 0])
+    with xlsxwriter.Workbook(notes) as book:
+        book.add_worksheet("Data").write_row(0, 0, header)
+        book.get_worksheet_by_name("Data").write_row(1, 0, ["G-6", GMP, 45444.5, 1, 0])
+        book.add_worksheet("Notes").write_row(0, 0, ["Extract run by the control room, June 2024"])
+    report = ingest_source(con, landing, "incidents", KEY, KEY_ID)
+    by_name = {result.path.rsplit("/", 1)[-1]: result for result in report.files}
+    refused = by_name["split.xlsx"]
+    assert refused.status == "rejected_file" and (refused.rows_read, refused.rows_rejected) == (5, 5)
+    assert "'Week 3-4' (3 rows)" in refused.message and "only the first sheet is read" in refused.message
+    assert (by_name["notes.xlsx"].status, by_name["notes.xlsx"].rows_loaded) == ("loaded", 1)
+
+
 @pytest.mark.parametrize(
     ("force", "content", "message"),
     [
