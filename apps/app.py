@@ -17,7 +17,7 @@ _ROOT = str(Path(__file__).resolve().parents[1])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from apps import links, ui  # noqa: E402
+from apps import links, state, ui  # noqa: E402
 
 # the tab's icon is drawn from this file: a ":material/…:" icon would make every visitor's browser fetch it from
 # Google's font service, and the app makes no request beyond its own server (tests/e2e/test_browser.py)
@@ -61,4 +61,7 @@ PAGES = {
 
 navigation = st.navigation(PAGES)
 ui.demo_notice()  # above the page: a demo snapshot says which figures are synthetic
-navigation.run()
+try:
+    navigation.run()
+finally:
+    state.send_address()  # the page's choices in the address as one change, also when the page stopped early

@@ -8,6 +8,10 @@ writes them back into its address.
 Which value a selector shows, in order: the address (a shared link, or a link from another page), the session
 (chosen on another page), the page's default. A user's change goes to both at once (the widget's on_change), so the
 address is always the view.
+
+A page's writes to the address are gathered and sent as one change when the page has run (`send_address`, called
+by apps/app.py): the browser adds a history entry for every change of the address, so writing the choices one by
+one left several entries per page and Back seemed stuck on the same page.
 """
 
 from __future__ import annotations
@@ -22,24 +26,39 @@ SHARED = (FORCE, MEASURE, PERIOD, COMPARATOR)
 COMPARATORS = {"national": "England and Wales", "region": "Region", "peers": "Peer group"}
 _SESSION = "shared_{}"
 _WIDGET = "choose_{}"
+_UNSENT = "address_unsent"  # session key: the writes to the address this run has not sent yet
 
 
 def _session_key(param: str) -> str:
     return _SESSION.format(param)
 
 
+def _in_address(param: str) -> str | None:
+    """The value the address holds for param, with this run's writes not yet sent."""
+    unsent = st.session_state.get(_UNSENT, {})
+    return unsent[param] if param in unsent else st.query_params.get(param)
+
+
 def current(param: str) -> str | None:
     """The value of a choice: the address first, then the session (shared choices only)."""
-    value = st.query_params.get(param)
+    value = _in_address(param)
     if value is None and param in SHARED:
         value = st.session_state.get(_session_key(param))
     return value
 
 
 def _show(param: str, value: str) -> None:
-    """Put a value in the address."""
-    if st.query_params.get(param) != value:
-        st.query_params[param] = value
+    """Put a value in the address (sent with the page's other writes by send_address)."""
+    if _in_address(param) != value:
+        st.session_state.setdefault(_UNSENT, {})[param] = value
+
+
+def send_address() -> None:
+    """Send this run's writes to the address as one change (one browser history entry)."""
+    unsent = st.session_state.pop(_UNSENT, {})
+    changed = {k: v for k, v in unsent.items() if st.query_params.get(k) != v}
+    if changed:
+        st.query_params.update(changed)
 
 
 def remember(param: str, value: str) -> None:

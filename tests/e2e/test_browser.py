@@ -185,3 +185,17 @@ def test_a_demand_section_opens_as_a_tab_and_the_address_keeps_it(app_url, brows
     expect(page.get_by_role("heading", name="Forces compared")).to_be_visible(timeout=30_000)
     assert page.get_by_role("heading", name="One force: statistical process control").count() == 0
     page.close()
+
+
+def test_a_page_writes_its_choices_to_the_address_as_one_history_entry(app_url, browser, pipeline_snapshot_build):
+    """The sidebar's change of page is one entry and the page's choices (measure, period, force, comparator) one
+    more, so Back leaves the page in two steps (it took five when each choice was written on its own)."""
+    (force,) = pipeline_snapshot_build.query("select force_code from dim_force order by 1 limit 1")[0]
+    page = _open(browser, f"{app_url}/?force={force}&cmp=peers")
+    before = page.evaluate("history.length")
+    page.get_by_test_id("stSidebarNav").get_by_text("Benchmark explorer").click()
+    page.wait_for_url(f"**/{links.EXPLORER}?**measure=**", timeout=30_000)
+    wait_until_drawn(page)
+    assert all(p in page.url for p in ("measure=", "period=", f"force={force}", "cmp=peers")), page.url
+    assert page.evaluate("history.length") - before <= 2
+    page.close()
