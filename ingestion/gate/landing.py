@@ -56,20 +56,24 @@ def _split(path: Path, rel: str) -> LandingFile:
     return LandingFile(path, rel, source, force, period)
 
 
-def period_kind(period: str) -> str | None:
-    """'financial_year' for a 'YYYY-YY' folder (April-March), 'month' for 'YYYY-MM', else None."""
+def period_kind(period: str, kinds: tuple[str, ...] = PERIOD_KINDS) -> str | None:
+    """'financial_year' for a 'YYYY-YY' folder (April-March), 'month' for 'YYYY-MM', else None. Two folders are
+    both ('2010-11' and '2011-12': November 2010 and December 2011, or those financial years): a financial year,
+    unless the source is delivered by month only (`kinds`: its contract's `periods`)."""
     m = _PERIOD.match(period)
     if not m:
         return None
     year, tail = int(m.group(1)), int(m.group(2))
-    if tail == (year + 1) % 100:
+    is_month = 1 <= tail <= 12
+    if tail == (year + 1) % 100 and not (is_month and "financial_year" not in kinds):
         return "financial_year"
-    return "month" if 1 <= tail <= 12 else None
+    return "month" if is_month else None
 
 
-def period_bounds(period: str) -> tuple[datetime, datetime] | None:
-    """[start, end) of a period folder: 'YYYY-YY' financial year (April-March) or 'YYYY-MM' month; else None."""
-    kind = period_kind(period)
+def period_bounds(period: str, kinds: tuple[str, ...] = PERIOD_KINDS) -> tuple[datetime, datetime] | None:
+    """[start, end) of a period folder: 'YYYY-YY' financial year (April-March) or 'YYYY-MM' month (period_kind);
+    else None."""
+    kind = period_kind(period, kinds)
     if kind is None:
         return None
     year, tail = int(period[:4]), int(period[5:])
@@ -159,11 +163,11 @@ def force_problem(lf: LandingFile, *, national: bool = False) -> str | None:
 def period_problem(period: str | None, today: date, kinds: tuple[str, ...] = PERIOD_KINDS) -> str | None:
     """Why a period folder is not a period of the warehouse calendar that has begun, of a kind the source is
     delivered by (`kinds`: its contract's `periods`), or None."""
-    bounds = period_bounds(period or "")
+    bounds = period_bounds(period or "", kinds)
     expected = " or ".join(PERIOD_EXAMPLES[kind] for kind in kinds)
     if bounds is None:
         return f"'{period}' is not a period: expected {expected}"
-    kind = period_kind(period or "")
+    kind = period_kind(period or "", kinds)
     if kind not in kinds:
         name, by = (k.replace("_", " ") for k in (kind, kinds[0]))
         return f"'{period}' is a {name}, but this source is delivered by {by}: expected {expected}"

@@ -255,8 +255,8 @@ class FileRows(NamedTuple):
     period: str | None
 
 
-def _file_columns(n: int, file: FileRows) -> pl.DataFrame:
-    bounds = period_bounds(file.period or "")
+def _file_columns(n: int, file: FileRows, kinds: tuple[str, ...]) -> pl.DataFrame:
+    bounds = period_bounds(file.period or "", kinds)
     start, end = bounds or (None, None)
     return file.df.with_columns(
         pl.lit(n, pl.UInt32).alias("__file"),
@@ -279,13 +279,13 @@ def validate_files(files: list[FileRows], contract: Contract, layout: Layout, *,
     for a few files', so files are checked in batches rather than one by one."""
     if not files:
         return []
-    df = pl.concat([_file_columns(n, file) for n, file in enumerate(files)], how="vertical_relaxed")
+    df = pl.concat([_file_columns(n, file, contract.periods) for n, file in enumerate(files)], how="vertical_relaxed")
     if ROW_PROBLEM not in df.columns:
         df = df.with_columns(pl.lit(None, pl.String).alias(ROW_PROBLEM))
     frame = df.lazy().with_columns([pl.col(n).str.strip_chars().replace("", None) for n in contract.names])
     typed, checks = _layout_plan(contract, layout)
     frame = frame.with_columns(typed)
-    bounded = any(period_bounds(file.period or "") for file in files)
+    bounded = any(period_bounds(file.period or "", contract.periods) for file in files)
     checks = [
         *checks,
         *(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 
 from ingestion.gate.contract import load_contract, match_layout
@@ -61,3 +63,15 @@ def test_read_table_row_numbers_skip_header_and_blank_lines(tmp_path):
     df = read_table(path)
     assert df["row_number"].to_list() == [1, 3]
     assert df.schema["a"] == pl.String
+
+
+def test_dbt_knows_the_sources_delivered_by_month_only():
+    """dbt reads '2010-11' and '2011-12' as months for the sources in its var monthly_sources: the contracts whose
+    `periods` is [month] (ingestion/gate/landing.py:period_kind reads them so)."""
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    contracts = sorted(p.stem for p in (root / "ingestion" / "contracts").glob("*.yml"))
+    by_month = [s for s in contracts if load_contract(s).periods == ("month",)]
+    project = yaml.safe_load((root / "dbt_project" / "dbt_project.yml").read_text())
+    assert sorted(project["vars"]["monthly_sources"]) == by_month

@@ -456,6 +456,18 @@ MISFILED: dict[str, tuple[str, str, str | None, str | None]] = {
 }
 
 
+@pytest.mark.parametrize("month", ["2010-11", "2011-12"])
+def test_a_monthly_source_s_folder_that_also_reads_as_a_financial_year_is_its_month(gate, month):
+    """'2010-11' and '2011-12' are November 2010 and December 2011 for a source delivered by month only (they were
+    refused as financial years), and a row of another month in them is refused as outside the month."""
+    path = at("x.csv", month=month)
+    body = (HEADER + "\n" + rows(["A-1", "A-2"], month=month) + rows(["A-3"], month="2011-01")).encode()
+    seen = gate({path: body})
+    entry = seen.entry(path)
+    assert (entry["status"], entry["period"], entry["rows_loaded"]) == ("loaded", month, 2), entry
+    assert [(r, f) for r, f, _ in seen.rejects(path)] == [(3, "created_at")]
+
+
 @pytest.mark.parametrize("case", list(MISFILED))
 def test_misfiled_file_is_refused_and_never_reaches_a_force_or_month(gate, case):
     path, reason, force, period = MISFILED[case]

@@ -8,7 +8,10 @@ parsed as (
     select
         *,
         case
+            -- '2010-11' and '2011-12' are months for a source delivered by month only (ingestion/gate/landing.py)
             when period like '____-__' and cast(substr(period, 6, 2) as integer) = mod(cast(substr(period, 1, 4) as integer) + 1, 100)
+                 and not (source in ('{{ var("monthly_sources") | join("', '") }}')
+                          and cast(substr(period, 6, 2) as integer) between 1 and 12)
                 then 'financial_year'
             when period like '____-__' and cast(substr(period, 6, 2) as integer) between 1 and 12
                 then 'month'
