@@ -5,6 +5,8 @@ file only. A new name in the same force and period is another part: its rows add
 already active in another part is a row-level reject naming that file, except when the new file's ids match one
 active part's (the same set, a subset or a superset): then it is a corrected re-send of that part and supersedes it.
 A file whose ids include all of several parts' ids (a month sent in parts, then whole) replaces them all.
+The ids are those of every row whose id reads, refused rows too: which records a file re-sends does not depend on
+whether they pass. (A new version none of whose rows passes replaces nothing: the loader refuses it whole.)
 Withdrawing a file is an operator's act (`mhw withdraw`), never a side effect of another file.
 
 This module holds the rule and nothing else: it compares sets of ids, so the loader may gather them however it

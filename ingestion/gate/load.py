@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -268,17 +268,46 @@ def _write(tx: Transaction, ledger: LedgerView, entry: Entry) -> None:
     ledger.written(entry)
 
 
-def _reject_file(tx: Transaction, ledger: LedgerView, prepared: Prepared, reason: str) -> FileResult:
-    """The ledger entry and the file-level reject of a file refused whole."""
+def _reject_file(
+    tx: Transaction,
+    ledger: LedgerView,
+    prepared: Prepared,
+    reason: str,
+    kept: Sequence[str] | None = None,
+    row_rejects: pl.DataFrame | None = None,
+) -> FileResult:
+    """The ledger entry and the file-level reject of a file refused whole, and its rows' rejects when it has any.
+    `kept`: the files in force it would have replaced (by default the earlier version at its path), named as staying
+    in force."""
     load_id = _load_id(ledger, prepared)
-    message = reason + (
-        "; the earlier version of this file stays in force" if ledger.path_in_force(prepared.path) else ""
-    )
+    if kept is None:
+        kept = [prepared.path] if ledger.path_in_force(prepared.path) else []
+    named = ", ".join("the earlier version of this file" if path == prepared.path else path for path in kept)
+    message = reason + (f"; {named} {'stays' if len(kept) == 1 else 'stay'} in force" if kept else "")
     read = prepared.rows_read
     _write(tx, ledger, _entry(prepared, load_id, "rejected_file", (read, 0, read), message))
-    reject = {"load_id": [load_id], "source": [prepared.source], "file_path": [prepared.path], "reason": [reason]}
-    tx.insert("raw.rejected_rows", pl.DataFrame(reject, schema=dict.fromkeys(reject, pl.String)))
+    rejects = pl.DataFrame({"reason": [reason]}, schema={"reason": pl.String})
+    if row_rejects is not None:
+        rejects = pl.concat([rejects, row_rejects], how="diagonal")
+    _insert_rejects(tx, prepared, load_id, rejects)
     return FileResult(prepared.path, "rejected_file", read, 0, read, message, load_id)
+
+
+def _insert_rejects(tx: Transaction, prepared: Prepared, load_id: str, rejects: pl.DataFrame) -> None:
+    """A file's rejects into raw.rejected_rows, under its load."""
+    named = {"load_id": load_id, "source": prepared.source, "file_path": prepared.path}
+    tx.insert("raw.rejected_rows", rejects.with_columns([pl.lit(v).alias(k) for k, v in named.items()]))
+
+
+def _refuse_unloadable(tx: Transaction, ledger: LedgerView, prepared: Prepared, kept: Sequence[str]) -> FileResult:
+    """A new version with data rows of which not one passes its contract, that would replace the files `kept`:
+    refused whole, so they stay in force (its rows' rejects are kept with it)."""
+    first = prepared.rejects.row(0, named=True)
+    reason = (
+        f"not one of its {prepared.rows_read} data rows can be loaded (row {first['row_number']}, {first['reason']}; "
+        "`mhw rejects` lists every row), so it replaces nothing"
+    )
+    return _reject_file(tx, ledger, prepared, reason, kept, prepared.rejects)
 
 
 def _id_field(contract: Contract) -> str:
@@ -339,7 +368,8 @@ def commit_file(
 ) -> FileResult:
     """Write one prepared file in the writer's open transaction (which commits whole files): its ledger entry, what
     it supersedes, its rows and rejects, and tell the source's ledger view and index of ids in force. The id-clash
-    and re-send rule is delivery.decide's."""
+    and re-send rule is delivery.decide's; a version that would replace files in force while not one of its data
+    rows passes its contract is refused whole instead, and they stay in force."""
     if prepared.rejection:
         return _reject_file(tx, ledger, prepared, prepared.rejection.reason)
     copy = ledger.active_copy(prepared.delivered.sha, prepared.force_code, prepared.period)
@@ -348,7 +378,10 @@ def commit_file(
         message = f"identical to {copy}, already loaded: nothing loaded again"
         _write(tx, ledger, _entry(prepared, load_id, "duplicate", message=message))
         return FileResult(prepared.path, "duplicate", 0, 0, 0, message, load_id)
-    return _load_version(tx, ledger, prepared, _answer(prepared, contract, index, ledger), key_id, index)
+    answer = _answer(prepared, contract, index, ledger)
+    if answer.decision.supersedes and prepared.rows_read and prepared.rows.is_empty():
+        return _refuse_unloadable(tx, ledger, prepared, [part.file_path for part in answer.decision.supersedes])
+    return _load_version(tx, ledger, prepared, answer, key_id, index)
 
 
 def _load_version(
@@ -402,8 +435,7 @@ def _load_version(
     _write(tx, ledger, _entry(prepared, load_id, "loaded", (read, loaded, read - loaded), message, key_id))
     tx.insert(f"raw.{prepared.source}", rows.with_columns(pl.lit(load_id).alias("load_id")))
     index.loaded(load_id, prepared.force_code, rows)
-    source_and_file = [pl.lit(prepared.source).alias("source"), pl.lit(prepared.path).alias("file_path")]
-    tx.insert("raw.rejected_rows", rejects.with_columns(pl.lit(load_id).alias("load_id"), *source_and_file))
+    _insert_rejects(tx, prepared, load_id, rejects)
     restores = earlier[0] if earlier else None
     return FileResult(
         prepared.path, "loaded", read, loaded, read - loaded, message, load_id, prepared.unread, restores,

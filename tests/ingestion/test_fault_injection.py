@@ -10,6 +10,7 @@ in raw, and the other force's delivery untouched.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -752,6 +753,42 @@ def test_unreadable_new_version_leaves_the_earlier_one_in_force(gate):
     entry = refused_whole(seen, at("may.csv"), "the file is empty")
     assert "the earlier version of this file stays in force" in entry["message"]
     assert seen.active_ids() == ["A-1", "A-2"]
+
+
+def day_first(data: bytes) -> bytes:
+    """The file with its dates written dd-mm-yyyy hh:mm, a format no incidents layout reads: every row fails."""
+    return re.sub(rb"(\d{4})-(\d\d)-(\d\d)T(\d\d:\d\d)", rb"\3-\2-\1 \4", data)
+
+
+@pytest.mark.parametrize(
+    ("name", "kept"), [("may.csv", "the earlier version of this file"), ("may_v2.csv", at("may.csv"))]
+)
+def test_a_new_version_of_which_no_row_loads_is_refused_and_the_earlier_one_stays_in_force(gate, con, name, kept):
+    """Under the same name or as a re-send under a new name, a version whose every row fails replaces nothing: it is
+    refused whole naming the file that stays in force and its first row's reason, and every row's reject is kept.
+    A version with one row that loads still replaces the earlier one (its other rows refused)."""
+    gate({at("may.csv"): incidents(["A-1", "A-2"])})
+    seen = gate({at(name): day_first(incidents(["A-1", "A-2"]))})
+    entry = seen.entry(at(name))
+    assert (entry["status"], entry["rows_read"], entry["rows_loaded"], entry["rows_rejected"]) == (
+        "rejected_file", 2, 0, 2,
+    )  # fmt: skip
+    assert entry["message"] == (
+        "not one of its 2 data rows can be loaded (row 1, created_at: '01-05-2024 10:00' is not a date-time; "
+        f"expected ISO 8601 like 2024-05-01T13:45; `mhw rejects` lists every row), so it replaces nothing; {kept} "
+        "stays in force"
+    )
+    assert [(row, field) for row, field, _ in seen.rejects(at(name))] == [
+        (None, None), (1, "created_at"), (2, "created_at"),
+    ]  # fmt: skip
+    assert seen.active_ids() == ["A-1", "A-2"]
+    in_force = "select file_path, rows_loaded from raw.load_ledger where status = 'loaded' and force_code = ?"
+    assert con.execute(in_force, [FORCE]).fetchall() == [(at("may.csv"), 2)]
+
+    seen = gate({at(name): incidents(["A-1"], flag="N") + day_first(rows(["A-2"]).encode())})
+    assert (seen.status(at(name)), seen.entry(at(name))["rows_loaded"]) == ("loaded", 1)
+    assert f"replaces {at('may.csv')}" in seen.entry(at(name))["message"]
+    assert seen.active_ids() == ["A-1"]
 
 
 def test_reverting_a_file_to_earlier_content_loads_it_again(gate):
