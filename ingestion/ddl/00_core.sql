@@ -51,3 +51,7 @@ CREATE TABLE IF NOT EXISTS raw.rejected_rows (
 -- file no longer in force is read again (ingestion/gate/load.py, reread_freed).
 ALTER TABLE raw.rejected_rows ADD COLUMN IF NOT EXISTS held_by VARCHAR;
 ALTER TABLE raw.rejected_rows ADD COLUMN IF NOT EXISTS held_id VARCHAR;
+-- A file refused whole for what its source's contract decides (its header, layout, encoding, or not one row passing):
+-- the sha256 of that contract file; NULL for every other entry. The file is read again once the contract differs
+-- (ingestion/gate/ledger.py, latest_versions). Added after the first release, hence ALTER (idempotent).
+ALTER TABLE raw.load_ledger ADD COLUMN IF NOT EXISTS contract_sha256 VARCHAR;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -78,6 +79,7 @@ class Contract:
     id_unique_within: str = "force"
     # the kinds of period folder the source is delivered by (`periods` in the contract; default: either)
     periods: tuple[str, ...] = PERIOD_KINDS
+    digest: str = ""  # sha256 of the contract file: a refusal it governs is answered again when it changes
 
     @property
     def id_field(self) -> str | None:
@@ -128,7 +130,8 @@ def load_contract(source: str) -> Contract:
     path = CONTRACTS_DIR / f"{source}.yml"
     if not path.exists():
         raise ValueError(f"no contract for source '{source}' (expected {path})")
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    text = path.read_bytes()
+    doc = yaml.safe_load(text.decode("utf-8"))
     columns = tuple(
         Column(
             name=c["name"],
@@ -204,6 +207,7 @@ def load_contract(source: str) -> Contract:
         scope=scope,
         id_unique_within=id_unique_within,
         periods=periods,
+        digest=hashlib.sha256(text).hexdigest(),
     )
 
 

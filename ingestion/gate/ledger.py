@@ -39,6 +39,7 @@ class Entry:
     message: str | None = None
     layout: str | None = None
     key_id: str | None = None
+    contract_sha256: str | None = None  # of a refusal its source's contract governs: that contract's digest
 
 
 def free_load_id(con: duckdb.DuckDBPyConnection, base: str) -> str:
@@ -57,7 +58,7 @@ LEDGER_COLUMNS = {
     "load_id": pl.String, "source": pl.String, "force_code": pl.String, "period": pl.String, "file_path": pl.String,
     "sha256": pl.String, "layout": pl.String, "loaded_at": pl.Datetime("us"), "rows_read": pl.Int64,
     "rows_loaded": pl.Int64, "rows_rejected": pl.Int64, "status": pl.String, "message": pl.String,
-    "key_id": pl.String,
+    "key_id": pl.String, "contract_sha256": pl.String,
 }  # fmt: skip
 
 
@@ -80,6 +81,7 @@ def entries_frame(entries: list[tuple[Entry, datetime]]) -> pl.DataFrame:
                 e.status,
                 e.message,
                 e.key_id,
+                e.contract_sha256,
             )
             for e, at in entries
         ],
@@ -88,12 +90,17 @@ def entries_frame(entries: list[tuple[Entry, datetime]]) -> pl.DataFrame:
     )
 
 
-def latest_versions(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, tuple[str, str | None, str | None]]:
-    """{file path: (sha256, force_code, period) of its latest ledger entry} for a source."""
+def latest_versions(
+    con: duckdb.DuckDBPyConnection, source: str, contract_sha256: str | None
+) -> dict[str, tuple[str, str | None, str | None]]:
+    """{file path: (sha256, force_code, period) of its latest ledger entry} for a source, leaving out a file whose
+    latest entry is a refusal that the source's contract governs, made under another contract than the one whose
+    digest is `contract_sha256`: the contract may answer it now."""
     rows = con.execute(
         "select file_path, sha256, force_code, period from raw.load_ledger where source = ? "
-        "qualify row_number() over (partition by file_path order by loaded_at desc) = 1",
-        [source],
+        "qualify row_number() over (partition by file_path order by loaded_at desc) = 1 "
+        "and coalesce(contract_sha256 = ?, true)",
+        [source, contract_sha256],
     ).fetchall()
     return {path: (sha, force, period) for path, sha, force, period in rows}
 

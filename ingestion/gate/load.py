@@ -5,9 +5,10 @@ maps, validates and pseudonymises (no writes, no warehouse) a batch of files, ea
 together with the others of its layout, in worker processes when there are enough files
 (ingestion/gate/workers.py); `commit_file` decides what the delivery does to the files in force
 (ingestion/gate/delivery.py) and writes the ledger entry, rows and rejects together, in listing order.
-A file whose latest ledger entry has the same bytes is already answered and skipped; identical bytes to a file in
-force are a 'duplicate' (nothing loaded again). A file whose signature (file_signature) is as it was when those bytes
-were read is not read again at all.
+A file whose latest ledger entry has the same bytes is already answered and skipped, unless that entry is a refusal
+its source's contract governs and the contract has changed since (ledger.latest_versions); identical bytes to a file
+in force are a 'duplicate' (nothing loaded again). A file whose signature (file_signature) is as it was when those
+bytes were read is not read again at all.
 """
 
 from __future__ import annotations
@@ -255,11 +256,13 @@ def _load_id(ledger: LedgerView, prepared: Prepared) -> str:
     )
 
 
-def _entry(prepared: Prepared, load_id: str, status: str, rows=(0, 0, 0), message=None, key_id=None) -> Entry:
+def _entry(
+    prepared: Prepared, load_id: str, status: str, rows=(0, 0, 0), message=None, key_id=None, contract_sha=None
+) -> Entry:
     """The ledger entry of a prepared file; rows = (read, loaded, rejected)."""
     return Entry(
         load_id, prepared.source, prepared.force_code, prepared.period, prepared.path, prepared.delivered.sha,
-        status, *rows, message, prepared.layout, key_id,
+        status, *rows, message, prepared.layout, key_id, contract_sha,
     )  # fmt: skip
 
 
@@ -275,17 +278,19 @@ def _reject_file(
     reason: str,
     kept: Sequence[str] | None = None,
     row_rejects: pl.DataFrame | None = None,
+    contract_sha: str | None = None,
 ) -> FileResult:
     """The ledger entry and the file-level reject of a file refused whole, and its rows' rejects when it has any.
     `kept`: the files in force it would have replaced (by default the earlier version at its path), named as staying
-    in force."""
+    in force. `contract_sha`: the digest of the contract that decided the refusal, if one did (read again when the
+    contract changes: ledger.latest_versions)."""
     load_id = _load_id(ledger, prepared)
     if kept is None:
         kept = [prepared.path] if ledger.path_in_force(prepared.path) else []
     named = ", ".join("the earlier version of this file" if path == prepared.path else path for path in kept)
     message = reason + (f"; {named} {'stays' if len(kept) == 1 else 'stay'} in force" if kept else "")
     read = prepared.rows_read
-    _write(tx, ledger, _entry(prepared, load_id, "rejected_file", (read, 0, read), message))
+    _write(tx, ledger, _entry(prepared, load_id, "rejected_file", (read, 0, read), message, contract_sha=contract_sha))
     rejects = pl.DataFrame({"reason": [reason]}, schema={"reason": pl.String})
     if row_rejects is not None:
         rejects = pl.concat([rejects, row_rejects], how="diagonal")
@@ -299,7 +304,9 @@ def _insert_rejects(tx: Transaction, prepared: Prepared, load_id: str, rejects: 
     tx.insert("raw.rejected_rows", rejects.with_columns([pl.lit(v).alias(k) for k, v in named.items()]))
 
 
-def _refuse_unloadable(tx: Transaction, ledger: LedgerView, prepared: Prepared, kept: Sequence[str]) -> FileResult:
+def _refuse_unloadable(
+    tx: Transaction, ledger: LedgerView, prepared: Prepared, kept: Sequence[str], contract: Contract
+) -> FileResult:
     """A new version with data rows of which not one passes its contract, that would replace the files `kept`:
     refused whole, so they stay in force (its rows' rejects are kept with it)."""
     first = prepared.rejects.row(0, named=True)
@@ -307,7 +314,7 @@ def _refuse_unloadable(tx: Transaction, ledger: LedgerView, prepared: Prepared, 
         f"not one of its {prepared.rows_read} data rows can be loaded (row {first['row_number']}, {first['reason']}; "
         "`mhw rejects` lists every row), so it replaces nothing"
     )
-    return _reject_file(tx, ledger, prepared, reason, kept, prepared.rejects)
+    return _reject_file(tx, ledger, prepared, reason, kept, prepared.rejects, contract.digest)
 
 
 def _id_field(contract: Contract) -> str:
@@ -371,7 +378,8 @@ def commit_file(
     and re-send rule is delivery.decide's; a version that would replace files in force while not one of its data
     rows passes its contract is refused whole instead, and they stay in force."""
     if prepared.rejection:
-        return _reject_file(tx, ledger, prepared, prepared.rejection.reason)
+        by_contract = contract.digest if prepared.rejection.by_contract else None
+        return _reject_file(tx, ledger, prepared, prepared.rejection.reason, contract_sha=by_contract)
     copy = ledger.active_copy(prepared.delivered.sha, prepared.force_code, prepared.period)
     if copy:
         load_id = _load_id(ledger, prepared)
@@ -380,7 +388,9 @@ def commit_file(
         return FileResult(prepared.path, "duplicate", 0, 0, 0, message, load_id)
     answer = _answer(prepared, contract, index, ledger)
     if answer.decision.supersedes and prepared.rows_read and prepared.rows.is_empty():
-        return _refuse_unloadable(tx, ledger, prepared, [part.file_path for part in answer.decision.supersedes])
+        return _refuse_unloadable(
+            tx, ledger, prepared, [part.file_path for part in answer.decision.supersedes], contract
+        )
     return _load_version(tx, ledger, prepared, answer, key_id, index)
 
 
@@ -575,7 +585,7 @@ def _new_versions(
     con, landing_dir: Path, source: str, files: Iterable[LandingFile], folders: Callable[[LandingFile], tuple]
 ) -> Iterable[Delivered]:
     """The files not answered yet as they are (_delivered), each read once."""
-    latest = latest_versions(con, source)
+    latest = latest_versions(con, source, None)
     for lf in files:
         delivered, answered = _delivered(landing_dir, lf, latest.get(lf.rel_path), folders)
         if not answered:
@@ -681,7 +691,7 @@ def ingest_source(
     listed = source_files(landing_dir, source)
     files = [lf for lf in listed if periods is None or periods(lf.period)]
     report = IngestReport(source)
-    latest, seen = latest_versions(con, source), seen_files(con, source)
+    latest, seen = latest_versions(con, source, contract.digest), seen_files(con, source)
     folders = partial(ledger_force_and_period, contract=contract, today=now.date())
     stats = {lf.rel_path: _lstat(lf.path) for lf in files}
     skipped = {

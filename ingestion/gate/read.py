@@ -25,15 +25,18 @@ csv.field_size_limit(MAX_FILE_BYTES)  # the csv module's own limit would stop wi
 
 
 class FileRejected(Exception):
-    """A whole file cannot be loaded; `reason` is for the user, `rows_read` counts data rows when countable."""
+    """A whole file cannot be loaded; `reason` is for the user, `rows_read` counts data rows when countable.
+    `by_contract`: the source's contract decides it (the file's header, layout or encoding), so a change to the
+    contract may answer it."""
 
-    def __init__(self, reason: str, rows_read: int = 0):
+    def __init__(self, reason: str, rows_read: int = 0, by_contract: bool = False):
         super().__init__(reason)
         self.reason = reason
         self.rows_read = rows_read
+        self.by_contract = by_contract
 
     def __reduce__(self):  # whole, as it comes back from a worker process (ingestion/gate/workers.py)
-        return FileRejected, (self.reason, self.rows_read)
+        return FileRejected, (self.reason, self.rows_read, self.by_contract)
 
 
 def file_too_big(size: int) -> str:
@@ -96,6 +99,7 @@ def _decode(raw: bytes, encodings: tuple[str, ...]) -> tuple[str, dict[int, str]
         f"the file is not {expected} text: {_where(raw, first_error.start)} is the first byte that is not; save it "
         "as CSV UTF-8",
         _count_rows(raw),
+        by_contract=True,
     )
 
 
@@ -395,19 +399,21 @@ def to_canonical(df: pl.DataFrame, contract: Contract, force_code: str | None) -
         raise FileRejected("the file is empty")
     match = match_layout(contract, header, force_code)
     if not match.rename:
-        raise FileRejected(no_header_reason(header, contract, force_code), df.height + 1)
+        raise FileRejected(no_header_reason(header, contract, force_code), df.height + 1, by_contract=True)
     if match.missing_required:
         raise FileRejected(
             f"required column(s) missing: {', '.join(match.missing_required)} "
             f"(closest layout '{match.layout.name}'; found {', '.join(header)})" + other_force_layout(header, contract,
                                                                                                     force_code),
             df.height,
+            by_contract=True,
         )  # fmt: skip
     if match.doubled:
         first, second, name = match.doubled[0]
         raise FileRejected(
             f"the columns '{first}' and '{second}' both mean {name} (layout '{match.layout.name}'): keep one of them",
             df.height,
+            by_contract=True,
         )
     unread = columns_not_read(contract, match, [cell for cell in header if not _UNNAMED.fullmatch(cell)])
     problem = pl.col(ROW_PROBLEM) if ROW_PROBLEM in df.columns else pl.lit(None, pl.String).alias(ROW_PROBLEM)

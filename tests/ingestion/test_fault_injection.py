@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +22,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+import ingestion.gate.contract as contract_module
+import ingestion.gate.load as load_module
 import ingestion.gate.read as read_module
+from ingestion.gate.contract import load_contract
 from ingestion.gate.landing import UNKNOWN_SOURCE, scan_landing
 from ingestion.gate.ledger import withdraw
 from ingestion.gate.load import held_by_files_out_of_force, ingest_source, ingest_strays
@@ -986,6 +990,61 @@ def test_file_arriving_half_written_is_refused_then_loads_when_complete(gate, la
     refused_whole(seen, at("arriving.csv"), "the file is cut off")
     seen = gate({at("arriving.csv"): whole})
     assert seen.status(at("arriving.csv")) == "loaded" and seen.active_ids() == ["A-1", "A-2", "A-3"]
+
+
+@pytest.fixture
+def contracts(tmp_path, monkeypatch) -> Path:
+    """A copy of the contracts that a test may edit, read in place of ingestion/contracts/."""
+    copy = tmp_path / "contracts"
+    shutil.copytree(contract_module.CONTRACTS_DIR, copy)
+    monkeypatch.setattr(contract_module, "CONTRACTS_DIR", copy)
+    load_contract.cache_clear()
+    yield copy
+    load_contract.cache_clear()
+
+
+THEIRS = "Incident Number,Force,Created Date/Time,MH Flag (Opening),MH Flag (Closing)"
+COMPACT_FORCES = "forces: [E23000029, E23000030, E23000031, E23000032, E23000033]"
+CONTRACT_FIXES = {  # the file E23000031 sends, what its refusal says, and the fix it asks for in incidents.yml
+    "another_force_layout": (
+        f"{THEIRS}\nB-1,E23000031,01/04/2024 10:00,Y,N\n".encode(),
+        "list E23000031 under that layout's forces in ingestion/contracts/incidents.yml",
+        ("forces: [E23000002, ", "forces: [E23000031, E23000002, "),
+    ),
+    "windows_1252": (
+        f"{HEADER}\nB-1,E23000031,2024-04-01T10:00,Y,N\n".encode().replace(b"B-1", b"B-\xe9"),
+        "the file is not UTF-8 text",
+        (COMPACT_FORCES, f"{COMPACT_FORCES}\n    encoding: cp1252"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CONTRACT_FIXES))
+def test_a_file_refused_for_what_its_contract_says_is_read_again_once_the_contract_changes(
+    gate, contracts, monkeypatch, case
+):
+    """A refusal that a contract fix answers (a layout declared for other forces, an encoding) is read again once
+    the source's contract has changed, and loads; a refusal the contract does not govern (an empty file) is not."""
+    body, reason, (before, after) = CONTRACT_FIXES[case]
+    path, empty = at("inc.csv", force="E23000031", month="2024-04"), at("empty.csv", force="E23000031")
+    refused_whole(gate({path: body, empty: b""}), path, reason, rows_read=1)
+    reads, read = [], load_module.take_delivery
+    monkeypatch.setattr(load_module, "take_delivery", lambda where, lf: reads.append(lf.rel_path) or read(where, lf))
+    gate()
+    assert reads == [], "nothing changed: nothing read again"
+
+    yml = contracts / "incidents.yml"
+    assert before in yml.read_text()
+    yml.write_text(yml.read_text().replace(before, after, 1))
+    load_contract.cache_clear()
+    seen = gate()
+    assert (seen.status(path), seen.entry(path)["rows_loaded"]) == ("loaded", 1)
+    assert seen.entry(empty)["status"] == "rejected_file" and path in reads and empty not in reads
+    assert len(seen.active_ids("E23000031")) == 1
+    entries = "select count(*) from raw.load_ledger"
+    before_count = seen.con.execute(entries).fetchone()
+    gate()
+    assert seen.con.execute(entries).fetchone() == before_count
 
 
 def test_file_refused_as_not_begun_loads_once_its_month_begins(con, landing):
