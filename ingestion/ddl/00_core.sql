@@ -18,6 +18,11 @@ CREATE TABLE IF NOT EXISTS raw.load_ledger (
     superseded_by  VARCHAR,               -- load_id of the corrected re-delivery
     key_id         VARCHAR                -- pseudonymisation key id used for person tokens
 );
+-- The rule the load's person tokens were made by (ingestion/gate/pseudonymise.py TOKEN_SCHEME): 2 = a force's local id
+-- is tokenised within its force ('local:<force_code>'). NULL on loads made before (scheme 1: one 'local' domain for
+-- every force); a refresh reads such files in force that hold local-id tokens again (docs/operations.md, "Person
+-- tokens made by an earlier rule"). Added after the first release, hence ALTER (idempotent).
+ALTER TABLE raw.load_ledger ADD COLUMN IF NOT EXISTS token_scheme INTEGER;
 
 -- Each pseudonymisation key this warehouse's person tokens were made with: its id, and an HMAC of a fixed text under
 -- the key (a check value: it tells a different key given the same id, and does not reveal the key). Recorded when the

@@ -40,6 +40,7 @@ class Entry:
     layout: str | None = None
     key_id: str | None = None
     contract_sha256: str | None = None  # of a refusal its source's contract governs: that contract's digest
+    token_scheme: int | None = None  # pseudonymise.TOKEN_SCHEME of the rows' person tokens (with key_id)
 
 
 def free_load_id(con: duckdb.DuckDBPyConnection, base: str) -> str:
@@ -58,7 +59,7 @@ LEDGER_COLUMNS = {
     "load_id": pl.String, "source": pl.String, "force_code": pl.String, "period": pl.String, "file_path": pl.String,
     "sha256": pl.String, "layout": pl.String, "loaded_at": pl.Datetime("us"), "rows_read": pl.Int64,
     "rows_loaded": pl.Int64, "rows_rejected": pl.Int64, "status": pl.String, "message": pl.String,
-    "key_id": pl.String, "contract_sha256": pl.String,
+    "key_id": pl.String, "contract_sha256": pl.String, "token_scheme": pl.Int32,
 }  # fmt: skip
 
 
@@ -82,6 +83,7 @@ def entries_frame(entries: list[tuple[Entry, datetime]]) -> pl.DataFrame:
                 e.message,
                 e.key_id,
                 e.contract_sha256,
+                e.token_scheme,
             )
             for e, at in entries
         ],

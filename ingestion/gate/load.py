@@ -40,6 +40,7 @@ from ingestion.gate.landing import (
 )
 from ingestion.gate.ledger import ActiveIndex, Entry, LedgerView, latest_versions, seen_files, supersede
 from ingestion.gate.pseudonymise import (
+    TOKEN_SCHEME,
     check_key_matches,
     key_id_for,
     pseudonymise_frame,
@@ -69,6 +70,7 @@ class FileResult:
     unread: tuple[str, ...] = ()  # header cells that are no column of the layout (named in the message)
     restores: str | None = None  # the file taken out of force (superseded or withdrawn) whose bytes this one holds
     read_again: bool = False  # a file in force read again: ids its rows were refused for are free (reread_file)
+    retokenised: bool = False  # a file in force read again: its person tokens were made by an earlier rule
     overlaps: tuple[str, ...] = ()  # files in force of the force whose period shares months with this file's
 
 
@@ -105,7 +107,10 @@ class IngestReport:
             "loaded with columns not read": [f for f in self.files if f.status == "loaded" and f.unread],
             "loaded with the bytes of a file taken out of force": [f for f in self.files if f.restores],
             "read again, rows refused for ids no file in force holds now loaded": [
-                f for f in self.files if f.read_again
+                f for f in self.files if f.read_again and not f.retokenised
+            ],
+            "read again to make their person tokens by the current rule (local ids within their force)": [
+                f for f in self.files if f.retokenised
             ],
             "loaded beside files in force of an overlapping period": [f for f in self.files if f.overlaps],
         }
@@ -262,7 +267,7 @@ def _entry(
     """The ledger entry of a prepared file; rows = (read, loaded, rejected)."""
     return Entry(
         load_id, prepared.source, prepared.force_code, prepared.period, prepared.path, prepared.delivered.sha,
-        status, *rows, message, prepared.layout, key_id, contract_sha,
+        status, *rows, message, prepared.layout, key_id, contract_sha, TOKEN_SCHEME if key_id else None,
     )  # fmt: skip
 
 
@@ -402,9 +407,10 @@ def _load_version(
     key_id: str,
     index: ActiveIndex,
     read_again: str | None = None,
+    retokenised: bool = False,
 ) -> FileResult:
     """A prepared file's rows into force as `answer` says: its entry, what it supersedes, its rows and rejects.
-    `read_again`: why a file in force was read again (reread_file), said first in its entry."""
+    `read_again`: why a file in force was read again (reread_file, retokenise_old_loads), said first in its entry."""
     decision, rows, rejects, held = answer.decision, answer.rows, answer.rejects, answer.held
     if read_again:  # decide() took the same path for a correction
         decision = replace(decision, why="the same bytes, read again")
@@ -449,7 +455,7 @@ def _load_version(
     restores = earlier[0] if earlier else None
     return FileResult(
         prepared.path, "loaded", read, loaded, read - loaded, message, load_id, prepared.unread, restores,
-        read_again=read_again is not None, overlaps=overlaps,
+        read_again=read_again is not None, overlaps=overlaps, retokenised=retokenised,
     )  # fmt: skip
 
 
@@ -723,6 +729,7 @@ def ingest_source(
                 progress(Progress(source, done, len(files), bytes_done, total, rows_read, len(report.files)))
         tx.flush()
         listing = {lf.rel_path: lf for lf in listed}
+        _retokenise_old_loads(tx, ledger, index, report, landing_dir, listing, contract, key, key_id, now)
         _reread_freed(tx, ledger, index, report, landing_dir, listing, contract, key, key_id, now)
     return report
 
@@ -780,6 +787,111 @@ def _reread_freed(
                     report.files.append(result)
                 tx.file_written()
         tx.flush()
+
+
+OLD_TOKENS_WHY = (
+    "read again: its person tokens were made by an earlier rule (token scheme {old}: a local id had one token whatever "
+    "the force that issued it), now made by scheme {new} (a local id within its force)"
+)
+
+
+def old_token_loads(con: duckdb.DuckDBPyConnection, contract: Contract) -> list[tuple[str, str, str, int]]:
+    """(file path, load id, sha256, token scheme) of the source's files in force whose person tokens were made by a
+    rule before TOKEN_SCHEME (the ledger's token_scheme, NULL = 1) and that hold a token a local id may have made
+    (match method deterministic_local, or none recorded: loads from before match methods). Their other tokens (NHS
+    number, PNC ID, name + date of birth) are as the current rule makes them, so a file without such a row is
+    left as it is."""
+    if not any(c.is_person_identifier for c in contract.columns):
+        return []
+    # the ledger first: once every load in force has the current rule (a new warehouse, or after the re-read) the
+    # source's raw table is not scanned at every refresh
+    old = con.execute(
+        "select load_id from raw.load_ledger where source = $source and status = 'loaded' "
+        "and coalesce(token_scheme, 1) < $scheme",
+        {"source": contract.source, "scheme": TOKEN_SCHEME},
+    ).fetchall()
+    if not old:
+        return []
+    rows = con.execute(
+        f"""
+        select l.file_path, l.load_id, l.sha256, coalesce(l.token_scheme, 1)
+        from raw.load_ledger as l
+        where l.load_id in (select unnest($old))
+            and l.load_id in (
+                select load_id from raw.{contract.source}
+                where load_id in (select unnest($old)) and person_token is not null
+                    and coalesce(person_match_method, 'deterministic_local') = 'deterministic_local'
+            )
+        order by l.file_path, l.load_id
+        """,
+        {"old": [load_id for (load_id,) in old]},
+    ).fetchall()
+    return [(path, load_id, sha, scheme) for path, load_id, sha, scheme in rows]
+
+
+def _retokenise_old_loads(
+    tx: Transaction,
+    ledger: LedgerView,
+    index: ActiveIndex,
+    report: IngestReport,
+    landing_dir: Path,
+    listed: dict[str, LandingFile],
+    contract: Contract,
+    key: bytes,
+    key_id: str,
+    now: datetime,
+) -> None:
+    """Read again, whatever their period, the files in force whose local-id person tokens an earlier rule made
+    (old_token_loads), each as a new version of itself (the same bytes) that supersedes the one in force: the raw
+    identifiers are never stored, so a token can be made again only from the landing file. A file that cannot be
+    read again as it was loaded (gone from the landing zone, changed there, refused whole now) is named in the report
+    and keeps its old tokens; the next refresh tries it again. Done once per file: its new entry records the
+    current rule. The key is the warehouse's (check_key_matches), so NHS, PNC and name + date of birth tokens come
+    out as they were."""
+    tx.flush()
+    found = old_token_loads(tx.con, contract)
+    if not found:
+        return
+    tasks = [
+        _Task(landing_dir, listed[path], None, contract.source, key, key_id, now)
+        for path, *_ in found
+        if path in listed
+    ]
+    sizes = [_size(task.lf.path) for task in tasks]
+    batches = _batches(tasks, sizes)
+    workers = worker_count(sum(sizes), len(batches))
+    prepared = (one for batch in in_order(_prepare_tasks, batches, workers) for _, one, _ in batch)  # found's order
+    for path, _load_id, sha, scheme in found:
+        one = next(prepared) if path in listed else None
+        if one is None:
+            why = "it is no longer in the landing zone"
+        elif one.delivered.sha != sha:
+            why = "it has changed since"
+        else:
+            why = one.rejection.reason if one.rejection else None
+        if why:
+            report.unreadable.append(
+                (
+                    path,
+                    f"its person tokens were made by an earlier rule (token scheme {scheme}: a local id had one token "
+                    f"whatever the force that issued it) and it could not be read again ({why}): its people known by a "
+                    "local id do not link with the force's later rows; put the file back as it was loaded, or deliver "
+                    "it again (docs/operations.md, 'Person tokens made by an earlier rule')",
+                )
+            )
+            continue
+        why = OLD_TOKENS_WHY.format(old=scheme, new=TOKEN_SCHEME)
+        answer = _answer(one, contract, index, ledger)
+        report.files.append(_load_version(tx, ledger, one, answer, key_id, index, read_again=why, retokenised=True))
+        tx.file_written()
+    tx.flush()
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def _as_loaded(landing_dir: Path, lf: LandingFile | None, sha: str) -> Delivered | str:

@@ -1,6 +1,10 @@
-"""Pseudonymisation at the gate (methods.md §5): person identifiers become keyed HMAC-SHA256 tokens.
+"""Pseudonymisation at the gate: person identifiers become keyed HMAC-SHA256 tokens (docs/interfaces.md).
 
 person_token = HMAC-SHA256(key, domain + ":" + normalised identifier), hex; the raw identifier is never written.
+The domain is 'nhs' or 'pnc' for the national identifiers, which link a person across forces, and
+'local:<force_code>' for a force's own id, which names a person only within the force that issued it (the same
+local number in two forces is two people). Name + date of birth ('namedob') is not issued by anyone and links
+across forces as it did.
 """
 
 from __future__ import annotations
@@ -28,6 +32,11 @@ _NHS_SHAPE = re.compile(r"^\d{10}$")
 _SEPARATORS = re.compile(r"[\s-]")
 _PNC = re.compile(r"^(\d{4})/(\d{1,7})([A-Z])$")
 NHS_CHECK_FAILED = "looks like an NHS number but fails the Modulus 11 check"
+# The rule person tokens are made by, recorded with each load in raw.load_ledger.token_scheme. 2: a local id's domain
+# is 'local:<force_code>'. Loads without one (NULL: scheme 1, before it) made a local id's token in one domain 'local'
+# for every force, so two forces' people sharing a local number had one token; a refresh reads such files in force
+# again (load.retokenise_old_loads).
+TOKEN_SCHEME = 2
 PERSON_COLUMNS = ("person_id", "person_name", "person_dob")  # never stored; the gate turns them into a token
 
 
@@ -76,9 +85,19 @@ def _normalise(value: str) -> tuple[str, str] | None:
     return "local", text.upper()
 
 
-def person_token(key: bytes, domain: str, normalised: str) -> str:
-    """HMAC-SHA256(key, domain:normalised) as hex."""
-    return _token(key, f"{domain}:{normalised}")
+def token_domain(domain: str, force_code: str | None) -> str:
+    """The domain a token is made in: a local id's is its force's ('local:E23000001'), for a local number names a
+    person only within the force that issued it; 'nhs' and 'pnc' are national."""
+    if domain != "local":
+        return domain
+    if not force_code:
+        raise ValueError("a local person id names a person only within its force: its force_code is needed")
+    return f"local:{force_code}"
+
+
+def person_token(key: bytes, domain: str, normalised: str, force_code: str | None = None) -> str:
+    """HMAC-SHA256(key, token_domain:normalised) as hex; force_code is needed for a local id."""
+    return _token(key, f"{token_domain(domain, force_code)}:{normalised}")
 
 
 def _token(key: bytes | hmac.HMAC, message: str) -> str:
@@ -142,17 +161,22 @@ def identifier_problem(column: str, value: str | None) -> str | None:
     return person_id_problem(value)
 
 
-def _token_and_method(key: bytes, person_id: str | None, name: str | None, dob: str | None) -> tuple[str, str] | None:
-    """The person token and how it was made: the person id when present, else name + date of birth, else None."""
-    found = _message(person_id, name, dob)
+def _token_and_method(
+    key: bytes, person_id: str | None, name: str | None, dob: str | None, force_code: str | None
+) -> tuple[str, str] | None:
+    """The person token and how it was made: the person id when present, else name + date of birth, else None.
+    force_code: the force whose row it is (a local id's domain)."""
+    found = _message(person_id, name, dob, force_code)
     return (_token(key, found[0]), found[1]) if found else None
 
 
-def _message(person_id: str | None, name: str | None, dob: str | None) -> tuple[str, str] | None:
+def _message(
+    person_id: str | None, name: str | None, dob: str | None, force_code: str | None
+) -> tuple[str, str] | None:
     """What the token is the HMAC of ('domain:normalised identifier') and the match method, or None."""
     if person_id and person_id.strip():
         domain, normalised = normalise_person_id(person_id)
-        return f"{domain}:{normalised}", MATCH_METHOD[domain]
+        return f"{token_domain(domain, force_code)}:{normalised}", MATCH_METHOD[domain]
     if name and name.strip() and dob and dob.strip():
         iso = normalise_dob(dob)
         if iso:
@@ -256,13 +280,17 @@ def identifier_problems(column: str, values: pl.Series) -> dict[str, str]:
 def pseudonymise_frame(df: pl.DataFrame, key: bytes, key_id: str) -> pl.DataFrame:
     """Replace person_id / person_name / person_dob with person_token, person_key_id and person_match_method.
 
-    The token comes from the person id when there is one, else from name + date of birth; null when neither.
-    A frame without any person column is returned unchanged.
+    The token comes from the person id when there is one, else from name + date of birth; null when neither. A
+    local id's token is made within the row's force_code (token_domain), so a frame with person ids needs that
+    column. A frame without any person column is returned unchanged.
     """
     if not set(PERSON_COLUMNS) & set(df.columns):
         return df  # a source without person columns (aggregates, publications)
+    if "person_id" in df.columns and "force_code" not in df.columns:
+        raise ValueError("person ids are tokenised within their force: the frame needs its force_code column")
+    columns = (*PERSON_COLUMNS, "force_code")
     person = df.select(
-        [pl.col(c) if c in df.columns else pl.lit(None, pl.String).alias(c) for c in PERSON_COLUMNS]
+        [pl.col(c) if c in df.columns else pl.lit(None, pl.String).alias(c) for c in columns]
     ).with_columns(pl.all().str.strip_chars().replace("", None))
     by_id = pl.col("person_id").is_not_null()
     by_name_dob = pl.col("person_name").is_not_null() & pl.col("person_dob").is_not_null()
@@ -274,24 +302,33 @@ def pseudonymise_frame(df: pl.DataFrame, key: bytes, key_id: str) -> pl.DataFram
         .otherwise(True)
     )
     with_dob = by_name_dob & pl.col("dob").is_not_null()
+    domain = pl.col("domain")
+    is_local = domain == "local"
     made = (
         _with_person_id_parts(person.lazy(), "person_id")
         .with_columns(_fast_dob(pl.col("person_dob")).alias("dob"), _fast_name(pl.col("person_name")).alias("name"))
         .select(
             fast.alias("fast"),
             pl.when(by_id)
-            .then(pl.col("domain") + ":" + pl.col("normalised"))
+            .then(
+                pl.when(is_local).then(domain + ":" + pl.col("force_code")).otherwise(domain)
+                + ":"
+                + pl.col("normalised")
+            )
             .when(with_dob)
             .then("namedob:" + pl.col("name") + "|" + pl.col("dob"))
             .alias("message"),
             pl.when(by_id)
-            .then(pl.col("domain").replace_strict(MATCH_METHOD, default=None, return_dtype=pl.String))
+            .then(domain.replace_strict(MATCH_METHOD, default=None, return_dtype=pl.String))
             .when(with_dob)
             .then(pl.lit(NAME_DOB))
             .alias("method"),
+            (by_id & is_local & pl.col("force_code").is_null()).alias("local_without_force"),
         )
         .collect(engine="in-memory")
     )
+    if made.get_column("local_without_force").any():
+        token_domain("local", None)  # raises: a local id names a person only within its force
     messages, methods = made.get_column("message"), made.get_column("method")
     slow = (~made.get_column("fast")).arg_true()
     if slow.len():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import random
 import stat
@@ -12,6 +14,7 @@ import pytest
 from ingestion.gate.load import ingest_source
 from ingestion.gate.pseudonymise import (
     PERSON_COLUMNS,
+    TOKEN_SCHEME,
     InvalidPersonId,
     KeyMismatchError,
     MissingKeyError,
@@ -73,11 +76,68 @@ def test_hmac_deterministic_and_key_separated():
     assert a == person_token(b"key-a", "nhs", "9434765919")
     assert len(a) == 64 and int(a, 16) >= 0
     assert a != person_token(b"key-b", "nhs", "9434765919")
-    assert a != person_token(b"key-a", "local", "9434765919")  # domain separation
+    assert a != person_token(b"key-a", "local", "9434765919", "E23000001")  # domain separation
+
+
+def test_a_local_id_is_tokenised_within_its_force_and_national_ids_across_forces():
+    """A person id that is neither an NHS number nor a PNC ID is the force's own: local number 100234 in two forces
+    is two people, and used to get one token (so repeat and high-intensity contacts merged them). NHS numbers, PNC
+    IDs and name + date of birth still link a person across forces. Both the vectorised path and the reference
+    functions (the awkward spellings) give the same tokens."""
+    forces = ["E23000001", "E23000002"]
+    for local in ("100234", "l-100234\u00a0x"):  # the second is not printable ASCII: the reference functions'
+        ids = [local, local, "9434765919", "9434765919", "2004/123A", "2004/0000123A", None, None]
+        df = pl.DataFrame(
+            {
+                "force_code": forces * 4,
+                "person_id": ids,
+                "person_name": [None] * 6 + ["Siân O'Neil", "SIAN ONEIL"],
+                "person_dob": [None] * 6 + ["1990-02-03", "03/02/1990"],
+            }
+        )
+        out = pseudonymise_frame(df, b"k", "kid")
+        tokens, methods = out["person_token"].to_list(), out["person_match_method"].to_list()
+        assert tokens[0] != tokens[1], "the same local number in two forces is two people"
+        assert tokens[2] == tokens[3] and tokens[4] == tokens[5] and tokens[6] == tokens[7], "national ids link"
+        assert (
+            methods
+            == ["deterministic_local"] * 2
+            + ["deterministic_nhs"] * 2
+            + ["deterministic_pnc"] * 2
+            + ["deterministic_name_dob"] * 2
+        )
+        reference = [_token_and_method(b"k", *row) for row in df.select(*PERSON_COLUMNS, "force_code").rows()]
+        assert tokens == [r[0] for r in reference]
+        assert out.filter(pl.col("force_code") == "E23000001")["person_token"][0] == person_token(
+            b"k", "local", local.strip().upper(), "E23000001"
+        )
+    # the same local number twice in one force is one person still
+    again = pseudonymise_frame(
+        pl.DataFrame({"force_code": ["E23000001"] * 2, "person_id": ["abc-77", " ABC-77"]}), b"k", ""
+    )
+    assert again["person_token"].n_unique() == 1
+
+
+def test_a_local_id_without_its_force_is_refused():
+    with pytest.raises(ValueError, match="force_code"):
+        pseudonymise_frame(pl.DataFrame({"person_id": ["100234"]}), b"k", "kid")
+    with pytest.raises(ValueError, match="force_code"):
+        pseudonymise_frame(
+            pl.DataFrame({"person_id": ["100234"], "force_code": [None]}, schema_overrides={"force_code": pl.String}),
+            b"k",
+            "kid",
+        )
+    with pytest.raises(ValueError, match="force_code"):
+        person_token(b"k", "local", "100234")
 
 
 def test_same_person_written_differently_gets_same_token():
-    df = pl.DataFrame({"person_id": ["943 476 5919", "9434765919", "2004/123A", "2004/0000123a", None, " "]})
+    df = pl.DataFrame(
+        {
+            "person_id": ["943 476 5919", "9434765919", "2004/123A", "2004/0000123a", None, " "],
+            "force_code": "E23000001",
+        }
+    )
     out = pseudonymise_frame(df, b"k", "kid")
     assert "person_id" not in out.columns
     tokens = out["person_token"].to_list()
@@ -123,6 +183,7 @@ def test_name_and_date_of_birth_token_when_no_person_id():
             "person_id": [None, None, "2004/123A", None, None],
             "person_name": ["Siân O'Neil", "SIAN ONEIL", "Someone Else", "Siân O'Neil", "Siân O'Neil"],
             "person_dob": ["1990-02-03", "03/02/1990", "1990-02-03", "32907", None],
+            "force_code": ["E23000001", "E23000002", "E23000001", "E23000003", "E23000001"],
         }
     )
     out = pseudonymise_frame(df, b"k", "kid")
@@ -179,6 +240,7 @@ def _awkward_identifiers(n: int = 3000) -> dict[str, list[str | None]]:
         "person_id": [rng.choice(pieces)() if rng.random() < 0.7 else None for _ in range(n)],
         "person_name": [rng.choice(names) for _ in range(n)],
         "person_dob": [rng.choice(dobs) for _ in range(n)],
+        "force_code": [rng.choice(["E23000001", "E23000002", "W15000004"]) for _ in range(n)],
     }
 
 
@@ -187,6 +249,8 @@ def test_vectorised_normalisation_matches_the_reference_value_by_value():
     gets the problem and the token the reference functions give it."""
     values = _awkward_identifiers()
     for column, column_values in values.items():
+        if column not in PERSON_COLUMNS:
+            continue
         problems = identifier_problems(column, pl.Series(column_values, dtype=pl.String))
         expected = {
             v.strip(): p for v in column_values if v and v.strip() and (p := identifier_problem(column, v.strip()))
@@ -195,16 +259,21 @@ def test_vectorised_normalisation_matches_the_reference_value_by_value():
     rows = [
         row
         for row in zip(*values.values(), strict=True)
-        if not any(identifier_problem(c, v) for c, v in zip(PERSON_COLUMNS, row, strict=True) if v and v.strip())
+        if not any(identifier_problem(c, v) for c, v in zip(PERSON_COLUMNS, row[:3], strict=True) if v and v.strip())
     ]
     frame = pl.DataFrame(
-        dict(zip(PERSON_COLUMNS, zip(*rows, strict=True), strict=True)), schema=dict.fromkeys(PERSON_COLUMNS, pl.String)
+        dict(zip(values, zip(*rows, strict=True), strict=True)), schema=dict.fromkeys(values, pl.String)
     )
     out = pseudonymise_frame(frame, b"key", "kid")
-    reference = [_token_and_method(b"key", *row) for row in rows]
+    reference = [_token_and_method(b"key", *row) for row in rows]  # person_id, name, dob, force_code
     assert out["person_token"].to_list() == [r[0] if r else None for r in reference]
     assert out["person_match_method"].to_list() == [r[1] if r else None for r in reference]
     assert len(rows) > 1000 and out["person_token"].n_unique() > 300
+    # the forces matter to local ids alone: the same rows with every force the same keep their national tokens
+    one_force = pseudonymise_frame(frame.with_columns(pl.lit("E23000001").alias("force_code")), b"key", "kid")
+    changed = out["person_token"].ne_missing(one_force["person_token"])
+    assert set(out.filter(changed)["person_match_method"]) == {"deterministic_local"}
+    assert changed.sum() > 100
 
 
 def test_a_key_other_than_the_warehouses_is_refused_before_anything_loads(con, landing):
@@ -232,3 +301,78 @@ def test_another_key_under_the_id_of_the_warehouses_is_refused_by_its_check_valu
         ingest_source(con, landing, "s136", b"a-rotated-key", KEY_ID)
     assert len(ledger(con)) == 1, "nothing was loaded with the other key"
     assert [f.status for f in ingest_source(con, landing, "s136", KEY, KEY_ID).files] == ["loaded"]
+
+
+def _tokens_in_force(con) -> dict[tuple[str, str], tuple[str, str]]:
+    """{(force, detention id): (person token, match method)} of the rows of files in force."""
+    rows = con.execute(
+        "select s.force_code, s.detention_id, s.person_token, s.person_match_method from raw.s136 as s "
+        "inner join raw.load_ledger as l on l.load_id = s.load_id and l.status = 'loaded'"
+    ).fetchall()
+    return {(force, d): (token, method) for force, d, token, method in rows}
+
+
+def test_files_whose_local_id_tokens_an_earlier_rule_made_are_read_again(con, landing):
+    """A warehouse loaded before local ids were tokenised within their force holds tokens that merge two forces'
+    people sharing a local number, and the identifiers are not stored: a refresh reads those files in force again
+    from the landing zone (a new version of each, the same bytes), names those it cannot, and leaves alone the files
+    whose tokens are all national."""
+    first = place(landing, "s136_good.csv", force="E23000001")
+    text = first.read_text()
+    second = landing / "s136" / "E23000002" / "2023-24" / "s136_good.csv"
+    second.parent.mkdir(parents=True)
+    second.write_text(text.replace("E23000001", "E23000002"))
+    third = landing / "s136" / "E23000003" / "2023-24" / "s136_good.csv"
+    third.parent.mkdir(parents=True)
+    third.write_text(text.replace("E23000001", "E23000003").replace("LOCAL-77", ""))  # no local id
+    ingest_source(con, landing, "s136", KEY, KEY_ID)
+    now = _tokens_in_force(con)
+    assert now[("E23000001", "D-003")][1] == "deterministic_local"
+    assert now[("E23000001", "D-003")][0] != now[("E23000002", "D-003")][0], "two forces' local 77s: two people"
+    assert now[("E23000001", "D-001")] == now[("E23000002", "D-001")] == now[("E23000003", "D-001")]  # NHS number
+    assert now[("E23000001", "D-002")] == now[("E23000002", "D-002")]  # PNC ID
+    assert set(con.execute("select token_scheme from raw.load_ledger").fetchall()) == {(TOKEN_SCHEME,)}
+
+    # as a warehouse loaded before the change holds them: no scheme recorded, one 'local' domain for every force
+    old = hmac.new(KEY, b"local:LOCAL-77", hashlib.sha256).hexdigest()
+    con.execute("update raw.load_ledger set token_scheme = null")
+    con.execute("update raw.s136 set person_token = ? where person_match_method = 'deterministic_local'", [old])
+    loads_before = dict(con.execute("select force_code, load_id from raw.load_ledger").fetchall())
+    second.unlink()  # one of the files is no longer in the landing zone
+
+    report = ingest_source(con, landing, "s136", KEY, KEY_ID)
+    assert [(f.path, f.status, f.retokenised, f.rows_loaded) for f in report.files] == [
+        ("s136/E23000001/2023-24/s136_good.csv", "loaded", True, 5)
+    ]
+    assert report.files[0].message.startswith("read again: its person tokens were made by an earlier rule")
+    assert [(path, "earlier rule" in why) for path, why in report.unreadable] == [
+        ("s136/E23000002/2023-24/s136_good.csv", True)
+    ]
+    assert any(
+        line.startswith("s136/E23000001/2023-24/s136_good.csv: loaded; read again") for line in report.warnings()
+    )
+    assert any("read again to make their person tokens" in line for line in report.warnings(named=0))
+    ledger_now = con.execute(
+        "select force_code, status, token_scheme, superseded_by is not null from raw.load_ledger order by loaded_at"
+    ).fetchall()
+    assert sorted(ledger_now) == [
+        ("E23000001", "loaded", TOKEN_SCHEME, False),
+        ("E23000001", "superseded", None, True),
+        ("E23000002", "loaded", None, False),  # old tokens, named in the report until it can be read again
+        ("E23000003", "loaded", None, False),  # no local id: its tokens are those the current rule makes
+    ]
+    assert loads_before["E23000003"] in {
+        r[0] for r in con.execute("select load_id from raw.load_ledger where status = 'loaded'").fetchall()
+    }
+    after = _tokens_in_force(con)
+    assert after[("E23000001", "D-003")] == now[("E23000001", "D-003")]  # the token the current rule makes
+    assert after[("E23000002", "D-003")][0] == old
+    assert after[("E23000001", "D-001")] == now[("E23000001", "D-001")]
+
+    again = ingest_source(con, landing, "s136", KEY, KEY_ID)
+    assert again.files == [] and [p for p, _ in again.unreadable] == ["s136/E23000002/2023-24/s136_good.csv"]
+    second.write_text(text.replace("E23000001", "E23000002"))  # put back as it was loaded
+    back = ingest_source(con, landing, "s136", KEY, KEY_ID)
+    assert [(f.path, f.retokenised) for f in back.files] == [("s136/E23000002/2023-24/s136_good.csv", True)]
+    assert back.unreadable == [] and _tokens_in_force(con) == now
+    assert ingest_source(con, landing, "s136", KEY, KEY_ID).files == []
