@@ -20,6 +20,13 @@ STATUS_WORDS = {
     "record_only": "Records only",
     "published_only": "Published only",
 }
+# mart_adr125_return.difference_sdc_flag: the difference is withheld because the record count is 1 to 7
+WITH_RECORDS = "withheld_with_records"
+
+
+def difference_text(value, flag: str | None) -> str:
+    """A force's disclosure-controlled difference: '*' when it is 1 to 7 or withheld with a record count of 1 to 7."""
+    return "*" if flag == WITH_RECORDS else fmt.count(value, flag)
 
 
 def _force_list(names: list[str]) -> str:
@@ -54,7 +61,7 @@ def like_for_like(forces: pl.DataFrame) -> dict[tuple[str, str], str]:
             out[(measure, category)] = "0"
         elif differ.height == 1:
             r = differ.row(0, named=True)
-            out[(measure, category)] = fmt.count(r["difference"], r["difference_sdc_flag"])
+            out[(measure, category)] = difference_text(r["difference"], r["difference_sdc_flag"])
         else:
             out[(measure, category)] = fmt.DASH
     return out
@@ -131,7 +138,17 @@ def national_summary(national: pl.DataFrame, forces: pl.DataFrame, fy: str, tabl
         difference = first_row["Difference, forces in both"]
         by = ""
         if differ == 1:
-            by = " by 1 to 7 (shown as *)" if difference == "*" else f" by {difference} (rounded to 5)"
+            flag = forces.filter(
+                (pl.col("measure") == first["measure"])
+                & (pl.col("category") == first["category"])
+                & (pl.col("status") == "differs")
+            )["difference_sdc_flag"][0]
+            if flag == WITH_RECORDS:
+                by = " (its records are 1 to 7, so its difference is withheld with them: shown as *)"
+            elif difference == "*":
+                by = " by 1 to 7 (shown as *)"
+            else:
+                by = f" by {difference} (rounded to 5)"
         compared = f"{in_both - differ:,} match exactly and {_force_list(names)} differ{'s' if differ == 1 else ''}{by}"
     return (
         f"The E&W totals of {fmt.fy_long(fy)} are not like for like: {'; '.join(parts)}. The difference of the "
@@ -145,6 +162,8 @@ def force_note(r: dict) -> str:
         return "No published figure"
     if r["status"] == "published_only":
         return "No records for the force-year"
+    if r["status"] == "differs" and r["difference_sdc_flag"] == WITH_RECORDS:
+        return "Records 1 to 7: the difference is withheld with them"
     if r["status"] == "differs" and r["difference_sdc_flag"] == fmt.SUPPRESSED:
         shown_equal = (
             r["record_count_sdc_flag"] != fmt.SUPPRESSED
@@ -169,7 +188,7 @@ def force_table(forces: pl.DataFrame) -> pl.DataFrame:
                 "Status": STATUS_WORDS.get(r["status"], r["status"]),
                 "Records": fmt.count(r["record_count"], r["record_count_sdc_flag"]),
                 "Published": "–" if fmt.missing(r["published_count"]) else f"{int(r['published_count']):,}",
-                "Difference": fmt.count(r["difference"], r["difference_sdc_flag"]),
+                "Difference": difference_text(r["difference"], r["difference_sdc_flag"]),
                 "Note": force_note(r),
                 "Release": r["published_release"] or "–",
                 "Revised since first release": "Yes" if r["is_revised_since_first"] else "",
@@ -243,7 +262,8 @@ def main() -> None:
             ),
             "Difference, forces in both": st.column_config.TextColumn(
                 help="Records minus published over the forces in both: 0 when every one matches; the one differing "
-                "force's difference (rounded to 5, * = 1 to 7); – when two or more differ (see the force items)."
+                "force's difference (rounded to 5, * = 1 to 7 or withheld with records of 1 to 7); – when two or "
+                "more differ (see the force items)."
             ),
             "Status, forces in both": st.column_config.TextColumn(
                 help="Match when every force in both matches exactly; else Differs."
@@ -274,7 +294,8 @@ def main() -> None:
                     help="From the warehouse records: rounded to the nearest 5; * = 1 to 7 (suppressed)."
                 ),
                 "Difference": st.column_config.TextColumn(
-                    help="Records minus published, disclosure-controlled like the records; * = 1 to 7."
+                    help="Records minus published, disclosure-controlled like the records; * = 1 to 7, or withheld "
+                    "with records of 1 to 7 (the Note says which)."
                 ),
             },
         )

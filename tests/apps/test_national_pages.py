@@ -212,6 +212,25 @@ def test_adr125_a_difference_hidden_by_rounding_says_so(own_copy: Path):
     assert len(others) and set(others["Note"]) == {"Differs by 1 to 7"}
 
 
+def test_adr125_a_difference_withheld_with_its_records_says_so(own_copy: Path):
+    """A force's records of 1 to 7 that differ from its published figure withhold the difference too (published +
+    difference would give them back): the page shows * and says why."""
+    with duckdb.connect(str(own_copy)) as con:
+        fy, force, measure, category = con.execute(
+            "select fy_label, force_name, measure, category from mart_adr125_return where status = 'differs' "
+            "and published_count > 10 order by all limit 1"
+        ).fetchone()
+        con.execute(
+            "update mart_adr125_return set record_count = null, record_count_sdc_flag = 'suppressed_1_7', "
+            "difference = null, difference_sdc_flag = 'withheld_with_records' where fy_label = ? and force_name = ? "
+            "and measure = ? and category = ?", [fy, force, measure, category]
+        )  # fmt: skip
+    at = no_exception(open_page(links.ADR125, fy=fy))
+    notes = frame_with(at, "Force", "Item", "Status", "Note")
+    mine = notes[(notes["Force"] == force) & (notes["Note"] == "Records 1 to 7: the difference is withheld with them")]
+    assert len(mine) == 1 and (mine.iloc[0]["Records"], mine.iloc[0]["Difference"]) == ("*", "*")
+
+
 def test_learning_shows_deaths_coroners_and_inspections(published):
     at = no_exception(open_page(links.LEARNING))
     assert at.title[0].value == "Learning: deaths, coroners and inspections"
