@@ -272,7 +272,6 @@ def ranked_table(rows: pl.DataFrame, comparator: str, focus: str | None, peers: 
     out = []
     ordered = forces.sort(["value", "geography_name"], descending=[True, False], nulls_last=True)  # ties by name
     for r in ordered.iter_rows(named=True):
-        key = comparison(r, comparator)
         out.append(
             {
                 "Rank": r["value_rank"],
@@ -282,7 +281,7 @@ def ranked_table(rows: pl.DataFrame, comparator: str, focus: str | None, peers: 
                 "95% interval": fmt.interval(r["lcl95"], r["ucl95"], 2),
                 "Numerator": fmt.count(r["numerator"], r["numerator_sdc_flag"]),
                 "Denominator": fmt.count(r["denominator"], r["denominator_sdc_flag"]),
-                f"Compared with {COMPARATOR_WORDS[comparator]}": COMPARISON[key][0],
+                f"Compared with {COMPARATOR_WORDS[comparator]}": compared_label(r, comparator),
                 "Funnel": FUNNEL.get(r["funnel_position"] or "", ("",))[0],
                 "Previous period": fmt.num(r["previous_value"], 2),
                 "Change": CHANGE.get(r["change_significance"] or "", ""),

@@ -15,7 +15,7 @@ import streamlit as st
 
 from apps import benchmarks, charts, data, links, state, ui
 from apps import format as fmt
-from apps.charts import COMPARISON, FUNNEL
+from apps.charts import FUNNEL
 
 CHARTS = ("Funnel plot", "Forces ranked with intervals", benchmarks.EXPLORER_SPC_SECTION)  # tabs (ui.open_tab)
 
@@ -97,7 +97,7 @@ def _ranked_table(rows: pl.DataFrame, measure: dict, measure_id: str, period: st
         "Download the force table (CSV)",
         height=ui.rows_height(table.height),
         alt_text=f"{measure['measure_name']} by force, {period_words}",
-        palettes={compared_column: COMPARISON, "Funnel": FUNNEL},
+        palettes={compared_column: benchmarks.compared_symbols(), "Funnel": FUNNEL},
         column_config={
             "Numerator": st.column_config.TextColumn(help="As published: rounded to 5 below national level; * = 1-7."),
             "Change": st.column_config.TextColumn(help="On the previous period, with its own 95% test."),

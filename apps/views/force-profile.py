@@ -13,7 +13,6 @@ import streamlit as st
 
 from apps import benchmarks, charts, data, state, ui
 from apps import format as fmt
-from apps.charts import COMPARISON
 
 SPC_PARAM = "spc"
 SECTIONS = ("Every measure", benchmarks.SPC_SECTION, "Open escalations")  # tabs (ui.open_tab)
@@ -44,11 +43,11 @@ def comparison_table(latest: pl.DataFrame) -> pl.DataFrame:
                 "Value": benchmarks.value_text(r, 2),
                 "95% interval": fmt.interval(r["lcl95"], r["ucl95"], 2),
                 "E&W": fmt.num(r["national_value"], 2),
-                "vs E&W": COMPARISON[benchmarks.comparison(r, "national")][0],
+                "vs E&W": benchmarks.compared_label(r, "national"),
                 "Region": fmt.num(r["region_value"], 2),
-                "vs region": COMPARISON[benchmarks.comparison(r, "region")][0],
+                "vs region": benchmarks.compared_label(r, "region"),
                 "Peer group": fmt.num(r["peer_value"], 2),
-                "vs peers": COMPARISON[benchmarks.comparison(r, "peers")][0],
+                "vs peers": benchmarks.compared_label(r, "peers"),
                 "Rank (highest first)": "–" if r["value_rank"] is None else f"{r['value_rank']} of {r['ranked_of']}",
                 "Change": benchmarks.CHANGE.get(r["change_significance"] or "", ""),
                 "Note": benchmarks.note_text(r),
@@ -118,7 +117,7 @@ def _compared(latest: pl.DataFrame, spread: pl.DataFrame, force: str, name: str,
         f"force_profile_{force}.csv",
         "Download the comparisons (CSV)",
         height=ui.rows_height(table.height),
-        palettes={"vs E&W": COMPARISON, "vs region": COMPARISON, "vs peers": COMPARISON},
+        palettes=dict.fromkeys(("vs E&W", "vs region", "vs peers"), benchmarks.compared_symbols()),
     )
 
 

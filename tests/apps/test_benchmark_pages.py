@@ -103,8 +103,9 @@ def test_explorer_restores_measure_period_force_and_comparator_from_the_address(
     assert table["Force"].tolist() == rows["geography_name"].to_list()
     assert table["Value"].tolist() == [benchmarks.value_text(r, 2) for r in rows.iter_rows(named=True)]
     assert table["Funnel"].tolist() == [FUNNEL.get(p or "", ("",))[0] for p in rows["funnel_position"].to_list()]
+    # led by the direction's symbol, as on the Overview: '▼ Better (lower)', '● Similar'
     assert table["Compared with its region"].tolist() == [
-        COMPARISON[benchmarks.comparison(r, "region")][0] for r in rows.iter_rows(named=True)
+        benchmarks.compared_label(r, "region") for r in rows.iter_rows(named=True)
     ]
     chosen = table[table[""] == benchmarks.CHOSEN]["Force"].tolist()
     assert chosen == rows.filter(pl.col("force_code") == rcrp_force)["geography_name"].to_list()
@@ -153,7 +154,7 @@ def test_force_profile_keeps_a_row_for_every_measure_the_force_has_no_figure_for
     values = dict(zip(national["measure_name"], national["value"], strict=True))
     for name in absent:
         shown = rows.loc[name, ["Value", "E&W", "vs E&W", "Note"]].tolist()
-        assert shown == ["–", fmt.num(values[name], 2), "Not compared", benchmarks.NO_AREA_DATA]
+        assert shown == ["–", fmt.num(values[name], 2), "□ Not compared", benchmarks.NO_AREA_DATA]
 
 
 def test_force_profile_shows_every_measure_its_spc_with_the_go_live_and_its_escalations(published, rcrp_force):
@@ -166,7 +167,7 @@ def test_force_profile_shows_every_measure_its_spc_with_the_go_live_and_its_esca
     latest = _latest(published, rcrp_force)
     table = frame_with(at, "Measure", "vs E&W", "vs peers")
     assert table["Measure"].tolist() == latest["measure_name"].to_list()
-    assert table["vs E&W"].tolist() == [COMPARISON[benchmarks.comparison(r, "national")][0]
+    assert table["vs E&W"].tolist() == [benchmarks.compared_label(r, "national")
                                         for r in latest.iter_rows(named=True)]  # fmt: skip
     # a measure not compared says why, as the mart does (withheld, a mean, no denominator, incomplete)
     assert table["Note"].tolist() == [r["comparison_note"] or r["completeness_note"] or ""
