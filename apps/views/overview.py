@@ -98,11 +98,15 @@ def main() -> None:
         f"overview_{area}_{comparator}.csv",
         "Download the overview (CSV)",
         column_config={
-            "Value": st.column_config.TextColumn(help="The latest published value; 'withheld' says why not."),
+            "Value": st.column_config.TextColumn(
+                width=120, help="The latest published value; 'withheld' says why not (the Note too)."
+            ),
+            "95% interval": st.column_config.TextColumn(width=140),
             "Comparator": st.column_config.TextColumn(
                 help="The comparator's value for the same period (peer group: the peers' counts pooled)."
             ),
-            "Measure": st.column_config.TextColumn(width="medium"),
+            # the measure stays in view while the row scrolls sideways on a laptop screen
+            "Measure": st.column_config.TextColumn(width="medium", pinned=True),
             "Compared": st.column_config.TextColumn(
                 help="The force's 95% interval against the comparator: better / worse where the measure has an "
                 "agreed good direction, higher / lower where it has none; ▲ the force's value is higher, ▼ lower, "
