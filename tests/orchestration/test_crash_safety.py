@@ -93,7 +93,8 @@ class Proc:
             [MHW, *args], env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
         self.lines: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self) -> None:
         for line in self.p.stdout:
@@ -109,7 +110,7 @@ class Proc:
             if re.search(pattern, self.output):
                 return True
             if self.p.poll() is not None:
-                time.sleep(0.2)
+                self.reader.join(10)  # the last lines may still be in the pipe when the process has ended
                 return bool(re.search(pattern, self.output))
             time.sleep(0.05)
         return False
@@ -129,7 +130,11 @@ class Proc:
         self.p.wait()
 
     def finish(self, timeout: float = 900) -> int:
-        return self.p.wait(timeout=timeout)
+        """The exit status, once the process has ended and its output has been read to the end (a child that
+        outlives it and holds the pipe open is waited for 10 s at most)."""
+        status = self.p.wait(timeout=timeout)
+        self.reader.join(10)
+        return status
 
 
 def _alive(pid: int) -> bool:
