@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -749,8 +749,8 @@ def _reread_freed(
     """Read again, whatever their period, the files in force some of whose rows were refused for ids held by a file
     that has left force since (reread_file), until none is left: a row is not lost because the file that held its
     id was corrected without it or withdrawn. A file that cannot be read again as it was loaded (gone from the
-    landing zone, changed there, refused whole now) is named in the report instead. Files are prepared BATCH_FILES
-    at a time. A file is tried again only when the holders it names that left force are others than when it was
+    landing zone, changed there, refused whole now) is named in the report instead (_read_again prepares them
+    in batches). A file is tried again only when the holders it names that left force are others than when it was
     last tried (a holder read again after the file was re-pointed to it); holders leave force only for new versions
     that load more rows than the ones they replace, so this ends."""
     tried: set[tuple[str, tuple[str, ...]]] = set()
@@ -762,31 +762,50 @@ def _reread_freed(
         if _point_at_holders(tx.con, contract) and not (found := pending()):  # every id still held: none to read
             break
         tried.update((f.load_id, f.gone) for f in found)
-        for start in range(0, len(found), BATCH_FILES):
-            batch = [(held, _as_loaded(landing_dir, listed.get(held.file_path), held.sha)) for held in
-                     found[start : start + BATCH_FILES]]  # fmt: skip
-            readable = [delivered for _, delivered in batch if isinstance(delivered, Delivered)]
-            prepared = iter(prepare_files(readable, contract, key=key, key_id=key_id, now=now))
-            for held, delivered in batch:
-                if isinstance(delivered, Delivered):
-                    one = next(prepared)
-                    why = one.rejection.reason if one.rejection else None
-                else:
-                    why = delivered
-                if why:
-                    report.unreadable.append(
-                        (
-                            held.file_path,
-                            f"{held.held} of its rows were refused for ids held by a file no longer in force, and it "
-                            f"could not be read again ({why}): deliver it again to load them",
-                        )
+        again = _read_again(landing_dir, listed, [(f.file_path, f.sha) for f in found], contract, key, key_id, now)
+        for held, one in zip(found, again, strict=True):
+            if isinstance(one, str):
+                report.unreadable.append(
+                    (
+                        held.file_path,
+                        f"{held.held} of its rows were refused for ids held by a file no longer in force, and it "
+                        f"could not be read again ({one}): deliver it again to load them",
                     )
-                    continue
-                result = reread_file(tx, ledger, one, contract, key_id, index, held)
-                if result is not None:
-                    report.files.append(result)
-                tx.file_written()
+                )
+                continue
+            result = reread_file(tx, ledger, one, contract, key_id, index, held)
+            if result is not None:
+                report.files.append(result)
+            tx.file_written()
         tx.flush()
+
+
+def _read_again(
+    landing_dir: Path,
+    listed: dict[str, LandingFile],
+    wanted: Sequence[tuple[str, str]],
+    contract: Contract,
+    key: bytes,
+    key_id: str,
+    now: datetime,
+) -> Iterator[Prepared | str]:
+    """For each (path, sha256) of a version in force, in order: its landing file read again with those bytes and
+    prepared (in worker processes when there are enough), or why it cannot be (gone from the landing zone, changed
+    there, refused whole now). Lazy: a file's rows are held only until the caller has taken it."""
+    source = contract.source
+    tasks = [_Task(landing_dir, listed[path], None, source, key, key_id, now) for path, _ in wanted if path in listed]
+    sizes = [_size(task.lf.path) for task in tasks]
+    batches = _batches(tasks, sizes)
+    workers = worker_count(sum(sizes), len(batches))
+    prepared = (one for batch in in_order(_prepare_tasks, batches, workers) for _, one, _ in batch)
+    for path, sha in wanted:
+        one = next(prepared) if path in listed else None
+        if one is None:
+            yield "it is no longer in the landing zone"
+        elif one.delivered.sha != sha:
+            yield "it has changed since"
+        else:
+            yield one.rejection.reason if one.rejection else one
 
 
 OLD_TOKENS_WHY = (
@@ -852,29 +871,14 @@ def _retokenise_old_loads(
     found = old_token_loads(tx.con, contract)
     if not found:
         return
-    tasks = [
-        _Task(landing_dir, listed[path], None, contract.source, key, key_id, now)
-        for path, *_ in found
-        if path in listed
-    ]
-    sizes = [_size(task.lf.path) for task in tasks]
-    batches = _batches(tasks, sizes)
-    workers = worker_count(sum(sizes), len(batches))
-    prepared = (one for batch in in_order(_prepare_tasks, batches, workers) for _, one, _ in batch)  # found's order
-    for path, _load_id, sha, scheme in found:
-        one = next(prepared) if path in listed else None
-        if one is None:
-            why = "it is no longer in the landing zone"
-        elif one.delivered.sha != sha:
-            why = "it has changed since"
-        else:
-            why = one.rejection.reason if one.rejection else None
-        if why:
+    again = _read_again(landing_dir, listed, [(path, sha) for path, _, sha, _ in found], contract, key, key_id, now)
+    for (path, _, _, scheme), one in zip(found, again, strict=True):
+        if isinstance(one, str):
             report.unreadable.append(
                 (
                     path,
                     f"its person tokens were made by an earlier rule (token scheme {scheme}: a local id had one token "
-                    f"whatever the force that issued it) and it could not be read again ({why}): its people known by a "
+                    f"whatever the force that issued it) and it could not be read again ({one}): its people known by a "
                     "local id do not link with the force's later rows; put the file back as it was loaded, or deliver "
                     "it again (docs/operations.md, 'Person tokens made by an earlier rule')",
                 )
@@ -892,17 +896,6 @@ def _size(path: Path) -> int:
         return os.stat(path).st_size
     except OSError:
         return 0
-
-
-def _as_loaded(landing_dir: Path, lf: LandingFile | None, sha: str) -> Delivered | str:
-    """The landing file read again with the bytes its version in force was loaded from, or why it cannot be."""
-    try:
-        delivered = None if lf is None else take_delivery(landing_dir, lf)
-    except FileNotFoundError:
-        delivered = None
-    if delivered is None:
-        return "it is no longer in the landing zone"
-    return delivered if delivered.sha == sha else "it has changed since"
 
 
 def _unchanged(
