@@ -279,6 +279,7 @@ def refresh(
     import duckdb
 
     from ingestion.gate.pseudonymise import KeyMismatchError, MissingKeyError, check_key_matches, resolve_key
+    from ingestion.gate.workers import configured_workers
 
     from .refresh_inputs import (
         code_fingerprint,
@@ -300,8 +301,9 @@ def refresh(
             "refresh without the national public files (rates then divide by stand-in populations)"
         )
     try:
+        configured_workers()  # a mistyped worker count is refused once, here, not by each source's step
         key, key_id = resolve_key(settings)
-    except MissingKeyError as exc:
+    except (MissingKeyError, ValueError) as exc:
         _fail(str(exc))
     with _claimed(settings, "mhw refresh", no_wait) as claim:
         if settings.warehouse.exists():  # the wrong key is refused once, here, before Dagster starts

@@ -26,14 +26,19 @@ WORKERS_ENV = "MHW_INGEST_WORKERS"  # how many worker processes; 0 or 1: prepare
 MIN_BYTES_PER_WORKER = 16 * 1024 * 1024
 
 
-def worker_count(total_bytes: int, batches: int) -> int:
-    """Worker processes worth starting to prepare this many bytes in this many batches (0: in the loading process)."""
+def configured_workers() -> int:
+    """The most worker processes a load may start: MHW_INGEST_WORKERS, else the machine's cores (ValueError naming
+    the setting when it is not a whole number; `mhw refresh` checks it once before it starts)."""
     setting = os.environ.get(WORKERS_ENV)
     try:
-        cores = int(setting) if setting else os.cpu_count() or 1
+        return int(setting) if setting else os.cpu_count() or 1
     except ValueError:
         raise ValueError(f"{WORKERS_ENV} is '{setting}': a whole number of worker processes is expected") from None
-    workers = min(cores, batches, total_bytes // MIN_BYTES_PER_WORKER)
+
+
+def worker_count(total_bytes: int, batches: int) -> int:
+    """Worker processes worth starting to prepare this many bytes in this many batches (0: in the loading process)."""
+    workers = min(configured_workers(), batches, total_bytes // MIN_BYTES_PER_WORKER)
     return workers if workers > 1 else 0
 
 

@@ -45,6 +45,16 @@ def test_a_refresh_with_a_mistyped_public_data_folder_stops_at_once(tmp_path, mo
     assert not (tmp_path / "warehouse.duckdb").exists()
 
 
+def test_a_refresh_with_a_mistyped_worker_count_stops_at_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("MHW_HOME", str(tmp_path))
+    monkeypatch.setenv("MHW_INGEST_WORKERS", "abc")
+    (tmp_path / "landing").mkdir()
+    result = CliRunner().invoke(cli.app, ["refresh"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "MHW_INGEST_WORKERS is 'abc': a whole number of worker processes is expected" in result.output
+    assert not (tmp_path / "warehouse.duckdb").exists()
+
+
 def test_only_error_checks_fail_the_refresh():
     from types import SimpleNamespace
 
