@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -79,7 +80,7 @@ class Contract:
     id_unique_within: str = "force"
     # the kinds of period folder the source is delivered by (`periods` in the contract; default: either)
     periods: tuple[str, ...] = PERIOD_KINDS
-    digest: str = ""  # sha256 of the contract file: a refusal it governs is answered again when it changes
+    digest: str = ""  # sha256 of what the contract says: a refusal it governs is answered again when that changes
 
     @property
     def id_field(self) -> str | None:
@@ -207,7 +208,8 @@ def load_contract(source: str) -> Contract:
         scope=scope,
         id_unique_within=id_unique_within,
         periods=periods,
-        digest=hashlib.sha256(text).hexdigest(),
+        # of the parsed document, not the file's bytes: an edited comment or layout of the file changes nothing
+        digest=hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest(),
     )
 
 

@@ -1032,8 +1032,12 @@ def test_a_file_refused_for_what_its_contract_says_is_read_again_once_the_contra
     monkeypatch.setattr(load_module, "take_delivery", lambda where, lf: reads.append(lf.rel_path) or read(where, lf))
     gate()
     assert reads == [], "nothing changed: nothing read again"
-
     yml = contracts / "incidents.yml"
+    yml.write_text(f"# a comment added, nothing else\n{yml.read_text()}")
+    load_contract.cache_clear()
+    gate()
+    assert reads == [], "a comment changes nothing the contract says: nothing read again"
+
     assert before in yml.read_text()
     yml.write_text(yml.read_text().replace(before, after, 1))
     load_contract.cache_clear()
