@@ -60,6 +60,7 @@ PAGES = {
 }
 
 navigation = st.navigation(PAGES)
+ui.focus_style()  # a clear keyboard focus (a style only: nothing is drawn)
 ui.demo_notice()  # above the page: a demo snapshot says which figures are synthetic
 try:
     navigation.run()

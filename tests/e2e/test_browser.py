@@ -199,3 +199,25 @@ def test_a_page_writes_its_choices_to_the_address_as_one_history_entry(app_url, 
     assert all(p in page.url for p in ("measure=", "period=", f"force={force}", "cmp=peers")), page.url
     assert page.evaluate("history.length") - before <= 2
     page.close()
+
+
+def test_keyboard_focus_on_a_sidebar_link_is_clearly_drawn(app_url, browser):
+    """Tabbing reaches the sidebar's page links, and the focused link has the app's outline (apps/ui.py FOCUS_STYLE),
+    not Streamlit's faint default."""
+    page = _open(browser, f"{app_url}/")
+    focused = None
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            """() => { const e = document.activeElement;
+                       return e && e.closest('[data-testid="stSidebar"]') && e.tagName === 'A'
+                           ? [e.innerText, getComputedStyle(e).outlineStyle, getComputedStyle(e).outlineWidth,
+                              getComputedStyle(e).outlineColor] : null; }"""
+        )
+        if focused:
+            break
+    assert focused, "a sidebar link is reached with Tab"
+    _, style, width, colour = focused
+    assert style != "none" and float(width.removesuffix("px")) >= 2, focused
+    assert colour == "rgb(29, 112, 184)", focused
+    page.close()
