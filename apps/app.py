@@ -50,7 +50,7 @@ PAGES = {
         page(links.WHAT_WORKS, "What works", "science"),
     ],
     "Learning and national sources": [
-        page(links.LEARNING, "Learning: deaths, coroners, inspections", "menu_book"),
+        page(links.LEARNING, "Learning", "menu_book"),  # its heading says of what: a longer name is cut in the menu
         page(links.NATIONAL_SOURCES, "National sources", "account_balance"),
     ],
     "Data": [
