@@ -12,10 +12,13 @@ import pkgutil
 import dagster as dg
 
 from . import assets as assets_package
+from . import compute_log_watcher
 from .dbt import dbt_models, dbt_resource, dbt_tests
 from .operations import build_schedules, freshness_policies, run_failure_alert, with_freshness
 from .refresh import build_landing_sensor, refresh_job
 from .resources import WarehouseResource
+
+compute_log_watcher.install()  # Ctrl-C stops a refresh without a traceback from each step's output mirror
 
 asset_modules = [
     importlib.import_module(f"{assets_package.__name__}.{module.name}")
