@@ -643,6 +643,8 @@ def publish(
     from .serving import PublishError, publish_snapshot
 
     settings = get_settings()
+    if not settings.warehouse.exists():  # a mistyped MHW_HOME: say so, and leave no folder or claim file there
+        _fail(_no_warehouse(settings))
     with _claimed(settings, "mhw publish", no_wait):
         prepare_manifest()  # the disclosure rules publish checks come from the models' yml
         try:

@@ -16,6 +16,15 @@ def test_status_without_warehouse_is_a_clear_error(tmp_path, monkeypatch):
     assert "Traceback" not in result.output
 
 
+def test_publish_in_a_mistyped_home_says_so_and_creates_nothing(tmp_path, monkeypatch):
+    home = tmp_path / "hmoe"  # MHW_HOME mistyped: no such folder
+    monkeypatch.setenv("MHW_HOME", str(home))
+    result = CliRunner().invoke(cli.app, ["publish", "--no-wait"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"no warehouse at {home / 'warehouse.duckdb'}: check MHW_HOME ({home})" in result.output
+    assert not home.exists()  # no folder and no warehouse.lock left in the wrong place
+
+
 def test_a_warehouse_nothing_was_loaded_into_is_a_clear_error_not_a_traceback(tmp_path, monkeypatch):
     import duckdb
 
