@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from . import atomic, manifest, writer_claim
-from .refresh_inputs import LastRefresh, LedgerTotals, ledger_totals
+from .refresh_inputs import LastRefresh, LedgerTotals, ledger_totals, note_unfinished_refresh
 from .settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings, get_settings
 
 BUSY = 3  # exit status when another process writes the warehouse and the command would not wait
@@ -377,7 +377,12 @@ def _run_refresh(
             asset_selection=selection,
         )
     failed_checks, warnings = _failed_checks(result.all_events)
-    if not result.success and interrupted(result.all_events):
+    stopped = not result.success and interrupted(result.all_events)
+    if not result.success or failed_checks:  # files loaded meanwhile: the next refresh runs in full and says why
+        note_unfinished_refresh(
+            settings, before, f"(Dagster run {result.run_id}) " + ("was interrupted" if stopped else "failed")
+        )
+    if stopped:
         _fail(
             f"refresh interrupted (Dagster run {result.run_id}): the serving snapshot is "
             f"{os.path.realpath(settings.current_snapshot)} (published whole or not at all); the files loaded so far "

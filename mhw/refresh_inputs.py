@@ -362,6 +362,14 @@ def set_aside_for_other_code(settings: Settings, code: str) -> bool:
     return True
 
 
+def note_unfinished_refresh(settings: Settings, before: Sequence[int], what: str) -> None:
+    """After a refresh that did not finish (`what`: 'was interrupted', 'failed') and had loaded files since it began
+    (the ledger's totals are no longer `before`), the next refresh runs in full and says so (without this note it
+    blamed 'another writer'); one that loaded nothing leaves the last successful refresh's record as it is."""
+    if tuple(ledger_totals(settings)) != tuple(before):
+        forget_last_refresh(settings, f"the last refresh {what} after it had loaded files")
+
+
 def forget_last_refresh(settings: Settings, why: str) -> None:
     """Make the next refresh run in full (the warehouse changed outside a refresh, or a writer died mid-way); the
     next refresh says `why`."""

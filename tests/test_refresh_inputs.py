@@ -17,6 +17,7 @@ from mhw.refresh_inputs import (
     inputs_fingerprint,
     last_refresh,
     ledger_totals,
+    note_unfinished_refresh,
     public_data_digest,
     record_refresh,
     set_aside_for_other_code,
@@ -87,6 +88,34 @@ def test_the_last_refresh_counts_only_with_the_same_code_and_ledger(tmp_path, mo
     )  # fmt: skip
     assert last_refresh(settings, "other code", ledger) == (
         None, "the code that builds the warehouse changed since the last refresh"
+    )  # fmt: skip
+
+
+def test_a_refresh_that_stopped_after_loading_files_is_named_as_why_the_next_runs_in_full(tmp_path, monkeypatch):
+    """An interrupted or failed refresh that had loaded files leaves the ledger unlike the last record: the next
+    refresh runs every month, and says the last refresh stopped (it blamed 'another writer'). One that loaded nothing
+    leaves the record standing."""
+    from ingestion.schema import ensure_raw_schema
+
+    monkeypatch.setenv("MHW_HOME", str(tmp_path))
+    settings = get_settings()
+    with duckdb.connect(str(settings.warehouse)) as con:
+        ensure_raw_schema(con)
+    code, landing, before = code_fingerprint(), {"incidents/2024-05": "abc"}, ledger_totals(settings)
+    record_refresh(settings, "f", code=code, landing=landing, ledger=before)
+    note_unfinished_refresh(settings, before, "(Dagster run r1) was interrupted")  # before it loaded anything
+    assert last_refresh(settings, code, ledger_totals(settings)) == (
+        LastRefresh(landing, date.today(), code, before),
+        "",
+    )
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute(
+            "insert into raw.load_ledger (load_id, source, file_path, sha256, loaded_at, rows_read, rows_loaded, "
+            "rows_rejected, status) values ('l1', 'incidents', 'incidents/x.csv', 'ab', now(), 3, 3, 0, 'loaded')"
+        )
+    note_unfinished_refresh(settings, before, "(Dagster run r2) was interrupted")
+    assert last_refresh(settings, code, ledger_totals(settings)) == (
+        None, "the last refresh (Dagster run r2) was interrupted after it had loaded files"
     )  # fmt: skip
 
 
