@@ -86,6 +86,11 @@ def write_manifest(path, models: dict[str, dict[str, str]]) -> None:
 
 def fixture_manifest(path: Path) -> Path:
     """The manifest of MODELS for the disclosure scan: their numeric columns are not counts of people."""
-    numeric = {"mart_x_force_year": ("n", "rate", "pct"), "mart_x_month": ("n",), "mart_new": ("a",)}
+    numeric = {
+        "mart_x_force_year": ("n", "rate", "pct"),
+        "mart_x_month": ("n",),
+        "mart_new": ("a",),
+        "mart_x_quality": ("n",),
+    }
     write_manifest(path, {"dim_force": {}, **{t: dict.fromkeys(cols, "not_person") for t, cols in numeric.items()}})
     return path

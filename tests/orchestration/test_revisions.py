@@ -253,3 +253,29 @@ def test_a_comparing_table_blames_another_forces_delivery_for_the_comparators_of
         ("E&W", "2023-24"): "new_delivery",  # not a force: any force's delivery is its own
         ("W15000002", "2024-25"): None,  # June 2023 is not in 2024-25
     }
+
+
+def test_a_row_of_one_source_is_blamed_on_that_sources_files_only(warehouse, publish):
+    """A table whose grain names the source (data quality, completeness) is built from every delivery's ledger entry:
+    a row of custody changes for a custody file, not for the incidents file of the same force and month (the operator
+    audit found a withdrawn street triage file blamed on the incidents file beside it, and the other way round)."""
+    by_source = {**MODELS, "mart_x_quality": model("mart_x_quality", ("source", "force_code", "month"), ("n",))}
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "create table marts.mart_x_quality as select * from (values ('incidents', 'W15000002', '2024-05', 1), "
+            "('custody', 'W15000002', '2024-05', 1)) t(source, force_code, month, n)"
+        )
+    publish(warehouse, by_source)
+    with duckdb.connect(str(warehouse)) as con:
+        deliver(con, "incidents", "W15000002", "2024-05", "gwent_may.csv")
+        deliver(con, "custody", "W15000002", "2024-05", "gwent_custody_may.csv")
+        con.execute("update marts.mart_x_quality set n = 2")
+    found = {r["row_key"]: r["cause_detail"] for r in revisions(publish(warehouse, by_source))}
+    assert found == {
+        "source=custody; force_code=W15000002; month=2024-05": (
+            "new_delivery: custody/W15000002/2024-05/gwent_custody_may.csv"
+        ),
+        "source=incidents; force_code=W15000002; month=2024-05": (
+            "new_delivery: incidents/W15000002/2024-05/gwent_may.csv"
+        ),
+    }
