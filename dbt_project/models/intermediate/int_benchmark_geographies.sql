@@ -3,7 +3,10 @@
   plus one row per region (Wales is its own) and one for England and Wales, each the sum of the numerators and
   denominators of the forces in it whose submissions for the period are complete (docs/methods.md §2.4).
   forces_expected counts the forces with a denominator for the measure and period (BTP has no resident population,
-  so it is not expected in a per-resident rate; it has no region); forces_included those summed. An aggregate row is
+  so it is not expected in a per-resident rate; it has no region), and the forces whose denominator is counted from
+  their own extracts (denominator_source force_*) but missing because the extract is (a month without an
+  all-incident total, custody or street triage file, a year without an s136 return): the force row says it is
+  incomplete, and so must every aggregate it belongs to. forces_included counts those summed. An aggregate row is
   complete when every expected force is included.
 -#}
 {{ config(materialized='table') }}
@@ -26,8 +29,9 @@ force_rows as (
         f.force_name,
         f.region_code,
         f.region_name,
-        c.denominator is not null
-            and (c.measure_id <> 's136_black_white_rr' or c.reference_denominator is not null) as is_expected,
+        (c.denominator is not null
+            and (c.measure_id <> 's136_black_white_rr' or c.reference_denominator is not null))
+            or (not c.is_complete and left(coalesce(c.denominator_source, ''), 6) = 'force_') as is_expected,
         c.is_complete and c.numerator is not null and c.denominator is not null
             and (c.measure_id <> 's136_black_white_rr'
                  or (c.reference_numerator is not null and c.reference_denominator is not null)) as is_included
