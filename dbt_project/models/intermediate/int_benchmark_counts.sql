@@ -16,10 +16,13 @@ financial_years as (
     select fy_label, start_date, end_date from {{ ref('dim_financial_year') }}
 ),
 
+-- loads that cover their period: a file none of whose rows could be loaded covers nothing, so its month is missing
+-- (no counts, incomplete), never 0 (docs/methods.md "Partial periods"; as int_source_coverage_month)
 active_loads as (
     select source, force_code, period, period_type, month_start
     from {{ ref('stg_ingestion__loads') }}
     where status = 'loaded' and force_code is not null and force_code <> 'national'
+        and {{ mhw.covers_its_period() }}
 ),
 
 -- force-months each monthly source has an active load for (a delivered month, possibly a nil return)
