@@ -236,10 +236,14 @@ final as (
         case when disclosure_rule = 'published_source' or geography_level = 'national' then 'none'
              when method = 'mean' then case when withheld_reason is null then 'none' else 'withheld' end
              else {{ mhw.sdc_flag('numerator') }} end as numerator_sdc_flag,
+        -- a population, officer numbers or the all-incident totals (force_incident_totals: not about individuals,
+        -- docs/methods.md section 7, exact in mart_demand_force_month) are not controlled
         case when disclosure_rule = 'published_source' or geography_level = 'national' or method in ('rate', 'rate_ratio')
+                  or denominator_source = 'force_incident_totals'
                  then denominator
              else {{ mhw.sdc_round5('denominator') }} end as denominator,
         case when disclosure_rule = 'published_source' or geography_level = 'national' or method in ('rate', 'rate_ratio')
+                  or denominator_source = 'force_incident_totals'
                  then 'none'
              else {{ mhw.sdc_flag('denominator') }} end as denominator_sdc_flag,
         case when geography_level = 'national' then reference_numerator
