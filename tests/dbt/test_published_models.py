@@ -10,7 +10,7 @@ import pytest
 from mhw.cli import prepare_manifest
 from mhw.disclosure_scan import CLASSES, PUBLISHED_PREFIXES, load_rules
 from mhw.published import load_manifest
-from mhw.settings import DBT_MANIFEST
+from mhw.settings import DBT_MANIFEST, PROJECT_ROOT
 
 NUMERIC_TYPES = ("integer", "bigint", "double precision", "numeric")
 
@@ -73,3 +73,10 @@ def test_a_published_model_built_on_the_repeat_contact_flags_is_revised_by_other
 
 def n_meta(node: dict) -> dict:
     return {**node.get("meta", {}), **node["config"].get("meta", {})}
+
+
+def test_every_published_model_is_named_in_the_interfaces_doc(published):
+    """docs/interfaces.md fixes the names each layer relies on: an analyst looking up a published table finds it
+    there (dim_month and the demand and outcomes marts were published without being named)."""
+    text = (PROJECT_ROOT / "docs" / "interfaces.md").read_text()
+    assert sorted(name for name in published if f"`{name}`" not in text) == []
