@@ -112,7 +112,7 @@ forces as (
 ),
 
 population as (
-    select force_code, fy_label, fy_start_year, population, population_source, is_standin_denominator
+    select force_code, fy_label, fy_start_year, population, population_year, population_source, is_standin_denominator
     from {{ ref('int_population_force_year') }}
     where population is not null
 ),
@@ -159,7 +159,10 @@ select
     24 * cast(extract(day from c.month_start + interval '1 month' - interval '1 day') as integer) as hours_in_month,
     fo.has_resident_population,
     case when fo.has_resident_population then p.population end as population,
-    case when fo.has_resident_population then p.fy_label end as population_fy_label,
+    -- the financial year of the estimate: an ONS mid-year estimate carried forward (by int_population_force_year or
+    -- here) names its own year (mid-2020: 2020-21), a stand-in the year whose row is used
+    case when fo.has_resident_population
+        then {{ mhw.fy_label('coalesce(p.population_year, p.fy_start_year)') }} end as population_fy_label,
     case when fo.has_resident_population then p.population_source end as population_source,
     coalesce(fo.has_resident_population and p.is_standin_denominator, false) as is_standin_denominator,
     -- the trailing repeat_12m window is left-censored until the force has that much history loaded
