@@ -80,3 +80,15 @@ def test_every_published_model_is_named_in_the_interfaces_doc(published):
     there (dim_month and the demand and outcomes marts were published without being named)."""
     text = (PROJECT_ROOT / "docs" / "interfaces.md").read_text()
     assert sorted(name for name in published if f"`{name}`" not in text) == []
+
+
+def test_every_relation_name_fits_postgresql():
+    """PostgreSQL cuts identifiers at 63 bytes and dbt refuses a longer relation: a unit test runs as a relation
+    named after the test, so a long name fails only in the PostgreSQL build (found there after some minutes)."""
+    prepare_manifest()
+    manifest = json.loads(DBT_MANIFEST.read_text())
+    nodes = [*manifest["nodes"].values(), *manifest.get("unit_tests", {}).values()]
+    too_long = [
+        n["name"] for n in nodes if n["resource_type"] in ("model", "seed", "unit_test") and len(n["name"]) > 63
+    ]
+    assert too_long == []
