@@ -20,3 +20,9 @@
 {% macro covers_its_period(alias='') -%}
     ({{ alias }}rows_loaded > 0 or {{ alias }}rows_read = 0)
 {%- endmacro %}
+
+{#- What a missing month's note adds when the only file of it was loaded before the month ended (`flag`): such a file
+    holds part of the month, which is not a complete month (int_source_coverage_month, int_benchmark_counts). -#}
+{% macro partial_month_note(flag) -%}
+    case when {{ flag }} then ' (only part of it: a file loaded before the month ended)' else '' end
+{%- endmacro %}

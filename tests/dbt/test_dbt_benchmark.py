@@ -73,6 +73,12 @@ def _month_rows(force: str, month: str, rng: np.random.Generator) -> tuple[list[
     return rows, total, n
 
 
+def _sent(month: str) -> datetime:
+    """When a month's files were loaded: three days after it ended (a file loaded earlier holds part of the month)."""
+    year, mon = map(int, month.split("-"))
+    return datetime(year + mon // 12, mon % 12 + 1, 3, 9)
+
+
 def _stage(months: list[str], seed: int) -> tuple[dict[str, list[dict]], dict[tuple[str, str], int]]:
     rng = np.random.default_rng(seed)
     incidents, totals, ledger, counts = [], [], [], {}
@@ -80,12 +86,19 @@ def _stage(months: list[str], seed: int) -> tuple[dict[str, list[dict]], dict[tu
         for force in FORCES:
             rows, total, n = _month_rows(force, month, rng)
             totals.append(total)
-            ledger.append(_ledger(total["load_id"], "incident_totals", force, month, rows=1))
+            ledger.append(
+                {**_ledger(total["load_id"], "incident_totals", force, month, rows=1), "loaded_at": _sent(month)}
+            )
             if (force, month) == MISSING:
                 continue
             incidents += rows
             counts[(force, month)] = n
-            ledger.append(_ledger(f"incidents/{force}/{month}/a", "incidents", force, month, rows=n))
+            ledger.append(
+                {
+                    **_ledger(f"incidents/{force}/{month}/a", "incidents", force, month, rows=n),
+                    "loaded_at": _sent(month),
+                }
+            )
     return {"incidents": incidents, "incident_totals": totals, "load_ledger": ledger}, counts
 
 

@@ -19,37 +19,55 @@ financial_years as (
 -- loads that cover their period: a file none of whose rows could be loaded covers nothing, so its month is missing
 -- (no counts, incomplete), never 0 (docs/methods.md "Partial periods"; as int_source_coverage_month)
 active_loads as (
-    select source, force_code, period, period_type, month_start
+    select source, force_code, period, period_type, month_start, loaded_at
     from {{ ref('stg_ingestion__loads') }}
     where status = 'loaded' and force_code is not null and force_code <> 'national'
         and {{ mhw.covers_its_period() }}
 ),
 
--- force-months each monthly source has an active load for (a delivered month, possibly a nil return)
-delivered as (
-    select distinct source, force_code, month_start
+-- force-months each monthly source has an active load for (a delivered month, possibly a nil return); an annual s136
+-- return covers every month of its financial year that had begun when it was loaded. A month is delivered whole when
+-- a load came after it ended; one loaded only before then holds part of it (as int_source_coverage_month), and is
+-- not a complete month: its counts would read as a fall (docs/methods.md "Partial periods")
+load_months as (
+    select source, force_code, month_start, loaded_at
     from active_loads
     where period_type = 'month' and source in ('incidents', 'incident_totals', 'custody', 'street_triage', 's136')
-    union
-    -- an annual s136 return covers every month of its financial year
-    select distinct l.source, l.force_code, m.month_start
+    union all
+    select l.source, l.force_code, m.month_start, l.loaded_at
     from active_loads as l
     inner join months as m on m.fy_label = l.period
     where l.source = 's136' and l.period_type = 'financial_year'
 ),
 
--- expected: every month any force delivered the source, for every force that has ever delivered it (as
+delivered as (
+    select
+        source,
+        force_code,
+        month_start,
+        max(loaded_at) >= cast(month_start + interval '1 month' as timestamp) as is_whole
+    from load_months
+    where loaded_at >= cast(month_start as timestamp)
+    group by source, force_code, month_start
+),
+
+-- expected: every month any force delivered the source whole, for every force that has ever delivered it (as
 -- mart_data_quality), so a month a force did not send is a row marked incomplete, not a missing row
 monthly_cells as (
-    select f.source, f.force_code, p.month_start, d.force_code is not null as is_delivered
+    select
+        f.source,
+        f.force_code,
+        p.month_start,
+        coalesce(d.is_whole, false) as is_delivered,
+        coalesce(not d.is_whole, false) as is_partial
     from (select distinct source, force_code from delivered) as f
-    inner join (select distinct source, month_start from delivered) as p on p.source = f.source
+    inner join (select distinct source, month_start from delivered where is_whole) as p on p.source = f.source
     left join delivered as d
         on d.source = f.source and d.force_code = f.force_code and d.month_start = p.month_start
 ),
 
 s136_months as (
-    select c.force_code, c.month_start, c.is_delivered, m.month_end, m.fy_label
+    select c.force_code, c.month_start, c.is_delivered, c.is_partial, m.month_end, m.fy_label
     from monthly_cells as c
     inner join months as m on m.month_start = c.month_start
     where c.source = 's136'
@@ -123,10 +141,11 @@ s136_by_month as (
         m.month_start,
         m.fy_label,
         m.is_delivered,
+        m.is_partial,
         case when m.is_delivered then count(d.force_code) end as n_s136
     from s136_months as m
     left join s136 as d on d.force_code = m.force_code and d.month_start = m.month_start
-    group by m.force_code, m.month_start, m.fy_label, m.is_delivered
+    group by m.force_code, m.month_start, m.fy_label, m.is_delivered, m.is_partial
 ),
 
 ethnicity as (
@@ -164,7 +183,9 @@ demand_cells as (
         force_code,
         month_start,
         max(case when source = 'incidents' and is_delivered then 1 else 0 end) = 1 as has_incidents,
-        max(case when source = 'incident_totals' and is_delivered then 1 else 0 end) = 1 as has_totals
+        max(case when source = 'incident_totals' and is_delivered then 1 else 0 end) = 1 as has_totals,
+        max(case when source = 'incidents' and is_partial then 1 else 0 end) = 1 as incidents_partial,
+        max(case when source = 'incident_totals' and is_partial then 1 else 0 end) = 1 as totals_partial
     from monthly_cells
     where source in ('incidents', 'incident_totals')
     group by force_code, month_start
@@ -177,6 +198,8 @@ demand as (
         c.month_start,
         c.has_incidents,
         c.has_totals,
+        c.incidents_partial,
+        c.totals_partial,
         case when c.has_incidents then d.n_mh_incidents end as n_mh_incidents,
         case when c.has_totals then d.all_incidents end as all_incidents,
         d.population,
@@ -210,6 +233,7 @@ custody as (
         c.force_code,
         c.month_start,
         c.is_delivered,
+        c.is_partial,
         {%- for col in ['n_custody', 'n_mh_identified', 'n_mh_assessed_in_custody', 'n_mh_with_outcome', 'n_mh_oocd'] %}
         case when c.is_delivered then coalesce(n.{{ col }}, 0) end as {{ col }}{{ ',' if not loop.last }}
         {%- endfor %}
@@ -233,6 +257,7 @@ triage as (
         c.force_code,
         c.month_start,
         c.is_delivered,
+        c.is_partial,
         case when c.is_delivered then coalesce(n.n_outcome_known, 0) end as n_outcome_known,
         case when c.is_delivered then coalesce(n.n_not_s136, 0) end as n_not_s136
     from monthly_cells as c
@@ -277,7 +302,8 @@ rows_monthly as (
         cast(m.n_s136 as {{ mhw.type_double() }}) as numerator,
         cast(p.population as {{ mhw.type_double() }}) as denominator,
         m.is_delivered as is_complete,
-        case when not m.is_delivered then 'no s136 return covers the month' end as completeness_note,
+        case when not m.is_delivered then 'no s136 return covers the month' || {{ mhw.partial_month_note('m.is_partial') }} end
+            as completeness_note,
         p.population_source as denominator_source
     from s136_by_month as m
     left join population as p on p.force_code = m.force_code and p.fy_label = m.fy_label
@@ -285,49 +311,56 @@ rows_monthly as (
     select
         'mh_incidents_per_1000', force_code, month_start, n_mh_incidents,
         all_incidents, has_incidents and has_totals and all_incidents is not null,
-        case when not has_incidents then 'no incidents extract for the month'
-             when not has_totals or all_incidents is null then 'no all-incident total for the month' end,
+        case when not has_incidents then 'no incidents extract for the month' || {{ mhw.partial_month_note('incidents_partial') }}
+             when not has_totals or all_incidents is null
+                 then 'no all-incident total for the month' || {{ mhw.partial_month_note('totals_partial') }} end,
         'force_incident_totals'
     from demand
     union all
     select
         'mh_incidents_per_100k', force_code, month_start, n_mh_incidents,
         population, has_incidents,
-        case when not has_incidents then 'no incidents extract for the month' end, population_source
+        case when not has_incidents then 'no incidents extract for the month' || {{ mhw.partial_month_note('incidents_partial') }} end,
+        population_source
     from demand
     union all
     select
         'officer_hours_per_mh_incident', force_code, month_start,
         officer_minutes / 60.0, n_officer_minutes_known, has_incidents,
-        case when not has_incidents then 'no incidents extract for the month' end, 'force_incidents'
+        case when not has_incidents then 'no incidents extract for the month' || {{ mhw.partial_month_note('incidents_partial') }} end,
+        'force_incidents'
     from demand
     union all
     select
         'repeat_share', force_code, month_start, n_repeat_contacts,
         n_contacts_with_person, has_incidents and repeat_lookback_complete,
-        case when not has_incidents then 'no incidents extract for the month'
+        case when not has_incidents then 'no incidents extract for the month' || {{ mhw.partial_month_note('incidents_partial') }}
              when not repeat_lookback_complete then 'less than 12 months of history loaded before this month' end,
         'force_incidents'
     from demand
     union all
     select
         'custody_mh_identified_pct', force_code, month_start, n_mh_identified, n_custody, is_delivered,
-        case when not is_delivered then 'no custody extract for the month' end, 'force_custody'
+        case when not is_delivered then 'no custody extract for the month' || {{ mhw.partial_month_note('is_partial') }} end,
+        'force_custody'
     from custody
     union all
     select
         'lnd_assessed_in_custody_pct', force_code, month_start, n_mh_assessed_in_custody, n_mh_identified,
-        is_delivered, case when not is_delivered then 'no custody extract for the month' end, 'force_custody'
+        is_delivered, case when not is_delivered then 'no custody extract for the month' || {{ mhw.partial_month_note('is_partial') }} end,
+        'force_custody'
     from custody
     union all
     select
         'oocd_mh_pct', force_code, month_start, n_mh_oocd, n_mh_with_outcome, is_delivered,
-        case when not is_delivered then 'no custody extract for the month' end, 'force_custody'
+        case when not is_delivered then 'no custody extract for the month' || {{ mhw.partial_month_note('is_partial') }} end,
+        'force_custody'
     from custody
     union all
     select
         'triage_diverted_pct', force_code, month_start, n_not_s136, n_outcome_known, is_delivered,
-        case when not is_delivered then 'no street triage extract for the month' end, 'force_street_triage'
+        case when not is_delivered then 'no street triage extract for the month' || {{ mhw.partial_month_note('is_partial') }} end,
+        'force_street_triage'
     from triage
 ),
 
