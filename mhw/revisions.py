@@ -17,8 +17,8 @@ the force and period read from the grain and the cause where it is known:
 - `method_change`: the code of the table's lineage changed (models, seeds, macros, vars: its checksum).
 Deliveries are the ledger entries loaded since the previous publication, and those withdrawn since it was
 published (the minute the withdrawal note gives), attributed to a table when their rows sit in a raw table it is
-built from (and to a row whose grain names a source only when they are of that source). An identical refresh
-changes no value, so it adds no revision.
+built from (and to a row whose grain names a source, or a measure, only when they are of that source, or of a
+source that measure is counted from). An identical refresh changes no value, so it adds no revision.
 """
 
 from __future__ import annotations
@@ -39,13 +39,15 @@ PUBLICATION_TABLES = "publication_tables"
 FORCE_COLUMNS = ("force_code", "geography_code", "geo_code", "area_code", "entity_key")
 PERIOD_COLUMNS = ("fy_label", "month_start", "period", "month", "mid_year", "period_label")
 LEDGER_TABLES = ("load_ledger", "rejected_rows")  # a table built from these is touched by every delivery
-SPAN = "r.table_name, r.force_code, r.period, r.source, r.change_type"  # what a cause is matched on
+SPAN = "r.table_name, r.force_code, r.period, r.source, r.measure_id, r.change_type"  # what a cause is matched on
 
 
-def _row_source(row_key: str) -> str:
-    """The ledger source a row is about, when its grain has a `source` column (data quality, completeness): such a
-    row is blamed on that source's files only."""
-    return f"nullif(regexp_extract({row_key}, '(?:^|; )source=([^;]*)', 1), '')"
+def _row_field(row_key: str, name: str) -> str:
+    """A grain column's value read back from a revision's row_key ('a=1; b=x'), NULL when the grain has none: a row
+    whose grain names a source (data quality, completeness) is blamed on that source's files only, and one whose
+    grain names a measure (mart_benchmark, mart_spc, mart_escalations) on the files of the sources it is counted
+    from (dim_measure.force_sources)."""
+    return f"nullif(regexp_extract({row_key}, '(?:^|; ){name}=([^;]*)', 1), '')"
 
 
 DETAIL_FILES = 3  # files named in a cause_detail; the rest are counted (every file is in the load ledger)
@@ -214,13 +216,22 @@ def _attribute_causes(
     )
     if lineage:
         con.executemany("insert into table_sources values (?, ?, ?, ?)", lineage)
+    con.execute(  # a measure's force sources; a measure of national publications only has none (an empty list)
+        "create temp table measure_sources as "
+        + (
+            "select measure_id, string_split(coalesce(force_sources, ''), ' ') as sources from main.dim_measure"
+            if "force_sources" in table_columns(con, "dim_measure", "main")
+            else "select null::varchar as measure_id, null::varchar[] as sources where false"
+        )
+    )
     has_forces = "dim_force" in table_names(con, "main")
     known_force = "r.force_code in (select force_code from main.dim_force)" if has_forces else "true"
     con.execute(
         f"""
         create temp table revision_causes as
         with spans as (  -- rows of one table, force, period and change type share their cause: match each once
-            select distinct table_name, force_code, period, {_row_source("row_key")} as source, change_type,
+            select distinct table_name, force_code, period, {_row_field("row_key", "source")} as source,
+                   {_row_field("row_key", "measure_id")} as measure_id, change_type,
                    {_period_bound("period")} as p_start, {_period_bound("period", end=True)} as p_end
             from main.{REVISIONS}
         ),
@@ -238,6 +249,8 @@ def _attribute_causes(
             join table_sources s on s.table_name = r.table_name
             join load_tables t on t.raw_table = s.raw_table
             join loads l on l.load_id = t.load_id and (r.source is null or r.source = l.source)
+            left join measure_sources m on m.measure_id = r.measure_id
+            where m.sources is null or l.is_national or list_contains(m.sources, l.source)
         ),
         matched as (
             select distinct {SPAN}, r.file_path,
@@ -271,7 +284,8 @@ def _attribute_causes(
         from revision_causes c
         where r.table_name = c.table_name and r.change_type = c.change_type
           and r.force_code is not distinct from c.force_code and r.period is not distinct from c.period
-          and {_row_source("r.row_key")} is not distinct from c.source
+          and {_row_field("r.row_key", "source")} is not distinct from c.source
+          and {_row_field("r.row_key", "measure_id")} is not distinct from c.measure_id
         """
     )
 

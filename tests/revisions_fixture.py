@@ -91,6 +91,10 @@ def fixture_manifest(path: Path) -> Path:
         "mart_x_month": ("n",),
         "mart_new": ("a",),
         "mart_x_quality": ("n",),
+        "mart_x_bench": ("n",),
     }
-    write_manifest(path, {"dim_force": {}, **{t: dict.fromkeys(cols, "not_person") for t, cols in numeric.items()}})
+    write_manifest(
+        path,
+        {"dim_force": {}, "dim_measure": {}, **{t: dict.fromkeys(cols, "not_person") for t, cols in numeric.items()}},
+    )
     return path

@@ -279,3 +279,38 @@ def test_a_row_of_one_source_is_blamed_on_that_sources_files_only(warehouse, pub
             "new_delivery: incidents/W15000002/2024-05/gwent_may.csv"
         ),
     }
+
+
+def test_a_measures_row_is_blamed_on_the_files_of_the_sources_it_is_counted_from(warehouse, publish):
+    """A benchmark row is of one measure, counted from some sources (dim_measure.force_sources): a custody measure's
+    row changes for a custody file, not for the incidents file of the same force and month, and a measure of national
+    publications only is not blamed on a force's file at all (the operator audit found mart_spc and mart_escalations
+    rows of custody measures blamed on incidents and street triage files). A measure the catalogue does not hold is
+    matched as before."""
+    measures = {
+        **MODELS,
+        "dim_measure": model("dim_measure", ("measure_id",), ("measure_id", "force_sources")),
+        "mart_x_bench": model("mart_x_bench", ("measure_id", "force_code", "month"), ("n",)),
+    }
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "create table marts.dim_measure as select * from (values ('custody_pct', 'custody'), "
+            "('deaths_per_million', null)) t(measure_id, force_sources)"
+        )
+        con.execute(
+            "create table marts.mart_x_bench as select * from (values ('custody_pct', 'W15000002', '2024-05', 1), "
+            "('deaths_per_million', 'W15000002', '2024-05', 1), ('not_in_catalogue', 'W15000002', '2024-05', 1)) "
+            "t(measure_id, force_code, month, n)"
+        )
+    publish(warehouse, measures)
+    with duckdb.connect(str(warehouse)) as con:
+        deliver(con, "incidents", "W15000002", "2024-05", "gwent_may.csv")
+        deliver(con, "custody", "W15000002", "2024-05", "gwent_custody_may.csv")
+        con.execute("update marts.mart_x_bench set n = 2")
+    found = {r["row_key"]: r["cause_detail"] for r in revisions(publish(warehouse, measures))}
+    custody, incidents = "custody/W15000002/2024-05/gwent_custody_may.csv", "incidents/W15000002/2024-05/gwent_may.csv"
+    assert found == {
+        "measure_id=custody_pct; force_code=W15000002; month=2024-05": f"new_delivery: {custody}",
+        "measure_id=deaths_per_million; force_code=W15000002; month=2024-05": None,
+        "measure_id=not_in_catalogue; force_code=W15000002; month=2024-05": f"new_delivery: {custody}, {incidents}",
+    }

@@ -21,5 +21,6 @@ select
     cast(case method when 'rate' then 'rate (SHMI: log, 10% truncation)' when 'proportion'
                      then 'proportion (arcsine, 10% Winsorised)' end as varchar) as funnel_method,
     cast(caveats as varchar) as caveats,
-    cast(sort_order as integer) as sort_order
+    cast(sort_order as integer) as sort_order,
+    cast(force_sources as varchar) as force_sources
 from {{ ref('ref_benchmark_measure') }}
