@@ -698,6 +698,11 @@ def docs(no_wait: Annotated[bool, NO_WAIT] = False) -> None:
         done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if done.returncode:
         _fail(f"dbt docs generate failed:\n{done.stdout[-4000:]}{done.stderr[-2000:]}")
+    if "--empty-catalog" in cmd:  # said, so that a mistyped MHW_HOME is not mistaken for a warehouse with no tables
+        _note(
+            f"no warehouse at {settings.warehouse}: the docs hold the lineage and definitions without column types "
+            f"or row counts (check MHW_HOME ({settings.home}) if a refreshed warehouse was expected)"
+        )
     typer.echo(f"dbt docs: {out / 'static_index.html'} (one file), or serve {out}/index.html with its json files")
 
 

@@ -42,6 +42,7 @@ def test_docs_before_the_first_refresh_leave_no_warehouse_behind(tmp_path, monke
     result = CliRunner().invoke(cli.app, ["docs", "--no-wait"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "docs" / "static_index.html").exists() and not (tmp_path / "warehouse.duckdb").exists()
+    assert f"no warehouse at {tmp_path / 'warehouse.duckdb'}: the docs hold the lineage" in result.output
 
 
 def test_a_refresh_with_a_mistyped_public_data_folder_stops_at_once(tmp_path, monkeypatch):
