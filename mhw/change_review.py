@@ -27,7 +27,8 @@ import re
 import shutil
 import subprocess
 import tarfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -314,6 +315,21 @@ def _name(fqn: str) -> tuple[str, str]:
     return parts[-2], parts[-1]
 
 
+@contextmanager
+def _dbt_quiet() -> Iterator[None]:
+    """SQLMesh parses the dbt project with dbt, whose default logger writes each of its lines (coloured, with a time)
+    to standard output, ahead of the review; the review is what `mhw plan` is for, and a failure is raised anyway."""
+    from dbt_common.events.event_manager_client import get_event_manager
+
+    loggers = get_event_manager().loggers
+    kept = list(loggers)
+    loggers.clear()
+    try:
+        yield
+    finally:
+        loggers[:] = kept
+
+
 def review_change(settings: Settings, base: str | None = None, root: Path = PROJECT_ROOT) -> Review:
     """Plan the work tree's project against the base with SQLMesh (see the module docstring)."""
     from sqlglot.errors import SqlglotError
@@ -337,16 +353,18 @@ def review_change(settings: Settings, base: str | None = None, root: Path = PROJ
         # snapshots, pickling every model to and from them, which cost more than it saved (docs/operations.md)
         constants.MAX_FORK_WORKERS = 1
     try:
-        if not reuse:
-            marker.unlink(missing_ok=True)
-            tables = build_database(database)
-            for side in ("base", "change"):
-                write_external_models(work / side, database, tables)
-            base_context = _context(work / "base", profiles)
-            record_base(base_context)
-            share_caches(base_context.cache_dir, work / "change" / base_context.cache_dir.relative_to(work / "base"))
-            marker.write_text(json.dumps(state))
-        plan = _context(work / "change", profiles).plan_builder("prod", skip_tests=True).build()
+        with _dbt_quiet():  # dbt's own lines would come before the review
+            if not reuse:
+                marker.unlink(missing_ok=True)
+                tables = build_database(database)
+                for side in ("base", "change"):
+                    write_external_models(work / side, database, tables)
+                base_context = _context(work / "base", profiles)
+                record_base(base_context)
+                cache = base_context.cache_dir
+                share_caches(cache, work / "change" / cache.relative_to(work / "base"))
+                marker.write_text(json.dumps(state))
+            plan = _context(work / "change", profiles).plan_builder("prod", skip_tests=True).build()
     except (SQLMeshError, SqlglotError, ValueError) as exc:  # SQL that does not parse: sqlglot's SchemaError
         raise ReviewError(f"SQLMesh could not plan the change: {exc}") from None
     finally:

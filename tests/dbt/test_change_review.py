@@ -47,7 +47,7 @@ def home(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_plan_classifies_a_breaking_and_a_non_breaking_change(tmp_path, home):
+def test_plan_classifies_a_breaking_and_a_non_breaking_change(tmp_path, home, capfd):
     base = copy_project(tmp_path / "base")
     project = copy_project(tmp_path / "project")
     models = project / "dbt_project" / "models"
@@ -63,6 +63,8 @@ def test_plan_classifies_a_breaking_and_a_non_breaking_change(tmp_path, home):
     edit(models / "intermediate" / "int_benchmark_funnel.sql", "'funnel_tau2', 8", "'funnel_tau2', 7")
 
     review = review_change(get_settings(), base=str(base), root=project)
+    printed = capfd.readouterr().out
+    assert "partial parsing" not in printed and "Found " not in printed, "dbt's own lines come before the review"
 
     int_change = review.change("int_s136_force_year")
     assert int_change.direct and int_change.category == "breaking"
