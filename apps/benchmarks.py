@@ -338,7 +338,7 @@ def overview_frame(
         out.append(
             {
                 "Measure": r["measure_name"],
-                "Period": fmt.period_long(r["period"], r["period_type"]),
+                "Period": fmt.period_short(r["period"], r["period_type"]),  # narrow: the measure's name needs room
                 "Value": value_text(r, 2),
                 "95% interval": fmt.interval(r["lcl95"], r["ucl95"], 2),
                 "Comparator": comparator_text,

@@ -73,6 +73,16 @@ def period_long(period: str, period_type: str) -> str:
     return month_long(period) if period_type == "month" else fy_long(period)
 
 
+def period_short(period: str, period_type: str) -> str:
+    """A benchmark period in a table column: '2024-25' (a financial year) or 'Jun 2024' (a month)."""
+    if period_type != "month":
+        return str(period)
+    try:
+        return date(int(period[:4]), int(period[5:7]), 1).strftime("%b %Y")
+    except (ValueError, TypeError):
+        return str(period)
+
+
 def fy_of_month(month: str) -> str:
     """'2024-03' -> '2023-24': the financial year (April to March) a month falls in."""
     year, mon = int(month[:4]), int(month[5:7])

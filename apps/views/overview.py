@@ -106,7 +106,8 @@ def main() -> None:
                 help="The comparator's value for the same period (peer group: the peers' counts pooled)."
             ),
             # the measure stays in view while the row scrolls sideways on a laptop screen
-            "Measure": st.column_config.TextColumn(width="medium", pinned=True),
+            "Measure": st.column_config.TextColumn(width=280, pinned=True),
+            "Period": st.column_config.TextColumn(help="A financial year (April to March) or a month."),
             "Compared": st.column_config.TextColumn(
                 help="The force's 95% interval against the comparator: better / worse where the measure has an "
                 "agreed good direction, higher / lower where it has none; ▲ the force's value is higher, ▼ lower, "

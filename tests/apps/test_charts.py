@@ -31,6 +31,10 @@ def test_published_counts_are_written_as_published():
     assert fmt.fy_long("2023-24") == "2023-24 (year ending March 2024)"
     assert fmt.period_long("2024-06", "month") == "June 2024"
     assert fmt.period_long("2011-12", "financial_year") == "2011-12 (year ending March 2012)"
+    assert (
+        fmt.period_short("2024-06", "month") == "Jun 2024"
+        and fmt.period_short("2011-12", "financial_year") == "2011-12"
+    )
     assert [fmt.fy_of_month(m) for m in ("2024-03", "2024-04", "2025-12")] == ["2023-24", "2024-25", "2025-26"]
 
 
