@@ -25,6 +25,7 @@ st.set_page_config(
     page_title="Mental health & policing benchmarks",
     page_icon=str(Path(__file__).with_name("icon.svg")),
     layout="wide",
+    menu_items={"About": ui.ABOUT, "Get help": None, "Report a bug": None},
 )
 
 

@@ -30,6 +30,18 @@ DEMO_NOTICE = (
 )
 
 
+# The one item of the app's menu (toolbarMode "minimal" in .streamlit/config.toml shows only what the page config gives)
+ABOUT = (
+    "**Mental health & policing benchmarks** (mh-policing-warehouse) compares the 43 territorial police forces of "
+    "England and Wales and the British Transport Police on mental-health demand, s136 detentions, "
+    "disproportionality and outcomes.\n\n"
+    "Every number is a published value of the serving snapshot, never a person-level record. Counts of people from "
+    "1 to 7 are withheld (`*`) and others rounded to 5 where a table says so; intervals are 95% unless a chart says "
+    "otherwise; comparisons follow Fingertips and the SPC charts NHS England's Making Data Count.\n\n"
+    "Methods, sources and known limits: `docs/methods.md`, `docs/app.md` and `docs/interfaces.md` of the repository."
+)
+
+
 # Keyboard focus: Streamlit's own ring is faint (a pale shade of its primary colour, or none on a link). A 3px outline
 # in GOV.UK's link blue (5.2:1 on white, 4.6:1 on the sidebar's grey; WCAG asks 3:1 of a focus indicator), only on
 # :focus-visible, so a mouse click draws none.

@@ -107,7 +107,7 @@ def test_every_page_renders_its_content_without_developer_chrome(app_url, browse
         if path != links.WHAT_CHANGED and (not from_public_data or pipeline_snapshot_build.public_data):
             figures = page.locator('[data-testid="stDataFrame"], [data-testid="stVegaLiteChart"]')
             expect(figures.filter(visible=True).first).to_be_visible(timeout=30_000)
-        assert page.get_by_test_id("stAppDeployButton").count() == 0, "no Deploy button (toolbarMode viewer)"
+        assert page.get_by_test_id("stAppDeployButton").count() == 0, "no Deploy button (toolbarMode minimal)"
         if keep and path in SCREENSHOTS:
             Path(keep).mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(Path(keep) / f"{path}.png"))
@@ -132,8 +132,11 @@ def test_the_overview_shows_the_national_figures_and_links_to_each_measure(app_u
     assert "force=E%26W" in page.url or "force=E&W" in page.url, "the view is in the address"
     expect(page.get_by_text("Download the overview (CSV)")).to_be_visible()
     page.get_by_test_id("stMainMenu").click()
-    expect(page.get_by_text("Print")).to_be_visible()  # the viewer's menu ...
-    assert page.get_by_text("Clear cache").count() == 0 and page.get_by_text("Rerun").count() == 0  # ... only
+    expect(page.get_by_text("About", exact=True)).to_be_visible()  # the menu holds the app's About ...
+    for chrome in ("Clear cache", "Rerun", "Record a screencast", "Record screen", "Print", "Settings"):
+        assert page.get_by_text(chrome, exact=True).count() == 0, f"{chrome} in the menu"  # ... only
+    page.get_by_text("About", exact=True).click()
+    expect(page.get_by_text("Every number is a published value", exact=False)).to_be_visible()
     page.close()
 
 
