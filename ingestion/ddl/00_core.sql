@@ -50,12 +50,16 @@ CREATE TABLE IF NOT EXISTS raw.rejected_rows (
     field       VARCHAR,                  -- canonical field name; NULL for file-level reasons
     reason      VARCHAR NOT NULL,         -- plain English, never echoing a person identifier
     held_by     VARCHAR,                  -- a row refused for an id another file in force held: that file's load_id
-    held_id     VARCHAR                   -- and that id (a record id, never a person identifier)
+    held_id     VARCHAR,                  -- and that id (a record id, never a person identifier)
+    row_id      VARCHAR                   -- the refused row's id when it reads (id columns joined with '|')
 );
 -- held_by came after the first release, hence ALTER (idempotent). A file whose rows were refused for ids held by a
 -- file no longer in force is read again (ingestion/gate/load.py, reread_freed).
 ALTER TABLE raw.rejected_rows ADD COLUMN IF NOT EXISTS held_by VARCHAR;
 ALTER TABLE raw.rejected_rows ADD COLUMN IF NOT EXISTS held_id VARCHAR;
+-- row_id too: a file in force is matched with a re-send on every id it was sent with, its refused rows' too
+-- (ingestion/gate/delivery.py); rows refused before it was recorded count as not sent.
+ALTER TABLE raw.rejected_rows ADD COLUMN IF NOT EXISTS row_id VARCHAR;
 -- A file refused whole for what its source's contract decides (its header, layout, encoding, or not one row passing):
 -- the sha256 of that contract file; NULL for every other entry. The file is read again once the contract differs
 -- (ingestion/gate/ledger.py, latest_versions). Added after the first release, hence ALTER (idempotent).

@@ -5,8 +5,11 @@ file only. A new name in the same force and period is another part: its rows add
 already active in another part is a row-level reject naming that file, except when the new file's ids match one
 active part's (the same set, a subset or a superset): then it is a corrected re-send of that part and supersedes it.
 A file whose ids include all of several parts' ids (a month sent in parts, then whole) replaces them all.
-The ids are those of every row whose id reads, refused rows too: which records a file re-sends does not depend on
-whether they pass. (A new version none of whose rows passes replaces nothing: the loader refuses it whole.)
+The ids are those of every row whose id reads, refused rows too, of the new file and of a part in force alike: which
+records a file re-sends does not depend on whether they pass (a re-send may drop a record and fix a refused row); a
+file holding all of a part's ids in force re-sends it too. A file holding none of a part's ids in force re-sends
+nothing of it (the refused rows alone, fixed, are another part). (A new version none of whose rows passes replaces
+nothing: the loader refuses it whole.)
 Withdrawing a file is an operator's act (`mhw withdraw`), never a side effect of another file.
 
 This module holds the rule and nothing else: it compares sets of ids, so the loader may gather them however it
@@ -30,11 +33,17 @@ def key_expr(columns: Sequence[str]) -> pl.Expr:
 
 @dataclass(frozen=True)
 class ActivePart:
-    """A file in force (ledger status 'loaded') of the new delivery's force and period."""
+    """A file in force (ledger status 'loaded') of the new delivery's force and period: the ids of its rows in force
+    (`keys`), and of its rows refused (`refused`), which it was sent with too."""
 
     load_id: str
     file_path: str
     keys: frozenset[str]
+    refused: frozenset[str] = frozenset()
+
+    @property
+    def sent(self) -> frozenset[str]:
+        return self.keys | self.refused
 
 
 @dataclass(frozen=True)
@@ -68,10 +77,10 @@ class Decision:
 
 
 def _relation(keys: frozenset[str], part: ActivePart) -> str:
-    if keys == part.keys:
+    if keys == part.sent:
         return f"the same {len(keys)} ids"
-    if keys < part.keys:
-        return f"{len(keys)} of its {len(part.keys)} ids and no others"
+    if keys < part.sent:
+        return f"{len(keys)} of its {len(part.sent)} ids and no others"
     return f"all its {len(part.keys)} ids and {len(keys - part.keys)} more"
 
 
@@ -85,7 +94,7 @@ def decide(file_path: str, keys: frozenset[str], active: ActiveIds) -> Decision:
     if earlier:
         supersedes, why = earlier, "a corrected version of the same file: same name, new content"
     else:
-        resent = [p for p in parts if p.keys & keys and (keys <= p.keys or keys >= p.keys)]
+        resent = [p for p in parts if p.keys & keys and (keys <= p.sent or keys >= p.keys)]
         if len(resent) == 1:
             (part,) = resent
             supersedes = (part,)

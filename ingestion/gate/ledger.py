@@ -240,6 +240,20 @@ class ActiveIndex:
         ids = rows.select("load_id", key_expr(contract.id_fields).alias(KEY)).drop_nulls(KEY)
         return {load_id: set(found) for load_id, found in ids.group_by("load_id").agg(KEY).iter_rows()}
 
+    def _refused(self, force_code: str, loads: list[str]) -> dict[str, set[str]]:
+        """load_id -> ids of the refused rows of these loads (they were sent with them too: delivery.ActivePart). Asked
+        only about files of a new file's own period, which seldom holds one yet."""
+        if not self._contract.id_fields or not loads:
+            return {}
+        if force_code in self._written:  # its rejects written in this ingestion may be held back still
+            self._before_reading()
+        found = self._con.execute(
+            "select load_id, list(distinct row_id) from raw.rejected_rows "
+            "where load_id in (select unnest($loads)) and row_id is not null group by load_id",
+            {"loads": loads},
+        ).fetchall()
+        return {load_id: set(ids) for load_id, ids in found}
+
     def _hold(self, force_code: str) -> None:
         """Read the ids of the force's files in force, and keep them here from now on."""
         self._force, self._loads, self._ids = force_code, [], _held_ids([], [])
@@ -281,7 +295,13 @@ class ActiveIndex:
                 others = [load_id for load_id in files if load_id not in here]
                 for load_id, ids in self._rows(force_code, others, keys).items():
                     holders |= dict.fromkeys(ids, load_id)
-        parts = [ActivePart(load_id, files[load_id][1], frozenset(by_load.get(load_id, ()))) for load_id in here]
+        refused = self._refused(force_code, here)
+        parts = [
+            ActivePart(
+                load_id, files[load_id][1], frozenset(by_load.get(load_id, ())), frozenset(refused.get(load_id, ()))
+            )
+            for load_id in here
+        ]
         elsewhere = {key: Holder(h, files[h][1]) for key, h in holders.items() if h not in here}
         return ActiveIds(parts, elsewhere)
 

@@ -346,7 +346,12 @@ def _refuse_held_ids(
     field_name = _id_field(contract)
     reason = pl.format(HELD_REASON, pl.lit(field_name), KEY, "__holder")
     refused = keyed.join(held, on=KEY, how="inner").select(
-        "row_number", pl.lit(field_name).alias("field"), reason.alias("reason"), "held_by", pl.col(KEY).alias("held_id")
+        "row_number",
+        pl.lit(field_name).alias("field"),
+        reason.alias("reason"),
+        pl.col(KEY).alias("row_id"),
+        "held_by",
+        pl.col(KEY).alias("held_id"),
     )
     refused = refused.cast(REJECT_SCHEMA | {"held_by": pl.String, "held_id": pl.String})
     rejects = pl.concat([rejects, refused], how="diagonal")

@@ -18,7 +18,7 @@ from ingestion.gate.landing import period_bounds
 from ingestion.gate.pseudonymise import identifier_problems
 from ingestion.gate.read import ROW_PROBLEM
 
-REJECT_SCHEMA = {"row_number": pl.Int32, "field": pl.String, "reason": pl.String}
+REJECT_SCHEMA = {"row_number": pl.Int32, "field": pl.String, "reason": pl.String, "row_id": pl.String}
 _TS = pl.Datetime("us")
 _SHOWN = 60  # characters of a bad value echoed back
 _FAST = {"engine": "in-memory"}  # small frames: the streaming engine's start-up dominates
@@ -33,7 +33,7 @@ FRACTION_FORMAT = "%Y-%m-%dT%H:%M:%S%.f"
 @dataclass(frozen=True)
 class Validated:
     good: pl.DataFrame  # row_number + typed canonical columns (person identifiers still raw: pseudonymise next)
-    rejects: pl.DataFrame  # row_number, field, reason
+    rejects: pl.DataFrame  # row_number, field, reason, row_id (the row's id, when it reads)
     rows_read: int
     keys: frozenset[str] = frozenset()  # the ids the file delivers (every row whose id reads), for delivery.decide
 
@@ -314,12 +314,13 @@ def validate_files(files: list[FileRows], contract: Contract, layout: Layout, *,
         .select(
             "__file",
             "row_number",
+            pl.col(KEY).alias("row_id"),
             *[
                 pl.when(pl.col(f)).then(c.reason).alias(str(i))
                 for i, (f, c) in enumerate(zip(flags, checks, strict=True))
             ],
         )
-        .unpivot(index=["__file", "row_number"], variable_name="check", value_name="reason")
+        .unpivot(index=["__file", "row_number", "row_id"], variable_name="check", value_name="reason")
         .drop_nulls("reason")
         .with_columns(pl.col("check").cast(pl.Int32))
         .sort("__file", "row_number", "check")
@@ -330,6 +331,7 @@ def validate_files(files: list[FileRows], contract: Contract, layout: Layout, *,
             .replace_strict(dict(enumerate(c.field for c in checks)), return_dtype=pl.String)
             .alias("field"),
             "reason",
+            "row_id",
         )
         .collect(**_FAST)
         .cast(REJECT_SCHEMA)

@@ -650,6 +650,31 @@ def test_resend_under_a_new_name_supersedes_that_part_only(gate, con, resent_ids
     assert seen.active_ids() == sorted([*resent_ids, "B-1"])
 
 
+@pytest.mark.parametrize(("a3", "active"), [("fixed", ["A-1", "A-3"]), ("still refused", ["A-1"])])
+def test_a_resend_is_matched_on_every_id_its_part_was_sent_with_refused_rows_too(gate, a3, active):
+    """A part's ids are those it was delivered with, its refused rows' too, as a new file's are: a re-send that drops
+    a record, with a row that was refused fixed or not, replaces that part (it was taken for another part, every row
+    refused as already in force, and the record dropped stayed in force)."""
+    bad = f"A-3,{FORCE},2024-05-32T10:00,Y,N\n".encode()
+    gate({at("may.csv"): incidents(["A-1", "A-2"]) + bad})
+    seen = gate(
+        {at("may_v2.csv"): incidents(["A-1"]) + (incidents(["A-3"])[len(HEADER) + 1 :] if a3 == "fixed" else bad)}
+    )
+    assert seen.status(at("may.csv")) == "superseded"
+    assert (
+        "a corrected re-send under a new name: it holds 2 of its 3 ids and no others"
+        in (seen.entry(at("may_v2.csv"))["message"])
+    )
+    assert seen.active_ids() == active
+
+
+def test_the_refused_rows_alone_fixed_under_a_new_name_are_another_part(gate):
+    """A file of only the rows a part had refused, fixed, re-sends none of its rows in force: it adds to them."""
+    gate({at("may.csv"): incidents(["A-1", "A-2"]) + f"A-3,{FORCE},2024-05-32T10:00,Y,N\n".encode()})
+    seen = gate({at("may_fixes.csv"): incidents(["A-3"])})
+    assert seen.status(at("may.csv")) == "loaded" and seen.active_ids() == ["A-1", "A-2", "A-3"]
+
+
 def test_overlapping_new_file_keeps_both_and_refuses_repeated_ids_naming_the_file(gate):
     gate({at("part1.csv"): incidents(["A-1", "A-2", "A-3"])})
     seen = gate({at("part2.csv"): incidents(["A-3", "B-1", "B-2"])})
