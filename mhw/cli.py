@@ -549,11 +549,13 @@ def _not_data(settings: Settings) -> list[tuple[str, str]]:
 
 
 def _under_landing(settings: Settings, file: str) -> str:
-    """A path as the ledger records it: under the landing zone (an absolute path into it is made relative)."""
-    path = Path(file)
-    if not path.is_absolute() or not path.resolve().is_relative_to(settings.landing_dir):
+    """A path as the ledger records it: under the landing zone (an absolute path into it is made relative). Its last
+    part is not followed: a link in the landing zone is a delivery of its own folder, not of the file it points to."""
+    given = Path(os.path.abspath(file))
+    path = given.parent.resolve() / given.name
+    if not Path(file).is_absolute() or not path.is_relative_to(settings.landing_dir):
         return file
-    relative = path.resolve().relative_to(settings.landing_dir).as_posix()
+    relative = path.relative_to(settings.landing_dir).as_posix()
     if relative == ".":
         return ""
     return relative + "/" if file.endswith("/") else relative

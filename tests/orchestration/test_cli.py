@@ -254,6 +254,25 @@ def test_withdraw_records_the_act_and_forgets_the_last_refresh(tmp_path, monkeyp
     )
 
 
+def test_withdraw_of_a_link_by_its_absolute_path_withdraws_the_link_not_the_file_it_points_to(tmp_path, monkeypatch):
+    """A link in the landing zone is a delivery of its own folder: its absolute path named the file it points to, so
+    `mhw withdraw` took another force's file out of force."""
+    import duckdb
+
+    from ingestion.gate.load import ingest_source
+
+    home = _landing_home(tmp_path, monkeypatch)
+    folder = home / "landing" / "incidents" / "E23000002" / "2024-05"
+    folder.mkdir(parents=True)
+    (folder / "link.csv").symlink_to("../../E23000001/2024-05/may.csv")
+    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+        ingest_source(con, home / "landing", "incidents", b"k", "k1")
+    result = CliRunner().invoke(cli.app, ["withdraw", str(folder / "link.csv"), "--reason", "not ours"])
+    assert result.exit_code == 0, result.output
+    assert "withdrew incidents/E23000002/2024-05/link.csv (0 rows of incidents E23000002 2024-05)" in result.output
+    assert "incidents E23000001 2024-05: 2 part(s): may.csv (2)" in CliRunner().invoke(cli.app, ["status"]).output
+
+
 def test_a_refresh_of_a_home_without_a_landing_zone_stops_at_once(tmp_path, monkeypatch):
     """A mistyped MHW_HOME used to refresh the national files alone and publish them, exit code 0."""
     monkeypatch.setenv("MHW_HOME", str(tmp_path / "typo"))
