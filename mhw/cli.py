@@ -588,6 +588,9 @@ def rejects(
             [file, limit],
         ).fetchall()
         total = con.execute(f"select count(*) {standing}", [file]).fetchone()[0]
+        unknown = con.execute(
+            "select not exists (select 1 from raw.load_ledger where starts_with(file_path, ?))", [file]
+        ).fetchone()[0]
     for file_path, row_number, field, reason in rows:
         where = f"row {row_number}" if row_number is not None else "whole file"
         said = reason if not field or reason.startswith(f"{field}:") else f"{field}: {reason}"
@@ -595,6 +598,9 @@ def rejects(
     under = f" under '{file}'" if file else ""
     more = f"; the first {len(rows):,} shown (--limit, --file)" if total > len(rows) else ""
     typer.echo(f"{total:,} rejected row entries{under} in all{more}")
+    if unknown:
+        typer.echo(f"  no ledger entry's path starts with '{file}': give it under the landing zone, as `mhw status` "
+                   "shows it (custody/, custody/E23000001/2024-05/), or as an absolute path")  # fmt: skip
     for path, reason in _not_data(settings):
         typer.echo(f"{path}  not data, left alone: {reason}")
 

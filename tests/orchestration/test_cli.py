@@ -216,6 +216,10 @@ def test_rejects_narrows_to_a_path_and_names_each_field_once(tmp_path, monkeypat
     assert "2 rejected row entries in all; the first 1 shown (--limit, --file)" in first
     absolute = CliRunner().invoke(cli.app, ["rejects", "--file", f"{home / 'landing' / 'incidents'}/"]).output
     assert "1 rejected row entries under 'incidents/' in all\n" in absolute, "a path into the landing zone, as withdraw"
+    assert "no ledger entry's path starts with" not in out
+    relative = CliRunner().invoke(cli.app, ["rejects", "--file", "data/landing/incidents/"]).output
+    assert "0 rejected row entries under 'data/landing/incidents/' in all\n  no ledger entry's path starts with " \
+        "'data/landing/incidents/': give it under the landing zone, as `mhw status` shows it" in relative  # fmt: skip
     negative = CliRunner().invoke(cli.app, ["rejects", "--limit", "-1"])
     assert negative.exit_code == 2 and "Traceback" not in negative.output
     nothing = CliRunner().invoke(cli.app, ["status", "--source", "incidentss"]).output
