@@ -573,13 +573,14 @@ def rejects(
     ] = "",
 ) -> None:
     """List quarantined rows and files (file, row, field, reason) of the versions that stand (not those superseded
-    or withdrawn since), then files under the landing zone that are not data (hidden, temporary or system files),
-    which are left alone."""
+    or withdrawn since, nor a refusal of a file delivered again since), then files under the landing zone that are
+    not data (hidden, temporary or system files), which are left alone."""
     settings = get_settings()
     file = _under_landing(settings, file)
     standing = (
-        "from raw.rejected_rows where starts_with(file_path, ?) and load_id not in "
-        "(select load_id from raw.load_ledger where status in ('superseded', 'withdrawn'))"
+        "from raw.rejected_rows where starts_with(file_path, ?) and load_id not in (select load_id from "
+        "(select *, loaded_at < max(loaded_at) over (partition by file_path) as answered_since from raw.load_ledger) "
+        "where status in ('superseded', 'withdrawn') or (status = 'rejected_file' and answered_since))"
     )
     with _read_warehouse(settings) as con:
         rows = con.execute(

@@ -231,6 +231,30 @@ def test_rejects_narrows_to_a_path_and_names_each_field_once(tmp_path, monkeypat
     assert "0 rejected row entries under 'incidents/' in all\n" in corrected, "the superseded version's are history"
 
 
+def test_rejects_leaves_out_a_refusal_once_its_file_is_delivered_again(tmp_path, monkeypatch):
+    """A file refused whole (cut off in transit) and then delivered whole loads: its refusal ('resend the complete
+    file') was listed still, beside the file in force. A refusal delivered again and refused again is listed once."""
+    import duckdb
+
+    from ingestion.gate.load import ingest_source
+
+    home = _landing_home(tmp_path, monkeypatch)
+    june = home / "landing" / "incidents" / "E23000001" / "2024-06"
+    june.mkdir()
+    whole = "incident_id,force_code,created_at,mh_flag_opening,mh_flag_closing\nC-1,E23000001,2024-06-01T10:00,Y,N\n"
+
+    def deliver(text: str) -> str:
+        (june / "june.csv").write_text(text)
+        with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+            ingest_source(con, home / "landing", "incidents", b"k", "k1")
+        return CliRunner().invoke(cli.app, ["rejects", "--file", "incidents/E23000001/2024-06/"]).output
+
+    assert "1 rejected row entries under" in deliver(whole[:-8]) and "the file is cut off" in deliver(whole[:-5])
+    assert "1 rejected row entries under" in deliver(whole[:-5] + "0"), "the latest refusal only"
+    assert "0 rejected row entries under 'incidents/E23000001/2024-06/' in all" in deliver(whole)
+    assert "incidents E23000001 2024-06: 1 part(s): june.csv (1)" in CliRunner().invoke(cli.app, ["status"]).output
+
+
 def test_withdraw_records_the_act_and_forgets_the_last_refresh(tmp_path, monkeypatch):
     home = _landing_home(tmp_path, monkeypatch)
     (home / "last_refresh.json").write_text("{}")
