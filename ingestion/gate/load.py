@@ -209,6 +209,14 @@ def prepare_file(delivered: Delivered, contract: Contract, *, key: bytes, key_id
     return prepare_files([delivered], contract, key=key, key_id=key_id, now=now)[0]
 
 
+def _rows_of_misfiled(delivered: Delivered) -> int:
+    """The data rows of a file refused for the folder it lies in, quarantined with it (0 when no table can be read)."""
+    try:
+        return parse_table(delivered.raw, delivered.lf.path.suffix).height
+    except FileRejected as exc:
+        return exc.rows_read
+
+
 def prepare_files(
     delivered: list[Delivered], contract: Contract, *, key: bytes, key_id: str, now: datetime
 ) -> list[Prepared]:
@@ -223,7 +231,11 @@ def prepare_files(
         try:
             if one.refusal:
                 raise FileRejected(one.refusal)
-            check_landing_path(lf, contract, now.date())
+            try:
+                check_landing_path(lf, contract, now.date())
+            except FileRejected as misfiled:
+                misfiled.rows_read = _rows_of_misfiled(one)
+                raise
             table = parse_table(one.raw, lf.path.suffix, contract.encodings_for(lf.force_code))
             canonical, layout, unread = to_canonical(table, contract, lf.force_code)
         except FileRejected as exc:

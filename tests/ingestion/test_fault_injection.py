@@ -476,7 +476,7 @@ def test_a_monthly_source_s_folder_that_also_reads_as_a_financial_year_is_its_mo
 @pytest.mark.parametrize("case", list(MISFILED))
 def test_misfiled_file_is_refused_and_never_reaches_a_force_or_month(gate, case):
     path, reason, force, period = MISFILED[case]
-    entry = refused_whole(gate({path: incidents(["A-1"])}), path, reason)
+    entry = refused_whole(gate({path: incidents(["A-1", "A-2"])}), path, reason, rows_read=2)  # quarantined, counted
     assert (entry["force_code"], entry["period"]) == (force, period), "only valid folders are recorded"
 
 
