@@ -4,7 +4,9 @@
   row (0 where no incident), for each force-year with incidents data and for E&W. Hours and days are those of the
   incident's creation time as the force recorded it (local time). Force counts are disclosure controlled (0 stays
   0, 1-7 NULL, else rounded to 5); national counts are exact. pct_of_year is the cell's share of the geography-year's
-  MH incidents, withheld when the cell or the year counts 1-7.
+  MH incidents, withheld when the cell or the year counts 1-7, and in every cell of a force-year with a cell of 1-7:
+  the shares of the other cells (2 dp, from exact counts) pin their exact counts and the year's, which less them
+  would give the withheld cell back.
 -#}
 with incidents as (
     select
@@ -93,7 +95,9 @@ cells as (
 with_year as (
     select
         *,
-        sum(n_mh_incidents) over (partition by geography_code, fy_label) as n_year
+        sum(n_mh_incidents) over (partition by geography_code, fy_label) as n_year,
+        count(case when {{ mhw.is_suppressed_1_7('n_mh_incidents') }} then 1 end)
+            over (partition by geography_code, fy_label) as n_cells_1_7
     from cells
 )
 
@@ -111,7 +115,8 @@ select
     cast(case when geography_level = 'national' then n_year
               else {{ mhw.sdc_round5('n_year') }} end as bigint) as mh_incidents_year,
     cast(case when geography_level = 'national' then {{ mhw.pct('n_mh_incidents', 'n_year', sdc=false, places=2) }}
-              else {{ mhw.pct('n_mh_incidents', 'n_year', places=2) }} end as {{ mhw.type_double() }}) as pct_of_year,
+              when n_cells_1_7 = 0 then {{ mhw.pct('n_mh_incidents', 'n_year', places=2) }}
+         end as {{ mhw.type_double() }}) as pct_of_year,
     cast(months_complete as integer) as months_complete,
     is_partial_year
 from with_year
