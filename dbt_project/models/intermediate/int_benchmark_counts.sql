@@ -191,7 +191,9 @@ demand_cells as (
     group by force_code, month_start
 ),
 
--- counts only for a delivered incidents month (an undelivered month is unknown, not zero)
+-- counts only for a delivered incidents month (an undelivered month is unknown, not zero). The population is the
+-- force's for the month's year even when the month has no demand row (neither incidents nor a total came): the force
+-- is then still expected in its region's and England and Wales's rate per resident, which are incomplete without it
 demand as (
     select
         c.force_code,
@@ -202,8 +204,8 @@ demand as (
         c.totals_partial,
         case when c.has_incidents then d.n_mh_incidents end as n_mh_incidents,
         case when c.has_totals then d.all_incidents end as all_incidents,
-        d.population,
-        d.population_source,
+        coalesce(d.population, p.population) as population,
+        case when d.population is not null then d.population_source else p.population_source end as population_source,
         case when c.has_incidents then d.officer_minutes end as officer_minutes,
         case when c.has_incidents then d.n_officer_minutes_known end as n_officer_minutes_known,
         case when c.has_incidents then d.n_contacts_with_person end as n_contacts_with_person,
@@ -211,6 +213,8 @@ demand as (
         coalesce(d.repeat_lookback_complete, false) as repeat_lookback_complete
     from demand_cells as c
     left join {{ ref('int_demand_force_month') }} as d on d.force_code = c.force_code and d.month_start = c.month_start
+    left join months as m on m.month_start = c.month_start
+    left join population as p on p.force_code = c.force_code and p.fy_label = m.fy_label
 ),
 
 custody_counts as (
