@@ -154,10 +154,16 @@ ethnicity as (
     where ethnicity_scheme = 'broad_5p1' and ethnic_group in ('Black', 'White')
 ),
 
+-- a force's populations whether or not it has a return for the year, so a year without one leaves it expected (and
+-- missing) in its region's and England and Wales's ratio, not out of them as a force without a denominator
 ethnic_population as (
-    select force_code, ethnic_group, population
+    select
+        force_code,
+        max(case when ethnic_group = 'Black' then population end) as pop_black,
+        max(case when ethnic_group = 'White' then population end) as pop_white
     from {{ ref('int_population_ethnicity_force') }}
     where ethnicity_scheme = 'broad_5p1' and ethnic_group in ('Black', 'White')
+    group by force_code
 ),
 
 black_white as (
@@ -170,11 +176,11 @@ black_white as (
             as n_black,
         case when y.months_covered > 0 then max(case when e.ethnic_group = 'White' then e.n_detentions end) end
             as n_white,
-        max(case when p.ethnic_group = 'Black' then p.population end) as pop_black,
-        max(case when p.ethnic_group = 'White' then p.population end) as pop_white
+        max(p.pop_black) as pop_black,
+        max(p.pop_white) as pop_white
     from s136_years as y
     left join ethnicity as e on e.force_code = y.force_code and e.fy_label = y.fy_label
-    left join ethnic_population as p on p.force_code = e.force_code and p.ethnic_group = e.ethnic_group
+    left join ethnic_population as p on p.force_code = y.force_code
     group by y.force_code, y.fy_label, y.months_covered, y.year_note
 ),
 
