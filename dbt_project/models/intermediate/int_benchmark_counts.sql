@@ -51,8 +51,17 @@ delivered as (
     group by source, force_code, month_start
 ),
 
--- expected: every month any force delivered the source whole, for every force that has ever delivered it (as
--- mart_data_quality), so a month a force did not send is a row marked incomplete, not a missing row
+-- every force that has ever delivered the source, whether its files are in force, withdrawn or refused (as
+-- mart_data_quality): one whose every file left force or was refused is still expected, and missing
+delivering_forces as (
+    select distinct source, force_code
+    from {{ ref('stg_ingestion__loads') }}
+    where status <> 'duplicate' and force_code is not null and force_code <> 'national'
+        and source in ('incidents', 'incident_totals', 'custody', 'street_triage', 's136')
+),
+
+-- expected: every month any force delivered the source whole, for every force that has ever delivered it, so a
+-- month a force did not send is a row marked incomplete, not a missing row
 monthly_cells as (
     select
         f.source,
@@ -60,7 +69,7 @@ monthly_cells as (
         p.month_start,
         coalesce(d.is_whole, false) as is_delivered,
         coalesce(not d.is_whole, false) as is_partial
-    from (select distinct source, force_code from delivered) as f
+    from delivering_forces as f
     inner join (select distinct source, month_start from delivered where is_whole) as p on p.source = f.source
     left join delivered as d
         on d.source = f.source and d.force_code = f.force_code and d.month_start = p.month_start
