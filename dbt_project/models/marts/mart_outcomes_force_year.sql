@@ -9,6 +9,14 @@
     'n_referral_to_assess', 'n_mh_with_outcome', 'n_mh_oocd'] %}
 {% set triage_measures = ['n_triage', 'n_triage_outcome_known', 'n_triage_s136', 'n_triage_informal_admission',
     'n_triage_referral', 'n_triage_signpost_nfa', 'n_response_known'] %}
+{#- The four triage outcomes are the parts of triage_outcome_known: the shares of three of them (from exact counts) pin
+    those parts and the whole, which less them give back the fourth when it is withheld (s136 has its own share, of
+    all contacts, with which the others give a withheld part back too), so the three shares of the known outcomes are
+    withheld when any part is 1-7. -#}
+{% set triage_part_withheld -%}
+    ({% for n in ['n_triage_s136', 'n_triage_informal_admission', 'n_triage_referral', 'n_triage_signpost_nfa'] -%}
+    {{ mhw.is_suppressed_1_7(n) }}{{ ' or ' if not loop.last }}{%- endfor %})
+{%- endset %}
 
 with custody as (
     select * from {{ ref('fct_custody_mh') }}
@@ -151,11 +159,15 @@ select
     {{ mhw.pct('n_triage_s136', 'n_triage') }} as triage_s136_per_100,
     {{ mhw.sdc_round5('n_triage_outcome_known') }} as triage_outcome_known,
     {{ mhw.sdc_round5('n_triage_informal_admission') }} as triage_informal_admission,
-    {{ mhw.pct('n_triage_informal_admission', 'n_triage_outcome_known') }} as pct_triage_informal_admission,
+    case when not {{ triage_part_withheld }}
+        then {{ mhw.pct('n_triage_informal_admission', 'n_triage_outcome_known') }} end
+        as pct_triage_informal_admission,
     {{ mhw.sdc_round5('n_triage_referral') }} as triage_cmht_crisis_referral,
-    {{ mhw.pct('n_triage_referral', 'n_triage_outcome_known') }} as pct_triage_cmht_crisis_referral,
+    case when not {{ triage_part_withheld }}
+        then {{ mhw.pct('n_triage_referral', 'n_triage_outcome_known') }} end as pct_triage_cmht_crisis_referral,
     {{ mhw.sdc_round5('n_triage_signpost_nfa') }} as triage_signpost_nfa,
-    {{ mhw.pct('n_triage_signpost_nfa', 'n_triage_outcome_known') }} as pct_triage_signpost_nfa,
+    case when not {{ triage_part_withheld }}
+        then {{ mhw.pct('n_triage_signpost_nfa', 'n_triage_outcome_known') }} end as pct_triage_signpost_nfa,
     {{ mhw.sdc_round5('n_response_known') }} as triage_response_known,
     case when not {{ mhw.base_withheld('n_response_known') }}
         then {{ mhw.round_double('median_response_minutes_unrounded', 1) }} end as median_triage_response_minutes
