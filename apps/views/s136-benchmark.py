@@ -97,8 +97,8 @@ def _headline(national: pl.DataFrame, fy: str) -> None:
         col.caption(note)
     if current.get("is_partial_year"):
         st.warning(
-            f"{fmt.fy_long(fy)} is not complete: {current.get('forces_partial_year', 'some')} of the reporting "
-            "forces' data cover only part of the year, so these are not annual totals."
+            f"{fmt.fy_long(fy)} is not complete: {current.get('forces_partial_year', 'some')} of the forces that "
+            "send s136 returns have data for only part of the year or none of it, so these are not annual totals."
         )
     if previous is not None and previous.get("s136_detentions"):
         change = detentions - int(previous["s136_detentions"])

@@ -3,8 +3,8 @@
   "Disclosure control"). s136 is the headline series (as the Home Office publishes it) and every statistic is of s136
   detentions; s135 is counted apart. Counts include BTP; the rate excludes it (no resident population, methods
   §2.2): territorial s136 detentions / population of the territorial forces reporting, so a year in which not every
-  force has reported is not understated. A year is partial when any reporting force's data cover fewer than its
-  twelve months (int_source_coverage_month).
+  force has reported is not understated. A year is partial when any force that has ever sent an s136 return has
+  data covering fewer than its twelve months (int_source_coverage_month), none included.
 -#}
 with cells as (
     select force_code, fy_label, fy_start_year from {{ ref('int_s136_force_year') }}
@@ -48,13 +48,25 @@ force_year as (
     group by s.fy_label, s.force_code
 ),
 
+-- every force that has ever sent an s136 return (in force, withdrawn or refused, as mart_data_quality and the
+-- benchmark): a year it has no return for is a partial E&W year, as a year it sent only part of is
+expected as (
+    select distinct force_code
+    from {{ ref('stg_ingestion__loads') }}
+    where source = 's136' and status <> 'duplicate' and force_code is not null and force_code <> 'national'
+    union
+    select force_code from force_year
+),
+
 reporting as (
     select
-        fy_label,
-        cast(count(*) as integer) as forces_reporting,
-        cast(count(case when months_covered < 12 then 1 end) as integer) as forces_partial_year
-    from force_year
-    group by fy_label
+        y.fy_label,
+        cast(count(fy.force_code) as integer) as forces_reporting,
+        cast(count(case when coalesce(fy.months_covered, 0) < 12 then 1 end) as integer) as forces_partial_year
+    from (select distinct fy_label from force_year) as y
+    cross join expected as e
+    left join force_year as fy on fy.fy_label = y.fy_label and fy.force_code = e.force_code
+    group by y.fy_label
 ),
 
 denominator as (
