@@ -3,10 +3,11 @@
   seeds/ref_escalation_rule.csv (signal type, geography level, how many periods it must have held, and the level it
   escalates to: local, regional or national).
     SPC signals (mart_spc): the latest point of a series is special cause - concern (a measure with a direction) or
-      neutral (no agreed direction); periods_running counts the consecutive latest points of that kind.
+      neutral (no agreed direction); periods_running counts the consecutive latest points of that kind (point_type:
+      a neutral special cause above the centre and one below it are two signals, not one run).
     Funnel signals (mart_benchmark, forces): the latest period's position beyond the 99.8% or the 95% limit, on the
       side of concern (or either side when the measure has no agreed direction); periods_running counts the
-      consecutive periods beyond that limit.
+      consecutive periods beyond that limit on the same side.
   One item per measure x geography x signal source (spc, funnel); its id is a hash of those three, so the same item
   keeps its id across refreshes. Status is carried from the model's own previous rows (incremental; a full refresh
   does not reset it): new when it first appears (or reappears after being resolved), continuing once a later period
@@ -54,7 +55,7 @@ spc_runs as (
     select
         *,
         row_number() over (partition by measure_id, geography_code order by month_start)
-            - row_number() over (partition by measure_id, geography_code, signal_type order by month_start) as island
+            - row_number() over (partition by measure_id, geography_code, point_type order by month_start) as island
     from spc_points
 ),
 
@@ -79,7 +80,7 @@ spc_signals as (
         min(r.period) as since_period
     from spc_runs as l
     inner join spc_runs as r
-        on r.measure_id = l.measure_id and r.geography_code = l.geography_code and r.signal_type = l.signal_type
+        on r.measure_id = l.measure_id and r.geography_code = l.geography_code and r.point_type = l.point_type
         and r.island = l.island
     where l.is_latest_point and l.signal_type is not null
     group by l.measure_id, l.geography_level, l.geography_code, l.geography_name, l.region_name, l.signal_type,
@@ -102,7 +103,8 @@ funnel_flags as (
     select
         *,
         'funnel_outside_{{ limit }}_' || case when polarity = 'no_judgement' then 'neutral' else 'concern' end
-            as signal_type
+            as signal_type,
+        case when funnel_position like 'above%' then 'above' else 'below' end as side
     from benchmark
     where (polarity in ('lower_is_better', 'no_judgement')
            and funnel_position in ('above_998'{{ ", 'above_95'" if limit == '95' }}))
@@ -115,7 +117,8 @@ funnel_flags as (
 funnel_runs as (
     select
         *,
-        period_index - row_number() over (partition by measure_id, geography_code, signal_type order by period_index)
+        period_index
+            - row_number() over (partition by measure_id, geography_code, signal_type, side order by period_index)
             as island
     from funnel_flags
 ),
@@ -141,7 +144,7 @@ funnel_signals as (
     inner join measure_latest as l on l.measure_id = f.measure_id and l.latest_period = f.period
     inner join funnel_runs as r
         on r.measure_id = f.measure_id and r.geography_code = f.geography_code and r.signal_type = f.signal_type
-        and r.island = f.island
+        and r.side = f.side and r.island = f.island
     group by f.measure_id, f.geography_level, f.geography_code, f.geography_name, f.region_name, f.signal_type,
              f.period
 ),
