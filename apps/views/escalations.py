@@ -90,8 +90,9 @@ def main() -> None:
         [
             "**The rule** (a table of the warehouse, seeds/ref_escalation_rule.csv): a special cause in the direction "
             "of concern in a force's latest SPC point is local, held for six points it is regional; a force beyond "
-            "the 99.8% funnel limit on the side of concern is regional, three periods running national; a special "
-            "cause in a region's series is regional, in England and Wales' national. A measure with no agreed good "
+            "the 99.8% funnel limit on the side of concern is regional, three periods running national; beyond the 95% "
+            "limit two periods running, local; a special cause in a region's series is regional, in England and "
+            "Wales' national. A measure with no agreed good "
             "direction escalates by the same rules for a special cause or a funnel signal on either side, marked as "
             "such.",
             "**Status** is carried from refresh to refresh: new (first seen, or back after being resolved), "

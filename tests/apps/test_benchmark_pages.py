@@ -222,6 +222,16 @@ def test_escalations_count_and_filter_the_items_of_the_mart(published):
         assert all(opened.query_params[k] == v for k, v in view[1].items()), "the link's view is the one shown"
 
 
+def test_escalations_footnote_states_every_rule_of_the_seed(published):
+    # the rule's words name each default rule: a force beyond the 95% limit two periods running (local) was left out
+    # while its items were the most numerous of the real-data build (15 of 63)
+    text = all_text(no_exception(open_page(links.ESCALATIONS)))
+    for words in ("is local, held for six points it is regional", "99.8% funnel limit on the side of concern is "
+                  "regional, three periods running national", "beyond the 95% limit two periods running, local",
+                  "a region's series is regional", "England and Wales' national"):  # fmt: skip
+        assert words in text
+
+
 def test_a_regional_or_national_spc_signal_opens_the_explorers_spc_chart_of_that_area(published):
     """Escalations of a region or of England and Wales come from their SPC series: the link opens the explorer's
     SPC tab of that area, which draws the mart's points."""
