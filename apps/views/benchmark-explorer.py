@@ -33,8 +33,13 @@ def _headline(rows: pl.DataFrame, measure: dict, period_words: str) -> None:
     # a measure with an agreed good direction is judged better / worse, one without higher / lower (never both): a
     # force worse on a higher-is-better measure is lower than E&W, so "higher or worse" would call it higher
     above, below = ("worse", "better") if measure.get("polarity") in benchmarks.GOOD_DIRECTIONS else ("higher", "lower")
-    cols[2].metric(f"Forces {above} than E&W", f"{compared.get(above, 0)}")
-    cols[3].metric(f"Forces {below} than E&W", f"{compared.get(below, 0)}")
+    # no force compared (a mean has no interval): "0 higher, 0 lower" would read as every force similar
+    none = not set(compared) - {"not_compared"}
+    cols[2].metric(f"Forces {above} than E&W", "–" if none else f"{compared.get(above, 0)}")
+    cols[3].metric(f"Forces {below} than E&W", "–" if none else f"{compared.get(below, 0)}")
+    if none:
+        notes = benchmarks.force_rows(rows)["comparison_note"].drop_nulls().mode().sort()
+        cols[2].caption("No force is compared with E&W" + (f": {notes[0]}" if notes.len() else ""))
     forces = benchmarks.force_rows(rows)
     valued = forces.filter(pl.col("value").is_not_null()).height
     # the forces the measure expects (British Transport Police has no resident population), else every force listed

@@ -142,6 +142,13 @@ def test_explorer_counts_forces_better_and_worse_or_higher_and_lower_as_the_meas
         assert not [m for m in at.metric if " or " in m.label]
 
 
+def test_explorer_counts_no_force_higher_or_lower_where_none_is_compared(published):
+    # a mean has no interval: no force is compared, so "0 higher, 0 lower" (every force similar) would be false
+    at = no_exception(open_page(links.EXPLORER, measure="officer_hours_per_mh_incident"))
+    assert metric(at, "Forces higher than E&W") == metric(at, "Forces lower than E&W") == "–"
+    assert "No force is compared with E&W: no interval (a mean)" in all_text(at)
+
+
 def test_force_profile_keeps_a_row_for_every_measure_the_force_has_no_figure_for(published):
     force = SMALL_FORCE  # the City of London: no street triage in the test snapshot
     national = _latest(published, benchmarks.NATIONAL)
