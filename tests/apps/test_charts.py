@@ -72,6 +72,17 @@ def test_a_tables_csv_holds_its_numbers_as_the_table_shows_them():
     assert ui.csv_text(ui.as_shown(frame, config)).splitlines() == ["Value,Share,Count", "53.2427,55.7,64"]
 
 
+def test_a_tables_csv_rounds_as_the_browser_shows():
+    """The browser writes a '%.1f' column with JavaScript's toFixed: 55.85 (Merseyside's s136 rate per 100,000 in
+    2024-25, the real-data build) is shown 55.9 and 0.25 is shown 0.3; polars' round gave the CSV 55.8 and 0.2."""
+    import streamlit as st
+
+    frame = pl.DataFrame({"Rate": [55.85, 0.25, -0.25, 2.675, None, float("nan")]})
+    config = {"Rate": st.column_config.NumberColumn("Rate", format="%.1f")}
+    assert ui.as_shown(frame, config)["Rate"].to_list()[:5] == [55.9, 0.3, -0.3, 2.7, None]
+    assert ui.as_shown(frame)["Rate"].to_list()[:4] == [55.85, 0.25, -0.25, 2.675]  # 4 decimals: nothing to round
+
+
 def test_funnel_chart_draws_limits_target_and_forces_by_position_and_shape():
     points = pl.DataFrame(
         {
