@@ -265,6 +265,15 @@ def not_drawn_text(rows: pl.DataFrame) -> str:
     return f"Not drawn: {missing.height} of {forces.height} forces. {reasons}."
 
 
+def focus_not_drawn(rows: pl.DataFrame, focus: str) -> str:
+    """Why the chosen force has no point in a chart of these rows (no row for the period, or no published value),
+    '' when it has one: else it is missing from the funnel and the ranked chart without a word."""
+    own = rows.filter(pl.col("force_code") == focus)
+    if own.is_empty():
+        return NO_AREA_DATA
+    return "" if own["value"][0] is not None else note_text(own.row(0, named=True)) or "no published value"
+
+
 def ranked_table(rows: pl.DataFrame, comparator: str, focus: str | None, peers: Iterable[str]) -> pl.DataFrame:
     """Every force of a measure and period: value, interval, comparison, funnel position, change on the last period."""
     forces = force_rows(rows)

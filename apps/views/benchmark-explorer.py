@@ -141,6 +141,9 @@ def main() -> None:
     focus_code = None if focus == benchmarks.NATIONAL else focus
     period_words = fmt.period_long(period, period_type)
     _headline(rows, measure, period_words)
+    if focus_code and (why := benchmarks.focus_not_drawn(rows, focus_code)):
+        name = dict(forces.select("force_code", "force_name").iter_rows())[focus_code]
+        st.info(f"{name} is not drawn for {period_words}: {why}.")
     st.caption(benchmarks.method_note(measure, rows))
 
     chart, tab = ui.open_tab(CHARTS)

@@ -68,7 +68,8 @@ def custody_context(rows: pl.DataFrame) -> pl.DataFrame:
     )  # fmt: skip
 
 
-def _measure(snapshot: data.Snapshot, measure: dict, period: str, period_words: str, focus: str | None) -> None:
+def _measure(snapshot: data.Snapshot, measure: dict, period: str, period_words: str, focus: str | None,
+             name: str) -> None:  # fmt: skip
     rows = data.benchmark(snapshot.conn, snapshot.key, measure["measure_id"], period)
     st.markdown(f"#### {measure['measure_name']}")
     national = rows.filter(pl.col("geography_level") == "national")
@@ -82,6 +83,8 @@ def _measure(snapshot: data.Snapshot, measure: dict, period: str, period_words: 
             f"England and Wales, {period_words}: **{shown}** {unit.removeprefix('% ')} (95% interval {interval}). "
             + (benchmarks.CHANGE.get(r["change_significance"] or "", "") or "")
         )
+    if focus and (why := benchmarks.focus_not_drawn(rows, focus)):
+        st.caption(f"{name} is not drawn: {why}.")
     if not ui.ranked(rows, measure, period_words, f"outcomes_{measure['measure_id']}_{period}.csv", focus=focus):
         return
     st.caption(benchmarks.method_note(measure, rows))
@@ -110,7 +113,8 @@ def main() -> None:
                               column=cols[1])  # fmt: skip
         # the force drawn large in every chart is chosen here and kept in the address, so a copied link highlights
         # the same force (it was read from the session only, and a link opened elsewhere lost it)
-        focus = state.choose_force(data.forces(snapshot.conn, snapshot.key), national=benchmarks.NATIONAL,
+        forces = data.forces(snapshot.conn, snapshot.key)
+        focus = state.choose_force(forces, national=benchmarks.NATIONAL,
                                    label="Highlight a force", column=st.columns([3, 2])[0],
                                    default=benchmarks.NATIONAL)  # fmt: skip
         fy = period if period_type == "financial_year" else fmt.fy_of_month(period)
@@ -125,8 +129,9 @@ def main() -> None:
         return
 
     period_words = fmt.period_long(period, period_type)
+    name = dict(forces.select("force_code", "force_name").iter_rows()).get(focus, "")
     for measure in theme_measures.iter_rows(named=True):
-        _measure(snapshot, measure, period, period_words, None if focus == benchmarks.NATIONAL else focus)
+        _measure(snapshot, measure, period, period_words, None if focus == benchmarks.NATIONAL else focus, name)
     st.subheader(f"The financial year {fmt.fy_long(fy)} by force")
     file_name = f"outcomes_context_{theme}_{fy}.csv"
     # drawn when opened, so that a first view draws its charts only (docs/app.md, "Speed")

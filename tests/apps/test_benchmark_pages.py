@@ -149,6 +149,41 @@ def test_explorer_counts_no_force_higher_or_lower_where_none_is_compared(publish
     assert "No force is compared with E&W: no interval (a mean)" in all_text(at)
 
 
+def test_a_chosen_force_missing_from_the_charts_is_said_to_be(published):
+    # a force with no figure for the measure and period, or a withheld one, was left out of the funnel and the ranked
+    # chart without a word (Kent, street triage, in the real-data build)
+    withheld = published.frame(
+        "select b.measure_id, b.period, b.force_code, f.force_name from mart_benchmark b join dim_force f "
+        "using (force_code) where b.geography_level = 'force' and b.value is null and b.withheld_reason is not null "
+        "order by 1, 2, 3 limit 1"
+    )
+    absent = published.frame(
+        "select m.measure_id, m.period, f.force_code, f.force_name from (select distinct measure_id, period "
+        "from mart_benchmark where geography_level = 'force') m cross join dim_force f where not exists (select 1 "
+        "from mart_benchmark b where b.measure_id = m.measure_id and b.period = m.period and b.force_code = "
+        "f.force_code) order by 1, 2, 3 limit 1"
+    )
+    for found, why in ((withheld, "value withheld (disclosure control)"), (absent, benchmarks.NO_AREA_DATA)):
+        assert found.height, f"the test snapshot has a force {why}"
+        measure, period, force, name = found.row(0)
+        at = no_exception(open_page(links.EXPLORER, measure=measure, period=period, force=force))
+        assert f"{name} is not drawn for " in all_text(at) and f": {why}." in all_text(at)
+    measure, period, force, name = withheld.row(0)
+    at = no_exception(open_page(links.EXPLORER, measure=measure, period=period))  # no force chosen: nothing said
+    assert " is not drawn for " not in all_text(at)
+    # Outcomes & justice, 'Highlight a force': the same words under the theme's measure
+    latest = published.query("select max(period) from mart_benchmark where measure_id = 's136_police_station_pos_pct'")
+    row = published.frame(
+        "select b.force_code, f.force_name, b.value is null as missing from dim_force f left join mart_benchmark b "
+        "on b.force_code = f.force_code and b.measure_id = 's136_police_station_pos_pct' and b.period = ? "
+        "order by missing desc nulls first, 1 limit 1",
+        [latest[0][0]],
+    ).row(0)
+    assert row[2] is not False, "the test snapshot has a force with no police station share"
+    at = no_exception(open_page(links.OUTCOMES, theme="place_of_safety", period=latest[0][0], force=row[0]))
+    assert f"{row[1]} is not drawn: " in all_text(at)
+
+
 def test_force_profile_keeps_a_row_for_every_measure_the_force_has_no_figure_for(published):
     force = SMALL_FORCE  # the City of London: no street triage in the test snapshot
     national = _latest(published, benchmarks.NATIONAL)
