@@ -319,10 +319,10 @@ def main() -> None:
             "rounded to the nearest 5 and counts of 1 to 7 are shown as `*`; file counts are exact. The share of "
             "rows rejected is calculated from exact counts. Exact counts stay in the warehouse (`mhw status`, "
             "`mhw rejects`).",
-            "**Reject rates** are over the files in force: a file replaced by a correction or withdrawn is left "
-            "out. A file refused whole is counted apart (Files refused whole, with why); where a period has one, "
-            "the rows read and rejected published for it include the refused file's rows, so that period's rows "
-            "read, rows rejected and reject rate are not shown (–) and it is listed for its refused file.",
+            "**Reject rates** and the rows read and rejected are of the files in force: a file replaced by a "
+            "correction or withdrawn is left out, and a file refused whole is not in them (its corrected file "
+            "usually delivers its rows again). It is counted apart (Files refused whole, with why), and its "
+            "period is listed for it under 'Rejected files and high reject rates'.",
         ],
         pub,
     )
