@@ -78,9 +78,20 @@ def iopc_section(snapshot: data.Snapshot) -> None:
         )
     )
     ui.table(wide, f"iopc_deaths_by_force_{fy}.csv", "Download the IOPC force table (CSV)")
-    note = by_year.filter(pl.col("iopc_category") == "custody")
-    if note.height and note["reconciliation_note"][0]:
-        st.caption(f"Check: {note['reconciliation_note'][0]}.")
+    # each category's own check: one that does not add up (a death attributed to two forces) is named, never hidden
+    # behind another category's 'add up'
+    checked = by_year.filter(pl.col("reconciliation_note").is_not_null() & pl.col("iopc_category").is_in(present))
+    differ = checked.filter(~pl.col("deaths_by_force_reconciles").fill_null(False))
+    named = [
+        f"{IOPC_CATEGORIES[c]}: {note}" for c, note in differ.select("iopc_category", "reconciliation_note").rows()
+    ]
+    if differ.is_empty() and checked.height:
+        st.caption("Check: by-force rows add up to the national count in every category.")
+    elif named:
+        others = (
+            " The other categories' by-force rows add up to the national count." if checked.height > len(named) else ""
+        )
+        st.caption(f"Check: {'; '.join(named)}.{others}")
 
 
 # --- coroners ---------------------------------------------------------------------------------------------

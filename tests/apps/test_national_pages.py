@@ -384,3 +384,28 @@ def test_the_published_s136_totals_alone_when_the_warehouse_holds_none_of_their_
     at = no_exception(open_page(links.NATIONAL_SOURCES, section="s136 statistics"))
     assert "The warehouse holds none of the years these texts publish, so nothing is compared" in all_text(at)
     assert frame_with(at, "Financial year", "s136, warehouse")["s136, warehouse"].isna().all()
+
+
+def test_learning_names_an_iopc_category_whose_force_rows_do_not_add_up(own_copy: Path):
+    """The check under the IOPC force table is each category's: in 2019-20 the fatal shootings by force add up to 4
+    against a national 3 (a death attributed to two forces), while the page said the by-force rows 'add up to the
+    national count' from the custody category alone."""
+    with duckdb.connect(str(own_copy)) as con:
+        con.execute("delete from mart_iopc_deaths_national")
+        con.execute("delete from mart_iopc_deaths")
+        for category, deaths, by_force in (("custody", 2, 2), ("fatal_shooting", 1, 2)):
+            note = "by-force rows add up" if deaths == by_force else "by-force rows exceed the national count"
+            con.execute(
+                "insert into mart_iopc_deaths_national (edition, is_latest_edition, fy_label, iopc_category, deaths, "
+                "deaths_by_force_reconciles, reconciliation_note) values ('2019-20', true, '2019-20', ?, ?, ?, ?)",
+                [category, deaths, deaths == by_force, note],
+            )
+            for force in ("Force A", "Force B")[:by_force]:
+                con.execute(
+                    "insert into mart_iopc_deaths (edition, is_latest_edition, entity_name, entity_type, fy_label, "
+                    "iopc_category, deaths) values ('2019-20', true, ?, 'force', '2019-20', ?, 1)",
+                    [force, category],
+                )
+    text = all_text(no_exception(open_page(links.LEARNING)))
+    assert "Check: Fatal shootings: by-force rows exceed the national count." in text
+    assert "Check: by-force rows add up" not in text
