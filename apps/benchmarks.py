@@ -116,9 +116,19 @@ def value_text(row: dict[str, Any], digits: int = 1) -> str:
     return fmt.num(row.get("value"), digits)
 
 
-def note_text(row: dict[str, Any]) -> str:
-    """Why a row is not compared, or what it is missing, as the mart says (comparison_note, completeness_note)."""
-    return row.get("comparison_note") or row.get("completeness_note") or ""
+def note_text(row: dict[str, Any], comparator: str | None = None) -> str:
+    """Why a row is not compared, or what it is missing, as the mart says (comparison_note, completeness_note); with
+    a ``comparator``, a value with no comparator value beside it (British Transport Police has no region or peer
+    group) says so, as the mart has no note for it."""
+    note = row.get("comparison_note") or row.get("completeness_note") or ""
+    if (
+        note
+        or comparator is None
+        or fmt.missing(row.get("value"))
+        or not fmt.missing(row.get(COMPARATOR_VALUE[comparator]))
+    ):
+        return note
+    return f"no value for {COMPARATOR_WORDS[comparator]} to compare with"
 
 
 def ci_method_text(rows: pl.DataFrame, method: str | None = None) -> str:
@@ -294,7 +304,7 @@ def ranked_table(rows: pl.DataFrame, comparator: str, focus: str | None, peers: 
                 "Funnel": FUNNEL.get(r["funnel_position"] or "", ("",))[0],
                 "Previous period": fmt.num(r["previous_value"], 2),
                 "Change": CHANGE.get(r["change_significance"] or "", ""),
-                "Notes": note_text(r),
+                "Notes": note_text(r, comparator),
             }
         )
     return pl.DataFrame(out, schema=_text_schema(out, ("Rank",)))
@@ -360,7 +370,7 @@ def overview_frame(
                 "Open": link.get(r["measure_id"], ""),
                 # a force's row: why it is not compared; E&W's: what its figure is missing (no force has a
                 # denominator, the forces it covers)
-                "Note": (r["completeness_note"] or "") if national else note_text(r),
+                "Note": (r["completeness_note"] or "") if national else note_text(r, comparator),
             }
         )
     schema = {k: pl.String for k in ("Measure", "Period", "Value", "95% interval", "Comparator", "Compared",

@@ -161,8 +161,8 @@ def main() -> None:
             "Each is written in words with a symbol and filled in its colour: green / red (better / worse) where "
             "the measure has an agreed good direction, blues (higher / lower) where it has none, yellow similar; "
             "▲ the force's value is higher than the comparator's, ▼ lower, ● similar, □ not compared (withheld, "
-            "no data from the force, incomplete, or no interval: the Note says why). For England and Wales the "
-            "column counts the forces in each comparison.",
+            "no data from the force, incomplete, no interval, or no value for the comparator: the Note says why). "
+            "For England and Wales the column counts the forces in each comparison.",
             f"**Trend**: up to the {TREND_POINTS} latest periods of each measure (months or years), oldest first, "
             f"one block a period; {benchmarks.TREND_GAP} is a period withheld or not reported, kept as a gap. "
             "'Trend values' lists them.",

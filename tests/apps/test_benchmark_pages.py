@@ -66,8 +66,13 @@ def test_overview_of_a_force_compares_with_its_peers_from_the_link(published, rc
     latest = _latest(published, rcrp_force)
     expected = [benchmarks.compared_label(r, "peers") for r in latest.iter_rows(named=True)]  # '▲ Higher'
     assert table["Compared"].tolist() == expected
-    assert table["Note"].tolist() == [r["comparison_note"] or r["completeness_note"] or ""
-                                      for r in latest.iter_rows(named=True)]  # fmt: skip
+    # the mart's note, else, for a value with no peer value beside it, that there is none to compare with
+    assert table["Note"].tolist() == [
+        r["comparison_note"] or r["completeness_note"]
+        or ("no value for its peer group to compare with" if r["value"] is not None and r["peer_value"] is None
+            else "")
+        for r in latest.iter_rows(named=True)
+    ]  # fmt: skip
     assert table["Comparator"].tolist() == [fmt.num(v, 2) for v in latest["peer_value"].to_list()]
     widget(at, "Compare with").set_value("national").run()
     assert at.query_params["cmp"] == "national"

@@ -34,6 +34,24 @@ def test_a_row_not_compared_says_why_as_the_mart_does():
     assert benchmarks.note_text({"comparison_note": None, "completeness_note": None}) == ""
 
 
+def test_a_value_with_no_comparator_to_compare_with_says_so():
+    """British Transport Police has no region and no peer group: against either its rows were '□ Not compared' with
+    an empty Note on the Overview and in the explorer's force table, while the footnote says the Note says why."""
+    btp = {"value": 47.26, "comparison_note": None, "completeness_note": None, "national_value": 40.78,
+           "region_value": None, "peer_value": None, "significance_vs_national": "higher", "polarity": None,
+           "significance_vs_region": "not_compared", "significance_vs_peers": "not_compared"}  # fmt: skip
+    assert benchmarks.note_text(btp, "peers") == "no value for its peer group to compare with"
+    assert benchmarks.note_text(btp, "region") == "no value for its region to compare with"
+    assert benchmarks.note_text(btp, "national") == ""
+    assert (
+        benchmarks.note_text({**btp, "value": None, "comparison_note": "no denominator"}, "peers") == "no denominator"
+    )
+    row = {**btp, "measure_id": "m", "measure_name": "M", "period": "2024-25", "period_type": "financial_year",
+           "geography_level": "force", "lcl95": 42.9, "ucl95": 51.7, "change_significance": None}  # fmt: skip
+    frame = benchmarks.overview_frame(pl.DataFrame([row]), pl.DataFrame(), {}, "peers", {})
+    assert frame.row(0, named=True)["Note"] == "no value for its peer group to compare with"
+
+
 def test_the_method_note_names_a_denominator_source_only_where_one_gave_a_denominator():
     measure = {"measure_name": "Ratio", "numerator_definition": "n", "denominator_definition": "d",
                "disclosure_rule": "person_level", "caveats": None}  # fmt: skip
