@@ -154,7 +154,9 @@ def main() -> None:
         with st.expander(f"Escalations on {name}: {open_now} open, {area_items.height - open_now} resolved"):
             ui.table(benchmarks.escalation_frame(area_items), f"escalations_{area}.csv",
                      column_config={"Open": st.column_config.LinkColumn(display_text="Open ›")})  # fmt: skip
-    st.page_link(links.page_file(links.ESCALATIONS), label="Every escalation", icon=":material/priority_high:")
+    # every filter at 'all': Escalations shares the measure, so without them it opened on the last measure explored
+    st.page_link(links.page_file(links.ESCALATIONS), label="Every escalation", icon=":material/priority_high:",
+                 query_params=dict.fromkeys(("level", "status", "region", state.MEASURE), "all"))  # fmt: skip
     ui.footnotes(
         [
             "**Comparisons** use the force's 95% confidence interval against the comparator's value (Fingertips). "
