@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+import polars as pl
 
 SUPPRESSED = "suppressed_1_7"
 DASH = "–"
@@ -21,14 +24,29 @@ def missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+def rounded(value: Any, digits: int) -> Any:
+    """The app's one rounding rule, for text, tables and their CSVs alike: the number as published (its shortest
+    decimal, e.g. 15.95) to ``digits`` decimals, a tie away from zero (15.95 -> 16.0, 55.85 -> 55.9, 2.675 -> 2.68).
+    Python's format and JavaScript's toFixed round the binary value instead (15.95 is 15.9499... there: '15.9') and
+    polars' round multiplies first (55.85 -> 55.8), so one figure could read 15.9 in a sentence and 16.0 in a table."""
+    if missing(value) or not math.isfinite(value):
+        return value
+    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+
+
+def rounded_col(expr: pl.Expr, digits: int) -> pl.Expr:
+    """A float column rounded by `rounded` (for a table's columns, in place of polars' round)."""
+    return expr.map_elements(lambda v: rounded(v, digits), return_dtype=pl.Float64)
+
+
 def num(value: Any, digits: int = 1) -> str:
     """1234.5 -> '1,234.5'; missing -> '–'."""
-    return DASH if missing(value) else f"{value:,.{digits}f}"
+    return DASH if missing(value) else f"{rounded(value, digits):,.{digits}f}"
 
 
 def pct(value: Any, digits: int = 1) -> str:
     """A percentage already on the 0-100 scale: 12.34 -> '12.3%'."""
-    return DASH if missing(value) else f"{value:.{digits}f}%"
+    return DASH if missing(value) else f"{rounded(value, digits):.{digits}f}%"
 
 
 def count(value: Any, flag: str | None = None) -> str:
@@ -49,7 +67,7 @@ def interval(lo: Any, hi: Any, digits: int = 1) -> str:
     """'4.8 to 18.4', or '–' when either limit is missing."""
     if missing(lo) or missing(hi):
         return DASH
-    return f"{lo:,.{digits}f} to {hi:,.{digits}f}"
+    return f"{rounded(lo, digits):,.{digits}f} to {rounded(hi, digits):,.{digits}f}"
 
 
 def fy_long(fy_label: str) -> str:

@@ -7,10 +7,8 @@ CSV it downloads: what the CSV holds is exactly what the chart shows.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import altair as alt
@@ -20,6 +18,7 @@ import pyarrow as pa
 import streamlit as st
 
 from apps import benchmarks, charts, data
+from apps import format as fmt
 
 SECTION = "section"  # the address parameter of a page's open tab
 
@@ -142,29 +141,23 @@ def coloured(frame: pl.DataFrame, palettes: Mapping[str, Mapping[str, tuple]]) -
 SHOWN_DECIMALS = 4  # Streamlit shows a float with at most 4 decimals unless its column's format says otherwise
 
 
-def shown_round(value: float, digits: int) -> float:
-    """A float rounded as the browser writes it (JavaScript's toFixed, behind a column's printf format): the float's
-    exact value to ``digits`` decimals, a tie away from zero. Polars' round differs: Merseyside's s136 rate 55.85 (in
-    binary 55.8500000000000014) is shown 55.9 and polars gives 55.8."""
-    if not math.isfinite(value):
-        return value
-    return float(Decimal(value).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
-
-
-def as_shown(frame: pl.DataFrame, column_config: Mapping[str, Any] | None = None) -> pl.DataFrame:
+def as_shown(
+    frame: pl.DataFrame, column_config: Mapping[str, Any] | None = None, formatted_only: bool = False
+) -> pl.DataFrame:
     """The frame with each float column rounded to the decimals the table shows it with (a column's printf format
-    such as '%.1f', else Streamlit's 4): the CSV then holds the numbers on the screen, not 53.24271844660194."""
+    such as '%.1f', else Streamlit's 4) by the app's rule (`fmt.rounded`), for its CSV. `formatted_only`: the columns
+    with a printf format alone, for the table itself, so the browser's own rounding (toFixed, of the binary value)
+    never differs from the CSV or from the text; the others it shows to 4 decimals as they are."""
 
-    def decimals(name: str) -> int:
+    def decimals(name: str) -> int | None:
         config = (column_config or {}).get(name)
         printf = config.get("type_config", {}).get("format") if isinstance(config, dict) else None
-        found = re.fullmatch(r"%\.(\d+)f.*", printf or "")
-        return int(found.group(1)) if found else SHOWN_DECIMALS
+        found = re.fullmatch(r"%[+ ]?\.(\d+)f.*", printf or "")
+        return int(found.group(1)) if found else None if formatted_only else SHOWN_DECIMALS
 
     floats = {name: decimals(name) for name, dtype in frame.schema.items() if dtype.is_float()}
     return frame.with_columns(
-        pl.col(name).map_elements(lambda v, d=digits: shown_round(v, d), return_dtype=pl.Float64)
-        for name, digits in floats.items()
+        fmt.rounded_col(pl.col(name), digits) for name, digits in floats.items() if digits is not None
     )
 
 
@@ -178,8 +171,9 @@ def table(
     palettes: Mapping[str, Mapping[str, tuple]] | None = None,
 ) -> None:
     """A table (cells coloured by ``palettes``) and the CSV of exactly that table (its numbers as shown)."""
+    shown = as_shown(frame, column_config, formatted_only=True)
     st.dataframe(
-        coloured(frame, palettes) if palettes else frame,
+        coloured(shown, palettes) if palettes else shown,
         hide_index=True,
         width="stretch",
         height=height,

@@ -116,9 +116,9 @@ def forest_rows(evaluations: pl.DataFrame) -> pl.DataFrame:
             pl.col("force_name").alias("Force"),
             pl.coalesce(scheme, pl.col("scheme_key")).alias("Scheme"),
             pl.lit(label).alias("Compared with"),
-            pl.col(f"{prefix}level_ratio").round(RATIO_DIGITS).alias("Level change (ratio)"),
-            pl.col(f"{prefix}level_lcl").round(RATIO_DIGITS).alias("Lower 95%"),
-            pl.col(f"{prefix}level_ucl").round(RATIO_DIGITS).alias("Upper 95%"),
+            fmt.rounded_col(pl.col(f"{prefix}level_ratio"), RATIO_DIGITS).alias("Level change (ratio)"),
+            fmt.rounded_col(pl.col(f"{prefix}level_lcl"), RATIO_DIGITS).alias("Lower 95%"),
+            fmt.rounded_col(pl.col(f"{prefix}level_ucl"), RATIO_DIGITS).alias("Upper 95%"),
         )
         for prefix, label in (("", OWN), ("did_", PEERS))
     ]
@@ -194,7 +194,7 @@ def series_rows(series: pl.DataFrame) -> pl.DataFrame:
         pl.col("period_start").cast(pl.Date).alias("Period start"),
         pl.col("phase").replace_strict(PHASES, default=pl.col("phase")).alias("Phase"),
         pl.when(pl.col("fit_usable")).then(pl.lit(YES_NO[0])).otherwise(pl.lit(YES_NO[1])).alias("Used in the fit"),
-        *[pl.col(column).round(RATE_DIGITS).alias(name) for column, name in SERIES_VALUES.items()],
+        *[fmt.rounded_col(pl.col(column), RATE_DIGITS).alias(name) for column, name in SERIES_VALUES.items()],
         pl.when(note != "").then(note).alias("Note"),
     )
 

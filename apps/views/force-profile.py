@@ -74,7 +74,7 @@ def _spc_section(snapshot: data.Snapshot, monthly: pl.DataFrame, force: str, nam
     summary = icons.join(monthly.select("measure_id", "sort_order"), on="measure_id").sort("sort_order").select(
         pl.col("measure_name").alias("Measure"),
         pl.col("period").map_elements(fmt.month_long, return_dtype=pl.String).alias("Latest month"),
-        pl.col("value").round(2).alias("Latest value"),
+        fmt.rounded_col(pl.col("value"), 2).alias("Latest value"),
         pl.col("variation_type").replace_strict(benchmarks.VARIATION, default="").alias("Variation"),
         pl.col("assurance_type").replace_strict(benchmarks.ASSURANCE, default="").alias("Assurance"),
     )  # fmt: skip

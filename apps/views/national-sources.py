@@ -49,7 +49,7 @@ def use_of_force_rows(forces: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("share_caution") == "ok").then(pl.lit(RECORDING["ok"][0])).otherwise(
             pl.lit(RECORDING["caution"][0])).alias("Compared"),
         pl.lit("Other").alias("Highlight"),
-        pl.col("pct_condition_not_reported").round(1).alias("% condition not reported"),
+        fmt.rounded_col(pl.col("pct_condition_not_reported"), 1).alias("% condition not reported"),
     )  # fmt: skip
 
 
@@ -90,10 +90,10 @@ def use_of_force_section(snapshot: data.Snapshot) -> None:
             pl.col("area_name").alias("Area"),
             pl.col("n_mental_health").alias("Tactics: mental health"),
             pl.col("n_condition_reported").alias("Tactics with a condition recorded"),
-            pl.col("pct_mental_health").round(1).alias("MH share %"),
-            pl.format("{} to {}", pl.col("pct_mental_health_lcl95").round(1), pl.col("pct_mental_health_ucl95")
-                      .round(1)).fill_null("–").alias("95% CI"),
-            pl.col("pct_condition_not_reported").round(1).alias("% condition not reported"),
+            fmt.rounded_col(pl.col("pct_mental_health"), 1).alias("MH share %"),
+            pl.struct("pct_mental_health_lcl95", "pct_mental_health_ucl95")
+            .map_elements(lambda r: fmt.interval(*r.values()), return_dtype=pl.String).alias("95% CI"),
+            fmt.rounded_col(pl.col("pct_condition_not_reported"), 1).alias("% condition not reported"),
             pl.col("share_caution").replace_strict(CAUTIONS, default=pl.col("share_caution")).alias("Caution"),
         )  # fmt: skip
         ui.table(table, f"use_of_force_by_area_{fy}.csv", "Download the use of force table (CSV)")

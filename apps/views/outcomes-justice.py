@@ -40,12 +40,12 @@ def s136_context(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.select(
         pl.col("force_name").alias("Force"),
         published_count("s136_detentions", "s136 detentions"),
-        pl.col("median_hours").round(1).alias("Median hours (first place of safety to end)"),
-        pl.col("pct_over_24h").round(1).alias("% over 24 hours"),
-        pl.col("pct_police_station_pos").round(1).alias("% police station"),
-        pl.col("pct_ae_pos").round(1).alias("% A&E"),
-        pl.col("pct_ambulance").round(1).alias("% ambulance"),
-        pl.col("pct_police_vehicle").round(1).alias("% police vehicle"),
+        fmt.rounded_col(pl.col("median_hours"), 1).alias("Median hours (first place of safety to end)"),
+        fmt.rounded_col(pl.col("pct_over_24h"), 1).alias("% over 24 hours"),
+        fmt.rounded_col(pl.col("pct_police_station_pos"), 1).alias("% police station"),
+        fmt.rounded_col(pl.col("pct_ae_pos"), 1).alias("% A&E"),
+        fmt.rounded_col(pl.col("pct_ambulance"), 1).alias("% ambulance"),
+        fmt.rounded_col(pl.col("pct_police_vehicle"), 1).alias("% police vehicle"),
     )
 
 
@@ -55,16 +55,16 @@ def custody_context(rows: pl.DataFrame) -> pl.DataFrame:
         pl.col("force_name").alias("Force"),
         pl.col("is_partial_year").alias("Part year"),
         published_count("custody_detentions", "Custody detentions"),
-        pl.col("pct_mh_identified").round(1).alias("% MH identified"),
-        pl.col("pct_lnd_referred").round(1).alias("% L&D referred"),
-        pl.col("pct_lnd_assessed").round(1).alias("% L&D assessed"),
-        pl.col("median_hours_referral_to_assess").round(1).alias("Median hours referral to assessment"),
-        pl.col("pct_oocd_mh").round(1).alias("% OOCD (MH need)"),
+        fmt.rounded_col(pl.col("pct_mh_identified"), 1).alias("% MH identified"),
+        fmt.rounded_col(pl.col("pct_lnd_referred"), 1).alias("% L&D referred"),
+        fmt.rounded_col(pl.col("pct_lnd_assessed"), 1).alias("% L&D assessed"),
+        fmt.rounded_col(pl.col("median_hours_referral_to_assess"), 1).alias("Median hours referral to assessment"),
+        fmt.rounded_col(pl.col("pct_oocd_mh"), 1).alias("% OOCD (MH need)"),
         published_count("triage_contacts", "Triage contacts"),
-        pl.col("triage_s136_per_100").round(1).alias("s136 per 100 triage contacts"),
-        pl.col("pct_triage_informal_admission").round(1).alias("% informal admission"),
-        pl.col("pct_triage_cmht_crisis_referral").round(1).alias("% CMHT / crisis referral"),
-        pl.col("pct_triage_signpost_nfa").round(1).alias("% signposted / NFA"),
+        fmt.rounded_col(pl.col("triage_s136_per_100"), 1).alias("s136 per 100 triage contacts"),
+        fmt.rounded_col(pl.col("pct_triage_informal_admission"), 1).alias("% informal admission"),
+        fmt.rounded_col(pl.col("pct_triage_cmht_crisis_referral"), 1).alias("% CMHT / crisis referral"),
+        fmt.rounded_col(pl.col("pct_triage_signpost_nfa"), 1).alias("% signposted / NFA"),
     )  # fmt: skip
 
 

@@ -14,6 +14,7 @@ import polars as pl
 import streamlit as st
 
 from apps import data, state, ui
+from apps import format as fmt
 from apps.what_works_charts import (
     caveat_list,
     effect_sentence,
@@ -65,8 +66,8 @@ def _national(evaluations: pl.DataFrame, scheme_type: str, outcome: str) -> None
         pl.col("force_name").alias("Force"),
         pl.struct(rows.columns).map_elements(start_label, return_dtype=pl.String).alias("Start"),
         pl.struct(rows.columns).map_elements(finding, return_dtype=pl.String).alias("Finding"),
-        pl.col("level_ratio").round(2).alias("Ratio (own trend)"),
-        pl.col("did_level_ratio").round(2).alias("Ratio (comparison)"),
+        fmt.rounded_col(pl.col("level_ratio"), 2).alias("Ratio (own trend)"),
+        fmt.rounded_col(pl.col("did_level_ratio"), 2).alias("Ratio (comparison)"),
         pl.col("n_comparison_forces").alias("Comparison forces"),
         pl.col("periods_before").alias("Periods before"),
         pl.col("periods_after").alias("Periods after"),
@@ -115,12 +116,12 @@ def _scheme(snapshot: data.Snapshot, evaluations: pl.DataFrame, scheme_type: str
         rows.select(
             pl.col("outcome_label").alias("Outcome"),
             pl.struct(rows.columns).map_elements(finding, return_dtype=pl.String).alias("Finding"),
-            pl.col("level_ratio").round(3).alias("Ratio (own trend)"),
-            pl.col("level_lcl").round(3).alias("lower 95%"),
-            pl.col("level_ucl").round(3).alias("upper 95%"),
-            pl.col("did_level_ratio").round(3).alias("Ratio (comparison)"),
-            pl.col("did_level_lcl").round(3).alias("lower 95% (comparison)"),
-            pl.col("did_level_ucl").round(3).alias("upper 95% (comparison)"),
+            fmt.rounded_col(pl.col("level_ratio"), 3).alias("Ratio (own trend)"),
+            fmt.rounded_col(pl.col("level_lcl"), 3).alias("lower 95%"),
+            fmt.rounded_col(pl.col("level_ucl"), 3).alias("upper 95%"),
+            fmt.rounded_col(pl.col("did_level_ratio"), 3).alias("Ratio (comparison)"),
+            fmt.rounded_col(pl.col("did_level_lcl"), 3).alias("lower 95% (comparison)"),
+            fmt.rounded_col(pl.col("did_level_ucl"), 3).alias("upper 95% (comparison)"),
             pl.col("reason").alias("Why not evaluated"),
         ),
         f"what_works_{key}_outcomes.csv",

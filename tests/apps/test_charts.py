@@ -73,14 +73,29 @@ def test_a_tables_csv_holds_its_numbers_as_the_table_shows_them():
 
 
 def test_a_tables_csv_rounds_as_the_browser_shows():
-    """The browser writes a '%.1f' column with JavaScript's toFixed: 55.85 (Merseyside's s136 rate per 100,000 in
-    2024-25, the real-data build) is shown 55.9 and 0.25 is shown 0.3; polars' round gave the CSV 55.8 and 0.2."""
+    """A table is shown and downloaded rounded by the app's one rule: 55.85 (Merseyside's s136 rate per 100,000 in
+    2024-25, the real-data build) is 55.9 and 0.25 is 0.3 (polars' round gave the CSV 55.8 and 0.2), and 15.95 is
+    16.0 (the browser's toFixed of the unrounded value showed 15.9, the E&W use-of-force share beside a 16.0)."""
     import streamlit as st
 
-    frame = pl.DataFrame({"Rate": [55.85, 0.25, -0.25, 2.675, None, float("nan")]})
+    frame = pl.DataFrame({"Rate": [55.85, 0.25, -0.25, 2.675, 15.95, None, float("nan")]})
     config = {"Rate": st.column_config.NumberColumn("Rate", format="%.1f")}
-    assert ui.as_shown(frame, config)["Rate"].to_list()[:5] == [55.9, 0.3, -0.3, 2.7, None]
-    assert ui.as_shown(frame)["Rate"].to_list()[:4] == [55.85, 0.25, -0.25, 2.675]  # 4 decimals: nothing to round
+    assert ui.as_shown(frame, config)["Rate"].to_list()[:6] == [55.9, 0.3, -0.3, 2.7, 16.0, None]
+    assert ui.as_shown(frame)["Rate"].to_list()[:5] == [55.85, 0.25, -0.25, 2.675, 15.95]  # 4 decimals: as it is
+    signed = {"Rate": st.column_config.NumberColumn("Rate", format="%+.1f")}
+    assert ui.as_shown(frame, signed)["Rate"].to_list()[:5] == [55.9, 0.3, -0.3, 2.7, 16.0]
+
+
+def test_a_number_reads_the_same_in_a_sentence_and_in_a_table():
+    """One rounding rule (fmt.rounded) for the text and the tables: the E&W use-of-force mental-health share,
+    published 15.95, read '15.9%' in the headline (Python's format of the binary 15.9499...) and 16.0 in the table
+    (polars' round)."""
+    assert fmt.pct(15.95) == "16.0%" and fmt.num(15.95) == "16.0" and fmt.interval(15.95, 55.85) == "16.0 to 55.9"
+    assert fmt.pct(2.675, 2) == "2.68%" and fmt.pct(-0.25) == "-0.3%" and fmt.pct(12.34) == "12.3%"
+    frame = pl.DataFrame({"Share": [15.95, 55.85, None]})
+    shown = frame.select(fmt.rounded_col(pl.col("Share"), 1))["Share"].to_list()
+    assert shown == [16.0, 55.9, None]
+    assert [fmt.pct(v) for v in frame["Share"]] == ["16.0%", "55.9%", "–"]
 
 
 def test_funnel_chart_draws_limits_target_and_forces_by_position_and_shape():

@@ -277,6 +277,15 @@ def test_national_sources_show_use_of_force_and_population(published):
         [fy],
     )[0][0]
     assert len(frame_with(at, "Area", "Value", "Lower 95%")) == forces
+    # the E&W share reads the same in the headline and in the table (one rounding rule: 15.95 was '15.9%' and 16.0)
+    name, share = published.query(
+        "select area_name, pct_mental_health from mart_use_of_force_mh where tactic_level = 'all_tactics' "
+        "and fy_label = ? and is_national",
+        [fy],
+    )[0]
+    counts = frame_with(at, "Area", "MH share %")
+    shown = counts.loc[counts["Area"] == name, "MH share %"].iloc[0]
+    assert f"**{shown:.1f}%**" in all_text(at) and shown == fmt.rounded(share, 1)
     year = published.query("select max(mid_year) from mart_population_force_year")[0][0]
     at = no_exception(open_page(links.NATIONAL_SOURCES, section="Population"))
     assert at.query_params["mid_year"] == str(year) and at.query_params["section"] == "Population"
