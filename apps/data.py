@@ -631,6 +631,22 @@ def revision_rows(
 
 
 @cached
+def area_names(_conn: duckdb.DuckDBPyConnection, key: str) -> dict[str, str]:
+    """Code -> name of every area a published row may name: the forces and regions of ``dim_force`` (where the
+    snapshot has it) and England and Wales."""
+    names = {"E&W": "England and Wales"}
+    if "dim_force" not in tables(_conn, key):
+        return names
+    pairs = [("force_code", "force_name")]
+    if {"region_code", "region_name"} <= columns(_conn, key, "dim_force"):
+        pairs.insert(0, ("region_code", "region_name"))
+    for code, name in pairs:
+        names |= dict(run_query(_conn, f"select distinct {code}, {name} from dim_force where {code} is not null")
+                      .iter_rows())  # fmt: skip
+    return names
+
+
+@cached
 def rate_populations(_conn: duckdb.DuckDBPyConnection, key: str) -> pl.DataFrame:
     """The resident populations the latest year's rates per 100,000 divide by: England and Wales first, the population
     of the territorial forces reporting that year (``mart_s136_national_year``, with ``forces_reporting``), then each

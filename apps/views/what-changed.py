@@ -154,8 +154,10 @@ measure_names = (
     if "dim_measure" in data.tables(snapshot.conn, snapshot.key)
     else {}
 )
+areas = data.area_names(snapshot.conn, snapshot.key)
 detail = with_change_words(detail).with_columns(
-    pl.col("measure_id").replace_strict(measure_names, default=pl.col("measure_id"), return_dtype=pl.String)
+    pl.col("measure_id").replace_strict(measure_names, default=pl.col("measure_id"), return_dtype=pl.String),
+    pl.col("force_code").replace_strict(areas, default=pl.col("force_code"), return_dtype=pl.String),
 )
 st.subheader(f"Changes to {table}" + ("" if cause == ALL_CAUSES else f": {cause_label(cause)}"))
 ui.table(
@@ -164,7 +166,7 @@ ui.table(
             "change_type": "Change",
             "column_name": "Column",
             "measure_id": "Measure",
-            "force_code": "Force",
+            "force_code": "Area",
             "period": "Period",
             "row_key": "Row",
             "old_value": "Previously published",
@@ -183,6 +185,6 @@ ui.footnotes(
     ["Values are compared on each table's grain; a number differing only in its last digits of rounding is not "
      "counted as revised. A figure is a value in a column of numbers; a note or label is text, a yes/no flag or a "
      "date (a comparison note, a denominator's source). Column names the table's column that changed; Measure, the "
-     "measure of the row where the table has one."],
+     "measure of the row where the table has one; Area, its force, region or England and Wales by name."],
     pub,
 )  # fmt: skip

@@ -47,7 +47,8 @@ def test_first_publication_then_a_correction_with_its_cause(isolated_home):
     }
     detail = frame_with(at, "Previously published", "Now published")
     revised = detail[detail["Change"] == "Figure revised"].iloc[0]
-    assert (revised["Force"], revised["Period"], revised["Column"]) == ("W15000002", "2023-24", "n")
+    # the area by name (a code was all it said: E12000007, E&W)
+    assert (revised["Area"], revised["Period"], revised["Column"]) == ("Gwent", "2023-24", "n")
     assert (revised["Previously published"], revised["Now published"]) == ("40", "35")
     assert revised["Cause"] == "corrected delivery" and revised["Cause in detail"].startswith("corrected delivery: ")
     assert "v2.csv" in revised["Cause in detail"]
@@ -57,12 +58,12 @@ def test_first_publication_then_a_correction_with_its_cause(isolated_home):
     assert not at.exception
     assert at.selectbox(key="choose_cause").options == ["All causes", "corrected delivery", "not known"]
     detail = frame_with(at, "Previously published", "Now published")
-    shown = detail[["Change", "Force", "Cause"]].values.tolist()
-    assert shown == [["Figure revised", "W15000002", "corrected delivery"]]
+    shown = detail[["Change", "Area", "Cause"]].values.tolist()
+    assert shown == [["Figure revised", "Gwent", "corrected delivery"]]
     at.selectbox(key="choose_cause").set_value("not known").run()
     assert at.query_params["cause"] == "not known"
     detail = frame_with(at, "Previously published", "Now published")
-    assert detail[["Change", "Force"]].values.tolist() == [["Row added", "E23000001"]]
+    assert detail[["Change", "Area"]].values.tolist() == [["Row added", "Met Police"]]
 
 
 def test_a_snapshot_without_the_report_is_a_message_not_a_stack_trace(own_copy):
@@ -84,13 +85,15 @@ def test_revised_notes_are_told_apart_from_figures_with_their_measure_and_cause_
         con.execute("alter table publication alter previous_snapshot type varchar")  # NULL (an integer) when first
         con.execute("update publication set previous_snapshot = 'earlier'")
         con.execute("delete from mart_revisions")
-        for column, old, new in (("comparison_note", "no value", "no denominator for the period"),
-                                 ("denominator_source", None, "standin")):  # fmt: skip
+        region, region_name = con.execute("select region_code, region_name from dim_force where force_code = "
+                                          "'E23000001'").fetchone()  # fmt: skip
+        for column, old, new, area in (("comparison_note", "no value", "no denominator for the period", "BTP"),
+                                       ("denominator_source", None, "standin", region)):  # fmt: skip
             con.execute(
                 "insert into mart_revisions (table_name, change_type, measure, force_code, period, row_key, "
-                "old_value, new_value, cause, cause_detail) values ('mart_benchmark', 'revised', ?, 'BTP', "
+                "old_value, new_value, cause, cause_detail) values ('mart_benchmark', 'revised', ?, ?, "
                 "'2024-05', ?, ?, ?, 'method_change', 'method_change: model mart_benchmark')",
-                [column, f"measure_id={measure_id}; geography_code=BTP; period=2024-05", old, new],
+                [column, area, f"measure_id={measure_id}; geography_code={area}; period=2024-05", old, new],
             )
     at = run_page(table="mart_benchmark")
     assert not at.exception
@@ -100,6 +103,7 @@ def test_revised_notes_are_told_apart_from_figures_with_their_measure_and_cause_
     assert at.selectbox(key="choose_cause").options == ["All causes", "method change"]
     detail = frame_with(at, "Previously published", "Now published")
     assert detail["Column"].tolist() == ["comparison_note", "denominator_source"]
+    assert detail["Area"].tolist() == ["British Transport Police", region_name]  # names, not BTP and E12000007
     assert set(detail["Measure"]) == {name}
     assert set(detail["Cause"]) == {"method change"}
     assert set(detail["Cause in detail"]) == {"method change: model mart_benchmark"}
