@@ -284,6 +284,15 @@ def focus_not_drawn(rows: pl.DataFrame, focus: str) -> str:
     return "" if own["value"][0] is not None else note_text(own.row(0, named=True)) or "no published value"
 
 
+def focus_off_funnel(rows: pl.DataFrame, focus: str) -> str:
+    """Why the chosen force, which has a value, has no point in the funnel (a small resident population: no funnel
+    position), '' when it has one or has no value (focus_not_drawn says why)."""
+    own = force_rows(rows).filter(pl.col("force_code") == focus)
+    if own.is_empty() or own["value"][0] is None or own["funnel_lcl95"][0] is not None:
+        return ""
+    return note_text(own.row(0, named=True)) or "it has no funnel position"
+
+
 def ranked_table(rows: pl.DataFrame, comparator: str, focus: str | None, peers: Iterable[str]) -> pl.DataFrame:
     """Every force of a measure and period: value, interval, comparison, funnel position, change on the last period."""
     forces = force_rows(rows)

@@ -50,8 +50,9 @@ def _headline(rows: pl.DataFrame, measure: dict, period_words: str) -> None:
 
 
 def _funnel(rows: pl.DataFrame, measure: dict, period_words: str, focus: str | None, peers: list[str],
-            file_name: str) -> bool:  # fmt: skip
-    """The funnel plot and its note; False (and the reason) when the measure or period has no funnel."""
+            file_name: str, focus_name: str = "") -> bool:  # fmt: skip
+    """The funnel plot and its note, and why the chosen force is not in it though it has a value; False (and the
+    reason) when the measure or period has no funnel."""
     curve = benchmarks.funnel_curve(rows, measure["method"], measure["multiplier"])
     points = benchmarks.funnel_points(rows, focus, peers)
     if curve is None or points.height < 2:
@@ -72,6 +73,8 @@ def _funnel(rows: pl.DataFrame, measure: dict, period_words: str, focus: str | N
         + " 'Outlier' is said only beyond 99.8%; 95% is an alert. Every force's figures, ranked, are in the "
         f"next tab, '{CHARTS[1]}'."
     )
+    if focus and (why := benchmarks.focus_off_funnel(rows, focus)):
+        st.info(f"{focus_name} is not in the funnel: {why}. Its value and interval are in '{CHARTS[1]}'.")
     return True
 
 
@@ -141,8 +144,8 @@ def main() -> None:
     focus_code = None if focus == benchmarks.NATIONAL else focus
     period_words = fmt.period_long(period, period_type)
     _headline(rows, measure, period_words)
+    name = dict(forces.select("force_code", "force_name").iter_rows()).get(focus_code, "")
     if focus_code and (why := benchmarks.focus_not_drawn(rows, focus_code)):
-        name = dict(forces.select("force_code", "force_name").iter_rows())[focus_code]
         st.info(f"{name} is not drawn for {period_words}: {why}.")
     st.caption(benchmarks.method_note(measure, rows))
 
@@ -152,7 +155,7 @@ def main() -> None:
             drawn = True
             _spc(snapshot, measure, forces, focus_code)
         elif chart == CHARTS[0]:
-            drawn = _funnel(rows, measure, period_words, focus_code, peers, f"funnel_{measure_id}_{period}.csv")
+            drawn = _funnel(rows, measure, period_words, focus_code, peers, f"funnel_{measure_id}_{period}.csv", name)
         else:
             drawn = ui.ranked(rows, measure, period_words, f"ranked_{measure_id}_{period}.csv", comparator,
                               focus_code, peers)  # fmt: skip

@@ -190,6 +190,24 @@ def test_a_chosen_force_missing_from_the_charts_is_said_to_be(published):
     assert f"{row[1]} is not drawn: " in all_text(at)
 
 
+def test_a_chosen_force_with_a_value_but_no_place_in_the_funnel_is_said_to_be(published):
+    # the City of London's rates per resident have a value and no funnel position (small resident population): the
+    # funnel left it out without a word while the ranked chart drew it
+    found = published.frame(
+        "select b.measure_id, b.period, f.force_name, b.comparison_note from mart_benchmark b join dim_force f "
+        "using (force_code) where b.force_code = ? and b.value is not null and b.funnel_lcl95 is null and exists "
+        "(select 1 from mart_benchmark o where o.measure_id = b.measure_id and o.period = b.period and "
+        "o.funnel_lcl95 is not null) order by 1, 2 desc limit 1",
+        [SMALL_FORCE],
+    )
+    assert found.height, "the test snapshot has a small-population rate with a funnel"
+    measure, period, name, note = found.row(0)
+    at = no_exception(open_page(links.EXPLORER, measure=measure, period=period, force=SMALL_FORCE))
+    assert f"{name} is not in the funnel: {note}." in all_text(at) and " is not drawn for " not in all_text(at)
+    at = no_exception(open_page(links.EXPLORER, measure=measure, period=period))  # no force chosen: nothing said
+    assert " is not in the funnel" not in all_text(at)
+
+
 def test_force_profile_keeps_a_row_for_every_measure_the_force_has_no_figure_for(published):
     force = SMALL_FORCE  # the City of London: no street triage in the test snapshot
     national = _latest(published, benchmarks.NATIONAL)
