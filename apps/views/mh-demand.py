@@ -324,7 +324,9 @@ def _force_spc(snapshot: data.Snapshot, forces: pl.DataFrame, measures: pl.DataF
         if "assumed_demo" in rows["rcrp_go_live_basis"].to_list():
             st.caption("This go-live date is assumed for the synthetic demo, not a published date.")
     else:
-        st.caption(f"No Right Care, Right Person go-live date is recorded for {name}.")
+        # the change points are seeds/ref_rcrp_go_live.csv, not the scheme registers What works reads (docs/methods.md)
+        st.caption(f"No Right Care, Right Person go-live is set as a change point for {name}, so its SPC limits run "
+                   "unbroken; a scheme it has published may still be listed under What works.")  # fmt: skip
     series = data.spc(snapshot.conn, snapshot.key, measure, code)
     unit = measures.filter(pl.col("measure_id") == measure)["unit"][0]
     ui.spc(series, unit, labels[measure], name, f"mh_demand_spc_{measure}_{code}.csv")

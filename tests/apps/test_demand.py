@@ -52,6 +52,19 @@ def test_a_force_spc_chart_marks_its_rcrp_go_live_and_its_points_are_the_marts(p
     assert any('"field": "Event"' in str(spec).replace("'", '"') for spec in chart_specs(at))
 
 
+def test_a_force_without_a_go_live_change_point_is_not_said_to_have_none_recorded(published):
+    # the change points are a seed; the scheme registers may list the force's RCRP (What works): 'no go-live date
+    # is recorded for Kent' was untrue beside Kent's published start there
+    force = published.query(
+        "select force_code from mart_demand_force_month group by 1 having count(rcrp_go_live_date) = 0 order by 1 "
+        "limit 1"
+    )[0][0]
+    at = no_exception(open_page(links.DEMAND, force=force, section="One force over time"))
+    text = all_text(at)
+    assert "is set as a change point for" in text and "may still be listed under What works" in text
+    assert "go-live date is recorded" not in text
+
+
 def test_the_heatmap_shows_the_published_cells_of_the_year(published):
     fy = published.query("select max(fy_label) from mart_demand_hour_weekday")[0][0]
     at = no_exception(open_page(links.DEMAND, heat_fy=fy, section="When the calls come"))
