@@ -127,8 +127,8 @@ def publish_snapshot(
         ).fetchone()
         con.execute(
             "create table main.publication as select ? as snapshot_id, now()::timestamp as published_at, "
-            "? as warehouse_loads, ? as tables_published, ?::timestamp as ledger_loaded_until, "
-            "? as previous_snapshot, ? as revisions, ? as is_demo_data",
+            "?::integer as warehouse_loads, ? as tables_published, ?::timestamp as ledger_loaded_until, "
+            "?::varchar as previous_snapshot, ?::integer as revisions, ? as is_demo_data",
             [snapshot_id, loads, ", ".join(tables), loaded_until, previous_id, revisions, demo],
         )
         write_publication_tables(con, counts, models)

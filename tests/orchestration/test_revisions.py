@@ -52,6 +52,23 @@ def test_first_publication_has_an_empty_report_and_an_identical_one_adds_none(wa
         assert keys["mart_x_force_year"] == "force_code, fy_label"
 
 
+def test_the_publication_row_has_the_same_types_in_every_snapshot(warehouse, publish):
+    """An analyst reading `publication` across snapshots joins previous_snapshot to snapshot_id: the first
+    snapshot, without a previous one, held it as an INTEGER (a NULL parameter's type)."""
+    first = publish(warehouse)
+    again = publish(warehouse)
+    types = []
+    for snapshot in (first, again):
+        with duckdb.connect(str(snapshot.path), read_only=True) as con:
+            types.append(
+                con.execute(
+                    "select column_name, data_type from duckdb_columns() where table_name = 'publication'"
+                ).fetchall()
+            )
+    assert types[0] == types[1]
+    assert dict(types[0])["previous_snapshot"] == "VARCHAR"
+
+
 def test_a_corrected_delivery_is_the_cause_of_the_values_it_changed(warehouse, publish):
     publish(warehouse)
     with duckdb.connect(str(warehouse)) as con:
