@@ -4,6 +4,7 @@ class on every numeric column (docs/methods.md "Disclosure control"), read from 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -52,6 +53,20 @@ def test_every_numeric_column_declares_its_disclosure_class(published):
                 if (kind == "statistic") != bool(sources) or not set(sources) <= set(node["columns"]):
                     problems.append(f"{name}.{col} where {rows}: withheld_with {list(sources)}")
     assert problems == []
+
+
+def test_a_column_checked_against_a_list_of_values_names_them_in_its_description(published):
+    """An analyst filters on the values a column's description lists: a check constraint `col in ('a', 'b')`
+    allows values the description must name (mart_benchmark.significance_vs_peers listed none, assessment_vs_peers
+    left out not_compared, which most force rows hold)."""
+    unnamed = []
+    for name, node in published.items():
+        for col, spec in node["columns"].items():
+            for constraint in spec.get("constraints", []):
+                listed = re.fullmatch(rf"\s*{col}\s+in\s*\(([^)]*)\)\s*", constraint.get("expression") or "")
+                values = re.findall(r"'([^']*)'", listed.group(1)) if listed else []
+                unnamed += [f"{name}.{col}: {v}" for v in values if v not in spec.get("description", "")]
+    assert unnamed == []
 
 
 def test_a_published_model_built_on_the_repeat_contact_flags_is_revised_by_other_periods(published):
