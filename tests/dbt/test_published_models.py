@@ -10,7 +10,7 @@ import pytest
 
 from mhw.cli import prepare_manifest
 from mhw.disclosure_scan import CLASSES, PUBLISHED_PREFIXES, load_rules
-from mhw.published import load_manifest
+from mhw.published import load_manifest, published_models
 from mhw.settings import DBT_MANIFEST, PROJECT_ROOT
 
 NUMERIC_TYPES = ("integer", "bigint", "double precision", "numeric")
@@ -67,6 +67,26 @@ def test_a_column_checked_against_a_list_of_values_names_them_in_its_description
                 values = re.findall(r"'([^']*)'", listed.group(1)) if listed else []
                 unnamed += [f"{name}.{col}: {v}" for v in values if v not in spec.get("description", "")]
     assert unnamed == []
+
+
+def test_every_grain_column_of_a_published_model_is_not_null():
+    """The grain test (`unique_combination`, mhw.published) groups NULLs together, so a row with a NULL key passes
+    it, and the revisions report, joining snapshots on the grain, would see that row removed and added at every
+    publish: each grain column is declared not null (a constraint, or a not_null test)."""
+    manifest = load_manifest(DBT_MANIFEST)
+    not_null_tests = {
+        (n["attached_node"], n.get("column_name"))
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "test" and (n.get("test_metadata") or {}).get("name") == "not_null"
+    }
+    nullable = []
+    for name, model in published_models(manifest).items():
+        columns = manifest["nodes"][model.unique_id]["columns"]
+        for col in model.key:
+            constrained = any(c["type"] in ("not_null", "primary_key") for c in columns[col].get("constraints", []))
+            if not constrained and (model.unique_id, col) not in not_null_tests:
+                nullable.append(f"{name}.{col}")
+    assert nullable == []
 
 
 def test_a_published_model_built_on_the_repeat_contact_flags_is_revised_by_other_periods(published):
