@@ -82,7 +82,7 @@ def test_revised_notes_are_told_apart_from_figures_with_their_measure_and_cause_
             "select measure_id, measure_name from dim_measure where measure_id in (select measure_id from "
             "mart_benchmark) order by sort_order limit 1"
         ).fetchone()
-        con.execute("alter table publication alter previous_snapshot type varchar")  # NULL (an integer) when first
+        # previous_snapshot is VARCHAR in every snapshot (NULL in the first one): a text id is written as it is
         con.execute("update publication set previous_snapshot = 'earlier'")
         con.execute("delete from mart_revisions")
         region, region_name = con.execute("select region_code, region_name from dim_force where force_code = "
