@@ -654,7 +654,8 @@ def publish(
     no_wait: Annotated[bool, NO_WAIT] = False,
 ) -> None:
     """Publish a serving snapshot from the warehouse as it stands (refresh does this itself)."""
-    from .serving import PublishError, publish_snapshot
+    from .published import ManifestError, published_models
+    from .serving import PublishError, publish_snapshot, require_checks_pass
 
     settings = get_settings()
     if not settings.warehouse.exists():  # a mistyped MHW_HOME: say so, and leave no folder or claim file there
@@ -662,8 +663,9 @@ def publish(
     with _claimed(settings, "mhw publish", no_wait):
         prepare_manifest()  # the disclosure rules publish checks come from the models' yml
         try:
+            require_checks_pass(settings.warehouse, published_models())  # `mhw checks`, whatever ran before
             snapshot = publish_snapshot(settings.warehouse, settings.serving_dir, previous=previous, demo=settings.demo)
-        except PublishError as exc:
+        except (PublishError, ManifestError) as exc:
             _fail(str(exc))
     typer.echo(snapshot.summary())
 

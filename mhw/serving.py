@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from .catalog import table_columns, table_names
+from .checks import warehouse_problems
 from .disclosure_scan import PUBLISHED_PREFIXES, load_rules, scan_disclosure
 from .identifier_scan import event_date_columns, scan_identifiers
 from .published import PUBLISHED_SCHEMA, ManifestError, PublishedModel, load_manifest, published_models
@@ -61,6 +62,16 @@ def _check_privacy(con: duckdb.DuckDBPyConnection, database: str, tables: list[s
         bad = [c for c in table_columns(con, table, PUBLISHED_SCHEMA, database) if FORBIDDEN_COLUMN.search(c)]
         if bad:
             raise PublishError(f"{table} has person-level column(s) {bad}; it may not be published")
+
+
+def require_checks_pass(warehouse: Path, models: Mapping[str, PublishedModel]) -> None:
+    """Refuse, naming each problem, a warehouse that fails `mhw checks` (mhw/checks.py). The Dagster checks block
+    only the run they run in, so without this `mhw publish`, or the serving asset materialised on its own, would
+    publish a table off its contract."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        problems = [p for found in warehouse_problems(con, models).values() for p in found]
+    if problems:
+        raise PublishError(f"the checks fail (`mhw checks`), so nothing was published: {'; '.join(problems)}")
 
 
 def publish_snapshot(

@@ -10,7 +10,7 @@ from mhw.catalog import table_columns
 from mhw.checks import contract_problems
 from mhw.published import PUBLISHED_SCHEMA, PublishedModel, load_manifest, published_models
 from mhw.refresh_inputs import PLAN_TAG, ledger_totals, record_planned_refresh
-from mhw.serving import publish_snapshot
+from mhw.serving import publish_snapshot, require_checks_pass
 from mhw.settings import get_settings
 
 from ..dbt import dbt_project, translator
@@ -68,7 +68,9 @@ def serving_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     """A new serving/<stamp>.duckdb of the published tables and their revisions, then serving/current.duckdb
     switched to it (under the run's writer claim)."""
     settings = get_settings()
-    snapshot = publish_snapshot(warehouse.path, settings.serving_dir, models=_models(), demo=settings.demo)
+    models = _models()
+    require_checks_pass(warehouse.path, models)  # when materialised without the checks above (alone, in the UI)
+    snapshot = publish_snapshot(warehouse.path, settings.serving_dir, models=models, demo=settings.demo)
     context.log.info(snapshot.summary())
     plan_id = context.run.tags.get(PLAN_TAG)
     if plan_id:  # a scheduled or sensed refresh: recorded as `mhw refresh` records its own, so the next skips

@@ -105,17 +105,10 @@ def test_a_previous_that_is_not_a_snapshot_is_refused_before_anything_is_written
     assert not list((tmp_path / "serving").glob("*.duckdb"))
 
 
-def test_a_table_off_its_contract_fails_its_check_and_the_publish_does_not_run(
-    pipeline_snapshot_build, tmp_path, monkeypatch
-):
-    """The published tables' column checks run as one Dagster step; one table off its contract fails its own
-    check (the others pass) and stops the serving snapshot, which needs every blocking check to pass."""
+@pytest.fixture
+def off_contract_home(pipeline_snapshot_build, tmp_path, monkeypatch):
+    """MHW_HOME with the pipeline's warehouse, whose dim_force has a column its .yml does not declare."""
     import shutil
-
-    import dagster as dg
-
-    from orchestration.assets.publish import contract_checks, published_model_keys, serving_snapshot
-    from orchestration.resources import WarehouseResource
 
     home = tmp_path / "home"
     home.mkdir()
@@ -125,12 +118,29 @@ def test_a_table_off_its_contract_fails_its_check_and_the_publish_does_not_run(
     for name in ("MHW_WAREHOUSE", "MHW_SERVING_DIR", "MHW_LANDING_DIR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MHW_HOME", str(home))
-    result = dg.materialize(
-        [*(dg.AssetSpec(key) for key in published_model_keys()), contract_checks, serving_snapshot],
-        resources={"warehouse": WarehouseResource()},
-        selection=dg.AssetSelection.assets(serving_snapshot) | dg.AssetSelection.checks(contract_checks),
-        raise_on_error=False,
+    return home
+
+
+def _materialize(selection):
+    """The published models (as built), their contract checks and the serving snapshot; `selection` runs."""
+    import dagster as dg
+
+    from orchestration.assets.publish import contract_checks, published_model_keys, serving_snapshot
+    from orchestration.resources import WarehouseResource
+
+    assets = [*(dg.AssetSpec(key) for key in published_model_keys()), contract_checks, serving_snapshot]
+    selection = selection(dg.AssetSelection.assets(serving_snapshot), dg.AssetSelection.checks(contract_checks))
+    return dg.materialize(
+        assets, resources={"warehouse": WarehouseResource()}, selection=selection, raise_on_error=False
     )
+
+
+def test_a_table_off_its_contract_fails_its_check_and_the_publish_does_not_run(off_contract_home):
+    """The published tables' column checks run as one Dagster step; one table off its contract fails its own
+    check (the others pass) and stops the serving snapshot, which needs every blocking check to pass."""
+    from orchestration.assets.publish import published_model_keys
+
+    result = _materialize(lambda publish, checks: publish | checks)
     evaluations = result.get_asset_check_evaluations()
     failed = {e.asset_key.to_user_string(): e.description for e in evaluations if not e.passed}
     assert failed.keys() == {"marts/dim_force"} and "undeclared" in failed["marts/dim_force"]
@@ -139,4 +149,23 @@ def test_a_table_off_its_contract_fails_its_check_and_the_publish_does_not_run(
     assert len(steps) == 1, steps
     started = {e.step_key for e in result.all_events if e.event_type_value == "STEP_START"}
     assert not result.success and started == steps, "the publish never started (its own guards not reached)"
-    assert not (home / "serving" / "current.duckdb").exists()
+    assert not (off_contract_home / "serving" / "current.duckdb").exists()
+
+
+def test_a_publish_without_the_checks_run_before_it_refuses_a_table_off_its_contract(off_contract_home):
+    """The Dagster check blocks only the run it runs in: the serving snapshot materialised on its own (the UI's
+    Materialize on serving_snapshot) and `mhw publish` check for themselves, and publish nothing. A declared column
+    gone is found by nothing else (an undeclared number is, by the disclosure scan)."""
+    from typer.testing import CliRunner
+
+    from mhw.cli import app
+
+    with duckdb.connect(str(off_contract_home / "warehouse.duckdb")) as con:
+        con.execute("alter table marts.dim_force drop column undeclared")
+        con.execute("alter table marts.dim_force drop column peer_group")
+    result = _materialize(lambda publish, checks: publish)
+    (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert "nothing was published: dim_force lacks column(s) peer_group" in str(failure.event_specific_data.error)
+    done = CliRunner().invoke(app, ["publish"])
+    assert done.exit_code == 2 and "dim_force lacks column(s) peer_group that its .yml declares" in done.output
+    assert not list((off_contract_home / "serving").glob("*.duckdb"))
