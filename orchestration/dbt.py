@@ -21,7 +21,7 @@ from dagster_dbt import (
 )
 from dagster_dbt.dbt_manifest import validate_manifest
 
-from mhw import manifest
+from mhw import atomic, manifest
 from mhw.progress import Reporter
 from mhw.published import NPCC_OBJECTIVES
 from mhw.refresh_inputs import TESTED_THROUGH_ENV, code_fingerprint, data_tested_through, set_aside_for_other_code
@@ -210,27 +210,37 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
 
 @dg.multi_asset_check(
     specs=[
-        dg.AssetCheckSpec("dbt_tests", asset=key, description=f"Its {len(tests)} dbt data tests, run by the last build")
+        dg.AssetCheckSpec("dbt_tests", asset=key, description=f"Its {len(tests)} dbt data tests, run by its last build")
         for key, tests in sorted(TESTS_BY_ASSET.items())
     ],
     can_subset=True,
 )
 def dbt_tests(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-    """Each model's dbt data tests as one check, read from the run results of the last `dbt build` (the one this run
-    made when it built the model). A failing error-level test has already stopped that build; this reports which
-    tests ran, which warned and which failed. (`warehouse`: read under the writer claim, so no build is half-way.)"""
+    """Each model's dbt data tests as one check, read from the run results of the last `dbt build` that ran them (the
+    one this run made when it built the model; a check run on its own reads its model's last build, not the last
+    build of other models). A failing error-level test has already stopped that build; this reports which tests
+    ran, which warned and which failed. (`warehouse`: read under the writer claim, so no build is half-way.)"""
     generated_at, results = last_build_results(get_settings().dbt_dir)
     for key in sorted(context.selected_asset_check_keys):
         yield tests_result(key.asset_key, TESTS_BY_ASSET[key.asset_key], results, generated_at)
 
 
 def last_build_results(dbt_dir: Path) -> tuple[str, dict[str, Mapping[str, Any]]]:
-    """When the last dbt build in this MHW_HOME finished, and its result for each node by unique id."""
+    """When the last dbt build in this MHW_HOME finished, and each node's result (by unique id) from the last build
+    that ran it: a build of some models (one materialised from the Dagster UI) leaves the others' results as the
+    builds before left them (KEPT_RESULTS, written by build_target)."""
+    kept = dbt_dir / KEPT_RESULTS
+    results = json.loads(kept.read_text()) if kept.exists() else {}
     found = max(dbt_dir.glob("build-*/run_results.json"), key=lambda path: path.stat().st_mtime, default=None)
-    if found is None:
+    if found is None and not results:
         raise dg.Failure(f"no dbt build has finished in {dbt_dir}: materialise the dbt assets first")
+    if found is None:
+        return max(r["generated_at"] for r in results.values()), results
     run_results = json.loads(found.read_text())
-    return run_results["metadata"]["generated_at"], {r["unique_id"]: r for r in run_results["results"]}
+    generated_at = run_results["metadata"]["generated_at"]
+    for r in run_results["results"]:
+        results[r["unique_id"]] = {"status": r["status"], "failures": r["failures"], "generated_at": generated_at}
+    return generated_at, results
 
 
 def tests_result(
@@ -260,12 +270,15 @@ def tests_result(
             "failed (failing rows)": dg.MetadataValue.json(failed),
             "warned (failing rows)": dg.MetadataValue.json(by_status["warn"]),
             "not run by the last build": len(tests) - ran,
-            "dbt build finished at": generated_at,
+            "dbt build finished at": max(
+                (results[t].get("generated_at", generated_at) for t in tests if t in results), default=generated_at
+            ),
         },
     )
 
 
 PARSE_STATE = "partial_parse.msgpack"
+KEPT_RESULTS = "run_results_by_node.json"  # each node's result from the last build that ran it
 
 
 def first_parse_state(manifest: Mapping[str, Any] = MANIFEST) -> Path | None:
@@ -284,6 +297,8 @@ def build_target(dbt_dir: Path, first: Path | None = None) -> Path:
     Without a parse state dbt parses the whole project (some 10 s); dbt checks that a state fits (the same project
     files, dbt version and profile: mhw-dbt makes every warehouse's profile the same) and parses again what does
     not. Earlier builds' folders are removed (the last one is kept until then, for its logs and run results)."""
+    if any(dbt_dir.glob("build-*/run_results.json")):  # its results stand for the nodes the next build leaves out
+        atomic.write_text(dbt_dir / KEPT_RESULTS, json.dumps(last_build_results(dbt_dir)[1]))
     for old in dbt_dir.glob("build-*"):
         shutil.rmtree(old, ignore_errors=True)
     target = dbt_dir / f"build-{uuid.uuid4().hex[:8]}"

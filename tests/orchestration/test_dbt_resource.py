@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from importlib.metadata import version
@@ -19,6 +20,7 @@ from orchestration.dbt import (
     dbt_resource,
     drop_outdated_tables,
     first_parse_state,
+    last_build_results,
     translator,
 )
 from orchestration.dbt_child import WAREHOUSE_ENV, in_warehouse_folder
@@ -63,6 +65,30 @@ def test_a_build_starts_from_the_homes_parse_state_else_the_projects(tmp_path):
     again = build_target(dbt_dir, first)
     assert (again / PARSE_STATE).read_bytes() == b"home"
     assert not target.exists(), "an earlier build's folder is removed"
+
+
+def test_a_models_tests_are_read_from_the_last_build_that_ran_them(tmp_path):
+    """A build of one model (materialised from the Dagster UI) leaves the other models' test results as the build
+    before left them: their `dbt_tests` check, run on its own, does not say their tests were not run."""
+    import dagster as dg
+
+    from orchestration.dbt import tests_result  # imported here: pytest would collect it as a test
+
+    dbt_dir, first = tmp_path / "dbt", tmp_path / "project_state"
+    first.write_bytes(b"project")
+
+    def build(generated_at: str, results: dict[str, tuple[str, int | None]]) -> None:  # its run results, as dbt's
+        rows = [{"unique_id": u, "status": status, "failures": n} for u, (status, n) in results.items()]
+        (build_target(dbt_dir, first) / "run_results.json").write_text(
+            json.dumps({"metadata": {"generated_at": generated_at}, "results": rows})
+        )
+
+    build("t1", {"model.mhw.a": ("success", None), "test.mhw.t_a": ("pass", 0), "test.mhw.t_b": ("warn", 3)})
+    build("t2", {"model.mhw.b": ("success", None), "test.mhw.t_b": ("pass", 0)})  # b alone
+    generated_at, results = last_build_results(dbt_dir)
+    checked = tests_result(dg.AssetKey("a"), ["test.mhw.t_a"], results, generated_at)
+    assert checked.passed and checked.metadata["dbt build finished at"].value == "t1"
+    assert generated_at == "t2" and results["test.mhw.t_b"]["status"] == "pass"
 
 
 def test_the_projects_parse_state_is_used_only_when_parsed_for_the_projects_folder():
