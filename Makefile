@@ -16,7 +16,7 @@ help:
 	@echo "make app      serve the current snapshot"
 	@echo "make dev      the Dagster UI (asset graph, runs, checks) on 127.0.0.1:3000"
 	@echo "make test     the whole test suite;  make lint;  make bench"
-	@echo "make plan     SQLMesh change review of the dbt models (BASE=<git revision or folder>, default: main)"
+	@echo "make plan     SQLMesh change review of the dbt models (BASE=<git revision or folder>, default: where HEAD left main)"
 	@echo "make checks / publish / docs / artefacts   the scheduled refresh's steps (.github/workflows/refresh.yml)"
 
 $(UV):
