@@ -188,6 +188,11 @@ def highlight(code: pl.Expr, focus: str | None, peers: Iterable[str]) -> pl.Expr
     )  # fmt: skip
 
 
+def force_names(forces: pl.DataFrame) -> dict[str, str]:
+    """Force code -> name, of a ``dim_force`` frame (data.forces)."""
+    return dict(forces.select("force_code", "force_name").iter_rows())
+
+
 def force_rows(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.filter(pl.col("geography_level") == "force")
 
@@ -275,22 +280,27 @@ def not_drawn_text(rows: pl.DataFrame) -> str:
     return f"Not drawn: {missing.height} of {forces.height} forces. {reasons}."
 
 
+def _focus_row(rows: pl.DataFrame, focus: str) -> dict[str, Any] | None:
+    own = force_rows(rows).filter(pl.col("force_code") == focus)
+    return None if own.is_empty() else own.row(0, named=True)
+
+
 def focus_not_drawn(rows: pl.DataFrame, focus: str) -> str:
     """Why the chosen force has no point in a chart of these rows (no row for the period, or no published value),
     '' when it has one: else it is missing from the funnel and the ranked chart without a word."""
-    own = rows.filter(pl.col("force_code") == focus)
-    if own.is_empty():
+    row = _focus_row(rows, focus)
+    if row is None:
         return NO_AREA_DATA
-    return "" if own["value"][0] is not None else note_text(own.row(0, named=True)) or "no published value"
+    return "" if row["value"] is not None else note_text(row) or "no published value"
 
 
 def focus_off_funnel(rows: pl.DataFrame, focus: str) -> str:
     """Why the chosen force, which has a value, has no point in the funnel (a small resident population: no funnel
     position), '' when it has one or has no value (focus_not_drawn says why)."""
-    own = force_rows(rows).filter(pl.col("force_code") == focus)
-    if own.is_empty() or own["value"][0] is None or own["funnel_lcl95"][0] is not None:
+    row = _focus_row(rows, focus)
+    if row is None or row["value"] is None or row["funnel_lcl95"] is not None:
         return ""
-    return note_text(own.row(0, named=True)) or "it has no funnel position"
+    return note_text(row) or "it has no funnel position"
 
 
 def ranked_table(rows: pl.DataFrame, comparator: str, focus: str | None, peers: Iterable[str]) -> pl.DataFrame:

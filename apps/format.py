@@ -39,6 +39,11 @@ def rounded_col(expr: pl.Expr, digits: int) -> pl.Expr:
     return expr.map_elements(lambda v: rounded(v, digits), return_dtype=pl.Float64)
 
 
+def rounded_cols(names: dict[str, str], digits: int) -> list[pl.Expr]:
+    """Float columns (column -> name shown) rounded by `rounded` and renamed, in that order."""
+    return [rounded_col(pl.col(column), digits).alias(name) for column, name in names.items()]
+
+
 def num(value: Any, digits: int = 1) -> str:
     """1234.5 -> '1,234.5'; missing -> '–'."""
     return DASH if missing(value) else f"{rounded(value, digits):,.{digits}f}"

@@ -116,9 +116,14 @@ def forest_rows(evaluations: pl.DataFrame) -> pl.DataFrame:
             pl.col("force_name").alias("Force"),
             pl.coalesce(scheme, pl.col("scheme_key")).alias("Scheme"),
             pl.lit(label).alias("Compared with"),
-            fmt.rounded_col(pl.col(f"{prefix}level_ratio"), RATIO_DIGITS).alias("Level change (ratio)"),
-            fmt.rounded_col(pl.col(f"{prefix}level_lcl"), RATIO_DIGITS).alias("Lower 95%"),
-            fmt.rounded_col(pl.col(f"{prefix}level_ucl"), RATIO_DIGITS).alias("Upper 95%"),
+            *fmt.rounded_cols(
+                {
+                    f"{prefix}level_ratio": "Level change (ratio)",
+                    f"{prefix}level_lcl": "Lower 95%",
+                    f"{prefix}level_ucl": "Upper 95%",
+                },
+                RATIO_DIGITS,
+            ),
         )
         for prefix, label in (("", OWN), ("did_", PEERS))
     ]

@@ -86,7 +86,7 @@ def _spc(snapshot: data.Snapshot, measure: dict, forces: pl.DataFrame, focus_cod
     regions = forces.filter(pl.col("region_code").is_not_null()).select("region_code", "region_name").unique()
     areas = {benchmarks.NATIONAL: "England and Wales", **dict(regions.sort("region_name").iter_rows())}
     if focus_code:
-        areas[focus_code] = dict(forces.select("force_code", "force_name").iter_rows())[focus_code]
+        areas[focus_code] = benchmarks.force_names(forces)[focus_code]
     area = state.choose("Series", list(areas), benchmarks.SPC_AREA_PARAM, fmt=areas.get,
                         default=focus_code or benchmarks.NATIONAL)  # fmt: skip
     series = data.spc(snapshot.conn, snapshot.key, measure["measure_id"], area)
@@ -144,7 +144,7 @@ def main() -> None:
     focus_code = None if focus == benchmarks.NATIONAL else focus
     period_words = fmt.period_long(period, period_type)
     _headline(rows, measure, period_words)
-    name = dict(forces.select("force_code", "force_name").iter_rows()).get(focus_code, "")
+    name = benchmarks.force_names(forces).get(focus_code, "")
     if focus_code and (why := benchmarks.focus_not_drawn(rows, focus_code)):
         st.info(f"{name} is not drawn for {period_words}: {why}.")
     st.caption(benchmarks.method_note(measure, rows))

@@ -138,7 +138,7 @@ def main() -> None:
         measures = data.not_empty(data.measures(snapshot.conn, snapshot.key), "benchmark measures")
         cols = st.columns([2, 3])
         with_figures = data.forces_with_figures(snapshot.conn, snapshot.key)
-        default = min(with_figures, key=dict(forces.select("force_code", "force_name").iter_rows()).get, default=None)
+        default = min(with_figures, key=benchmarks.force_names(forces).get, default=None)
         force = state.choose_force(forces, column=cols[0], default=default)
         comparator = state.choose_comparator(column=cols[1])
         latest = data.not_empty(data.benchmark_latest(snapshot.conn, snapshot.key, force), "benchmark figures")

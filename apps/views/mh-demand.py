@@ -338,8 +338,7 @@ def _force_spc(snapshot: data.Snapshot, forces: pl.DataFrame, measures: pl.DataF
 def _heatmap(snapshot: data.Snapshot, forces: pl.DataFrame) -> None:
     st.subheader("When the calls come: hour of day by day of week")
     area = state.current(state.FORCE) or benchmarks.NATIONAL
-    name = EW if area == benchmarks.NATIONAL else dict(forces.select("force_code", "force_name").iter_rows()).get(
-        area, area)  # fmt: skip
+    name = EW if area == benchmarks.NATIONAL else benchmarks.force_names(forces).get(area, area)
     options = [benchmarks.NATIONAL, area] if area != benchmarks.NATIONAL else [area]
     scope = state.choose("Area", options, "heat_area", fmt=lambda c: EW if c == benchmarks.NATIONAL else name,
                          kind="radio", horizontal=True)  # fmt: skip

@@ -40,13 +40,11 @@ def s136_context(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.select(
         pl.col("force_name").alias("Force"),
         published_count("s136_detentions", "s136 detentions"),
-        fmt.rounded_col(pl.col("median_hours"), 1).alias("Median hours (first place of safety to end)"),
-        fmt.rounded_col(pl.col("pct_over_24h"), 1).alias("% over 24 hours"),
-        fmt.rounded_col(pl.col("pct_police_station_pos"), 1).alias("% police station"),
-        fmt.rounded_col(pl.col("pct_ae_pos"), 1).alias("% A&E"),
-        fmt.rounded_col(pl.col("pct_ambulance"), 1).alias("% ambulance"),
-        fmt.rounded_col(pl.col("pct_police_vehicle"), 1).alias("% police vehicle"),
-    )
+        *fmt.rounded_cols({"median_hours": "Median hours (first place of safety to end)",
+                           "pct_over_24h": "% over 24 hours", "pct_police_station_pos": "% police station",
+                           "pct_ae_pos": "% A&E", "pct_ambulance": "% ambulance",
+                           "pct_police_vehicle": "% police vehicle"}, 1),
+    )  # fmt: skip
 
 
 def custody_context(rows: pl.DataFrame) -> pl.DataFrame:
@@ -55,16 +53,15 @@ def custody_context(rows: pl.DataFrame) -> pl.DataFrame:
         pl.col("force_name").alias("Force"),
         pl.col("is_partial_year").alias("Part year"),
         published_count("custody_detentions", "Custody detentions"),
-        fmt.rounded_col(pl.col("pct_mh_identified"), 1).alias("% MH identified"),
-        fmt.rounded_col(pl.col("pct_lnd_referred"), 1).alias("% L&D referred"),
-        fmt.rounded_col(pl.col("pct_lnd_assessed"), 1).alias("% L&D assessed"),
-        fmt.rounded_col(pl.col("median_hours_referral_to_assess"), 1).alias("Median hours referral to assessment"),
-        fmt.rounded_col(pl.col("pct_oocd_mh"), 1).alias("% OOCD (MH need)"),
+        *fmt.rounded_cols({"pct_mh_identified": "% MH identified", "pct_lnd_referred": "% L&D referred",
+                           "pct_lnd_assessed": "% L&D assessed",
+                           "median_hours_referral_to_assess": "Median hours referral to assessment",
+                           "pct_oocd_mh": "% OOCD (MH need)"}, 1),
         published_count("triage_contacts", "Triage contacts"),
-        fmt.rounded_col(pl.col("triage_s136_per_100"), 1).alias("s136 per 100 triage contacts"),
-        fmt.rounded_col(pl.col("pct_triage_informal_admission"), 1).alias("% informal admission"),
-        fmt.rounded_col(pl.col("pct_triage_cmht_crisis_referral"), 1).alias("% CMHT / crisis referral"),
-        fmt.rounded_col(pl.col("pct_triage_signpost_nfa"), 1).alias("% signposted / NFA"),
+        *fmt.rounded_cols({"triage_s136_per_100": "s136 per 100 triage contacts",
+                           "pct_triage_informal_admission": "% informal admission",
+                           "pct_triage_cmht_crisis_referral": "% CMHT / crisis referral",
+                           "pct_triage_signpost_nfa": "% signposted / NFA"}, 1),
     )  # fmt: skip
 
 
@@ -129,7 +126,7 @@ def main() -> None:
         return
 
     period_words = fmt.period_long(period, period_type)
-    name = dict(forces.select("force_code", "force_name").iter_rows()).get(focus, "")
+    name = benchmarks.force_names(forces).get(focus, "")
     for measure in theme_measures.iter_rows(named=True):
         _measure(snapshot, measure, period, period_words, None if focus == benchmarks.NATIONAL else focus, name)
     st.subheader(f"The financial year {fmt.fy_long(fy)} by force")

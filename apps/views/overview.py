@@ -74,7 +74,7 @@ def main() -> None:
         ui.show_unavailable(exc)
         return
 
-    name = "England and Wales" if national else dict(forces.select("force_code", "force_name").iter_rows())[area]
+    name = "England and Wales" if national else benchmarks.force_names(forces)[area]
     area_items = items.filter(pl.col("geography_code") == area)
     _summary(area, name, comparator, latest, spread, area_items)
 

@@ -116,12 +116,17 @@ def _scheme(snapshot: data.Snapshot, evaluations: pl.DataFrame, scheme_type: str
         rows.select(
             pl.col("outcome_label").alias("Outcome"),
             pl.struct(rows.columns).map_elements(finding, return_dtype=pl.String).alias("Finding"),
-            fmt.rounded_col(pl.col("level_ratio"), 3).alias("Ratio (own trend)"),
-            fmt.rounded_col(pl.col("level_lcl"), 3).alias("lower 95%"),
-            fmt.rounded_col(pl.col("level_ucl"), 3).alias("upper 95%"),
-            fmt.rounded_col(pl.col("did_level_ratio"), 3).alias("Ratio (comparison)"),
-            fmt.rounded_col(pl.col("did_level_lcl"), 3).alias("lower 95% (comparison)"),
-            fmt.rounded_col(pl.col("did_level_ucl"), 3).alias("upper 95% (comparison)"),
+            *fmt.rounded_cols(
+                {
+                    "level_ratio": "Ratio (own trend)",
+                    "level_lcl": "lower 95%",
+                    "level_ucl": "upper 95%",
+                    "did_level_ratio": "Ratio (comparison)",
+                    "did_level_lcl": "lower 95% (comparison)",
+                    "did_level_ucl": "upper 95% (comparison)",
+                },
+                3,
+            ),
             pl.col("reason").alias("Why not evaluated"),
         ),
         f"what_works_{key}_outcomes.csv",

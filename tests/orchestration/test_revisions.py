@@ -272,6 +272,17 @@ def test_a_comparing_table_blames_another_forces_delivery_for_the_comparators_of
     }
 
 
+def _causes_after_incidents_and_custody(warehouse, publish, models, table: str) -> dict[str, str]:
+    """Publish, then deliver an incidents and a custody file of Gwent's May 2024 and change every row of `table`:
+    each revised row's cause_detail by its row key."""
+    publish(warehouse, models)
+    with duckdb.connect(str(warehouse)) as con:
+        deliver(con, "incidents", "W15000002", "2024-05", "gwent_may.csv")
+        deliver(con, "custody", "W15000002", "2024-05", "gwent_custody_may.csv")
+        con.execute(f"update marts.{table} set n = 2")
+    return {r["row_key"]: r["cause_detail"] for r in revisions(publish(warehouse, models))}
+
+
 def test_a_row_of_one_source_is_blamed_on_that_sources_files_only(warehouse, publish):
     """A table whose grain names the source (data quality, completeness) is built from every delivery's ledger entry:
     a row of custody changes for a custody file, not for the incidents file of the same force and month (the operator
@@ -282,12 +293,7 @@ def test_a_row_of_one_source_is_blamed_on_that_sources_files_only(warehouse, pub
             "create table marts.mart_x_quality as select * from (values ('incidents', 'W15000002', '2024-05', 1), "
             "('custody', 'W15000002', '2024-05', 1)) t(source, force_code, month, n)"
         )
-    publish(warehouse, by_source)
-    with duckdb.connect(str(warehouse)) as con:
-        deliver(con, "incidents", "W15000002", "2024-05", "gwent_may.csv")
-        deliver(con, "custody", "W15000002", "2024-05", "gwent_custody_may.csv")
-        con.execute("update marts.mart_x_quality set n = 2")
-    found = {r["row_key"]: r["cause_detail"] for r in revisions(publish(warehouse, by_source))}
+    found = _causes_after_incidents_and_custody(warehouse, publish, by_source, "mart_x_quality")
     assert found == {
         "source=custody; force_code=W15000002; month=2024-05": (
             "new_delivery: custody/W15000002/2024-05/gwent_custody_may.csv"
@@ -319,12 +325,7 @@ def test_a_measures_row_is_blamed_on_the_files_of_the_sources_it_is_counted_from
             "('deaths_per_million', 'W15000002', '2024-05', 1), ('not_in_catalogue', 'W15000002', '2024-05', 1)) "
             "t(measure_id, force_code, month, n)"
         )
-    publish(warehouse, measures)
-    with duckdb.connect(str(warehouse)) as con:
-        deliver(con, "incidents", "W15000002", "2024-05", "gwent_may.csv")
-        deliver(con, "custody", "W15000002", "2024-05", "gwent_custody_may.csv")
-        con.execute("update marts.mart_x_bench set n = 2")
-    found = {r["row_key"]: r["cause_detail"] for r in revisions(publish(warehouse, measures))}
+    found = _causes_after_incidents_and_custody(warehouse, publish, measures, "mart_x_bench")
     custody, incidents = "custody/W15000002/2024-05/gwent_custody_may.csv", "incidents/W15000002/2024-05/gwent_may.csv"
     assert found == {
         "measure_id=custody_pct; force_code=W15000002; month=2024-05": f"new_delivery: {custody}",
